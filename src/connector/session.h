@@ -1,0 +1,102 @@
+// The connector interface: one Session is one connection to a database,
+// through which Godwit reads the catalog, reads rows, writes rows and runs
+// DDL. Each engine (connector/mysql, connector/postgres, connector/sqlite)
+// implements it; everything above — chunking, parallel copy, checkpoints,
+// schema conversion — is written once against this interface.
+//
+// Errors are classified here, at the boundary, from the engine's native
+// codes (MySQL errno, PostgreSQL SQLSTATE, SQLite result codes) into
+// ErrorCode, with the native code kept in Status::native_code(). Passwords
+// never appear in any message.
+//
+// Thread-safety: a Session is used by one thread at a time. Open one per
+// worker with Connect().
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "common/status.h"
+#include "connector/endpoint.h"
+#include "model/position.h"
+#include "model/table_schema.h"
+#include "model/value.h"
+
+namespace godwit {
+
+// Decides which tables and views a catalog read returns.
+using ObjectFilter = std::function<bool(const TableRef&)>;
+
+struct SnapshotOptions {
+  // PostgreSQL: create a logical replication slot (pgoutput) with this name
+  // and read inside the snapshot it exports, so change capture can start
+  // exactly where the copy's snapshot ends. Empty: export a plain snapshot
+  // and record the current WAL position.
+  std::string replication_slot;
+};
+
+// A consistent read point shared by several sessions: the snapshot every
+// chunk is read in, and the source's log position at that snapshot.
+// Created by Session::ExportSnapshot on a session of its own; other sessions
+// join it with Session::JoinSnapshot; Release() ends the exporting side (the
+// joined sessions keep their snapshot until they commit).
+class SnapshotLease {
+ public:
+  virtual ~SnapshotLease() = default;
+  virtual const Position& position() const = 0;
+  // Engine-specific token sessions use to join (PostgreSQL snapshot name).
+  virtual const std::string& token() const = 0;
+  // Ends the exporting side once every reader has joined (MySQL: UNLOCK
+  // TABLES; PostgreSQL: ends the exporting transaction).
+  virtual Status Release() = 0;
+};
+
+class Session {
+ public:
+  virtual ~Session() = default;
+
+  virtual Engine engine() const = 0;
+  // The default schema of the connection: MySQL's database, PostgreSQL's
+  // "public" (or the first of search_path), empty for SQLite.
+  virtual std::string default_schema() const = 0;
+
+  // Reads tables (not temporary ones) and views that `filter` accepts, with
+  // columns mapped to ColumnType, keys, indexes, foreign keys, checks,
+  // comments and estimated row counts. A column whose type cannot be mapped
+  // gets TypeKind::kNative with `native` set; converting it then fails for
+  // that table alone.
+  virtual Result<Catalog> ReadCatalog(const ObjectFilter& filter) = 0;
+
+  // Runs a statement that returns no rows; reports the server's error code.
+  virtual Status Execute(std::string_view sql) = 0;
+
+  // Runs a SELECT whose columns have `types` and hands the rows, converted
+  // to canonical text, to `consumer` in batches within `limits`. Memory is
+  // bounded by the batch limits whatever the result size (the result is
+  // streamed, not buffered).
+  virtual Status Query(std::string_view sql, std::span<const ColumnType> types, BatchConsumer& consumer,
+                       const BatchLimits& limits) = 0;
+
+  // Writes every batch of `source` into `table` (all its columns, in order,
+  // as canonical text) in one transaction that first runs `pre_sql` when it
+  // is not empty (the copier uses it to delete a chunk's key range before a
+  // retry, which makes the chunk copy idempotent). Nothing is visible on
+  // the destination unless the whole call succeeds.
+  virtual Status BulkLoad(const TableSchema& table, std::string_view pre_sql, BatchSource& source) = 0;
+
+  // Starts a consistent read point; see SnapshotLease. The lease holds a
+  // connection of its own, so this session stays usable.
+  virtual Result<std::unique_ptr<SnapshotLease>> ExportSnapshot(const SnapshotOptions& options) = 0;
+  // Begins a read-only transaction on this session that sees the lease's
+  // snapshot; later Query calls read inside it until EndSnapshot().
+  virtual Status JoinSnapshot(const SnapshotLease& lease) = 0;
+  virtual Status EndSnapshot() = 0;
+};
+
+// Opens a session to `endpoint`, dispatching on its engine.
+Result<std::unique_ptr<Session>> Connect(const Endpoint& endpoint);
+
+}  // namespace godwit

@@ -1,0 +1,82 @@
+// The canonical column type model shared by every engine.
+//
+// Each connector's catalog reader maps its native types onto ColumnType;
+// each dialect (schema/) maps ColumnType back to native DDL. The mapping
+// tables are documented in docs/type-mapping.md.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace godwit {
+
+enum class Engine { kMysql, kPostgres, kSqlite };
+std::string_view EngineName(Engine e);
+
+enum class TypeKind : uint8_t {
+  kBool,
+  kInt8,   // MySQL TINYINT
+  kInt16,  // SMALLINT
+  kInt24,  // MySQL MEDIUMINT
+  kInt32,  // INT / INTEGER
+  kInt64,  // BIGINT
+  kDecimal,
+  kFloat,   // 4-byte IEEE
+  kDouble,  // 8-byte IEEE
+  kChar,    // fixed length, `length` characters
+  kVarchar, // `length` characters; 0 = unbounded (PostgreSQL varchar)
+  kText,    // `length` = max bytes hint (255, 65535, 16M, 4G); 0 = unbounded
+  kBinary,  // fixed length bytes
+  kVarbinary,
+  kBlob,    // `length` = max bytes hint as for kText
+  kDate,
+  kTime,         // `fsp` fractional digits
+  kDateTime,     // timestamp without time zone, `fsp`
+  kTimestampTz,  // instant; canonical text is UTC, `fsp`
+  kYear,
+  kJson,
+  kEnum,   // `labels`
+  kSet,    // `labels`
+  kUuid,
+  kBit,    // `length` bits
+  kNative, // same-engine only: `native` type carried verbatim as text
+};
+
+std::string_view TypeKindName(TypeKind k);
+
+struct ColumnType {
+  TypeKind kind = TypeKind::kText;
+  bool is_unsigned = false;  // integers, decimal, float (MySQL)
+  uint32_t length = 0;       // chars, bytes or bits, see TypeKind
+  uint32_t precision = 0;    // decimal; 0 = unconstrained numeric
+  uint32_t scale = 0;
+  uint32_t fsp = 0;          // fractional second digits (0..6)
+  std::vector<std::string> labels;  // enum / set members, in order
+  std::string native;        // the source's own spelling, for messages and kNative
+  std::string charset;       // MySQL charset, when not utf8mb4
+  std::string collation;
+
+  bool IsInteger() const;
+  bool IsString() const;  // char/varchar/text/enum/set/json/uuid
+  bool IsBinary() const;  // binary/varbinary/blob
+};
+
+// Canonical value text, the form in which every value travels between
+// engines (see model/value.h):
+//   integers, year     decimal digits, optional leading '-'
+//   decimal            plain decimal ("-12.340"); PostgreSQL "NaN" passes through
+//   float, double      shortest round-trip text, or "NaN", "Infinity", "-Infinity"
+//   bool               "1" or "0"
+//   strings, json      UTF-8 text as stored
+//   binary types       raw bytes
+//   date               "YYYY-MM-DD"
+//   time               "[-]HH:MM:SS[.ffffff]"
+//   datetime           "YYYY-MM-DD HH:MM:SS[.ffffff]"
+//   timestamptz        the instant in UTC, "YYYY-MM-DD HH:MM:SS[.ffffff]"
+//   enum               the label; set: labels joined by ','
+//   uuid               lowercase "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx"
+//   bit                '0'/'1' characters, most significant first, `length` of them
+//   native             the engine's own text form
+
+}  // namespace godwit

@@ -1,0 +1,64 @@
+// A Dialect is what Godwit knows about writing SQL for one engine, without
+// a connection: identifier quoting, literals, the mapping from the canonical
+// ColumnType to native types, and DDL generation. One implementation per
+// engine (schema/mysql_dialect.cc, postgres_dialect.cc, sqlite_dialect.cc).
+//
+// Thread-safety: immutable; share freely.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/status.h"
+#include "model/table_schema.h"
+
+namespace godwit {
+
+class Dialect {
+ public:
+  virtual ~Dialect() = default;
+  virtual Engine engine() const = 0;
+
+  // Quotes an identifier so that any name (spaces, quotes, reserved words,
+  // mixed case) survives.
+  virtual std::string QuoteIdent(std::string_view name) const = 0;
+  // schema.table, quoted; SQLite ignores the schema.
+  virtual std::string QualifiedName(const TableRef& ref) const;
+
+  // A SQL literal of canonical value text `canonical` for a column of
+  // `type` (used in chunk predicates and defaults).
+  virtual std::string Literal(const ColumnType& type, std::string_view canonical) const = 0;
+
+  // The expression to select `column` with so that the engine's text form
+  // is lossless (e.g. MySQL FLOAT read as DOUBLE). Default: the quoted name.
+  virtual std::string SelectExpr(const Column& column) const;
+
+  // The native type for a canonical type; kUnsupported with a hint when
+  // the engine cannot hold it.
+  virtual Result<std::string> ColumnTypeSql(const ColumnType& type) const = 0;
+
+  // Statements creating `table` with its columns, defaults, nullability,
+  // auto-increment and primary key; no secondary/unique indexes, foreign
+  // keys or checks (those come after the data). May include statements that
+  // must precede the CREATE TABLE (PostgreSQL enum types) and follow it
+  // (comments).
+  virtual Result<std::vector<std::string>> CreateTable(const TableSchema& table) const = 0;
+  virtual std::string CreateSchemaIfNotExists(std::string_view schema) const = 0;
+  virtual Result<std::string> CreateIndex(const TableSchema& table, const IndexDef& index) const = 0;
+  virtual Result<std::string> AddForeignKey(const TableSchema& table, const ForeignKey& fk) const = 0;
+  // `expression` has already been translated to this dialect by the caller,
+  // or comes from the same engine.
+  virtual Result<std::string> AddCheck(const TableSchema& table, const CheckConstraint& check) const = 0;
+  virtual Result<std::string> CreateView(const ViewDef& view) const = 0;
+  // Statements that make a table whose rows were loaded with explicit
+  // values for an auto-increment column hand out the next value correctly
+  // (PostgreSQL identity/sequence restart). Empty when nothing is needed.
+  virtual std::vector<std::string> AfterLoad(const TableSchema& table) const;
+};
+
+// The dialect of an engine; lives for the program's life.
+const Dialect& DialectFor(Engine engine);
+
+}  // namespace godwit
