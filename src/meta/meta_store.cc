@@ -1,0 +1,303 @@
+#include "meta/meta_store.h"
+
+#include <sqlite3.h>
+
+#include <array>
+#include <string_view>
+
+namespace godwit {
+namespace {
+
+// Versioned schema of the store's own tables: entry i brings version i to
+// i+1. Never edit an entry once released; append a new one.
+constexpr std::array<std::string_view, 1> kSchemaMigrations = {
+    R"sql(
+CREATE TABLE migration (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  source TEXT NOT NULL,
+  destination TEXT NOT NULL,
+  position_json TEXT NOT NULL DEFAULT '',
+  state TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+CREATE TABLE table_progress (
+  table_key TEXT PRIMARY KEY,
+  destination TEXT NOT NULL,
+  phase INTEGER NOT NULL,
+  status TEXT NOT NULL,
+  estimated_rows INTEGER NOT NULL,
+  migrated_rows INTEGER NOT NULL,
+  error TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE chunk (
+  table_key TEXT NOT NULL,
+  idx INTEGER NOT NULL,
+  lower_json TEXT NOT NULL,
+  upper_json TEXT NOT NULL,
+  state INTEGER NOT NULL,
+  rows INTEGER NOT NULL DEFAULT 0,
+  bytes INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (table_key, idx)
+);
+CREATE TABLE index_build (
+  table_key TEXT NOT NULL,
+  name TEXT NOT NULL,
+  ddl TEXT NOT NULL,
+  status TEXT NOT NULL,
+  started_at_ms INTEGER NOT NULL DEFAULT 0,
+  ended_at_ms INTEGER NOT NULL DEFAULT 0,
+  error TEXT NOT NULL DEFAULT '',
+  PRIMARY KEY (table_key, name)
+);
+)sql",
+};
+
+Status SqliteError(sqlite3* db, const std::string& what) {
+  return Status(ErrorCode::kMetadata, what + ": " + sqlite3_errmsg(db), {},
+                std::to_string(sqlite3_extended_errcode(db)));
+}
+
+// A prepared statement that finalizes itself.
+class Stmt {
+ public:
+  Stmt(sqlite3* db, std::string_view sql) : db_(db) {
+    rc_ = sqlite3_prepare_v2(db, sql.data(), static_cast<int>(sql.size()), &stmt_, nullptr);
+  }
+  ~Stmt() { sqlite3_finalize(stmt_); }
+  Stmt(const Stmt&) = delete;
+  Stmt& operator=(const Stmt&) = delete;
+
+  Status status(const std::string& what) const {
+    return rc_ == SQLITE_OK ? Status() : SqliteError(db_, what);
+  }
+  Stmt& Bind(int i, std::string_view s) {
+    sqlite3_bind_text(stmt_, i, s.data(), static_cast<int>(s.size()), SQLITE_TRANSIENT);
+    return *this;
+  }
+  Stmt& Bind(int i, int64_t v) {
+    sqlite3_bind_int64(stmt_, i, v);
+    return *this;
+  }
+  // SQLITE_ROW, SQLITE_DONE or an error code.
+  int Step() { return sqlite3_step(stmt_); }
+  void Reset() {
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+  }
+  int64_t Int(int col) const { return sqlite3_column_int64(stmt_, col); }
+  std::string Text(int col) const {
+    const auto* p = sqlite3_column_text(stmt_, col);
+    return p ? std::string(reinterpret_cast<const char*>(p), sqlite3_column_bytes(stmt_, col)) : std::string();
+  }
+
+ private:
+  sqlite3* db_;
+  sqlite3_stmt* stmt_ = nullptr;
+  int rc_;
+};
+
+Status RunOnce(sqlite3* db, Stmt& stmt, const std::string& what) {
+  RETURN_IF_ERROR(stmt.status(what));
+  int rc = stmt.Step();
+  if (rc != SQLITE_DONE && rc != SQLITE_ROW) return SqliteError(db, what);
+  return Status();
+}
+
+}  // namespace
+
+Result<std::unique_ptr<MetaStore>> MetaStore::Open(const std::string& path) {
+  sqlite3* db = nullptr;
+  int rc = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
+                           nullptr);
+  if (rc != SQLITE_OK) {
+    std::string msg = db ? sqlite3_errmsg(db) : "out of memory";
+    sqlite3_close(db);
+    return Status(ErrorCode::kMetadata, "cannot open the state file " + path + ": " + msg);
+  }
+  std::unique_ptr<MetaStore> store(new MetaStore(db));
+  // WAL with synchronous=NORMAL: a committed checkpoint survives a crash of
+  // Godwit (kill -9); only an OS crash may lose the last few, which resume
+  // then re-copies idempotently.
+  RETURN_IF_ERROR(store->Exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000;"));
+  RETURN_IF_ERROR(store->Migrate());
+  return store;
+}
+
+MetaStore::~MetaStore() { sqlite3_close(db_); }
+
+Status MetaStore::Exec(const std::string& sql) {
+  char* err = nullptr;
+  if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
+    std::string msg = err ? err : "unknown error";
+    sqlite3_free(err);
+    return Status(ErrorCode::kMetadata, "state store: " + msg);
+  }
+  return Status();
+}
+
+Status MetaStore::Migrate() {
+  std::lock_guard lock(mu_);
+  Stmt version(db_, "PRAGMA user_version");
+  RETURN_IF_ERROR(version.status("reading the state file's version"));
+  version.Step();
+  int64_t v = version.Int(0);
+  if (v > static_cast<int64_t>(kSchemaMigrations.size())) {
+    return Status(ErrorCode::kMetadata,
+                  "the state file was written by a newer Godwit (schema version " + std::to_string(v) + ")",
+                  "Use the newer Godwit, or start over with --restart.");
+  }
+  for (; v < static_cast<int64_t>(kSchemaMigrations.size()); ++v) {
+    RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE; " + std::string(kSchemaMigrations[v]) +
+                         "; PRAGMA user_version = " + std::to_string(v + 1) + "; COMMIT;"));
+  }
+  return Status();
+}
+
+Result<std::optional<MigrationRecord>> MetaStore::LoadMigration() {
+  std::lock_guard lock(mu_);
+  Stmt s(db_, "SELECT source, destination, position_json, state, created_at, updated_at FROM migration WHERE id = 1");
+  RETURN_IF_ERROR(s.status("reading the migration"));
+  int rc = s.Step();
+  if (rc == SQLITE_DONE) return std::optional<MigrationRecord>();
+  if (rc != SQLITE_ROW) return SqliteError(db_, "reading the migration");
+  return std::optional<MigrationRecord>(MigrationRecord{s.Text(0), s.Text(1), s.Text(2), s.Text(3), s.Int(4), s.Int(5)});
+}
+
+Status MetaStore::SaveMigration(const MigrationRecord& r) {
+  std::lock_guard lock(mu_);
+  Stmt s(db_,
+         "INSERT INTO migration (id, source, destination, position_json, state, created_at, updated_at) "
+         "VALUES (1, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET source = excluded.source, "
+         "destination = excluded.destination, position_json = excluded.position_json, state = excluded.state, "
+         "updated_at = excluded.updated_at");
+  s.Bind(1, r.source).Bind(2, r.destination).Bind(3, r.position_json).Bind(4, r.state).Bind(5, r.created_at).Bind(
+      6, r.updated_at);
+  return RunOnce(db_, s, "saving the migration");
+}
+
+Result<std::vector<TableRecord>> MetaStore::LoadTables() {
+  std::lock_guard lock(mu_);
+  Stmt s(db_,
+         "SELECT table_key, destination, phase, status, estimated_rows, migrated_rows, error FROM table_progress "
+         "ORDER BY table_key");
+  RETURN_IF_ERROR(s.status("reading table progress"));
+  std::vector<TableRecord> out;
+  int rc;
+  while ((rc = s.Step()) == SQLITE_ROW) {
+    out.push_back(TableRecord{s.Text(0), s.Text(1), static_cast<TablePhase>(s.Int(2)), s.Text(3), s.Int(4), s.Int(5),
+                              s.Text(6)});
+  }
+  if (rc != SQLITE_DONE) return SqliteError(db_, "reading table progress");
+  return out;
+}
+
+Status MetaStore::SaveTable(const TableRecord& r) {
+  std::lock_guard lock(mu_);
+  Stmt s(db_,
+         "INSERT INTO table_progress (table_key, destination, phase, status, estimated_rows, migrated_rows, error) "
+         "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(table_key) DO UPDATE SET destination = excluded.destination, "
+         "phase = excluded.phase, status = excluded.status, estimated_rows = excluded.estimated_rows, "
+         "migrated_rows = excluded.migrated_rows, error = excluded.error");
+  s.Bind(1, r.key).Bind(2, r.destination).Bind(3, static_cast<int64_t>(r.phase)).Bind(4, r.status).Bind(
+      5, r.estimated_rows).Bind(6, r.migrated_rows).Bind(7, r.error);
+  return RunOnce(db_, s, "saving table progress");
+}
+
+Status MetaStore::SaveChunkPlan(const std::string& table_key, const std::vector<ChunkRecord>& chunks) {
+  std::lock_guard lock(mu_);
+  RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
+  auto fail = [&](Status st) {
+    Exec("ROLLBACK").IgnoreError();
+    return st;
+  };
+  {
+    Stmt del(db_, "DELETE FROM chunk WHERE table_key = ?");
+    del.Bind(1, table_key);
+    if (Status st = RunOnce(db_, del, "saving the chunk plan"); !st.ok()) return fail(st);
+  }
+  Stmt ins(db_, "INSERT INTO chunk (table_key, idx, lower_json, upper_json, state) VALUES (?, ?, ?, ?, 0)");
+  if (Status st = ins.status("saving the chunk plan"); !st.ok()) return fail(st);
+  for (const auto& c : chunks) {
+    ins.Bind(1, table_key).Bind(2, c.index).Bind(3, c.lower_json).Bind(4, c.upper_json);
+    if (ins.Step() != SQLITE_DONE) return fail(SqliteError(db_, "saving the chunk plan"));
+    ins.Reset();
+  }
+  return Exec("COMMIT");
+}
+
+Result<std::vector<ChunkRecord>> MetaStore::LoadChunks(const std::string& table_key) {
+  std::lock_guard lock(mu_);
+  Stmt s(db_, "SELECT idx, lower_json, upper_json, state, rows, bytes FROM chunk WHERE table_key = ? ORDER BY idx");
+  RETURN_IF_ERROR(s.status("reading the chunk plan"));
+  s.Bind(1, table_key);
+  std::vector<ChunkRecord> out;
+  int rc;
+  while ((rc = s.Step()) == SQLITE_ROW) {
+    out.push_back(ChunkRecord{s.Int(0), s.Text(1), s.Text(2), static_cast<ChunkState>(s.Int(3)), s.Int(4), s.Int(5)});
+  }
+  if (rc != SQLITE_DONE) return SqliteError(db_, "reading the chunk plan");
+  return out;
+}
+
+Status MetaStore::MarkChunkStarted(const std::string& table_key, int64_t index) {
+  std::lock_guard lock(mu_);
+  Stmt s(db_, "UPDATE chunk SET state = 1 WHERE table_key = ? AND idx = ? AND state = 0");
+  s.Bind(1, table_key).Bind(2, index);
+  return RunOnce(db_, s, "recording a chunk start");
+}
+
+Status MetaStore::MarkChunkDone(const std::string& table_key, int64_t index, int64_t rows, int64_t bytes) {
+  std::lock_guard lock(mu_);
+  RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
+  Stmt s(db_, "UPDATE chunk SET state = 2, rows = ?, bytes = ? WHERE table_key = ? AND idx = ? AND state <> 2");
+  s.Bind(1, rows).Bind(2, bytes).Bind(3, table_key).Bind(4, index);
+  Status st = RunOnce(db_, s, "recording a chunk checkpoint");
+  if (st.ok() && sqlite3_changes(db_) == 1) {
+    Stmt t(db_, "UPDATE table_progress SET migrated_rows = migrated_rows + ? WHERE table_key = ?");
+    t.Bind(1, rows).Bind(2, table_key);
+    st = RunOnce(db_, t, "recording a chunk checkpoint");
+  }
+  if (!st.ok()) {
+    Exec("ROLLBACK").IgnoreError();
+    return st;
+  }
+  return Exec("COMMIT");
+}
+
+Status MetaStore::SaveIndex(const IndexRecord& r) {
+  std::lock_guard lock(mu_);
+  Stmt s(db_,
+         "INSERT INTO index_build (table_key, name, ddl, status, started_at_ms, ended_at_ms, error) "
+         "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(table_key, name) DO UPDATE SET ddl = excluded.ddl, "
+         "status = excluded.status, started_at_ms = excluded.started_at_ms, ended_at_ms = excluded.ended_at_ms, "
+         "error = excluded.error");
+  s.Bind(1, r.table_key).Bind(2, r.name).Bind(3, r.ddl).Bind(4, r.status).Bind(5, r.started_at_ms).Bind(
+      6, r.ended_at_ms).Bind(7, r.error);
+  return RunOnce(db_, s, "saving an index record");
+}
+
+Result<std::vector<IndexRecord>> MetaStore::LoadIndexes(const std::string& table_key) {
+  std::lock_guard lock(mu_);
+  Stmt s(db_,
+         "SELECT table_key, name, ddl, status, started_at_ms, ended_at_ms, error FROM index_build WHERE table_key = ? "
+         "ORDER BY name");
+  RETURN_IF_ERROR(s.status("reading index records"));
+  s.Bind(1, table_key);
+  std::vector<IndexRecord> out;
+  int rc;
+  while ((rc = s.Step()) == SQLITE_ROW) {
+    out.push_back(IndexRecord{s.Text(0), s.Text(1), s.Text(2), s.Text(3), s.Int(4), s.Int(5), s.Text(6)});
+  }
+  if (rc != SQLITE_DONE) return SqliteError(db_, "reading index records");
+  return out;
+}
+
+Status MetaStore::Reset() {
+  std::lock_guard lock(mu_);
+  return Exec(
+      "BEGIN IMMEDIATE; DELETE FROM migration; DELETE FROM table_progress; DELETE FROM chunk; DELETE FROM index_build; "
+      "COMMIT;");
+}
+
+}  // namespace godwit

@@ -1,0 +1,106 @@
+#include "pipeline/chunk_copier.h"
+
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <thread>
+
+namespace godwit {
+namespace {
+
+int64_t NowNs() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+// The hand-off between the reader (producer) and the writer (consumer).
+class BatchQueue : public BatchConsumer, public BatchSource {
+ public:
+  BatchQueue(size_t capacity, const std::atomic<bool>* cancel) : capacity_(capacity), cancel_(cancel) {}
+
+  // Reader side.
+  Status Consume(RowBatch& batch) override {
+    if (cancel_ && cancel_->load()) return Status(ErrorCode::kCancelled, "stopped by the user");
+    std::unique_lock lock(mu_);
+    not_full_.wait(lock, [&] { return queue_.size() < capacity_ || writer_gone_; });
+    if (writer_gone_) return Status(ErrorCode::kCancelled, "the destination stopped taking rows");
+    rows_ += static_cast<int64_t>(batch.rows());
+    bytes_ += static_cast<int64_t>(batch.payload_bytes());
+    queue_.push_back(std::move(batch));
+    batch.Clear(queue_.back().columns());
+    not_empty_.notify_one();
+    return Status();
+  }
+  void FinishReading(Status status) {
+    std::lock_guard lock(mu_);
+    reader_done_ = true;
+    reader_status_ = std::move(status);
+    not_empty_.notify_one();
+  }
+
+  // Writer side.
+  Result<bool> Next(RowBatch& batch) override {
+    std::unique_lock lock(mu_);
+    not_empty_.wait(lock, [&] { return !queue_.empty() || reader_done_; });
+    if (cancel_ && cancel_->load()) return Status(ErrorCode::kCancelled, "stopped by the user");
+    if (!queue_.empty()) {
+      batch = std::move(queue_.front());
+      queue_.pop_front();
+      not_full_.notify_one();
+      return true;
+    }
+    if (!reader_status_.ok()) return reader_status_;
+    return false;
+  }
+  void WriterGone() {
+    std::lock_guard lock(mu_);
+    writer_gone_ = true;
+    queue_.clear();
+    not_full_.notify_one();
+  }
+
+  int64_t rows() const { return rows_; }
+  int64_t bytes() const { return bytes_; }
+
+ private:
+  const size_t capacity_;
+  const std::atomic<bool>* cancel_;
+  std::mutex mu_;
+  std::condition_variable not_full_, not_empty_;
+  std::deque<RowBatch> queue_;  // guarded by mu_
+  bool reader_done_ = false;    // guarded by mu_
+  bool writer_gone_ = false;    // guarded by mu_
+  Status reader_status_;        // guarded by mu_
+  int64_t rows_ = 0, bytes_ = 0;  // reader thread only until join
+};
+
+}  // namespace
+
+Result<ChunkCopyStats> CopyChunk(Session& source, Session& destination, const ChunkCopyRequest& req) {
+  BatchQueue queue(req.queue_batches, req.cancel);
+  ChunkCopyStats stats;
+  Status write_status;
+  std::thread writer([&] {
+    int64_t t0 = NowNs();
+    write_status = destination.BulkLoad(*req.destination, req.pre_sql, queue);
+    stats.write_ns = NowNs() - t0;
+    queue.WriterGone();
+  });
+  int64_t t0 = NowNs();
+  Status read_status = source.Query(req.select_sql, req.source_types, queue, req.limits);
+  stats.read_ns = NowNs() - t0;
+  queue.FinishReading(read_status);
+  writer.join();
+  // The reader's error is the cause when both failed (the writer then only
+  // saw the aborted stream), except when the reader merely noticed the
+  // writer had gone.
+  if (!read_status.ok() && read_status.code() != ErrorCode::kCancelled) return read_status;
+  if (!write_status.ok()) return write_status;
+  if (!read_status.ok()) return read_status;
+  stats.rows = queue.rows();
+  stats.bytes = queue.bytes();
+  return stats;
+}
+
+}  // namespace godwit

@@ -1,0 +1,173 @@
+#include "pipeline/chunker.h"
+
+#include <algorithm>
+#include <charconv>
+#include <nlohmann/json.hpp>
+
+namespace godwit {
+namespace {
+
+// Collects a small query result as strings (NULL -> nullopt).
+class CollectRows : public BatchConsumer {
+ public:
+  Status Consume(RowBatch& batch) override {
+    for (size_t r = 0; r < batch.rows(); ++r) {
+      std::vector<std::optional<std::string>> row;
+      for (const Value& v : batch.row(r)) {
+        row.push_back(v.is_null() ? std::nullopt : std::optional<std::string>(std::string(v.bytes())));
+      }
+      rows.push_back(std::move(row));
+    }
+    return Status();
+  }
+  std::vector<std::vector<std::optional<std::string>>> rows;
+};
+
+bool ParseInt128(const std::string& s, __int128& out) {
+  if (s.empty()) return false;
+  bool neg = s[0] == '-';
+  __int128 v = 0;
+  for (size_t i = neg ? 1 : 0; i < s.size(); ++i) {
+    if (s[i] < '0' || s[i] > '9') return false;
+    v = v * 10 + (s[i] - '0');
+  }
+  out = neg ? -v : v;
+  return true;
+}
+
+std::string Int128ToString(__int128 v) {
+  if (v == 0) return "0";
+  bool neg = v < 0;
+  unsigned __int128 u = neg ? -static_cast<unsigned __int128>(v) : static_cast<unsigned __int128>(v);
+  std::string s;
+  while (u > 0) {
+    s.push_back(static_cast<char>('0' + static_cast<int>(u % 10)));
+    u /= 10;
+  }
+  if (neg) s.push_back('-');
+  std::reverse(s.begin(), s.end());
+  return s;
+}
+
+std::string KeyList(const Dialect& d, const IndexDef& key) {
+  std::string out;
+  for (size_t i = 0; i < key.columns.size(); ++i) {
+    if (i) out += ", ";
+    out += d.QuoteIdent(key.columns[i].name);
+  }
+  return out;
+}
+
+std::vector<ColumnType> KeyTypes(const TableSchema& table, const IndexDef& key) {
+  std::vector<ColumnType> types;
+  for (const auto& c : key.columns) types.push_back(table.FindColumn(c.name)->type);
+  return types;
+}
+
+}  // namespace
+
+std::string KeyBoundToJson(const std::optional<KeyValues>& bound) {
+  if (!bound) return "null";
+  return nlohmann::json(*bound).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+Result<std::optional<KeyValues>> KeyBoundFromJson(const std::string& json) {
+  try {
+    auto j = nlohmann::json::parse(json);
+    if (j.is_null()) return std::optional<KeyValues>();
+    return std::optional<KeyValues>(j.get<KeyValues>());
+  } catch (const std::exception& e) {
+    return Status(ErrorCode::kMetadata, std::string("a saved chunk bound is not valid: ") + e.what());
+  }
+}
+
+std::string ChunkPredicate(const Dialect& d, const TableSchema& table, const IndexDef& key, const ChunkRange& range) {
+  auto side = [&](const KeyValues& values, const char* op) {
+    if (key.columns.size() == 1) {
+      const Column* c = table.FindColumn(key.columns[0].name);
+      return d.QuoteIdent(c->name) + " " + op + " " + d.Literal(c->type, values[0]);
+    }
+    std::string lits;
+    for (size_t i = 0; i < key.columns.size(); ++i) {
+      if (i) lits += ", ";
+      lits += d.Literal(table.FindColumn(key.columns[i].name)->type, values[i]);
+    }
+    return "(" + KeyList(d, key) + ") " + op + " (" + lits + ")";
+  };
+  std::string out;
+  if (range.lower) out = side(*range.lower, ">=");
+  if (range.upper) {
+    if (!out.empty()) out += " AND ";
+    out += side(*range.upper, "<");
+  }
+  return out;
+}
+
+std::vector<std::string> IntegerBoundaries(const std::string& min, const std::string& max, int64_t pieces) {
+  __int128 lo, hi;
+  std::vector<std::string> out;
+  if (!ParseInt128(min, lo) || !ParseInt128(max, hi) || hi <= lo || pieces <= 1) return out;
+  __int128 span = hi - lo + 1;
+  if (pieces > span) pieces = static_cast<int64_t>(span);
+  for (int64_t i = 1; i < pieces; ++i) {
+    __int128 b = lo + span * i / pieces;
+    std::string s = Int128ToString(b);
+    if (out.empty() || out.back() != s) out.push_back(std::move(s));
+  }
+  return out;
+}
+
+Result<std::vector<ChunkRange>> PlanChunks(Session& session, const TableSchema& table, int64_t chunk_rows) {
+  const Dialect& d = DialectFor(session.engine());
+  std::optional<IndexDef> key = table.ChunkKey();
+  std::vector<ChunkRange> chunks;
+  if (!key || chunk_rows <= 0) {
+    chunks.push_back({});
+    return chunks;
+  }
+  std::string from = d.QualifiedName(table.ref);
+  std::vector<ColumnType> types = KeyTypes(table, *key);
+  std::vector<KeyValues> bounds;
+
+  if (key->columns.size() == 1 && types[0].IsInteger()) {
+    std::vector<ColumnType> two = {types[0], types[0]};
+    std::string col = d.QuoteIdent(key->columns[0].name);
+    CollectRows minmax;
+    RETURN_IF_ERROR(session.Query("SELECT MIN(" + col + "), MAX(" + col + ") FROM " + from, two, minmax, BatchLimits{}));
+    if (minmax.rows.empty() || !minmax.rows[0][0] || !minmax.rows[0][1]) {
+      chunks.push_back({});  // empty table
+      return chunks;
+    }
+    __int128 lo = 0, hi = 0;
+    ParseInt128(*minmax.rows[0][0], lo);
+    ParseInt128(*minmax.rows[0][1], hi);
+    __int128 span = hi - lo + 1;
+    // The estimate may be stale or missing (PostgreSQL before ANALYZE); fall
+    // back to the key span, which is exact for dense keys.
+    __int128 rows = table.estimated_rows > 0 ? std::min<__int128>(table.estimated_rows, span) : span;
+    int64_t pieces = static_cast<int64_t>(std::min<__int128>((rows + chunk_rows - 1) / chunk_rows, 100000));
+    for (auto& b : IntegerBoundaries(*minmax.rows[0][0], *minmax.rows[0][1], pieces)) bounds.push_back({b});
+  } else if (table.estimated_rows > chunk_rows) {
+    std::string keys = KeyList(d, *key);
+    std::string sql = "SELECT " + keys + " FROM (SELECT " + keys + ", ROW_NUMBER() OVER (ORDER BY " + keys +
+                      ") AS godwit_rn FROM " + from + ") godwit_s WHERE godwit_rn % " + std::to_string(chunk_rows) +
+                      " = 0 ORDER BY " + keys;
+    CollectRows sample;
+    RETURN_IF_ERROR(session.Query(sql, types, sample, BatchLimits{}));
+    for (auto& row : sample.rows) {
+      KeyValues kv;
+      for (auto& v : row) kv.push_back(v.value_or(""));
+      bounds.push_back(std::move(kv));
+    }
+  }
+
+  std::optional<KeyValues> prev;
+  for (auto& b : bounds) {
+    chunks.push_back({prev, b});
+    prev = b;
+  }
+  chunks.push_back({prev, std::nullopt});
+  return chunks;
+}
+
+}  // namespace godwit

@@ -1,0 +1,606 @@
+#include "pipeline/full_migration.h"
+
+#include <algorithm>
+#include <chrono>
+#include <ctime>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <thread>
+
+#include "meta/meta_store.h"
+#include "pipeline/chunk_copier.h"
+#include "pipeline/chunker.h"
+#include "schema/dialect.h"
+#include "schema/table_conversion.h"
+
+namespace godwit {
+namespace {
+
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string ErrorText(const Status& st) {
+  std::string hint = st.hint();
+  return hint.empty() ? st.ToString() : st.ToString() + " — " + hint;
+}
+
+std::string DescribeRange(const ChunkRecord& c) { return "[" + c.lower_json + ", " + c.upper_json + ")"; }
+
+// One table's journey through the migration.
+struct TableJob {
+  TableSchema source;
+  TableSchema destination;
+  std::string key;
+  TableRecord record;
+  std::optional<IndexDef> chunk_key;
+  std::string select_sql;  // without WHERE
+  std::vector<ColumnType> source_types;
+  int64_t chunks_left = 0;  // guarded by mu
+  bool failed = false;      // guarded by mu
+  std::mutex mu;
+};
+
+// A pair of sessions one worker copies with.
+struct Worker {
+  std::unique_ptr<Session> source;
+  std::unique_ptr<Session> destination;
+};
+
+}  // namespace
+
+struct FullMigration::Impl {
+  FullMigration& self;
+  const FullMigrationOptions& opt;
+  const Dialect& src_dialect;
+  const Dialect& dst_dialect;
+  std::unique_ptr<MetaStore> meta;
+  std::vector<std::unique_ptr<TableJob>> jobs;
+  std::vector<Worker> workers;
+  MigrationRecord migration;
+  int failed_objects = 0;
+  std::vector<std::string> failed_names;
+
+  Impl(FullMigration& s)
+      : self(s),
+        opt(s.options_),
+        src_dialect(DialectFor(s.options_.source.engine)),
+        dst_dialect(DialectFor(s.options_.destination.engine)) {}
+
+  Progress& progress() { return self.progress_; }
+
+  // Records a table's failure in the store and the progress; the others go on.
+  void FailTable(TableJob& job, const Status& st) {
+    {
+      std::lock_guard lock(job.mu);
+      job.failed = true;
+      job.record.status = "failed";
+      job.record.error = ErrorText(st);
+    }
+    meta->SaveTable(job.record).IgnoreError();  // the error is also in progress; the store failing is reported later
+    progress().UpdateTable(job.key, "failed", job.record.error);
+  }
+
+  Status SaveTable(TableJob& job, TablePhase phase, const std::string& status) {
+    std::lock_guard lock(job.mu);
+    job.record.phase = phase;
+    job.record.status = status;
+    if (status != "failed") job.record.error.clear();
+    progress().UpdateTable(job.key, status);
+    return meta->SaveTable(job.record);
+  }
+
+  Status Run();
+  Status PrepareJobs(Session& src, Session& dst);
+  Status CreateTables(Session& dst);
+  Status OpenWorkers(Session& src);
+  Status PlanTables();
+  Status CopyRows();
+  void RunDeferredDdl(TablePhase from, TablePhase to, const std::string& status_during, bool indexes);
+  void CreateViews(Session& dst, const std::vector<ViewDef>& views, const ObjectMapping& mapping);
+  std::vector<ViewDef> views;
+};
+
+FullMigration::FullMigration(FullMigrationOptions options) : options_(std::move(options)) {}
+FullMigration::~FullMigration() = default;
+
+Status FullMigration::Run() {
+  Impl impl(*this);
+  return impl.Run();
+}
+
+Status FullMigration::Impl::Run() {
+  if (opt.concurrency < 1 || opt.concurrency > 64) {
+    return Status(ErrorCode::kInvalidArgument, "concurrency must be between 1 and 64");
+  }
+  if (opt.chunk_rows < 1) return Status(ErrorCode::kInvalidArgument, "chunk rows must be at least 1");
+  RETURN_IF_ERROR(ObjectMapping::Validate(opt.objects));
+
+  progress().SetPhase("connecting");
+  ASSIGN_OR_RETURN(meta, MetaStore::Open(opt.state_path));
+  if (opt.restart) RETURN_IF_ERROR(meta->Reset());
+  ASSIGN_OR_RETURN(auto saved, meta->LoadMigration());
+  if (saved && (saved->source != opt.source.Redacted() || saved->destination != opt.destination.Redacted())) {
+    return Status(ErrorCode::kConflict,
+                  "the state file " + opt.state_path + " belongs to another migration (" + saved->source + " -> " +
+                      saved->destination + ")",
+                  "Use another --state-dir, or --restart to forget that migration's progress.");
+  }
+  int64_t now = static_cast<int64_t>(std::time(nullptr));
+  migration = saved ? *saved : MigrationRecord{opt.source.Redacted(), opt.destination.Redacted(), "", "running", now, now};
+
+  auto src = Connect(opt.source);
+  if (!src.ok()) return src.status().WithContext("source " + opt.source.Redacted());
+  Endpoint dst_ep = opt.destination;
+  if (dst_ep.engine == Engine::kSqlite) dst_ep.options["create"] = "1";
+  auto dst = Connect(dst_ep);
+  if (!dst.ok()) return dst.status().WithContext("destination " + opt.destination.Redacted());
+
+  RETURN_IF_ERROR(PrepareJobs(**src, **dst));
+  migration.state = "running";
+  migration.updated_at = now;
+  RETURN_IF_ERROR(meta->SaveMigration(migration));
+
+  progress().SetPhase("schema");
+  RETURN_IF_ERROR(CreateTables(**dst));
+
+  bool need_rows = std::any_of(jobs.begin(), jobs.end(), [](const auto& j) {
+    return !j->failed && j->record.phase < TablePhase::kCopied;
+  });
+  if (need_rows) {
+    progress().SetPhase("snapshot");
+    RETURN_IF_ERROR(OpenWorkers(**src));
+    progress().SetPhase("chunking");
+    RETURN_IF_ERROR(PlanTables());
+    progress().SetPhase("copying");
+    RETURN_IF_ERROR(CopyRows());
+    for (auto& w : workers) w.source->EndSnapshot().IgnoreError();  // read-only transactions; nothing to lose
+  }
+  if (!self.cancel_) {
+    if (workers.empty()) {
+      // Resuming after the copy: index builds still need sessions.
+      for (int i = 0; i < opt.concurrency; ++i) {
+        auto d = Connect(dst_ep);
+        if (!d.ok()) return d.status().WithContext("destination");
+        workers.push_back({nullptr, std::move(*d)});
+      }
+    }
+    progress().SetPhase("indexes");
+    RunDeferredDdl(TablePhase::kCopied, TablePhase::kIndexed, "indexing", true);
+  }
+  if (!self.cancel_) {
+    progress().SetPhase("constraints");
+    RunDeferredDdl(TablePhase::kIndexed, TablePhase::kCompleted, "constraints", false);
+  }
+  if (!self.cancel_) {
+    progress().SetPhase("views");
+    ObjectMapping mapping(opt.objects, (*src)->default_schema(), (*dst)->default_schema());
+    CreateViews(**dst, views, mapping);
+  }
+
+  for (auto& job : jobs) {
+    if (job->failed) {
+      ++failed_objects;
+      failed_names.push_back(job->key);
+    }
+  }
+  migration.updated_at = static_cast<int64_t>(std::time(nullptr));
+  if (self.cancel_) {
+    migration.state = "cancelled";
+    meta->SaveMigration(migration).IgnoreError();
+    progress().SetPhase("cancelled");
+    return Status(ErrorCode::kCancelled, "migration stopped; run the same command again to resume");
+  }
+  migration.state = failed_objects == 0 ? "completed" : "failed";
+  RETURN_IF_ERROR(meta->SaveMigration(migration));
+  progress().SetPhase(migration.state);
+  if (failed_objects > 0) {
+    std::string names;
+    for (size_t i = 0; i < failed_names.size() && i < 10; ++i) names += (i ? ", " : "") + failed_names[i];
+    if (failed_names.size() > 10) names += ", ...";
+    return Status(ErrorCode::kWriteFailed,
+                  std::to_string(failed_objects) + " object(s) failed: " + names,
+                  "Each failed object's error says what to do; fix it and run the same command again: finished "
+                  "work is kept and the rest resumes.");
+  }
+  return Status();
+}
+
+Status FullMigration::Impl::PrepareJobs(Session& src, Session& dst) {
+  progress().SetPhase("catalog");
+  ObjectMapping mapping(opt.objects, src.default_schema(), dst.default_schema());
+  auto catalog = src.ReadCatalog([&](const TableRef& ref) { return mapping.Includes(ref); });
+  if (!catalog.ok()) return catalog.status().WithContext("reading the source catalog");
+  if (catalog->tables.empty()) {
+    return Status(ErrorCode::kNotFound, "no table of " + opt.source.Redacted() + " matches the include/exclude patterns",
+                  "Check the database name in the URI and the --include/--exclude patterns (matched against "
+                  "'schema.table' and 'table').");
+  }
+  views = catalog->views;
+  ASSIGN_OR_RETURN(auto records, meta->LoadTables());
+  std::map<std::string, TableRecord> by_key;
+  for (auto& r : records) by_key[r.key] = r;
+
+  std::set<TableRef> dst_refs;
+  for (const TableSchema& t : catalog->tables) {
+    auto job = std::make_unique<TableJob>();
+    job->key = t.ref.ToString();
+    job->source = t;
+    TableRef dst_ref = mapping.DestinationOf(t.ref);
+    if (!dst_refs.insert(dst_ref).second) {
+      return Status(ErrorCode::kInvalidArgument,
+                    "two source tables would become " + dst_ref.ToString() + " on the destination",
+                    "Rename one of them (objects.rename in the project file) or exclude one.");
+    }
+    auto it = by_key.find(job->key);
+    job->record = it != by_key.end()
+                      ? it->second
+                      : TableRecord{job->key, dst_ref.ToString(), TablePhase::kPending, "pending", t.estimated_rows, 0, ""};
+    job->record.destination = dst_ref.ToString();
+    if (job->record.phase < TablePhase::kPlanned) job->record.estimated_rows = t.estimated_rows;
+    progress().SetTable({job->key, job->record.destination, job->record.estimated_rows, job->record.migrated_rows,
+                         job->record.phase == TablePhase::kCompleted ? "completed" : "pending", ""});
+
+    auto converted = ConvertTable(t, dst_ref, src.engine(), dst_dialect);
+    if (!converted.ok()) {
+      jobs.push_back(std::move(job));
+      FailTable(*jobs.back(), converted.status());
+      continue;
+    }
+    job->destination = std::move(converted->table);
+    for (size_t i = 0; i < job->destination.foreign_keys.size(); ++i) {
+      TableRef ref = t.foreign_keys[i].ref_table;
+      if (ref.schema.empty()) ref.schema = t.ref.schema;
+      job->destination.foreign_keys[i].ref_table = mapping.DestinationOf(ref);
+    }
+    for (auto& w : converted->warnings) progress().AddWarning(w);
+    job->chunk_key = t.ChunkKey();
+    if (!job->chunk_key && job->record.phase < TablePhase::kCopied) {
+      progress().AddWarning("table " + job->key +
+                            " has no primary key and no unique NOT NULL key: it is copied as one chunk, and copied "
+                            "again whole if interrupted");
+    }
+    std::string cols;
+    for (const Column& c : t.columns) {
+      if (!cols.empty()) cols += ", ";
+      cols += src_dialect.SelectExpr(c);
+      job->source_types.push_back(c.type);
+    }
+    job->select_sql = "SELECT " + cols + " FROM " + src_dialect.QualifiedName(t.ref);
+    jobs.push_back(std::move(job));
+  }
+  return Status();
+}
+
+Status FullMigration::Impl::CreateTables(Session& dst) {
+  std::set<TableRef> wanted;
+  for (auto& job : jobs) {
+    if (!job->failed && job->record.phase < TablePhase::kSchemaCreated) wanted.insert(job->destination.ref);
+  }
+  if (wanted.empty()) return Status();
+  std::set<std::string> schemas;
+  for (const auto& ref : wanted) {
+    if (ref.schema.empty() || ref.schema == dst.default_schema() || !schemas.insert(ref.schema).second) continue;
+    std::string sql = dst_dialect.CreateSchemaIfNotExists(ref.schema);
+    if (sql.empty()) continue;
+    if (Status st = dst.Execute(sql); !st.ok()) {
+      return st.WithContext("creating schema " + ref.schema + " on the destination (" + sql + ")");
+    }
+  }
+  auto existing = dst.ReadCatalog([&](const TableRef& ref) { return wanted.count(ref) > 0; });
+  if (!existing.ok()) return existing.status().WithContext("reading the destination catalog");
+  std::set<TableRef> present;
+  for (const auto& t : existing->tables) present.insert(t.ref);
+
+  for (auto& job : jobs) {
+    if (job->failed || job->record.phase >= TablePhase::kSchemaCreated) continue;
+    progress().UpdateTable(job->key, "schema");
+    if (present.count(job->destination.ref)) {
+      // Loading into a table the DBA created beforehand is supported; into
+      // one that already holds rows is not (we would mix data).
+      struct Any : BatchConsumer {
+        bool rows = false;
+        Status Consume(RowBatch& b) override {
+          rows = rows || b.rows() > 0;
+          return Status();
+        }
+      } any;
+      ColumnType one;
+      one.kind = TypeKind::kInt32;
+      Status st = dst.Query("SELECT 1 FROM " + dst_dialect.QualifiedName(job->destination.ref) + " LIMIT 1",
+                            std::span<const ColumnType>(&one, 1), any, BatchLimits{});
+      if (!st.ok()) {
+        FailTable(*job, st.WithContext("checking destination table " + job->record.destination));
+        continue;
+      }
+      if (any.rows) {
+        FailTable(*job, Status(ErrorCode::kConflict,
+                               "destination table " + job->record.destination + " already exists and holds rows",
+                               "Empty or drop it on the destination (or exclude the table), then run again."));
+        continue;
+      }
+      progress().AddWarning("destination table " + job->record.destination +
+                            " already existed and was empty: rows are loaded into it as it is");
+    } else {
+      auto stmts = dst_dialect.CreateTable(job->destination);
+      if (!stmts.ok()) {
+        FailTable(*job, stmts.status());
+        continue;
+      }
+      Status st;
+      for (const auto& sql : *stmts) {
+        st = dst.Execute(sql);
+        if (!st.ok()) {
+          st = Status(st.code(), st.message() + " (statement: " + sql + ")", st.hint(), st.native_code());
+          break;
+        }
+      }
+      if (!st.ok()) {
+        FailTable(*job, st.WithContext("creating " + job->record.destination));
+        continue;
+      }
+    }
+    RETURN_IF_ERROR(SaveTable(*job, TablePhase::kSchemaCreated, "pending"));
+  }
+  return Status();
+}
+
+Status FullMigration::Impl::OpenWorkers(Session& src) {
+  SnapshotOptions snap;
+  bool new_position = migration.position_json.empty();
+  if (new_position) snap.replication_slot = opt.replication_slot;
+  auto lease = src.ExportSnapshot(snap);
+  if (!lease.ok()) return lease.status().WithContext("taking the source snapshot");
+  Endpoint dst_ep = opt.destination;
+  if (dst_ep.engine == Engine::kSqlite) dst_ep.options["create"] = "1";
+  for (int i = 0; i < opt.concurrency; ++i) {
+    Worker w;
+    auto s = Connect(opt.source);
+    if (!s.ok()) return s.status().WithContext("source worker connection");
+    auto d = Connect(dst_ep);
+    if (!d.ok()) return d.status().WithContext("destination worker connection");
+    w.source = std::move(*s);
+    w.destination = std::move(*d);
+    if (Status st = w.source->JoinSnapshot(**lease); !st.ok()) return st.WithContext("joining the source snapshot");
+    workers.push_back(std::move(w));
+  }
+  RETURN_IF_ERROR((*lease)->Release());
+  if (new_position) {
+    migration.position_json = PositionToJson((*lease)->position());
+    RETURN_IF_ERROR(meta->SaveMigration(migration));
+  }
+  return Status();
+}
+
+Status FullMigration::Impl::PlanTables() {
+  Session& reader = *workers[0].source;
+  for (auto& job : jobs) {
+    if (job->failed || job->record.phase != TablePhase::kSchemaCreated) continue;
+    auto t0 = std::chrono::steady_clock::now();
+    auto plan = PlanChunks(reader, job->source, opt.chunk_rows);
+    progress().ChunkingTime((std::chrono::steady_clock::now() - t0).count(), 1);
+    if (!plan.ok()) {
+      FailTable(*job, plan.status().WithContext("splitting " + job->key + " into chunks"));
+      continue;
+    }
+    std::vector<ChunkRecord> records;
+    for (size_t i = 0; i < plan->size(); ++i) {
+      records.push_back({static_cast<int64_t>(i), KeyBoundToJson((*plan)[i].lower), KeyBoundToJson((*plan)[i].upper),
+                         ChunkState::kPending, 0, 0});
+    }
+    RETURN_IF_ERROR(meta->SaveChunkPlan(job->key, records));
+    job->record.migrated_rows = 0;
+    RETURN_IF_ERROR(SaveTable(*job, TablePhase::kPlanned, "pending"));
+  }
+  return Status();
+}
+
+Status FullMigration::Impl::CopyRows() {
+  struct Task {
+    TableJob* job;
+    ChunkRecord chunk;
+  };
+  std::vector<Task> tasks;
+  for (auto& job : jobs) {
+    if (job->failed || job->record.phase != TablePhase::kPlanned) continue;
+    ASSIGN_OR_RETURN(auto chunks, meta->LoadChunks(job->key));
+    int64_t done_rows = 0;
+    for (auto& c : chunks) {
+      if (c.state == ChunkState::kDone) {
+        done_rows += c.rows;
+        continue;
+      }
+      tasks.push_back({job.get(), c});
+      ++job->chunks_left;
+    }
+    job->record.migrated_rows = done_rows;
+    progress().SetTable({job->key, job->record.destination, job->record.estimated_rows, done_rows, "copying", ""});
+    if (job->chunks_left == 0) RETURN_IF_ERROR(SaveTable(*job, TablePhase::kCopied, "copied"));
+  }
+  // Chunk-major order spreads the workers over tables, so that one slow
+  // table does not hold every worker.
+  std::stable_sort(tasks.begin(), tasks.end(),
+                   [](const Task& a, const Task& b) { return a.chunk.index < b.chunk.index; });
+  progress().AddChunksTotal(static_cast<int64_t>(tasks.size()));
+
+  std::atomic<size_t> next{0};
+  std::mutex fatal_mu;
+  Status fatal;  // a metadata failure stops everything: checkpoints could not be trusted
+  auto work = [&](Worker& w) {
+    for (;;) {
+      size_t i = next++;
+      if (i >= tasks.size() || self.cancel_) return;
+      Task& task = tasks[i];
+      TableJob& job = *task.job;
+      {
+        std::lock_guard lock(job.mu);
+        if (job.failed) continue;
+      }
+      auto lower = KeyBoundFromJson(task.chunk.lower_json);
+      auto upper = KeyBoundFromJson(task.chunk.upper_json);
+      if (!lower.ok() || !upper.ok()) {
+        FailTable(job, lower.ok() ? upper.status() : lower.status());
+        continue;
+      }
+      ChunkRange range{*lower, *upper};
+      std::string pre_sql;
+      if (task.chunk.state == ChunkState::kStarted) {
+        // The previous run may have committed this chunk before it could
+        // record it: delete its range in the same transaction as the copy.
+        std::string pred = job.chunk_key ? ChunkPredicate(dst_dialect, job.destination, *job.chunk_key, range) : "";
+        pre_sql = "DELETE FROM " + dst_dialect.QualifiedName(job.destination.ref) + (pred.empty() ? "" : " WHERE " + pred);
+      } else if (Status st = meta->MarkChunkStarted(job.key, task.chunk.index); !st.ok()) {
+        std::lock_guard lock(fatal_mu);
+        fatal = st;
+        self.cancel_ = true;
+        return;
+      }
+      std::string pred = job.chunk_key ? ChunkPredicate(src_dialect, job.source, *job.chunk_key, range) : "";
+      ChunkCopyRequest req;
+      req.select_sql = pred.empty() ? job.select_sql : job.select_sql + " WHERE " + pred;
+      req.source_types = job.source_types;
+      req.destination = &job.destination;
+      req.pre_sql = pre_sql;
+      req.limits = opt.batch;
+      req.cancel = &self.cancel_;
+      auto stats = CopyChunk(*w.source, *w.destination, req);
+      if (!stats.ok()) {
+        if (stats.status().code() != ErrorCode::kCancelled) {
+          FailTable(job, stats.status().WithContext("copying chunk " + std::to_string(task.chunk.index) + " " +
+                                                    DescribeRange(task.chunk) + " of " + job.key));
+        }
+        continue;
+      }
+      if (Status st = meta->MarkChunkDone(job.key, task.chunk.index, stats->rows, stats->bytes); !st.ok()) {
+        std::lock_guard lock(fatal_mu);
+        fatal = st;
+        self.cancel_ = true;
+        return;
+      }
+      progress().RowsRead(stats->rows, stats->bytes);
+      progress().ChunkDone(stats->rows, stats->bytes, stats->read_ns, stats->write_ns);
+      progress().AddTableRows(job.key, stats->rows);
+      bool table_done = false;
+      {
+        std::lock_guard lock(job.mu);
+        job.record.migrated_rows += stats->rows;
+        table_done = --job.chunks_left == 0 && !job.failed;
+      }
+      if (table_done) SaveTable(job, TablePhase::kCopied, "copied").IgnoreError();
+    }
+  };
+  std::vector<std::thread> threads;
+  for (auto& w : workers) threads.emplace_back(work, std::ref(w));
+  for (auto& t : threads) t.join();
+  return fatal;
+}
+
+void FullMigration::Impl::RunDeferredDdl(TablePhase from, TablePhase to, const std::string& status_during,
+                                         bool indexes) {
+  struct Item {
+    TableJob* job;
+    std::string name;
+    std::string ddl;
+  };
+  std::vector<Item> items;
+  std::map<TableJob*, int> pending;
+  std::vector<TableJob*> tables;
+  for (auto& job : jobs) {
+    if (job->failed || job->record.phase != from) continue;
+    auto done = meta->LoadIndexes(job->key);
+    std::set<std::string> completed;
+    if (done.ok()) {
+      for (auto& r : *done) {
+        if (r.status == "completed") completed.insert(r.name);
+      }
+    }
+    std::vector<std::pair<std::string, Result<std::string>>> ddl;
+    if (indexes) {
+      for (const auto& idx : job->destination.indexes) {
+        ddl.emplace_back("index:" + idx.name, dst_dialect.CreateIndex(job->destination, idx));
+      }
+    } else {
+      for (const auto& fk : job->destination.foreign_keys) {
+        ddl.emplace_back("fk:" + fk.name, dst_dialect.AddForeignKey(job->destination, fk));
+      }
+      for (const auto& ck : job->destination.checks) {
+        ddl.emplace_back("check:" + ck.name, dst_dialect.AddCheck(job->destination, ck));
+      }
+      int n = 0;
+      for (auto& sql : dst_dialect.AfterLoad(job->destination)) {
+        ddl.emplace_back("after-load:" + std::to_string(n++), sql);  // idempotent; run every time
+        completed.erase(ddl.back().first);
+      }
+    }
+    progress().UpdateTable(job->key, status_during);
+    tables.push_back(job.get());
+    for (auto& [name, sql] : ddl) {
+      if (completed.count(name)) continue;
+      if (!sql.ok()) {
+        meta->SaveIndex({job->key, name, "", "failed", 0, 0, ErrorText(sql.status())}).IgnoreError();
+        FailTable(*job, sql.status().WithContext(name + " of " + job->key));
+        continue;
+      }
+      if (sql->empty()) continue;  // nothing to run on this destination
+      items.push_back({job.get(), name, *sql});
+    }
+  }
+  std::atomic<size_t> next{0};
+  auto work = [&](Session& dst) {
+    for (;;) {
+      size_t i = next++;
+      if (i >= items.size() || self.cancel_) return;
+      Item& it = items[i];
+      IndexRecord rec{it.job->key, it.name, it.ddl, "running", NowMs(), 0, ""};
+      meta->SaveIndex(rec).IgnoreError();
+      Status st = dst.Execute(it.ddl);
+      rec.ended_at_ms = NowMs();
+      rec.status = st.ok() ? "completed" : "failed";
+      rec.error = st.ok() ? "" : ErrorText(st);
+      meta->SaveIndex(rec).IgnoreError();
+      if (!st.ok()) {
+        FailTable(*it.job, Status(st.code(), it.name + " of " + it.job->key + ": " + st.message() +
+                                                 " (statement: " + it.ddl + ")",
+                                  st.hint(), st.native_code()));
+      }
+    }
+  };
+  // Foreign keys depend on other tables' keys; run them on one session in
+  // order. Indexes are independent and built in parallel.
+  size_t parallel = indexes ? workers.size() : 1;
+  std::vector<std::thread> threads;
+  for (size_t w = 0; w < parallel; ++w) threads.emplace_back(work, std::ref(*workers[w].destination));
+  for (auto& t : threads) t.join();
+  if (self.cancel_) return;
+  for (TableJob* job : tables) {
+    if (job->failed) continue;
+    SaveTable(*job, to, to == TablePhase::kCompleted ? "completed" : "indexed").IgnoreError();
+  }
+}
+
+void FullMigration::Impl::CreateViews(Session& dst, const std::vector<ViewDef>& source_views,
+                                      const ObjectMapping& mapping) {
+  for (const ViewDef& v : source_views) {
+    ViewDef out = v;
+    out.ref = mapping.DestinationOf(v.ref);
+    out.definition = TranslateExpression(v.definition, opt.source.engine, opt.destination.engine);
+    std::string key = "view " + v.ref.ToString();
+    auto sql = dst_dialect.CreateView(out);
+    Status st = sql.ok() ? dst.Execute(*sql) : sql.status();
+    if (!st.ok()) {
+      ++failed_objects;
+      failed_names.push_back(key);
+      std::string err = ErrorText(st) + " — create the view on the destination by hand, or exclude it";
+      progress().SetTable({key, out.ref.ToString(), 0, 0, "failed", err});
+      meta->SaveTable({key, out.ref.ToString(), TablePhase::kPending, "failed", 0, 0, err}).IgnoreError();
+    } else {
+      progress().SetTable({key, out.ref.ToString(), 0, 0, "completed", ""});
+      meta->SaveTable({key, out.ref.ToString(), TablePhase::kCompleted, "completed", 0, 0, ""}).IgnoreError();
+    }
+  }
+}
+
+}  // namespace godwit

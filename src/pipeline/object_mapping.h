@@ -1,0 +1,50 @@
+// Which source objects a migration takes and what they are called on the
+// destination: include/exclude glob patterns and schema/table renames.
+//
+// Patterns are shell globs (`*`, `?`, `[...]`) matched against
+// "schema.table" and against the bare table name, case-sensitively; a table
+// is taken when it matches any include (or there is none) and no exclude.
+//
+// Naming on the destination: a source schema that is the source's default
+// (MySQL: the URI's database; PostgreSQL: public; SQLite: none) maps to the
+// destination's default schema; any other keeps its name. Renames override
+// both: `schemas: {shop: sales}` and `tables: {"shop.orders": "orders_2024"}`
+// (a table rename changes the name only; write "schema.name" to move it).
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+#include "model/table_schema.h"
+
+namespace godwit {
+
+struct ObjectRules {
+  std::vector<std::string> include;
+  std::vector<std::string> exclude;
+  std::map<std::string, std::string> schema_renames;  // source schema -> destination schema
+  std::map<std::string, std::string> table_renames;   // "schema.table" or "table" -> "name" or "schema.name"
+};
+
+class ObjectMapping {
+ public:
+  ObjectMapping(ObjectRules rules, std::string source_default_schema, std::string destination_default_schema);
+
+  // Checks the patterns are well-formed.
+  static Status Validate(const ObjectRules& rules);
+
+  bool Includes(const TableRef& source) const;
+  TableRef DestinationOf(const TableRef& source) const;
+
+ private:
+  ObjectRules rules_;
+  std::string source_default_;
+  std::string destination_default_;
+};
+
+// Shell-style glob match (fnmatch without flags).
+bool GlobMatch(const std::string& pattern, const std::string& text);
+
+}  // namespace godwit

@@ -1,0 +1,78 @@
+// Live progress and metrics of a full migration, updated by the workers
+// and read by the CLI's display (or later the API).
+//
+// Thread-safety: every method may be called from any thread.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace godwit {
+
+struct TableProgress {
+  std::string source;       // "schema.table"
+  std::string destination;
+  int64_t estimated_rows = 0;
+  int64_t migrated_rows = 0;
+  std::string status;  // pending, schema, copying, indexing, constraints, completed, failed, skipped
+  std::string error;
+};
+
+struct ProgressSnapshot {
+  std::string phase;
+  std::vector<TableProgress> tables;
+  int64_t rows_read = 0, bytes_read = 0, rows_written = 0, bytes_written = 0;
+  int64_t chunks_done = 0, chunks_total = 0;
+  double elapsed_seconds = 0;
+  // Averages per chunk, milliseconds.
+  double avg_read_ms = 0, avg_write_ms = 0, avg_chunking_ms = 0;
+  std::vector<std::string> warnings;
+};
+
+class Progress {
+ public:
+  Progress() : start_(std::chrono::steady_clock::now()) {}
+
+  void SetPhase(const std::string& phase);
+  void SetTable(const TableProgress& table);
+  void UpdateTable(const std::string& source, const std::string& status, const std::string& error = {});
+  void AddTableRows(const std::string& source, int64_t rows);
+  void AddWarning(const std::string& warning);
+
+  void AddChunksTotal(int64_t n) { chunks_total_ += n; }
+  void ChunkDone(int64_t rows, int64_t bytes, int64_t read_ns, int64_t write_ns) {
+    rows_written_ += rows;
+    bytes_written_ += bytes;
+    chunks_done_ += 1;
+    read_ns_ += read_ns;
+    write_ns_ += write_ns;
+  }
+  void RowsRead(int64_t rows, int64_t bytes) {
+    rows_read_ += rows;
+    bytes_read_ += bytes;
+  }
+  void ChunkingTime(int64_t ns, int64_t tables) {
+    chunking_ns_ += ns;
+    chunked_tables_ += tables;
+  }
+
+  ProgressSnapshot Snapshot() const;
+
+ private:
+  const std::chrono::steady_clock::time_point start_;
+  mutable std::mutex mu_;
+  std::string phase_;                          // guarded by mu_
+  std::map<std::string, TableProgress> tables_;  // guarded by mu_
+  std::vector<std::string> order_;             // guarded by mu_
+  std::vector<std::string> warnings_;          // guarded by mu_
+  std::atomic<int64_t> rows_read_{0}, bytes_read_{0}, rows_written_{0}, bytes_written_{0};
+  std::atomic<int64_t> chunks_done_{0}, chunks_total_{0};
+  std::atomic<int64_t> read_ns_{0}, write_ns_{0}, chunking_ns_{0}, chunked_tables_{0};
+};
+
+}  // namespace godwit

@@ -1,0 +1,182 @@
+#include "schema/table_conversion.h"
+
+#include <cctype>
+
+namespace godwit {
+namespace {
+
+bool IsIdentChar(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '$'; }
+
+// Removes PostgreSQL "::type" casts, including multi-word types
+// ("::character varying", "::timestamp without time zone") and arrays.
+std::string StripPgCasts(const std::string& s) {
+  static const char* kTypeWords[] = {"character varying", "double precision", "timestamp without time zone",
+                                     "timestamp with time zone", "time without time zone", "time with time zone",
+                                     "bit varying"};
+  std::string out;
+  size_t i = 0;
+  while (i < s.size()) {
+    if (s[i] == '\'') {  // copy string literal verbatim
+      size_t j = i + 1;
+      while (j < s.size()) {
+        if (s[j] == '\'' && j + 1 < s.size() && s[j + 1] == '\'') {
+          j += 2;
+          continue;
+        }
+        if (s[j] == '\'') break;
+        ++j;
+      }
+      out.append(s, i, j - i + 1);
+      i = j + 1;
+      continue;
+    }
+    if (s[i] == ':' && i + 1 < s.size() && s[i + 1] == ':') {
+      size_t j = i + 2;
+      bool matched = false;
+      for (const char* w : kTypeWords) {
+        std::string word(w);
+        if (s.compare(j, word.size(), word) == 0) {
+          j += word.size();
+          matched = true;
+          break;
+        }
+      }
+      if (!matched) {
+        if (j < s.size() && s[j] == '"') {
+          j = s.find('"', j + 1);
+          j = j == std::string::npos ? s.size() : j + 1;
+        } else {
+          while (j < s.size() && (IsIdentChar(s[j]) || s[j] == '.')) ++j;
+        }
+      }
+      if (j < s.size() && s[j] == '(') {
+        size_t close = s.find(')', j);
+        j = close == std::string::npos ? s.size() : close + 1;
+      }
+      while (j + 1 < s.size() && s[j] == '[' && s[j + 1] == ']') j += 2;
+      i = j;
+      continue;
+    }
+    out.push_back(s[i++]);
+  }
+  return out;
+}
+
+// Re-quotes identifiers quoted with `from_quote` using `to_quote`.
+std::string Requote(const std::string& s, char from_quote, char to_quote) {
+  std::string out;
+  size_t i = 0;
+  while (i < s.size()) {
+    char c = s[i];
+    if (c == '\'') {
+      size_t j = i + 1;
+      while (j < s.size()) {
+        if (s[j] == '\\' && from_quote == '`') {
+          j += 2;
+          continue;
+        }
+        if (s[j] == '\'' && j + 1 < s.size() && s[j + 1] == '\'') {
+          j += 2;
+          continue;
+        }
+        if (s[j] == '\'') break;
+        ++j;
+      }
+      out.append(s, i, std::min(j, s.size() - 1) - i + 1);
+      i = j + 1;
+      continue;
+    }
+    if (c == from_quote) {
+      std::string name;
+      size_t j = i + 1;
+      while (j < s.size()) {
+        if (s[j] == from_quote && j + 1 < s.size() && s[j + 1] == from_quote) {
+          name.push_back(from_quote);
+          j += 2;
+          continue;
+        }
+        if (s[j] == from_quote) break;
+        name.push_back(s[j++]);
+      }
+      out.push_back(to_quote);
+      for (char n : name) {
+        if (n == to_quote) out.push_back(to_quote);
+        out.push_back(n);
+      }
+      out.push_back(to_quote);
+      i = j + 1;
+      continue;
+    }
+    out.push_back(c);
+    ++i;
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string TranslateExpression(const std::string& expr, Engine from, Engine to) {
+  if (from == to) return expr;
+  std::string out = expr;
+  if (from == Engine::kPostgres) out = StripPgCasts(out);
+  if (from == Engine::kMysql) out = Requote(out, '`', '"');
+  if (to == Engine::kMysql) out = Requote(out, '"', '`');
+  return out;
+}
+
+Result<ConvertedTable> ConvertTable(const TableSchema& source, const TableRef& destination_ref, Engine source_engine,
+                                    const Dialect& destination) {
+  ConvertedTable out;
+  TableSchema& t = out.table;
+  t = source;
+  t.ref = destination_ref;
+  const Engine dst_engine = destination.engine();
+  const bool same_engine = source_engine == dst_engine;
+
+  for (Column& c : t.columns) {
+    if (c.type.kind == TypeKind::kNative && !same_engine) {
+      return Status(ErrorCode::kUnsupported,
+                    "column " + c.name + " of " + source.ref.ToString() + " has type " + c.type.native + ", which " +
+                        std::string(EngineName(dst_engine)) + " cannot hold",
+                    "Exclude the table, change the column's type on the source, or create the table on the "
+                    "destination by hand with a type of your choice (Godwit loads into an existing empty table).");
+    }
+    auto type_sql = destination.ColumnTypeSql(c.type);
+    if (!type_sql.ok()) return type_sql.status().WithContext("column " + c.name + " of " + source.ref.ToString());
+    if (c.default_kind == Column::DefaultKind::kExpression && !same_engine) {
+      out.warnings.push_back("default (" + c.default_value + ") of " + source.ref.ToString() + "." + c.name +
+                             " is an expression of " + std::string(EngineName(source_engine)) +
+                             " and was not carried over; set it on the destination by hand if it is needed");
+      c.default_kind = Column::DefaultKind::kNone;
+      c.default_value.clear();
+    }
+  }
+
+  // Index names: MySQL's are per table, PostgreSQL's per schema and
+  // SQLite's per database, so names from MySQL get the table's name in
+  // front where collisions would otherwise follow (every sysbench table has
+  // an index k_1).
+  if (source_engine == Engine::kMysql && dst_engine != Engine::kMysql) {
+    for (IndexDef& idx : t.indexes) {
+      if (idx.name.rfind(t.ref.name + "_", 0) != 0) idx.name = t.ref.name + "_" + idx.name;
+    }
+  }
+  std::vector<IndexDef> kept;
+  for (IndexDef& idx : t.indexes) {
+    if (!idx.unsupported_reason.empty()) {
+      out.warnings.push_back("index " + idx.name + " of " + source.ref.ToString() + " was skipped: " +
+                             idx.unsupported_reason + "; create it on the destination by hand");
+      continue;
+    }
+    if (dst_engine != Engine::kMysql) {
+      for (auto& ic : idx.columns) ic.prefix_length = 0;  // prefixes exist only in MySQL
+    }
+    kept.push_back(idx);
+  }
+  t.indexes = std::move(kept);
+
+  for (CheckConstraint& ck : t.checks) ck.expression = TranslateExpression(ck.expression, source_engine, dst_engine);
+  return out;
+}
+
+}  // namespace godwit

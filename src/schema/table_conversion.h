@@ -1,0 +1,37 @@
+// Converting a table read from one engine into the table to create on
+// another: destination name, defaults and CHECK expressions the destination
+// can parse, index names that stay unique where the destination needs it,
+// and an early verdict on types the destination cannot hold.
+//
+// Everything that cannot be carried is either refused (the table fails
+// alone with a message saying why and what to do) or dropped with a warning
+// naming what was dropped — never silently.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+#include "model/table_schema.h"
+#include "schema/dialect.h"
+
+namespace godwit {
+
+struct ConvertedTable {
+  TableSchema table;                  // as it will be on the destination
+  std::vector<std::string> warnings;  // what was dropped or changed
+};
+
+// `destination_ref` is the mapped name; foreign keys keep their source
+// references (the caller maps them). Fails with kUnsupported when a
+// column's type cannot exist on the destination.
+Result<ConvertedTable> ConvertTable(const TableSchema& source, const TableRef& destination_ref, Engine source_engine,
+                                    const Dialect& destination);
+
+// Best-effort translation of a CHECK/view expression between dialects:
+// identifier quoting (`x` <-> "x") and PostgreSQL casts (::type) removed
+// for other engines. What it cannot translate the destination reports when
+// the statement runs.
+std::string TranslateExpression(const std::string& expr, Engine from, Engine to);
+
+}  // namespace godwit

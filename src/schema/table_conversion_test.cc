@@ -1,0 +1,60 @@
+#include "schema/table_conversion.h"
+
+#include <gtest/gtest.h>
+
+namespace godwit {
+namespace {
+
+TEST(TranslateExpressionTest, RequotesMysqlIdentifiers) {
+  EXPECT_EQ(TranslateExpression("`price` > 0 and `a``b` <> 'x`y'", Engine::kMysql, Engine::kPostgres),
+            "\"price\" > 0 and \"a`b\" <> 'x`y'");
+}
+
+TEST(TranslateExpressionTest, StripsPostgresCasts) {
+  EXPECT_EQ(TranslateExpression("(price > (0)::numeric)", Engine::kPostgres, Engine::kMysql), "(price > (0))");
+  EXPECT_EQ(TranslateExpression("((status)::text = ANY ('{a,b}'::character varying[]))", Engine::kPostgres,
+                                Engine::kSqlite),
+            "((status) = ANY ('{a,b}'))");
+  EXPECT_EQ(TranslateExpression("\"Qty\" >= 1", Engine::kPostgres, Engine::kMysql), "`Qty` >= 1");
+}
+
+TEST(TranslateExpressionTest, SameEngineUntouched) {
+  EXPECT_EQ(TranslateExpression("x::int > 1", Engine::kPostgres, Engine::kPostgres), "x::int > 1");
+}
+
+TEST(ConvertTableTest, RefusesNativeTypesAcrossEngines) {
+  TableSchema t;
+  t.ref = {"public", "t"};
+  Column c{"span", {}, true};
+  c.type.kind = TypeKind::kNative;
+  c.type.native = "interval";
+  t.columns = {c};
+  auto r = ConvertTable(t, {"shop", "t"}, Engine::kPostgres, DialectFor(Engine::kMysql));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), ErrorCode::kUnsupported);
+  EXPECT_NE(r.status().message().find("interval"), std::string::npos);
+  EXPECT_TRUE(ConvertTable(t, {"public", "t"}, Engine::kPostgres, DialectFor(Engine::kPostgres)).ok());
+}
+
+TEST(ConvertTableTest, PrefixesMysqlIndexNamesAndDropsForeignDefaults) {
+  TableSchema t;
+  t.ref = {"shop", "sbtest1"};
+  Column id{"id", {}, false};
+  id.type.kind = TypeKind::kInt32;
+  Column k{"k", {}, false};
+  k.type.kind = TypeKind::kInt32;
+  k.default_kind = Column::DefaultKind::kExpression;
+  k.default_value = "uuid_short()";
+  t.columns = {id, k};
+  t.indexes = {IndexDef{"k_1", {{"k", 10}}, false, false, ""}};
+  auto r = ConvertTable(t, {"public", "sbtest1"}, Engine::kMysql, DialectFor(Engine::kPostgres));
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->table.indexes[0].name, "sbtest1_k_1");
+  EXPECT_EQ(r->table.indexes[0].columns[0].prefix_length, 0u);
+  EXPECT_EQ(r->table.columns[1].default_kind, Column::DefaultKind::kNone);
+  ASSERT_EQ(r->warnings.size(), 1u);
+  EXPECT_NE(r->warnings[0].find("uuid_short()"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace godwit
