@@ -9,6 +9,7 @@
 #include <set>
 #include <thread>
 
+#include "common/failpoint.h"
 #include "meta/meta_store.h"
 #include "pipeline/chunk_copier.h"
 #include "pipeline/chunker.h"
@@ -368,6 +369,7 @@ Status FullMigration::Impl::OpenWorkers(Session& src) {
     workers.push_back(std::move(w));
   }
   RETURN_IF_ERROR((*lease)->Release());
+  GODWIT_FAILPOINT("snapshot_taken");
   if (new_position) {
     migration.position_json = PositionToJson((*lease)->position());
     RETURN_IF_ERROR(meta->SaveMigration(migration));
@@ -474,6 +476,9 @@ Status FullMigration::Impl::CopyRows() {
         }
         continue;
       }
+      // The destination has committed; a crash here leaves the chunk
+      // `started`, and the next run deletes its range before copying it again.
+      GODWIT_FAILPOINT("chunk_committed");
       if (Status st = meta->MarkChunkDone(job.key, task.chunk.index, stats->rows, stats->bytes); !st.ok()) {
         std::lock_guard lock(fatal_mu);
         fatal = st;
@@ -556,6 +561,7 @@ void FullMigration::Impl::RunDeferredDdl(TablePhase from, TablePhase to, const s
       Item& it = items[i];
       IndexRecord rec{it.job->key, it.name, it.ddl, "running", NowMs(), 0, ""};
       meta->SaveIndex(rec).IgnoreError();
+      GODWIT_FAILPOINT("deferred_ddl");
       Status st = dst.Execute(it.ddl);
       rec.ended_at_ms = NowMs();
       rec.status = st.ok() ? "completed" : "failed";
@@ -586,7 +592,14 @@ void FullMigration::Impl::CreateViews(Session& dst, const std::vector<ViewDef>& 
   for (const ViewDef& v : source_views) {
     ViewDef out = v;
     out.ref = mapping.DestinationOf(v.ref);
-    out.definition = TranslateExpression(v.definition, opt.source.engine, opt.destination.engine);
+    std::string definition = v.definition;
+    if (opt.source.engine != opt.destination.engine && !v.ref.schema.empty()) {
+      // MySQL stores view bodies with every table qualified by its
+      // database (`shop`.`orders`); the database is not a schema elsewhere.
+      std::string qualifier = src_dialect.QuoteIdent(v.ref.schema) + ".";
+      for (size_t at; (at = definition.find(qualifier)) != std::string::npos;) definition.erase(at, qualifier.size());
+    }
+    out.definition = TranslateExpression(definition, opt.source.engine, opt.destination.engine);
     std::string key = "view " + v.ref.ToString();
     auto sql = dst_dialect.CreateView(out);
     Status st = sql.ok() ? dst.Execute(*sql) : sql.status();

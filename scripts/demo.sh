@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# The demo: sets everything up (Debian packages, a release build), starts a
+# private MariaDB and PostgreSQL on loopback, loads a sample shop into
+# MariaDB and migrates it to PostgreSQL with `godwit migrate`, then shows a
+# few rows on the PostgreSQL side. Servers are stopped on exit.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+scripts/install-deps.sh
+cmake -S . -B build/release -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build build/release -j"$(nproc)" --target godwit
+
+dir=$(mktemp -d /tmp/godwit-demo.XXXXXX)
+chmod 755 "$dir"
+trap 'scripts/testdb.sh stop "$dir"; rm -rf "$dir"' EXIT
+scripts/testdb.sh start "$dir"
+# shellcheck disable=SC1091
+source "$dir/env"
+
+echo "== loading the sample shop into MariaDB (127.0.0.1:$GODWIT_TEST_MYSQL_PORT)"
+mariadb --no-defaults -h127.0.0.1 -P"$GODWIT_TEST_MYSQL_PORT" -uroot \
+  -e "CREATE DATABASE shop CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
+mariadb --no-defaults -h127.0.0.1 -P"$GODWIT_TEST_MYSQL_PORT" -uroot --default-character-set=utf8mb4 shop \
+  <demo/shop_mariadb.sql
+psql -q -h 127.0.0.1 -p "$GODWIT_TEST_PG_DEST_PORT" -U postgres -c "CREATE DATABASE shop OWNER godwit"
+
+echo "== godwit migrate MariaDB -> PostgreSQL"
+export SHOP_PASSWORD=godwit-pw
+build/release/src/cli/godwit migrate --state-dir "$dir/state" --concurrency 4 \
+  "mysql://godwit@127.0.0.1:$GODWIT_TEST_MYSQL_PORT/shop?password_env=SHOP_PASSWORD" \
+  "postgresql://godwit@127.0.0.1:$GODWIT_TEST_PG_DEST_PORT/shop?password_env=SHOP_PASSWORD"
+
+echo "== on PostgreSQL now"
+psql -h 127.0.0.1 -p "$GODWIT_TEST_PG_DEST_PORT" -U postgres -d shop -c '\dt public.*' \
+  -c 'SELECT id, c_decimal, c_varchar, c_timestamp, c_json, c_set, c_bit, c_uuid FROM every_type ORDER BY id' \
+  -c 'SELECT status, count(*) FROM orders GROUP BY status ORDER BY status' \
+  -c 'SELECT count(*) AS paid FROM paid_orders'
+echo "demo finished; everything ran in $dir (removed on exit)"

@@ -1,0 +1,94 @@
+// Bad endpoints and objects Godwit cannot convert: each gets a clear error
+// that says what to do, never shows the password, and fails alone.
+#include <gtest/gtest.h>
+
+#include "migration_harness.h"
+#include "test_env.h"
+
+namespace godwit::testing {
+namespace {
+
+std::string SqliteDest(const std::string& tag) { return "sqlite://" + FreshTempDir(tag) + "/d.db"; }
+
+TEST(BadInputTest, WrongPasswordSaysSo) {
+  std::string uri = "mysql://godwit:not-the-password@127.0.0.1:" + std::to_string(Servers().mysql_port) + "/mysql";
+  auto r = RunGodwit("migrate -q --state-dir " + FreshTempDir("bad1") + " " + uri + " " + SqliteDest("bad1d"));
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.output.find("AUTH_FAILED"), std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find("not-the-password"), std::string::npos) << r.output;
+  std::string pg = "postgresql://godwit:wrong-pg-pw@127.0.0.1:" + std::to_string(Servers().pg_source_port) + "/postgres";
+  r = RunGodwit("migrate -q --state-dir " + FreshTempDir("bad1b") + " " + pg + " " + SqliteDest("bad1e"));
+  EXPECT_NE(r.output.find("AUTH_FAILED"), std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find("wrong-pg-pw"), std::string::npos) << r.output;
+}
+
+TEST(BadInputTest, UnreachableHostAndUnknownDatabase) {
+  auto r = RunGodwit("migrate -q --state-dir " + FreshTempDir("bad2") +
+                     " mysql://godwit:godwit-pw@127.0.0.1:1/x " + SqliteDest("bad2d"));
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.output.find("HOST_UNREACHABLE"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("what to do"), std::string::npos) << r.output;
+  r = RunGodwit("migrate -q --state-dir " + FreshTempDir("bad2b") + " " + PgSourceUri("no_such_db") + " " +
+                SqliteDest("bad2e"));
+  EXPECT_NE(r.output.find("UNKNOWN_DATABASE"), std::string::npos) << r.output;
+  r = RunGodwit("migrate -q --state-dir " + FreshTempDir("bad2c") + " " + MysqlUri("no_such_db") + " " +
+                SqliteDest("bad2f"));
+  EXPECT_NE(r.output.find("UNKNOWN_DATABASE"), std::string::npos) << r.output;
+}
+
+TEST(BadInputTest, MalformedArguments) {
+  auto r = RunGodwit("migrate oracle://x/y sqlite:///tmp/x.db");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.output.find("unknown database kind"), std::string::npos) << r.output;
+  r = RunGodwit("migrate -f /nonexistent/project.yaml");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.output.find("cannot read project file"), std::string::npos) << r.output;
+}
+
+TEST(BadInputTest, UnsupportedTypeFailsAloneAndNoKeyTableStillMigrates) {
+  RecreatePgDatabase(Servers().pg_source_port, "bad_objects");
+  PgAdmin(Servers().pg_source_port,
+          "CREATE TABLE has_interval (id int PRIMARY KEY, span interval);"
+          "INSERT INTO has_interval VALUES (1, '1 day');"
+          "CREATE TABLE no_key (a int, b text);"
+          "INSERT INTO no_key SELECT g, 'row ' || g FROM generate_series(1, 500) g;"
+          "CREATE TABLE fine (id int PRIMARY KEY, v text);"
+          "INSERT INTO fine VALUES (1, 'x'), (2, 'y');",
+          "bad_objects");
+  RecreateMysqlDatabase("bad_objects_dst");
+  auto r = RunGodwit("migrate -q --state-dir " + FreshTempDir("bad3") + " " + PgSourceUri("bad_objects") + " " +
+                     MysqlUri("bad_objects_dst"));
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_NE(r.output.find("interval"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("UNSUPPORTED"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("no primary key"), std::string::npos) << r.output;
+  EXPECT_EQ(ReadTable(MysqlUri("bad_objects_dst"), {"bad_objects_dst", "fine"}).rows.size(), 2u);
+  EXPECT_EQ(ReadTable(MysqlUri("bad_objects_dst"), {"bad_objects_dst", "no_key"}).rows.size(), 500u);
+}
+
+TEST(BadInputTest, ZeroDatesErrorUnlessMappedToNull) {
+  RecreateMysqlDatabase("zero_dates");
+  MysqlAdmin(
+      "SET SESSION sql_mode = '';"
+      "CREATE TABLE z (id INT PRIMARY KEY, d DATE, dt DATETIME);"
+      "INSERT INTO z VALUES (1, '0000-00-00', '2024-01-01 00:00:00'), (2, '2024-01-02', '0000-00-00 00:00:00');",
+      "zero_dates");
+  RecreatePgDatabase(Servers().pg_dest_port, "zero_dates");
+  std::string state = FreshTempDir("bad4");
+  auto r = RunGodwit("migrate -q --state-dir " + state + " " + MysqlUri("zero_dates") + " " + PgDestUri("zero_dates"));
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_NE(r.output.find("DATA_ERROR"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("zero"), std::string::npos) << r.output;
+  // Mapping them to NULL explicitly resumes the same migration and finishes.
+  r = RunGodwit("migrate -q --zero-date null --state-dir " + FreshTempDir("bad4b") + " " + MysqlUri("zero_dates") +
+                " " + PgDestUri("zero_dates") + " --restart");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  auto rows = ReadTable(PgDestUri("zero_dates"), {"public", "z"}).rows;
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_FALSE(rows[0][1].has_value());
+  EXPECT_EQ(rows[0][2].value_or(""), "2024-01-01 00:00:00");
+  EXPECT_FALSE(rows[1][2].has_value());
+}
+
+}  // namespace
+}  // namespace godwit::testing

@@ -1,0 +1,114 @@
+#include "migration_harness.h"
+
+#include <sys/wait.h>
+
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <nlohmann/json.hpp>
+#include <stdexcept>
+
+namespace godwit::testing {
+
+CommandResult RunGodwit(const std::string& args) {
+  const char* bin = std::getenv("GODWIT_BINARY");
+  std::string cmd = std::string(bin ? bin : "godwit") + " " + args + " 2>&1";
+  CommandResult r;
+  FILE* p = popen(cmd.c_str(), "r");
+  if (!p) return r;
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) r.output.append(buf, n);
+  int status = pclose(p);
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
+}
+
+namespace {
+class Collect : public BatchConsumer {
+ public:
+  explicit Collect(TableContents& out) : out_(out) {}
+  Status Consume(RowBatch& b) override {
+    for (size_t r = 0; r < b.rows(); ++r) {
+      std::vector<std::optional<std::string>> row;
+      for (const Value& v : b.row(r)) {
+        row.push_back(v.is_null() ? std::nullopt : std::optional<std::string>(std::string(v.bytes())));
+      }
+      out_.rows.push_back(std::move(row));
+    }
+    return Status();
+  }
+
+ private:
+  TableContents& out_;
+};
+
+std::string StripFractionZeros(std::string s) {
+  size_t dot = s.rfind('.');
+  if (dot == std::string::npos || s.find_first_not_of("0123456789", dot + 1) != std::string::npos) return s;
+  while (s.back() == '0') s.pop_back();
+  if (s.back() == '.') s.pop_back();
+  return s;
+}
+}  // namespace
+
+TableContents ReadTable(const std::string& uri, const TableRef& table) {
+  auto ep = ParseEndpointUri(uri);
+  if (!ep.ok()) throw std::runtime_error(ep.status().ToString());
+  auto session = Connect(*ep);
+  if (!session.ok()) throw std::runtime_error(session.status().ToString());
+  auto catalog = (*session)->ReadCatalog([&](const TableRef& r) { return r == table; });
+  if (!catalog.ok()) throw std::runtime_error(catalog.status().ToString());
+  if (catalog->tables.empty()) throw std::runtime_error("table " + table.ToString() + " not found at " + uri);
+  TableContents out;
+  const TableSchema& t = catalog->tables[0];
+  out.columns = t.columns;
+  const Dialect& d = DialectFor(ep->engine);
+  std::string cols;
+  std::vector<ColumnType> types;
+  for (const auto& c : t.columns) {
+    cols += (cols.empty() ? "" : ", ") + d.SelectExpr(c);
+    types.push_back(c.type);
+  }
+  Collect collect(out);
+  Status st = (*session)->Query("SELECT " + cols + " FROM " + d.QualifiedName(t.ref) + " ORDER BY " +
+                                    d.QuoteIdent(t.columns[0].name),
+                                types, collect, BatchLimits{});
+  if (!st.ok()) throw std::runtime_error(st.ToString());
+  return out;
+}
+
+bool CanonicalEqual(TypeKind kind, const std::string& expected, const std::string& actual) {
+  if (expected == actual) return true;
+  switch (kind) {
+    case TypeKind::kFloat:
+    case TypeKind::kDouble: {
+      double e = std::strtod(expected.c_str(), nullptr), a = std::strtod(actual.c_str(), nullptr);
+      if (std::isnan(e) && std::isnan(a)) return true;
+      if (kind == TypeKind::kFloat) return static_cast<float>(e) == static_cast<float>(a);
+      return e == a;
+    }
+    case TypeKind::kDecimal:
+    case TypeKind::kTime:
+    case TypeKind::kDateTime:
+    case TypeKind::kTimestampTz:
+      return StripFractionZeros(expected) == StripFractionZeros(actual);
+    case TypeKind::kJson:
+      try {
+        return nlohmann::json::parse(expected) == nlohmann::json::parse(actual);
+      } catch (...) {
+        return false;
+      }
+    case TypeKind::kChar: {
+      auto rtrim = [](std::string s) {
+        while (!s.empty() && s.back() == ' ') s.pop_back();
+        return s;
+      };
+      return rtrim(expected) == rtrim(actual);
+    }
+    default:
+      return false;
+  }
+}
+
+}  // namespace godwit::testing

@@ -1,0 +1,35 @@
+// Shared pieces of the end-to-end migration tests: running the real
+// `godwit` binary, reading a table back through the connectors, and
+// comparing canonical values with the normalisation each kind allows.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "connector/session.h"
+
+namespace godwit::testing {
+
+struct CommandResult {
+  int exit_code = -1;
+  std::string output;  // stdout and stderr together
+};
+
+// Runs `godwit <args>` (the binary from $GODWIT_BINARY) and waits.
+CommandResult RunGodwit(const std::string& args);
+
+// Every row of `table` ordered by its first column, as canonical text, with
+// the table's columns as the destination's catalog reports them.
+struct TableContents {
+  std::vector<Column> columns;
+  std::vector<std::vector<std::optional<std::string>>> rows;
+};
+TableContents ReadTable(const std::string& uri, const TableRef& table);
+
+// Canonical values compare equal up to what the kind allows to differ
+// between engines: numeric value of floats and decimals, trailing zeros of
+// fractional seconds, JSON structure, trailing blanks of CHAR.
+bool CanonicalEqual(TypeKind kind, const std::string& expected, const std::string& actual);
+
+}  // namespace godwit::testing
