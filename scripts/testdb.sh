@@ -5,6 +5,9 @@
 #                                 under DIR (created if missing) and write
 #                                 DIR/env with their connection URIs
 #   scripts/testdb.sh stop DIR    stop them by the pids recorded under DIR
+#   scripts/testdb.sh restart DIR mariadb|pg-source|pg-dest
+#                                 restart one of them on the same port (for
+#                                 tests of surviving a database restart)
 #
 # Every server binds to 127.0.0.1 on a non-default port chosen from a free
 # range, runs as the invoking user (or as `nobody`'s sibling `godwit-test`
@@ -185,6 +188,22 @@ ENV
     stop_pid_file "$dir/pg-dest.pid"
     if [ -f "$dir/sockdir" ]; then rm -rf "$(cat "$dir/sockdir")"; rm -f "$dir/sockdir"; fi
     ;;
+  restart)
+    dir=$(cd "$dir" && pwd)
+    which=${3:-}
+    # shellcheck disable=SC1091
+    source "$dir/env"
+    sock=$(cat "$dir/sockdir")
+    case "$which" in
+      mariadb)
+        stop_pid_file "$dir/mariadb.pid"
+        start_mariadb "$GODWIT_TEST_MYSQL_PORT" ;;
+      pg-source|pg-dest)
+        as_user "$pg_bin/pg_ctl" -D "$dir/$which" -m fast -w -t 60 restart -o "-p $([ "$which" = pg-source ] && echo "$GODWIT_TEST_PG_SOURCE_PORT" || echo "$GODWIT_TEST_PG_DEST_PORT")" -l "$dir/$which.log" >/dev/null
+        head -1 "$dir/$which/postmaster.pid" >"$dir/$which.pid" ;;
+      *) echo "usage: $0 restart DIR mariadb|pg-source|pg-dest" >&2; exit 2 ;;
+    esac
+    ;;
   *)
-    echo "usage: $0 start|stop DIR" >&2; exit 2 ;;
+    echo "usage: $0 start|stop|restart DIR" >&2; exit 2 ;;
 esac

@@ -29,6 +29,10 @@ std::string ErrorText(const Status& st) {
   return hint.empty() ? st.ToString() : st.ToString() + " — " + hint;
 }
 
+// Reconnection attempts for a chunk whose connection dropped, with backoff
+// 1, 2, 4, 8, 10, 10... seconds: about two minutes for a server to restart.
+constexpr int kMaxChunkRetries = 14;
+
 std::string DescribeRange(const ChunkRecord& c) { return "[" + c.lower_json + ", " + c.upper_json + ")"; }
 
 // One table's journey through the migration.
@@ -102,6 +106,12 @@ struct FullMigration::Impl {
   Status CopyRows();
   void RunDeferredDdl(TablePhase from, TablePhase to, const std::string& status_during, bool indexes);
   void CreateViews(Session& dst, const std::vector<ViewDef>& views, const ObjectMapping& mapping);
+  Status Reconnect(Worker& w);
+  Endpoint DestinationEndpoint() const {
+    Endpoint ep = opt.destination;
+    if (ep.engine == Engine::kSqlite) ep.options["create"] = "1";
+    return ep;
+  }
   std::vector<ViewDef> views;
 };
 
@@ -135,8 +145,7 @@ Status FullMigration::Impl::Run() {
 
   auto src = Connect(opt.source);
   if (!src.ok()) return src.status().WithContext("source " + opt.source.Redacted());
-  Endpoint dst_ep = opt.destination;
-  if (dst_ep.engine == Engine::kSqlite) dst_ep.options["create"] = "1";
+  Endpoint dst_ep = DestinationEndpoint();
   auto dst = Connect(dst_ep);
   if (!dst.ok()) return dst.status().WithContext("destination " + opt.destination.Redacted());
 
@@ -355,8 +364,7 @@ Status FullMigration::Impl::OpenWorkers(Session& src) {
   if (new_position) snap.replication_slot = opt.replication_slot;
   auto lease = src.ExportSnapshot(snap);
   if (!lease.ok()) return lease.status().WithContext("taking the source snapshot");
-  Endpoint dst_ep = opt.destination;
-  if (dst_ep.engine == Engine::kSqlite) dst_ep.options["create"] = "1";
+  Endpoint dst_ep = DestinationEndpoint();
   for (int i = 0; i < opt.concurrency; ++i) {
     Worker w;
     auto s = Connect(opt.source);
@@ -448,12 +456,16 @@ Status FullMigration::Impl::CopyRows() {
         continue;
       }
       ChunkRange range{*lower, *upper};
+      // Deletes the chunk's range on the destination, in the load's own
+      // transaction: used whenever an earlier attempt may have committed.
+      std::string dst_pred = job.chunk_key ? ChunkPredicate(dst_dialect, job.destination, *job.chunk_key, range) : "";
+      std::string clear_range =
+          "DELETE FROM " + dst_dialect.QualifiedName(job.destination.ref) + (dst_pred.empty() ? "" : " WHERE " + dst_pred);
       std::string pre_sql;
       if (task.chunk.state == ChunkState::kStarted) {
         // The previous run may have committed this chunk before it could
-        // record it: delete its range in the same transaction as the copy.
-        std::string pred = job.chunk_key ? ChunkPredicate(dst_dialect, job.destination, *job.chunk_key, range) : "";
-        pre_sql = "DELETE FROM " + dst_dialect.QualifiedName(job.destination.ref) + (pred.empty() ? "" : " WHERE " + pred);
+        // record it.
+        pre_sql = clear_range;
       } else if (Status st = meta->MarkChunkStarted(job.key, task.chunk.index); !st.ok()) {
         std::lock_guard lock(fatal_mu);
         fatal = st;
@@ -469,6 +481,22 @@ Status FullMigration::Impl::CopyRows() {
       req.limits = opt.batch;
       req.cancel = &self.cancel_;
       auto stats = CopyChunk(*w.source, *w.destination, req);
+      // A dropped connection or a restarting server: reconnect and copy the
+      // chunk again (range cleared first: the lost attempt may have
+      // committed). The new source session reads outside the original
+      // snapshot, which change capture from the saved position reconciles.
+      for (int attempt = 1; !stats.ok() && stats.status().retryable() && attempt <= kMaxChunkRetries && !self.cancel_;
+           ++attempt) {
+        progress().AddWarning("chunk " + std::to_string(task.chunk.index) + " of " + job.key + ": " +
+                              stats.status().ToString() + "; reconnecting (attempt " + std::to_string(attempt) + ")");
+        std::this_thread::sleep_for(std::chrono::seconds(std::min(1 << (attempt - 1), 10)));
+        if (Status st = Reconnect(w); !st.ok()) {
+          stats = st;
+          continue;
+        }
+        req.pre_sql = clear_range;
+        stats = CopyChunk(*w.source, *w.destination, req);
+      }
       if (!stats.ok()) {
         if (stats.status().code() != ErrorCode::kCancelled) {
           FailTable(job, stats.status().WithContext("copying chunk " + std::to_string(task.chunk.index) + " " +
@@ -585,6 +613,16 @@ void FullMigration::Impl::RunDeferredDdl(TablePhase from, TablePhase to, const s
     if (job->failed) continue;
     SaveTable(*job, to, to == TablePhase::kCompleted ? "completed" : "indexed").IgnoreError();
   }
+}
+
+Status FullMigration::Impl::Reconnect(Worker& w) {
+  auto s = Connect(opt.source);
+  if (!s.ok()) return s.status().WithContext("reconnecting to the source");
+  auto d = Connect(DestinationEndpoint());
+  if (!d.ok()) return d.status().WithContext("reconnecting to the destination");
+  w.source = std::move(*s);
+  w.destination = std::move(*d);
+  return Status();
 }
 
 void FullMigration::Impl::CreateViews(Session& dst, const std::vector<ViewDef>& source_views,
