@@ -127,6 +127,17 @@ TEST_P(KillResumeTest, DestinationEqualsSourceAfterRepeatedKills) {
     ASSERT_EQ(rc, 128 + SIGKILL) << "run with " << crash << " failed otherwise; log " << log;
     ++kills;
   }
+  // Ctrl-C stops cleanly: exit code 130 and a word on how to resume.
+  {
+    pid_t pid = Spawn(args, "", log);
+    std::this_thread::sleep_for(std::chrono::milliseconds(600));
+    kill(pid, SIGINT);
+    int rc = Wait(pid);
+    if (rc != 0) {
+      EXPECT_EQ(rc, 130) << "Ctrl-C should stop with 130; log " << log;
+      ++kills;
+    }
+  }
   // Then timed kill -9 at spread-out instants.
   for (int delay_ms : {150, 400, 700, 1100, 1600}) {
     pid_t pid = Spawn(args, "", log);
