@@ -209,6 +209,9 @@ Result<ConnPtr> OpenConnection(const Endpoint& ep, bool replication) {
     return ConnectFailure(ep, conn.get(), false);
   }
   PQsetErrorVerbosity(conn.get(), PQERRORS_DEFAULT);
+  // libpq prints NOTICEs ("table does not exist, skipping") to stderr by
+  // default; a daemon must not. Nothing Godwit runs needs them.
+  PQsetNoticeProcessor(conn.get(), [](void*, const char*) {}, nullptr);
   return conn;
 }
 
