@@ -1,0 +1,288 @@
+#include "connector/postgres/postgres_codec.h"
+
+#include <array>
+#include <cstring>
+
+namespace godwit::pg {
+namespace {
+
+constexpr char kHexDigits[] = "0123456789abcdef";
+
+// -1 for a non-hex character.
+constexpr std::array<int8_t, 256> MakeHexTable() {
+  std::array<int8_t, 256> t{};
+  for (auto& v : t) v = -1;
+  for (int c = '0'; c <= '9'; ++c) t[c] = static_cast<int8_t>(c - '0');
+  for (int c = 'a'; c <= 'f'; ++c) t[c] = static_cast<int8_t>(c - 'a' + 10);
+  for (int c = 'A'; c <= 'F'; ++c) t[c] = static_cast<int8_t>(c - 'A' + 10);
+  return t;
+}
+constexpr std::array<int8_t, 256> kHexValue = MakeHexTable();
+
+// The bytes COPY text format requires to be escaped on input. (\b, \f and
+// \v need not be: COPY FROM takes them literally.)
+constexpr std::array<char, 256> MakeEscapeTable() {
+  std::array<char, 256> t{};
+  t['\\'] = '\\';
+  t['\t'] = 't';
+  t['\n'] = 'n';
+  t['\r'] = 'r';
+  return t;
+}
+constexpr std::array<char, 256> kEscapeAs = MakeEscapeTable();
+
+Status BadRow(std::string_view what) {
+  return Status(ErrorCode::kReadFailed, "malformed COPY data from PostgreSQL: " + std::string(what),
+                "This is unexpected; report it with the query that produced it.");
+}
+
+// Undoes COPY text escapes in place; returns the new length, or npos when
+// the field ends in a lone backslash. COPY TO only emits \\, \b, \f, \n,
+// \r, \t and \v, but the octal and \x forms of the format are accepted too.
+size_t UnescapeInPlace(char* p, size_t n) {
+  char* w = p;
+  const char* r = p;
+  const char* e = p + n;
+  while (r < e) {
+    const char* bs = static_cast<const char*>(std::memchr(r, '\\', static_cast<size_t>(e - r)));
+    if (bs == nullptr) bs = e;
+    if (w != r) std::memmove(w, r, static_cast<size_t>(bs - r));
+    w += bs - r;
+    r = bs;
+    if (r == e) break;
+    ++r;  // the backslash
+    if (r == e) return std::string::npos;
+    char c = *r++;
+    switch (c) {
+      case 'b': *w++ = '\b'; break;
+      case 'f': *w++ = '\f'; break;
+      case 'n': *w++ = '\n'; break;
+      case 'r': *w++ = '\r'; break;
+      case 't': *w++ = '\t'; break;
+      case 'v': *w++ = '\v'; break;
+      case 'x': {
+        int v = 0, digits = 0;
+        while (digits < 2 && r < e && kHexValue[static_cast<unsigned char>(*r)] >= 0) {
+          v = v * 16 + kHexValue[static_cast<unsigned char>(*r++)];
+          ++digits;
+        }
+        *w++ = digits == 0 ? 'x' : static_cast<char>(v);
+        break;
+      }
+      default:
+        if (c >= '0' && c <= '7') {
+          int v = c - '0', digits = 1;
+          while (digits < 3 && r < e && *r >= '0' && *r <= '7') {
+            v = v * 8 + (*r++ - '0');
+            ++digits;
+          }
+          *w++ = static_cast<char>(v & 0xff);
+        } else {
+          *w++ = c;  // "\\" and any other escaped character stand for themselves
+        }
+    }
+  }
+  return static_cast<size_t>(w - p);
+}
+
+void AppendEscaped(std::string_view v, std::string& out) {
+  const char* run = v.data();
+  const char* e = v.data() + v.size();
+  for (const char* p = run; p < e; ++p) {
+    char esc = kEscapeAs[static_cast<unsigned char>(*p)];
+    if (esc != 0) {
+      out.append(run, static_cast<size_t>(p - run));
+      out.push_back('\\');
+      out.push_back(esc);
+      run = p + 1;
+    }
+  }
+  out.append(run, static_cast<size_t>(e - run));
+}
+
+bool NeedsEscape(std::string_view v) {
+  for (char c : v) {
+    if (kEscapeAs[static_cast<unsigned char>(c)] != 0) return true;
+  }
+  return false;
+}
+
+bool EndsWith(std::string_view s, std::string_view suffix) {
+  return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
+}
+
+}  // namespace
+
+std::vector<CopyOutConv> PlanCopyOut(std::span<const ColumnType> types) {
+  std::vector<CopyOutConv> plan;
+  plan.reserve(types.size());
+  for (const auto& t : types) {
+    if (t.kind == TypeKind::kBool) {
+      plan.push_back(CopyOutConv::kBool);
+    } else if (t.IsBinary()) {
+      plan.push_back(CopyOutConv::kBytea);
+    } else if (t.kind == TypeKind::kTimestampTz) {
+      plan.push_back(CopyOutConv::kTimestampTz);
+    } else {
+      plan.push_back(CopyOutConv::kText);
+    }
+  }
+  return plan;
+}
+
+std::vector<CopyInConv> PlanCopyIn(std::span<const Column> columns) {
+  std::vector<CopyInConv> plan;
+  plan.reserve(columns.size());
+  for (const auto& c : columns) {
+    if (c.type.IsBinary()) {
+      plan.push_back(CopyInConv::kBytea);
+    } else if (c.type.kind == TypeKind::kTimestampTz) {
+      plan.push_back(CopyInConv::kTimestampTz);
+    } else {
+      plan.push_back(CopyInConv::kText);
+    }
+  }
+  return plan;
+}
+
+size_t StripUtcOffsetInPlace(char* text, size_t size) {
+  std::string_view s(text, size);
+  if (EndsWith(s, "+00")) return size - 3;
+  if (EndsWith(s, "+00 BC")) {
+    std::memmove(text + size - 6, text + size - 3, 3);
+    return size - 3;
+  }
+  return size;  // infinity, -infinity
+}
+
+void AppendTimestampTzInput(std::string_view canonical, std::string& out) {
+  if (canonical == "infinity" || canonical == "-infinity") {
+    out.append(canonical);
+  } else if (EndsWith(canonical, " BC")) {
+    out.append(canonical.substr(0, canonical.size() - 3));
+    out.append("+00 BC");
+  } else {
+    out.append(canonical);
+    out.append("+00");
+  }
+}
+
+void AppendHex(std::string_view bytes, std::string& out) {
+  size_t at = out.size();
+  out.resize(at + bytes.size() * 2);
+  char* w = out.data() + at;
+  for (unsigned char c : bytes) {
+    *w++ = kHexDigits[c >> 4];
+    *w++ = kHexDigits[c & 15];
+  }
+}
+
+bool DecodeHex(std::string_view hex, std::string& out) {
+  if (hex.size() % 2 != 0) return false;
+  out.reserve(out.size() + hex.size() / 2);
+  for (size_t i = 0; i < hex.size(); i += 2) {
+    int hi = kHexValue[static_cast<unsigned char>(hex[i])];
+    int lo = kHexValue[static_cast<unsigned char>(hex[i + 1])];
+    if (hi < 0 || lo < 0) return false;
+    out.push_back(static_cast<char>(hi * 16 + lo));
+  }
+  return true;
+}
+
+Status DecodeCopyRow(std::string_view line, std::span<const CopyOutConv> plan, RowBatch& batch) {
+  if (!line.empty() && line.back() == '\n') line.remove_suffix(1);
+  const size_t ncols = plan.size();
+  if (ncols == 0) {
+    if (!line.empty()) return BadRow("a row has fields but the query was given no column types");
+    return Status::Ok();
+  }
+  // One copy of the row into the arena, then every field is decoded in
+  // place: decoding only ever shortens a field, so values can point into
+  // the copy and no byte is allocated per value.
+  char* buf = batch.Reserve(line.size());
+  if (!line.empty()) std::memcpy(buf, line.data(), line.size());
+  char* p = buf;
+  char* const end = buf + line.size();
+  size_t col = 0;
+  while (true) {
+    if (col == ncols) {
+      return BadRow("a row has more fields than the " + std::to_string(ncols) + " column types given");
+    }
+    char* fend = static_cast<char*>(std::memchr(p, '\t', static_cast<size_t>(end - p)));
+    if (fend == nullptr) fend = end;
+    size_t n = static_cast<size_t>(fend - p);
+    if (n == 2 && p[0] == '\\' && p[1] == 'N') {
+      batch.AddNull();
+    } else {
+      if (std::memchr(p, '\\', n) != nullptr) {
+        n = UnescapeInPlace(p, n);
+        if (n == std::string::npos) return BadRow("a field ends in a lone backslash");
+      }
+      switch (plan[col]) {
+        case CopyOutConv::kText:
+          break;
+        case CopyOutConv::kBool:
+          if (n == 1 && p[0] == 't') p[0] = '1';
+          else if (n == 1 && p[0] == 'f') p[0] = '0';
+          break;
+        case CopyOutConv::kBytea:
+          if (n >= 2 && p[0] == '\\' && p[1] == 'x') {
+            if (n % 2 != 0) return BadRow("a bytea value has an odd number of hex digits");
+            char* w = p;
+            for (size_t i = 2; i < n; i += 2) {
+              int hi = kHexValue[static_cast<unsigned char>(p[i])];
+              int lo = kHexValue[static_cast<unsigned char>(p[i + 1])];
+              if (hi < 0 || lo < 0) return BadRow("a bytea value has a non-hex digit");
+              *w++ = static_cast<char>(hi * 16 + lo);
+            }
+            n = static_cast<size_t>(w - p);
+          }
+          break;
+        case CopyOutConv::kTimestampTz:
+          n = StripUtcOffsetInPlace(p, n);
+          break;
+      }
+      batch.AddStored({p, n});
+    }
+    ++col;
+    if (fend == end) break;
+    p = fend + 1;
+  }
+  if (col != ncols) {
+    return BadRow("a row has " + std::to_string(col) + " fields, expected " + std::to_string(ncols));
+  }
+  return Status::Ok();
+}
+
+void EncodeCopyRow(std::span<const Value> row, std::span<const CopyInConv> plan, std::string& out) {
+  for (size_t i = 0; i < row.size(); ++i) {
+    if (i != 0) out.push_back('\t');
+    const Value& v = row[i];
+    if (v.is_null()) {
+      out.append("\\N");
+      continue;
+    }
+    std::string_view b = v.bytes();
+    switch (plan[i]) {
+      case CopyInConv::kText:
+        AppendEscaped(b, out);
+        break;
+      case CopyInConv::kBytea:
+        out.append("\\\\x");  // the bytea hex form "\x..", its backslash escaped for COPY
+        AppendHex(b, out);
+        break;
+      case CopyInConv::kTimestampTz:
+        if (NeedsEscape(b)) {
+          // Not a timestamp at all; let the server reject it with a clear
+          // message rather than break the row framing.
+          AppendEscaped(b, out);
+        } else {
+          AppendTimestampTzInput(b, out);
+        }
+        break;
+    }
+  }
+  out.push_back('\n');
+}
+
+}  // namespace godwit::pg
