@@ -498,6 +498,16 @@ TEST_F(PostgresConnectorTest, BulkLoadIsAtomicWithPreSql) {
   auto ids = QueryRows(*s, "SELECT string_agg(id::text, ',' ORDER BY id) FROM atomic", {Kind(TypeKind::kText)});
   EXPECT_EQ(ids[0][0], "2,3,10,11");
 
+  // A violation the server finds while rows are still streaming in.
+  std::vector<Row> late_dup;
+  for (int i = 100; i < 30000; ++i) late_dup.push_back({std::to_string(i), std::string(100, 'y')});
+  late_dup.insert(late_dup.begin() + 10, Row{"3", "dup"});
+  RowsSource streaming(late_dup, 4096);
+  Status streaming_st = s->BulkLoad(t, "", streaming);
+  EXPECT_EQ(streaming_st.code(), ErrorCode::kWriteFailed);
+  EXPECT_EQ(streaming_st.native_code(), "23505");
+  EXPECT_EQ(Count(*s, "atomic"), "4");
+
   // Bad pre_sql fails the load before any row.
   RowsSource more({{"12", "x"}}, 1);
   Status pre = s->BulkLoad(t, "DELETE FROM no_such_table", more);
@@ -542,6 +552,17 @@ TEST_F(PostgresConnectorTest, SnapshotsAreSharedAndConsistent) {
       EXPECT_EQ(again.status().native_code(), "42710");
       EXPECT_NE(again.status().hint().find("pg_drop_replication_slot"), std::string::npos);
     }
+    // A consumer that gives up midway leaves the snapshot usable.
+    class Stop final : public BatchConsumer {
+     public:
+      Status Consume(RowBatch&) override { return Status(ErrorCode::kCancelled, "stop"); }
+    } stop;
+    EXPECT_EQ(a->Query("SELECT g FROM generate_series(1, 100000) g", std::vector<ColumnType>{Kind(TypeKind::kInt32)},
+                       stop, BatchLimits{10, 1 << 20})
+                  .code(),
+              ErrorCode::kCancelled);
+    EXPECT_EQ(Count(*a, "snap"), before);
+
     ASSERT_TRUE((*lease)->Release().ok());
     EXPECT_EQ(Count(*a, "snap"), before);  // joined sessions keep the snapshot
     ASSERT_TRUE(a->EndSnapshot().ok());
@@ -704,6 +725,20 @@ TEST_F(PostgresConnectorTest, DialectDdlRunsOnTheServer) {
   Status dup = s->Execute(d.CreateTable(parent).value()[0]);
   EXPECT_EQ(dup.code(), ErrorCode::kDdlFailed);
   EXPECT_EQ(dup.native_code(), "42P07");
+}
+
+TEST_F(PostgresConnectorTest, LostConnectionIsRetryable) {
+  auto s = Open(SrcUri());
+  ASSERT_TRUE(s);
+  auto pid = QueryRows(*s, "SELECT pg_backend_pid()", {Kind(TypeKind::kInt32)});
+  ASSERT_EQ(pid.size(), 1u);
+  SrcAdmin("SELECT pg_terminate_backend(" + *pid[0][0] + ", 10000);");  // waits until it is gone
+  Status st = s->Execute("SELECT 1");
+  EXPECT_EQ(st.code(), ErrorCode::kConnectionLost) << st.ToString();
+  EXPECT_TRUE(st.retryable());
+  Collect c;
+  Status q = s->Query("SELECT 1", std::vector<ColumnType>{Kind(TypeKind::kInt32)}, c, {});
+  EXPECT_EQ(q.code(), ErrorCode::kConnectionLost) << q.ToString();
 }
 
 // Throughput of the two hot paths on a typical table. Prints rows/s; the
