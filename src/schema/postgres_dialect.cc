@@ -269,8 +269,8 @@ class PostgresDialectImpl final : public Dialect {
       if (i != 0) sql += ", ";
       // A MySQL prefix length has no PostgreSQL equivalent (btree keys are
       // whole values): the index covers the whole column. A unique prefix
-      // index thereby becomes stricter only if rows differ past the prefix,
-      // which the MySQL index did not allow either.
+      // index becomes unique on the whole value, which is looser, so every
+      // row the MySQL index accepted is accepted here too.
       sql += Quote(ic.name);
       if (ic.descending) sql += " DESC";
     }

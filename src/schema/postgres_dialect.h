@@ -1,5 +1,7 @@
 // PostgreSQL dialect helpers shared with the PostgreSQL connector and its
 // tests. The Dialect itself is PostgresDialect() (schema/dialects.h).
+//
+// Thread-safety: pure functions.
 #pragma once
 
 #include <string>

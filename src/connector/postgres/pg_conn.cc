@@ -8,7 +8,6 @@
 #include <cerrno>
 #include <chrono>
 #include <cstdlib>
-#include <fcntl.h>
 #include <set>
 #include <vector>
 
@@ -173,7 +172,7 @@ Result<ConnPtr> OpenConnection(const Endpoint& ep, bool replication) {
   if (!ep.database.empty()) set("dbname", ep.database);
   if (replication) set("replication", "database");
 
-  int timeout_s = std::atoi(values[0].c_str());
+  int timeout_s = 0;
   for (size_t i = 0; i < keys.size(); ++i) {
     if (keys[i] == "connect_timeout") timeout_s = std::atoi(values[i].c_str());
   }

@@ -273,7 +273,10 @@ Result<std::unique_ptr<SnapshotLease>> PostgresSession::ExportSnapshot(const Sna
                     "Use 1 to 63 lower-case letters, digits and underscores.");
     }
     ASSIGN_OR_RETURN(ConnPtr conn, OpenConnection(endpoint_, true));
-    std::string sql = "CREATE_REPLICATION_SLOT \"" + slot + "\" LOGICAL pgoutput (SNAPSHOT 'export')";
+    // The option list is PostgreSQL 15's spelling; older servers only know
+    // the keyword form.
+    std::string sql = "CREATE_REPLICATION_SLOT \"" + slot + "\" LOGICAL pgoutput " +
+                      (PQserverVersion(conn.get()) >= 150000 ? "(SNAPSHOT 'export')" : "EXPORT_SNAPSHOT");
     auto r = Exec(conn.get(), sql, ErrorCode::kReadFailed, "creating replication slot \"" + slot + "\"");
     if (!r.ok()) {
       const Status& s = r.status();
@@ -347,6 +350,14 @@ Status PostgresSession::EndSnapshot() {
 
 Result<std::unique_ptr<Session>> ConnectPostgres(const Endpoint& endpoint) {
   ASSIGN_OR_RETURN(pg::ConnPtr conn, pg::OpenConnection(endpoint, false));
+  // The catalog reader relies on pg_partition_tree() and
+  // pg_attribute.attgenerated, both new in PostgreSQL 12.
+  if (int version = PQserverVersion(conn.get()); version < 120000) {
+    return Status(ErrorCode::kUnsupported,
+                  "PostgreSQL at " + endpoint.host + ":" + std::to_string(endpoint.port) + " is version " +
+                      std::to_string(version / 10000) + "; Godwit needs PostgreSQL 12 or later",
+                  "Upgrade the server, or migrate from a dump restored into PostgreSQL 12+.");
+  }
   auto r = pg::Exec(conn.get(), pg::kSessionSetup, ErrorCode::kConnectionLost, "setting up the session");
   if (!r.ok()) return r.status();
   std::string schema = PQntuples(r->get()) == 1 ? PQgetvalue(r->get(), 0, 0) : "public";

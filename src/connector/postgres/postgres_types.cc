@@ -231,8 +231,10 @@ NormalisedDefault NormaliseDefault(std::string_view expr, const ColumnType& type
   d.kind = Column::DefaultKind::kLiteral;
   switch (type.kind) {
     case TypeKind::kBool:
-      if (value == "true" || value == "t") value = "1";
-      else if (value == "false" || value == "f") value = "0";
+      // assign(count, char) rather than = "1": GCC 12 warns falsely
+      // (-Wrestrict, bug 105329) on assigning a short literal here.
+      if (value == "true" || value == "t") value.assign(1, '1');
+      else if (value == "false" || value == "f") value.assign(1, '0');
       break;
     case TypeKind::kBlob:
     case TypeKind::kBinary:
