@@ -60,7 +60,6 @@ start_pg() {
     as_user "$pg_bin/initdb" -D "$data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >"$dir/$name-initdb.log" 2>&1
     cat >>"$data/postgresql.conf" <<CONF
 listen_addresses = '127.0.0.1'
-unix_socket_directories = '$sock'
 wal_level = logical
 max_replication_slots = 20
 max_wal_senders = 20
@@ -82,7 +81,7 @@ host all all 127.0.0.1/32 scram-sha-256
 host replication all 127.0.0.1/32 scram-sha-256
 CONF
   fi
-  as_user "$pg_bin/pg_ctl" -D "$data" -o "-p $port" -l "$dir/$name.log" -w -t 60 start >/dev/null
+  as_user "$pg_bin/pg_ctl" -D "$data" -o "-p $port -k $sock" -l "$dir/$name.log" -w -t 60 start >/dev/null
   head -1 "$data/postmaster.pid" >"$dir/$name.pid"
   wait_for 30 "PostgreSQL $name" psql -h 127.0.0.1 -p "$port" -U postgres -d postgres -Atc 'select 1'
   psql -h 127.0.0.1 -p "$port" -U postgres -d postgres -qAt >/dev/null <<SQL
@@ -199,7 +198,7 @@ ENV
         stop_pid_file "$dir/mariadb.pid"
         start_mariadb "$GODWIT_TEST_MYSQL_PORT" ;;
       pg-source|pg-dest)
-        as_user "$pg_bin/pg_ctl" -D "$dir/$which" -m fast -w -t 60 restart -o "-p $([ "$which" = pg-source ] && echo "$GODWIT_TEST_PG_SOURCE_PORT" || echo "$GODWIT_TEST_PG_DEST_PORT")" -l "$dir/$which.log" >/dev/null
+        as_user "$pg_bin/pg_ctl" -D "$dir/$which" -m fast -w -t 60 restart -o "-k $sock -p $([ "$which" = pg-source ] && echo "$GODWIT_TEST_PG_SOURCE_PORT" || echo "$GODWIT_TEST_PG_DEST_PORT")" -l "$dir/$which.log" >/dev/null
         head -1 "$dir/$which/postmaster.pid" >"$dir/$which.pid" ;;
       *) echo "usage: $0 restart DIR mariadb|pg-source|pg-dest" >&2; exit 2 ;;
     esac

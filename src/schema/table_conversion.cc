@@ -141,8 +141,6 @@ Result<ConvertedTable> ConvertTable(const TableSchema& source, const TableRef& d
                     "Exclude the table, change the column's type on the source, or create the table on the "
                     "destination by hand with a type of your choice (Godwit loads into an existing empty table).");
     }
-    auto type_sql = destination.ColumnTypeSql(c.type);
-    if (!type_sql.ok()) return type_sql.status().WithContext("column " + c.name + " of " + source.ref.ToString());
     if (c.default_kind == Column::DefaultKind::kExpression && !same_engine) {
       out.warnings.push_back("default (" + c.default_value + ") of " + source.ref.ToString() + "." + c.name +
                              " is an expression of " + std::string(EngineName(source_engine)) +
@@ -176,6 +174,9 @@ Result<ConvertedTable> ConvertTable(const TableSchema& source, const TableRef& d
   t.indexes = std::move(kept);
 
   for (CheckConstraint& ck : t.checks) ck.expression = TranslateExpression(ck.expression, source_engine, dst_engine);
+  // The dialect is the judge of what it can create: generating the DDL now
+  // refuses the table before any work is done on it.
+  if (auto ddl = destination.CreateTable(t); !ddl.ok()) return ddl.status().WithContext(source.ref.ToString());
   return out;
 }
 
