@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "connector/session.h"
+#include "schema/dialect.h"
 
 namespace godwit::testing {
 

@@ -1,0 +1,89 @@
+#include "connector/mysql/mysql_types.h"
+
+#include <gtest/gtest.h>
+
+#include "schema/dialects.h"
+
+namespace godwit::mysql {
+namespace {
+
+TEST(MysqlTypesTest, ParsesColumnTypes) {
+  auto d = ParseColumnType("decimal", "decimal(30,10) unsigned");
+  EXPECT_EQ(d.kind, TypeKind::kDecimal);
+  EXPECT_EQ(d.precision, 30u);
+  EXPECT_EQ(d.scale, 10u);
+  EXPECT_TRUE(d.is_unsigned);
+  auto e = ParseColumnType("enum", "enum('a','b''c','d\\\\e')");
+  ASSERT_EQ(e.kind, TypeKind::kEnum);
+  EXPECT_EQ(e.labels, (std::vector<std::string>{"a", "b'c", "d\\e"}));
+  EXPECT_EQ(ParseColumnType("datetime", "datetime(6)").fsp, 6u);
+  EXPECT_EQ(ParseColumnType("timestamp", "timestamp(3)").kind, TypeKind::kTimestampTz);
+  EXPECT_EQ(ParseColumnType("bit", "bit(10)").length, 10u);
+  EXPECT_EQ(ParseColumnType("geometry", "geometry").kind, TypeKind::kNative);
+  EXPECT_EQ(ParseColumnType("mediumtext", "mediumtext").length, 16777215u);
+}
+
+TEST(MysqlTypesTest, NormalisesDefaults) {
+  Column c;
+  ParseDefault("'it''s\\n'", c);
+  EXPECT_EQ(c.default_kind, Column::DefaultKind::kLiteral);
+  EXPECT_EQ(c.default_value, "it's\n");
+  ParseDefault("NULL", c);
+  EXPECT_EQ(c.default_kind, Column::DefaultKind::kNull);
+  ParseDefault("current_timestamp(6)", c);
+  EXPECT_EQ(c.default_kind, Column::DefaultKind::kCurrentTimestamp);
+  ParseDefault("-12.5", c);
+  EXPECT_EQ(c.default_kind, Column::DefaultKind::kLiteral);
+  EXPECT_EQ(c.default_value, "-12.5");
+  ParseDefault("uuid()", c);
+  EXPECT_EQ(c.default_kind, Column::DefaultKind::kExpression);
+  ParseDefault(nullptr, c);
+  EXPECT_EQ(c.default_kind, Column::DefaultKind::kNone);
+}
+
+TEST(MysqlTypesTest, ZeroDatesAndBits) {
+  EXPECT_TRUE(IsZeroDate("0000-00-00"));
+  EXPECT_TRUE(IsZeroDate("2024-00-10 00:00:00"));
+  EXPECT_TRUE(IsZeroDate("2024-01-00"));
+  EXPECT_FALSE(IsZeroDate("2024-01-01 00:00:00"));
+  EXPECT_FALSE(IsZeroDate("0001-01-01"));
+  std::string bits;
+  BitsToText(std::string("\x02\xaa", 2), 10, bits);
+  EXPECT_EQ(bits, "1010101010");
+  BitsToText(std::string("\x00", 1), 3, bits);
+  EXPECT_EQ(bits, "000");
+}
+
+TEST(MysqlTypesTest, LoadDataEscaping) {
+  std::string out;
+  AppendLoadDataEscaped(std::string("a\tb\nc\\d\0e\r", 10), out);
+  EXPECT_EQ(out, "a\\tb\\nc\\\\d\\0e\\r");
+}
+
+TEST(MysqlDialectTest, QuotesAndMapsTypes) {
+  const Dialect& d = MysqlDialect();
+  EXPECT_EQ(d.QuoteIdent("we`ird name"), "`we``ird name`");
+  ColumnType s;
+  s.kind = TypeKind::kVarchar;
+  EXPECT_EQ(d.Literal(s, "it's \\ ok"), "'it\\'s \\\\ ok'");
+  ColumnType n;
+  n.kind = TypeKind::kDecimal;
+  n.precision = 80;
+  EXPECT_EQ(d.ColumnTypeSql(n).status().code(), ErrorCode::kUnsupported);
+  n.precision = 0;
+  EXPECT_EQ(*d.ColumnTypeSql(n), "DECIMAL(65,30)");
+  ColumnType ts;
+  ts.kind = TypeKind::kTimestampTz;
+  ts.fsp = 6;
+  ts.native = "timestamp with time zone";
+  EXPECT_EQ(*d.ColumnTypeSql(ts), "DATETIME(6)");
+  ts.native = "timestamp(6)";
+  EXPECT_EQ(*d.ColumnTypeSql(ts), "TIMESTAMP(6)");
+  Column f;
+  f.name = "f";
+  f.type.kind = TypeKind::kFloat;
+  EXPECT_EQ(d.SelectExpr(f), "CAST(`f` AS DOUBLE)");
+}
+
+}  // namespace
+}  // namespace godwit::mysql
