@@ -105,9 +105,11 @@ class SqliteDialectImpl : public Dialect {
       case TypeKind::kVarbinary: return WithLength("VARBINARY", t.length);
       case TypeKind::kBlob: return std::string(SizedName(t.length, "TINYBLOB", "BLOB", "MEDIUMBLOB", "LONGBLOB"));
       case TypeKind::kDate: return std::string("DATE");
-      case TypeKind::kTime: return WithLength("TIME", t.fsp);
-      case TypeKind::kDateTime: return WithLength("DATETIME", t.fsp);
-      case TypeKind::kTimestampTz: return WithLength("TIMESTAMPTZ", t.fsp);
+      // Fractional digits always spelled out: a bare DATETIME reads back as
+      // microsecond precision (see SqliteColumnType).
+      case TypeKind::kTime: return "TIME(" + std::to_string(t.fsp) + ")";
+      case TypeKind::kDateTime: return "DATETIME(" + std::to_string(t.fsp) + ")";
+      case TypeKind::kTimestampTz: return "TIMESTAMPTZ(" + std::to_string(t.fsp) + ")";
       case TypeKind::kYear: return std::string("YEAR");
       case TypeKind::kJson: return std::string("JSON_TEXT");
       case TypeKind::kEnum: return std::string("ENUM_TEXT");
@@ -258,9 +260,12 @@ ColumnType SqliteColumnType(std::string_view declared) {
   if (base == "BINARY") return t.length = a1, set(TypeKind::kBinary);
   if (base == "VARBINARY") return t.length = a1, set(TypeKind::kVarbinary);
   if (base == "DATE") return set(TypeKind::kDate);
-  if (base == "TIME") return t.fsp = a1, set(TypeKind::kTime);
-  if (base == "DATETIME" || base == "TIMESTAMP") return t.fsp = a1, set(TypeKind::kDateTime);
-  if (base == "TIMESTAMPTZ") return t.fsp = a1, set(TypeKind::kTimestampTz);
+  // SQLite stores times as text of any precision: without a declared
+  // precision assume microseconds, so that no fraction is cut on the way.
+  const uint32_t fsp = args.empty() ? 6 : a1;
+  if (base == "TIME") return t.fsp = fsp, set(TypeKind::kTime);
+  if (base == "DATETIME" || base == "TIMESTAMP") return t.fsp = fsp, set(TypeKind::kDateTime);
+  if (base == "TIMESTAMPTZ") return t.fsp = fsp, set(TypeKind::kTimestampTz);
   if (base == "YEAR") return set(TypeKind::kYear);
   if (base == "JSON" || base == "JSON_TEXT") return set(TypeKind::kJson);
   if (base == "UUID") return set(TypeKind::kUuid);

@@ -123,7 +123,9 @@ TEST(MysqlConnectorTest, CatalogReadsEverythingButTemporaryTables) {
   for (auto t : cat->tables) {
     t.ref.schema = "mc_catalog_copy";
     for (auto& fk : t.foreign_keys) fk.ref_table.schema = "mc_catalog_copy";
-    for (auto& q : *dialect.CreateTable(t)) ASSERT_TRUE(d->Execute(q).ok()) << q;
+    auto ddl = dialect.CreateTable(t);
+    ASSERT_TRUE(ddl.ok()) << ddl.status().ToString();
+    for (auto& q : *ddl) ASSERT_TRUE(d->Execute(q).ok()) << q;
   }
   for (auto t : cat->tables) {
     t.ref.schema = "mc_catalog_copy";

@@ -398,11 +398,15 @@ Status MysqlSession::LoadData(const TableSchema& table, BatchSource& source, boo
   for (size_t i = 0; i < table.columns.size(); ++i) {
     const Column& c = table.columns[i];
     if (i) sql += ", ";
-    if (c.type.kind == TypeKind::kBit) {
-      // LOAD DATA cannot parse '0101' into BIT: go through a variable.
+    if (c.type.kind == TypeKind::kBit || c.type.kind == TypeKind::kUuid) {
+      // LOAD DATA cannot parse '0101' into BIT, and with the binary file
+      // charset MariaDB's UUID takes the text as 16 raw bytes: both go
+      // through a variable.
       std::string var = "@godwit_v" + std::to_string(i);
       sql += var;
-      sets += (sets.empty() ? " SET " : ", ") + Quote(c.name) + " = CAST(CONV(" + var + ", 2, 10) AS UNSIGNED)";
+      sets += (sets.empty() ? " SET " : ", ") + Quote(c.name) + " = " +
+              (c.type.kind == TypeKind::kBit ? "CAST(CONV(" + var + ", 2, 10) AS UNSIGNED)"
+                                             : "CONVERT(" + var + " USING ascii)");
     } else {
       sql += Quote(c.name);
     }
