@@ -56,8 +56,11 @@ std::pair<size_t, uint64_t> Digest(const std::string& uri, const TableRef& t) {
   uint64_t sum = 0;
   for (auto& row : c.rows) {
     std::string flat;
-    for (auto& v : row) {
-      flat += v ? "v" + *v : "n";
+    for (size_t i = 0; i < row.size(); ++i) {
+      std::string v = row[i].value_or("");
+      // CHAR(n) pads on PostgreSQL and trims on MySQL: compare unpadded.
+      if (c.columns[i].type.kind == TypeKind::kChar) v.erase(v.find_last_not_of(' ') + 1);
+      flat += row[i] ? "v" + v : "n";
       flat += '\x1f';
     }
     sum += XXH3_64bits(flat.data(), flat.size());
