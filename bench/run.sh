@@ -16,7 +16,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 rows=1000000
 only=""
-concurrency=4
+concurrency=""  # empty: Godwit's default (the core count); mydumper/myloader get the same
 while [ $# -gt 0 ]; do
   case "$1" in
     --rows) rows=$2; shift 2 ;;
@@ -26,6 +26,10 @@ while [ $# -gt 0 ]; do
   esac
 done
 wide_rows=100000
+threads=${concurrency:-$(nproc)}
+[ "$threads" -lt 2 ] && threads=2
+concurrency_flag=()
+[ -n "$concurrency" ] && concurrency_flag=(--concurrency "$concurrency")
 
 scripts/install-deps.sh >/dev/null
 cmake -S . -B build/release -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
@@ -168,7 +172,7 @@ pgsrc_uri="postgresql://godwit@127.0.0.1:$GODWIT_TEST_PG_SOURCE_PORT/bench$pwd_e
 if [ -z "$only" ] || [ "$only" = mysql-pg ]; then
   echo "== MySQL -> PostgreSQL"
   "${PGD[@]}" -c "CREATE DATABASE g_mysql_pg OWNER godwit"
-  measure mysql-pg godwit "$my_bytes" timed godwit "$godwit" migrate -q --concurrency "$concurrency" \
+  measure mysql-pg godwit "$my_bytes" timed godwit "$godwit" migrate -q "${concurrency_flag[@]}" \
     --state-dir "$dir/state-mysql-pg" "$my_uri" \
     "postgresql://godwit@127.0.0.1:$GODWIT_TEST_PG_DEST_PORT/g_mysql_pg$pwd_env"
   check_counts mysql-pg godwit pg_count g_mysql_pg public
@@ -188,7 +192,7 @@ fi
 if [ -z "$only" ] || [ "$only" = pg-pg ]; then
   echo "== PostgreSQL -> PostgreSQL"
   "${PGD[@]}" -c "CREATE DATABASE g_pg_pg OWNER godwit"
-  measure pg-pg godwit "$pg_bytes" timed godwit "$godwit" migrate -q --concurrency "$concurrency" \
+  measure pg-pg godwit "$pg_bytes" timed godwit "$godwit" migrate -q "${concurrency_flag[@]}" \
     --state-dir "$dir/state-pg-pg" "$pgsrc_uri" \
     "postgresql://godwit@127.0.0.1:$GODWIT_TEST_PG_DEST_PORT/g_pg_pg$pwd_env"
   check_counts pg-pg godwit pg_count g_pg_pg public
@@ -205,15 +209,15 @@ fi
 if [ -z "$only" ] || [ "$only" = mysql-mysql ]; then
   echo "== MySQL -> MySQL"
   "${MY[@]}" -e "CREATE DATABASE g_mysql_mysql CHARACTER SET utf8mb4"
-  measure mysql-mysql godwit "$my_bytes" timed godwit "$godwit" migrate -q --concurrency "$concurrency" \
+  measure mysql-mysql godwit "$my_bytes" timed godwit "$godwit" migrate -q "${concurrency_flag[@]}" \
     --state-dir "$dir/state-mysql-mysql" "$my_uri" \
     "mysql://godwit@127.0.0.1:$GODWIT_TEST_MYSQL_PORT/g_mysql_mysql$pwd_env"
   check_counts mysql-mysql godwit my_count g_mysql_mysql
   export -f timed
-  export dir GODWIT_TEST_MYSQL_PORT concurrency
+  export dir GODWIT_TEST_MYSQL_PORT threads
   measure mysql-mysql "mydumper + myloader" "$my_bytes" bash -c 'set -e
-    timed mydumper mydumper -h 127.0.0.1 -P "$GODWIT_TEST_MYSQL_PORT" -u root -B bench -o "$dir/dump" -t "$concurrency" -r 100000
-    timed myloader myloader -h 127.0.0.1 -P "$GODWIT_TEST_MYSQL_PORT" -u root -d "$dir/dump" -B myloader_dst -t "$concurrency" -o'
+    timed mydumper mydumper -h 127.0.0.1 -P "$GODWIT_TEST_MYSQL_PORT" -u root -B bench -o "$dir/dump" -t "$threads" -r 100000
+    timed myloader myloader -h 127.0.0.1 -P "$GODWIT_TEST_MYSQL_PORT" -u root -d "$dir/dump" -B myloader_dst -t "$threads" -o'
   check_counts mysql-mysql "mydumper + myloader" my_count myloader_dst
 fi
 

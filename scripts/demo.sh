@@ -26,7 +26,7 @@ psql -q -h 127.0.0.1 -p "$GODWIT_TEST_PG_DEST_PORT" -U postgres -c "CREATE DATAB
 
 echo "== godwit migrate MariaDB -> PostgreSQL"
 export SHOP_PASSWORD=godwit-pw
-build/release/src/cli/godwit migrate --state-dir "$dir/state" --concurrency 4 \
+build/release/src/cli/godwit migrate --state-dir "$dir/state" \
   "mysql://godwit@127.0.0.1:$GODWIT_TEST_MYSQL_PORT/shop?password_env=SHOP_PASSWORD" \
   "postgresql://godwit@127.0.0.1:$GODWIT_TEST_PG_DEST_PORT/shop?password_env=SHOP_PASSWORD"
 

@@ -42,9 +42,14 @@ int main(int argc, char** argv) {
   migrate->add_option("SOURCE_URI", margs.source_uri, "where the data comes from");
   migrate->add_option("DEST_URI", margs.destination_uri, "where it goes");
   migrate->add_option("-f,--file", margs.project_file, "a project YAML file instead of the URIs (docs/project-file.md)");
-  migrate->add_option("--include", margs.include, "glob of tables to take (matched against schema.table and table)");
-  migrate->add_option("--exclude", margs.exclude, "glob of tables to leave out");
-  migrate->add_option("--concurrency", margs.concurrency, "parallel copy workers (default 4)")->check(CLI::Range(1, 64));
+  // One pattern per flag (repeat the flag), so that patterns never swallow the URIs.
+  migrate->add_option("--include", margs.include, "glob of tables to take (matched against schema.table and table); repeatable")
+      ->allow_extra_args(false)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  migrate->add_option("--exclude", margs.exclude, "glob of tables to leave out; repeatable")
+      ->allow_extra_args(false)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  migrate->add_option("--concurrency", margs.concurrency, "parallel copy workers (default: the number of cores, at least 2)")->check(CLI::Range(1, 64));
   migrate->add_option("--chunk-rows", margs.chunk_rows, "rows per chunk, the unit of checkpointing (default 100000)")
       ->check(CLI::PositiveNumber);
   migrate->add_option("--state-dir", margs.state_dir, "where progress is kept for resuming")->capture_default_str();

@@ -66,6 +66,11 @@ std::string RenderSummary(const ProgressSnapshot& s) {
       "table\n",
       s.rows_written, HumanBytes(s.bytes_written), HumanDuration(s.elapsed_seconds), s.rows_written / secs,
       HumanBytes(s.bytes_written / secs), s.avg_read_ms, s.avg_write_ms, s.avg_chunking_ms);
+  std::string phases;
+  for (const auto& [name, secs] : s.phase_seconds) {
+    if (secs >= 0.05) phases += fmt::format("{}{} {:.1f}s", phases.empty() ? "" : ", ", name, secs);
+  }
+  if (!phases.empty()) out += "phases: " + phases + "\n";
   for (const auto& w : s.warnings) out += "warning: " + w + "\n";
   return out;
 }

@@ -115,6 +115,8 @@ struct FullMigration::Impl {
   std::vector<ViewDef> views;
 };
 
+int DefaultConcurrency() { return std::max(2, static_cast<int>(std::thread::hardware_concurrency())); }
+
 FullMigration::FullMigration(FullMigrationOptions options) : options_(std::move(options)) {}
 FullMigration::~FullMigration() = default;
 

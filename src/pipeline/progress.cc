@@ -4,7 +4,12 @@ namespace godwit {
 
 void Progress::SetPhase(const std::string& phase) {
   std::lock_guard lock(mu_);
+  auto now = std::chrono::steady_clock::now();
+  if (!phase_.empty()) {
+    phase_seconds_.emplace_back(phase_, std::chrono::duration<double>(now - phase_start_).count());
+  }
   phase_ = phase;
+  phase_start_ = now;
 }
 
 void Progress::SetTable(const TableProgress& table) {
@@ -37,6 +42,11 @@ ProgressSnapshot Progress::Snapshot() const {
     s.phase = phase_;
     for (const auto& key : order_) s.tables.push_back(tables_.at(key));
     s.warnings = warnings_;
+    s.phase_seconds = phase_seconds_;
+    if (!phase_.empty()) {
+      s.phase_seconds.emplace_back(
+          phase_, std::chrono::duration<double>(std::chrono::steady_clock::now() - phase_start_).count());
+    }
   }
   s.rows_read = rows_read_;
   s.bytes_read = bytes_read_;

@@ -32,6 +32,8 @@ struct ProgressSnapshot {
   // Averages per chunk, milliseconds.
   double avg_read_ms = 0, avg_write_ms = 0, avg_chunking_ms = 0;
   std::vector<std::string> warnings;
+  // Seconds spent in each phase so far, in the order the phases ran.
+  std::vector<std::pair<std::string, double>> phase_seconds;
 };
 
 class Progress {
@@ -67,6 +69,8 @@ class Progress {
   const std::chrono::steady_clock::time_point start_;
   mutable std::mutex mu_;
   std::string phase_;                          // guarded by mu_
+  std::chrono::steady_clock::time_point phase_start_;             // guarded by mu_
+  std::vector<std::pair<std::string, double>> phase_seconds_;     // guarded by mu_
   std::map<std::string, TableProgress> tables_;  // guarded by mu_
   std::vector<std::string> order_;             // guarded by mu_
   std::vector<std::string> warnings_;          // guarded by mu_

@@ -92,3 +92,43 @@ TEST(BadInputTest, ZeroDatesErrorUnlessMappedToNull) {
 
 }  // namespace
 }  // namespace godwit::testing
+
+namespace godwit::testing {
+namespace {
+
+TEST(ProjectFileTest, IncludeExcludeAndRenamesFromYaml) {
+  RecreateMysqlDatabase("yaml_src");
+  MysqlAdmin(
+      "CREATE TABLE orders (id INT PRIMARY KEY, total DECIMAL(10,2));"
+      "INSERT INTO orders VALUES (1, 9.99), (2, 19.5);"
+      "CREATE TABLE order_lines (order_id INT, line INT, PRIMARY KEY (order_id, line));"
+      "INSERT INTO order_lines VALUES (1, 1), (1, 2), (2, 1);"
+      "CREATE TABLE tmp_scratch (id INT PRIMARY KEY);"
+      "CREATE TABLE customers (id INT PRIMARY KEY);",
+      "yaml_src");
+  RecreatePgDatabase(Servers().pg_dest_port, "yaml_dst");
+  std::string dir = FreshTempDir("yaml");
+  std::string yaml = dir + "/project.yaml";
+  FILE* f = fopen(yaml.c_str(), "w");
+  fprintf(f,
+          "source:\n  uri: mysql://godwit@127.0.0.1:%d/yaml_src\n  password_env: GODWIT_YAML_PW\n"
+          "destination: %s\n"
+          "objects:\n  include: [\"yaml_src.order*\", \"tmp_*\"]\n  exclude: [tmp_scratch]\n"
+          "  rename:\n    schemas: {yaml_src: sales}\n    tables: {\"yaml_src.orders\": orders_2024}\n"
+          "concurrency: 2\nchunk_rows: 1\n",
+          Servers().mysql_port, PgDestUri("yaml_dst").c_str());
+  fclose(f);
+  auto r = RunGodwit("migrate -q --state-dir " + dir + " -f " + yaml);
+  EXPECT_NE(r.exit_code, 0) << "the password variable is not set yet: " << r.output;
+  EXPECT_NE(r.output.find("GODWIT_YAML_PW"), std::string::npos) << r.output;
+  setenv("GODWIT_YAML_PW", "godwit-pw", 1);
+  r = RunGodwit("migrate -q --state-dir " + dir + " -f " + yaml);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(ReadTable(PgDestUri("yaml_dst"), {"sales", "orders_2024"}).rows.size(), 2u);
+  EXPECT_EQ(ReadTable(PgDestUri("yaml_dst"), {"sales", "order_lines"}).rows.size(), 3u);
+  EXPECT_THROW(ReadTable(PgDestUri("yaml_dst"), {"sales", "tmp_scratch"}), std::runtime_error);
+  EXPECT_THROW(ReadTable(PgDestUri("yaml_dst"), {"sales", "customers"}), std::runtime_error);
+}
+
+}  // namespace
+}  // namespace godwit::testing
