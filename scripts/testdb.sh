@@ -53,11 +53,11 @@ wait_for() {
 }
 
 start_pg() {
-  local name=$1 port=$2 data="$dir/$1"
+  local name=$1 port=$2 data="$srv/$1"
   if [ ! -f "$data/PG_VERSION" ]; then
     mkdir -p "$data"
     [ -n "$run_user" ] && chown "$run_user" "$data"
-    as_user "$pg_bin/initdb" -D "$data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >"$dir/$name-initdb.log" 2>&1
+    as_user "$pg_bin/initdb" -D "$data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >"$srv/$name-initdb.log" 2>&1
     cat >>"$data/postgresql.conf" <<CONF
 listen_addresses = '127.0.0.1'
 wal_level = logical
@@ -81,7 +81,7 @@ host all all 127.0.0.1/32 scram-sha-256
 host replication all 127.0.0.1/32 scram-sha-256
 CONF
   fi
-  as_user "$pg_bin/pg_ctl" -D "$data" -o "-p $port -k $sock" -l "$dir/$name.log" -w -t 60 start >/dev/null
+  as_user "$pg_bin/pg_ctl" -D "$data" -o "-p $port -k $sock" -l "$srv/$name.log" -w -t 60 start >/dev/null
   head -1 "$data/postmaster.pid" >"$dir/$name.pid"
   wait_for 30 "PostgreSQL $name" psql -h 127.0.0.1 -p "$port" -U postgres -d postgres -Atc 'select 1'
   psql -h 127.0.0.1 -p "$port" -U postgres -d postgres -qAt >/dev/null <<SQL
@@ -94,21 +94,21 @@ SQL
 }
 
 start_mariadb() {
-  local port=$1 data="$dir/mariadb"
+  local port=$1 data="$srv/mariadb"
   if [ ! -d "$data/mysql" ]; then
     mkdir -p "$data"
-    [ -n "$run_user" ] && chown "$run_user" "$data" "$dir"
+    [ -n "$run_user" ] && chown "$run_user" "$data" "$srv"
     as_user mariadb-install-db --no-defaults --datadir="$data" --auth-root-authentication-method=normal \
-      --skip-test-db >"$dir/mariadb-install.log" 2>&1
+      --skip-test-db >"$srv/mariadb-install.log" 2>&1
   fi
-  cat >"$dir/mariadb.cnf" <<CONF
+  cat >"$srv/mariadb.cnf" <<CONF
 [mariadbd]
 datadir=$data
 port=$port
 bind-address=127.0.0.1
 socket=$sock/mariadb.sock
-pid-file=$dir/mariadb.pid
-log-error=$dir/mariadb.log
+pid-file=$srv/mariadb.pid
+log-error=$srv/mariadb.log
 log-bin=$data/binlog
 binlog_format=ROW
 binlog_row_image=FULL
@@ -123,8 +123,8 @@ character-set-server=utf8mb4
 collation-server=utf8mb4_unicode_ci
 skip-name-resolve
 CONF
-  [ -n "$run_user" ] && chown "$run_user" "$dir"
-  as_user mariadbd --defaults-file="$dir/mariadb.cnf" >/dev/null 2>&1 &
+  [ -n "$run_user" ] && chown "$run_user" "$srv"
+  as_user mariadbd --defaults-file="$srv/mariadb.cnf" >/dev/null 2>&1 &
   wait_for 60 "MariaDB" test -S "$sock/mariadb.sock"
   wait_for 60 "MariaDB" mariadb --no-defaults -S "$sock/mariadb.sock" -uroot -e 'select 1'
   mariadb --no-defaults -S "$sock/mariadb.sock" -uroot <<SQL
@@ -133,6 +133,23 @@ GRANT ALL PRIVILEGES ON *.* TO 'godwit'@'127.0.0.1' WITH GRANT OPTION;
 CREATE USER IF NOT EXISTS 'root'@'127.0.0.1';
 GRANT ALL PRIVILEGES ON *.* TO 'root'@'127.0.0.1' WITH GRANT OPTION;
 SQL
+}
+
+# Where the servers keep their data and logs: DIR itself, unless the
+# servers' user cannot reach it (a checkout under /root, say), in which case
+# a directory of its own under /tmp, recorded in DIR/srvdir.
+resolve_srv() {
+  if [ -f "$dir/srvdir" ]; then
+    srv=$(cat "$dir/srvdir")
+    mkdir -p "$srv"
+  elif [ -n "$run_user" ] && ! runuser -u "$run_user" -- test -x "$dir" 2>/dev/null; then
+    srv=$(mktemp -d /tmp/godwit-srv.XXXXXX)
+    echo "$srv" >"$dir/srvdir"
+  else
+    srv=$dir
+  fi
+  [ -n "$run_user" ] && chown "$run_user" "$srv"
+  return 0
 }
 
 stop_pid_file() {
@@ -151,7 +168,7 @@ case "$cmd" in
   start)
     mkdir -p "$dir"
     dir=$(cd "$dir" && pwd)
-    [ -n "$run_user" ] && chown "$run_user" "$dir"
+    resolve_srv
     # Unix sockets live in a short path of their own: socket paths are
     # limited to 107 bytes and DIR may be deep inside a build tree.
     if [ -f "$dir/sockdir" ] && [ -d "$(cat "$dir/sockdir")" ]; then
@@ -182,10 +199,12 @@ ENV
   stop)
     [ -d "$dir" ] || exit 0
     dir=$(cd "$dir" && pwd)
-    stop_pid_file "$dir/mariadb.pid"
+    resolve_srv
+    stop_pid_file "$srv/mariadb.pid"
     stop_pid_file "$dir/pg-source.pid"
     stop_pid_file "$dir/pg-dest.pid"
     if [ -f "$dir/sockdir" ]; then rm -rf "$(cat "$dir/sockdir")"; rm -f "$dir/sockdir"; fi
+    if [ -f "$dir/srvdir" ]; then rm -rf "$srv"; rm -f "$dir/srvdir"; fi
     ;;
   restart)
     dir=$(cd "$dir" && pwd)
@@ -193,13 +212,14 @@ ENV
     # shellcheck disable=SC1091
     source "$dir/env"
     sock=$(cat "$dir/sockdir")
+    resolve_srv
     case "$which" in
       mariadb)
-        stop_pid_file "$dir/mariadb.pid"
+        stop_pid_file "$srv/mariadb.pid"
         start_mariadb "$GODWIT_TEST_MYSQL_PORT" ;;
       pg-source|pg-dest)
-        as_user "$pg_bin/pg_ctl" -D "$dir/$which" -m fast -w -t 60 restart -o "-k $sock -p $([ "$which" = pg-source ] && echo "$GODWIT_TEST_PG_SOURCE_PORT" || echo "$GODWIT_TEST_PG_DEST_PORT")" -l "$dir/$which.log" >/dev/null
-        head -1 "$dir/$which/postmaster.pid" >"$dir/$which.pid" ;;
+        as_user "$pg_bin/pg_ctl" -D "$srv/$which" -m fast -w -t 60 restart -o "-k $sock -p $([ "$which" = pg-source ] && echo "$GODWIT_TEST_PG_SOURCE_PORT" || echo "$GODWIT_TEST_PG_DEST_PORT")" -l "$srv/$which.log" >/dev/null
+        head -1 "$srv/$which/postmaster.pid" >"$dir/$which.pid" ;;
       *) echo "usage: $0 restart DIR mariadb|pg-source|pg-dest" >&2; exit 2 ;;
     esac
     ;;
