@@ -4,24 +4,10 @@
 #include <charconv>
 #include <nlohmann/json.hpp>
 
+#include "model/row_collector.h"
+
 namespace godwit {
 namespace {
-
-// Collects a small query result as strings (NULL -> nullopt).
-class CollectRows : public BatchConsumer {
- public:
-  Status Consume(RowBatch& batch) override {
-    for (size_t r = 0; r < batch.rows(); ++r) {
-      std::vector<std::optional<std::string>> row;
-      for (const Value& v : batch.row(r)) {
-        row.push_back(v.is_null() ? std::nullopt : std::optional<std::string>(std::string(v.bytes())));
-      }
-      rows.push_back(std::move(row));
-    }
-    return Status();
-  }
-  std::vector<std::vector<std::optional<std::string>>> rows;
-};
 
 bool ParseInt128(const std::string& s, __int128& out) {
   if (s.empty()) return false;
@@ -132,7 +118,7 @@ Result<std::vector<ChunkRange>> PlanChunks(Session& session, const TableSchema& 
   if (key->columns.size() == 1 && types[0].IsInteger()) {
     std::vector<ColumnType> two = {types[0], types[0]};
     std::string col = d.QuoteIdent(key->columns[0].name);
-    CollectRows minmax;
+    RowCollector minmax;
     RETURN_IF_ERROR(session.Query("SELECT MIN(" + col + "), MAX(" + col + ") FROM " + from, two, minmax, BatchLimits{}));
     if (minmax.rows.empty() || !minmax.rows[0][0] || !minmax.rows[0][1]) {
       chunks.push_back({});  // empty table
@@ -152,7 +138,7 @@ Result<std::vector<ChunkRange>> PlanChunks(Session& session, const TableSchema& 
     std::string sql = "SELECT " + keys + " FROM (SELECT " + keys + ", ROW_NUMBER() OVER (ORDER BY " + keys +
                       ") AS godwit_rn FROM " + from + ") godwit_s WHERE godwit_rn % " + std::to_string(chunk_rows) +
                       " = 0 ORDER BY " + keys;
-    CollectRows sample;
+    RowCollector sample;
     RETURN_IF_ERROR(session.Query(sql, types, sample, BatchLimits{}));
     for (auto& row : sample.rows) {
       KeyValues kv;

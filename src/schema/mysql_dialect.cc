@@ -3,20 +3,11 @@
 #include <cctype>
 #include <set>
 
+#include "common/text.h"
 #include "schema/dialects.h"
 
 namespace godwit {
 namespace {
-
-std::string Hex(std::string_view bytes) {
-  static const char* kHex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : bytes) {
-    out += kHex[c >> 4];
-    out += kHex[c & 15];
-  }
-  return out;
-}
 
 bool IsMysqlTimestamp(const std::string& native) {
   return native == "timestamp" || (native.rfind("timestamp(", 0) == 0 && native.find(' ') == std::string::npos);
@@ -45,7 +36,7 @@ class MysqlDialectImpl : public Dialect {
 
   std::string Literal(const ColumnType& type, std::string_view v) const override {
     if (v.data() == nullptr) return "NULL";
-    if (type.IsBinary()) return "X'" + Hex(v) + "'";
+    if (type.IsBinary()) return "X'" + HexUpper(v) + "'";
     if (type.kind == TypeKind::kBit) return "b'" + std::string(v) + "'";
     if (type.IsInteger() || type.kind == TypeKind::kBool || type.kind == TypeKind::kYear) {
       bool numeric = !v.empty();

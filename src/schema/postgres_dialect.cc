@@ -2,6 +2,8 @@
 // DDL. The type mapping is documented in docs/type-mapping/postgres.md.
 #include "schema/postgres_dialect.h"
 
+#include "common/text.h"
+
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
@@ -36,18 +38,6 @@ std::string Quote(std::string_view name) {
     out.push_back(c);
   }
   out.push_back('"');
-  return out;
-}
-
-std::string StringLiteral(std::string_view text) {
-  std::string out;
-  out.reserve(text.size() + 2);
-  out.push_back('\'');
-  for (char c : text) {
-    if (c == '\'') out.push_back('\'');
-    out.push_back(c);
-  }
-  out.push_back('\'');
   return out;
 }
 
@@ -113,11 +103,11 @@ class PostgresDialectImpl final : public Dialect {
       case TypeKind::kFloat:
       case TypeKind::kDouble:
         // NaN / Infinity must be quoted: bare they would be identifiers.
-        return IsPlainNumber(canonical) ? std::string(canonical) : StringLiteral(canonical);
+        return IsPlainNumber(canonical) ? std::string(canonical) : SqlStringLiteral(canonical);
       case TypeKind::kBool:
         if (canonical == "1") return "true";
         if (canonical == "0") return "false";
-        return StringLiteral(canonical);
+        return SqlStringLiteral(canonical);
       case TypeKind::kBinary:
       case TypeKind::kVarbinary:
       case TypeKind::kBlob: {
@@ -129,15 +119,15 @@ class PostgresDialectImpl final : public Dialect {
       case TypeKind::kBit: {
         bool bits = true;
         for (char c : canonical) bits = bits && (c == '0' || c == '1');
-        return bits ? "B'" + std::string(canonical) + "'" : StringLiteral(canonical);
+        return bits ? "B'" + std::string(canonical) + "'" : SqlStringLiteral(canonical);
       }
       case TypeKind::kTimestampTz: {
         std::string text;
         AppendTimestampTzInput(canonical, text);
-        return StringLiteral(text);
+        return SqlStringLiteral(text);
       }
       default:
-        return StringLiteral(canonical);
+        return SqlStringLiteral(canonical);
     }
   }
 
@@ -205,7 +195,7 @@ class PostgresDialectImpl final : public Dialect {
         std::string create = "CREATE TYPE " + enum_name + " AS ENUM (";
         for (size_t l = 0; l < c.type.labels.size(); ++l) {
           if (l != 0) create += ", ";
-          create += StringLiteral(c.type.labels[l]);
+          create += SqlStringLiteral(c.type.labels[l]);
         }
         out.push_back(create + ")");
         type = enum_name;
@@ -242,10 +232,10 @@ class PostgresDialectImpl final : public Dialect {
     }
     sql += "\n)";
     out.push_back(std::move(sql));
-    if (!table.comment.empty()) out.push_back("COMMENT ON TABLE " + qname + " IS " + StringLiteral(table.comment));
+    if (!table.comment.empty()) out.push_back("COMMENT ON TABLE " + qname + " IS " + SqlStringLiteral(table.comment));
     for (const auto& c : table.columns) {
       if (c.comment.empty()) continue;
-      out.push_back("COMMENT ON COLUMN " + qname + "." + Quote(c.name) + " IS " + StringLiteral(c.comment));
+      out.push_back("COMMENT ON COLUMN " + qname + "." + Quote(c.name) + " IS " + SqlStringLiteral(c.comment));
     }
     return out;
   }
@@ -315,7 +305,7 @@ class PostgresDialectImpl final : public Dialect {
     if (view.definition.empty()) return Status(ErrorCode::kUnsupported, "view " + view.ref.ToString() + " has no definition");
     std::string sql = "CREATE OR REPLACE VIEW " + QualifiedName(view.ref) + " AS\n" + view.definition;
     if (!view.comment.empty()) {
-      sql += ";\nCOMMENT ON VIEW " + QualifiedName(view.ref) + " IS " + StringLiteral(view.comment);
+      sql += ";\nCOMMENT ON VIEW " + QualifiedName(view.ref) + " IS " + SqlStringLiteral(view.comment);
     }
     return sql;
   }
@@ -328,8 +318,8 @@ class PostgresDialectImpl final : public Dialect {
       // pg_get_serial_sequence parses its first argument as SQL (hence the
       // quoted name) and takes the column name literally.
       std::string col = Quote(c.name);
-      out.push_back("SELECT setval(pg_get_serial_sequence(" + StringLiteral(qname) + ", " +
-                    StringLiteral(PgIdentifier(c.name)) + "), GREATEST(COALESCE(MAX(" + col + "), 0), 0) + 1, false) FROM " +
+      out.push_back("SELECT setval(pg_get_serial_sequence(" + SqlStringLiteral(qname) + ", " +
+                    SqlStringLiteral(PgIdentifier(c.name)) + "), GREATEST(COALESCE(MAX(" + col + "), 0), 0) + 1, false) FROM " +
                     qname);
     }
     return out;

@@ -3,6 +3,7 @@
 #include <cctype>
 #include <cstdlib>
 
+#include "common/text.h"
 #include "schema/dialects.h"
 
 namespace godwit {
@@ -11,17 +12,6 @@ namespace {
 std::string Upper(std::string_view s) {
   std::string out(s);
   for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return out;
-}
-
-std::string Hex(std::string_view bytes) {
-  static const char* kHex = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(bytes.size() * 2);
-  for (unsigned char c : bytes) {
-    out.push_back(kHex[c >> 4]);
-    out.push_back(kHex[c & 15]);
-  }
   return out;
 }
 
@@ -67,7 +57,7 @@ class SqliteDialectImpl : public Dialect {
 
   std::string Literal(const ColumnType& type, std::string_view v) const override {
     if (v.data() == nullptr) return "NULL";
-    if (type.IsBinary()) return "X'" + Hex(v) + "'";
+    if (type.IsBinary()) return "X'" + HexUpper(v) + "'";
     bool numeric_kind = type.IsInteger() || type.kind == TypeKind::kBool || type.kind == TypeKind::kYear ||
                         type.kind == TypeKind::kFloat || type.kind == TypeKind::kDouble;
     if (numeric_kind) {
@@ -75,12 +65,7 @@ class SqliteDialectImpl : public Dialect {
       if (v == "-Infinity") return "-9e999";
       if (LooksNumeric(v)) return std::string(v);
     }
-    std::string out = "'";
-    for (char c : v) {
-      if (c == '\'') out += '\'';
-      out += c;
-    }
-    return out + "'";
+    return SqlStringLiteral(v);
   }
 
   Result<std::string> ColumnTypeSql(const ColumnType& t) const override {

@@ -8,6 +8,8 @@
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
+#include "model/row_collector.h"
+
 namespace godwit::testing {
 
 CommandResult RunGodwit(const std::string& args) {
@@ -25,24 +27,6 @@ CommandResult RunGodwit(const std::string& args) {
 }
 
 namespace {
-class Collect : public BatchConsumer {
- public:
-  explicit Collect(TableContents& out) : out_(out) {}
-  Status Consume(RowBatch& b) override {
-    for (size_t r = 0; r < b.rows(); ++r) {
-      std::vector<std::optional<std::string>> row;
-      for (const Value& v : b.row(r)) {
-        row.push_back(v.is_null() ? std::nullopt : std::optional<std::string>(std::string(v.bytes())));
-      }
-      out_.rows.push_back(std::move(row));
-    }
-    return Status();
-  }
-
- private:
-  TableContents& out_;
-};
-
 std::string StripFractionZeros(std::string s) {
   size_t dot = s.rfind('.');
   if (dot == std::string::npos || s.find_first_not_of("0123456789", dot + 1) != std::string::npos) return s;
@@ -70,11 +54,12 @@ TableContents ReadTable(const std::string& uri, const TableRef& table) {
     cols += (cols.empty() ? "" : ", ") + d.SelectExpr(c);
     types.push_back(c.type);
   }
-  Collect collect(out);
+  RowCollector collect;
   Status st = (*session)->Query("SELECT " + cols + " FROM " + d.QualifiedName(t.ref) + " ORDER BY " +
                                     d.QuoteIdent(t.columns[0].name),
                                 types, collect, BatchLimits{});
   if (!st.ok()) throw std::runtime_error(st.ToString());
+  out.rows = std::move(collect.rows);
   return out;
 }
 

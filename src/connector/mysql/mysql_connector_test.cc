@@ -4,6 +4,7 @@
 #include <thread>
 
 #include "connector/engines.h"
+#include "model/row_collector.h"
 #include "schema/dialects.h"
 #include "test_env.h"
 
@@ -14,42 +15,21 @@ using testing::MysqlAdmin;
 using testing::MysqlUri;
 using testing::RecreateMysqlDatabase;
 
-class Collect : public BatchConsumer {
- public:
-  Status Consume(RowBatch& b) override {
-    for (size_t r = 0; r < b.rows(); ++r) {
-      std::vector<std::optional<std::string>> row;
-      for (const Value& v : b.row(r)) row.push_back(v.is_null() ? std::nullopt : std::optional(std::string(v.bytes())));
-      rows.push_back(row);
-    }
-    ++batches;
-    return Status();
-  }
-  std::vector<std::vector<std::optional<std::string>>> rows;
-  int batches = 0;
-};
+using Collect = RowCollector;
 
+// The rows, then (when `fail` is set) an error instead of the end of input.
 class RowsSource : public BatchSource {
  public:
-  RowsSource(size_t cols, std::vector<std::vector<std::optional<std::string>>> rows, bool fail = false)
-      : cols_(cols), rows_(std::move(rows)), fail_(fail) {}
+  RowsSource(size_t cols, std::vector<TextRow> rows, bool fail = false) : inner_(cols, std::move(rows)), fail_(fail) {}
   Result<bool> Next(RowBatch& batch) override {
-    if (sent_) {
-      if (fail_) return Status(ErrorCode::kReadFailed, "source broke midway");
-      return false;
-    }
-    sent_ = true;
-    batch.Clear(cols_);
-    for (auto& r : rows_) {
-      for (auto& v : r) v ? batch.Add(*v) : batch.AddNull();
-    }
-    return true;
+    ASSIGN_OR_RETURN(bool more, inner_.Next(batch));
+    if (!more && fail_) return Status(ErrorCode::kReadFailed, "source broke midway");
+    return more;
   }
 
  private:
-  size_t cols_;
-  std::vector<std::vector<std::optional<std::string>>> rows_;
-  bool fail_, sent_ = false;
+  RowVectorSource inner_;
+  bool fail_;
 };
 
 std::unique_ptr<Session> Open(const std::string& db, const std::string& query = "") {

@@ -15,6 +15,7 @@
 #include <mutex>
 #include <set>
 
+#include "common/text.h"
 #include "connector/engines.h"
 #include "connector/mysql/mysql_types.h"
 #include "schema/dialects.h"
@@ -461,11 +462,7 @@ Status MysqlSession::InsertRows(const TableSchema& table, BatchSource& source) {
           sql += "NULL";
         } else if (t.IsBinary()) {
           sql += "X'";
-          static const char* kHex = "0123456789ABCDEF";
-          for (unsigned char ch : row[c].bytes()) {
-            sql += kHex[ch >> 4];
-            sql += kHex[ch & 15];
-          }
+          AppendHexUpper(row[c].bytes(), sql);
           sql += '\'';
         } else if (t.kind == TypeKind::kBit) {
           sql += "b'" + std::string(row[c].bytes()) + "'";

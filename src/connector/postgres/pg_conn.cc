@@ -276,16 +276,4 @@ void DrainResults(PGconn* conn) {
   }
 }
 
-std::string QuoteLiteral(std::string_view text) {
-  std::string out;
-  out.reserve(text.size() + 2);
-  out.push_back('\'');
-  for (char c : text) {
-    if (c == '\'') out.push_back('\'');
-    out.push_back(c);
-  }
-  out.push_back('\'');
-  return out;
-}
-
 }  // namespace godwit::pg

@@ -51,7 +51,5 @@ Result<ResultPtr> ExecParams(PGconn* conn, const std::string& sql, std::span<con
 // command.
 void DrainResults(PGconn* conn);
 
-// 'text' with quotes doubled (standard_conforming_strings is on).
-std::string QuoteLiteral(std::string_view text);
 
 }  // namespace godwit::pg

@@ -1,5 +1,7 @@
 #include "connector/postgres/postgres_session.h"
 
+#include "common/text.h"
+
 #include "connector/engines.h"
 #include "connector/postgres/postgres_codec.h"
 #include "connector/postgres/postgres_connector.h"
@@ -324,7 +326,7 @@ Status PostgresSession::JoinSnapshot(const SnapshotLease& lease) {
     return Status(ErrorCode::kInternal, "JoinSnapshot called while the session is already inside a transaction");
   }
   std::string sql = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET TRANSACTION SNAPSHOT " +
-                    QuoteLiteral(lease.token());
+                    SqlStringLiteral(lease.token());
   auto r = Exec(conn_.get(), sql, ErrorCode::kReadFailed, "joining snapshot " + lease.token());
   if (!r.ok()) {
     Rollback();

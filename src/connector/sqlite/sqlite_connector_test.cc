@@ -3,6 +3,7 @@
 #include <filesystem>
 
 #include "connector/engines.h"
+#include "model/row_collector.h"
 #include "connector/sqlite/sqlite_session.h"
 #include "schema/dialects.h"
 #include "schema/sqlite_dialect.h"
@@ -10,41 +11,22 @@
 namespace godwit {
 namespace {
 
-class Collect : public BatchConsumer {
- public:
-  Status Consume(RowBatch& b) override {
-    for (size_t r = 0; r < b.rows(); ++r) {
-      std::vector<std::optional<std::string>> row;
-      for (const Value& v : b.row(r)) row.push_back(v.is_null() ? std::nullopt : std::optional(std::string(v.bytes())));
-      rows.push_back(row);
-    }
-    return Status();
-  }
-  std::vector<std::vector<std::optional<std::string>>> rows;
-};
+using Collect = RowCollector;
 
+// The rows, then (when `fail_after` is set) an error instead of the end.
 class VectorSource : public BatchSource {
  public:
-  VectorSource(size_t cols, std::vector<std::vector<std::optional<std::string>>> rows, bool fail_after = false)
-      : cols_(cols), rows_(std::move(rows)), fail_after_(fail_after) {}
+  VectorSource(size_t cols, std::vector<TextRow> rows, bool fail_after = false)
+      : inner_(cols, std::move(rows)), fail_after_(fail_after) {}
   Result<bool> Next(RowBatch& batch) override {
-    if (done_) {
-      if (fail_after_) return Status(ErrorCode::kReadFailed, "source broke");
-      return false;
-    }
-    done_ = true;
-    batch.Clear(cols_);
-    for (auto& row : rows_) {
-      for (auto& v : row) v ? batch.Add(*v) : batch.AddNull();
-    }
-    return true;
+    ASSIGN_OR_RETURN(bool more, inner_.Next(batch));
+    if (!more && fail_after_) return Status(ErrorCode::kReadFailed, "source broke");
+    return more;
   }
 
  private:
-  size_t cols_;
-  std::vector<std::vector<std::optional<std::string>>> rows_;
+  RowVectorSource inner_;
   bool fail_after_;
-  bool done_ = false;
 };
 
 std::unique_ptr<Session> Open(const std::string& name, bool create = true) {
