@@ -46,6 +46,15 @@ constexpr std::array kCatalog = {
                       "Check the state directory is writable and has free space."},
     ErrorCatalogEntry{ErrorCode::kInternal, "INTERNAL", "an internal error in Godwit",
                       "Report it with the log; the migration can be resumed."},
+    ErrorCatalogEntry{ErrorCode::kInvalidState, "INVALID_STATE",
+                      "the operation is not allowed in the project's current state",
+                      "Choose an operation the state allows (docs/state-machine.md); nothing was changed."},
+    ErrorCatalogEntry{ErrorCode::kUnauthorized, "UNAUTHORIZED", "the API request carries no valid bearer token",
+                      "Send 'Authorization: Bearer TOKEN' with the token from the daemon's DATA_DIR/token (the CLI "
+                      "reads it, or give --token / GODWIT_TOKEN)."},
+    ErrorCatalogEntry{ErrorCode::kPrecheckFailed, "PRECHECK_FAILED", "a precheck item failed: the project did not start",
+                      "Each failed item says what to change; change it and resume the project, which runs the "
+                      "precheck again."},
 };
 
 }  // namespace

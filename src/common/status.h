@@ -38,6 +38,9 @@ enum class ErrorCode : int {
   kCancelled = 15,          // stopped by the user
   kMetadata = 16,           // the local metadata store failed
   kInternal = 17,           // a bug in Godwit
+  kInvalidState = 18,       // operation not allowed in the project's current state
+  kUnauthorized = 19,       // API request without a valid token
+  kPrecheckFailed = 20,     // a precheck item failed; the project does not start
 };
 
 class [[nodiscard]] Status {

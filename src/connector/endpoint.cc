@@ -172,4 +172,16 @@ std::string Endpoint::Redacted() const {
   return out;
 }
 
+std::string Endpoint::UriWithoutPassword() const {
+  Endpoint copy = *this;
+  copy.password.clear();
+  std::string out = copy.Redacted();
+  char sep = '?';
+  for (const auto& [key, value] : options) {
+    out += sep + PercentEncode(key) + "=" + PercentEncode(value);
+    sep = '&';
+  }
+  return out;
+}
+
 }  // namespace godwit

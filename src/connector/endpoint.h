@@ -35,6 +35,10 @@ struct Endpoint {
 
   // URI with the password replaced by "***" (or absent when none was set).
   std::string Redacted() const;
+  // URI without any password but with every driver option, so that
+  // ParseEndpointUri(UriWithoutPassword()) gives this endpoint back minus
+  // its password. What the service stores; the password is kept apart.
+  std::string UriWithoutPassword() const;
 };
 
 Result<Endpoint> ParseEndpointUri(std::string_view uri);

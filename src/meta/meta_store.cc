@@ -1,5 +1,7 @@
 #include "meta/meta_store.h"
 
+#include "meta/sqlite_db.h"
+
 #include <sqlite3.h>
 
 #include <array>
@@ -53,106 +55,16 @@ CREATE TABLE index_build (
 )sql",
 };
 
-Status SqliteError(sqlite3* db, const std::string& what) {
-  return Status(ErrorCode::kMetadata, what + ": " + sqlite3_errmsg(db), {},
-                std::to_string(sqlite3_extended_errcode(db)));
-}
-
-// A prepared statement that finalizes itself.
-class Stmt {
- public:
-  Stmt(sqlite3* db, std::string_view sql) : db_(db) {
-    rc_ = sqlite3_prepare_v2(db, sql.data(), static_cast<int>(sql.size()), &stmt_, nullptr);
-  }
-  ~Stmt() { sqlite3_finalize(stmt_); }
-  Stmt(const Stmt&) = delete;
-  Stmt& operator=(const Stmt&) = delete;
-
-  Status status(const std::string& what) const {
-    return rc_ == SQLITE_OK ? Status() : SqliteError(db_, what);
-  }
-  Stmt& Bind(int i, std::string_view s) {
-    sqlite3_bind_text(stmt_, i, s.data(), static_cast<int>(s.size()), SQLITE_TRANSIENT);
-    return *this;
-  }
-  Stmt& Bind(int i, int64_t v) {
-    sqlite3_bind_int64(stmt_, i, v);
-    return *this;
-  }
-  // SQLITE_ROW, SQLITE_DONE or an error code.
-  int Step() { return sqlite3_step(stmt_); }
-  void Reset() {
-    sqlite3_reset(stmt_);
-    sqlite3_clear_bindings(stmt_);
-  }
-  int64_t Int(int col) const { return sqlite3_column_int64(stmt_, col); }
-  std::string Text(int col) const {
-    const auto* p = sqlite3_column_text(stmt_, col);
-    return p ? std::string(reinterpret_cast<const char*>(p), sqlite3_column_bytes(stmt_, col)) : std::string();
-  }
-
- private:
-  sqlite3* db_;
-  sqlite3_stmt* stmt_ = nullptr;
-  int rc_;
-};
-
-Status RunOnce(sqlite3* db, Stmt& stmt, const std::string& what) {
-  RETURN_IF_ERROR(stmt.status(what));
-  int rc = stmt.Step();
-  if (rc != SQLITE_DONE && rc != SQLITE_ROW) return SqliteError(db, what);
-  return Status();
-}
-
 }  // namespace
 
 Result<std::unique_ptr<MetaStore>> MetaStore::Open(const std::string& path) {
-  sqlite3* db = nullptr;
-  int rc = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
-                           nullptr);
-  if (rc != SQLITE_OK) {
-    std::string msg = db ? sqlite3_errmsg(db) : "out of memory";
-    sqlite3_close(db);
-    return Status(ErrorCode::kMetadata, "cannot open the state file " + path + ": " + msg);
-  }
-  std::unique_ptr<MetaStore> store(new MetaStore(db));
-  // WAL with synchronous=NORMAL: a committed checkpoint survives a crash of
-  // Godwit (kill -9); only an OS crash may lose the last few, which resume
-  // then re-copies idempotently.
-  RETURN_IF_ERROR(store->Exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000;"));
-  RETURN_IF_ERROR(store->Migrate());
-  return store;
+  ASSIGN_OR_RETURN(sqlite3 * db, OpenSqliteWithSchema(path, kSchemaMigrations, "the state file"));
+  return std::unique_ptr<MetaStore>(new MetaStore(db));
 }
 
 MetaStore::~MetaStore() { sqlite3_close(db_); }
 
-Status MetaStore::Exec(const std::string& sql) {
-  char* err = nullptr;
-  if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
-    std::string msg = err ? err : "unknown error";
-    sqlite3_free(err);
-    return Status(ErrorCode::kMetadata, "state store: " + msg);
-  }
-  return Status();
-}
-
-Status MetaStore::Migrate() {
-  std::lock_guard lock(mu_);
-  Stmt version(db_, "PRAGMA user_version");
-  RETURN_IF_ERROR(version.status("reading the state file's version"));
-  version.Step();
-  int64_t v = version.Int(0);
-  if (v > static_cast<int64_t>(kSchemaMigrations.size())) {
-    return Status(ErrorCode::kMetadata,
-                  "the state file was written by a newer Godwit (schema version " + std::to_string(v) + ")",
-                  "Use the newer Godwit, or start over with --restart.");
-  }
-  for (; v < static_cast<int64_t>(kSchemaMigrations.size()); ++v) {
-    RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE; " + std::string(kSchemaMigrations[v]) +
-                         "; PRAGMA user_version = " + std::to_string(v + 1) + "; COMMIT;"));
-  }
-  return Status();
-}
+Status MetaStore::Exec(const std::string& sql) { return ExecSql(db_, sql, "state store"); }
 
 Result<std::optional<MigrationRecord>> MetaStore::LoadMigration() {
   std::lock_guard lock(mu_);

@@ -106,7 +106,6 @@ class MetaStore {
  private:
   explicit MetaStore(sqlite3* db) : db_(db) {}
   Status Exec(const std::string& sql);
-  Status Migrate();
 
   std::mutex mu_;
   sqlite3* db_;  // guarded by mu_

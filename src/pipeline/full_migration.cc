@@ -99,6 +99,7 @@ struct FullMigration::Impl {
   }
 
   Status Run();
+  Status Finish();
   Status PrepareJobs(Session& src, Session& dst);
   Status CreateTables(Session& dst);
   Status OpenWorkers(Session& src);
@@ -158,6 +159,15 @@ Status FullMigration::Impl::Run() {
 
   progress().SetPhase("schema");
   RETURN_IF_ERROR(CreateTables(**dst));
+  if (opt.scope == FullMigrationScope::kTablesOnly) return Finish();
+  if (opt.scope == FullMigrationScope::kSchemaOnly) {
+    // No rows to copy: every created table goes straight to its indexes.
+    for (auto& job : jobs) {
+      if (!job->failed && job->record.phase == TablePhase::kSchemaCreated) {
+        RETURN_IF_ERROR(SaveTable(*job, TablePhase::kCopied, "pending"));
+      }
+    }
+  }
 
   bool need_rows = std::any_of(jobs.begin(), jobs.end(), [](const auto& j) {
     return !j->failed && j->record.phase < TablePhase::kCopied;
@@ -193,6 +203,12 @@ Status FullMigration::Impl::Run() {
     CreateViews(**dst, views, mapping);
   }
 
+  return Finish();
+}
+
+// Records how the run ended: cancelled, completed, or failed with the list
+// of failed objects.
+Status FullMigration::Impl::Finish() {
   for (auto& job : jobs) {
     if (job->failed) {
       ++failed_objects;

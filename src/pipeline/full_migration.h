@@ -30,6 +30,14 @@ namespace godwit {
 // The machine's core count, at least 2.
 int DefaultConcurrency();
 
+// How much of the migration a run does. The service runs schema migration
+// and full migration as separate subtasks over one checkpoint file.
+enum class FullMigrationScope {
+  kEverything,  // tables, rows, indexes, constraints, views
+  kTablesOnly,  // create the tables (primary keys only) and stop: rows come next
+  kSchemaOnly,  // every object, no rows: tables, indexes, constraints, views
+};
+
 struct FullMigrationOptions {
   Endpoint source;
   Endpoint destination;
@@ -46,6 +54,7 @@ struct FullMigrationOptions {
   // its exported snapshot, so change capture can take over exactly there.
   std::string replication_slot;
   BatchLimits batch;
+  FullMigrationScope scope = FullMigrationScope::kEverything;
 };
 
 class FullMigration {

@@ -17,16 +17,10 @@
 #include <vector>
 
 #include "common/status.h"
+#include "model/object_rules.h"
 #include "model/table_schema.h"
 
 namespace godwit {
-
-struct ObjectRules {
-  std::vector<std::string> include;
-  std::vector<std::string> exclude;
-  std::map<std::string, std::string> schema_renames;  // source schema -> destination schema
-  std::map<std::string, std::string> table_renames;   // "schema.table" or "table" -> "name" or "schema.name"
-};
 
 class ObjectMapping {
  public:

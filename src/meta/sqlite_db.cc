@@ -1,0 +1,74 @@
+#include "meta/sqlite_db.h"
+
+namespace godwit {
+
+Status SqliteError(sqlite3* db, const std::string& what) {
+  return Status(ErrorCode::kMetadata, what + ": " + sqlite3_errmsg(db), {},
+                std::to_string(sqlite3_extended_errcode(db)));
+}
+
+Status RunOnce(sqlite3* db, Stmt& stmt, const std::string& what) {
+  RETURN_IF_ERROR(stmt.status(what));
+  int rc = stmt.Step();
+  if (rc != SQLITE_DONE && rc != SQLITE_ROW) return SqliteError(db, what);
+  return Status();
+}
+
+Status ExecSql(sqlite3* db, const std::string& sql, const std::string& what) {
+  char* err = nullptr;
+  if (sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
+    std::string msg = err ? err : "unknown error";
+    sqlite3_free(err);
+    return Status(ErrorCode::kMetadata, what + ": " + msg);
+  }
+  return Status();
+}
+
+Result<sqlite3*> OpenSqliteWithSchema(const std::string& path, std::span<const std::string_view> migrations,
+                                      const std::string& what) {
+  sqlite3* db = nullptr;
+  int rc = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
+                           nullptr);
+  if (rc != SQLITE_OK) {
+    std::string msg = db ? sqlite3_errmsg(db) : "out of memory";
+    sqlite3_close(db);
+    return Status(ErrorCode::kMetadata, "cannot open " + what + " " + path + ": " + msg,
+                  "Check the directory exists, is writable and has free space.");
+  }
+  auto fail = [&](Status st) -> Result<sqlite3*> {
+    sqlite3_close(db);
+    return st;
+  };
+  // WAL with synchronous=NORMAL: a committed transaction survives a crash of
+  // Godwit (kill -9); only an OS crash may lose the last few, which the
+  // callers' resume logic tolerates (checkpoints are replayed idempotently).
+  if (Status st = ExecSql(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000;", what);
+      !st.ok()) {
+    return fail(st);
+  }
+  int64_t v = 0;
+  {
+    Stmt version(db, "PRAGMA user_version");
+    if (Status st = version.status("reading the version of " + what); !st.ok()) return fail(st);
+    version.Step();
+    v = version.Int(0);
+  }
+  if (v > static_cast<int64_t>(migrations.size())) {
+    return fail(Status(ErrorCode::kMetadata,
+                       what + " " + path + " was written by a newer Godwit (schema version " + std::to_string(v) + ")",
+                       "Use the newer Godwit, or move the file away to start over."));
+  }
+  for (; v < static_cast<int64_t>(migrations.size()); ++v) {
+    Status st = ExecSql(db,
+                        "BEGIN IMMEDIATE; " + std::string(migrations[v]) +
+                            "; PRAGMA user_version = " + std::to_string(v + 1) + "; COMMIT;",
+                        "upgrading " + what);
+    if (!st.ok()) {
+      ExecSql(db, "ROLLBACK", what).IgnoreError();
+      return fail(st);
+    }
+  }
+  return db;
+}
+
+}  // namespace godwit

@@ -1,0 +1,538 @@
+#include "orchestrator/orchestrator.h"
+
+#include <algorithm>
+#include <ctime>
+#include <filesystem>
+
+#include "common/error_catalog.h"
+#include "orchestrator/subtask_runner.h"
+
+namespace godwit {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+int64_t Now() { return static_cast<int64_t>(std::time(nullptr)); }
+
+std::string Join(const std::vector<std::string>& parts, const std::string& sep) {
+  std::string out;
+  for (size_t i = 0; i < parts.size(); ++i) out += (i ? sep : "") + parts[i];
+  return out;
+}
+
+Status NoSuchProject(int64_t id) {
+  return Status(ErrorCode::kNotFound, "no project with id " + std::to_string(id),
+                "List the projects (godwit project list) to see their ids.");
+}
+
+ProjectRow RowOf(const Project& p) {
+  ProjectRow row;
+  row.id = p.id;
+  row.name = p.spec.name;
+  row.tags_json = json(p.spec.tags).dump();
+  row.migration_type = Join(MigrationTypeNames(p.spec.type), ",");
+  row.spec_json = SpecToJson(p.spec).dump();
+  row.state = std::string(StateName(p.state));
+  row.stage = p.stage;
+  row.step = p.step;
+  row.created_by = p.spec.created_by;
+  row.created_at = p.created_at;
+  row.updated_at = p.updated_at;
+  return row;
+}
+
+Result<Project> ProjectOf(const ProjectRow& row, const ProjectSecrets& secrets) {
+  Project p;
+  p.id = row.id;
+  json doc = json::parse(row.spec_json, nullptr, false);
+  if (doc.is_discarded()) {
+    return Status(ErrorCode::kMetadata, "project " + std::to_string(row.id) + " has an unreadable configuration");
+  }
+  auto spec = ParseProjectSpec(doc, /*resolve_passwords=*/false);
+  if (!spec.ok()) return spec.status().WithContext("stored project " + std::to_string(row.id));
+  p.spec = std::move(*spec);
+  p.spec.source.endpoint.password = secrets.source_password;
+  p.spec.destination.endpoint.password = secrets.destination_password;
+  auto state = ParseState(row.state);
+  if (!state) return Status(ErrorCode::kMetadata, "project " + std::to_string(row.id) + " has unknown state " + row.state);
+  p.state = *state;
+  p.stage = row.stage;
+  p.step = row.step;
+  p.created_at = row.created_at;
+  p.updated_at = row.updated_at;
+  if (!row.error_json.empty()) {
+    json e = json::parse(row.error_json, nullptr, false);
+    if (e.is_object()) {
+      p.error = ProjectError{e.value("code", ""),    e.value("message", ""), e.value("hint", ""),
+                             e.value("subtask", ""), e.value("object", ""),  e.value("at", int64_t{0})};
+    }
+  }
+  return p;
+}
+
+std::vector<SubtaskRow> FreshSubtasks(const MigrationType& type) {
+  std::vector<SubtaskRow> rows;
+  int64_t seq = 0;
+  for (SubtaskKind kind : SubtasksFor(type)) {
+    SubtaskRow r;
+    r.seq = seq++;
+    r.kind = std::string(SubtaskName(kind));
+    r.status = "pending";
+    rows.push_back(r);
+  }
+  return rows;
+}
+
+json SubtaskToJson(const SubtaskRow& r) {
+  int64_t end = r.ended_at ? r.ended_at : (r.started_at ? Now() : 0);
+  json error = r.error.empty() ? json(nullptr) : json::parse(r.error, nullptr, false);
+  json detail = r.detail_json.empty() ? json(nullptr) : json::parse(r.detail_json, nullptr, false);
+  return json{{"kind", r.kind},
+              {"status", r.status},
+              {"progress", r.progress},
+              {"started_at", r.started_at},
+              {"ended_at", r.ended_at},
+              {"duration_seconds", r.started_at ? end - r.started_at : 0},
+              {"error", error.is_discarded() ? json(nullptr) : error},
+              {"detail", detail.is_discarded() ? json(nullptr) : detail}};
+}
+
+}  // namespace
+
+Orchestrator::Orchestrator(ProjectStore& store, OrchestratorOptions options)
+    : store_(store), options_(std::move(options)) {}
+
+Orchestrator::~Orchestrator() { Shutdown(); }
+
+std::string Orchestrator::ProjectDir(int64_t id) const {
+  return (fs::path(options_.data_dir) / "projects" / std::to_string(id)).string();
+}
+
+Status Orchestrator::Start() {
+  ASSIGN_OR_RETURN(auto releasing, store_.IdsInState(std::string(StateName(ProjectState::kReleasing))));
+  for (int64_t id : releasing) {
+    // Interrupted by a crash: finish it. A failure leaves the project
+    // Failed with the reason, from where (force) release can be retried.
+    auto p = Load(id);
+    if (p.ok()) Release(*p, /*force=*/false).status().IgnoreError();
+  }
+  int n = std::max(1, options_.max_running_projects);
+  for (int i = 0; i < n; ++i) workers_.emplace_back([this] { WorkerLoop(); });
+  ASSIGN_OR_RETURN(auto running, store_.IdsInState(std::string(StateName(ProjectState::kRunning))));
+  for (int64_t id : running) {
+    Event(id, "state", "daemon restarted: continuing from the checkpoints");
+    Enqueue(id);
+  }
+  return Status();
+}
+
+void Orchestrator::Shutdown() {
+  {
+    std::lock_guard lock(mu_);
+    if (stopping_ && workers_.empty()) return;
+    stopping_ = true;
+    for (auto& [id, a] : active_) {
+      *a.cancel = true;
+      if (a.engine) a.engine->Cancel();
+    }
+  }
+  cv_.notify_all();
+  for (auto& t : workers_) t.join();
+  workers_.clear();
+}
+
+Result<Project> Orchestrator::Load(int64_t id) {
+  ASSIGN_OR_RETURN(auto row, store_.Get(id));
+  if (!row) return NoSuchProject(id);
+  ASSIGN_OR_RETURN(auto secrets, store_.LoadSecrets(id));
+  return ProjectOf(*row, secrets);
+}
+
+Result<Project> Orchestrator::Get(int64_t id) { return Load(id); }
+
+Result<std::pair<std::vector<Project>, int64_t>> Orchestrator::List(const ProjectFilter& filter) {
+  ASSIGN_OR_RETURN(auto page, store_.List(filter));
+  std::vector<Project> out;
+  for (const auto& row : page.first) {
+    // Listing never needs passwords.
+    ASSIGN_OR_RETURN(Project p, ProjectOf(row, ProjectSecrets{}));
+    out.push_back(std::move(p));
+  }
+  return std::make_pair(std::move(out), page.second);
+}
+
+Result<Project> Orchestrator::Create(const ProjectSpec& spec) {
+  Project p;
+  p.spec = spec;
+  p.state = ProjectState::kNotStarted;
+  p.created_at = p.updated_at = Now();
+  ProjectSecrets secrets{spec.source.endpoint.password, spec.destination.endpoint.password};
+  ASSIGN_OR_RETURN(p.id, store_.Create(RowOf(p), secrets, FreshSubtasks(spec.type)));
+  Event(p.id, "state", "created (Not Started)");
+  return p;
+}
+
+Result<Project> Orchestrator::Clone(int64_t id) {
+  ASSIGN_OR_RETURN(Project p, Load(id));
+  ProjectSpec spec = p.spec;
+  spec.name = p.spec.name + " (clone of " + std::to_string(id) + ")";
+  if (spec.name.size() > 200) spec.name = spec.name.substr(spec.name.size() - 200);
+  ASSIGN_OR_RETURN(Project copy, Create(spec));
+  Event(copy.id, "operation", "cloned from project " + std::to_string(id));
+  return copy;
+}
+
+void Orchestrator::Event(int64_t id, const std::string& kind, const std::string& message) {
+  // History is informative; a failure to record it must not fail the operation.
+  store_.AddEvent(id, Now(), kind, message).IgnoreError();
+}
+
+Status Orchestrator::Transition(const Project& p, ProjectState to, const std::string& why) {
+  ASSIGN_OR_RETURN(bool moved,
+                   store_.TransitionState(p.id, {std::string(StateName(p.state))}, std::string(StateName(to)), Now()));
+  if (!moved) {
+    auto now = Load(p.id);
+    std::string current = now.ok() ? std::string(StateLabel(now->state)) : "unknown";
+    return Status(ErrorCode::kInvalidState,
+                  "project " + std::to_string(p.id) + " changed state meanwhile (now " + current + ")",
+                  "Look at the project again and retry the operation if the new state allows it.");
+  }
+  Event(p.id, "state", std::string(StateLabel(p.state)) + " -> " + std::string(StateLabel(to)) + ": " + why);
+  return Status();
+}
+
+void Orchestrator::Fail(const Project& p, const std::string& subtask, const Status& st, const std::string& object) {
+  ProjectError e{std::string(LookupError(st.code()).name), st.message(), st.hint(), subtask, object, Now()};
+  auto moved = store_.TransitionState(p.id, {std::string(StateName(ProjectState::kRunning))},
+                                      std::string(StateName(ProjectState::kFailed)), Now());
+  if (moved.ok() && *moved) {
+    store_.SetError(p.id, ErrorToJson(e).dump()).IgnoreError();
+    Event(p.id, "error", subtask + (object.empty() ? "" : " (" + object + ")") + ": " + st.ToString());
+  }
+}
+
+void Orchestrator::Enqueue(int64_t id) {
+  {
+    std::lock_guard lock(mu_);
+    if (stopping_) return;
+    if (auto it = active_.find(id); it != active_.end()) {
+      it->second.rerun = true;
+      return;
+    }
+    if (std::find(queue_.begin(), queue_.end(), id) != queue_.end()) return;
+    queue_.push_back(id);
+  }
+  cv_.notify_one();
+}
+
+void Orchestrator::WorkerLoop() {
+  std::unique_lock lock(mu_);
+  while (true) {
+    cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+    if (stopping_) return;
+    int64_t id = queue_.front();
+    queue_.pop_front();
+    if (auto it = active_.find(id); it != active_.end()) {
+      it->second.rerun = true;
+      continue;
+    }
+    active_.emplace(id, Active{});
+    lock.unlock();
+    RunProject(id);
+    lock.lock();
+    bool rerun = active_[id].rerun;
+    active_.erase(id);
+    idle_cv_.notify_all();
+    if (rerun && !stopping_) {
+      queue_.push_back(id);
+      cv_.notify_one();
+    }
+  }
+}
+
+void Orchestrator::WaitIdle(int64_t id) {
+  std::unique_lock lock(mu_);
+  idle_cv_.wait(lock, [&] { return active_.count(id) == 0; });
+}
+
+void Orchestrator::RunProject(int64_t id) {
+  std::shared_ptr<std::atomic<bool>> cancel;
+  {
+    std::lock_guard lock(mu_);
+    cancel = active_[id].cancel;
+  }
+  while (!cancel->load()) {
+    auto loaded = Load(id);
+    if (!loaded.ok()) return;  // deleted meanwhile, or the store failed: nothing to run
+    Project p = std::move(*loaded);
+    if (p.state != ProjectState::kRunning) return;
+    auto subtasks = store_.LoadSubtasks(id);
+    if (!subtasks.ok()) {
+      Fail(p, "orchestrator", subtasks.status(), "");
+      return;
+    }
+    auto next = std::find_if(subtasks->begin(), subtasks->end(),
+                             [](const SubtaskRow& s) { return s.status != "completed" && s.status != "skipped"; });
+    if (next == subtasks->end()) {
+      auto moved = store_.TransitionState(id, {std::string(StateName(ProjectState::kRunning))},
+                                          std::string(StateName(ProjectState::kCompleted)), Now());
+      if (moved.ok() && *moved) {
+        store_.SetStage(id, subtasks->empty() ? "" : subtasks->back().kind, "completed").IgnoreError();
+        Event(id, "state", "Running -> Completed: every subtask finished");
+      }
+      return;
+    }
+    SubtaskRow st = *next;
+    auto kind = ParseSubtask(st.kind);
+    if (!kind) {
+      Fail(p, st.kind, Status(ErrorCode::kMetadata, "unknown subtask " + st.kind), "");
+      return;
+    }
+    st.status = "running";
+    if (st.started_at == 0) st.started_at = Now();
+    st.ended_at = 0;
+    st.error.clear();
+    if (Status s = store_.SaveSubtask(st); !s.ok()) {
+      Fail(p, st.kind, s, "");
+      return;
+    }
+    store_.SetStage(id, st.kind, "running").IgnoreError();
+    Event(id, "subtask", st.kind + " started");
+
+    SubtaskRun run;
+    run.project = &p;
+    run.project_dir = ProjectDir(id);
+    run.cancel = cancel.get();
+    run.attach = [this, id](FullMigration* engine) {
+      std::lock_guard lock(mu_);
+      active_[id].engine = engine;
+    };
+    SubtaskOutcome outcome = RunSubtask(*kind, run);
+
+    if (!outcome.detail.is_null()) st.detail_json = outcome.detail.dump();
+    st.progress = outcome.progress;
+    if (outcome.status.ok()) {
+      st.status = "completed";
+      st.progress = 100;
+      st.ended_at = Now();
+      store_.SaveSubtask(st).IgnoreError();
+      Event(id, "subtask", st.kind + " completed");
+      continue;
+    }
+    bool stopping;
+    {
+      std::lock_guard lock(mu_);
+      stopping = stopping_;
+    }
+    if (cancel->load() || outcome.status.code() == ErrorCode::kCancelled) {
+      // Paused (or the daemon is stopping): the subtask resumes from its
+      // checkpoints.
+      st.status = stopping ? "pending" : "paused";
+      store_.SaveSubtask(st).IgnoreError();
+      if (!stopping) store_.SetStage(id, st.kind, "paused").IgnoreError();
+      return;
+    }
+    st.status = "failed";
+    st.ended_at = Now();
+    ProjectError e{std::string(LookupError(outcome.status.code()).name), outcome.status.message(),
+                   outcome.status.hint(), st.kind, outcome.object, Now()};
+    st.error = ErrorToJson(e).dump();
+    store_.SaveSubtask(st).IgnoreError();
+    store_.SetStage(id, st.kind, "failed").IgnoreError();
+    Fail(p, st.kind, outcome.status, outcome.object);
+    return;
+  }
+}
+
+Result<json> Orchestrator::Release(const Project& p, bool force) {
+  if (p.state != ProjectState::kReleasing) {
+    RETURN_IF_ERROR(Transition(p, ProjectState::kReleasing, force ? "force release" : "release"));
+  }
+  // A paused run may still be winding down; it must let go of the databases first.
+  WaitIdle(p.id);
+  std::vector<std::string> freed, not_freed;
+  Status st = ReleaseResources(p, ProjectDir(p.id), freed, not_freed);
+  Project releasing = p;
+  releasing.state = ProjectState::kReleasing;
+  if (!st.ok() && !force) {
+    ProjectError e{std::string(LookupError(st.code()).name), "release failed: " + st.message(),
+                   "Fix what the message names and release again, or force release to free what can be freed and "
+                   "list the rest.",
+                   "release", "", Now()};
+    auto moved = store_.TransitionState(p.id, {std::string(StateName(ProjectState::kReleasing))},
+                                        std::string(StateName(ProjectState::kFailed)), Now());
+    if (moved.ok() && *moved) {
+      store_.SetError(p.id, ErrorToJson(e).dump()).IgnoreError();
+      Event(p.id, "error", e.message);
+    }
+    return Status(st.code(), "project " + std::to_string(p.id) + ": " + e.message, e.hint, st.native_code());
+  }
+  RETURN_IF_ERROR(Transition(releasing, ProjectState::kReleased,
+                             not_freed.empty() ? "resources freed"
+                                               : "force release; not freed: " + Join(not_freed, "; ")));
+  store_.SetStage(p.id, p.stage, "released").IgnoreError();
+  return json{{"id", p.id}, {"state", StateName(ProjectState::kReleased)}, {"freed", freed}, {"not_freed", not_freed}};
+}
+
+Result<json> Orchestrator::Apply(Operation op, int64_t id, const json& args) {
+  ASSIGN_OR_RETURN(Project p, Load(id));
+  return Operate(op, p, args);
+}
+
+Result<json> Orchestrator::Operate(Operation op, Project& p, const json& args) {
+  RETURN_IF_ERROR(CheckOperation(p, op));
+  const json no_args = json::object();
+  const json& a = args.is_object() ? args : no_args;
+  auto updated = [&]() -> Result<json> {
+    ASSIGN_OR_RETURN(bool ok, store_.UpdateSpec(RowOf(p), std::string(StateName(p.state))));
+    if (!ok) {
+      return Status(ErrorCode::kInvalidState, "project " + std::to_string(p.id) + " changed state meanwhile",
+                    "Look at the project again and retry if its new state allows the change.");
+    }
+    return ProjectToJson(p);
+  };
+  switch (op) {
+    case Operation::kStart:
+      RETURN_IF_ERROR(Transition(p, ProjectState::kRunning, "started"));
+      Enqueue(p.id);
+      break;
+    case Operation::kResume:
+      RETURN_IF_ERROR(Transition(p, ProjectState::kRunning, "resumed"));
+      store_.SetError(p.id, "").IgnoreError();
+      Enqueue(p.id);
+      break;
+    case Operation::kPause: {
+      RETURN_IF_ERROR(Transition(p, ProjectState::kPaused, "paused by the user"));
+      std::lock_guard lock(mu_);
+      if (auto it = active_.find(p.id); it != active_.end()) {
+        *it->second.cancel = true;
+        it->second.rerun = false;
+        if (it->second.engine) it->second.engine->Cancel();
+      }
+      break;
+    }
+    case Operation::kRelease:
+    case Operation::kForceRelease: {
+      bool force = op == Operation::kForceRelease || a.value("force", false);
+      return Release(p, force);
+    }
+    case Operation::kDelete: {
+      WaitIdle(p.id);
+      RETURN_IF_ERROR(store_.Delete(p.id));
+      std::error_code ec;
+      fs::remove_all(ProjectDir(p.id), ec);  // local data; the project is gone from the list either way
+      return json{{"deleted", p.id}};
+    }
+    case Operation::kModifyAlerts: {
+      ASSIGN_OR_RETURN(p.spec.alerts, ParseAlertConfig(a.contains("alerts") ? a["alerts"] : a));
+      Event(p.id, "operation", "alert configuration changed to " + std::string(AlertLevelName(p.spec.alerts.level)));
+      return updated();
+    }
+    case Operation::kModifyParameters:
+      RETURN_IF_ERROR(ApplyParameters(a, p.spec.params));
+      Event(p.id, "operation", "parameters changed: " + a.dump());
+      return updated();
+    case Operation::kModifyObjects: {
+      ASSIGN_OR_RETURN(p.spec.objects, ParseObjectRules(a));
+      Event(p.id, "operation", "migration objects changed");
+      return updated();
+    }
+    case Operation::kViewParameters:
+      return SpecToJson(p.spec);
+    case Operation::kEnterForwardSwitchover:
+    case Operation::kStartForwardSwitchover:
+    case Operation::kSkipFullVerification:
+      // The state table only lets these through at stages this version
+      // never reaches (it refuses the migration types that have them).
+      return Status(ErrorCode::kUnsupported,
+                    std::string(OperationLabel(op)) + " is not available in this version of Godwit");
+  }
+  ASSIGN_OR_RETURN(Project now, Load(p.id));
+  return ProjectToJson(now);
+}
+
+BatchPreview Orchestrator::Preview(Operation op, const std::vector<int64_t>& ids) {
+  BatchPreview out;
+  std::optional<std::pair<std::string, std::string>> switchover_group;  // migration type, step
+  for (int64_t id : ids) {
+    auto p = Load(id);
+    if (!p.ok()) {
+      out.unsupported.push_back({id, "", p.status().code() == ErrorCode::kNotFound ? "no such project"
+                                                                                  : p.status().ToString()});
+      continue;
+    }
+    if (Status st = CheckOperation(*p, op); !st.ok()) {
+      out.unsupported.push_back({id, p->spec.name, st.message()});
+      continue;
+    }
+    if (op == Operation::kStartForwardSwitchover) {
+      // PRODUCT.md: a batch switchover takes projects of one migration type
+      // standing at the same switchover step.
+      std::pair<std::string, std::string> group{Join(MigrationTypeNames(p->spec.type), ","), p->step};
+      if (!switchover_group) switchover_group = group;
+      if (*switchover_group != group) {
+        out.unsupported.push_back({id, p->spec.name,
+                                   "a different migration type or switchover step than the first selected project"});
+        continue;
+      }
+    }
+    out.supported.push_back({id, p->spec.name, p->updated_at});
+  }
+  return out;
+}
+
+BatchResult Orchestrator::Batch(Operation op, const std::vector<int64_t>& ids, const json& args) {
+  BatchResult out;
+  BatchPreview preview = Preview(op, ids);
+  for (const auto& u : preview.unsupported) out.failed.emplace_back(u.id, u.reason);
+  for (const auto& s : preview.supported) {
+    auto r = Apply(op, s.id, args);
+    if (r.ok()) {
+      ++out.succeeded;
+    } else {
+      out.failed.emplace_back(s.id, r.status().message());
+    }
+  }
+  return out;
+}
+
+Result<json> Orchestrator::Subtasks(int64_t id) {
+  ASSIGN_OR_RETURN(auto rows, store_.LoadSubtasks(id));
+  if (rows.empty()) {
+    ASSIGN_OR_RETURN(auto row, store_.Get(id));
+    if (!row) return NoSuchProject(id);
+  }
+  json out = json::array();
+  std::lock_guard lock(mu_);
+  auto it = active_.find(id);
+  for (auto& r : rows) {
+    if (r.status == "running" && it != active_.end() && it->second.engine) {
+      r.progress = ProgressPercent(it->second.engine->progress().Snapshot());
+    }
+    out.push_back(SubtaskToJson(r));
+  }
+  return out;
+}
+
+Result<json> Orchestrator::TableProgress(int64_t id) {
+  {
+    std::lock_guard lock(mu_);
+    if (auto it = active_.find(id); it != active_.end() && it->second.engine) {
+      return ProgressToJson(it->second.engine->progress().Snapshot());
+    }
+  }
+  ASSIGN_OR_RETURN(auto rows, store_.LoadSubtasks(id));
+  for (auto r = rows.rbegin(); r != rows.rend(); ++r) {
+    if ((r->kind == SubtaskName(SubtaskKind::kFull) || r->kind == SubtaskName(SubtaskKind::kSchema)) &&
+        !r->detail_json.empty()) {
+      json detail = json::parse(r->detail_json, nullptr, false);
+      if (!detail.is_discarded()) return detail;
+    }
+  }
+  return json(nullptr);
+}
+
+Result<std::vector<EventRow>> Orchestrator::Events(int64_t id) { return store_.LoadEvents(id, 200); }
+
+}  // namespace godwit

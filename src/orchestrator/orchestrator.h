@@ -1,0 +1,139 @@
+// The orchestrator: runs many migration projects at once and carries out
+// the operations users ask for, consulting the one state table
+// (state_machine.h) for every operation, single or batch.
+//
+// Scheduling: a bounded pool of worker threads takes Running projects from
+// a queue; each worker runs one project's pending subtasks in order and
+// stops when they are done, the project is paused, or a subtask fails. One
+// failing project never stalls the others: its error is recorded and the
+// worker takes the next project.
+//
+// Pause and the race with a worker: pause changes the state in the store
+// first (Running -> Paused, conditionally), then cancels the running
+// engine. A worker only ever writes a project's final state conditionally
+// on it still being Running, so a pause that lands as a subtask finishes
+// leaves the project Paused and resume continues with the next subtask.
+// A resume that arrives while the paused run is still winding down is
+// remembered and the project is queued again as soon as it has stopped.
+//
+// Crash safety: every state change is committed in the metadata store
+// before it takes effect. After a restart (also after SIGKILL) Recover()
+// queues every Running project, which continues from its checkpoints, and
+// finishes releasing every Releasing one; Paused and Failed ones stay so.
+//
+// Thread-safety: every public method may be called from any thread.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "common/status.h"
+#include "meta/project_store.h"
+#include "orchestrator/project.h"
+#include "orchestrator/state_machine.h"
+#include "pipeline/full_migration.h"
+
+namespace godwit {
+
+struct OrchestratorOptions {
+  std::string data_dir;
+  int max_running_projects = 4;
+};
+
+struct BatchPreview {
+  struct Supported {
+    int64_t id;
+    std::string name;
+    int64_t updated_at;
+  };
+  struct Unsupported {
+    int64_t id;
+    std::string name;
+    std::string reason;
+  };
+  std::vector<Supported> supported;
+  std::vector<Unsupported> unsupported;
+};
+
+struct BatchResult {
+  int succeeded = 0;
+  std::vector<std::pair<int64_t, std::string>> failed;  // id, reason
+};
+
+class Orchestrator {
+ public:
+  // `store` must outlive the orchestrator.
+  Orchestrator(ProjectStore& store, OrchestratorOptions options);
+  ~Orchestrator();
+
+  // Starts the workers and resumes what was under way before a restart.
+  Status Start();
+  // Stops the workers: running engines are cancelled at a checkpoint and
+  // their projects stay Running in the store, to continue at the next start.
+  void Shutdown();
+
+  Result<Project> Create(const ProjectSpec& spec);
+  Result<Project> Clone(int64_t id);
+  Result<Project> Get(int64_t id);
+  Result<std::pair<std::vector<Project>, int64_t>> List(const ProjectFilter& filter);
+
+  // Performs `op` on one project. `args` carries what the operation needs
+  // (alerts, parameters, objects, force). Returns what the operation has to
+  // report (release: what was freed); INVALID_STATE when the state table
+  // refuses it, NOT_FOUND for an unknown id.
+  Result<nlohmann::json> Apply(Operation op, int64_t id, const nlohmann::json& args);
+
+  BatchPreview Preview(Operation op, const std::vector<int64_t>& ids);
+  BatchResult Batch(Operation op, const std::vector<int64_t>& ids, const nlohmann::json& args);
+
+  // Subtasks with live progress for the one running, and the running
+  // engine's per-table progress (or the last stored one).
+  Result<nlohmann::json> Subtasks(int64_t id);
+  Result<nlohmann::json> TableProgress(int64_t id);
+  Result<std::vector<EventRow>> Events(int64_t id);
+
+  // Blocks until no worker runs project `id` (tests, release, delete).
+  void WaitIdle(int64_t id);
+
+  std::string ProjectDir(int64_t id) const;
+
+ private:
+  struct Active {
+    std::shared_ptr<std::atomic<bool>> cancel = std::make_shared<std::atomic<bool>>(false);
+    FullMigration* engine = nullptr;  // guarded by mu_
+    bool rerun = false;               // resumed while winding down
+  };
+
+  Result<Project> Load(int64_t id);
+  void Enqueue(int64_t id);
+  void WorkerLoop();
+  void RunProject(int64_t id);
+  Status Transition(const Project& p, ProjectState to, const std::string& why);
+  void Event(int64_t id, const std::string& kind, const std::string& message);
+  void Fail(const Project& p, const std::string& subtask, const Status& st, const std::string& object);
+  Result<nlohmann::json> Release(const Project& p, bool force);
+  Result<nlohmann::json> Operate(Operation op, Project& p, const nlohmann::json& args);
+
+  ProjectStore& store_;
+  const OrchestratorOptions options_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::condition_variable idle_cv_;
+  std::deque<int64_t> queue_;         // guarded by mu_
+  std::map<int64_t, Active> active_;  // guarded by mu_
+  bool stopping_ = false;             // guarded by mu_
+  std::vector<std::thread> workers_;
+};
+
+}  // namespace godwit

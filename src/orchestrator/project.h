@@ -1,0 +1,142 @@
+// A migration project as the service keeps it: its configuration (the
+// ProjectSpec, what the user asked for) and its life (state, stage, error).
+//
+// The spec's JSON form is the API's project document (docs/api.md) and the
+// same keys as the `godwit migrate` project file. Passwords live in the
+// endpoints' `password` field in memory only: SpecToJson never writes them,
+// and the store keeps them apart from the configuration.
+//
+// Thread-safety: plain values.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "common/status.h"
+#include "connector/endpoint.h"
+#include "model/object_rules.h"
+
+namespace godwit {
+
+enum class ProjectState {
+  kNotStarted,
+  kRunning,
+  kModifying,
+  kIntegrating,
+  kPaused,
+  kFailed,
+  kCompleted,
+  kReleasing,
+  kReleased,
+};
+inline constexpr ProjectState kAllStates[] = {
+    ProjectState::kNotStarted, ProjectState::kRunning,   ProjectState::kModifying,
+    ProjectState::kIntegrating, ProjectState::kPaused,   ProjectState::kFailed,
+    ProjectState::kCompleted,  ProjectState::kReleasing, ProjectState::kReleased,
+};
+// "not_started", "running"... (API and store).
+std::string_view StateName(ProjectState state);
+// "Not Started", "Running"... (people).
+std::string_view StateLabel(ProjectState state);
+std::optional<ProjectState> ParseState(std::string_view name);
+
+// The stages a project runs, in order, as subtasks.
+enum class SubtaskKind { kPrecheck, kSchema, kFull, kIncremental, kVerification, kForwardSwitchover, kReverse };
+std::string_view SubtaskName(SubtaskKind kind);  // "precheck", "schema_migration", "full_migration"...
+std::optional<SubtaskKind> ParseSubtask(std::string_view name);
+
+struct MigrationType {
+  bool schema = true;
+  bool full = true;
+  bool incremental = false;
+  bool verification = false;
+  bool reverse = false;
+};
+// ["schema", "full", ...] in pipeline order.
+std::vector<std::string> MigrationTypeNames(const MigrationType& type);
+// The subtasks a project of this type runs, precheck first.
+std::vector<SubtaskKind> SubtasksFor(const MigrationType& type);
+
+enum class AlertLevel { kNone, kLow, kMedium, kHigh };
+std::string_view AlertLevelName(AlertLevel level);
+
+struct AlertConfig {
+  AlertLevel level = AlertLevel::kLow;
+  // Replication latency above which an alert is raised; 0 with level none.
+  int latency_threshold_seconds = 300;
+};
+// The threshold a level implies when none is given: low 300 s, medium 60 s,
+// high 10 s.
+int DefaultLatencyThreshold(AlertLevel level);
+
+struct ProjectParameters {
+  int concurrency = 0;         // full-migration workers; 0 = the core count
+  int verify_concurrency = 0;  // verification workers; 0 = the core count
+  int64_t chunk_rows = 100000;
+  std::string zero_date = "error";  // MySQL zero dates: "error" or "null"
+};
+
+// An endpoint with the way its password was given, so an export can name
+// the reference instead of the secret.
+struct EndpointSpec {
+  Endpoint endpoint;  // endpoint.password: the secret, in memory only
+  std::string password_env;
+  std::string password_file;
+};
+
+struct ProjectSpec {
+  std::string name;
+  std::vector<std::string> tags;
+  EndpointSpec source;
+  EndpointSpec destination;
+  ObjectRules objects;
+  MigrationType type;
+  ProjectParameters params;
+  AlertConfig alerts;
+  std::string created_by;
+};
+
+// Parses and validates a project document; every unknown key, wrong type or
+// bad value is an INVALID_ARGUMENT naming the field. With
+// `resolve_passwords`, password_env/password_file references are read now
+// (a new project); without, they are kept as names only (a stored project,
+// whose password comes from the store).
+Result<ProjectSpec> ParseProjectSpec(const nlohmann::json& doc, bool resolve_passwords = true);
+// The project document without passwords. `objects_only`: just {"objects"}.
+nlohmann::json SpecToJson(const ProjectSpec& spec, bool objects_only = false);
+
+// Partial updates, validated the same way (unknown keys refused).
+Status ApplyParameters(const nlohmann::json& doc, ProjectParameters& params);
+Result<AlertConfig> ParseAlertConfig(const nlohmann::json& doc);
+Result<ObjectRules> ParseObjectRules(const nlohmann::json& doc);
+
+struct ProjectError {
+  std::string code;  // catalog name, e.g. "AUTH_FAILED"
+  std::string message;
+  std::string hint;
+  std::string subtask;  // where it happened
+  std::string object;   // the table, when one
+  int64_t at = 0;
+};
+
+struct Project {
+  int64_t id = 0;
+  ProjectSpec spec;
+  ProjectState state = ProjectState::kNotStarted;
+  std::string stage;  // current or last subtask name
+  std::string step;
+  int64_t created_at = 0;
+  int64_t updated_at = 0;  // the last change of state
+  std::optional<ProjectError> error;
+};
+
+// The project as the API shows it: SpecToJson plus id, state, stage...
+nlohmann::json ProjectToJson(const Project& project);
+nlohmann::json ErrorToJson(const std::optional<ProjectError>& error);
+
+}  // namespace godwit

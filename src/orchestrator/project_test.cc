@@ -1,0 +1,107 @@
+#include "orchestrator/project.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <nlohmann/json.hpp>
+
+namespace godwit {
+namespace {
+
+using nlohmann::json;
+
+json Minimal() {
+  return json{{"source", "mysql://app:s3cret@127.0.0.1:3306/shop"},
+              {"destination", {{"uri", "postgresql://postgres@127.0.0.1:5432/shop"}, {"password", "pw2"}}}};
+}
+
+TEST(ProjectSpec, ParsesMinimalWithDefaults) {
+  auto spec = ParseProjectSpec(Minimal());
+  ASSERT_TRUE(spec.ok()) << spec.status().ToString();
+  EXPECT_TRUE(spec->type.schema);
+  EXPECT_TRUE(spec->type.full);
+  EXPECT_EQ(spec->alerts.level, AlertLevel::kLow);
+  EXPECT_EQ(spec->alerts.latency_threshold_seconds, 300);
+  EXPECT_EQ(spec->source.endpoint.password, "s3cret");
+  EXPECT_EQ(spec->destination.endpoint.password, "pw2");
+  EXPECT_FALSE(spec->name.empty());
+}
+
+TEST(ProjectSpec, JsonNeverCarriesPasswords) {
+  auto spec = ParseProjectSpec(Minimal());
+  ASSERT_TRUE(spec.ok());
+  std::string text = SpecToJson(*spec).dump();
+  EXPECT_EQ(text.find("s3cret"), std::string::npos) << text;
+  EXPECT_EQ(text.find("pw2"), std::string::npos) << text;
+  // And it parses back to the same configuration (minus passwords).
+  auto again = ParseProjectSpec(SpecToJson(*spec), false);
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_EQ(SpecToJson(*again), SpecToJson(*spec));
+}
+
+TEST(ProjectSpec, PasswordEnvIsResolvedAndKeptAsReference) {
+  setenv("GODWIT_TEST_PW", "from-env", 1);
+  json doc = Minimal();
+  doc["source"] = {{"uri", "mysql://app@127.0.0.1:3306/shop"}, {"password_env", "GODWIT_TEST_PW"}};
+  auto spec = ParseProjectSpec(doc);
+  ASSERT_TRUE(spec.ok()) << spec.status().ToString();
+  EXPECT_EQ(spec->source.endpoint.password, "from-env");
+  json out = SpecToJson(*spec);
+  EXPECT_EQ(out["source"]["password_env"], "GODWIT_TEST_PW");
+  EXPECT_EQ(out.dump().find("from-env"), std::string::npos);
+}
+
+TEST(ProjectSpec, RefusesUnknownFieldsAndWrongTypes) {
+  json doc = Minimal();
+  doc["concurency"] = 4;
+  auto st = ParseProjectSpec(doc);
+  ASSERT_FALSE(st.ok());
+  EXPECT_NE(st.status().message().find("concurency"), std::string::npos);
+
+  doc = Minimal();
+  doc["concurrency"] = "four";
+  st = ParseProjectSpec(doc);
+  ASSERT_FALSE(st.ok());
+  EXPECT_NE(st.status().message().find("concurrency"), std::string::npos);
+
+  doc = Minimal();
+  doc["objects"] = {{"include", {1, 2}}};
+  EXPECT_FALSE(ParseProjectSpec(doc).ok());
+
+  doc = Minimal();
+  doc.erase("destination");
+  EXPECT_FALSE(ParseProjectSpec(doc).ok());
+
+  EXPECT_FALSE(ParseProjectSpec(json::array()).ok());
+}
+
+TEST(ProjectSpec, StagesNotInThisVersionAreRefusedClearly) {
+  json doc = Minimal();
+  doc["migration_type"] = {"schema", "full", "incremental"};
+  auto st = ParseProjectSpec(doc);
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.status().code(), ErrorCode::kUnsupported);
+  doc["migration_type"] = {"schema"};
+  auto ok = ParseProjectSpec(doc);
+  ASSERT_TRUE(ok.ok());
+  EXPECT_FALSE(ok->type.full);
+  ASSERT_EQ(SubtasksFor(ok->type).size(), 2u);
+}
+
+TEST(ProjectSpec, AlertsAndParameters) {
+  auto alerts = ParseAlertConfig(json{{"level", "high"}});
+  ASSERT_TRUE(alerts.ok());
+  EXPECT_EQ(alerts->latency_threshold_seconds, 10);
+  EXPECT_FALSE(ParseAlertConfig(json{{"level", "extreme"}}).ok());
+  EXPECT_FALSE(ParseAlertConfig(json{{"level", "none"}, {"latency_threshold_seconds", 5}}).ok());
+
+  ProjectParameters p;
+  ASSERT_TRUE(ApplyParameters(json{{"concurrency", 3}, {"chunk_rows", 5000}}, p).ok());
+  EXPECT_EQ(p.concurrency, 3);
+  EXPECT_EQ(p.chunk_rows, 5000);
+  EXPECT_FALSE(ApplyParameters(json{{"chunk_rows", 0}}, p).ok());
+  EXPECT_EQ(p.chunk_rows, 5000) << "a refused update changes nothing";
+}
+
+}  // namespace
+}  // namespace godwit

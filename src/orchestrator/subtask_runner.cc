@@ -1,0 +1,234 @@
+#include "orchestrator/subtask_runner.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <span>
+
+#include "connector/session.h"
+#include "model/row_collector.h"
+#include "precheck/precheck.h"
+
+namespace godwit {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+Endpoint SourceEndpoint(const Project& p) {
+  Endpoint ep = p.spec.source.endpoint;
+  if (ep.engine == Engine::kMysql) ep.options["zero_date"] = p.spec.params.zero_date;
+  return ep;
+}
+
+SubtaskOutcome RunPrecheckSubtask(const SubtaskRun& run) {
+  const Project& p = *run.project;
+  PrecheckRequest req;
+  req.source = SourceEndpoint(p);
+  req.destination = p.spec.destination.endpoint;
+  req.objects = p.spec.objects;
+  req.schema = p.spec.type.schema;
+  req.full = p.spec.type.full;
+  req.incremental = p.spec.type.incremental;
+  req.verification = p.spec.type.verification;
+  req.reverse = p.spec.type.reverse;
+  std::vector<PrecheckItem> items = RunPrecheck(req);
+
+  SubtaskOutcome out;
+  out.detail = json::array();
+  std::vector<const PrecheckItem*> failed;
+  for (const auto& item : items) {
+    out.detail.push_back({{"id", item.id},
+                          {"title", item.title},
+                          {"status", PrecheckStatusName(item.status)},
+                          {"message", item.message},
+                          {"hint", item.hint},
+                          {"object", item.object},
+                          {"skipped", item.skipped}});
+    if (item.status == PrecheckStatus::kFailed) failed.push_back(&item);
+  }
+  out.progress = 100;
+  if (!failed.empty()) {
+    std::string message = std::to_string(failed.size()) + " precheck item(s) failed: ";
+    std::string hint;
+    for (size_t i = 0; i < failed.size(); ++i) {
+      message += (i ? "; " : "") + failed[i]->title + ": " + failed[i]->message;
+      if (!failed[i]->hint.empty()) hint += (hint.empty() ? "" : " ") + failed[i]->hint;
+    }
+    out.status = Status(ErrorCode::kPrecheckFailed, message,
+                        hint + " Then resume the project: the precheck runs again.");
+    out.object = failed.front()->object;
+  }
+  return out;
+}
+
+SubtaskOutcome RunMigrationSubtask(SubtaskKind kind, const SubtaskRun& run) {
+  const Project& p = *run.project;
+  FullMigrationOptions opt;
+  opt.source = SourceEndpoint(p);
+  opt.destination = p.spec.destination.endpoint;
+  opt.objects = p.spec.objects;
+  if (p.spec.params.concurrency > 0) opt.concurrency = p.spec.params.concurrency;
+  opt.chunk_rows = p.spec.params.chunk_rows;
+  opt.state_path = (fs::path(run.project_dir) / "checkpoints.db").string();
+  if (kind == SubtaskKind::kSchema) {
+    // With a full migration to follow, secondary indexes, foreign keys and
+    // CHECKs wait until the rows are in; without one, schema migration
+    // creates everything.
+    opt.scope = p.spec.type.full ? FullMigrationScope::kTablesOnly : FullMigrationScope::kSchemaOnly;
+  }
+
+  SubtaskOutcome out;
+  std::error_code ec;
+  fs::create_directories(run.project_dir, ec);
+  if (ec) {
+    out.status = Status(ErrorCode::kMetadata, "cannot create " + run.project_dir + ": " + ec.message(),
+                        "Check the daemon's data directory is writable and has free space.");
+    return out;
+  }
+  FullMigration migration(opt);
+  run.attach(&migration);
+  if (run.cancel->load()) migration.Cancel();  // a pause that came before attach
+  out.status = migration.Run();
+  run.attach(nullptr);
+
+  ProgressSnapshot snap = migration.progress().Snapshot();
+  out.detail = ProgressToJson(snap);
+  out.progress = out.status.ok() ? 100 : ProgressPercent(snap);
+  if (!out.status.ok()) {
+    for (const auto& t : snap.tables) {
+      if (t.status == "failed") {
+        out.object = t.source;
+        // The run's error lists the failed objects; the first one's own
+        // error is what the DBA acts on.
+        out.status = Status(out.status.code(), out.status.message() + " — " + t.source + ": " + t.error,
+                            out.status.hint());
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+// Runs a one-column query and returns its values.
+Result<std::vector<std::string>> QueryStrings(Session& s, const std::string& sql) {
+  ColumnType text;
+  text.kind = TypeKind::kText;
+  RowCollector rows;
+  RETURN_IF_ERROR(s.Query(sql, std::span<const ColumnType>(&text, 1), rows, BatchLimits{}));
+  std::vector<std::string> out;
+  for (const auto& r : rows.rows) {
+    if (r[0]) out.push_back(*r[0]);
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string ProjectSlotName(int64_t project_id) { return "godwit_" + std::to_string(project_id); }
+
+json ProgressToJson(const ProgressSnapshot& snap) {
+  json tables = json::array();
+  for (const auto& t : snap.tables) {
+    tables.push_back({{"source", t.source},
+                      {"destination", t.destination},
+                      {"estimated_rows", t.estimated_rows},
+                      {"migrated_rows", t.migrated_rows},
+                      {"status", t.status},
+                      {"error", t.error}});
+  }
+  double secs = std::max(snap.elapsed_seconds, 0.001);
+  return json{{"phase", snap.phase},
+              {"tables", tables},
+              {"warnings", snap.warnings},
+              {"metrics",
+               {{"rows_read", snap.rows_read},
+                {"rows_written", snap.rows_written},
+                {"bytes_read", snap.bytes_read},
+                {"bytes_written", snap.bytes_written},
+                {"read_rows_per_second", snap.rows_read / secs},
+                {"write_rows_per_second", snap.rows_written / secs},
+                {"read_bytes_per_second", snap.bytes_read / secs},
+                {"write_bytes_per_second", snap.bytes_written / secs},
+                {"chunks_done", snap.chunks_done},
+                {"chunks_total", snap.chunks_total},
+                {"avg_read_ms", snap.avg_read_ms},
+                {"avg_write_ms", snap.avg_write_ms},
+                {"avg_chunking_ms", snap.avg_chunking_ms},
+                {"elapsed_seconds", snap.elapsed_seconds}}}};
+}
+
+double ProgressPercent(const ProgressSnapshot& snap) {
+  int64_t estimated = 0, migrated = 0;
+  for (const auto& t : snap.tables) {
+    estimated += std::max(t.estimated_rows, t.migrated_rows);
+    migrated += t.migrated_rows;
+  }
+  if (estimated == 0) return 0;
+  return std::min(99.0, 100.0 * static_cast<double>(migrated) / static_cast<double>(estimated));
+}
+
+SubtaskOutcome RunSubtask(SubtaskKind kind, const SubtaskRun& run) {
+  switch (kind) {
+    case SubtaskKind::kPrecheck:
+      return RunPrecheckSubtask(run);
+    case SubtaskKind::kSchema:
+    case SubtaskKind::kFull:
+      return RunMigrationSubtask(kind, run);
+    default: {
+      // ParseProjectSpec refuses the types that would need these, so a
+      // stored project never reaches here; say so plainly if one does.
+      SubtaskOutcome out;
+      out.status = Status(ErrorCode::kUnsupported,
+                          "subtask " + std::string(SubtaskName(kind)) + " is not available in this version of Godwit",
+                          "Release the project and create it again with migration_type [schema, full].");
+      return out;
+    }
+  }
+}
+
+Status ReleaseResources(const Project& p, const std::string& project_dir, std::vector<std::string>& freed,
+                        std::vector<std::string>& not_freed) {
+  Status first;
+  auto failed = [&](const std::string& what, const Status& st) {
+    not_freed.push_back(what + ": " + st.ToString());
+    if (first.ok()) first = st.WithContext(what);
+  };
+
+  if (p.spec.source.endpoint.engine == Engine::kPostgres) {
+    const std::string slot = ProjectSlotName(p.id);
+    auto src = Connect(p.spec.source.endpoint);
+    if (!src.ok()) {
+      failed("replication slot and publication " + slot + " on the source (not reachable)", src.status());
+    } else {
+      auto slots = QueryStrings(**src, "SELECT slot_name FROM pg_replication_slots WHERE slot_name = '" + slot + "'");
+      if (!slots.ok()) {
+        failed("replication slot " + slot, slots.status());
+      } else if (!slots->empty()) {
+        Status st = (*src)->Execute("SELECT pg_drop_replication_slot('" + slot + "')");
+        st.ok() ? freed.push_back("replication slot " + slot + " on the source") : failed("replication slot " + slot, st);
+      }
+      auto pubs = QueryStrings(**src, "SELECT pubname FROM pg_publication WHERE pubname = '" + slot + "'");
+      if (!pubs.ok()) {
+        failed("publication " + slot, pubs.status());
+      } else if (!pubs->empty()) {
+        Status st = (*src)->Execute("DROP PUBLICATION IF EXISTS " + slot);
+        st.ok() ? freed.push_back("publication " + slot + " on the source") : failed("publication " + slot, st);
+      }
+    }
+  }
+
+  for (const char* local : {"changelog", "tmp"}) {
+    fs::path dir = fs::path(project_dir) / local;
+    std::error_code ec;
+    if (!fs::exists(dir, ec)) continue;
+    fs::remove_all(dir, ec);
+    if (ec) {
+      failed("local " + dir.string(), Status(ErrorCode::kMetadata, ec.message()));
+    } else {
+      freed.push_back("local " + dir.string());
+    }
+  }
+  return first;
+}
+
+}  // namespace godwit

@@ -1,0 +1,62 @@
+// Runs one subtask of a project (precheck, schema migration, full
+// migration) with the engine underneath, and frees what a project holds
+// when it is released.
+//
+// A subtask is resumable: running it again after a pause, a failure or a
+// crash continues from the checkpoints in the project's checkpoint file
+// (meta/meta_store.h); nothing finished is redone.
+//
+// Thread-safety: RunSubtask runs on the calling thread; `cancel` and the
+// FullMigration handed to `attach` may be used from other threads while it
+// runs (FullMigration::Cancel, FullMigration::progress).
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "common/status.h"
+#include "orchestrator/project.h"
+#include "pipeline/full_migration.h"
+
+namespace godwit {
+
+struct SubtaskRun {
+  const Project* project = nullptr;
+  std::string project_dir;  // DATA_DIR/projects/ID
+  const std::atomic<bool>* cancel = nullptr;
+  // Called with the engine while it runs and with nullptr once it returned,
+  // so that a pause can cancel it and the API can show its live progress.
+  std::function<void(FullMigration*)> attach;
+};
+
+struct SubtaskOutcome {
+  Status status;       // OK, CANCELLED (paused), or the error
+  std::string object;  // the object the error concerns, when one
+  nlohmann::json detail = nullptr;  // precheck items, or per-table progress
+  double progress = 0;              // 0..100
+};
+
+SubtaskOutcome RunSubtask(SubtaskKind kind, const SubtaskRun& run);
+
+// Per-table progress of a full-migration run as the API shows it.
+nlohmann::json ProgressToJson(const ProgressSnapshot& snapshot);
+// Overall percentage of a run: migrated over estimated rows, below 100
+// until the run has finished.
+double ProgressPercent(const ProgressSnapshot& snapshot);
+
+// Frees what the project holds: on a PostgreSQL source its replication
+// slot and publication (named godwit_ID), locally its change logs and
+// temporary files. Each freed item is added to `freed`; each failure to
+// `not_freed` with the reason. Returns the first failure; with `force` the
+// caller goes on regardless.
+Status ReleaseResources(const Project& project, const std::string& project_dir, std::vector<std::string>& freed,
+                        std::vector<std::string>& not_freed);
+
+// The name of the replication slot and publication a project owns.
+std::string ProjectSlotName(int64_t project_id);
+
+}  // namespace godwit
