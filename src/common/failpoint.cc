@@ -1,27 +1,38 @@
 #include "common/failpoint.h"
 
 #include <atomic>
+#include <chrono>
 #include <csignal>
 #include <cstdlib>
 #include <string>
+#include <thread>
 
 namespace godwit {
 namespace {
 
 struct Config {
-  std::string name;
-  long at = 0;
+  std::string crash_name;  // GODWIT_CRASH_AT=name:n
+  long crash_at = 0;
   std::atomic<long> hits{0};
+  std::string delay_name;  // GODWIT_DELAY_AT=name:ms
+  long delay_ms = 0;
 };
 
-Config* Load() {
-  const char* env = std::getenv("GODWIT_CRASH_AT");
-  if (env == nullptr) return nullptr;
+// "name:n" -> name, n (n defaults to `fallback`).
+void ParseSpec(const char* env, std::string& name, long& n, long fallback) {
   std::string spec(env);
   auto colon = spec.rfind(':');
+  name = spec.substr(0, colon);
+  n = colon == std::string::npos ? fallback : std::atol(spec.c_str() + colon + 1);
+}
+
+Config* Load() {
+  const char* crash = std::getenv("GODWIT_CRASH_AT");
+  const char* delay = std::getenv("GODWIT_DELAY_AT");
+  if (crash == nullptr && delay == nullptr) return nullptr;
   auto* c = new Config;  // lives for the process
-  c->name = spec.substr(0, colon);
-  c->at = colon == std::string::npos ? 1 : std::atol(spec.c_str() + colon + 1);
+  if (crash != nullptr) ParseSpec(crash, c->crash_name, c->crash_at, 1);
+  if (delay != nullptr) ParseSpec(delay, c->delay_name, c->delay_ms, 1000);
   return c;
 }
 
@@ -36,8 +47,9 @@ bool FailpointsEnabled() { return Get() != nullptr; }
 
 void FailpointHit(std::string_view name) {
   Config* c = Get();
-  if (c == nullptr || name != c->name) return;
-  if (c->hits.fetch_add(1) + 1 == c->at) raise(SIGKILL);
+  if (c == nullptr) return;
+  if (name == c->delay_name) std::this_thread::sleep_for(std::chrono::milliseconds(c->delay_ms));
+  if (name == c->crash_name && c->hits.fetch_add(1) + 1 == c->crash_at) raise(SIGKILL);
 }
 
 }  // namespace godwit

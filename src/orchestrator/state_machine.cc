@@ -129,7 +129,10 @@ Status CheckOperation(const Project& project, Operation op) {
   std::string who = "project " + std::to_string(project.id) + " is " + std::string(StateLabel(project.state));
   if (std::find(allowed.begin(), allowed.end(), op) == allowed.end()) {
     std::string list;
-    for (Operation a : allowed) list += (list.empty() ? "" : ", ") + std::string(OperationLabel(a));
+    for (Operation a : allowed) {
+      list += (list.empty() ? "" : ", ") + std::string(OperationLabel(a));
+      if (auto cond = StageCondition(a); !cond.empty()) list += " (" + std::string(cond) + ")";
+    }
     return Status(ErrorCode::kInvalidState,
                   who + ": " + std::string(OperationLabel(op)) + " is not allowed; allowed in this state: " +
                       (list.empty() ? "none" : list),

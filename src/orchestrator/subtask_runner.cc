@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <span>
 
+#include "common/failpoint.h"
 #include "connector/session.h"
 #include "model/row_collector.h"
 #include "precheck/precheck.h"
@@ -188,6 +189,7 @@ SubtaskOutcome RunSubtask(SubtaskKind kind, const SubtaskRun& run) {
 
 Status ReleaseResources(const Project& p, const std::string& project_dir, std::vector<std::string>& freed,
                         std::vector<std::string>& not_freed) {
+  GODWIT_FAILPOINT("release_resources");
   Status first;
   auto failed = [&](const std::string& what, const Status& st) {
     not_freed.push_back(what + ": " + st.ToString());

@@ -222,6 +222,13 @@ void ApiServer::Stop() { http_->stop(); }
 void ApiServer::Routes() {
   httplib::Server& s = *http_;
   s.set_payload_max_length(kMaxRequestBody);
+  // httplib's default also sets SO_REUSEPORT, with which a second daemon
+  // would silently share the port and answer half the requests with its
+  // own token and projects. SO_REUSEADDR alone keeps fast restarts working.
+  s.set_socket_options([](socket_t sock) {
+    int yes = 1;
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, reinterpret_cast<void*>(&yes), sizeof(yes));
+  });
 
   s.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
     if (req.path == "/api/v1/health") return httplib::Server::HandlerResponse::Unhandled;
@@ -246,7 +253,9 @@ void ApiServer::Routes() {
     } else if (res.status == 404) {
       SendError(res, 404, "NOT_FOUND", "no such path", "See docs/api.md for the API's paths and methods.");
     } else {
-      SendError(res, res.status, "BAD_REQUEST", "the request could not be read (HTTP " + std::to_string(res.status) + ")");
+      SendError(res, res.status, "BAD_REQUEST",
+                "the request could not be read (HTTP " + std::to_string(res.status) + ")",
+                "POST and PUT need a Content-Length header, even for an empty body: send {} (curl -d '{}').");
     }
     return httplib::Server::HandlerResponse::Handled;
   }));
