@@ -6,6 +6,8 @@
 #include <cstdlib>
 #include <string>
 #include <thread>
+#include <utility>
+#include <vector>
 
 namespace godwit {
 namespace {
@@ -14,8 +16,7 @@ struct Config {
   std::string crash_name;  // GODWIT_CRASH_AT=name:n
   long crash_at = 0;
   std::atomic<long> hits{0};
-  std::string delay_name;  // GODWIT_DELAY_AT=name:ms
-  long delay_ms = 0;
+  std::vector<std::pair<std::string, long>> delays;  // GODWIT_DELAY_AT=name:ms[,name:ms...]
 };
 
 // "name:n" -> name, n (n defaults to `fallback`).
@@ -32,7 +33,14 @@ Config* Load() {
   if (crash == nullptr && delay == nullptr) return nullptr;
   auto* c = new Config;  // lives for the process
   if (crash != nullptr) ParseSpec(crash, c->crash_name, c->crash_at, 1);
-  if (delay != nullptr) ParseSpec(delay, c->delay_name, c->delay_ms, 1000);
+  for (std::string rest = delay ? delay : ""; !rest.empty();) {
+    size_t comma = rest.find(',');
+    std::string one = rest.substr(0, comma);
+    rest = comma == std::string::npos ? "" : rest.substr(comma + 1);
+    std::pair<std::string, long> d;
+    ParseSpec(one.c_str(), d.first, d.second, 1000);
+    c->delays.push_back(d);
+  }
   return c;
 }
 
@@ -48,7 +56,9 @@ bool FailpointsEnabled() { return Get() != nullptr; }
 void FailpointHit(std::string_view name) {
   Config* c = Get();
   if (c == nullptr) return;
-  if (name == c->delay_name) std::this_thread::sleep_for(std::chrono::milliseconds(c->delay_ms));
+  for (const auto& [delay_name, ms] : c->delays) {
+    if (name == delay_name) std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+  }
   if (name == c->crash_name && c->hits.fetch_add(1) + 1 == c->crash_at) raise(SIGKILL);
 }
 
