@@ -4,6 +4,8 @@
 #include <ctime>
 #include <filesystem>
 
+#include <spdlog/spdlog.h>
+
 #include "common/error_catalog.h"
 #include "orchestrator/subtask_runner.h"
 
@@ -186,6 +188,12 @@ Result<Project> Orchestrator::Clone(int64_t id) {
 void Orchestrator::Event(int64_t id, const std::string& kind, const std::string& message) {
   // History is informative; a failure to record it must not fail the operation.
   store_.AddEvent(id, Now(), kind, message).IgnoreError();
+  // Messages come from Status texts, which never hold a password.
+  if (kind == "error") {
+    spdlog::warn("project {}: {}", id, message);
+  } else {
+    spdlog::info("project {}: {}", id, message);
+  }
 }
 
 Status Orchestrator::Transition(const Project& p, ProjectState to, const std::string& why) {

@@ -445,6 +445,34 @@ TEST_F(ServiceTest, TwoHundredProjectsFilteredAndFiftyPausedAndResumedAtOnce) {
   }
 }
 
+TEST_F(ServiceTest, AFailingProjectFailsAloneWithWhereItFailed) {
+  Daemon d(FreshTempDir("svc-fail"));
+  // The destination already holds a table `small` with rows: the copy of
+  // that table must refuse to mix data, and say which table.
+  std::string dest = FreshPgDestination();
+  PgAdmin(Servers().pg_dest_port, "CREATE TABLE public.small (id INT PRIMARY KEY, v TEXT); INSERT INTO public.small VALUES (1, 'x');",
+          dest.substr(dest.rfind('/') + 1));
+  int64_t bad = d.Create(Doc("small", 100, dest));
+  std::vector<int64_t> good;
+  for (int i = 0; i < 6; ++i) good.push_back(d.Create(Doc("small")));
+  std::vector<int64_t> all = good;
+  all.insert(all.begin(), bad);
+  ASSERT_EQ(d.Call("POST", "/api/v1/batch/start", json{{"ids", all}}).body["succeeded"], 7);
+  json failed = d.WaitForState(bad, "failed");
+  EXPECT_EQ(failed["error"]["subtask"], "schema_migration") << failed.dump();
+  EXPECT_EQ(failed["error"]["object"], "svc_src.small") << failed.dump();
+  EXPECT_NE(failed["error"]["message"].get<std::string>().find("already exists and holds rows"), std::string::npos);
+  EXPECT_FALSE(failed["error"]["hint"].get<std::string>().empty());
+  for (int64_t id : good) d.WaitForState(id, "completed");
+  // Resume retries from there, and fails the same way until it is fixed.
+  ASSERT_EQ(d.Call("POST", Path(bad, "/resume")).status, 200);
+  d.WaitForState(bad, "failed");
+  PgAdmin(Servers().pg_dest_port, "TRUNCATE public.small;", dest.substr(dest.rfind('/') + 1));
+  ASSERT_EQ(d.Call("POST", Path(bad, "/resume")).status, 200);
+  d.WaitForState(bad, "completed");
+  ExpectSameTable(dest, "small");
+}
+
 TEST_F(ServiceTest, MalformedRequestsGetClearErrorsAndTheDaemonLives) {
   Daemon d(FreshTempDir("svc-bad"));
   auto expect = [&](const Reply& r, int status, const std::string& code, const std::string& what) {
