@@ -1,8 +1,12 @@
 // godwit: the command line.
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <iostream>
 
+#include "cli/api_client.h"
+#include "cli/client_commands.h"
 #include "cli/migrate_command.h"
+#include "cli/serve_command.h"
 #include "common/error_catalog.h"
 
 namespace {
@@ -26,12 +30,24 @@ int PrintErrorCatalog(bool markdown) {
   return 0;
 }
 
+constexpr const char* kExitCodesFooter =
+    "Exit codes (the client commands; docs/cli.md):\n"
+    "  0  success\n"
+    "  1  the operation failed (an API error not listed below), or a batch where any project failed\n"
+    "  2  bad usage, or the daemon refused the request as malformed (400)\n"
+    "  3  the daemon cannot be reached, or the token was refused (401)\n"
+    "  4  no such project (404)\n"
+    "  5  not allowed in the project's current state (409)\n"
+    "Client commands take --server URL ($GODWIT_SERVER), --token TOKEN ($GODWIT_TOKEN, else DATA_DIR/token)\n"
+    "and --json (the API's JSON as it is).";
+
 }  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"Godwit: online database migration between MySQL/MariaDB, PostgreSQL and SQLite"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "godwit 0.1.0");
+  app.footer(kExitCodesFooter);
 
   godwit::MigrateArgs margs;
   auto* migrate = app.add_subcommand(
@@ -64,8 +80,28 @@ int main(int argc, char** argv) {
   auto* errors = app.add_subcommand("errors", "List the error codes Godwit reports, with what to do about each");
   errors->add_flag("--markdown", markdown, "print docs/errors.md");
 
-  CLI11_PARSE(app, argc, argv);
+  godwit::ServeArgs sargs;
+  auto* serve = app.add_subcommand("serve", "Run the daemon: the REST API (docs/api.md) and the projects' orchestrator");
+  serve->add_option("--listen", sargs.listen, "host:port to answer on (loopback unless told otherwise)")
+      ->capture_default_str();
+  serve->add_option("--data-dir", sargs.data_dir, "metadata, token and local data (default $GODWIT_HOME or ~/.godwit)");
+  serve->add_option("--max-running-projects", sargs.max_running_projects, "projects executing subtasks at once")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1024));
+
+  godwit::ClientCommandLine client(app);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // Help and --version exit 0; every other parse error is bad usage (2),
+    // not CLI11's own 1xx codes, so that scripts see one number for it.
+    int code = app.exit(e);
+    return code == 0 ? 0 : godwit::kExitUsage;
+  }
   if (migrate->parsed()) return godwit::RunMigrate(margs);
   if (errors->parsed()) return PrintErrorCatalog(markdown);
-  return 2;
+  if (serve->parsed()) return godwit::RunServe(sargs);
+  if (auto code = client.Run(std::cin, std::cout, std::cerr)) return *code;
+  return godwit::kExitUsage;
 }
