@@ -66,6 +66,41 @@ TEST(BadInputTest, UnsupportedTypeFailsAloneAndNoKeyTableStillMigrates) {
   EXPECT_EQ(ReadTable(MysqlUri("bad_objects_dst"), {"bad_objects_dst", "no_key"}).rows.size(), 500u);
 }
 
+// On a PostgreSQL source every table a worker reads shares one snapshot
+// transaction: a table the user may not read must fail alone, with its own
+// error, not abort the transaction for the tables read after it.
+TEST(BadInputTest, UnreadableTableFailsAloneOnPostgresSource) {
+  const int port = Servers().pg_source_port;
+  RecreatePgDatabase(port, "unreadable_src");
+  PgAdmin(port,
+          "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'godwit_reader') THEN "
+          "CREATE ROLE godwit_reader LOGIN PASSWORD 'reader-pw'; END IF; END $$;"
+          "CREATE TABLE a_first (id int PRIMARY KEY, v text);"
+          "CREATE TABLE b_secret (id int PRIMARY KEY, v text);"
+          "CREATE TABLE c_last (code text PRIMARY KEY, v text);"
+          "CREATE TABLE d_after (id int PRIMARY KEY, v text);"
+          "INSERT INTO a_first SELECT g, 'a' || g FROM generate_series(1, 50) g;"
+          "INSERT INTO b_secret SELECT g, 'b' || g FROM generate_series(1, 50) g;"
+          "INSERT INTO c_last SELECT 'k' || g, 'c' || g FROM generate_series(1, 50) g;"
+          "INSERT INTO d_after SELECT g, 'd' || g FROM generate_series(1, 50) g;"
+          "GRANT SELECT ON ALL TABLES IN SCHEMA public TO godwit_reader;"
+          "REVOKE SELECT ON b_secret FROM godwit_reader;",
+          "unreadable_src");
+  RecreatePgDatabase(Servers().pg_dest_port, "unreadable_dst");
+  std::string src = "postgresql://godwit_reader:reader-pw@127.0.0.1:" + std::to_string(port) + "/unreadable_src";
+  // One worker: every table goes through the same snapshot transaction.
+  auto r = RunGodwit("migrate -q --concurrency 1 --chunk-rows 20 --state-dir " + FreshTempDir("bad5") + " " + src +
+                     " " + PgDestUri("unreadable_dst"));
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_NE(r.output.find("b_secret"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("permission denied"), std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find("current transaction is aborted"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("1 object(s) failed"), std::string::npos) << r.output;
+  for (const char* t : {"a_first", "c_last", "d_after"}) {
+    EXPECT_EQ(ReadTable(PgDestUri("unreadable_dst"), {"public", t}).rows.size(), 50u) << t;
+  }
+}
+
 TEST(BadInputTest, ZeroDatesErrorUnlessMappedToNull) {
   RecreateMysqlDatabase("zero_dates");
   MysqlAdmin(

@@ -114,6 +114,26 @@ void PostgresSession::AbandonCopyOut(bool in_transaction) {
 
 Status PostgresSession::Query(std::string_view sql, std::span<const ColumnType> types, BatchConsumer& consumer,
                               const BatchLimits& limits) {
+  if (PQtransactionStatus(conn_.get()) != PQTRANS_INTRANS) return QueryOnce(sql, types, consumer, limits);
+  // Inside a transaction (a joined snapshot shared by every table a worker
+  // reads) one failed statement would abort the whole transaction: every
+  // later query would fail with 25P02 and hide the real cause. A savepoint
+  // confines the failure to this query; the snapshot stays, as it belongs
+  // to the transaction, not to the subtransaction.
+  if (auto r = Exec(conn_.get(), "SAVEPOINT godwit_query", ErrorCode::kReadFailed, "starting a savepoint"); !r.ok()) {
+    return r.status();
+  }
+  Status st = QueryOnce(sql, types, consumer, limits);
+  const char* end = st.ok() ? "RELEASE SAVEPOINT godwit_query" : "ROLLBACK TO SAVEPOINT godwit_query";
+  auto r = Exec(conn_.get(), end, ErrorCode::kReadFailed, "ending a savepoint");
+  if (st.ok() && !r.ok()) return r.status();
+  // On failure the query's error is the one to report; a lost connection
+  // fails the next call anyway.
+  return st;
+}
+
+Status PostgresSession::QueryOnce(std::string_view sql, std::span<const ColumnType> types, BatchConsumer& consumer,
+                                  const BatchLimits& limits) {
   const std::vector<CopyOutConv> plan = PlanCopyOut(types);
   const bool in_transaction = PQtransactionStatus(conn_.get()) == PQTRANS_INTRANS;
   std::string copy;

@@ -40,6 +40,9 @@ class PostgresSession final : public Session {
   // the rest inside one so that the transaction (a joined snapshot) stays
   // usable.
   void AbandonCopyOut(bool in_transaction);
+  // Query without the savepoint Query() wraps it in inside a transaction.
+  Status QueryOnce(std::string_view sql, std::span<const ColumnType> types, BatchConsumer& consumer,
+                   const BatchLimits& limits);
   void Rollback();
 
   Endpoint endpoint_;  // kept to open the snapshot's own connection
