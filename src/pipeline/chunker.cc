@@ -128,12 +128,27 @@ Result<std::vector<ChunkRange>> PlanChunks(Session& session, const TableSchema& 
     ParseInt128(*minmax.rows[0][0], lo);
     ParseInt128(*minmax.rows[0][1], hi);
     __int128 span = hi - lo + 1;
-    // The estimate may be stale or missing (PostgreSQL before ANALYZE); fall
-    // back to the key span, which is exact for dense keys.
+    // The estimate may be missing (PostgreSQL before ANALYZE: 0 or -1) or
+    // stale. Missing: the key span, exact for dense keys. One that fits in
+    // a chunk while the span does not may be stale: count.
     __int128 rows = table.estimated_rows > 0 ? std::min<__int128>(table.estimated_rows, span) : span;
+    if (table.estimated_rows > 0 && table.estimated_rows <= chunk_rows && span > chunk_rows) {
+      ColumnType count_type;
+      count_type.kind = TypeKind::kInt64;
+      RowCollector count;
+      RETURN_IF_ERROR(session.Query("SELECT COUNT(*) FROM " + from, std::span<const ColumnType>(&count_type, 1), count,
+                                    BatchLimits{}));
+      __int128 n = 0;
+      if (!count.rows.empty() && count.rows[0][0] && ParseInt128(*count.rows[0][0], n)) rows = std::min(n, span);
+    }
     int64_t pieces = static_cast<int64_t>(std::min<__int128>((rows + chunk_rows - 1) / chunk_rows, 100000));
     for (auto& b : IntegerBoundaries(*minmax.rows[0][0], *minmax.rows[0][1], pieces)) bounds.push_back({b});
-  } else if (table.estimated_rows > chunk_rows) {
+  } else {
+    // Sampled whatever the estimate says: PostgreSQL estimates 0 (or -1)
+    // for a table never ANALYZEd, and a stale estimate can be far below the
+    // real count, which would make one huge chunk. A table that really
+    // holds no more than chunk_rows rows yields no boundary, at the cost of
+    // one pass over its keys.
     std::string keys = KeyList(d, *key);
     std::string sql = "SELECT " + keys + " FROM (SELECT " + keys + ", ROW_NUMBER() OVER (ORDER BY " + keys +
                       ") AS godwit_rn FROM " + from + ") godwit_s WHERE godwit_rn % " + std::to_string(chunk_rows) +

@@ -4,7 +4,8 @@
 // unbounded, so the first and last chunks also take rows outside the
 // planned span. Integer single-column keys are split arithmetically between
 // MIN and MAX; other and composite keys by boundaries sampled every
-// `chunk_rows` rows in key order. A table without a usable key is one chunk.
+// `chunk_rows` rows in key order (always, as row estimates can be missing
+// or stale). A table without a usable key is one chunk.
 //
 // The plan is computed once and saved: a resumed run uses the same ranges,
 // which is what lets a chunk's checkpoint mean the same thing across runs.
