@@ -81,11 +81,12 @@ class Session {
                        const BatchLimits& limits) = 0;
 
   // Writes every batch of `source` into `table` (all its columns, in order,
-  // as canonical text) in one transaction that first runs `pre_sql` when it
-  // is not empty (the copier uses it to delete a chunk's key range before a
-  // retry, which makes the chunk copy idempotent). Nothing is visible on
-  // the destination unless the whole call succeeds.
-  virtual Status BulkLoad(const TableSchema& table, std::string_view pre_sql, BatchSource& source) = 0;
+  // as canonical text) in one transaction that first runs each statement of
+  // `pre_sql`, in order (the copier uses them to delete what an earlier
+  // attempt of a chunk may have committed, which makes the chunk copy
+  // idempotent). Nothing is visible on the destination unless the whole
+  // call succeeds.
+  virtual Status BulkLoad(const TableSchema& table, std::span<const std::string> pre_sql, BatchSource& source) = 0;
 
   // Starts a consistent read point; see SnapshotLease. The lease holds a
   // connection of its own, so this session stays usable.

@@ -6,7 +6,7 @@
 // Checkpoint contract: the copier marks a chunk `started` before it writes
 // anything and `done` only after the destination has committed the chunk's
 // rows. A chunk found `started` on resume may or may not have committed, so
-// it is re-copied with its key range deleted first in the same destination
+// it is re-copied with its rows deleted first in the same destination
 // transaction: no duplicates, no gaps.
 //
 // Thread-safety: all methods may be called from any thread; one internal

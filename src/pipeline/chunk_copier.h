@@ -8,6 +8,7 @@
 #include <atomic>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "common/status.h"
 #include "connector/session.h"
@@ -25,7 +26,7 @@ struct ChunkCopyRequest {
   std::string select_sql;  // SELECT of every source column in destination order
   std::span<const ColumnType> source_types;
   const TableSchema* destination = nullptr;
-  std::string pre_sql;  // run in the load's transaction first (delete of the chunk's range on retry)
+  std::vector<std::string> pre_sql;  // run in the load's transaction first (clearing the chunk on retry)
   BatchLimits limits;
   size_t queue_batches = 4;
   const std::atomic<bool>* cancel = nullptr;

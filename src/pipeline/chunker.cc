@@ -89,6 +89,142 @@ std::string ChunkPredicate(const Dialect& d, const TableSchema& table, const Ind
   return out;
 }
 
+// Why a retried chunk is cleared by key values, not by its key range
+// ------------------------------------------------------------------
+// A chunk is the rows whose key lies in [lower, upper) in the *source's*
+// order, which is what PlanChunks sampled and what the copy selects. The
+// destination orders the same values its own way, so the same range there
+// selects other rows. Worked example: a MySQL source key VARCHAR in
+// utf8mb4_unicode_ci (case-insensitive) holding apple, Banana, cherry, Date
+// sorts them apple < Banana < cherry < Date; split at 'cherry', the chunks
+// are C1 = [-, 'cherry') = {apple, Banana} and C2 = ['cherry', -) =
+// {cherry, Date}. PostgreSQL (C collation, bytewise) sorts Banana < Date <
+// apple < cherry, so on the destination
+//   key >= 'cherry'  selects {cherry}: a retry of C2 keeps Date and fails
+//                    forever on its duplicate key;
+//   key < 'cherry'   selects {Banana, Date, apple}: a retry of C1 deletes
+//                    Date, which the finished C2 wrote and nobody copies
+//                    again — a lost row.
+// MariaDB's UUID order (time-based UUIDs by timestamp) against PostgreSQL's
+// bytewise uuid order breaks ranges the same way.
+//
+// So for any key but a single integer, the retry reads the chunk's keys
+// from the source, with the source's own predicate, and deletes exactly
+// those values on the destination: C2's retry runs
+//   DELETE ... WHERE key IN ('cherry', 'Date')
+// Why this deletes every row an earlier attempt of the chunk committed, and
+// no other:
+//  - Every row: in the same snapshot the source returns the same rows, so
+//    the keys read now are the keys the earlier attempt wrote. When the
+//    earlier attempt read an older snapshot (a previous run; a reconnected
+//    session), a row deleted or re-keyed on the source since then keeps its
+//    old key on the destination — but the new attempt does not insert that
+//    key, so it causes no duplicate; it is a change like any other after
+//    the snapshot, which change capture from the saved position replays.
+//  - No other: each source key value lies in exactly one chunk (the ranges
+//    are disjoint in the source's order, and the key is unique), so a
+//    value of this chunk can only have been written by this chunk. The
+//    comparison is exact (Dialect::ExactKeyExpr), so a destination whose
+//    collation equates 'Date' and 'date' does not take another chunk's
+//    'date' for ours: the load then stops on the duplicate key, as a first
+//    copy of two keys the destination cannot tell apart would.
+// Integer keys keep the range delete: numeric order is the same on every
+// engine, so the range selects the same rows on both sides.
+namespace {
+
+// Builds DELETE statements of up to kKeysPerDelete keys from the key rows
+// it is fed.
+class KeyDeleteBuilder : public BatchConsumer {
+ public:
+  KeyDeleteBuilder(const Dialect& d, const TableSchema& table, const IndexDef& key) : d_(d) {
+    prefix_ = "DELETE FROM " + d.QualifiedName(table.ref) + " WHERE ";
+    for (const auto& k : key.columns) {
+      const Column* c = table.FindColumn(k.name);
+      columns_.push_back(c);
+      std::string exact = d.ExactKeyExpr(*c);
+      exact_.push_back(exact == d.QuoteIdent(c->name) ? "" : exact);
+    }
+  }
+
+  Status Consume(RowBatch& batch) override {
+    for (size_t r = 0; r < batch.rows(); ++r) {
+      auto row = batch.row(r);
+      if (columns_.size() == 1) {
+        if (!list_.empty()) list_ += ", ";
+        list_ += Lit(0, row[0]);
+      } else {
+        if (!list_.empty()) list_ += " OR ";
+        list_ += "(";
+        for (size_t i = 0; i < columns_.size(); ++i) {
+          std::string lit = Lit(i, row[i]);
+          if (i) list_ += " AND ";
+          list_ += d_.QuoteIdent(columns_[i]->name) + " = " + lit;
+          if (!exact_[i].empty()) list_ += " AND " + exact_[i] + " = " + lit;
+        }
+        list_ += ")";
+      }
+      if (++keys_ == kKeysPerDelete) Flush();
+    }
+    return Status();
+  }
+
+  std::vector<std::string> Finish() {
+    Flush();
+    return std::move(statements_);
+  }
+
+ private:
+  std::string Lit(size_t i, const Value& v) const {
+    // Key columns are NOT NULL; a NULL would match nothing anyway.
+    return v.is_null() ? "NULL" : d_.Literal(columns_[i]->type, v.bytes());
+  }
+
+  void Flush() {
+    if (keys_ == 0) return;
+    if (columns_.size() == 1) {
+      std::string col = d_.QuoteIdent(columns_[0]->name);
+      std::string sql = prefix_ + col + " IN (" + list_ + ")";
+      if (!exact_[0].empty()) sql += " AND " + exact_[0] + " IN (" + list_ + ")";
+      statements_.push_back(std::move(sql));
+    } else {
+      statements_.push_back(prefix_ + list_);
+    }
+    list_.clear();
+    keys_ = 0;
+  }
+
+  const Dialect& d_;
+  std::string prefix_;
+  std::vector<const Column*> columns_;
+  std::vector<std::string> exact_;  // "" where plain equality is exact
+  std::string list_;
+  size_t keys_ = 0;
+  std::vector<std::string> statements_;
+};
+
+}  // namespace
+
+Result<std::vector<std::string>> ChunkClearStatements(Session& source, const TableSchema& src_table,
+                                                      const Dialect& dst, const TableSchema& dst_table,
+                                                      const std::optional<IndexDef>& key, const ChunkRange& range) {
+  std::string del = "DELETE FROM " + dst.QualifiedName(dst_table.ref);
+  if (!key) return std::vector<std::string>{del};
+  std::vector<ColumnType> types = KeyTypes(src_table, *key);
+  if (key->columns.size() == 1 && types[0].IsInteger()) {
+    std::string pred = ChunkPredicate(dst, dst_table, *key, range);
+    return std::vector<std::string>{pred.empty() ? del : del + " WHERE " + pred};
+  }
+  const Dialect& sd = DialectFor(source.engine());
+  std::string cols;
+  for (const auto& k : key->columns) cols += (cols.empty() ? "" : ", ") + sd.SelectExpr(*src_table.FindColumn(k.name));
+  std::string pred = ChunkPredicate(sd, src_table, *key, range);
+  KeyDeleteBuilder builder(dst, dst_table, *key);
+  RETURN_IF_ERROR(source.Query("SELECT " + cols + " FROM " + sd.QualifiedName(src_table.ref) +
+                                   (pred.empty() ? "" : " WHERE " + pred),
+                               types, builder, BatchLimits{}));
+  return builder.Finish();
+}
+
 std::vector<std::string> IntegerBoundaries(const std::string& min, const std::string& max, int64_t pieces) {
   __int128 lo, hi;
   std::vector<std::string> out;

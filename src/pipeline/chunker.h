@@ -40,6 +40,23 @@ Result<std::optional<KeyValues>> KeyBoundFromJson(const std::string& json);
 std::string ChunkPredicate(const Dialect& dialect, const TableSchema& table, const IndexDef& key,
                            const ChunkRange& range);
 
+// The statements that, run in a chunk's load transaction before its rows,
+// delete from the destination every row an earlier, possibly committed,
+// attempt of the same chunk left there, and no other row: the whole table
+// without a key; the key range for a single integer key (numeric order is
+// the same on every engine); otherwise the key values `source` returns for
+// the range now, in batches (see the argument in chunker.cc). `src_table`
+// and `dst_table` are the table on each side (same column names); `key` is
+// the chunk key, absent for a table copied as one chunk. Reads through
+// `source`, which should be inside the migration's snapshot. Memory: the
+// text of the chunk's keys.
+Result<std::vector<std::string>> ChunkClearStatements(Session& source, const TableSchema& src_table,
+                                                      const Dialect& dst, const TableSchema& dst_table,
+                                                      const std::optional<IndexDef>& key, const ChunkRange& range);
+
+// Keys per DELETE statement of ChunkClearStatements.
+inline constexpr size_t kKeysPerDelete = 500;
+
 // Plans the chunks of `table` reading through `session` (which should be
 // inside the migration's snapshot). Returns at least one chunk.
 Result<std::vector<ChunkRange>> PlanChunks(Session& session, const TableSchema& table, int64_t chunk_rows);

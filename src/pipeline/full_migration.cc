@@ -474,17 +474,12 @@ Status FullMigration::Impl::CopyRows() {
         continue;
       }
       ChunkRange range{*lower, *upper};
-      // Deletes the chunk's range on the destination, in the load's own
-      // transaction: used whenever an earlier attempt may have committed.
-      std::string dst_pred = job.chunk_key ? ChunkPredicate(dst_dialect, job.destination, *job.chunk_key, range) : "";
-      std::string clear_range =
-          "DELETE FROM " + dst_dialect.QualifiedName(job.destination.ref) + (dst_pred.empty() ? "" : " WHERE " + dst_pred);
-      std::string pre_sql;
-      if (task.chunk.state == ChunkState::kStarted) {
-        // The previous run may have committed this chunk before it could
-        // record it.
-        pre_sql = clear_range;
-      } else if (Status st = meta->MarkChunkStarted(job.key, task.chunk.index); !st.ok()) {
+      // A chunk found `started` may have committed before the previous run
+      // could record it: its copy first clears what that attempt left, in
+      // the load's own transaction (ChunkClearStatements says how, and why
+      // that removes exactly the chunk's rows).
+      bool clear_first = task.chunk.state == ChunkState::kStarted;
+      if (Status st = meta->MarkChunkStarted(job.key, task.chunk.index); !st.ok()) {
         std::lock_guard lock(fatal_mu);
         fatal = st;
         self.cancel_ = true;
@@ -495,14 +490,21 @@ Status FullMigration::Impl::CopyRows() {
       req.select_sql = pred.empty() ? job.select_sql : job.select_sql + " WHERE " + pred;
       req.source_types = job.source_types;
       req.destination = &job.destination;
-      req.pre_sql = pre_sql;
       req.limits = opt.batch;
       req.cancel = &self.cancel_;
-      auto stats = CopyChunk(*w.source, *w.destination, req);
+      auto copy = [&]() -> Result<ChunkCopyStats> {
+        req.pre_sql.clear();
+        if (clear_first) {
+          ASSIGN_OR_RETURN(req.pre_sql, ChunkClearStatements(*w.source, job.source, dst_dialect, job.destination,
+                                                             job.chunk_key, range));
+        }
+        return CopyChunk(*w.source, *w.destination, req);
+      };
+      auto stats = copy();
       // A dropped connection or a restarting server: reconnect and copy the
-      // chunk again (range cleared first: the lost attempt may have
-      // committed). The new source session reads outside the original
-      // snapshot, which change capture from the saved position reconciles.
+      // chunk again (cleared first: the lost attempt may have committed).
+      // The new source session reads outside the original snapshot, which
+      // change capture from the saved position reconciles.
       for (int attempt = 1; !stats.ok() && stats.status().retryable() && attempt <= kMaxChunkRetries && !self.cancel_;
            ++attempt) {
         progress().AddWarning("chunk " + std::to_string(task.chunk.index) + " of " + job.key + ": " +
@@ -512,8 +514,8 @@ Status FullMigration::Impl::CopyRows() {
           stats = st;
           continue;
         }
-        req.pre_sql = clear_range;
-        stats = CopyChunk(*w.source, *w.destination, req);
+        clear_first = true;
+        stats = copy();
       }
       if (!stats.ok()) {
         if (stats.status().code() != ErrorCode::kCancelled) {

@@ -22,7 +22,7 @@ class CannedSession : public Session {
     }
     return consumer.Consume(batch);
   }
-  Status BulkLoad(const TableSchema&, std::string_view, BatchSource&) override { return Status(); }
+  Status BulkLoad(const TableSchema&, std::span<const std::string>, BatchSource&) override { return Status(); }
   Result<std::unique_ptr<SnapshotLease>> ExportSnapshot(const SnapshotOptions&) override {
     return Status(ErrorCode::kUnsupported, "not in this fake");
   }

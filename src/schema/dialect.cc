@@ -9,6 +9,8 @@ std::string Dialect::QualifiedName(const TableRef& ref) const {
 
 std::string Dialect::SelectExpr(const Column& column) const { return QuoteIdent(column.name); }
 
+std::string Dialect::ExactKeyExpr(const Column& column) const { return QuoteIdent(column.name); }
+
 std::vector<std::string> Dialect::AfterLoad(const TableSchema&) const { return {}; }
 
 }  // namespace godwit

@@ -35,6 +35,14 @@ class Dialect {
   // is lossless (e.g. MySQL FLOAT read as DOUBLE). Default: the quoted name.
   virtual std::string SelectExpr(const Column& column) const;
 
+  // An expression of `column` whose equality with a literal (Literal())
+  // holds only for the value that literal wrote: case, accents and width
+  // count. Used to match a chunk's rows by key on a destination whose
+  // collation may equate keys the source keeps apart. Default: the quoted
+  // name, right where the engine's equality already is exact (PostgreSQL's
+  // deterministic collations, SQLite's BINARY).
+  virtual std::string ExactKeyExpr(const Column& column) const;
+
   // The native type for a canonical type; kUnsupported with a hint when
   // the engine cannot hold it.
   virtual Result<std::string> ColumnTypeSql(const ColumnType& type) const = 0;

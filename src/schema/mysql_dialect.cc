@@ -64,6 +64,23 @@ class MysqlDialectImpl : public Dialect {
     return QuoteIdent(c.name);
   }
 
+  std::string ExactKeyExpr(const Column& c) const override {
+    // Text columns compare by their collation, usually case- and
+    // accent-insensitive ('Ab' = 'ab'). VARCHAR/TEXT keep the bytes written,
+    // so their binary form is exact; CHAR drops trailing blanks on read,
+    // which utf8mb4_bin ignores too (PAD SPACE) while minding case and
+    // accents. CONVERT first: the column may have another character set.
+    switch (c.type.kind) {
+      case TypeKind::kVarchar:
+      case TypeKind::kText:
+        return "CAST(CONVERT(" + QuoteIdent(c.name) + " USING utf8mb4) AS BINARY)";
+      case TypeKind::kChar:
+        return "(CONVERT(" + QuoteIdent(c.name) + " USING utf8mb4) COLLATE utf8mb4_bin)";
+      default:
+        return QuoteIdent(c.name);
+    }
+  }
+
   Result<std::string> ColumnTypeSql(const ColumnType& t) const override {
     std::string u = t.is_unsigned ? " UNSIGNED" : "";
     switch (t.kind) {

@@ -68,6 +68,14 @@ class SqliteDialectImpl : public Dialect {
     return SqlStringLiteral(v);
   }
 
+  std::string ExactKeyExpr(const Column& c) const override {
+    // A table created beforehand may declare NOCASE or RTRIM.
+    if (c.type.kind == TypeKind::kChar || c.type.kind == TypeKind::kVarchar || c.type.kind == TypeKind::kText) {
+      return QuoteIdent(c.name) + " COLLATE BINARY";
+    }
+    return QuoteIdent(c.name);
+  }
+
   Result<std::string> ColumnTypeSql(const ColumnType& t) const override {
     switch (t.kind) {
       case TypeKind::kBool: return std::string("BOOLEAN");

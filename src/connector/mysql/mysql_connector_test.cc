@@ -146,7 +146,7 @@ TEST(MysqlConnectorTest, BulkLoadAndQueryRoundTripEdgeValues) {
        std::nullopt, std::nullopt, std::nullopt},
   };
   RowsSource src(t.columns.size(), rows);
-  Status st = s->BulkLoad(t, "", src);
+  Status st = s->BulkLoad(t, {}, src);
   ASSERT_TRUE(st.ok()) << st.ToString();
   std::vector<ColumnType> types;
   std::string cols;
@@ -168,7 +168,7 @@ TEST(MysqlConnectorTest, BulkLoadAndQueryRoundTripEdgeValues) {
 
   // A failing source leaves nothing, and pre_sql ran in the same transaction.
   RowsSource broken(t.columns.size(), {{"9", "1", "1", "1", "1", "a", "b", std::nullopt, "0000000001", "x", "1"}}, true);
-  EXPECT_EQ(s->BulkLoad(t, "DELETE FROM v", broken).code(), ErrorCode::kReadFailed);
+  EXPECT_EQ(s->BulkLoad(t, std::vector<std::string>{"DELETE FROM v"}, broken).code(), ErrorCode::kReadFailed);
   Collect count;
   ColumnType i;
   i.kind = TypeKind::kInt64;
@@ -177,7 +177,7 @@ TEST(MysqlConnectorTest, BulkLoadAndQueryRoundTripEdgeValues) {
   // A value MySQL would alter fails the load instead of being altered.
   RowsSource too_long(t.columns.size(), {{"10", "1", "1", "1", "1", std::string(60, 'x'), "", std::nullopt,
                                           "0000000001", "x", "1"}});
-  EXPECT_FALSE(s->BulkLoad(t, "", too_long).ok());
+  EXPECT_FALSE(s->BulkLoad(t, {}, too_long).ok());
 }
 
 TEST(MysqlConnectorTest, ZeroDatesFailUnlessMappedToNull) {

@@ -260,7 +260,7 @@ class MysqlSession : public Session {
 
   Status Query(std::string_view sql, std::span<const ColumnType> types, BatchConsumer& consumer,
                const BatchLimits& limits) override;
-  Status BulkLoad(const TableSchema& table, std::string_view pre_sql, BatchSource& source) override;
+  Status BulkLoad(const TableSchema& table, std::span<const std::string> pre_sql, BatchSource& source) override;
   Result<Catalog> ReadCatalog(const ObjectFilter& filter) override;
 
   Result<std::unique_ptr<SnapshotLease>> ExportSnapshot(const SnapshotOptions& options) override {
@@ -480,7 +480,7 @@ Status MysqlSession::InsertRows(const TableSchema& table, BatchSource& source) {
   return flush();
 }
 
-Status MysqlSession::BulkLoad(const TableSchema& table, std::string_view pre_sql, BatchSource& source) {
+Status MysqlSession::BulkLoad(const TableSchema& table, std::span<const std::string> pre_sql, BatchSource& source) {
   RETURN_IF_ERROR(Run("START TRANSACTION", "starting the load", ErrorCode::kWriteFailed));
   auto fail = [&](Status st) {
     if (mysql_query(m(), "ROLLBACK") != 0) {
@@ -488,9 +488,9 @@ Status MysqlSession::BulkLoad(const TableSchema& table, std::string_view pre_sql
     }
     return st;
   };
-  if (!pre_sql.empty()) {
-    if (mysql_real_query(m(), pre_sql.data(), pre_sql.size()) != 0) {
-      return fail(MysqlError(m(), ErrorCode::kWriteFailed, "clearing the chunk's range before copying it again"));
+  for (const std::string& sql : pre_sql) {
+    if (mysql_real_query(m(), sql.data(), sql.size()) != 0) {
+      return fail(MysqlError(m(), ErrorCode::kWriteFailed, "clearing the chunk's rows before copying it again"));
     }
   }
   Status st;

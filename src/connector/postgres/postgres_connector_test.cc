@@ -449,7 +449,7 @@ TEST_F(PostgresConnectorTest, BulkLoadAllKindsReadsBackEqual) {
        std::nullopt, std::nullopt, std::nullopt, std::nullopt, std::nullopt, std::nullopt, std::nullopt},
   };
   RowsSource src(rows, 2);
-  Status st = s->BulkLoad(t, "", src);
+  Status st = s->BulkLoad(t, {}, src);
   ASSERT_TRUE(st.ok()) << st.ToString();
 
   std::vector<ColumnType> types;
@@ -480,21 +480,21 @@ TEST_F(PostgresConnectorTest, BulkLoadIsAtomicWithPreSql) {
 
   // The source fails after two batches (more than 1 MiB already sent).
   RowsSource failing(many, 6000, 2);
-  Status st = s->BulkLoad(t, "DELETE FROM atomic WHERE id <= 3", failing);
+  Status st = s->BulkLoad(t, std::vector<std::string>{"DELETE FROM atomic WHERE id <= 3"}, failing);
   EXPECT_EQ(st.code(), ErrorCode::kReadFailed);
   EXPECT_EQ(st.message(), "source broke on purpose");
   EXPECT_EQ(Count(*s, "atomic"), "3");  // pre_sql rolled back with the rows
 
   // A constraint violation: nothing of the load stays.
   RowsSource dup({{"10", "a"}, {"2", "dup"}}, 10);
-  Status dup_st = s->BulkLoad(t, "DELETE FROM atomic WHERE id = 1", dup);
+  Status dup_st = s->BulkLoad(t, std::vector<std::string>{"DELETE FROM atomic WHERE id = 1"}, dup);
   EXPECT_EQ(dup_st.code(), ErrorCode::kWriteFailed);
   EXPECT_EQ(dup_st.native_code(), "23505");
   EXPECT_EQ(Count(*s, "atomic"), "3");
 
   // Success: pre_sql and rows in one transaction.
   RowsSource good({{"10", "ten"}, {"11", std::nullopt}}, 1);
-  ASSERT_TRUE(s->BulkLoad(t, "DELETE FROM atomic WHERE id = 1", good).ok());
+  ASSERT_TRUE(s->BulkLoad(t, std::vector<std::string>{"DELETE FROM atomic WHERE id = 1"}, good).ok());
   auto ids = QueryRows(*s, "SELECT string_agg(id::text, ',' ORDER BY id) FROM atomic", {Kind(TypeKind::kText)});
   EXPECT_EQ(ids[0][0], "2,3,10,11");
 
@@ -503,14 +503,14 @@ TEST_F(PostgresConnectorTest, BulkLoadIsAtomicWithPreSql) {
   for (int i = 100; i < 30000; ++i) late_dup.push_back({std::to_string(i), std::string(100, 'y')});
   late_dup.insert(late_dup.begin() + 10, Row{"3", "dup"});
   RowsSource streaming(late_dup, 4096);
-  Status streaming_st = s->BulkLoad(t, "", streaming);
+  Status streaming_st = s->BulkLoad(t, {}, streaming);
   EXPECT_EQ(streaming_st.code(), ErrorCode::kWriteFailed);
   EXPECT_EQ(streaming_st.native_code(), "23505");
   EXPECT_EQ(Count(*s, "atomic"), "4");
 
   // Bad pre_sql fails the load before any row.
   RowsSource more({{"12", "x"}}, 1);
-  Status pre = s->BulkLoad(t, "DELETE FROM no_such_table", more);
+  Status pre = s->BulkLoad(t, std::vector<std::string>{"DELETE FROM no_such_table"}, more);
   EXPECT_EQ(pre.code(), ErrorCode::kNotFound);
   EXPECT_EQ(Count(*s, "atomic"), "4");
 }
@@ -678,7 +678,7 @@ TEST_F(PostgresConnectorTest, DialectDdlRunsOnTheServer) {
                             "1.25", "1010", std::string("\x00", 1), "t"},
                            {"41", std::nullopt, "b'c", std::nullopt, "7", "1", std::nullopt, "2.00", "0000", "", ""}};
   RowsSource src(vals, 10);
-  Status load_st = s->BulkLoad(back, "", src);
+  Status load_st = s->BulkLoad(back, {}, src);
   ASSERT_TRUE(load_st.ok()) << load_st.ToString();
   for (const auto& sql : d.AfterLoad(t)) ASSERT_TRUE(s->Execute(sql).ok()) << sql;
   ASSERT_TRUE(s->Execute("INSERT INTO " + d.QualifiedName(t.ref) + " DEFAULT VALUES").ok());
@@ -809,7 +809,7 @@ TEST_F(PostgresConnectorTest, Throughput) {
     std::vector<RowBatch>& b_;
     size_t i_ = 0;
   } replay(keep.batches);
-  ASSERT_TRUE(dst->BulkLoad(t, "", replay).ok());
+  ASSERT_TRUE(dst->BulkLoad(t, {}, replay).ok());
   auto t2 = std::chrono::steady_clock::now();
   std::clock_t c2 = std::clock();
   EXPECT_EQ(Count(*dst, "perf"), std::to_string(kRows));

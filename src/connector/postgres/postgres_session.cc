@@ -190,7 +190,7 @@ Status PostgresSession::QueryOnce(std::string_view sql, std::span<const ColumnTy
   return Status::Ok();
 }
 
-Status PostgresSession::BulkLoad(const TableSchema& table, std::string_view pre_sql, BatchSource& source) {
+Status PostgresSession::BulkLoad(const TableSchema& table, std::span<const std::string> pre_sql, BatchSource& source) {
   PGconn* c = conn_.get();
   if (PQtransactionStatus(c) != PQTRANS_IDLE) {
     return Status(ErrorCode::kInternal, "BulkLoad into " + table.ref.ToString() +
@@ -211,8 +211,8 @@ Status PostgresSession::BulkLoad(const TableSchema& table, std::string_view pre_
     auto r = Exec(c, "BEGIN", ErrorCode::kWriteFailed, what);
     if (!r.ok()) return r.status();
   }
-  if (!pre_sql.empty()) {
-    auto r = Exec(c, pre_sql, ErrorCode::kWriteFailed, what + " (pre_sql)");
+  for (const std::string& sql : pre_sql) {
+    auto r = Exec(c, sql, ErrorCode::kWriteFailed, what + " (pre_sql)");
     if (!r.ok()) {
       Rollback();
       return r.status();

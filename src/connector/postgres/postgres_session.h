@@ -29,7 +29,7 @@ class PostgresSession final : public Session {
   Status Execute(std::string_view sql) override;
   Status Query(std::string_view sql, std::span<const ColumnType> types, BatchConsumer& consumer,
                const BatchLimits& limits) override;
-  Status BulkLoad(const TableSchema& table, std::string_view pre_sql, BatchSource& source) override;
+  Status BulkLoad(const TableSchema& table, std::span<const std::string> pre_sql, BatchSource& source) override;
   Result<std::unique_ptr<SnapshotLease>> ExportSnapshot(const SnapshotOptions& options) override;
   Status JoinSnapshot(const SnapshotLease& lease) override;
   Status EndSnapshot() override;

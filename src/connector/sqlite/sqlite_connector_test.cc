@@ -128,7 +128,7 @@ TEST(SqliteConnectorTest, BulkLoadAndQueryKeepEveryValue) {
        std::nullopt},
   };
   VectorSource src(t.columns.size(), rows);
-  ASSERT_TRUE(s->BulkLoad(t, "", src).ok());
+  ASSERT_TRUE(s->BulkLoad(t, {}, src).ok());
 
   auto cat = s->ReadCatalog([](const TableRef&) { return true; });
   ASSERT_TRUE(cat.ok());
@@ -162,7 +162,7 @@ TEST(SqliteConnectorTest, FailedLoadLeavesNothingAndPreSqlIsInTheTransaction) {
   v.type.kind = TypeKind::kText;
   t.columns = {id, v};
   VectorSource broken(2, {{"2", "a"}, {"3", "b"}}, /*fail_after=*/true);
-  Status st = s->BulkLoad(t, "DELETE FROM t", broken);
+  Status st = s->BulkLoad(t, std::vector<std::string>{"DELETE FROM t"}, broken);
   EXPECT_EQ(st.code(), ErrorCode::kReadFailed);
   Collect out;
   std::vector<ColumnType> types = {id.type, v.type};
@@ -170,7 +170,7 @@ TEST(SqliteConnectorTest, FailedLoadLeavesNothingAndPreSqlIsInTheTransaction) {
   ASSERT_EQ(out.rows.size(), 1u) << "the delete and the inserts rolled back together";
   EXPECT_EQ(out.rows[0][1], "keep");
   VectorSource dup(2, {{"1", "again"}});
-  EXPECT_EQ(s->BulkLoad(t, "", dup).code(), ErrorCode::kWriteFailed);
+  EXPECT_EQ(s->BulkLoad(t, {}, dup).code(), ErrorCode::kWriteFailed);
 }
 
 TEST(SqliteConnectorTest, CatalogReadsKeysIndexesForeignKeysChecksAndViews) {

@@ -154,7 +154,7 @@ class SqliteSession : public Session {
     return Status();
   }
 
-  Status BulkLoad(const TableSchema& table, std::string_view pre_sql, BatchSource& source) override {
+  Status BulkLoad(const TableSchema& table, std::span<const std::string> pre_sql, BatchSource& source) override {
     std::string sql = "INSERT INTO " + Quote(table.ref.name) + " (";
     std::vector<BindAs> plan;
     for (size_t i = 0; i < table.columns.size(); ++i) {
@@ -212,8 +212,8 @@ class SqliteSession : public Session {
 
  private:
   Status LoadInTransaction(const TableSchema& table, const std::string& sql, const std::vector<BindAs>& plan,
-                           std::string_view pre_sql, BatchSource& source) {
-    if (!pre_sql.empty()) RETURN_IF_ERROR(Execute(pre_sql));
+                           std::span<const std::string> pre_sql, BatchSource& source) {
+    for (const std::string& pre : pre_sql) RETURN_IF_ERROR(Execute(pre));
     Stmt ins;
     int rc = sqlite3_prepare_v3(db_, sql.c_str(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, ins.out(),
                                 nullptr);
