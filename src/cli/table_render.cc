@@ -167,9 +167,8 @@ std::string FormatDuration(const json& seconds) {
 
 std::string FormatProgress(const json& progress) {
   if (!progress.is_number()) return OrDash(Str(progress));
-  double p = progress.get<double>();
-  if (progress.is_number_float() && p <= 1.0) p *= 100;
-  p = std::clamp(p, 0.0, 100.0);
+  // The API gives percentages, 0 to 100.
+  double p = std::clamp(progress.get<double>(), 0.0, 100.0);
   return fmt::format("{}%", static_cast<int>(std::floor(p)));
 }
 
@@ -283,7 +282,9 @@ std::string RenderProjectDetail(const json& detail) {
   const json& subtasks = AnyField(detail, {"subtasks"});
   if (subtasks.is_array()) out += "\nSubtasks\n" + RenderSubtasks(subtasks);
 
-  const json& tables = AnyField(detail, {"tables"});
+  // Per-table progress of the running (or last) full migration.
+  const json& progress = Field(detail, "progress");
+  const json& tables = progress.is_object() ? Field(progress, "tables") : progress;
   if (tables.is_array() && !tables.empty()) {
     std::vector<std::vector<std::string>> rows;
     for (const auto& t : tables) {
@@ -302,7 +303,7 @@ std::string RenderProjectDetail(const json& detail) {
                                       {false, false, false, true, true, true});
   }
 
-  const json& metrics = Field(detail, "metrics");
+  const json& metrics = Field(progress, "metrics");
   if (metrics.is_object() && !metrics.empty()) {
     std::string line;
     for (const auto& [k, v] : metrics.items()) {

@@ -65,8 +65,9 @@ TEST_F(TableRenderTest, TimesDurationsAndProgress) {
   EXPECT_EQ(FormatDuration(json()), "-");
   EXPECT_EQ(FormatDuration(json(-1)), "-");
 
-  EXPECT_EQ(FormatProgress(json(0.425)), "42%");
-  EXPECT_EQ(FormatProgress(json(1.0)), "100%");
+  EXPECT_EQ(FormatProgress(json(0.425)), "0%") << "the API gives percentages";
+  EXPECT_EQ(FormatProgress(json(100.0)), "100%");
+  EXPECT_EQ(FormatProgress(json(140.0)), "100%");
   EXPECT_EQ(FormatProgress(json(42)), "42%");
   EXPECT_EQ(FormatProgress(json(57.5)), "57%");
   EXPECT_EQ(FormatProgress(json()), "-");
@@ -105,9 +106,9 @@ TEST_F(TableRenderTest, ProjectList) {
 
 TEST_F(TableRenderTest, Subtasks) {
   json subtasks = json::array({
-      {{"kind", "precheck"}, {"status", "completed"}, {"progress", 1.0}, {"started_at", 1714572000},
+      {{"kind", "precheck"}, {"status", "completed"}, {"progress", 100.0}, {"started_at", 1714572000},
        {"ended_at", 1714572003}, {"duration_seconds", 3}},
-      {{"kind", "full_migration"}, {"status", "running"}, {"progress", 0.5}, {"started_at", 1714572010},
+      {{"kind", "full_migration"}, {"status", "running"}, {"progress", 50.0}, {"started_at", 1714572010},
        {"ended_at", nullptr}, {"duration_seconds", 125}},
       {{"kind", "schema_migration"}, {"status", "pending"}, {"progress", 0}},
   });
@@ -146,13 +147,13 @@ TEST_F(TableRenderTest, ProjectDetail) {
                    {"subtask", "full_migration"},
                    {"object", "shop.orders"},
                    {"at", 1714572187}}},
-                 {"subtasks", json::array({{{"kind", "precheck"}, {"status", "completed"}, {"progress", 1.0}}})},
-                 {"tables", json::array({{{"source", "shop.orders"},
+                 {"subtasks", json::array({{{"kind", "precheck"}, {"status", "completed"}, {"progress", 100.0}}})},
+                 {"progress", {{"tables", json::array({{{"source", "shop.orders"},
                                           {"destination", "public.orders"},
                                           {"status", "copying"},
                                           {"migrated_rows", 1234567},
                                           {"estimated_rows", 2000000}}})},
-                 {"metrics", {{"rows_per_second", 5000}}}};
+                                {"metrics", {{"rows_per_second", 5000}}}}}};
   std::string out = RenderProjectDetail(detail);
   EXPECT_NE(out.find("ID           7\n"), std::string::npos) << out;
   EXPECT_NE(out.find("State        Failed\n"), std::string::npos) << out;

@@ -36,6 +36,12 @@ struct SnapshotOptions {
   // exactly where the copy's snapshot ends. Empty: export a plain snapshot
   // and record the current WAL position.
   std::string replication_slot;
+  // When a slot of that name already exists and no session uses it, drop
+  // it and create it afresh. For a migration resumed before it could save
+  // the slot's position: the slot is its own, left by the killed run, and
+  // useless without the snapshot that died with it. An active slot is
+  // never dropped.
+  bool replace_inactive_slot = false;
 };
 
 // A consistent read point shared by several sessions: the snapshot every

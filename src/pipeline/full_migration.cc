@@ -66,6 +66,7 @@ struct FullMigration::Impl {
   std::vector<std::unique_ptr<TableJob>> jobs;
   std::vector<Worker> workers;
   MigrationRecord migration;
+  bool resumed = false;  // the state file held this migration when the run began
   int failed_objects = 0;
   std::vector<std::string> failed_names;
 
@@ -144,6 +145,7 @@ Status FullMigration::Impl::Run() {
                   "Use another --state-dir, or --restart to forget that migration's progress.");
   }
   int64_t now = static_cast<int64_t>(std::time(nullptr));
+  resumed = saved.has_value();
   migration = saved ? *saved : MigrationRecord{opt.source.Redacted(), opt.destination.Redacted(), "", "running", now, now};
 
   auto src = Connect(opt.source);
@@ -358,12 +360,27 @@ Status FullMigration::Impl::CreateTables(Session& dst) {
         FailTable(*job, stmts.status());
         continue;
       }
-      Status st;
-      for (const auto& sql : *stmts) {
+      // A table's statements (PostgreSQL: its enum types, the table, its
+      // comments) are one transaction where DDL is transactional, so a kill
+      // between them leaves nothing behind that would make the next run
+      // fail ("type already exists"). MySQL commits each statement; it has
+      // one CREATE TABLE per table, and a table found empty is reused.
+      bool atomic = dst_dialect.TransactionalDdl() && stmts->size() > 1;
+      Status st = atomic ? dst.Execute("BEGIN") : Status();
+      for (size_t i = 0; st.ok() && i < stmts->size(); ++i) {
+        const std::string& sql = (*stmts)[i];
         st = dst.Execute(sql);
         if (!st.ok()) {
           st = Status(st.code(), st.message() + " (statement: " + sql + ")", st.hint(), st.native_code());
           break;
+        }
+        GODWIT_FAILPOINT("schema_statement");
+      }
+      if (atomic) {
+        if (st.ok()) {
+          st = dst.Execute("COMMIT");
+        } else {
+          dst.Execute("ROLLBACK").IgnoreError();  // the statement's error is the one to report
         }
       }
       if (!st.ok()) {
@@ -371,6 +388,9 @@ Status FullMigration::Impl::CreateTables(Session& dst) {
         continue;
       }
     }
+    // Created (or found empty) but not recorded: the next run finds the
+    // table empty and loads into it.
+    GODWIT_FAILPOINT("table_created");
     RETURN_IF_ERROR(SaveTable(*job, TablePhase::kSchemaCreated, "pending"));
   }
   return Status();
@@ -379,7 +399,12 @@ Status FullMigration::Impl::CreateTables(Session& dst) {
 Status FullMigration::Impl::OpenWorkers(Session& src) {
   SnapshotOptions snap;
   bool new_position = migration.position_json.empty();
-  if (new_position) snap.replication_slot = opt.replication_slot;
+  if (new_position) {
+    snap.replication_slot = opt.replication_slot;
+    // A slot of that name on a resumed run without a saved position is the
+    // one the killed run created just before it could save the position.
+    snap.replace_inactive_slot = resumed;
+  }
   auto lease = src.ExportSnapshot(snap);
   if (!lease.ok()) return lease.status().WithContext("taking the source snapshot");
   Endpoint dst_ep = DestinationEndpoint();

@@ -43,6 +43,10 @@ class Dialect {
   // deterministic collations, SQLite's BINARY).
   virtual std::string ExactKeyExpr(const Column& column) const;
 
+  // Whether DDL statements can run inside a transaction (and roll back
+  // with it). MySQL commits implicitly around each one.
+  virtual bool TransactionalDdl() const { return true; }
+
   // The native type for a canonical type; kUnsupported with a hint when
   // the engine cannot hold it.
   virtual Result<std::string> ColumnTypeSql(const ColumnType& type) const = 0;

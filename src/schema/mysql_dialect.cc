@@ -81,6 +81,8 @@ class MysqlDialectImpl : public Dialect {
     }
   }
 
+  bool TransactionalDdl() const override { return false; }
+
   Result<std::string> ColumnTypeSql(const ColumnType& t) const override {
     std::string u = t.is_unsigned ? " UNSIGNED" : "";
     switch (t.kind) {

@@ -1,5 +1,8 @@
 #include "connector/postgres/postgres_session.h"
 
+#include <chrono>
+#include <thread>
+
 #include "common/text.h"
 
 #include "connector/engines.h"
@@ -85,6 +88,37 @@ Status DropReplicationSlot(const Endpoint& endpoint, std::string_view slot) {
   }
   return Status::Ok();
 }
+
+namespace {
+
+// Drops `slot` once no session uses it, waiting a few seconds for the
+// server to notice that the connection of a killed process is gone.
+// kConflict when it stays active.
+Status DropInactiveSlot(const Endpoint& endpoint, const std::string& slot) {
+  ASSIGN_OR_RETURN(ConnPtr conn, OpenConnection(endpoint, false));
+  const std::string params[] = {slot};
+  for (int tries = 0;; ++tries) {
+    // The check and the drop are one statement, so an active slot is never
+    // dropped; a slot that becomes active in between makes the drop fail.
+    auto r = ExecParams(conn.get(),
+                        "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots "
+                        "WHERE slot_name = $1 AND NOT active",
+                        params, ErrorCode::kConflict, "dropping replication slot \"" + slot + "\"");
+    if (r.ok() && PQntuples(r->get()) == 1) return Status::Ok();
+    if (!r.ok() && r.status().native_code() != "55006") return r.status();  // 55006: object_in_use
+    auto exists = ExecParams(conn.get(), "SELECT 1 FROM pg_replication_slots WHERE slot_name = $1", params,
+                             ErrorCode::kReadFailed, "looking up replication slot");
+    if (!exists.ok()) return exists.status();
+    if (PQntuples(exists->get()) == 0) return Status::Ok();  // gone meanwhile
+    if (tries == 20) {
+      return Status(ErrorCode::kConflict, "replication slot \"" + slot + "\" exists and is in use",
+                    "Another process reads from that slot: stop it, or choose another slot name.", "55006");
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  }
+}
+
+}  // namespace
 
 Status PostgresSession::Execute(std::string_view sql) {
   auto r = Exec(conn_.get(), sql, ErrorCode::kDdlFailed, "statement failed");
@@ -300,6 +334,10 @@ Result<std::unique_ptr<SnapshotLease>> PostgresSession::ExportSnapshot(const Sna
     std::string sql = "CREATE_REPLICATION_SLOT \"" + slot + "\" LOGICAL pgoutput " +
                       (PQserverVersion(conn.get()) >= 150000 ? "(SNAPSHOT 'export')" : "EXPORT_SNAPSHOT");
     auto r = Exec(conn.get(), sql, ErrorCode::kReadFailed, "creating replication slot \"" + slot + "\"");
+    if (!r.ok() && r.status().native_code() == "42710" && options.replace_inactive_slot) {
+      RETURN_IF_ERROR(DropInactiveSlot(endpoint_, slot));
+      r = Exec(conn.get(), sql, ErrorCode::kReadFailed, "creating replication slot \"" + slot + "\"");
+    }
     if (!r.ok()) {
       const Status& s = r.status();
       if (s.native_code() == "42710") {  // duplicate_object
