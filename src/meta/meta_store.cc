@@ -12,7 +12,7 @@ namespace {
 
 // Versioned schema of the store's own tables: entry i brings version i to
 // i+1. Never edit an entry once released; append a new one.
-constexpr std::array<std::string_view, 1> kSchemaMigrations = {
+constexpr std::array<std::string_view, 2> kSchemaMigrations = {
     R"sql(
 CREATE TABLE migration (
   id INTEGER PRIMARY KEY CHECK (id = 1),
@@ -52,6 +52,9 @@ CREATE TABLE index_build (
   error TEXT NOT NULL DEFAULT '',
   PRIMARY KEY (table_key, name)
 );
+)sql",
+    R"sql(
+ALTER TABLE chunk ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
 )sql",
 };
 
@@ -140,13 +143,15 @@ Status MetaStore::SaveChunkPlan(const std::string& table_key, const std::vector<
 
 Result<std::vector<ChunkRecord>> MetaStore::LoadChunks(const std::string& table_key) {
   std::lock_guard lock(mu_);
-  Stmt s(db_, "SELECT idx, lower_json, upper_json, state, rows, bytes FROM chunk WHERE table_key = ? ORDER BY idx");
+  Stmt s(db_,
+         "SELECT idx, lower_json, upper_json, state, rows, bytes, attempts FROM chunk WHERE table_key = ? ORDER BY idx");
   RETURN_IF_ERROR(s.status("reading the chunk plan"));
   s.Bind(1, table_key);
   std::vector<ChunkRecord> out;
   int rc;
   while ((rc = s.Step()) == SQLITE_ROW) {
-    out.push_back(ChunkRecord{s.Int(0), s.Text(1), s.Text(2), static_cast<ChunkState>(s.Int(3)), s.Int(4), s.Int(5)});
+    out.push_back(
+        ChunkRecord{s.Int(0), s.Text(1), s.Text(2), static_cast<ChunkState>(s.Int(3)), s.Int(4), s.Int(5), s.Int(6)});
   }
   if (rc != SQLITE_DONE) return SqliteError(db_, "reading the chunk plan");
   return out;
@@ -154,7 +159,7 @@ Result<std::vector<ChunkRecord>> MetaStore::LoadChunks(const std::string& table_
 
 Status MetaStore::MarkChunkStarted(const std::string& table_key, int64_t index) {
   std::lock_guard lock(mu_);
-  Stmt s(db_, "UPDATE chunk SET state = 1 WHERE table_key = ? AND idx = ? AND state = 0");
+  Stmt s(db_, "UPDATE chunk SET state = 1, attempts = attempts + 1 WHERE table_key = ? AND idx = ? AND state <> 2");
   s.Bind(1, table_key).Bind(2, index);
   return RunOnce(db_, s, "recording a chunk start");
 }

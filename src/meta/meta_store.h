@@ -63,6 +63,7 @@ struct ChunkRecord {
   ChunkState state = ChunkState::kPending;
   int64_t rows = 0;
   int64_t bytes = 0;
+  int64_t attempts = 0;  // copies of the chunk started so far (MarkChunkStarted calls)
 };
 
 struct IndexRecord {
@@ -92,6 +93,8 @@ class MetaStore {
   // it was started).
   Status SaveChunkPlan(const std::string& table_key, const std::vector<ChunkRecord>& chunks);
   Result<std::vector<ChunkRecord>> LoadChunks(const std::string& table_key);
+  // Called before every copy of a chunk, first or again; counts the
+  // attempt. A done chunk stays done.
   Status MarkChunkStarted(const std::string& table_key, int64_t index);
   // Records the committed chunk and adds its rows to the table's count, in
   // one transaction.

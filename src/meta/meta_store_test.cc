@@ -60,6 +60,21 @@ TEST(MetaStoreTest, DoneTwiceCountsOnce) {
   EXPECT_EQ((*tables)[0].migrated_rows, 10);
 }
 
+TEST(MetaStoreTest, AttemptsCountEveryStartButNotAfterDone) {
+  auto store = MetaStore::Open(FreshPath("meta4.db"));
+  ASSERT_TRUE(store.ok());
+  ASSERT_TRUE((*store)->SaveTable({"t", "t", TablePhase::kPlanned, "running", 10, 0, ""}).ok());
+  ASSERT_TRUE((*store)->SaveChunkPlan("t", {{0, "null", "null", ChunkState::kPending, 0, 0}}).ok());
+  ASSERT_TRUE((*store)->MarkChunkStarted("t", 0).ok());
+  ASSERT_TRUE((*store)->MarkChunkStarted("t", 0).ok());  // a retry after a crash
+  ASSERT_TRUE((*store)->MarkChunkDone("t", 0, 10, 10).ok());
+  ASSERT_TRUE((*store)->MarkChunkStarted("t", 0).ok());  // no effect on a done chunk
+  auto chunks = (*store)->LoadChunks("t");
+  ASSERT_TRUE(chunks.ok());
+  EXPECT_EQ((*chunks)[0].state, ChunkState::kDone);
+  EXPECT_EQ((*chunks)[0].attempts, 2);
+}
+
 TEST(MetaStoreTest, ResetForgetsEverything) {
   auto store = MetaStore::Open(FreshPath("meta3.db"));
   ASSERT_TRUE(store.ok());

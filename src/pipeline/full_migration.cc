@@ -550,8 +550,9 @@ Status FullMigration::Impl::CopyRows() {
         continue;
       }
       // The destination has committed; a crash here leaves the chunk
-      // `started`, and the next run deletes its range before copying it again.
+      // `started`, and the next run clears its rows before copying it again.
       GODWIT_FAILPOINT("chunk_committed");
+      GODWIT_FAILPOINT("chunk_committed/" + job.key);  // one table's chunks only
       if (Status st = meta->MarkChunkDone(job.key, task.chunk.index, stats->rows, stats->bytes); !st.ok()) {
         std::lock_guard lock(fatal_mu);
         fatal = st;

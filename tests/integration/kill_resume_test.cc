@@ -22,8 +22,11 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
+#include <filesystem>
+#include <map>
 #include <thread>
 
+#include "meta/meta_store.h"
 #include "migration_harness.h"
 #include "test_env.h"
 
@@ -83,6 +86,33 @@ std::pair<size_t, uint64_t> Digest(const std::string& uri, const TableRef& t) {
 struct Pair {
   Engine src, dst;
 };
+
+// The state file godwit keeps in `state_dir` (one per source/destination
+// pair; the test uses one pair per directory).
+std::string StateFile(const std::string& state_dir) {
+  for (const auto& e : std::filesystem::directory_iterator(state_dir)) {
+    if (e.path().extension() == ".db") return e.path().string();
+  }
+  return "";
+}
+
+// How many times each finished chunk ("table#index") has been started.
+std::map<std::string, int64_t> DoneChunkAttempts(const std::string& state_dir,
+                                                 const std::vector<std::string>& tables) {
+  std::map<std::string, int64_t> out;
+  std::string path = StateFile(state_dir);
+  if (path.empty()) return out;
+  auto store = MetaStore::Open(path);
+  if (!store.ok()) throw std::runtime_error(store.status().ToString());
+  for (const auto& t : tables) {
+    auto chunks = (*store)->LoadChunks(t);
+    if (!chunks.ok()) throw std::runtime_error(chunks.status().ToString());
+    for (const auto& c : *chunks) {
+      if (c.state == ChunkState::kDone) out[t + "#" + std::to_string(c.index)] = c.attempts;
+    }
+  }
+  return out;
+}
 
 class KillResumeTest : public ::testing::TestWithParam<Pair> {};
 
@@ -155,20 +185,35 @@ TEST_P(KillResumeTest, DestinationEqualsSourceAfterRepeatedKills) {
                                    "--concurrency", "3", src_uri, dst_uri};
   // With a PostgreSQL source the copy runs in a replication slot's snapshot.
   if (p.src == Engine::kPostgres) args.insert(args.begin() + 1, {"--replication-slot", slot});
+  const std::vector<std::string> tables = {src_schema + ".sbtest1", src_schema + ".accounts",
+                                           src_schema + ".keys_mixed", src_schema + ".keys_uuid"};
+
+  // A finished chunk is never started again: how often each finished chunk
+  // had been started, as seen after every interrupted run, must still hold
+  // at the end.
+  std::map<std::string, int64_t> done_before;
+  auto record_done = [&] {
+    for (auto& [chunk, attempts] : DoneChunkAttempts(state, tables)) done_before.emplace(chunk, attempts);
+  };
 
   // Exact windows first: in the schema phase between the statements that
   // create a table (PostgreSQL: its enum type, then the table) and after a
   // table was created but before it was recorded; right after the snapshot
   // (and the replication slot) is taken, before the position is saved;
-  // right after chunk commits, before their checkpoints; then during the
-  // index builds.
+  // right after chunk commits, before their checkpoints — a chunk of each
+  // table whose key the engines order differently, then any chunk; then
+  // during the index builds.
   int kills = 0;
-  for (const char* crash : {"schema_statement:2", "table_created:2", "snapshot_taken:1", "chunk_committed:5",
-                            "chunk_committed:9", "chunk_committed:17", "deferred_ddl:2"}) {
+  for (const std::string& crash :
+       {std::string("schema_statement:2"), std::string("table_created:2"), std::string("snapshot_taken:1"),
+        "chunk_committed/" + src_schema + ".keys_mixed:2", "chunk_committed/" + src_schema + ".keys_uuid:2",
+        std::string("chunk_committed:5"), std::string("chunk_committed:9"), "chunk_committed/" + src_schema +
+        ".keys_mixed:1", std::string("chunk_committed:17"), std::string("deferred_ddl:2")}) {
     int rc = Wait(Spawn(args, crash, log));
     if (rc == 0) break;  // the run had already passed that point
     ASSERT_EQ(rc, 128 + SIGKILL) << "run with " << crash << " failed otherwise; log " << log;
     ++kills;
+    record_done();
   }
   // Ctrl-C stops cleanly: exit code 130 and a word on how to resume.
   {
@@ -180,6 +225,7 @@ TEST_P(KillResumeTest, DestinationEqualsSourceAfterRepeatedKills) {
       EXPECT_EQ(rc, 130) << "Ctrl-C should stop with 130; log " << log;
       ++kills;
     }
+    record_done();
   }
   // Then timed kill -9 at spread-out instants.
   for (int delay_ms : {150, 400, 700, 1100, 1600}) {
@@ -189,6 +235,7 @@ TEST_P(KillResumeTest, DestinationEqualsSourceAfterRepeatedKills) {
     int rc = Wait(pid);
     if (rc == 0) break;
     ++kills;
+    record_done();
   }
   EXPECT_GE(kills, 3) << "too few runs were interrupted to prove anything";
   int rc = Wait(Spawn(args, "", log));
@@ -201,6 +248,14 @@ TEST_P(KillResumeTest, DestinationEqualsSourceAfterRepeatedKills) {
     EXPECT_EQ(dst.second, src.second) << table << ": contents differ";
   }
 
+  auto done_after = DoneChunkAttempts(state, tables);
+  EXPECT_FALSE(done_before.empty()) << "no chunk had finished before the last run: nothing was proven";
+  for (const auto& [chunk, attempts] : done_before) {
+    EXPECT_EQ(done_after[chunk], attempts) << "chunk " << chunk << " was finished, yet started again later";
+  }
+  for (const auto& [chunk, attempts] : done_after) EXPECT_GE(attempts, 1) << chunk;
+  // Every chunk of every table is done.
+  EXPECT_EQ(done_after.size(), 40u + 7u + 7u + 7u);
   if (p.src == Engine::kPostgres) PgAdmin(Servers().pg_source_port, DropSlotSql(slot));
 }
 
