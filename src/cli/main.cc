@@ -8,6 +8,7 @@
 #include "cli/migrate_command.h"
 #include "cli/serve_command.h"
 #include "common/error_catalog.h"
+#include "orchestrator/state_machine.h"
 
 namespace {
 
@@ -79,6 +80,8 @@ int main(int argc, char** argv) {
   bool markdown = false;
   auto* errors = app.add_subcommand("errors", "List the error codes Godwit reports, with what to do about each");
   errors->add_flag("--markdown", markdown, "print docs/errors.md");
+  auto* states = app.add_subcommand("state-machine", "Print the project states and the operations each allows");
+  states->add_flag("--markdown", markdown, "print docs/state-machine.md (the table is the same either way)");
 
   godwit::ServeArgs sargs;
   auto* serve = app.add_subcommand("serve", "Run the daemon: the REST API (docs/api.md) and the projects' orchestrator");
@@ -101,6 +104,10 @@ int main(int argc, char** argv) {
   }
   if (migrate->parsed()) return godwit::RunMigrate(margs);
   if (errors->parsed()) return PrintErrorCatalog(markdown);
+  if (states->parsed()) {
+    std::fputs(godwit::StateMachineMarkdown().c_str(), stdout);
+    return 0;
+  }
   if (serve->parsed()) return godwit::RunServe(sargs);
   if (auto code = client.Run(std::cin, std::cout, std::cerr)) return *code;
   return godwit::kExitUsage;

@@ -169,7 +169,10 @@ std::string StateMachineMarkdown() {
       "\nTransitions made by the service itself: start and resume → Running; every subtask done → Completed; a\n"
       "subtask error → Failed (with the error, the subtask and the object); release → Releasing → Released;\n"
       "delete removes the project. After a restart of the daemon, Running projects continue from their\n"
-      "checkpoints and Releasing ones finish releasing; Paused and Failed ones stay so.\n\n"
+      "checkpoints and Releasing ones finish releasing; Paused and Failed ones stay so. A release that cannot\n"
+      "free what the project holds (without force) leaves it Failed with the reason; force release frees what it\n"
+      "can and lists the rest. Modifying and Integrating belong to changing the objects of a running project,\n"
+      "which this version does not offer: no project enters them yet.\n\n"
       "Batch operations: ";
   std::string batch;
   for (Operation op : BatchOperations()) batch += (batch.empty() ? "" : ", ") + std::string(OperationName(op));
