@@ -473,6 +473,51 @@ TEST_F(ServiceTest, AFailingProjectFailsAloneWithWhereItFailed) {
   ExpectSameTable(dest, "small");
 }
 
+TEST_F(ServiceTest, ReleaseFreesTheSlotAndForceReleaseListsWhatItCouldNot) {
+  Daemon d(FreshTempDir("svc-release"));
+  RecreatePgDatabase(Servers().pg_source_port, "svc_pg_src");
+  PgAdmin(Servers().pg_source_port, "CREATE TABLE t (id INT PRIMARY KEY, v TEXT); INSERT INTO t VALUES (1, 'a'), (2, 'b');",
+          "svc_pg_src");
+  json doc = {{"source", PgSourceUri("svc_pg_src")}, {"destination", FreshPgDestination()}};
+  int64_t id = d.Create(doc);
+  ASSERT_EQ(d.Call("POST", Path(id, "/start")).status, 200);
+  d.WaitForState(id, "completed");
+  // What change capture will hold on the source: a slot and a publication
+  // named after the project. Release must drop them.
+  std::string name = "godwit_" + std::to_string(id);
+  PgAdmin(Servers().pg_source_port,
+          "SELECT pg_create_logical_replication_slot('" + name + "', 'pgoutput'); CREATE PUBLICATION " + name +
+              " FOR TABLE t;",
+          "svc_pg_src");
+  std::filesystem::create_directories(d.data_dir() + "/projects/" + std::to_string(id) + "/changelog");
+  Reply release = d.Call("POST", Path(id, "/release"), json{{"force", false}});
+  ASSERT_EQ(release.status, 200) << release.raw;
+  std::string freed = release.body["freed"].dump();
+  EXPECT_NE(freed.find("replication slot " + name), std::string::npos) << freed;
+  EXPECT_NE(freed.find("publication " + name), std::string::npos) << freed;
+  EXPECT_NE(freed.find("changelog"), std::string::npos) << freed;
+  EXPECT_TRUE(release.body["not_freed"].empty());
+  auto left = ReadTable(PgSourceUri("svc_pg_src"), TableRef{"public", "t"});  // the source is untouched
+  EXPECT_EQ(left.rows.size(), 2u);
+
+  // A project whose source cannot be reached: release refuses and says why,
+  // force release goes through and lists what it could not free.
+  json unreachable = {{"source", "postgresql://godwit@127.0.0.1:1/nowhere"}, {"destination", FreshPgDestination()}};
+  int64_t bad = d.Create(unreachable);
+  ASSERT_EQ(d.Call("POST", Path(bad, "/start")).status, 200);
+  d.WaitForState(bad, "failed");
+  Reply plain = d.Call("POST", Path(bad, "/release"));
+  EXPECT_EQ(plain.status, 502) << plain.raw;
+  EXPECT_NE(plain.body["error"]["hint"].get<std::string>().find("force"), std::string::npos) << plain.raw;
+  EXPECT_EQ(d.Get(bad)["state"], "failed");
+  Reply forced = d.Call("POST", Path(bad, "/release"), json{{"force", true}});
+  ASSERT_EQ(forced.status, 200) << forced.raw;
+  EXPECT_EQ(forced.body["state"], "released");
+  ASSERT_EQ(forced.body["not_freed"].size(), 1u) << forced.raw;
+  EXPECT_NE(forced.body["not_freed"][0].get<std::string>().find("godwit_" + std::to_string(bad)), std::string::npos);
+  EXPECT_EQ(d.Call("DELETE", Path(bad)).status, 200);
+}
+
 TEST_F(ServiceTest, MalformedRequestsGetClearErrorsAndTheDaemonLives) {
   Daemon d(FreshTempDir("svc-bad"));
   auto expect = [&](const Reply& r, int status, const std::string& code, const std::string& what) {
