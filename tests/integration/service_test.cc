@@ -223,9 +223,13 @@ class StateTableTest : public ServiceTest {
       if (!expect) {
         json p = d.Get(id);
         EXPECT_EQ(p["state"], state) << op.op;
-        if (op.op == "modify_alerts") EXPECT_EQ(p["alerts"]["level"], "high");
-        if (op.op == "modify_parameters") EXPECT_EQ(p["chunk_rows"], 150);
-        if (op.op == "modify_objects") EXPECT_EQ(p["objects"]["include"], json({"svc_src.small"}));
+        if (op.op == "modify_alerts") {
+          EXPECT_EQ(p["alerts"]["level"], "high");
+        } else if (op.op == "modify_parameters") {
+          EXPECT_EQ(p["chunk_rows"], 150);
+        } else if (op.op == "modify_objects") {
+          EXPECT_EQ(p["objects"]["include"], json({"svc_src.small"}));
+        }
       } else if (*expect == "deleted") {
         EXPECT_EQ(d.Call("GET", Path(id)).status, 404);
         EXPECT_FALSE(std::filesystem::exists(d.data_dir() + "/projects/" + std::to_string(id)));
