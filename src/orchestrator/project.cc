@@ -334,6 +334,11 @@ Result<ObjectRules> ParseObjectRules(const json& doc) {
 }
 
 Result<ProjectSpec> ParseProjectSpec(const json& doc, bool resolve_passwords) {
+  if (doc.is_object() && doc.contains("replication_slot")) {
+    return Status(ErrorCode::kInvalidArgument,
+                  "'replication_slot' is chosen by the service: a project's slot is named godwit_ID",
+                  "Remove the key; it applies to `godwit migrate` only.");
+  }
   RETURN_IF_ERROR(OnlyKnownKeys(doc, "",
                                 {"name", "tags", "source", "destination", "objects", "migration_type", "concurrency",
                                  "verify_concurrency", "chunk_rows", "zero_date", "alerts", "created_by"}));

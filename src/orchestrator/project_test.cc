@@ -73,6 +73,12 @@ TEST(ProjectSpec, RefusesUnknownFieldsAndWrongTypes) {
   EXPECT_FALSE(ParseProjectSpec(doc).ok());
 
   EXPECT_FALSE(ParseProjectSpec(json::array()).ok());
+
+  doc = Minimal();
+  doc["replication_slot"] = "mine";
+  auto slot = ParseProjectSpec(doc);
+  ASSERT_FALSE(slot.ok());
+  EXPECT_NE(slot.status().message().find("godwit_ID"), std::string::npos) << slot.status().message();
 }
 
 TEST(ProjectSpec, StagesNotInThisVersionAreRefusedClearly) {

@@ -320,6 +320,24 @@ TEST_F(ServiceTest, DaemonKilledMidCopyFinishesAfterRestart) {
   EXPECT_NE(events.raw.find("daemon restarted"), std::string::npos) << events.raw;
 }
 
+TEST_F(ServiceTest, DaemonKilledWhileReleasingFinishesTheReleaseAfterRestart) {
+  std::string dir = FreshTempDir("svc-kill-release");
+  int64_t id;
+  {
+    Daemon d(dir, "release_resources:5000");
+    id = d.Create(Doc("small"));
+    ASSERT_EQ(d.Call("POST", Path(id, "/start")).status, 200);
+    d.WaitForState(id, "completed");
+    std::thread release([&] { d.Call("POST", Path(id, "/release")); });
+    d.WaitForState(id, "releasing", std::chrono::seconds(10));
+    d.Kill9();
+    release.join();
+  }
+  Daemon again(dir);
+  again.WaitForState(id, "released", std::chrono::seconds(30));
+  EXPECT_EQ(again.Call("DELETE", Path(id)).status, 200);
+}
+
 TEST_F(ServiceTest, PausedAndFailedProjectsStayStoppedAcrossRestart) {
   std::string dir = FreshTempDir("svc-restart");
   int64_t paused, failed;
