@@ -540,6 +540,28 @@ TEST_F(ServiceTest, ReleaseFreesTheSlotAndForceReleaseListsWhatItCouldNot) {
   EXPECT_EQ(d.Call("DELETE", Path(bad)).status, 200);
 }
 
+TEST_F(ServiceTest, SchemaOnlyProjectCreatesEveryObjectAndNoRows) {
+  Daemon d(FreshTempDir("svc-schema"));
+  std::string dest = FreshPgDestination();
+  json doc = Doc("big", 100, dest);
+  doc["migration_type"] = {"schema"};
+  int64_t id = d.Create(doc);
+  ASSERT_EQ(d.Call("POST", Path(id, "/start")).status, 200);
+  json done = d.WaitForState(id, "completed");
+  ASSERT_EQ(done["subtasks"].size(), 2u) << done.dump();
+  EXPECT_EQ(done["subtasks"][1]["kind"], "schema_migration");
+  auto ep = ParseEndpointUri(dest);
+  ASSERT_TRUE(ep.ok());
+  auto session = Connect(*ep);
+  ASSERT_TRUE(session.ok()) << session.status().ToString();
+  auto catalog = (*session)->ReadCatalog([](const TableRef& r) { return r.name == "big"; });
+  ASSERT_TRUE(catalog.ok());
+  ASSERT_EQ(catalog->tables.size(), 1u);
+  EXPECT_TRUE(catalog->tables[0].primary_key.has_value());
+  EXPECT_EQ(catalog->tables[0].indexes.size(), 1u) << "the secondary index on k";
+  EXPECT_TRUE(ReadTable(dest, TableRef{"public", "big"}).rows.empty());
+}
+
 TEST_F(ServiceTest, MalformedRequestsGetClearErrorsAndTheDaemonLives) {
   Daemon d(FreshTempDir("svc-bad"));
   auto expect = [&](const Reply& r, int status, const std::string& code, const std::string& what) {
