@@ -91,8 +91,8 @@ int RunServe(const ServeArgs& args) {
     PrintError(listen.status());
     return 2;
   }
-  if (args.max_running_projects < 1 || args.max_running_projects > 256) {
-    PrintError(Status(ErrorCode::kInvalidArgument, "--max-running-projects must be between 1 and 256"));
+  if (args.max_running_projects < 1 || args.max_running_projects > 1024) {
+    PrintError(Status(ErrorCode::kInvalidArgument, "--max-running-projects must be between 1 and 1024"));
     return 2;
   }
   fs::path dir = args.data_dir.empty() ? fs::path(DefaultDataDir()) : fs::path(args.data_dir);
