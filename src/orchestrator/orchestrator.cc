@@ -325,6 +325,7 @@ void Orchestrator::RunProject(int64_t id) {
       st.progress = 100;
       st.ended_at = Now();
       store_.SaveSubtask(st).IgnoreError();
+      store_.SetStage(id, st.kind, "completed").IgnoreError();
       Event(id, "subtask", st.kind + " completed");
       continue;
     }
