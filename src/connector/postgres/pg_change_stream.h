@@ -12,6 +12,9 @@
 // last LSN the caller confirmed: on Confirm(), on a keepalive that asks for
 // a reply, and every 10 s. It never reports more than the caller
 // confirmed, so an idle slot advances only as far as what was stored.
+// Status updates are sent from Next() and Confirm() only: a caller that
+// calls neither for longer than the server's wal_sender_timeout (60 s by
+// default) loses the connection (CONNECTION_LOST).
 //
 // Thread-safety: the stream is used by one thread at a time; the setup
 // functions are independent calls.
