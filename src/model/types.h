@@ -54,7 +54,12 @@ struct ColumnType {
   uint32_t fsp = 0;          // fractional second digits (0..6)
   std::vector<std::string> labels;  // enum / set members, in order
   std::string native;        // the source's own spelling, for messages and kNative
-  std::string charset;       // MySQL charset, when not utf8mb4
+  // Text columns' collation as the source's catalog names it: MySQL
+  // charset and collation ("utf8mb4", "utf8mb4_bin"); PostgreSQL collation
+  // name ("default", "C", ...; charset empty); SQLite collating sequence
+  // ("BINARY", "NOCASE", "RTRIM"). ConvertTable turns them into what the
+  // destination needs (docs/type-mapping.md, "Collation").
+  std::string charset;
   std::string collation;
 
   bool IsInteger() const;

@@ -21,6 +21,13 @@ bool UnboundedForKeys(const ColumnType& t) {
          (t.kind == TypeKind::kVarbinary && (t.length == 0 || t.length > 3072)) || t.kind == TypeKind::kJson;
 }
 
+// The kinds a CHARACTER SET/COLLATE clause is written for (JSON and UUID
+// have their own, fixed comparison).
+bool CarriesCollation(TypeKind k) {
+  return k == TypeKind::kChar || k == TypeKind::kVarchar || k == TypeKind::kText || k == TypeKind::kEnum ||
+         k == TypeKind::kSet;
+}
+
 class MysqlDialectImpl : public Dialect {
  public:
   Engine engine() const override { return Engine::kMysql; }
@@ -169,7 +176,7 @@ class MysqlDialectImpl : public Dialect {
       }
       ASSIGN_OR_RETURN(std::string type_sql, ColumnTypeSql(type));
       sql += (i ? ", " : "") + QuoteIdent(c.name) + " " + type_sql;
-      if (!c.type.charset.empty() && c.type.IsString()) {
+      if (!c.type.charset.empty() && CarriesCollation(c.type.kind)) {
         sql += " CHARACTER SET " + c.type.charset + (c.type.collation.empty() ? "" : " COLLATE " + c.type.collation);
       }
       sql += c.nullable ? " NULL" : " NOT NULL";

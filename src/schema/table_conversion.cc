@@ -113,6 +113,47 @@ std::string Requote(const std::string& s, char from_quote, char to_quote) {
   return out;
 }
 
+// Whether the source compares a text column's values by their exact
+// characters, so that 'a' and 'A' (or 'é' and 'e') are distinct keys.
+// PostgreSQL's collations are deterministic unless created otherwise (a
+// nondeterministic ICU collation is treated as case-sensitive too: the
+// destination then keeps apart values the source would equate, which never
+// rejects a row the source holds). SQLite is bytewise unless NOCASE.
+bool CaseSensitiveSource(Engine engine, const ColumnType& t) {
+  switch (engine) {
+    case Engine::kPostgres: return true;
+    case Engine::kSqlite: return t.collation != "NOCASE" && t.collation != "nocase";
+    case Engine::kMysql: {
+      const std::string& c = t.collation;
+      auto ends_with = [&](std::string_view s) { return c.size() >= s.size() && c.compare(c.size() - s.size(), s.size(), s) == 0; };
+      return c == "binary" || ends_with("_bin") || ends_with("_cs");
+    }
+  }
+  return true;
+}
+
+bool IsCollatedText(TypeKind k) {
+  return k == TypeKind::kChar || k == TypeKind::kVarchar || k == TypeKind::kText || k == TypeKind::kEnum ||
+         k == TypeKind::kSet;
+}
+
+// Collations across engines (docs/type-mapping.md, "Collation"). Same
+// engine: kept. To MySQL from a case-sensitive source: every text column
+// (not only keys, so that foreign keys and joins between key and non-key
+// columns compare alike) gets utf8mb4_bin; otherwise the destination's
+// default. To other engines: dropped (PostgreSQL and SQLite compare
+// bytewise by default).
+void ConvertCollation(Column& c, Engine from, Engine to) {
+  if (from == to) return;
+  bool case_sensitive = CaseSensitiveSource(from, c.type);
+  c.type.charset.clear();
+  c.type.collation.clear();
+  if (to == Engine::kMysql && IsCollatedText(c.type.kind) && case_sensitive) {
+    c.type.charset = "utf8mb4";
+    c.type.collation = "utf8mb4_bin";
+  }
+}
+
 }  // namespace
 
 std::string TranslateExpression(const std::string& expr, Engine from, Engine to) {
@@ -134,6 +175,7 @@ Result<ConvertedTable> ConvertTable(const TableSchema& source, const TableRef& d
   const bool same_engine = source_engine == dst_engine;
 
   for (Column& c : t.columns) {
+    ConvertCollation(c, source_engine, dst_engine);
     if (c.type.kind == TypeKind::kNative && !same_engine) {
       return Status(ErrorCode::kUnsupported,
                     "column " + c.name + " of " + source.ref.ToString() + " has type " + c.type.native + ", which " +

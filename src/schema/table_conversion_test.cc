@@ -56,5 +56,34 @@ TEST(ConvertTableTest, PrefixesMysqlIndexNamesAndDropsForeignDefaults) {
   EXPECT_NE(r->warnings[0].find("uuid_short()"), std::string::npos);
 }
 
+TEST(ConvertTableTest, CaseSensitiveTextGetsBinaryCollationOnMysql) {
+  TableSchema t;
+  t.ref = {"public", "t"};
+  Column k{"k", {}, false};
+  k.type.kind = TypeKind::kText;
+  k.type.collation = "default";
+  Column n{"n", {}, true};
+  n.type.kind = TypeKind::kInt32;
+  t.columns = {k, n};
+  auto to_mysql = ConvertTable(t, {"d", "t"}, Engine::kPostgres, DialectFor(Engine::kMysql));
+  ASSERT_TRUE(to_mysql.ok());
+  EXPECT_EQ(to_mysql->table.columns[0].type.collation, "utf8mb4_bin");
+  EXPECT_EQ(to_mysql->table.columns[1].type.collation, "");
+  auto to_pg = ConvertTable(t, {"public", "t"}, Engine::kPostgres, DialectFor(Engine::kPostgres));
+  EXPECT_EQ(to_pg->table.columns[0].type.collation, "default");
+
+  t.columns[0].type.charset = "utf8mb4";
+  t.columns[0].type.collation = "utf8mb4_unicode_ci";
+  auto ci = ConvertTable(t, {"public", "t"}, Engine::kMysql, DialectFor(Engine::kPostgres));
+  EXPECT_EQ(ci->table.columns[0].type.collation, "");
+  auto same = ConvertTable(t, {"d", "t"}, Engine::kMysql, DialectFor(Engine::kMysql));
+  EXPECT_EQ(same->table.columns[0].type.collation, "utf8mb4_unicode_ci");
+
+  t.columns[0].type.charset.clear();
+  t.columns[0].type.collation = "NOCASE";
+  auto nocase = ConvertTable(t, {"d", "t"}, Engine::kSqlite, DialectFor(Engine::kMysql));
+  EXPECT_EQ(nocase->table.columns[0].type.collation, "");
+}
+
 }  // namespace
 }  // namespace godwit

@@ -554,11 +554,10 @@ Result<Catalog> MysqlSession::ReadCatalog(const ObjectFilter& filter) {
     mysql::ParseDefault(r[6] ? r[6]->c_str() : nullptr, c);
     c.auto_increment = extra.find("auto_increment") != std::string::npos;
     c.comment = r[8].value_or("");
-    std::string charset = r[9].value_or("");
-    if (!charset.empty() && charset != "utf8mb4") {
-      c.type.charset = charset;
-      c.type.collation = r[10].value_or("");
-    }
+    // Always recorded: a utf8mb4_bin column created with the server's
+    // default collation would equate 'a' and 'A' and fail its unique keys.
+    c.type.charset = r[9].value_or("");
+    c.type.collation = r[10].value_or("");
     t->columns.push_back(std::move(c));
   }
 

@@ -34,9 +34,11 @@ ORDER BY n.nspname, c.relname)sql";
 
 constexpr const char* kColumnsSql = R"sql(
 SELECT a.attrelid, a.attname, a.atttypid, a.atttypmod, t.typtype, format_type(a.atttypid, a.atttypmod),
-  a.attnotnull, pg_get_expr(d.adbin, d.adrelid), a.attidentity, a.attgenerated, col_description(a.attrelid, a.attnum)
+  a.attnotnull, pg_get_expr(d.adbin, d.adrelid), a.attidentity, a.attgenerated, col_description(a.attrelid, a.attnum),
+  co.collname
 FROM pg_attribute a
 JOIN pg_type t ON t.oid = a.atttypid
+LEFT JOIN pg_collation co ON co.oid = a.attcollation
 LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
 WHERE a.attrelid = ANY($1::oid[]) AND a.attnum > 0 AND NOT a.attisdropped
 ORDER BY a.attrelid, a.attnum)sql";
@@ -184,6 +186,7 @@ Result<Catalog> PostgresSession::ReadCatalog(const ObjectFilter& filter) {
         if (d.auto_increment) col.auto_increment = true;
       }
       if (!IsNull(r, i, 10)) col.comment = std::string(Get(r, i, 10));
+      if (!IsNull(r, i, 11)) col.type.collation = std::string(Get(r, i, 11));
       t.columns.push_back(std::move(col));
     }
   }

@@ -341,6 +341,14 @@ Result<Catalog> SqliteSession::ReadCatalog(const ObjectFilter& filter) {
         if (sqlite3_column_type(cols.get(), 4) != SQLITE_NULL) {
           c.default_kind = ParseDefault(ColumnText(cols.get(), 4), c.default_value);
         }
+        // The declared collating sequence (BINARY unless the column says
+        // COLLATE NOCASE or RTRIM).
+        const char* coll = nullptr;
+        if (sqlite3_table_column_metadata(db_, nullptr, name.c_str(), c.name.c_str(), nullptr, &coll, nullptr,
+                                          nullptr, nullptr) == SQLITE_OK &&
+            coll != nullptr) {
+          c.type.collation = coll;
+        }
         int pk_pos = sqlite3_column_int(cols.get(), 5);
         if (pk_pos > 0) pk.emplace_back(pk_pos, c.name);
         t.columns.push_back(std::move(c));
