@@ -132,6 +132,33 @@ bool CaseSensitiveSource(Engine engine, const ColumnType& t) {
   return true;
 }
 
+// Whether a MySQL expression names `name`: `name` quoted, or bare as a
+// whole word outside string literals (case-insensitive, as MySQL's
+// column names are).
+bool MentionsIdentifier(const std::string& expr, const std::string& name) {
+  std::string quoted = "`";
+  for (char c : name) {
+    if (c == '`') quoted += '`';
+    quoted += c;
+  }
+  quoted += '`';
+  if (expr.find(quoted) != std::string::npos) return true;
+  auto lower = [](std::string s) {
+    for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return s;
+  };
+  std::string e = lower(expr), n = lower(name);
+  bool in_string = false;
+  for (size_t i = 0; i < e.size(); ++i) {
+    if (e[i] == '\'') in_string = !in_string;
+    if (in_string || e.compare(i, n.size(), n) != 0) continue;
+    bool left = i == 0 || !IsIdentChar(e[i - 1]);
+    bool right = i + n.size() >= e.size() || !IsIdentChar(e[i + n.size()]);
+    if (left && right) return true;
+  }
+  return false;
+}
+
 bool IsCollatedText(TypeKind k) {
   return k == TypeKind::kChar || k == TypeKind::kVarchar || k == TypeKind::kText || k == TypeKind::kEnum ||
          k == TypeKind::kSet;
@@ -216,6 +243,19 @@ Result<ConvertedTable> ConvertTable(const TableSchema& source, const TableRef& d
   t.indexes = std::move(kept);
 
   for (CheckConstraint& ck : t.checks) ck.expression = TranslateExpression(ck.expression, source_engine, dst_engine);
+  if (dst_engine == Engine::kMysql) {
+    // MariaDB refuses a CHECK that reads an AUTO_INCREMENT column (error
+    // 1901), as a SQLite INTEGER PRIMARY KEY or PostgreSQL identity becomes.
+    std::erase_if(t.checks, [&](const CheckConstraint& ck) {
+      for (const Column& c : t.columns) {
+        if (!c.auto_increment || !MentionsIdentifier(ck.expression, c.name)) continue;
+        out.warnings.push_back("CHECK " + ck.name + " of " + source.ref.ToString() + " reads the auto-increment " +
+                               "column " + c.name + ", which MySQL does not allow; it was not carried over");
+        return true;
+      }
+      return false;
+    });
+  }
   // The dialect is the judge of what it can create: generating the DDL now
   // refuses the table before any work is done on it.
   if (auto ddl = destination.CreateTable(t); !ddl.ok()) return ddl.status().WithContext(source.ref.ToString());

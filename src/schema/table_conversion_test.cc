@@ -85,5 +85,24 @@ TEST(ConvertTableTest, CaseSensitiveTextGetsBinaryCollationOnMysql) {
   EXPECT_EQ(nocase->table.columns[0].type.collation, "");
 }
 
+TEST(ConvertTableTest, DropsChecksOnAutoIncrementForMysql) {
+  TableSchema t;
+  t.ref = {"", "t"};
+  Column id{"select", {}, false};
+  id.type.kind = TypeKind::kInt64;
+  id.auto_increment = true;
+  Column v{"v", {}, true};
+  v.type.kind = TypeKind::kInt32;
+  t.columns = {id, v};
+  t.checks = {{"on_id", "\"select\" >= 0"}, {"on_v", "v > 0 AND v <> 'select'"}};
+  auto r = ConvertTable(t, {"d", "t"}, Engine::kSqlite, DialectFor(Engine::kMysql));
+  ASSERT_TRUE(r.ok());
+  ASSERT_EQ(r->table.checks.size(), 1u);
+  EXPECT_EQ(r->table.checks[0].name, "on_v");
+  ASSERT_EQ(r->warnings.size(), 1u);
+  EXPECT_NE(r->warnings[0].find("on_id"), std::string::npos);
+  EXPECT_EQ(ConvertTable(t, {"public", "t"}, Engine::kSqlite, DialectFor(Engine::kPostgres))->table.checks.size(), 2u);
+}
+
 }  // namespace
 }  // namespace godwit

@@ -245,5 +245,21 @@ TEST(SqliteConnectorTest, ParseChecksKeepsExpressionsVerbatim) {
   EXPECT_EQ(checks[1].name, "t_check_2");
 }
 
+TEST(SqliteConnectorTest, ParsesQuotedConstraintNames) {
+  std::string sql =
+      "CREATE TABLE \"order\" (\"select\" INT PRIMARY KEY, \"p id\" INT CONSTRAINT [inline fk] REFERENCES p (id), "
+      "q INT, CONSTRAINT \"fk 'p' \"\"x\"\"\" FOREIGN KEY (\"q\") REFERENCES p (id), "
+      "CONSTRAINT `chk ``b``` CHECK (\"select\" >= 0))";
+  auto checks = sqlite_internal::ParseChecks("order", sql);
+  ASSERT_EQ(checks.size(), 1u);
+  EXPECT_EQ(checks[0].name, "chk `b`");
+  auto fks = sqlite_internal::ForeignKeyNames(sql);
+  ASSERT_EQ(fks.size(), 2u);
+  EXPECT_EQ(fks[0].first, std::vector<std::string>{"p id"});
+  EXPECT_EQ(fks[0].second, "inline fk");
+  EXPECT_EQ(fks[1].first, std::vector<std::string>{"q"});
+  EXPECT_EQ(fks[1].second, "fk 'p' \"x\"");
+}
+
 }  // namespace
 }  // namespace godwit

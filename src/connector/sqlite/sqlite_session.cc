@@ -422,7 +422,12 @@ Result<Catalog> SqliteSession::ReadCatalog(const ObjectFilter& filter) {
         if (f.on_update == "NO ACTION") f.on_update.clear();
         if (f.on_delete == "NO ACTION") f.on_delete.clear();
       }
+      // The pragma has no names: take them from the CREATE TABLE text.
+      auto names = sqlite_internal::ForeignKeyNames(sql);
       for (auto& [id, f] : by_id) {
+        for (auto& [cols, fk_name] : names) {
+          if (cols == f.columns) f.name = fk_name;
+        }
         if (f.ref_columns.empty()) {  // REFERENCES t without columns: its primary key
           Stmt refcols;
           std::string p3 = "PRAGMA table_info(" + Quote(f.ref_table.name) + ")";
@@ -501,9 +506,17 @@ bool Is(const std::string& s, const Token& t, const char* word) {
   return t.word && t.end - t.begin == std::strlen(word) && strncasecmp(s.c_str() + t.begin, word, t.end - t.begin) == 0;
 }
 
+// "a ""b""" -> a "b"; `x``y` -> x`y; [z] -> z.
 std::string Unquote(const std::string& s) {
-  if (s.size() >= 2 && (s[0] == '"' || s[0] == '`' || s[0] == '[')) return s.substr(1, s.size() - 2);
-  return s;
+  if (s.size() < 2 || !(s[0] == '"' || s[0] == '`' || s[0] == '[' || s[0] == '\'')) return s;
+  std::string inner = s.substr(1, s.size() - 2);
+  if (s[0] == '[') return inner;
+  std::string out;
+  for (size_t i = 0; i < inner.size(); ++i) {
+    out.push_back(inner[i]);
+    if (inner[i] == s[0] && i + 1 < inner.size() && inner[i + 1] == s[0]) ++i;
+  }
+  return out;
 }
 
 }  // namespace
@@ -543,6 +556,64 @@ std::vector<CheckConstraint> ParseChecks(const std::string& table, const std::st
       out.push_back({name, expr});
       pending_name.clear();
       i = j;  // the closing parenthesis is consumed with the expression
+    }
+  }
+  return out;
+}
+
+std::vector<std::pair<std::vector<std::string>, std::string>> ForeignKeyNames(const std::string& sql) {
+  std::vector<std::pair<std::vector<std::string>, std::string>> out;
+  std::vector<Token> tokens = Tokenize(sql);
+  int depth = 0;
+  std::string pending_name;
+  std::string segment_column;  // the column a column definition at depth 1 defines
+  bool segment_start = false;
+  for (size_t i = 0; i < tokens.size(); ++i) {
+    char c = sql[tokens[i].begin];
+    std::string text = sql.substr(tokens[i].begin, tokens[i].end - tokens[i].begin);
+    if (!tokens[i].word && c == '(') {
+      if (++depth == 1) segment_start = true;
+      continue;
+    }
+    if (!tokens[i].word && c == ')') {
+      --depth;
+      continue;
+    }
+    if (depth != 1) continue;
+    if (!tokens[i].word && c == ',') {
+      pending_name.clear();
+      segment_start = true;
+      continue;
+    }
+    if (segment_start) {
+      segment_start = false;
+      bool table_constraint = Is(sql, tokens[i], "CONSTRAINT") || Is(sql, tokens[i], "FOREIGN") ||
+                              Is(sql, tokens[i], "PRIMARY") || Is(sql, tokens[i], "UNIQUE") ||
+                              Is(sql, tokens[i], "CHECK");
+      segment_column = table_constraint ? "" : Unquote(text);
+    }
+    if (Is(sql, tokens[i], "CONSTRAINT") && i + 1 < tokens.size()) {
+      pending_name = Unquote(sql.substr(tokens[i + 1].begin, tokens[i + 1].end - tokens[i + 1].begin));
+      ++i;
+      continue;
+    }
+    if (Is(sql, tokens[i], "FOREIGN") && i + 2 < tokens.size() && Is(sql, tokens[i + 1], "KEY")) {
+      std::vector<std::string> cols;
+      size_t j = i + 2;
+      if (sql[tokens[j].begin] == '(') {
+        for (++j; j < tokens.size() && sql[tokens[j].begin] != ')'; ++j) {
+          if (sql[tokens[j].begin] == ',') continue;
+          cols.push_back(Unquote(sql.substr(tokens[j].begin, tokens[j].end - tokens[j].begin)));
+        }
+      }
+      if (!pending_name.empty()) out.emplace_back(std::move(cols), pending_name);
+      pending_name.clear();
+      i = j;
+      continue;
+    }
+    if (Is(sql, tokens[i], "REFERENCES") && !segment_column.empty() && !pending_name.empty()) {
+      out.emplace_back(std::vector<std::string>{segment_column}, pending_name);
+      pending_name.clear();
     }
   }
   return out;

@@ -18,6 +18,10 @@ namespace sqlite_internal {
 // ([CONSTRAINT name] CHECK (expr)) and column constraints, in order. Unnamed
 // ones are named <table>_check_<n>.
 std::vector<CheckConstraint> ParseChecks(const std::string& table, const std::string& create_sql);
+// Names of the named foreign keys of a CREATE TABLE statement
+// ([CONSTRAINT name] FOREIGN KEY (cols) ... and column constraints
+// CONSTRAINT name REFERENCES ...), each with its columns, unquoted.
+std::vector<std::pair<std::vector<std::string>, std::string>> ForeignKeyNames(const std::string& create_sql);
 // The SELECT of a CREATE VIEW statement.
 std::string ViewBody(const std::string& create_sql);
 }  // namespace sqlite_internal
