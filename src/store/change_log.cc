@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <filesystem>
 
+#include "common/failpoint.h"
 #include "store/event_codec.h"
 
 namespace godwit::store {
@@ -320,6 +321,7 @@ Status ChangeLog::CreateSegment(uint64_t first_seq, const Position& start_positi
   RETURN_IF_ERROR(file.Append(header));
   RETURN_IF_ERROR(file.Sync());
   RETURN_IF_ERROR(SyncDir(dir_));
+  GODWIT_FAILPOINT("store_segment_created");
   {
     std::lock_guard<std::mutex> lock(shared_->mu);
     shared_->segments.push_back(first_seq);
@@ -338,6 +340,7 @@ Status ChangeLog::WriteRecord(uint64_t first_seq, uint32_t count, const std::str
   }
   RETURN_IF_ERROR(codec_.Frame(first_seq, count, raw, &frame_));
   RETURN_IF_ERROR(active_.Append(frame_));
+  GODWIT_FAILPOINT("store_record_written");
   *bytes += frame_.size();
   return Status::Ok();
 }
@@ -383,6 +386,7 @@ Result<AppendResult> ChangeLog::Append(const std::vector<ChangeEvent>& events) {
     failed_ = st;
     return st;
   }
+  GODWIT_FAILPOINT("store_append_synced");
   next_seq_ = record_first;
   shared_->durable_seq.store(next_seq_ - 1, std::memory_order_release);
   result.last_seq = next_seq_ - 1;

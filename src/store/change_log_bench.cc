@@ -62,9 +62,9 @@ void BM_Append1M(benchmark::State& state) {
     }
   }
   std::filesystem::remove_all(dir);
-  state.counters["events/s"] =
+  state.counters["events"] =
       benchmark::Counter(static_cast<double>(kEvents) * state.iterations(), benchmark::Counter::kIsRate);
-  state.counters["MB/s"] = benchmark::Counter(static_cast<double>(raw_bytes) * state.iterations() / 1e6,
+  state.counters["MB"] = benchmark::Counter(static_cast<double>(raw_bytes) * state.iterations() / 1e6,
                                               benchmark::Counter::kIsRate);
   state.counters["compression"] = static_cast<double>(raw_bytes) / static_cast<double>(disk_bytes);
 }
