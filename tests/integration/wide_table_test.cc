@@ -33,21 +33,23 @@ CREATE TABLE wide (
   c_bigint_u BIGINT UNSIGNED, c_decimal DECIMAL(30,10), c_float FLOAT, c_double DOUBLE,
   c_char CHAR(10), c_varchar VARCHAR(100), c_text TEXT, c_blob LONGBLOB, c_varbinary VARBINARY(16),
   c_date DATE, c_time TIME(6), c_datetime DATETIME(6), c_timestamp TIMESTAMP(6) NULL DEFAULT NULL, c_year YEAR,
-  c_json JSON, c_enum ENUM('small','medium','large'), c_set SET('a','b','c'), c_bit BIT(10), c_uuid UUID
+  c_json JSON, c_enum ENUM('small','medium','large'), c_set SET('a','b','c'), c_bit BIT(10), c_uuid UUID,
+  c_tinyint_u TINYINT UNSIGNED, c_int_u INT UNSIGNED, c_decimal65 DECIMAL(65,30)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;
 INSERT INTO wide VALUES
  (1, 127, 65535, 8388607, 2147483647, 9223372036854775807, 18446744073709551615,
   12345678901234567890.1234567890, 1.5, 1.7976931348623157e308,
   'abc', '😀 ünïcödé', 'line1\nline2\ttab\\back', REPEAT(x'00ff41', 349526), x'00ff00',
   '2024-02-29', '23:59:59.999999', '2024-02-29 23:59:59.999999', '2038-01-19 03:14:07.999999', 2155,
-  '{"a": [1, 2.5, {"b": null}], "u": "😀"}', 'large', 'a,c', b'1010101010', '123e4567-e89b-12d3-a456-426614174000'),
+  '{"a": [1, 2.5, {"b": null}], "u": "😀"}', 'large', 'a,c', b'1010101010', '123e4567-e89b-12d3-a456-426614174000',
+  255, 4294967295, 12345678901234567890123456789012345.123456789012345678901234567890),
  (2, -128, 0, -8388608, -2147483648, -9223372036854775808, 0,
   -0.0000000001, -3.25, 0.1,
   '', '', '', x'', x'',
   '1000-01-01', '00:00:00', '1000-01-01 00:00:00.000001', '1970-01-01 00:00:01', 1901,
-  '[]', 'small', '', b'0000000000', '00000000-0000-0000-0000-000000000000'),
+  '[]', 'small', '', b'0000000000', '00000000-0000-0000-0000-000000000000', 0, 0, -99999999999999999999999999999999999.999999999999999999999999999999),
  (3, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
-  NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL);
+  NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL);
 )sql";
 
 SourceCase MysqlCase() {
@@ -61,7 +63,9 @@ SourceCase MysqlCase() {
                     {"c_time", "23:59:59.999999"}, {"c_datetime", "2024-02-29 23:59:59.999999"},
                     {"c_timestamp", "2038-01-19 03:14:07.999999"}, {"c_year", "2155"},
                     {"c_json", R"({"a": [1, 2.5, {"b": null}], "u": "😀"})"}, {"c_enum", "large"},
-                    {"c_set", "a,c"}, {"c_bit", "1010101010"}, {"c_uuid", "123e4567-e89b-12d3-a456-426614174000"}});
+                    {"c_set", "a,c"}, {"c_bit", "1010101010"}, {"c_uuid", "123e4567-e89b-12d3-a456-426614174000"},
+                    {"c_tinyint_u", "255"}, {"c_int_u", "4294967295"},
+                    {"c_decimal65", "12345678901234567890123456789012345.123456789012345678901234567890"}});
   c.rows.push_back({{"id", "2"}, {"c_tinyint", "-128"}, {"c_smallint_u", "0"}, {"c_mediumint", "-8388608"},
                     {"c_int", "-2147483648"}, {"c_bigint", "-9223372036854775808"}, {"c_bigint_u", "0"},
                     {"c_decimal", "-0.0000000001"}, {"c_float", "-3.25"}, {"c_double", "0.1"}, {"c_char", ""},
@@ -69,7 +73,8 @@ SourceCase MysqlCase() {
                     {"c_date", "1000-01-01"}, {"c_time", "00:00:00"}, {"c_datetime", "1000-01-01 00:00:00.000001"},
                     {"c_timestamp", "1970-01-01 00:00:01"}, {"c_year", "1901"}, {"c_json", "[]"},
                     {"c_enum", "small"}, {"c_set", ""}, {"c_bit", "0000000000"},
-                    {"c_uuid", "00000000-0000-0000-0000-000000000000"}});
+                    {"c_uuid", "00000000-0000-0000-0000-000000000000"}, {"c_tinyint_u", "0"},
+                    {"c_int_u", "0"}, {"c_decimal65", "-99999999999999999999999999999999999.999999999999999999999999999999"}});
   Row nulls = {{"id", "3"}};
   for (auto& [k, v] : c.rows[0]) {
     if (k != "id") nulls[k] = std::nullopt;
@@ -85,19 +90,20 @@ CREATE TABLE wide (
   c_bool boolean, c_smallint smallint, c_int integer, c_bigint bigint, c_numeric numeric(40,20),
   c_real real, c_double double precision, c_char char(5), c_varchar varchar(50), c_text text, c_bytea bytea,
   c_date date, c_time time(6), c_timestamp timestamp(6), c_timestamptz timestamptz(6),
-  c_json json, c_jsonb jsonb, c_uuid uuid, c_bit bit(10), c_enum mood
+  c_json json, c_jsonb jsonb, c_uuid uuid, c_bit bit(10), c_enum mood, c_numeric65 numeric(65,30)
 );
 INSERT INTO wide VALUES
  (1, true, 32767, 2147483647, 9223372036854775807, 12345678901234567890.12345678901234567890,
   1.25, 1.7976931348623157e308, 'ab', '😀 ünï', E'line1\nline2\ttab\\back', decode(repeat('00ff41', 349526), 'hex'),
   '2024-02-29', '23:59:59.999999', '2024-02-29 23:59:59.999999', '2024-06-01 14:00:00.25+02',
-  '{"a": [1, 2.5, {"b": null}]}', '{"u": "😀", "k": 1}', '123e4567-e89b-12d3-a456-426614174000', B'1010101010', 'happy'),
+  '{"a": [1, 2.5, {"b": null}]}', '{"u": "😀", "k": 1}', '123e4567-e89b-12d3-a456-426614174000', B'1010101010', 'happy',
+  12345678901234567890123456789012345.123456789012345678901234567890),
  (2, false, -32768, -2147483648, -9223372036854775808, -0.00000000000000000001,
   -3.25, 0.1, '', '', '', '\x',
   '1000-01-01', '00:00:00', '1000-01-01 00:00:00.000001', '1970-01-01 00:00:01+00',
-  '[]', '{}', '00000000-0000-0000-0000-000000000000', B'0000000000', 'sad'),
+  '[]', '{}', '00000000-0000-0000-0000-000000000000', B'0000000000', 'sad', -99999999999999999999999999999999999.999999999999999999999999999999),
  (3, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
-  NULL, NULL);
+  NULL, NULL, NULL);
 )sql";
 
 SourceCase PgCase() {
@@ -109,14 +115,15 @@ SourceCase PgCase() {
                     {"c_date", "2024-02-29"}, {"c_time", "23:59:59.999999"},
                     {"c_timestamp", "2024-02-29 23:59:59.999999"}, {"c_timestamptz", "2024-06-01 12:00:00.25"},
                     {"c_json", R"({"a": [1, 2.5, {"b": null}]})"}, {"c_jsonb", R"({"u": "😀", "k": 1})"},
-                    {"c_uuid", "123e4567-e89b-12d3-a456-426614174000"}, {"c_bit", "1010101010"}, {"c_enum", "happy"}});
+                    {"c_uuid", "123e4567-e89b-12d3-a456-426614174000"}, {"c_bit", "1010101010"}, {"c_enum", "happy"},
+                    {"c_numeric65", "12345678901234567890123456789012345.123456789012345678901234567890"}});
   c.rows.push_back({{"id", "2"}, {"c_bool", "0"}, {"c_smallint", "-32768"}, {"c_int", "-2147483648"},
                     {"c_bigint", "-9223372036854775808"}, {"c_numeric", "-0.00000000000000000001"},
                     {"c_real", "-3.25"}, {"c_double", "0.1"}, {"c_char", ""}, {"c_varchar", ""}, {"c_text", ""},
                     {"c_bytea", ""}, {"c_date", "1000-01-01"}, {"c_time", "00:00:00"},
                     {"c_timestamp", "1000-01-01 00:00:00.000001"}, {"c_timestamptz", "1970-01-01 00:00:01"},
                     {"c_json", "[]"}, {"c_jsonb", "{}"}, {"c_uuid", "00000000-0000-0000-0000-000000000000"},
-                    {"c_bit", "0000000000"}, {"c_enum", "sad"}});
+                    {"c_bit", "0000000000"}, {"c_enum", "sad"}, {"c_numeric65", "-99999999999999999999999999999999999.999999999999999999999999999999"}});
   Row nulls = {{"id", "3"}};
   for (auto& [k, v] : c.rows[0]) {
     if (k != "id") nulls[k] = std::nullopt;
@@ -125,26 +132,39 @@ SourceCase PgCase() {
   return c;
 }
 
-const char* kSqliteWide = R"sql(
+// Built at run time: the large blob goes in as a 2 MiB hex literal. The
+// DECIMAL column has NUMERIC affinity, which stores REALs: its values are
+// ones a double holds exactly, as SQLite itself would lose others.
+std::string SqliteWide() {
+  std::string blob_hex;
+  for (int i = 0; i < 349526; ++i) blob_hex += "00ff41";
+  return R"sql(
 CREATE TABLE wide (
   id INTEGER PRIMARY KEY, c_bigint BIGINT, c_real REAL, c_text TEXT, c_blob BLOB, c_varchar VARCHAR(50),
-  c_bool BOOLEAN, c_date DATE, c_datetime DATETIME
+  c_bool BOOLEAN, c_date DATE, c_datetime DATETIME, c_decimal DECIMAL(30,10), c_time TIME, c_json JSON,
+  c_bigblob BLOB
 );
 INSERT INTO wide VALUES
  (1, 9223372036854775807, 1.5, 'line1' || char(10) || 'line2', x'00ff', '😀 ünï', 1, '2024-02-29',
-  '2024-02-29 23:59:59.123456'),
- (2, -9223372036854775808, -0.1, '', x'', '', 0, '1000-01-01', '1000-01-01 00:00:00'),
- (3, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL);
+  '2024-02-29 23:59:59.123456', '1234567.125', '23:59:59.999999',
+  '{"a": [1, 2.5, {"b": null}], "u": "😀"}', x')sql" + blob_hex + R"sql('),
+ (2, -9223372036854775808, -0.1, '', x'', '', 0, '1000-01-01', '1000-01-01 00:00:00', '-0.0000000001',
+  '00:00:00', '[]', x''),
+ (3, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL);
 )sql";
+}
 
 SourceCase SqliteCase() {
   SourceCase c{Engine::kSqlite, {}};
   c.rows.push_back({{"id", "1"}, {"c_bigint", "9223372036854775807"}, {"c_real", "1.5"}, {"c_text", "line1\nline2"},
                     {"c_blob", std::string("\x00\xff", 2)}, {"c_varchar", "😀 ünï"}, {"c_bool", "1"},
-                    {"c_date", "2024-02-29"}, {"c_datetime", "2024-02-29 23:59:59.123456"}});
+                    {"c_date", "2024-02-29"}, {"c_datetime", "2024-02-29 23:59:59.123456"},
+                    {"c_decimal", "1234567.125"}, {"c_time", "23:59:59.999999"},
+                    {"c_json", R"({"a": [1, 2.5, {"b": null}], "u": "😀"})"}, {"c_bigblob", Blob1MiB()}});
   c.rows.push_back({{"id", "2"}, {"c_bigint", "-9223372036854775808"}, {"c_real", "-0.1"}, {"c_text", ""},
                     {"c_blob", ""}, {"c_varchar", ""}, {"c_bool", "0"}, {"c_date", "1000-01-01"},
-                    {"c_datetime", "1000-01-01 00:00:00"}});
+                    {"c_datetime", "1000-01-01 00:00:00"}, {"c_decimal", "-0.0000000001"}, {"c_time", "00:00:00"},
+                    {"c_json", "[]"}, {"c_bigblob", ""}});
   Row nulls = {{"id", "3"}};
   for (auto& [k, v] : c.rows[0]) {
     if (k != "id") nulls[k] = std::nullopt;
@@ -173,7 +193,7 @@ std::string PrepareSource(Engine e, const std::string& tag) {
       std::string path = FreshTempDir("wide-src-" + tag) + "/src.db";
       std::string cmd = "sqlite3 " + path;
       FILE* p = popen(cmd.c_str(), "w");
-      fputs(kSqliteWide, p);
+      fputs(SqliteWide().c_str(), p);
       EXPECT_EQ(pclose(p), 0);
       return "sqlite://" + path;
     }
@@ -240,6 +260,66 @@ TEST_P(WideTableTest, EveryValueArrivesIntact) {
   CommandResult again = RunGodwit("migrate -q --state-dir " + state + " " + src_uri + " " + dst_uri);
   ASSERT_EQ(again.exit_code, 0) << again.output;
   EXPECT_EQ(ReadTable(dst_uri, {dst_schema, "wide"}).rows.size(), expected.rows.size());
+}
+
+// NaN and the infinities: PostgreSQL keeps them, so PostgreSQL to
+// PostgreSQL copies them; MySQL holds neither and SQLite turns NaN into
+// NULL, so those destinations must refuse the row with an error naming the
+// value rather than alter it.
+TEST(NonFiniteFloatTest, CopiedWhereHeldRefusedElsewhere) {
+  const int port = Servers().pg_source_port;
+  RecreatePgDatabase(port, "nonfinite_src");
+  PgAdmin(port,
+          "CREATE TABLE nonfinite (id int PRIMARY KEY, r real, d double precision);"
+          "INSERT INTO nonfinite VALUES (1, 'NaN', 'NaN'), (2, 'Infinity', '-Infinity'), (3, '-Infinity', 'Infinity'),"
+          " (4, 1.5, 2.5);"
+          "CREATE TABLE nan_only (id int PRIMARY KEY, d double precision);"
+          "INSERT INTO nan_only VALUES (1, 'NaN');"
+          "CREATE TABLE inf_only (id int PRIMARY KEY, d double precision);"
+          "INSERT INTO inf_only VALUES (1, 'Infinity'), (2, '-Infinity');",
+          "nonfinite_src");
+  const std::vector<std::vector<std::optional<std::string>>> want = {
+      {"1", "NaN", "NaN"}, {"2", "Infinity", "-Infinity"}, {"3", "-Infinity", "Infinity"}, {"4", "1.5", "2.5"}};
+
+  RecreatePgDatabase(Servers().pg_dest_port, "nonfinite_dst");
+  auto r = RunGodwit("migrate -q --state-dir " + FreshTempDir("nonfinite-pg") + " " + PgSourceUri("nonfinite_src") +
+                     " " + PgDestUri("nonfinite_dst"));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  TableContents got = ReadTable(PgDestUri("nonfinite_dst"), {"public", "nonfinite"});
+  ASSERT_EQ(got.rows.size(), want.size());
+  for (size_t i = 0; i < want.size(); ++i) {
+    for (size_t c = 0; c < 3; ++c) {
+      ASSERT_TRUE(got.rows[i][c].has_value());
+      EXPECT_TRUE(CanonicalEqual(got.columns[c].type.kind, *want[i][c], *got.rows[i][c]))
+          << "row " << i << " column " << c << ": expected " << *want[i][c] << ", got " << *got.rows[i][c];
+    }
+  }
+  // NaN is never equal to a number: a lenient comparison must not hide it.
+  EXPECT_EQ(*got.rows[0][1], "NaN");
+  EXPECT_EQ(*got.rows[0][2], "NaN");
+
+  RecreateMysqlDatabase("nonfinite_dst");
+  r = RunGodwit("migrate -q --state-dir " + FreshTempDir("nonfinite-my") + " " + PgSourceUri("nonfinite_src") + " " +
+                MysqlUri("nonfinite_dst"));
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_NE(r.output.find("nan_only"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("inf_only"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("NaN"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("Incorrect double value: 'Infinity'"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("Incorrect double value: 'NaN'"), std::string::npos) << r.output;
+
+  std::string sqlite_dst = "sqlite://" + FreshTempDir("nonfinite-lite-dst") + "/d.db";
+  r = RunGodwit("migrate -q --state-dir " + FreshTempDir("nonfinite-lite") + " " + PgSourceUri("nonfinite_src") +
+                " " + sqlite_dst);
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_NE(r.output.find("nan_only"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("NaN"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("DATA_ERROR"), std::string::npos) << r.output;
+  // SQLite's REAL holds the infinities: that table copies exactly.
+  TableContents inf = ReadTable(sqlite_dst, {"", "inf_only"});
+  ASSERT_EQ(inf.rows.size(), 2u);
+  EXPECT_EQ(inf.rows[0][1], "Infinity");
+  EXPECT_EQ(inf.rows[1][1], "-Infinity");
 }
 
 INSTANTIATE_TEST_SUITE_P(

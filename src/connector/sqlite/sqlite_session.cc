@@ -134,9 +134,19 @@ class SqliteSession : public Session {
             }
             break;
           }
-          case SQLITE_FLOAT:
-            batch.Add(std::string_view(num, FormatDouble(sqlite3_column_double(st.get(), i), num, sizeof num)));
+          case SQLITE_FLOAT: {
+            double d = sqlite3_column_double(st.get(), i);
+            if (t.kind == TypeKind::kDecimal && std::isfinite(d)) {
+              // A DECIMAL column's NUMERIC affinity stores REALs; canonical
+              // decimal text is plain, never an exponent ("-1e-10").
+              char wide[400];
+              auto r = std::to_chars(wide, wide + sizeof wide, d, std::chars_format::fixed);
+              batch.Add(std::string_view(wide, r.ptr - wide));
+            } else {
+              batch.Add(std::string_view(num, FormatDouble(d, num, sizeof num)));
+            }
             break;
+          }
           default: {  // TEXT and BLOB: the bytes as stored
             const void* p = sqlite3_column_blob(st.get(), i);
             int n = sqlite3_column_bytes(st.get(), i);
