@@ -17,11 +17,16 @@ int64_t NowNs() {
 // The hand-off between the reader (producer) and the writer (consumer).
 class BatchQueue : public BatchConsumer, public BatchSource {
  public:
-  BatchQueue(size_t capacity, const std::atomic<bool>* cancel) : capacity_(capacity), cancel_(cancel) {}
+  BatchQueue(size_t capacity, const std::atomic<bool>* cancel,
+             const std::function<void(int64_t, int64_t)>* on_read)
+      : capacity_(capacity), cancel_(cancel), on_read_(on_read) {}
 
   // Reader side.
   Status Consume(RowBatch& batch) override {
     if (cancel_ && cancel_->load()) return Status(ErrorCode::kCancelled, "stopped by the user");
+    if (on_read_ && *on_read_) {
+      (*on_read_)(static_cast<int64_t>(batch.rows()), static_cast<int64_t>(batch.payload_bytes()));
+    }
     std::unique_lock lock(mu_);
     not_full_.wait(lock, [&] { return queue_.size() < capacity_ || writer_gone_; });
     if (writer_gone_) return Status(ErrorCode::kCancelled, "the destination stopped taking rows");
@@ -66,6 +71,7 @@ class BatchQueue : public BatchConsumer, public BatchSource {
  private:
   const size_t capacity_;
   const std::atomic<bool>* cancel_;
+  const std::function<void(int64_t, int64_t)>* on_read_;
   std::mutex mu_;
   std::condition_variable not_full_, not_empty_;
   std::deque<RowBatch> queue_;  // guarded by mu_
@@ -78,7 +84,7 @@ class BatchQueue : public BatchConsumer, public BatchSource {
 }  // namespace
 
 Result<ChunkCopyStats> CopyChunk(Session& source, Session& destination, const ChunkCopyRequest& req) {
-  BatchQueue queue(req.queue_batches, req.cancel);
+  BatchQueue queue(req.queue_batches, req.cancel, &req.on_read);
   ChunkCopyStats stats;
   Status write_status;
   std::thread writer([&] {

@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -30,6 +31,9 @@ struct ChunkCopyRequest {
   BatchLimits limits;
   size_t queue_batches = 4;
   const std::atomic<bool>* cancel = nullptr;
+  // Called on the reader's thread for each batch as the source hands it
+  // over (before the destination has it): rows and payload bytes read.
+  std::function<void(int64_t rows, int64_t bytes)> on_read;
 };
 
 // Either every row of the chunk is committed on the destination, or none

@@ -434,7 +434,8 @@ Status FullMigration::Impl::PlanTables() {
     if (job->failed || job->record.phase != TablePhase::kSchemaCreated) continue;
     auto t0 = std::chrono::steady_clock::now();
     auto plan = PlanChunks(reader, job->source, opt.chunk_rows);
-    progress().ChunkingTime((std::chrono::steady_clock::now() - t0).count(), 1);
+    progress().ChunkingTime(std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0).count(),
+                            plan.ok() ? static_cast<int64_t>(plan->size()) : 0);
     if (!plan.ok()) {
       FailTable(*job, plan.status().WithContext("splitting " + job->key + " into chunks"));
       continue;
@@ -517,6 +518,9 @@ Status FullMigration::Impl::CopyRows() {
       req.destination = &job.destination;
       req.limits = opt.batch;
       req.cancel = &self.cancel_;
+      // Rows read count as the source streams them, retries included;
+      // rows written only once the destination has committed the chunk.
+      req.on_read = [this](int64_t rows, int64_t bytes) { progress().RowsRead(rows, bytes); };
       auto copy = [&]() -> Result<ChunkCopyStats> {
         req.pre_sql.clear();
         if (clear_first) {
@@ -559,7 +563,6 @@ Status FullMigration::Impl::CopyRows() {
         self.cancel_ = true;
         return;
       }
-      progress().RowsRead(stats->rows, stats->bytes);
       progress().ChunkDone(stats->rows, stats->bytes, stats->read_ns, stats->write_ns);
       progress().AddTableRows(job.key, stats->rows);
       bool table_done = false;

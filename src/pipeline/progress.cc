@@ -59,7 +59,7 @@ ProgressSnapshot Progress::Snapshot() const {
     s.avg_read_ms = read_ns_ / 1e6 / s.chunks_done;
     s.avg_write_ms = write_ns_ / 1e6 / s.chunks_done;
   }
-  if (chunked_tables_ > 0) s.avg_chunking_ms = chunking_ns_ / 1e6 / chunked_tables_;
+  if (planned_chunks_ > 0) s.avg_chunking_ms = chunking_ns_ / 1e6 / planned_chunks_;
   return s;
 }
 

@@ -47,6 +47,7 @@ class Progress {
   void AddWarning(const std::string& warning);
 
   void AddChunksTotal(int64_t n) { chunks_total_ += n; }
+  // A chunk the destination committed: rows and bytes written.
   void ChunkDone(int64_t rows, int64_t bytes, int64_t read_ns, int64_t write_ns) {
     rows_written_ += rows;
     bytes_written_ += bytes;
@@ -54,13 +55,17 @@ class Progress {
     read_ns_ += read_ns;
     write_ns_ += write_ns;
   }
+  // Rows handed over by the source as it streams them, before (and
+  // whether or not) the destination commits them.
   void RowsRead(int64_t rows, int64_t bytes) {
     rows_read_ += rows;
     bytes_read_ += bytes;
   }
-  void ChunkingTime(int64_t ns, int64_t tables) {
+  // Time spent splitting tables into `chunks` chunks in all; the snapshot
+  // reports it per chunk planned.
+  void ChunkingTime(int64_t ns, int64_t chunks) {
     chunking_ns_ += ns;
-    chunked_tables_ += tables;
+    planned_chunks_ += chunks;
   }
 
   ProgressSnapshot Snapshot() const;
@@ -76,7 +81,7 @@ class Progress {
   std::vector<std::string> warnings_;          // guarded by mu_
   std::atomic<int64_t> rows_read_{0}, bytes_read_{0}, rows_written_{0}, bytes_written_{0};
   std::atomic<int64_t> chunks_done_{0}, chunks_total_{0};
-  std::atomic<int64_t> read_ns_{0}, write_ns_{0}, chunking_ns_{0}, chunked_tables_{0};
+  std::atomic<int64_t> read_ns_{0}, write_ns_{0}, chunking_ns_{0}, planned_chunks_{0};
 };
 
 }  // namespace godwit
