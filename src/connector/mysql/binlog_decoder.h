@@ -1,0 +1,153 @@
+// Decoder of MySQL/MariaDB row-based binlog events: turns the events a
+// replication connection receives (binlog_change_stream.h feeds them, as
+// MariaDB Connector/C's mariadb_rpl splits them) into Godwit's
+// ChangeEvents, with values in canonical text (model/types.h) exactly as
+// the full migration's reader (mysql_session.cc, over a utf8mb4 session
+// with time_zone '+00:00') returns them.
+//
+// Pure: no I/O. Column names and exact types (unsignedness, enum/set
+// labels, charset, BIT width, CHAR/BINARY length) come from the table's
+// catalog, which the decoder asks its TableLookup for once per table
+// (binlog metadata alone lacks them unless binlog_row_metadata=FULL) and
+// forgets after every DDL. The catalog is read when the events are
+// decoded, not when they were written: a row event whose column count or
+// column types disagree with the catalog (a table altered after the event,
+// while capture was behind) is a kReadFailed error, never a guess.
+//
+// Transactions (model/change_event.h): MariaDB's GTID_EVENT or a QUERY
+// "BEGIN" is kBegin; XID or QUERY "COMMIT"/"ROLLBACK" is kCommit, with the
+// commit time from the event's timestamp. A DDL QUERY (a standalone GTID
+// group, or a statement outside any transaction) becomes kBegin, kDdl,
+// kCommit. Positions: kCommit carries the position after the transaction
+// (the next event's file/pos) and its GTID; kBegin and every row/DDL event
+// inside carry the transaction's start position, from which a restart
+// re-reads the whole transaction.
+//
+// Thread-safety: one thread at a time.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "common/status.h"
+#include "model/change_event.h"
+#include "model/table_schema.h"
+
+namespace godwit::mysql {
+
+// Binlog column types (enum_field_types) the decoder knows.
+namespace binlog_type {
+constexpr uint8_t kTiny = 1, kShort = 2, kLong = 3, kFloat = 4, kDouble = 5, kNull = 6, kTimestamp = 7,
+                  kLongLong = 8, kInt24 = 9, kDate = 10, kTime = 11, kDateTime = 12, kYear = 13, kVarchar = 15,
+                  kBit = 16, kTimestamp2 = 17, kDateTime2 = 18, kTime2 = 19, kJson = 245, kNewDecimal = 246,
+                  kEnum = 247, kSet = 248, kBlob = 252, kVarString = 253, kString = 254, kGeometry = 255;
+}  // namespace binlog_type
+
+// The per-column metadata of a TABLE_MAP event, one value per column:
+// float/double/blob/json/geometry: the length bytes; varchar: max bytes;
+// bit: (bits % 8) << 8 | bytes; newdecimal: precision << 8 | scale;
+// string/enum/set: real type << 8 | length byte; temporal2: fsp.
+// kReadFailed when the block is shorter than the types need.
+Result<std::vector<uint16_t>> ParseColumnMeta(std::string_view types, std::string_view metadata);
+
+// Decodes the value of one column at the start of `data` (binlog type
+// `type` with metadata `meta`, catalog type `col`) into canonical text in
+// `out`; returns the bytes consumed. Zero dates ('0000-00-00', zero month
+// or day) are kDataError unless `zero_date_null`, when `is_null` is set
+// instead. Truncated data or a type that cannot be decoded (MySQL's binary
+// JSON, geometry, pre-5.0 decimal) is kReadFailed / kUnsupported.
+Result<size_t> DecodeBinlogValue(uint8_t type, uint16_t meta, const ColumnType& col, std::string_view data,
+                                 bool zero_date_null, std::string& out, bool& is_null);
+
+// One TABLE_MAP event.
+struct BinlogTableMap {
+  uint64_t table_id = 0;
+  TableRef table;
+  std::string column_types;  // one binlog type byte per column
+  std::string metadata;      // the raw metadata block
+};
+
+// One WRITE/UPDATE/DELETE_ROWS event (v1, v2 or MariaDB's compressed v1,
+// uncompressed by the connector), split as the connector splits it.
+struct BinlogRowsEvent {
+  enum class Kind : uint8_t { kWrite, kUpdate, kDelete };
+  Kind kind = Kind::kWrite;
+  uint64_t table_id = 0;
+  uint32_t column_count = 0;
+  std::string_view columns;        // bitmap of the columns in the (before) image
+  std::string_view columns_after;  // kUpdate: bitmap of the columns in the after image
+  std::string_view rows;           // the row images
+};
+
+// The catalog of one table, or kNotFound when it no longer exists.
+using TableLookup = std::function<Result<TableSchema>(const TableRef&)>;
+
+struct BinlogDecoderOptions {
+  // Tables whose rows are captured; null = every table. Transactions and
+  // DDL are reported whatever tables they touch.
+  std::function<bool(const TableRef&)> tables;
+  bool zero_date_null = false;  // as the endpoint's zero_date=null
+};
+
+class BinlogDecoder {
+ public:
+  // `start` is where reading begins: the restart point before any commit.
+  BinlogDecoder(MysqlBinlogPos start, TableLookup lookup, BinlogDecoderOptions options = {});
+
+  // Each On* call takes the event's header timestamp (seconds) and its
+  // end position in the current binlog file (the header's next position),
+  // and appends the events it stands for to `out`; on error `out` is
+  // unchanged.
+
+  // ROTATE: reading continues in `file` at `pos`.
+  void OnRotate(std::string file, uint64_t pos);
+  // MariaDB GTID_EVENT: `gtid` "domain-server-seq"; `standalone` when the
+  // group has no COMMIT/XID (DDL).
+  Status OnGtid(std::string gtid, bool standalone, uint32_t timestamp, uint64_t next_pos,
+                std::vector<ChangeEvent>& out);
+  Status OnQuery(std::string_view schema, std::string_view statement, uint32_t timestamp, uint64_t next_pos,
+                 std::vector<ChangeEvent>& out);
+  Status OnXid(uint64_t xid, uint32_t timestamp, uint64_t next_pos, std::vector<ChangeEvent>& out);
+  Status OnTableMap(const BinlogTableMap& map);
+  Status OnRows(const BinlogRowsEvent& rows, uint32_t timestamp, std::vector<ChangeEvent>& out);
+  // Any other event (format description, heartbeat, annotate, ...):
+  // nothing to emit. Outside a transaction it moves the restart point.
+  void OnOther(uint64_t next_pos);
+
+  const MysqlBinlogPos& restart() const { return restart_; }
+  bool in_transaction() const { return in_txn_; }
+  const std::string& file() const { return file_; }
+
+ private:
+  struct MappedTable {
+    TableRef ref;
+    bool captured = false;
+    std::string types;
+    std::vector<uint16_t> meta;
+    TableSchema schema;  // when captured
+  };
+  Status DecodeImage(const MappedTable& t, std::string_view present, std::string_view& data, RowImage& image,
+                     bool& partial);
+  void Begin(uint32_t timestamp, std::vector<ChangeEvent>& out);
+  void Commit(uint32_t timestamp, uint64_t next_pos, std::string txn_id, std::vector<ChangeEvent>& out);
+  ChangeEvent InTxn(ChangeKind kind) const;
+
+  MysqlBinlogPos restart_;
+  std::string file_;
+  TableLookup lookup_;
+  BinlogDecoderOptions options_;
+  bool in_txn_ = false;
+  bool standalone_ = false;
+  MysqlBinlogPos txn_start_;
+  std::string txn_gtid_;
+  int64_t txn_time_us_ = 0;
+  std::unordered_map<uint64_t, MappedTable> maps_;
+  std::map<TableRef, TableSchema> schemas_;  // catalog cache, cleared by DDL
+};
+
+}  // namespace godwit::mysql
