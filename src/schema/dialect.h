@@ -47,6 +47,37 @@ class Dialect {
   // with it). MySQL commits implicitly around each one.
   virtual bool TransactionalDdl() const { return true; }
 
+  // --- Change replay (replay/change_applier.h) ---
+
+  // The statement that opens a read-write transaction (SQLite: BEGIN
+  // IMMEDIATE, so that the write lock is taken up front rather than on
+  // the first write, which could fail with SQLITE_BUSY midway).
+  virtual std::string BeginTransaction() const { return "BEGIN"; }
+
+  // `lhs` equals `rhs`, NULL equal to NULL: PostgreSQL IS NOT DISTINCT
+  // FROM, MySQL <=>, SQLite IS. Matches rows of keyless tables by image.
+  virtual std::string NullSafeEqual(std::string_view lhs, std::string_view rhs) const;
+
+  // What follows `INSERT INTO t (cols) VALUES (...), ...` so that a row
+  // whose key (`key_columns`, a primary key or unique NOT NULL index)
+  // already exists is updated instead: `update_columns` take the inserted
+  // values, the others keep theirs. With no update columns an existing row
+  // is left as it is. PostgreSQL/SQLite: ON CONFLICT (key) DO UPDATE SET
+  // c = excluded.c; MySQL: ON DUPLICATE KEY UPDATE c = VALUES(c).
+  virtual std::string UpsertSuffix(const std::vector<std::string>& key_columns,
+                                   const std::vector<std::string>& update_columns) const;
+
+  // The text after WHERE in an UPDATE or DELETE of `table` that touches at
+  // most one row among those `predicate` matches (tables without a key,
+  // whose rows may be duplicates): PostgreSQL compares ctid with a
+  // subquery, SQLite rowid, MySQL appends LIMIT 1.
+  virtual std::string OneRowCondition(const TableSchema& table, std::string_view predicate) const = 0;
+
+  // Empties `table` inside the current transaction, rolling back with it.
+  // PostgreSQL TRUNCATE is transactional; MySQL's commits implicitly, so
+  // MySQL (and SQLite, which has none) delete every row instead.
+  virtual std::string TruncateInTransaction(const TableRef& table) const { return "DELETE FROM " + QualifiedName(table); }
+
   // The native type for a canonical type; kUnsupported with a hint when
   // the engine cannot hold it.
   virtual Result<std::string> ColumnTypeSql(const ColumnType& type) const = 0;

@@ -90,6 +90,32 @@ class MysqlDialectImpl : public Dialect {
 
   bool TransactionalDdl() const override { return false; }
 
+  std::string NullSafeEqual(std::string_view lhs, std::string_view rhs) const override {
+    return std::string(lhs) + " <=> " + std::string(rhs);
+  }
+
+  // VALUES(c) names the value the row would have been inserted with
+  // (MariaDB; MySQL 8.0.20+ still accepts it, with a deprecation note).
+  std::string UpsertSuffix(const std::vector<std::string>& key_columns,
+                           const std::vector<std::string>& update_columns) const override {
+    std::string out = " ON DUPLICATE KEY UPDATE ";
+    if (update_columns.empty()) {
+      // Only the key: a no-op assignment keeps the existing row.
+      const std::string q = QuoteIdent(key_columns.front());
+      return out + q + " = " + q;
+    }
+    for (size_t i = 0; i < update_columns.size(); ++i) {
+      const std::string q = QuoteIdent(update_columns[i]);
+      out += (i ? ", " : "") + q + " = VALUES(" + q + ")";
+    }
+    return out;
+  }
+
+  // MySQL forbids a subquery on the table being changed; LIMIT 1 does it.
+  std::string OneRowCondition(const TableSchema&, std::string_view predicate) const override {
+    return std::string(predicate) + " LIMIT 1";
+  }
+
   Result<std::string> ColumnTypeSql(const ColumnType& t) const override {
     std::string u = t.is_unsigned ? " UNSIGNED" : "";
     switch (t.kind) {

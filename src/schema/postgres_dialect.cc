@@ -131,6 +131,14 @@ class PostgresDialectImpl final : public Dialect {
     }
   }
 
+  // ctid is the row's physical address: stable within the transaction,
+  // which is all an UPDATE/DELETE of one row needs.
+  std::string OneRowCondition(const TableSchema& table, std::string_view predicate) const override {
+    return "ctid = (SELECT ctid FROM " + QualifiedName(table.ref) + " WHERE " + std::string(predicate) + " LIMIT 1)";
+  }
+
+  std::string TruncateInTransaction(const TableRef& table) const override { return "TRUNCATE TABLE " + QualifiedName(table); }
+
   Result<std::string> ColumnTypeSql(const ColumnType& t) const override {
     switch (t.kind) {
       case TypeKind::kBool: return std::string("boolean");

@@ -68,6 +68,18 @@ class SqliteDialectImpl : public Dialect {
     return SqlStringLiteral(v);
   }
 
+  std::string BeginTransaction() const override { return "BEGIN IMMEDIATE"; }
+
+  std::string NullSafeEqual(std::string_view lhs, std::string_view rhs) const override {
+    return std::string(lhs) + " IS " + std::string(rhs);
+  }
+
+  // A table without a key always has a rowid (WITHOUT ROWID needs a
+  // primary key).
+  std::string OneRowCondition(const TableSchema& table, std::string_view predicate) const override {
+    return "rowid = (SELECT rowid FROM " + QualifiedName(table.ref) + " WHERE " + std::string(predicate) + " LIMIT 1)";
+  }
+
   std::string ExactKeyExpr(const Column& c) const override {
     // A table created beforehand may declare NOCASE or RTRIM.
     if (c.type.kind == TypeKind::kChar || c.type.kind == TypeKind::kVarchar || c.type.kind == TypeKind::kText) {

@@ -1,0 +1,557 @@
+#include "replay/change_applier.h"
+
+#include <utility>
+
+#include "common/failpoint.h"
+
+namespace godwit {
+namespace {
+
+std::string Abbreviate(const std::string& sql) {
+  constexpr size_t kMax = 600;
+  if (sql.size() <= kMax) return sql;
+  return sql.substr(0, kMax) + "... (" + std::to_string(sql.size()) + " bytes)";
+}
+
+// Counts the rows of a query (an existence probe).
+class CountingConsumer : public BatchConsumer {
+ public:
+  Status Consume(RowBatch& batch) override {
+    rows += batch.rows();
+    for (size_t r = 0; r < batch.rows(); ++r) {
+      std::vector<std::optional<std::string>> row;
+      for (const Value& v : batch.row(r)) {
+        row.push_back(v.is_null() ? std::nullopt : std::optional<std::string>(std::string(v.bytes())));
+      }
+      values.push_back(std::move(row));
+    }
+    return Status();
+  }
+  size_t rows = 0;
+  std::vector<std::vector<std::optional<std::string>>> values;
+};
+
+}  // namespace
+
+// A destination table as the applier uses it.
+struct ChangeApplier::TableState {
+  const TableSchema* schema = nullptr;
+  std::string display;        // for messages: source -> destination
+  std::string qname;          // quoted destination name
+  std::vector<int> key;       // destination column indexes of the key; empty = keyless
+  std::vector<std::string> key_names;
+  bool warned_keyless = false;
+  // The last event column list seen and its destination indexes (events of
+  // one table nearly always carry the same list).
+  std::vector<std::string> last_columns;
+  std::vector<int> last_dest;
+};
+
+// A multi-row statement being gathered: consecutive upserts of one table
+// with the same column list and distinct keys, or consecutive deletes by key.
+struct ChangeApplier::Pending {
+  enum class Kind { kNone, kUpsert, kDelete } kind = Kind::kNone;
+  TableState* table = nullptr;
+  std::vector<int> columns;  // kUpsert: destination indexes, in statement order
+  std::vector<std::string> rows;  // "(v1, v2...)" or a key predicate
+  std::set<std::string> keys;     // key literals already in `rows`
+};
+
+ChangeApplier::ChangeApplier(Session& session, const Dialect& dialect, std::map<TableRef, TableSchema> tables,
+                             ApplierOptions options)
+    : session_(session),
+      dialect_(dialect),
+      schemas_(std::move(tables)),
+      options_(std::move(options)),
+      pending_(std::make_unique<Pending>()) {}
+
+ChangeApplier::~ChangeApplier() = default;
+
+Result<std::unique_ptr<ChangeApplier>> ChangeApplier::Open(Session& session, const Dialect& dialect,
+                                                           std::map<TableRef, TableSchema> tables,
+                                                           ApplierOptions options) {
+  if (options.stream_id.empty()) {
+    return Status(ErrorCode::kInvalidArgument, "the change applier needs a stream id for its checkpoint row");
+  }
+  if (options.max_rows_per_statement == 0) options.max_rows_per_statement = 1;
+  std::unique_ptr<ChangeApplier> applier(
+      new ChangeApplier(session, dialect, std::move(tables), std::move(options)));
+  applier->checkpoint_ref_ = applier->options_.checkpoint_table;
+  if (applier->checkpoint_ref_.schema.empty() && dialect.engine() != Engine::kSqlite) {
+    applier->checkpoint_ref_.schema = session.default_schema();
+  }
+  RETURN_IF_ERROR(applier->EnsureCheckpointTable());
+  ASSIGN_OR_RETURN(applier->applied_, applier->LoadCheckpoint());
+  return applier;
+}
+
+Status ChangeApplier::EnsureCheckpointTable() {
+  ColumnType id_type;
+  id_type.kind = TypeKind::kVarchar;
+  id_type.length = 255;
+  ColumnType seq_type;
+  seq_type.kind = TypeKind::kInt64;
+  ColumnType text_type;
+  text_type.kind = TypeKind::kText;
+  ASSIGN_OR_RETURN(std::string id_sql, dialect_.ColumnTypeSql(id_type));
+  ASSIGN_OR_RETURN(std::string seq_sql, dialect_.ColumnTypeSql(seq_type));
+  ASSIGN_OR_RETURN(std::string text_sql, dialect_.ColumnTypeSql(text_type));
+  const std::string sql = "CREATE TABLE IF NOT EXISTS " + dialect_.QualifiedName(checkpoint_ref_) + " (" +
+                          dialect_.QuoteIdent("stream_id") + " " + id_sql + " NOT NULL PRIMARY KEY, " +
+                          dialect_.QuoteIdent("applied_sequence") + " " + seq_sql + " NOT NULL, " +
+                          dialect_.QuoteIdent("position_json") + " " + text_sql + " NOT NULL)";
+  return Run(sql, checkpoint_ref_.ToString());
+}
+
+Result<std::optional<AppliedCheckpoint>> ChangeApplier::LoadCheckpoint() {
+  ColumnType seq_type;
+  seq_type.kind = TypeKind::kInt64;
+  ColumnType text_type;
+  text_type.kind = TypeKind::kText;
+  const ColumnType types[] = {seq_type, text_type};
+  const std::string sql = "SELECT " + dialect_.QuoteIdent("applied_sequence") + ", " +
+                          dialect_.QuoteIdent("position_json") + " FROM " + dialect_.QualifiedName(checkpoint_ref_) +
+                          " WHERE " + dialect_.QuoteIdent("stream_id") + " = " +
+                          dialect_.Literal(ColumnType{}, options_.stream_id);
+  CountingConsumer rows;
+  if (Status st = session_.Query(sql, types, rows, BatchLimits{}); !st.ok()) {
+    return Status(st.retryable() ? st.code() : ErrorCode::kReadFailed,
+                  "reading the replay checkpoint from " + checkpoint_ref_.ToString() + ": " + st.message(), {},
+                  st.native_code());
+  }
+  if (rows.values.empty()) return std::optional<AppliedCheckpoint>();
+  const auto& row = rows.values.front();
+  if (!row[0] || !row[1]) return Status(ErrorCode::kMetadata, "the replay checkpoint row has NULL fields");
+  AppliedCheckpoint cp;
+  try {
+    cp.sequence = std::stoull(*row[0]);
+  } catch (const std::exception&) {
+    return Status(ErrorCode::kMetadata, "the replay checkpoint has a bad sequence: " + *row[0]);
+  }
+  ASSIGN_OR_RETURN(cp.position, PositionFromJson(*row[1]));
+  return std::optional<AppliedCheckpoint>(std::move(cp));
+}
+
+Status ChangeApplier::WriteCheckpoint(const Position& position, uint64_t sequence) {
+  ColumnType seq_type;
+  seq_type.kind = TypeKind::kInt64;
+  const std::string sql =
+      "INSERT INTO " + dialect_.QualifiedName(checkpoint_ref_) + " (" + dialect_.QuoteIdent("stream_id") + ", " +
+      dialect_.QuoteIdent("applied_sequence") + ", " + dialect_.QuoteIdent("position_json") + ") VALUES (" +
+      dialect_.Literal(ColumnType{}, options_.stream_id) + ", " + dialect_.Literal(seq_type, std::to_string(sequence)) +
+      ", " + dialect_.Literal(ColumnType{}, PositionToJson(position)) + ")" +
+      dialect_.UpsertSuffix({"stream_id"}, {"applied_sequence", "position_json"});
+  return Run(sql, checkpoint_ref_.ToString());
+}
+
+Status ChangeApplier::Run(const std::string& sql, const std::string& table) {
+  ++stats_.statements;
+  Status st = session_.Execute(sql);
+  if (st.ok()) return st;
+  return Status(st.retryable() ? st.code() : ErrorCode::kWriteFailed,
+                "applying changes to " + table + ": " + st.message() + "; statement: " + Abbreviate(sql), {},
+                st.native_code());
+}
+
+Result<bool> ChangeApplier::RowExists(TableState& table, const std::string& predicate) {
+  ColumnType int_type;
+  int_type.kind = TypeKind::kInt32;
+  const ColumnType types[] = {int_type};
+  const std::string sql = "SELECT 1 FROM " + table.qname + " WHERE " + predicate + " LIMIT 1";
+  CountingConsumer rows;
+  ++stats_.statements;
+  if (Status st = session_.Query(sql, types, rows, BatchLimits{}); !st.ok()) {
+    return Status(st.retryable() ? st.code() : ErrorCode::kWriteFailed,
+                  "applying changes to " + table.display + ": " + st.message() + "; statement: " + Abbreviate(sql),
+                  {}, st.native_code());
+  }
+  return rows.rows > 0;
+}
+
+Result<ChangeApplier::TableState*> ChangeApplier::Table(const TableRef& source) {
+  auto it = tables_.find(source);
+  if (it != tables_.end()) return it->second.get();
+  auto schema = schemas_.find(source);
+  if (schema == schemas_.end()) {
+    return Status(ErrorCode::kNotFound, "a change arrived for " + source.ToString() +
+                                            ", which has no destination table in this migration");
+  }
+  auto state = std::make_unique<TableState>();
+  state->schema = &schema->second;
+  state->qname = dialect_.QualifiedName(schema->second.ref);
+  state->display = source.ToString() == schema->second.ref.ToString()
+                       ? source.ToString()
+                       : source.ToString() + " (destination " + schema->second.ref.ToString() + ")";
+  if (auto key = schema->second.ChunkKey()) {
+    for (const IndexColumn& c : key->columns) {
+      int idx = schema->second.ColumnIndex(c.name);
+      if (idx < 0) return Status(ErrorCode::kInternal, "key column " + c.name + " missing from " + state->display);
+      state->key.push_back(idx);
+      state->key_names.push_back(c.name);
+    }
+  }
+  TableState* raw = state.get();
+  tables_.emplace(source, std::move(state));
+  return raw;
+}
+
+Status ChangeApplier::Flush() {
+  Pending& p = *pending_;
+  if (p.kind == Pending::Kind::kNone) return Status();
+  TableState& t = *p.table;
+  const TableSchema& s = *t.schema;
+  std::string sql;
+  if (p.kind == Pending::Kind::kUpsert) {
+    sql = "INSERT INTO " + t.qname + " (";
+    std::vector<std::string> update;
+    for (size_t i = 0; i < p.columns.size(); ++i) {
+      const std::string& name = s.columns[p.columns[i]].name;
+      sql += (i ? ", " : "") + dialect_.QuoteIdent(name);
+      bool is_key = false;
+      for (int k : t.key) is_key = is_key || k == p.columns[i];
+      if (!is_key) update.push_back(name);
+    }
+    sql += ") VALUES ";
+    for (size_t i = 0; i < p.rows.size(); ++i) sql += (i ? ", " : "") + p.rows[i];
+    sql += dialect_.UpsertSuffix(t.key_names, update);
+  } else {
+    sql = "DELETE FROM " + t.qname + " WHERE ";
+    for (size_t i = 0; i < p.rows.size(); ++i) sql += (i ? " OR " : "") + p.rows[i];
+  }
+  p.kind = Pending::Kind::kNone;
+  p.rows.clear();
+  p.keys.clear();
+  p.columns.clear();
+  p.table = nullptr;
+  return Run(sql, t.display);
+}
+
+namespace {
+
+// Destination column index per event column.
+Status MapColumns(const ChangeEvent& e, const TableSchema& s, const std::string& display,
+                  std::vector<std::string>& last_columns, std::vector<int>& last_dest) {
+  if (e.columns == last_columns && !last_dest.empty()) return Status();
+  std::vector<int> dest;
+  for (const std::string& name : e.columns) {
+    int idx = s.ColumnIndex(name);
+    if (idx < 0) {
+      return Status(ErrorCode::kNotFound, "a change to " + display + " has column " + name +
+                                              ", which the destination table lacks",
+                    "Apply the source's DDL to the destination (DDL sync) or restart the migration.");
+    }
+    dest.push_back(idx);
+  }
+  last_columns = e.columns;
+  last_dest = std::move(dest);
+  return Status();
+}
+
+}  // namespace
+
+Status ChangeApplier::ApplyEvent(const ChangeEvent& e) {
+  switch (e.kind) {
+    case ChangeKind::kBegin:
+    case ChangeKind::kCommit:
+      return Status();
+    case ChangeKind::kDdl:
+      return Status(ErrorCode::kUnsupported,
+                    "the change applier does not run DDL (" + Abbreviate(e.ddl) + "); the DDL step applies it");
+    case ChangeKind::kTruncate: {
+      ASSIGN_OR_RETURN(TableState * t, Table(e.table));
+      RETURN_IF_ERROR(Flush());
+      ++stats_.truncates;
+      return Run(dialect_.TruncateInTransaction(t->schema->ref), t->display);
+    }
+    case ChangeKind::kInsert:
+      if (!options_.apply_insert) return ++stats_.filtered, Status();
+      break;
+    case ChangeKind::kUpdate:
+      if (!options_.apply_update) return ++stats_.filtered, Status();
+      break;
+    case ChangeKind::kDelete:
+      if (!options_.apply_delete) return ++stats_.filtered, Status();
+      break;
+  }
+  ASSIGN_OR_RETURN(TableState * t, Table(e.table));
+  RETURN_IF_ERROR(MapColumns(e, *t->schema, t->display, t->last_columns, t->last_dest));
+  const size_t n = e.columns.size();
+  if ((!e.before.empty() && e.before.size() != n) || (!e.after.empty() && e.after.size() != n)) {
+    return Status(ErrorCode::kInvalidArgument, "a change to " + t->display + " has row images of " +
+                                                   std::to_string(e.before.size()) + "/" +
+                                                   std::to_string(e.after.size()) + " values for " +
+                                                   std::to_string(n) + " columns");
+  }
+  if (e.kind == ChangeKind::kInsert) ++stats_.inserts;
+  if (e.kind == ChangeKind::kUpdate) ++stats_.updates;
+  if (e.kind == ChangeKind::kDelete) ++stats_.deletes;
+  if (t->key.empty()) return ApplyKeylessEvent(e, *t);
+  return ApplyRowEvent(e, *t);
+}
+
+namespace {
+
+struct ImageView {
+  const TableSchema& schema;
+  const std::vector<int>& dest;  // event column -> destination index
+  const Dialect& dialect;
+
+  std::string Literal(int event_col, const FieldValue& v) const {
+    if (v.state != FieldValue::State::kValue) return "NULL";
+    return dialect.Literal(schema.columns[dest[event_col]].type, v.bytes);
+  }
+  int EventColumn(int dest_idx) const {
+    for (size_t i = 0; i < dest.size(); ++i) {
+      if (dest[i] == dest_idx) return static_cast<int>(i);
+    }
+    return -1;
+  }
+};
+
+}  // namespace
+
+Status ChangeApplier::ApplyRowEvent(const ChangeEvent& e, TableState& t) {
+  const TableSchema& s = *t.schema;
+  ImageView view{s, t.last_dest, dialect_};
+  // Key positions in the event.
+  std::vector<int> key_pos;
+  for (int k : t.key) {
+    int pos = view.EventColumn(k);
+    if (pos < 0) {
+      return Status(ErrorCode::kInvalidArgument,
+                    "a change to " + t.display + " lacks key column " + s.columns[k].name);
+    }
+    key_pos.push_back(pos);
+  }
+  // "k1 = v1 AND k2 = v2" and the literal signature of a key.
+  auto key_predicate = [&](const RowImage& img, std::string* signature) {
+    std::string pred;
+    for (size_t i = 0; i < key_pos.size(); ++i) {
+      const FieldValue& v = img[key_pos[i]];
+      const std::string lit = view.Literal(key_pos[i], v);
+      const std::string expr = dialect_.ExactKeyExpr(s.columns[t.key[i]]);
+      pred += (i ? " AND " : "") +
+              (v.state == FieldValue::State::kValue ? expr + " = " + lit : dialect_.NullSafeEqual(expr, lit));
+      if (signature) *signature += lit + '\x1f';
+    }
+    return pred;
+  };
+
+  if (e.kind == ChangeKind::kDelete) {
+    const RowImage& img = e.before;
+    if (img.empty()) return Status(ErrorCode::kInvalidArgument, "a delete from " + t.display + " has no before image");
+    std::string sig;
+    std::string pred = key_predicate(img, &sig);
+    Pending& p = *pending_;
+    if (p.kind != Pending::Kind::kDelete || p.table != &t || p.rows.size() >= options_.max_rows_per_statement) {
+      RETURN_IF_ERROR(Flush());
+      p.kind = Pending::Kind::kDelete;
+      p.table = &t;
+    }
+    if (p.keys.insert(sig).second) p.rows.push_back("(" + pred + ")");
+    return Status();
+  }
+
+  const RowImage& after = e.after;
+  if (after.empty()) return Status(ErrorCode::kInvalidArgument, "a change to " + t.display + " has no after image");
+  // An unchanged key column keeps the old value; make the after-image whole
+  // in its key so it can be matched and upserted.
+  RowImage new_image = after;
+  bool has_unchanged = false;
+  for (size_t i = 0; i < new_image.size(); ++i) {
+    if (new_image[i].state != FieldValue::State::kUnchanged) continue;
+    bool is_key = false;
+    for (int kp : key_pos) is_key = is_key || kp == static_cast<int>(i);
+    if (is_key && !e.before.empty() && e.before[i].state != FieldValue::State::kUnchanged) {
+      new_image[i] = e.before[i];
+    } else {
+      has_unchanged = true;
+    }
+  }
+  if (e.kind == ChangeKind::kUpdate && !e.before.empty()) {
+    bool key_changed = false;
+    for (int kp : key_pos) key_changed = key_changed || !(e.before[kp] == new_image[kp]);
+    if (key_changed) {
+      if (has_unchanged) {
+        ChangeEvent whole = e;
+        whole.after = new_image;
+        return ApplyKeyChange(whole, t);
+      }
+      // Delete the old key, then upsert the new row.
+      std::string pred = key_predicate(e.before, nullptr);
+      RETURN_IF_ERROR(Flush());
+      RETURN_IF_ERROR(Run("DELETE FROM " + t.qname + " WHERE " + pred, t.display));
+    }
+  }
+  // Upsert the (new) row with the columns the event carries.
+  std::vector<int> columns;
+  std::string row = "(";
+  for (size_t i = 0; i < new_image.size(); ++i) {
+    if (new_image[i].state == FieldValue::State::kUnchanged) continue;
+    row += (columns.empty() ? "" : ", ") + view.Literal(static_cast<int>(i), new_image[i]);
+    columns.push_back(t.last_dest[i]);
+  }
+  row += ")";
+  for (int kp : key_pos) {
+    if (new_image[kp].state == FieldValue::State::kUnchanged) {
+      return Status(ErrorCode::kInvalidArgument, "a change to " + t.display + " has no value for its key");
+    }
+  }
+  std::string sig;
+  key_predicate(new_image, &sig);
+  Pending& p = *pending_;
+  if (p.kind != Pending::Kind::kUpsert || p.table != &t || p.columns != columns || p.keys.count(sig) > 0 ||
+      p.rows.size() >= options_.max_rows_per_statement) {
+    RETURN_IF_ERROR(Flush());
+    p.kind = Pending::Kind::kUpsert;
+    p.table = &t;
+    p.columns = columns;
+  }
+  p.keys.insert(sig);
+  p.rows.push_back(std::move(row));
+  return Status();
+}
+
+// A key-changing update whose after-image leaves some columns unchanged:
+// the destination's values of those columns must move with the row, so
+// the row is moved by UPDATE rather than deleted and inserted.
+//   new key present (the destination is ahead): drop the old key, update
+//     the new row's sent columns;
+//   otherwise: move the old row to the new key, then upsert by the new key
+//     (which inserts the row when the old one was missing too).
+Status ChangeApplier::ApplyKeyChange(const ChangeEvent& e, TableState& t) {
+  const TableSchema& s = *t.schema;
+  ImageView view{s, t.last_dest, dialect_};
+  RETURN_IF_ERROR(Flush());
+  auto predicate = [&](const RowImage& img) {
+    std::string pred;
+    for (size_t i = 0; i < t.key.size(); ++i) {
+      int pos = view.EventColumn(t.key[i]);
+      pred += (i ? " AND " : "") + dialect_.ExactKeyExpr(s.columns[t.key[i]]) + " = " + view.Literal(pos, img[pos]);
+    }
+    return pred;
+  };
+  std::string set;
+  std::vector<std::string> cols, update;
+  std::string values;
+  for (size_t i = 0; i < e.after.size(); ++i) {
+    if (e.after[i].state == FieldValue::State::kUnchanged) continue;
+    const std::string q = dialect_.QuoteIdent(s.columns[t.last_dest[i]].name);
+    const std::string lit = view.Literal(static_cast<int>(i), e.after[i]);
+    set += (set.empty() ? "" : ", ") + q + " = " + lit;
+    values += (values.empty() ? "" : ", ") + lit;
+    cols.push_back(q);
+    bool is_key = false;
+    for (int k : t.key) is_key = is_key || k == t.last_dest[i];
+    if (!is_key) update.push_back(s.columns[t.last_dest[i]].name);
+  }
+  const std::string old_pred = predicate(e.before);
+  const std::string new_pred = predicate(e.after);
+  ASSIGN_OR_RETURN(bool new_exists, RowExists(t, new_pred));
+  if (new_exists) {
+    RETURN_IF_ERROR(Run("DELETE FROM " + t.qname + " WHERE " + old_pred, t.display));
+    return Run("UPDATE " + t.qname + " SET " + set + " WHERE " + new_pred, t.display);
+  }
+  RETURN_IF_ERROR(Run("UPDATE " + t.qname + " SET " + set + " WHERE " + old_pred, t.display));
+  std::string col_list;
+  for (size_t i = 0; i < cols.size(); ++i) col_list += (i ? ", " : "") + cols[i];
+  return Run("INSERT INTO " + t.qname + " (" + col_list + ") VALUES (" + values + ")" +
+                 dialect_.UpsertSuffix(t.key_names, update),
+             t.display);
+}
+
+Status ChangeApplier::ApplyKeylessEvent(const ChangeEvent& e, TableState& t) {
+  const TableSchema& s = *t.schema;
+  ImageView view{s, t.last_dest, dialect_};
+  RETURN_IF_ERROR(Flush());
+  if (!t.warned_keyless) {
+    t.warned_keyless = true;
+    if (options_.on_warning) {
+      options_.on_warning(t.display + " has no primary key or unique NOT NULL index: its changes are matched by "
+                          "the full row image, one row at a time, and rows the full copy already holds may be "
+                          "duplicated");
+    }
+  }
+  auto full_match = [&](const RowImage& img) -> Result<std::string> {
+    if (img.empty() || e.before_is_key_only) {
+      return Status(ErrorCode::kUnsupported,
+                    "a change to " + t.display + " (a table without a key) has no full before image",
+                    "On a PostgreSQL source, set REPLICA IDENTITY FULL on the table; on MySQL, binlog_row_image=FULL.");
+    }
+    std::string pred;
+    for (size_t i = 0; i < img.size(); ++i) {
+      if (img[i].state == FieldValue::State::kUnchanged) continue;
+      pred += (pred.empty() ? "" : " AND ") +
+              dialect_.NullSafeEqual(dialect_.ExactKeyExpr(s.columns[t.last_dest[i]]),
+                                     view.Literal(static_cast<int>(i), img[i]));
+    }
+    if (pred.empty()) pred = "1 = 1";
+    return pred;
+  };
+  if (e.kind == ChangeKind::kInsert) {
+    std::string cols, values;
+    for (size_t i = 0; i < e.after.size(); ++i) {
+      if (e.after[i].state == FieldValue::State::kUnchanged) continue;
+      cols += (cols.empty() ? "" : ", ") + dialect_.QuoteIdent(s.columns[t.last_dest[i]].name);
+      values += (values.empty() ? "" : ", ") + view.Literal(static_cast<int>(i), e.after[i]);
+    }
+    return Run("INSERT INTO " + t.qname + " (" + cols + ") VALUES (" + values + ")", t.display);
+  }
+  ASSIGN_OR_RETURN(std::string pred, full_match(e.before));
+  if (e.kind == ChangeKind::kDelete) {
+    return Run("DELETE FROM " + t.qname + " WHERE " + dialect_.OneRowCondition(s, pred), t.display);
+  }
+  std::string set;
+  for (size_t i = 0; i < e.after.size(); ++i) {
+    if (e.after[i].state == FieldValue::State::kUnchanged) continue;
+    set += (set.empty() ? "" : ", ") + dialect_.QuoteIdent(s.columns[t.last_dest[i]].name) + " = " +
+           view.Literal(static_cast<int>(i), e.after[i]);
+  }
+  if (set.empty()) return Status();
+  return Run("UPDATE " + t.qname + " SET " + set + " WHERE " + dialect_.OneRowCondition(s, pred), t.display);
+}
+
+Status ChangeApplier::ApplyTransaction(std::span<const ChangeEvent> events, const Position& commit_position,
+                                       uint64_t sequence) {
+  const SourceTransaction tx{events, commit_position, sequence};
+  return ApplyBatch(std::span<const SourceTransaction>(&tx, 1));
+}
+
+Status ChangeApplier::ApplyBatch(std::span<const SourceTransaction> transactions) {
+  // Transactions the destination already holds (a restart replays from
+  // the log's last confirmed point, which may be behind the checkpoint).
+  std::vector<const SourceTransaction*> todo;
+  for (const SourceTransaction& tx : transactions) {
+    if (applied_ && tx.sequence <= applied_->sequence) {
+      ++stats_.skipped_transactions;
+      continue;
+    }
+    todo.push_back(&tx);
+  }
+  if (todo.empty()) return Status();
+  const ApplyStats before = stats_;
+  RETURN_IF_ERROR(Run(dialect_.BeginTransaction(), "the destination"));
+  Status st = [&]() -> Status {
+    for (const SourceTransaction* tx : todo) {
+      for (const ChangeEvent& e : tx->events) RETURN_IF_ERROR(ApplyEvent(e));
+    }
+    RETURN_IF_ERROR(Flush());
+    RETURN_IF_ERROR(WriteCheckpoint(todo.back()->commit_position, todo.back()->sequence));
+    GODWIT_FAILPOINT("replay.before_commit");
+    return Run("COMMIT", "the destination (commit)");
+  }();
+  if (!st.ok()) {
+    *pending_ = Pending{};
+    session_.Execute("ROLLBACK").IgnoreError();  // the apply error is the one to report
+    const uint64_t statements = stats_.statements;
+    stats_ = before;
+    stats_.statements = statements;
+    return st;
+  }
+  GODWIT_FAILPOINT("replay.after_commit");
+  applied_ = AppliedCheckpoint{todo.back()->commit_position, todo.back()->sequence};
+  stats_.transactions += todo.size();
+  return Status();
+}
+
+}  // namespace godwit
