@@ -4,9 +4,12 @@
 // transaction that fails midway.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include <unistd.h>
 
 #include "connector/session.h"
 #include "replay/change_applier.h"
@@ -137,6 +140,7 @@ class ReplayTest : public ::testing::TestWithParam<Engine> {
         uri = "sqlite://" + FreshTempDir("replay") + "/d.db?create=1";
         break;
     }
+    uri_ = uri;
     auto ep = ParseEndpointUri(uri);
     ASSERT_TRUE(ep.ok()) << ep.status().ToString();
     auto s = Connect(*ep);
@@ -175,6 +179,7 @@ class ReplayTest : public ::testing::TestWithParam<Engine> {
     return out.rows;
   }
 
+  std::string uri_;
   std::unique_ptr<Session> session_;
   std::map<TableRef, TableSchema> tables_;
   std::vector<std::string> warnings_;
@@ -202,7 +207,11 @@ TEST_P(ReplayTest, IdempotentRulesCheckpointAndAtomicity) {
       Ev(ChangeKind::kInsert, kLoose, loose_cols, {}, {V("2"), N}),
       Ev(ChangeKind::kCommit, {}, {}, {}, {}),
   };
+  const uint64_t statements_before = applier->stats().statements;
   ASSERT_TRUE(applier->ApplyTransaction(tx1, Pos(100), 1).ok());
+  // BEGIN, one multi-row upsert per keyed table, three keyless inserts,
+  // the checkpoint, COMMIT.
+  EXPECT_EQ(applier->stats().statements - statements_before, 8u);
 
   RowImage three_after = Item(3, 33, "ignored");
   three_after[3] = V("renamed");
@@ -308,6 +317,62 @@ TEST_P(ReplayTest, IdempotentRulesCheckpointAndAtomicity) {
   const ChangeEvent ddl_tx[] = {ddl};
   st = filtered->ApplyTransaction(ddl_tx, Pos(700), 2);
   EXPECT_EQ(st.code(), ErrorCode::kUnsupported) << st.ToString();
+}
+
+// Runs in a child process (see SigkillAroundCommit): applies one
+// transaction under GODWIT_CRASH_AT, which kills the process.
+TEST(ReplayCrashChild, ApplyOne) {
+  const char* uri = std::getenv("GODWIT_REPLAY_CHILD_URI");
+  if (uri == nullptr) GTEST_SKIP() << "run by SigkillAroundCommit only";
+  auto ep = ParseEndpointUri(uri);
+  ASSERT_TRUE(ep.ok());
+  auto s = Connect(*ep);
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  ApplierOptions opt;
+  opt.stream_id = "crash";
+  auto applier = ChangeApplier::Open(**s, DialectFor(ep->engine), DestTables((*s)->default_schema()), opt);
+  ASSERT_TRUE(applier.ok()) << applier.status().ToString();
+  const ChangeEvent tx[] = {Ins(Item(100, 1)), Ins(Item(101, 1)), Del(Item(1, 0))};
+  ASSERT_TRUE((*applier)->ApplyTransaction(tx, Pos(1000), 10).ok());
+}
+
+TEST_P(ReplayTest, SigkillAroundCommit) {
+  auto applier = Open(ApplierOptions{.stream_id = "crash"});
+  ASSERT_NE(applier, nullptr);
+  const ChangeEvent tx0[] = {Ins(Item(1, 1))};
+  ASSERT_TRUE(applier->ApplyTransaction(tx0, Pos(900), 9).ok());
+  applier.reset();
+
+  auto run_child = [&](const std::string& failpoint) {
+    const std::string cmd = "GODWIT_CRASH_AT=" + failpoint + ":1 GODWIT_REPLAY_CHILD_URI='" + uri_ +
+                            "' /proc/" + std::to_string(getpid()) +
+                            "/exe --gtest_filter=ReplayCrashChild.* > /dev/null 2>&1";
+    return std::system(cmd.c_str());
+  };
+  // Killed before COMMIT: neither the rows nor the checkpoint.
+  EXPECT_NE(run_child("replay.before_commit"), 0);
+  applier = Open(ApplierOptions{.stream_id = "crash"});
+  ASSERT_NE(applier, nullptr);
+  auto cp = applier->LoadCheckpoint();
+  ASSERT_TRUE(cp.ok() && cp->has_value());
+  EXPECT_EQ((*cp)->sequence, 9u);
+  EXPECT_EQ(Rows(kItems, "id"), std::vector<Row>{ItemRow(1, 1)});
+  applier.reset();
+
+  // Killed right after COMMIT: both.
+  EXPECT_NE(run_child("replay.after_commit"), 0);
+  applier = Open(ApplierOptions{.stream_id = "crash"});
+  ASSERT_NE(applier, nullptr);
+  cp = applier->LoadCheckpoint();
+  ASSERT_TRUE(cp.ok() && cp->has_value());
+  EXPECT_EQ((*cp)->sequence, 10u);
+  EXPECT_EQ((*cp)->position, Pos(1000));
+  const std::vector<Row> expected = {ItemRow(100, 1), ItemRow(101, 1)};
+  EXPECT_EQ(Rows(kItems, "id"), expected);
+  // The restarted writer skips what the destination already holds.
+  const ChangeEvent tx[] = {Ins(Item(100, 1)), Ins(Item(101, 1)), Del(Item(1, 0))};
+  ASSERT_TRUE(applier->ApplyTransaction(tx, Pos(1000), 10).ok());
+  EXPECT_EQ(applier->stats().skipped_transactions, 1u);
 }
 
 INSTANTIATE_TEST_SUITE_P(Engines, ReplayTest, ::testing::Values(Engine::kPostgres, Engine::kMysql, Engine::kSqlite),
