@@ -291,6 +291,18 @@ Status ChangeApplier::ApplyEvent(const ChangeEvent& e) {
 
 namespace {
 
+// `column = literal`, exact (case, accents, width) where the engine's
+// collation is not. The plain comparison stays beside the exact one so
+// that the key's index is still used: MySQL's exact form is a CAST, which
+// no index covers, and a delete by key would scan the table.
+std::string KeyEquals(const Dialect& dialect, const Column& column, const FieldValue& v, const std::string& lit) {
+  const std::string plain = dialect.QuoteIdent(column.name);
+  const std::string exact = dialect.ExactKeyExpr(column);
+  if (v.state != FieldValue::State::kValue) return dialect.NullSafeEqual(exact, lit);
+  if (exact == plain) return plain + " = " + lit;
+  return "(" + plain + " = " + lit + " AND " + exact + " = " + lit + ")";
+}
+
 struct ImageView {
   const TableSchema& schema;
   const std::vector<int>& dest;  // event column -> destination index
@@ -329,9 +341,7 @@ Status ChangeApplier::ApplyRowEvent(const ChangeEvent& e, TableState& t) {
     for (size_t i = 0; i < key_pos.size(); ++i) {
       const FieldValue& v = img[key_pos[i]];
       const std::string lit = view.Literal(key_pos[i], v);
-      const std::string expr = dialect_.ExactKeyExpr(s.columns[t.key[i]]);
-      pred += (i ? " AND " : "") +
-              (v.state == FieldValue::State::kValue ? expr + " = " + lit : dialect_.NullSafeEqual(expr, lit));
+      pred += (i ? " AND " : "") + KeyEquals(dialect_, s.columns[t.key[i]], v, lit);
       if (signature) *signature += lit + '\x1f';
     }
     return pred;
@@ -427,7 +437,7 @@ Status ChangeApplier::ApplyKeyChange(const ChangeEvent& e, TableState& t) {
     std::string pred;
     for (size_t i = 0; i < t.key.size(); ++i) {
       int pos = view.EventColumn(t.key[i]);
-      pred += (i ? " AND " : "") + dialect_.ExactKeyExpr(s.columns[t.key[i]]) + " = " + view.Literal(pos, img[pos]);
+      pred += (i ? " AND " : "") + KeyEquals(dialect_, s.columns[t.key[i]], img[pos], view.Literal(pos, img[pos]));
     }
     return pred;
   };
