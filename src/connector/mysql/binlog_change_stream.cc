@@ -1,0 +1,282 @@
+#include "connector/mysql/binlog_change_stream.h"
+
+#include <errmsg.h>
+#include <mysql.h>
+#include <mysqld_error.h>
+#include <mariadb_rpl.h>
+
+#include <deque>
+
+#include "connector/engines.h"
+#include "connector/mysql/binlog_decoder.h"
+
+namespace godwit::mysql {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+constexpr unsigned kErrBinlogRead = 1236;  // ER_MASTER_FATAL_ERROR_READING_BINLOG
+
+bool IsLost(unsigned err) {
+  return err == CR_SERVER_GONE_ERROR || err == CR_SERVER_LOST || err == 2055 || err == ER_SERVER_SHUTDOWN ||
+         err == ER_CONNECTION_KILLED || err == CR_CONNECTION_ERROR || err == CR_CONN_HOST_ERROR;
+}
+
+std::string Str(const MARIADB_STRING& s) { return s.str ? std::string(s.str, s.length) : std::string(); }
+
+class BinlogChangeStream final : public ChangeStream {
+ public:
+  BinlogChangeStream(Endpoint endpoint, std::unique_ptr<Session> catalog, MysqlBinlogPos start,
+                     BinlogDecoderOptions options, std::chrono::milliseconds heartbeat)
+      : endpoint_(std::move(endpoint)),
+        catalog_(std::move(catalog)),
+        start_(start),
+        decoder_(start, [this](const TableRef& ref) { return Lookup(ref); }, std::move(options)),
+        heartbeat_(heartbeat) {}
+
+  ~BinlogChangeStream() override {
+    if (event_) mariadb_free_rpl_event(event_);
+    if (rpl_) mariadb_rpl_close(rpl_);
+    if (m_) mysql_close(m_);
+  }
+
+  Status Open(uint32_t server_id) {
+    m_ = mysql_init(nullptr);
+    if (!m_) return Status(ErrorCode::kInternal, "out of memory initialising the MySQL client");
+    unsigned connect_timeout = 10;
+    mysql_optionsv(m_, MYSQL_OPT_CONNECT_TIMEOUT, &connect_timeout);
+    // Heartbeats come every heartbeat_ when idle: silence much longer than
+    // that is a dead connection.
+    unsigned read_timeout = static_cast<unsigned>(std::max<int64_t>(30, heartbeat_.count() * 10 / 1000));
+    mysql_optionsv(m_, MYSQL_OPT_READ_TIMEOUT, &read_timeout);
+    mysql_optionsv(m_, MYSQL_SET_CHARSET_NAME, "utf8mb4");
+    if (!mysql_real_connect(m_, endpoint_.host.c_str(), endpoint_.user.c_str(), endpoint_.password.c_str(), nullptr,
+                            endpoint_.port, nullptr, 0)) {
+      unsigned err = mysql_errno(m_);
+      return Status(err == ER_ACCESS_DENIED_ERROR ? ErrorCode::kAuthFailed : ErrorCode::kHostUnreachable,
+                    "cannot open a replication connection to " + endpoint_.Redacted() + ": " + mysql_error(m_), {},
+                    std::to_string(err));
+    }
+    const std::string heartbeat_ns = std::to_string(static_cast<int64_t>(heartbeat_.count()) * 1000000);
+    for (std::string sql : {std::string("SET @master_binlog_checksum = @@global.binlog_checksum"),
+                            std::string("SET @mariadb_slave_capability = 4"),
+                            "SET @master_heartbeat_period = " + heartbeat_ns}) {
+      if (mysql_real_query(m_, sql.data(), sql.size()) != 0) return Error("setting up the replication connection");
+    }
+    rpl_ = mariadb_rpl_init(m_);
+    if (!rpl_) return Error("initialising binlog replication");
+    mariadb_rpl_optionsv(rpl_, MARIADB_RPL_FILENAME, start_.file.c_str(), start_.file.size());
+    mariadb_rpl_optionsv(rpl_, MARIADB_RPL_START, static_cast<unsigned long>(start_.pos));
+    mariadb_rpl_optionsv(rpl_, MARIADB_RPL_SERVER_ID, server_id);
+    mariadb_rpl_optionsv(rpl_, MARIADB_RPL_FLAGS, 0u);
+    if (mariadb_rpl_open(rpl_) != 0) return Error("starting the binlog dump");
+    return Status::Ok();
+  }
+
+  Result<std::optional<ChangeEvent>> Next(std::chrono::milliseconds timeout) override {
+    if (!failure_.ok()) return failure_;
+    const auto deadline = Clock::now() + timeout;
+    while (pending_.empty()) {
+      MARIADB_RPL_EVENT* ev = mariadb_rpl_fetch(rpl_, event_);
+      if (!ev) {
+        event_ = nullptr;  // freed by the connector on error
+        return Fail(Error("reading the binlog"));
+      }
+      event_ = ev;
+      RETURN_IF_ERROR(Fail(Handle(*ev)));
+      if (pending_.empty() && Clock::now() >= deadline) {  // a heartbeat at the latest
+        return std::optional<ChangeEvent>();
+      }
+    }
+    ChangeEvent out = std::move(pending_.front());
+    pending_.pop_front();
+    return std::optional<ChangeEvent>(std::move(out));
+  }
+
+  Status Confirm(const Position& position) override {
+    // The binlog's retention is the server's (binlog_expire_logs_seconds):
+    // nothing to tell it, but the position must be one of ours.
+    if (!std::holds_alternative<MysqlBinlogPos>(position)) {
+      return Status(ErrorCode::kInvalidArgument,
+                    "a MySQL change stream was given a position that is not a binlog position: " +
+                        PositionToString(position));
+    }
+    return failure_;
+  }
+
+ private:
+  Result<TableSchema> Lookup(const TableRef& ref) {
+    ASSIGN_OR_RETURN(Catalog cat, catalog_->ReadCatalog([&](const TableRef& t) { return t == ref; }));
+    for (auto& t : cat.tables) {
+      if (t.ref == ref) return std::move(t);
+    }
+    return Status(ErrorCode::kNotFound, "table " + ref.ToString() + " is not in the catalog");
+  }
+
+  Status Handle(const MARIADB_RPL_EVENT& ev) {
+    std::vector<ChangeEvent> out;
+    const uint64_t next = ev.next_event_pos;
+    switch (ev.event_type) {
+      case ROTATE_EVENT:
+        decoder_.OnRotate(Str(ev.event.rotate.filename), ev.event.rotate.position);
+        return Status::Ok();
+      case GTID_EVENT: {
+        std::string gtid = std::to_string(ev.event.gtid.domain_id) + "-" + std::to_string(ev.server_id) + "-" +
+                           std::to_string(ev.event.gtid.sequence_nr);
+        RETURN_IF_ERROR(decoder_.OnGtid(std::move(gtid), (ev.event.gtid.flags & FL_STANDALONE) != 0, ev.timestamp,
+                                        next, out));
+        break;
+      }
+      case QUERY_EVENT:
+      case QUERY_COMPRESSED_EVENT:
+        RETURN_IF_ERROR(decoder_.OnQuery(Str(ev.event.query.database), Str(ev.event.query.statement), ev.timestamp,
+                                         next, out));
+        break;
+      case XID_EVENT:
+        RETURN_IF_ERROR(decoder_.OnXid(ev.event.xid.transaction_nr, ev.timestamp, next, out));
+        break;
+      case TABLE_MAP_EVENT: {
+        const auto& tm = ev.event.table_map;
+        BinlogTableMap map;
+        map.table_id = tm.table_id;
+        map.table = {Str(tm.database), Str(tm.table)};
+        map.column_types = Str(tm.column_types);
+        map.metadata = Str(tm.metadata);
+        RETURN_IF_ERROR(decoder_.OnTableMap(map));
+        return Status::Ok();
+      }
+      case WRITE_ROWS_EVENT_V1:
+      case UPDATE_ROWS_EVENT_V1:
+      case DELETE_ROWS_EVENT_V1:
+      case WRITE_ROWS_EVENT:
+      case UPDATE_ROWS_EVENT:
+      case DELETE_ROWS_EVENT:
+      case WRITE_ROWS_COMPRESSED_EVENT_V1:
+      case UPDATE_ROWS_COMPRESSED_EVENT_V1:
+      case DELETE_ROWS_COMPRESSED_EVENT_V1: {
+        const auto& r = ev.event.rows;
+        BinlogRowsEvent rows;
+        rows.kind = r.type == WRITE_ROWS    ? BinlogRowsEvent::Kind::kWrite
+                    : r.type == UPDATE_ROWS ? BinlogRowsEvent::Kind::kUpdate
+                                            : BinlogRowsEvent::Kind::kDelete;
+        rows.table_id = r.table_id;
+        rows.column_count = r.column_count;
+        const size_t bitmap = (r.column_count + 7) / 8;
+        rows.columns = std::string_view(reinterpret_cast<const char*>(r.column_bitmap), bitmap);
+        rows.rows = std::string_view(static_cast<const char*>(r.row_data), r.row_data_size);
+        if (rows.kind == BinlogRowsEvent::Kind::kUpdate) {
+          if (r.column_update_bitmap) {
+            rows.columns_after = std::string_view(reinterpret_cast<const char*>(r.column_update_bitmap), bitmap);
+          } else {
+            // MySQL's v2 UPDATE: the connector leaves the after-image
+            // bitmap at the head of the row data.
+            if (rows.rows.size() < bitmap) return Status(ErrorCode::kReadFailed, "short binlog UPDATE_ROWS event");
+            rows.columns_after = rows.rows.substr(0, bitmap);
+            rows.rows.remove_prefix(bitmap);
+          }
+        }
+        RETURN_IF_ERROR(decoder_.OnRows(rows, ev.timestamp, out));
+        break;
+      }
+      case WRITE_ROWS_COMPRESSED_EVENT:
+      case UPDATE_ROWS_COMPRESSED_EVENT:
+      case DELETE_ROWS_COMPRESSED_EVENT:
+        return Status(ErrorCode::kUnsupported,
+                      "the binlog holds compressed v2 row events, which MariaDB Connector/C does not decode",
+                      "Set log_bin_compress=OFF on the source (MariaDB's compressed v1 events are supported).");
+      case HEARTBEAT_LOG_EVENT:
+      case FORMAT_DESCRIPTION_EVENT:
+        return Status::Ok();
+      default:
+        if (!(ev.flags & LOG_EVENT_ARTIFICIAL_F)) decoder_.OnOther(next);
+        return Status::Ok();
+    }
+    for (auto& e : out) pending_.push_back(std::move(e));
+    return Status::Ok();
+  }
+
+  // The connection's current error, classified.
+  Status Error(const std::string& what) {
+    unsigned err = mysql_errno(m_);
+    std::string msg = mysql_error(m_);
+    if (err == 0 && rpl_ && mariadb_rpl_errno(rpl_) != 0) {
+      err = mariadb_rpl_errno(rpl_);
+      msg = mariadb_rpl_error(rpl_);
+    }
+    const MysqlBinlogPos& need = decoder_.restart();
+    if (err == kErrBinlogRead) {
+      return Status(ErrorCode::kServerConfig,
+                    "the binlog change capture needs (" + need.file + " from position " + std::to_string(need.pos) +
+                        ") is no longer on " + endpoint_.Redacted() + ": it was purged (PURGE BINARY LOGS or "
+                        "binlog_expire_logs_seconds), so the changes since are lost to capture (server: " + msg + ")",
+                    "Re-create the project (or clone it) to copy the tables again; keep binlogs longer on the source "
+                    "(binlog_expire_logs_seconds) than capture can fall behind, and do not purge binlogs a project "
+                    "still needs.",
+                    std::to_string(err));
+    }
+    if (err == 0 || IsLost(err)) {
+      return Status(ErrorCode::kConnectionLost,
+                    "connection to " + endpoint_.Redacted() + " lost while " + what + (msg.empty() ? "" : ": " + msg),
+                    "The server closed the connection or the network failed; open a new stream from the last stored "
+                    "position.",
+                    std::to_string(err));
+    }
+    if (err == 4052) {  // ER_SLAVE_SAME_ID
+      return Status(ErrorCode::kConflict,
+                    "another replica or capture stream connected to " + endpoint_.Redacted() +
+                        " with the same server_id: " + msg,
+                    "Give every capture stream and replica of the source its own server_id.", std::to_string(err));
+    }
+    if (err == ER_ACCESS_DENIED_ERROR || err == ER_SPECIFIC_ACCESS_DENIED_ERROR || err == 1227) {
+      return Status(ErrorCode::kPermissionDenied, what + " on " + endpoint_.Redacted() + ": " + msg,
+                    "Grant the user REPLICATION SLAVE (and REPLICATION CLIENT) on the source.", std::to_string(err));
+    }
+    return Status(ErrorCode::kReadFailed, what + " on " + endpoint_.Redacted() + ": " + msg, {}, std::to_string(err));
+  }
+
+  Status Fail(Status st) {
+    if (!st.ok() && failure_.ok()) failure_ = st;
+    return st;
+  }
+
+  Endpoint endpoint_;
+  std::unique_ptr<Session> catalog_;
+  MysqlBinlogPos start_;
+  BinlogDecoder decoder_;
+  std::chrono::milliseconds heartbeat_;
+  MYSQL* m_ = nullptr;
+  MARIADB_RPL* rpl_ = nullptr;
+  MARIADB_RPL_EVENT* event_ = nullptr;  // reused by every fetch
+  std::deque<ChangeEvent> pending_;     // the events of one binlog event (a rows event holds many rows)
+  Status failure_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<ChangeStream>> OpenBinlogChangeStream(const Endpoint& endpoint,
+                                                             const BinlogStreamOptions& options) {
+  const auto* start = std::get_if<MysqlBinlogPos>(&options.start);
+  if (start == nullptr || start->file.empty()) {
+    return Status(ErrorCode::kInvalidArgument,
+                  "MySQL change capture needs a binlog file and position to start from, not " +
+                      PositionToString(options.start));
+  }
+  if (options.server_id == 0) {
+    return Status(ErrorCode::kInvalidArgument, "MySQL change capture needs a non-zero replica server_id");
+  }
+  BinlogDecoderOptions dopts;
+  dopts.tables = options.tables;
+  if (!dopts.tables && !endpoint.database.empty()) {
+    dopts.tables = [db = endpoint.database](const TableRef& t) { return t.schema == db; };
+  }
+  for (const auto& [k, v] : endpoint.options) {
+    if (k == "zero_date") dopts.zero_date_null = v == "null";
+  }
+  ASSIGN_OR_RETURN(auto catalog, ConnectMysql(endpoint));
+  auto stream = std::make_unique<BinlogChangeStream>(endpoint, std::move(catalog), *start, std::move(dopts),
+                                                     options.heartbeat);
+  RETURN_IF_ERROR(stream->Open(options.server_id));
+  return std::unique_ptr<ChangeStream>(std::move(stream));
+}
+
+}  // namespace godwit::mysql
