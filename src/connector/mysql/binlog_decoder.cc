@@ -549,10 +549,20 @@ ChangeEvent BinlogDecoder::InTxn(ChangeKind kind) const {
 }
 
 void BinlogDecoder::Begin(uint32_t timestamp, std::vector<ChangeEvent>& out) {
+  (void)out;
   in_txn_ = true;
   txn_start_ = restart_;
   txn_time_us_ = int64_t{timestamp} * 1000000;
+  // Emitted with the transaction's first captured event: a transaction that
+  // touches none of the project's tables (another database on the same
+  // server) is not reported at all.
+  begin_pending_ = true;
+}
+
+void BinlogDecoder::EmitBegin(std::vector<ChangeEvent>& out) {
+  if (!begin_pending_) return;
   out.push_back(InTxn(ChangeKind::kBegin));
+  begin_pending_ = false;
 }
 
 void BinlogDecoder::Commit(uint32_t timestamp, uint64_t next_pos, std::string txn_id, std::vector<ChangeEvent>& out) {
@@ -564,7 +574,8 @@ void BinlogDecoder::Commit(uint32_t timestamp, uint64_t next_pos, std::string tx
   ev.position = restart_;
   ev.commit_time_us = int64_t{timestamp} * 1000000;
   ev.transaction_id = txn_gtid_.empty() ? std::move(txn_id) : txn_gtid_;
-  out.push_back(std::move(ev));
+  if (!begin_pending_) out.push_back(std::move(ev));  // else: nothing of it was captured
+  begin_pending_ = false;
   in_txn_ = false;
   standalone_ = false;
   txn_gtid_.clear();
@@ -610,15 +621,21 @@ Status BinlogDecoder::OnQuery(std::string_view schema, std::string_view statemen
                   "Set binlog_format=ROW (and binlog_row_image=FULL) on the source and restart the project's capture.");
   }
   // DDL (or another administrative statement): the catalog may change.
-  std::vector<ChangeEvent> events;
-  const bool own_txn = !in_txn_;
-  if (own_txn) Begin(timestamp, events);
-  ChangeEvent ev = InTxn(ChangeKind::kDdl);
-  ev.ddl.assign(statement);
-  ev.ddl_schema.assign(schema);
-  events.push_back(std::move(ev));
-  if (own_txn || standalone_) Commit(timestamp, next_pos, {}, events);
   schemas_.clear();
+  const bool wanted = !options_.tables || options_.tables(TableRef{std::string(schema), ""});
+  const bool own_txn = !in_txn_;
+  if (!wanted && own_txn) return Status::Ok();  // another database's DDL, nothing open
+  std::vector<ChangeEvent> events;
+  if (own_txn) Begin(timestamp, events);
+  if (wanted) {
+    EmitBegin(events);
+    ChangeEvent ev = InTxn(ChangeKind::kDdl);
+    ev.ddl.assign(statement);
+    ev.ddl_schema.assign(schema);
+    events.push_back(std::move(ev));
+  }
+  // A DDL's own GTID group opened a transaction: close it either way.
+  if (own_txn || standalone_) Commit(timestamp, next_pos, {}, events);
   for (auto& e : events) out.push_back(std::move(e));
   return Status::Ok();
 }
@@ -747,6 +764,7 @@ Status BinlogDecoder::OnRows(const BinlogRowsEvent& rows, uint32_t timestamp, st
     }
     events.push_back(std::move(ev));
   }
+  if (!events.empty()) EmitBegin(out);
   for (auto& e : events) out.push_back(std::move(e));
   return Status::Ok();
 }

@@ -88,8 +88,13 @@ struct BinlogRowsEvent {
 using TableLookup = std::function<Result<TableSchema>(const TableRef&)>;
 
 struct BinlogDecoderOptions {
-  // Tables whose rows are captured; null = every table. Transactions and
-  // DDL are reported whatever tables they touch.
+  // Tables whose rows are captured; null = every table. A transaction is
+  // reported only when it holds a captured event. A DDL is reported when the filter
+  // accepts its default database with any table name (probed as
+  // {database, ""}), so that DDL in unrelated databases of the same server
+  // does not reach the project. DDL run without a default database, or
+  // naming a captured table from another default database, is not reported
+  // yet (statement parsing comes with DDL synchronization).
   std::function<bool(const TableRef&)> tables;
   bool zero_date_null = false;  // as the endpoint's zero_date=null
 };
@@ -134,6 +139,7 @@ class BinlogDecoder {
   Status DecodeImage(const MappedTable& t, std::string_view present, std::string_view& data, RowImage& image,
                      bool& partial);
   void Begin(uint32_t timestamp, std::vector<ChangeEvent>& out);
+  void EmitBegin(std::vector<ChangeEvent>& out);
   void Commit(uint32_t timestamp, uint64_t next_pos, std::string txn_id, std::vector<ChangeEvent>& out);
   ChangeEvent InTxn(ChangeKind kind) const;
 
@@ -143,6 +149,7 @@ class BinlogDecoder {
   BinlogDecoderOptions options_;
   bool in_txn_ = false;
   bool standalone_ = false;
+  bool begin_pending_ = false;  // kBegin not emitted yet: nothing captured in this transaction so far
   MysqlBinlogPos txn_start_;
   std::string txn_gtid_;
   int64_t txn_time_us_ = 0;
