@@ -62,8 +62,7 @@ std::string RenderSummary(const ProgressSnapshot& s) {
     if (!t.error.empty()) out += "    error: " + t.error + "\n";
   }
   out += fmt::format(
-      "\n{} rows ({}) in {}: {:.0f} rows/s, {}/s; per chunk: read {:.1f} ms, write {:.1f} ms; chunking {:.1f} ms per "
-      "table\n",
+      "\n{} rows ({}) in {}: {:.0f} rows/s, {}/s; per chunk: read {:.1f} ms, write {:.1f} ms, chunking {:.1f} ms\n",
       s.rows_written, HumanBytes(s.bytes_written), HumanDuration(s.elapsed_seconds), s.rows_written / secs,
       HumanBytes(s.bytes_written / secs), s.avg_read_ms, s.avg_write_ms, s.avg_chunking_ms);
   std::string phases;
