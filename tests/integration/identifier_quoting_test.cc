@@ -91,21 +91,6 @@ std::string PrepareSource(Engine e, const std::string& tag) {
   return "";
 }
 
-std::pair<std::string, std::string> PrepareDestination(Engine e, const std::string& tag) {
-  std::string db = "quote_dst_" + tag;
-  switch (e) {
-    case Engine::kMysql:
-      RecreateMysqlDatabase(db);
-      return {MysqlUri(db), db};
-    case Engine::kPostgres:
-      RecreatePgDatabase(Servers().pg_dest_port, db);
-      return {PgDestUri(db), "public"};
-    case Engine::kSqlite:
-      return {"sqlite://" + FreshTempDir("quote-dst-" + tag) + "/d.db", ""};
-  }
-  return {};
-}
-
 void ExpectTable(const std::string& uri, const TableRef& ref, const std::vector<std::string>& columns,
                  const std::vector<Values>& rows, const std::string& tag) {
   TableContents got = ReadTable(uri, ref);
@@ -138,7 +123,7 @@ TEST_P(IdentifierQuotingTest, AwkwardNamesSurvive) {
   auto [src_engine, dst_engine] = GetParam();
   std::string tag = Tag(src_engine) + "_" + Tag(dst_engine);
   std::string src_uri = PrepareSource(src_engine, tag);
-  auto [dst_uri, schema] = PrepareDestination(dst_engine, tag);
+  auto [dst_uri, schema] = FreshDestination(dst_engine, "quote_dst_" + tag);
 
   CommandResult run = RunGodwit("migrate -q --state-dir " + FreshTempDir("quote-state-" + tag) + " " + src_uri + " " +
                                 dst_uri);

@@ -9,8 +9,23 @@
 #include <stdexcept>
 
 #include "model/row_collector.h"
+#include "test_env.h"
 
 namespace godwit::testing {
+
+Destination FreshDestination(Engine engine, const std::string& name) {
+  switch (engine) {
+    case Engine::kMysql:
+      RecreateMysqlDatabase(name);
+      return {MysqlUri(name), name};
+    case Engine::kPostgres:
+      RecreatePgDatabase(Servers().pg_dest_port, name);
+      return {PgDestUri(name), "public"};
+    case Engine::kSqlite:
+      return {"sqlite://" + FreshTempDir(name) + "/dst.db", ""};
+  }
+  return {};
+}
 
 CommandResult RunGodwit(const std::string& args) {
   const char* bin = std::getenv("GODWIT_BINARY");

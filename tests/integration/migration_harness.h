@@ -17,6 +17,15 @@ struct CommandResult {
   std::string output;  // stdout and stderr together
 };
 
+// An empty destination database on `engine` named `name` (a fresh SQLite
+// file for SQLite); returns its URI and the schema a migrated table lands
+// in there (MySQL: the database; PostgreSQL: public; SQLite: none).
+struct Destination {
+  std::string uri;
+  std::string schema;
+};
+Destination FreshDestination(Engine engine, const std::string& name);
+
 // Runs `godwit <args>` (the binary from $GODWIT_BINARY) and waits.
 CommandResult RunGodwit(const std::string& args);
 

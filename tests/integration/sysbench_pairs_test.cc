@@ -73,21 +73,6 @@ std::string MakeSource(Engine engine, const std::string& tag) {
   return "";
 }
 
-std::string MakeDestination(Engine engine, const std::string& tag) {
-  std::string db = "sb_dst_" + tag;
-  switch (engine) {
-    case Engine::kMysql:
-      RecreateMysqlDatabase(db);
-      return MysqlUri(db);
-    case Engine::kPostgres:
-      RecreatePgDatabase(Servers().pg_dest_port, db);
-      return PgDestUri(db);
-    case Engine::kSqlite:
-      return "sqlite://" + FreshTempDir("sb-sqlite-dst") + "/dst.db";
-  }
-  return "";
-}
-
 std::string Unpadded(std::optional<std::string> v) {
   if (!v) return "<null>";
   v->erase(v->find_last_not_of(' ') + 1);  // CHAR(n) pads on PostgreSQL, not on MySQL/SQLite
@@ -100,7 +85,7 @@ TEST_P(SysbenchPairsTest, EveryValueAndTheIndexArrive) {
   Pair p = GetParam();
   std::string tag = Name(p.src) + "_" + Name(p.dst);
   std::string src = MakeSource(p.src, tag);
-  std::string dst = MakeDestination(p.dst, tag);
+  std::string dst = FreshDestination(p.dst, "sb_dst_" + tag).uri;
   std::string state = FreshTempDir("sb-state");
   CommandResult r = RunGodwit("migrate '" + src + "' '" + dst + "' --include '*sbtest1' --concurrency 2 --chunk-rows 1500 -q --state-dir " +
                               state);

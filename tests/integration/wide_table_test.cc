@@ -201,22 +201,6 @@ std::string PrepareSource(Engine e, const std::string& tag) {
   return "";
 }
 
-// An empty destination; returns {URI, schema the table lands in}.
-std::pair<std::string, std::string> PrepareDestination(Engine e, const std::string& tag) {
-  std::string db = "wide_dst_" + tag;
-  switch (e) {
-    case Engine::kMysql:
-      RecreateMysqlDatabase(db);
-      return {MysqlUri(db), db};
-    case Engine::kPostgres:
-      RecreatePgDatabase(Servers().pg_dest_port, db);
-      return {PgDestUri(db), "public"};
-    case Engine::kSqlite:
-      return {"sqlite://" + FreshTempDir("wide-dst-" + tag) + "/dst.db", ""};
-  }
-  return {};
-}
-
 class WideTableTest : public ::testing::TestWithParam<std::pair<Engine, Engine>> {};
 
 TEST_P(WideTableTest, EveryValueArrivesIntact) {
@@ -226,7 +210,7 @@ TEST_P(WideTableTest, EveryValueArrivesIntact) {
                         : src_engine == Engine::kPostgres ? PgCase()
                                                           : SqliteCase();
   std::string src_uri = PrepareSource(src_engine, tag);
-  auto [dst_uri, dst_schema] = PrepareDestination(dst_engine, tag);
+  auto [dst_uri, dst_schema] = FreshDestination(dst_engine, "wide_dst_" + tag);
   std::string state = FreshTempDir("wide-state-" + tag);
 
   CommandResult run = RunGodwit("migrate -q --state-dir " + state + " " + src_uri + " " + dst_uri);
