@@ -227,23 +227,9 @@ Status ChangeLog::RecoverLastSegment(std::vector<uint64_t>* firsts) {
     for (;;) {
       RecordHeader h;
       std::string why;
-      ASSIGN_OR_RETURN(ReadOutcome outcome, codec_.ReadHeader(file, offset, &h, &why));
+      ASSIGN_OR_RETURN(ReadOutcome outcome,
+                       ScanRecord(file, path, offset, expected, /*decode=*/true, &h, &raw, &events, &why));
       if (outcome == ReadOutcome::kEnd) break;
-      if (outcome == ReadOutcome::kOk && h.first_seq != expected) {
-        outcome = ReadOutcome::kBad;
-        why = "record starts at sequence " + std::to_string(h.first_seq) + " where " + std::to_string(expected) +
-              " was expected";
-      }
-      if (outcome == ReadOutcome::kOk) {
-        ASSIGN_OR_RETURN(outcome, codec_.ReadBody(file, offset, h, &raw, &why));
-      }
-      if (outcome == ReadOutcome::kOk) {
-        Status st = DecodeEvents(raw, &events, Where(path, offset));
-        if (!st.ok() || events.size() != h.count) {
-          outcome = ReadOutcome::kBad;
-          why = st.ok() ? "record holds fewer or more events than its header says" : st.message();
-        }
-      }
       if (outcome != ReadOutcome::kOk) {
         note_cut(path, file.size() - offset, Where(path, offset) + ": " + why);
         RETURN_IF_ERROR(file.Truncate(offset));
@@ -260,6 +246,33 @@ Status ChangeLog::RecoverLastSegment(std::vector<uint64_t>* firsts) {
     last_position_ = std::move(last);
     return Status::Ok();
   }
+}
+
+Result<ReadOutcome> ChangeLog::ScanRecord(const File& file, const std::string& path, uint64_t offset,
+                                          uint64_t expected, bool decode, RecordHeader* h, std::string* raw,
+                                          std::vector<ChangeEvent>* events, std::string* why) {
+  ASSIGN_OR_RETURN(ReadOutcome outcome, codec_.ReadHeader(file, offset, h, why));
+  if (outcome != ReadOutcome::kOk) return outcome;
+  if (h->first_seq != expected) {
+    *why = "record starts at sequence " + std::to_string(h->first_seq) + " where " + std::to_string(expected) +
+           " was expected";
+    return ReadOutcome::kBad;
+  }
+  if (!decode) {
+    if (offset + h->frame_size() > file.size()) {
+      *why = "record cut short";
+      return ReadOutcome::kBad;
+    }
+    return ReadOutcome::kOk;
+  }
+  ASSIGN_OR_RETURN(outcome, codec_.ReadBody(file, offset, *h, raw, why));
+  if (outcome != ReadOutcome::kOk) return outcome;
+  Status st = DecodeEvents(*raw, events, Where(path, offset));
+  if (!st.ok() || events->size() != h->count) {
+    *why = st.ok() ? "record holds fewer or more events than its header says" : st.message();
+    return ReadOutcome::kBad;
+  }
+  return ReadOutcome::kOk;
 }
 
 // A segment before the last was synced before the next one was created:
@@ -279,27 +292,9 @@ Status ChangeLog::CheckEarlierSegment(uint64_t first_seq, uint64_t next_first_se
   for (;;) {
     RecordHeader h;
     std::string why;
-    ASSIGN_OR_RETURN(ReadOutcome outcome, codec_.ReadHeader(file, offset, &h, &why));
+    ASSIGN_OR_RETURN(ReadOutcome outcome, ScanRecord(file, path, offset, expected, options_.verify_all_on_open, &h,
+                                                     &raw, &events, &why));
     if (outcome == ReadOutcome::kEnd) break;
-    if (outcome == ReadOutcome::kOk && h.first_seq != expected) {
-      outcome = ReadOutcome::kBad;
-      why = "record starts at sequence " + std::to_string(h.first_seq) + " where " + std::to_string(expected) +
-            " was expected";
-    }
-    if (outcome == ReadOutcome::kOk && offset + h.frame_size() > file.size()) {
-      outcome = ReadOutcome::kBad;
-      why = "record cut short";
-    }
-    if (outcome == ReadOutcome::kOk && options_.verify_all_on_open) {
-      ASSIGN_OR_RETURN(outcome, codec_.ReadBody(file, offset, h, &raw, &why));
-      if (outcome == ReadOutcome::kOk) {
-        Status st = DecodeEvents(raw, &events, Where(path, offset));
-        if (!st.ok() || events.size() != h.count) {
-          outcome = ReadOutcome::kBad;
-          why = st.ok() ? "record holds fewer or more events than its header says" : st.message();
-        }
-      }
-    }
     if (outcome != ReadOutcome::kOk) {
       return CorruptError("corrupt record in the middle of the log (" + path + " is not the last segment), " +
                           Where(path, offset) + ": " + why);

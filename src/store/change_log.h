@@ -160,6 +160,13 @@ class ChangeLog {
   Status Recover();
   Status RecoverLastSegment(std::vector<uint64_t>* firsts);
   Status CheckEarlierSegment(uint64_t first_seq, uint64_t next_first_seq);
+  // Validates the record at `offset` of `file`: its header, that it starts
+  // at sequence `expected`, and — with `decode` — its checksummed body and
+  // its events (into `events`); without, only that it fits in the file.
+  // kEnd at the end of the file; kBad with `why` for any damage.
+  Result<ReadOutcome> ScanRecord(const File& file, const std::string& path, uint64_t offset, uint64_t expected,
+                                 bool decode, RecordHeader* header, std::string* raw, std::vector<ChangeEvent>* events,
+                                 std::string* why);
   Status CreateSegment(uint64_t first_seq, const Position& start_position);
   Status WriteRecord(uint64_t first_seq, uint32_t count, const std::string& raw, uint64_t* bytes);
 
