@@ -73,7 +73,17 @@ int main(int argc, char** argv) {
   migrate->add_option("--zero-date", margs.zero_date, "MySQL zero dates: 'error' (default) or 'null'")
       ->check(CLI::IsMember({"error", "null"}));
   migrate->add_option("--replication-slot", margs.replication_slot,
-                      "PostgreSQL source: create this logical slot and copy inside its snapshot");
+                      "PostgreSQL source: create this logical slot and copy inside its snapshot "
+                      "(default with --incremental: godwit_ plus a hash of the two URIs)");
+  migrate->add_flag("--incremental", margs.incremental,
+                    "after the copy, keep the destination in sync with the source's changes until Ctrl-C "
+                    "(run again to resume)");
+  migrate->add_flag("--until-caught-up", margs.until_caught_up,
+                    "with --incremental: on Ctrl-C/SIGTERM, stop once everything the source committed before it is "
+                    "applied, and exit 0");
+  migrate->add_flag("--release", margs.release,
+                    "free what --incremental keeps between runs (PostgreSQL slot and publication, heartbeat row, "
+                    "change log) and exit");
   migrate->add_flag("--restart", margs.restart, "forget saved progress and start over (the destination is not emptied)");
   migrate->add_flag("-q,--quiet", margs.quiet, "no live progress display");
 

@@ -14,6 +14,13 @@
 
 #include "cli/progress_display.h"
 #include "cli/project_file.h"
+#include "connector/postgres/pg_change_stream.h"
+#include "connector/session.h"
+#include "meta/meta_store.h"
+#include "replay/change_applier.h"
+#include "schema/dialect.h"
+#include "sync/heartbeat.h"
+#include "sync/synchronizer.h"
 
 namespace godwit {
 namespace {
@@ -30,13 +37,27 @@ void PrintError(const Status& st) {
   if (!hint.empty()) std::fprintf(stderr, "  what to do: %s\n", hint.c_str());
 }
 
-Result<FullMigrationOptions> BuildOptions(const MigrateArgs& a) {
-  FullMigrationOptions opt;
+// What one `godwit migrate` invocation runs, derived from its arguments.
+struct MigratePlan {
+  FullMigrationOptions full;
+  bool incremental = false;
+  std::string id_hex;     // hash of the source/destination pair: names its state
+  std::string log_dir;    // --incremental: the change log
+  std::string stream_id;  // --incremental: checkpoint and heartbeat rows
+  uint32_t server_id = 0; // --incremental, MySQL source: the replica id
+};
+
+Result<MigratePlan> BuildPlan(const MigrateArgs& a) {
+  MigratePlan plan;
+  FullMigrationOptions& opt = plan.full;
+  plan.incremental = a.incremental;
   if (!a.project_file.empty()) {
     if (!a.source_uri.empty() || !a.destination_uri.empty()) {
       return Status(ErrorCode::kInvalidArgument, "give either -f PROJECT_FILE or SOURCE_URI DEST_URI, not both");
     }
-    ASSIGN_OR_RETURN(opt, LoadProjectFile(a.project_file));
+    bool file_incremental = false;
+    ASSIGN_OR_RETURN(opt, LoadProjectFile(a.project_file, &file_incremental));
+    plan.incremental = plan.incremental || file_incremental;
   } else {
     if (a.source_uri.empty() || a.destination_uri.empty()) {
       return Status(ErrorCode::kInvalidArgument, "SOURCE_URI and DEST_URI are required (or -f PROJECT_FILE)",
@@ -59,32 +80,190 @@ Result<FullMigrationOptions> BuildOptions(const MigrateArgs& a) {
   if (opt.replication_slot.size() > 0 && opt.source.engine != Engine::kPostgres) {
     return Status(ErrorCode::kInvalidArgument, "--replication-slot applies to a PostgreSQL source only");
   }
+  if (a.until_caught_up && !plan.incremental) {
+    return Status(ErrorCode::kInvalidArgument, "--until-caught-up needs --incremental");
+  }
+  if ((plan.incremental || a.release) && opt.source.engine != Engine::kPostgres &&
+      opt.source.engine != Engine::kMysql) {
+    return Status(ErrorCode::kUnsupported,
+                  "--incremental needs a MySQL/MariaDB or PostgreSQL source: SQLite keeps no change log to read",
+                  "Run the migration without --incremental.");
+  }
   // One state file per source/destination pair, so that re-running the
   // same command resumes it.
   std::string id = opt.source.Redacted() + "\n" + opt.destination.Redacted();
+  const uint64_t hash = XXH3_64bits(id.data(), id.size());
+  plan.id_hex = fmt::format("{:016x}", hash);
   std::error_code ec;
   std::filesystem::create_directories(a.state_dir, ec);
   if (ec) {
     return Status(ErrorCode::kMetadata, "cannot create the state directory " + a.state_dir + ": " + ec.message(),
                   "Give a writable directory with --state-dir.");
   }
-  opt.state_path = (std::filesystem::path(a.state_dir) /
-                    fmt::format("migrate-{:016x}.db", XXH3_64bits(id.data(), id.size())))
-                       .string();
-  return opt;
+  const std::filesystem::path dir(a.state_dir);
+  opt.state_path = (dir / ("migrate-" + plan.id_hex + ".db")).string();
+  plan.log_dir = (dir / ("migrate-" + plan.id_hex + ".changelog")).string();
+  plan.stream_id = "migrate-" + plan.id_hex;
+  // Non-zero, and away from the small ids servers are usually given.
+  plan.server_id = static_cast<uint32_t>(0x40000000u | (hash & 0x3fffffffu));
+  if ((plan.incremental || a.release) && opt.source.engine == Engine::kPostgres && opt.replication_slot.empty()) {
+    opt.replication_slot = "godwit_" + plan.id_hex;
+  }
+  return plan;
+}
+
+// Frees what --incremental keeps between runs.
+int Release(const MigratePlan& plan) {
+  const FullMigrationOptions& opt = plan.full;
+  std::vector<std::string> freed;
+  Status first;
+  auto note = [&](const std::string& what, const Status& st) {
+    if (st.ok()) return;
+    std::fprintf(stderr, "godwit: could not free %s: %s\n", what.c_str(), st.ToString().c_str());
+    if (first.ok()) first = st;
+  };
+  if (auto src = Connect(opt.source); src.ok()) {
+    Status st = DropHeartbeat(**src, plan.stream_id);
+    note("the heartbeat row", st);
+    if (st.ok()) freed.push_back("heartbeat row " + plan.stream_id);
+  } else {
+    note("the heartbeat row", src.status());
+  }
+  if (opt.source.engine == Engine::kPostgres) {
+    auto dropped = pg::DropLogicalSlot(opt.source, opt.replication_slot);
+    note("replication slot " + opt.replication_slot, dropped.status());
+    if (dropped.ok() && *dropped) freed.push_back("replication slot " + opt.replication_slot);
+    Status st = pg::DropPublication(opt.source, opt.replication_slot);
+    note("publication " + opt.replication_slot, st);
+    if (st.ok()) freed.push_back("publication " + opt.replication_slot);
+  }
+  if (auto dst = Connect(opt.destination); dst.ok()) {
+    Status st = DropCheckpoint(**dst, DialectFor(opt.destination.engine), plan.stream_id);
+    note("the checkpoint row", st);
+    if (st.ok()) freed.push_back("checkpoint row " + plan.stream_id);
+  } else {
+    note("the checkpoint row", dst.status());
+  }
+  std::error_code ec;
+  std::filesystem::remove_all(plan.log_dir, ec);
+  note("the change log " + plan.log_dir, ec ? Status(ErrorCode::kMetadata, ec.message()) : Status());
+  for (const auto& f : freed) std::printf("freed %s\n", f.c_str());
+  if (!first.ok()) {
+    PrintError(first);
+    return 1;
+  }
+  std::printf("released: the next run starts over with a full copy into the destination\n");
+  std::filesystem::remove(opt.state_path, ec);
+  return 0;
+}
+
+std::string SyncLine(const SyncStatus& s) {
+  return fmt::format("in sync: latency {} | applied {} transactions, {} rows ({:.0f} rows/s) | log {} / {}\n",
+                     FormatLatency(s), s.transactions, s.rows, s.rows_per_second, s.applied_seq, s.captured_seq);
+}
+
+// After the copy: keeps the destination in sync until stopped.
+int RunSync(const MigratePlan& plan, const MigrateArgs& args) {
+  auto meta = MetaStore::Open(plan.full.state_path);
+  if (!meta.ok()) {
+    PrintError(meta.status());
+    return 1;
+  }
+  auto record = (*meta)->LoadMigration();
+  if (!record.ok() || !*record || (*record)->position_json.empty()) {
+    PrintError(Status(ErrorCode::kMetadata, "the full migration recorded no source position to synchronize from",
+                      "Run the command with --restart --incremental to copy again from a new snapshot."));
+    return 1;
+  }
+  auto start = PositionFromJson((*record)->position_json);
+  meta->reset();
+  if (!start.ok()) {
+    PrintError(start.status());
+    return 1;
+  }
+  if (std::holds_alternative<NoPosition>(*start)) {
+    PrintError(Status(ErrorCode::kServerConfig,
+                      "the source reported no change-log position when the copy started (binary logging off?)",
+                      "Enable log_bin with binlog_format=ROW on the source, then run again with --restart."));
+    return 1;
+  }
+  SyncOptions so;
+  so.source = plan.full.source;
+  so.destination = plan.full.destination;
+  so.objects = plan.full.objects;
+  so.log_dir = plan.log_dir;
+  so.stream_id = plan.stream_id;
+  so.start = *start;
+  so.pg_slot = plan.full.replication_slot;
+  so.mysql_server_id = plan.server_id;
+  Synchronizer sync(so);
+  std::atomic<bool> cancel{false};
+  std::atomic<bool> done{false};
+  const bool tty = isatty(STDERR_FILENO);
+  std::fprintf(stderr, "godwit: keeping %s in sync with %s%s\n", plan.full.destination.Redacted().c_str(),
+               plan.full.source.Redacted().c_str(),
+               args.until_caught_up ? " (Ctrl-C: stop once caught up)" : " (Ctrl-C: stop; run again to resume)");
+  std::thread display([&] {
+    auto last = std::chrono::steady_clock::now() - std::chrono::seconds(60);
+    bool asked = false;
+    while (!done) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      if (g_interrupts > 0 && !asked) {
+        asked = true;
+        if (args.until_caught_up) {
+          std::fprintf(stderr, "\ngodwit: stopping once everything committed so far is applied\n");
+          sync.RequestStopWhenCaughtUp();
+        } else {
+          cancel = true;
+        }
+      }
+      if (args.quiet) continue;
+      auto now = std::chrono::steady_clock::now();
+      if (now - last < (tty ? std::chrono::seconds(1) : std::chrono::seconds(10))) continue;
+      last = now;
+      std::string line = SyncLine(sync.status());
+      std::fputs(tty ? ("\r\x1b[2K" + line.substr(0, line.size() - 1)).c_str() : line.c_str(), stderr);
+    }
+  });
+  if (args.until_caught_up && g_interrupts > 0) sync.RequestStopWhenCaughtUp();
+  Status st = sync.Run(cancel);
+  done = true;
+  display.join();
+  SyncStatus final_status = sync.status();
+  if (tty && !args.quiet) std::fputs("\n", stderr);
+  for (const auto& w : final_status.warnings) std::fprintf(stderr, "godwit: warning: %s\n", w.c_str());
+  std::fputs(SyncLine(final_status).c_str(), stdout);
+  const std::string keep = plan.full.source.engine == Engine::kPostgres
+                               ? "the replication slot and publication " + plan.full.replication_slot
+                               : "the binlog position";
+  if (st.ok()) {
+    std::printf("caught up: the destination has applied everything the source committed before the stop request\n");
+    std::printf("%s and the change log are kept: run the same command to continue, or add --release to free them\n",
+                keep.c_str());
+    return 0;
+  }
+  if (st.code() == ErrorCode::kCancelled) {
+    std::printf("stopped at durable positions; %s and the change log are kept: run the same command to resume, or "
+                "add --release to free them\n",
+                keep.c_str());
+    return 130;
+  }
+  PrintError(st);
+  return 1;
 }
 
 }  // namespace
 
 int RunMigrate(const MigrateArgs& args) {
-  auto opt = BuildOptions(args);
-  if (!opt.ok()) {
-    PrintError(opt.status());
+  auto plan = BuildPlan(args);
+  if (!plan.ok()) {
+    PrintError(plan.status());
     return 2;
   }
-  std::fprintf(stderr, "godwit: migrating %s -> %s (state %s)\n", opt->source.Redacted().c_str(),
-               opt->destination.Redacted().c_str(), opt->state_path.c_str());
-  FullMigration migration(*opt);
+  if (args.release) return Release(*plan);
+  FullMigrationOptions& opt = plan->full;
+  std::fprintf(stderr, "godwit: migrating %s -> %s (state %s)\n", opt.source.Redacted().c_str(),
+               opt.destination.Redacted().c_str(), opt.state_path.c_str());
 
   struct sigaction sa {};
   sa.sa_handler = OnInterrupt;
@@ -92,6 +271,19 @@ int RunMigrate(const MigrateArgs& args) {
   sigaction(SIGINT, &sa, nullptr);
   sigaction(SIGTERM, &sa, nullptr);
 
+  if (plan->incremental) {
+    // Before the copy's snapshot: the publication (PostgreSQL) must exist
+    // before the slot, and the heartbeat table before capture starts.
+    std::vector<std::string> warnings;
+    Status st = PrepareCapture(opt.source, opt.objects, opt.replication_slot, plan->stream_id, true, warnings);
+    for (const auto& w : warnings) std::fprintf(stderr, "godwit: warning: %s\n", w.c_str());
+    if (!st.ok()) {
+      PrintError(st.WithContext("preparing change capture"));
+      return 1;
+    }
+  }
+
+  FullMigration migration(opt);
   std::atomic<bool> done{false};
   const bool tty = isatty(STDERR_FILENO);
   std::thread display([&] {
@@ -99,7 +291,9 @@ int RunMigrate(const MigrateArgs& args) {
     auto last_plain = std::chrono::steady_clock::now();
     while (!done) {
       std::this_thread::sleep_for(std::chrono::milliseconds(200));
-      if (g_interrupts > 0) migration.Cancel();
+      // With --until-caught-up, Ctrl-C during the copy means "finish, catch
+      // up, then stop"; otherwise it stops the copy at a checkpoint.
+      if (g_interrupts > 0 && !args.until_caught_up) migration.Cancel();
       if (args.quiet) continue;
       auto snap = migration.progress().Snapshot();
       if (tty) {
@@ -124,12 +318,14 @@ int RunMigrate(const MigrateArgs& args) {
   display.join();
 
   std::fputs(RenderSummary(migration.progress().Snapshot()).c_str(), stdout);
-  if (st.ok()) {
-    std::printf("migration completed\n");
-    return 0;
+  if (!st.ok()) {
+    PrintError(st);
+    return st.code() == ErrorCode::kCancelled ? 130 : 1;
   }
-  PrintError(st);
-  return st.code() == ErrorCode::kCancelled ? 130 : 1;
+  std::printf("migration completed\n");
+  std::fflush(stdout);
+  if (!plan->incremental) return 0;
+  return RunSync(*plan, args);
 }
 
 }  // namespace godwit

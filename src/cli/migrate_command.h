@@ -20,10 +20,18 @@ struct MigrateArgs {
   std::string zero_date;
   std::string replication_slot;
   bool restart = false;
+  // After the copy, keep the destination in sync (change capture + replay)
+  // until Ctrl-C, or with until_caught_up until everything committed
+  // before the stop request is applied.
+  bool incremental = false;
+  bool until_caught_up = false;
+  // Free what --incremental keeps between runs and exit.
+  bool release = false;
   bool quiet = false;
 };
 
-// Returns the process exit code: 0 done, 1 failed, 2 bad usage, 130 stopped.
+// Returns the process exit code: 0 done (or caught up), 1 failed, 2 bad usage,
+// 130 stopped by Ctrl-C (run it again to resume).
 int RunMigrate(const MigrateArgs& args);
 
 }  // namespace godwit

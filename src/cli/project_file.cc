@@ -61,13 +61,13 @@ Status ApplyZeroDate(const std::string& choice, Endpoint& endpoint) {
   return Status();
 }
 
-Result<FullMigrationOptions> ParseProjectYaml(const std::string& text) {
+Result<FullMigrationOptions> ParseProjectYaml(const std::string& text, bool* incremental) {
   FullMigrationOptions opt;
   try {
     YAML::Node root = YAML::Load(text);
     if (!root.IsMap()) return Invalid("the top level must be a mapping");
     static const std::set<std::string> kKnown = {"name", "source", "destination", "objects", "concurrency",
-                                                 "chunk_rows", "zero_date", "replication_slot"};
+                                                 "chunk_rows", "zero_date", "replication_slot", "incremental"};
     for (const auto& kv : root) {
       std::string key = kv.first.as<std::string>();
       if (!kKnown.count(key)) return Invalid("unknown field '" + key + "'");
@@ -88,6 +88,7 @@ Result<FullMigrationOptions> ParseProjectYaml(const std::string& text) {
     }
     if (root["concurrency"]) opt.concurrency = root["concurrency"].as<int>();
     if (root["chunk_rows"]) opt.chunk_rows = root["chunk_rows"].as<int64_t>();
+    if (root["incremental"] && incremental) *incremental = root["incremental"].as<bool>();
     if (root["replication_slot"]) opt.replication_slot = root["replication_slot"].as<std::string>();
     if (root["zero_date"]) {
       std::string z = root["zero_date"].IsNull() ? "null" : root["zero_date"].as<std::string>();
@@ -100,14 +101,14 @@ Result<FullMigrationOptions> ParseProjectYaml(const std::string& text) {
   return opt;
 }
 
-Result<FullMigrationOptions> LoadProjectFile(const std::string& path) {
+Result<FullMigrationOptions> LoadProjectFile(const std::string& path, bool* incremental) {
   std::ifstream in(path);
   if (!in) {
     return Status(ErrorCode::kInvalidArgument, "cannot read project file " + path, "Check the path and permissions.");
   }
   std::stringstream ss;
   ss << in.rdbuf();
-  auto opt = ParseProjectYaml(ss.str());
+  auto opt = ParseProjectYaml(ss.str(), incremental);
   if (!opt.ok()) return opt.status().WithContext(path);
   return opt;
 }

@@ -12,7 +12,8 @@
 //   concurrency: 4
 //   chunk_rows: 100000
 //   zero_date: error        # or null: MySQL zero dates become NULL
-//   replication_slot: ""    # PostgreSQL source: create this slot for change capture
+//   replication_slot: ""    # PostgreSQL source: the slot for change capture
+//   incremental: false      # keep the destination in sync after the copy
 //
 // `source`/`destination` may also be mappings: {uri: ..., password_env: VAR}
 // or {uri: ..., password_file: PATH}.
@@ -25,9 +26,10 @@
 
 namespace godwit {
 
-// Parses the YAML text into options; the state path is left empty.
-Result<FullMigrationOptions> ParseProjectYaml(const std::string& text);
-Result<FullMigrationOptions> LoadProjectFile(const std::string& path);
+// Parses the YAML text into options; the state path is left empty. The
+// `incremental` key, when present, is stored in `*incremental`.
+Result<FullMigrationOptions> ParseProjectYaml(const std::string& text, bool* incremental = nullptr);
+Result<FullMigrationOptions> LoadProjectFile(const std::string& path, bool* incremental = nullptr);
 
 // Applies the `zero_date` choice to a MySQL endpoint (error | null).
 Status ApplyZeroDate(const std::string& choice, Endpoint& endpoint);

@@ -36,6 +36,7 @@ Status ObjectMapping::Validate(const ObjectRules& rules) {
 }
 
 bool ObjectMapping::Includes(const TableRef& source) const {
+  if (IsGodwitTable(source)) return false;
   std::string full = source.ToString();
   auto matches = [&](const std::string& p) { return GlobMatch(p, full) || GlobMatch(p, source.name); };
   bool included = rules_.include.empty();
@@ -45,6 +46,10 @@ bool ObjectMapping::Includes(const TableRef& source) const {
     if (matches(p)) return false;
   }
   return true;
+}
+
+bool IsGodwitTable(const TableRef& ref) {
+  return ref.name == kHeartbeatTableName || ref.name == kCheckpointTableName;
 }
 
 TableRef ObjectMapping::DestinationOf(const TableRef& source) const {

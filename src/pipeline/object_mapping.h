@@ -38,6 +38,14 @@ class ObjectMapping {
   std::string destination_default_;
 };
 
+// Godwit's own tables: the heartbeat it writes on a source and the replay
+// checkpoint it keeps on a destination. No pattern ever includes them, so a
+// later migration from that database (or the reverse direction) does not
+// copy them.
+inline constexpr const char* kHeartbeatTableName = "godwit_heartbeat";
+inline constexpr const char* kCheckpointTableName = "godwit_checkpoint";
+bool IsGodwitTable(const TableRef& ref);
+
 // Shell-style glob match (fnmatch without flags).
 bool GlobMatch(const std::string& pattern, const std::string& text);
 

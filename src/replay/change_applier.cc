@@ -85,6 +85,25 @@ Result<std::unique_ptr<ChangeApplier>> ChangeApplier::Open(Session& session, con
   return applier;
 }
 
+Status DropCheckpoint(Session& session, const Dialect& dialect, const std::string& stream_id,
+                      TableRef checkpoint_table) {
+  if (checkpoint_table.schema.empty() && dialect.engine() != Engine::kSqlite) {
+    checkpoint_table.schema = session.default_schema();
+  }
+  ASSIGN_OR_RETURN(Catalog catalog, session.ReadCatalog([&](const TableRef& ref) { return ref == checkpoint_table; }));
+  if (catalog.tables.empty()) return Status();
+  const std::string table = dialect.QualifiedName(checkpoint_table);
+  RETURN_IF_ERROR(session.Execute("DELETE FROM " + table + " WHERE " + dialect.QuoteIdent("stream_id") + " = " +
+                                  dialect.Literal(ColumnType{}, stream_id)));
+  ColumnType text;
+  text.kind = TypeKind::kText;
+  CountingConsumer rows;
+  RETURN_IF_ERROR(session.Query("SELECT " + dialect.QuoteIdent("stream_id") + " FROM " + table + " LIMIT 1",
+                                std::span<const ColumnType>(&text, 1), rows, BatchLimits{}));
+  if (rows.rows > 0) return Status();
+  return session.Execute("DROP TABLE " + table);
+}
+
 Status ChangeApplier::EnsureCheckpointTable() {
   ColumnType id_type;
   id_type.kind = TypeKind::kVarchar;
@@ -539,29 +558,62 @@ Status ChangeApplier::ApplyBatch(std::span<const SourceTransaction> transactions
     todo.push_back(&tx);
   }
   if (todo.empty()) return Status();
-  const ApplyStats before = stats_;
-  RETURN_IF_ERROR(Run(dialect_.BeginTransaction(), "the destination"));
-  Status st = [&]() -> Status {
-    for (const SourceTransaction* tx : todo) {
-      for (const ChangeEvent& e : tx->events) RETURN_IF_ERROR(ApplyEvent(e));
+  RETURN_IF_ERROR(Begin());
+  for (const SourceTransaction* tx : todo) {
+    if (Status st = Apply(tx->events); !st.ok()) {
+      Abort();
+      return st;
     }
+  }
+  return Commit(todo.back()->commit_position, todo.back()->sequence, todo.size());
+}
+
+Status ChangeApplier::Begin() {
+  if (in_transaction_) return Status(ErrorCode::kInternal, "ChangeApplier::Begin inside an open transaction");
+  before_ = stats_;
+  RETURN_IF_ERROR(Run(dialect_.BeginTransaction(), "the destination"));
+  in_transaction_ = true;
+  return Status();
+}
+
+Status ChangeApplier::Apply(std::span<const ChangeEvent> events) {
+  if (!in_transaction_) return Status(ErrorCode::kInternal, "ChangeApplier::Apply outside a transaction");
+  for (const ChangeEvent& e : events) {
+    if (Status st = ApplyEvent(e); !st.ok()) {
+      Abort();
+      return st;
+    }
+  }
+  return Status();
+}
+
+Status ChangeApplier::Commit(const Position& commit_position, uint64_t sequence, uint64_t transactions) {
+  if (!in_transaction_) return Status(ErrorCode::kInternal, "ChangeApplier::Commit outside a transaction");
+  Status st = [&]() -> Status {
     RETURN_IF_ERROR(Flush());
-    RETURN_IF_ERROR(WriteCheckpoint(todo.back()->commit_position, todo.back()->sequence));
+    RETURN_IF_ERROR(WriteCheckpoint(commit_position, sequence));
     GODWIT_FAILPOINT("replay.before_commit");
     return Run("COMMIT", "the destination (commit)");
   }();
   if (!st.ok()) {
-    *pending_ = Pending{};
-    session_.Execute("ROLLBACK").IgnoreError();  // the apply error is the one to report
-    const uint64_t statements = stats_.statements;
-    stats_ = before;
-    stats_.statements = statements;
+    Abort();
     return st;
   }
+  in_transaction_ = false;
   GODWIT_FAILPOINT("replay.after_commit");
-  applied_ = AppliedCheckpoint{todo.back()->commit_position, todo.back()->sequence};
-  stats_.transactions += todo.size();
+  applied_ = AppliedCheckpoint{commit_position, sequence};
+  stats_.transactions += transactions;
   return Status();
+}
+
+void ChangeApplier::Abort() {
+  if (!in_transaction_) return;
+  in_transaction_ = false;
+  *pending_ = Pending{};
+  session_.Execute("ROLLBACK").IgnoreError();  // the apply error is the one to report
+  const uint64_t statements = stats_.statements;
+  stats_ = before_;
+  stats_.statements = statements;
 }
 
 }  // namespace godwit

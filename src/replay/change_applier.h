@@ -97,6 +97,11 @@ struct ApplyStats {
   uint64_t statements = 0;
 };
 
+// Deletes stream `stream_id`'s checkpoint row, and the checkpoint table
+// when no other stream has one (a released migration leaves nothing).
+Status DropCheckpoint(Session& session, const Dialect& dialect, const std::string& stream_id,
+                      TableRef checkpoint_table = {"", "godwit_checkpoint"});
+
 class ChangeApplier {
  public:
   // `session` (not owned) must outlive the applier and be used by nothing
@@ -121,6 +126,22 @@ class ChangeApplier {
   // Several source transactions, in the given (source commit) order, in
   // one destination transaction with one checkpoint write (the last one's).
   Status ApplyBatch(std::span<const SourceTransaction> transactions);
+
+  // The streaming form, for transactions too large to hold in memory (the
+  // Writer reads them from the change log a piece at a time):
+  //   Begin(); Apply(events)...; Commit(position, sequence, transactions)
+  // all in one destination transaction. Apply does not skip by sequence:
+  // the caller starts after the checkpoint. An error from Apply or Commit
+  // has already rolled back (rows, checkpoint and stats); Abort() rolls
+  // back an open transaction on the caller's behalf (cancellation).
+  Status Begin();
+  Status Apply(std::span<const ChangeEvent> events);
+  Status Commit(const Position& commit_position, uint64_t sequence, uint64_t transactions = 1);
+  void Abort();
+  bool in_transaction() const { return in_transaction_; }
+
+  // The checkpoint as of the last commit (or as loaded at Open).
+  const std::optional<AppliedCheckpoint>& applied() const { return applied_; }
 
   const ApplyStats& stats() const { return stats_; }
 
@@ -152,6 +173,8 @@ class ChangeApplier {
   std::optional<AppliedCheckpoint> applied_;
   std::unique_ptr<Pending> pending_;
   ApplyStats stats_;
+  ApplyStats before_;  // stats at Begin, restored by Abort
+  bool in_transaction_ = false;
 };
 
 }  // namespace godwit

@@ -223,6 +223,19 @@ Status DropPublication(const Endpoint& endpoint, const std::string& name) {
   return r.ok() ? Status::Ok() : r.status();
 }
 
+Result<bool> DropLogicalSlot(const Endpoint& endpoint, const std::string& slot) {
+  ASSIGN_OR_RETURN(ConnPtr conn, OpenConnection(endpoint, false));
+  const std::string params[] = {slot};
+  ASSIGN_OR_RETURN(ResultPtr found,
+                   ExecParams(conn.get(), "SELECT active FROM pg_replication_slots WHERE slot_name = $1", params,
+                              ErrorCode::kReadFailed, "looking up replication slot"));
+  if (PQntuples(found.get()) == 0) return false;
+  auto r = ExecParams(conn.get(), "SELECT pg_drop_replication_slot($1)", params, ErrorCode::kConflict,
+                      "dropping replication slot \"" + slot + "\" (is a capture still reading it?)");
+  if (!r.ok()) return r.status();
+  return true;
+}
+
 Status EnsureLogicalSlot(const Endpoint& endpoint, const std::string& slot) {
   if (!IsValidSlotName(slot)) return InvalidSlotName(slot);
   ASSIGN_OR_RETURN(ConnPtr conn, OpenConnection(endpoint, false));

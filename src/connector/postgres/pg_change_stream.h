@@ -44,6 +44,10 @@ Status DropPublication(const Endpoint& endpoint, const std::string& name);
 // cannot have one (wal_level, max_replication_slots).
 Status EnsureLogicalSlot(const Endpoint& endpoint, const std::string& slot);
 
+// Drops logical slot `slot`; false when there was none. kConflict while a
+// stream still reads it.
+Result<bool> DropLogicalSlot(const Endpoint& endpoint, const std::string& slot);
+
 struct PgStreamOptions {
   std::string slot;
   std::string publication;

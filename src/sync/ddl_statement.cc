@@ -1,0 +1,151 @@
+#include "sync/ddl_statement.h"
+
+#include <cctype>
+#include <vector>
+
+namespace godwit {
+namespace {
+
+// Reads the statement as a sequence of words: bare words upper-cased,
+// quoted identifiers (`x`, "x") verbatim, '.' and '(' as words of their own.
+class Words {
+ public:
+  explicit Words(std::string_view s) : s_(s) {}
+
+  // The next word; empty at the end. `quoted` tells whether it was quoted.
+  std::string Next(bool* quoted = nullptr) {
+    SkipSpaceAndComments();
+    if (quoted) *quoted = false;
+    if (i_ >= s_.size()) return {};
+    char c = s_[i_];
+    if (c == '`' || c == '"') {
+      if (quoted) *quoted = true;
+      std::string out;
+      for (++i_; i_ < s_.size(); ++i_) {
+        if (s_[i_] == c) {
+          if (i_ + 1 < s_.size() && s_[i_ + 1] == c) {  // doubled quote inside the name
+            out += c;
+            ++i_;
+            continue;
+          }
+          ++i_;
+          break;
+        }
+        out += s_[i_];
+      }
+      return out;
+    }
+    if (c == '.' || c == '(' || c == ',' || c == ';') {
+      ++i_;
+      return std::string(1, c);
+    }
+    std::string out;
+    while (i_ < s_.size() && !std::isspace(static_cast<unsigned char>(s_[i_])) && s_[i_] != '.' && s_[i_] != '(' &&
+           s_[i_] != ',' && s_[i_] != ';' && s_[i_] != '`' && s_[i_] != '"') {
+      out += s_[i_++];
+    }
+    return out;
+  }
+
+ private:
+  void SkipSpaceAndComments() {
+    while (i_ < s_.size()) {
+      if (std::isspace(static_cast<unsigned char>(s_[i_]))) {
+        ++i_;
+      } else if (s_.substr(i_, 2) == "/*") {
+        size_t end = s_.find("*/", i_ + 2);
+        i_ = end == std::string_view::npos ? s_.size() : end + 2;
+      } else if (s_.substr(i_, 2) == "--" || s_[i_] == '#') {
+        size_t end = s_.find('\n', i_);
+        i_ = end == std::string_view::npos ? s_.size() : end + 1;
+      } else {
+        break;
+      }
+    }
+  }
+  std::string_view s_;
+  size_t i_ = 0;
+};
+
+std::string Upper(std::string w) {
+  for (char& c : w) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return w;
+}
+
+// Reads "[schema.]name" starting with `first` (already read).
+TableRef ReadName(Words& words, std::string first, const std::string& default_schema) {
+  Words peek = words;
+  if (peek.Next() == ".") {
+    words.Next();
+    std::string name = words.Next();
+    return TableRef{first, name};
+  }
+  return TableRef{default_schema, first};
+}
+
+}  // namespace
+
+DdlStatement ClassifyDdl(std::string_view statement, const std::string& default_schema) {
+  Words words(statement);
+  DdlStatement out;
+  bool quoted = false;
+  std::string w = Upper(words.Next());
+  auto skip = [&](std::initializer_list<const char*> optional) {
+    // Skips optional keywords in order (each at most once); returns the next word.
+    std::string next = words.Next(&quoted);
+    for (const char* k : optional) {
+      if (!quoted && Upper(next) == k) next = words.Next(&quoted);
+    }
+    return next;
+  };
+  auto table_after = [&](std::initializer_list<const char*> optional) {
+    std::string name = skip(optional);
+    if (name.empty()) return;
+    out.table = ReadName(words, name, default_schema);
+  };
+  if (w == "CREATE" || w == "ALTER" || w == "DROP" || w == "RENAME" || w == "TRUNCATE") {
+    std::string verb = w;
+    std::string next = Upper(words.Next());
+    // CREATE OR REPLACE / ONLINE / IGNORE / TEMPORARY / UNIQUE / FULLTEXT ...
+    std::vector<std::string> modifiers;
+    while (next == "OR" || next == "REPLACE" || next == "ONLINE" || next == "OFFLINE" || next == "IGNORE" ||
+           next == "TEMPORARY" || next == "UNIQUE" || next == "FULLTEXT" || next == "SPATIAL" ||
+           next == "UNLOGGED" || next == "CONCURRENTLY") {
+      modifiers.push_back(next);
+      next = Upper(words.Next());
+    }
+    for (const auto& m : modifiers) {
+      if (m == "TEMPORARY") return out;  // session-private: never replicated as data
+    }
+    if (next == "TABLE") {
+      out.kind = verb == "CREATE"   ? DdlKind::kCreateTable
+                 : verb == "ALTER"  ? DdlKind::kAlterTable
+                 : verb == "DROP"   ? DdlKind::kDropTable
+                 : verb == "RENAME" ? DdlKind::kRenameTable
+                                    : DdlKind::kTruncateTable;
+      table_after({"IF", "NOT", "EXISTS", "ONLY"});
+    } else if (verb == "TRUNCATE") {
+      out.kind = DdlKind::kTruncateTable;
+      if (!next.empty()) {
+        Words again(statement);
+        again.Next();  // TRUNCATE
+        std::string name = again.Next();
+        out.table = ReadName(again, name, default_schema);
+      }
+    } else if (next == "INDEX" && (verb == "CREATE" || verb == "DROP")) {
+      out.kind = verb == "CREATE" ? DdlKind::kCreateIndex : DdlKind::kDropIndex;
+      // ... INDEX [IF [NOT] EXISTS] name ON table
+      for (std::string x = words.Next(&quoted); !x.empty(); x = words.Next(&quoted)) {
+        if (!quoted && Upper(x) == "ON") {
+          table_after({"ONLY"});
+          break;
+        }
+      }
+      if (out.table.name.empty()) out.kind = DdlKind::kOther;  // PostgreSQL's DROP INDEX names no table
+    }
+  }
+  if (out.kind != DdlKind::kOther && out.table.name.empty()) out.kind = DdlKind::kOther;
+  return out;
+}
+
+}  // namespace godwit

@@ -1,0 +1,41 @@
+// What a captured DDL statement is about, read from its first words: the
+// table it changes and the kind of change. The Writer uses it to tell the
+// DDL of the migrated tables (which must reach the destination) from the
+// rest of what a MySQL binlog carries as statements (GRANT, CREATE USER,
+// FLUSH, DDL of tables outside the migration), which does not.
+//
+// Only the statement's head is read (keywords, then one possibly quoted,
+// possibly schema-qualified name): enough to classify, not a parser.
+//
+// Thread-safety: pure functions.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "model/table_schema.h"
+
+namespace godwit {
+
+enum class DdlKind {
+  kOther,  // not a table DDL (GRANT, FLUSH, CREATE USER, CREATE VIEW...)
+  kCreateTable,
+  kAlterTable,
+  kDropTable,
+  kRenameTable,
+  kTruncateTable,
+  kCreateIndex,
+  kDropIndex,
+};
+
+struct DdlStatement {
+  DdlKind kind = DdlKind::kOther;
+  // The table changed (for CREATE/DROP INDEX ... ON t, t); its schema is
+  // `default_schema` when the statement does not name one.
+  TableRef table;
+};
+
+DdlStatement ClassifyDdl(std::string_view statement, const std::string& default_schema);
+
+}  // namespace godwit

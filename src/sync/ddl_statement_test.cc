@@ -1,0 +1,50 @@
+#include "sync/ddl_statement.h"
+
+#include <gtest/gtest.h>
+
+namespace godwit {
+namespace {
+
+TEST(ClassifyDdl, TableStatementsNameTheirTable) {
+  auto d = ClassifyDdl("ALTER TABLE orders ADD COLUMN note TEXT", "shop");
+  EXPECT_EQ(d.kind, DdlKind::kAlterTable);
+  EXPECT_EQ(d.table, (TableRef{"shop", "orders"}));
+
+  d = ClassifyDdl("create table if not exists `sales`.`Order Lines` (id int primary key)", "shop");
+  EXPECT_EQ(d.kind, DdlKind::kCreateTable);
+  EXPECT_EQ(d.table, (TableRef{"sales", "Order Lines"}));
+
+  d = ClassifyDdl("DROP TABLE IF EXISTS t1", "shop");
+  EXPECT_EQ(d.kind, DdlKind::kDropTable);
+  EXPECT_EQ(d.table, (TableRef{"shop", "t1"}));
+
+  d = ClassifyDdl("RENAME TABLE a TO b", "shop");
+  EXPECT_EQ(d.kind, DdlKind::kRenameTable);
+  EXPECT_EQ(d.table, (TableRef{"shop", "a"}));
+
+  d = ClassifyDdl("TRUNCATE orders", "shop");
+  EXPECT_EQ(d.kind, DdlKind::kTruncateTable);
+  EXPECT_EQ(d.table, (TableRef{"shop", "orders"}));
+
+  d = ClassifyDdl("/* comment */ CREATE UNIQUE INDEX ix ON `orders` (a, b)", "shop");
+  EXPECT_EQ(d.kind, DdlKind::kCreateIndex);
+  EXPECT_EQ(d.table, (TableRef{"shop", "orders"}));
+
+  d = ClassifyDdl("DROP INDEX ix ON orders", "shop");
+  EXPECT_EQ(d.kind, DdlKind::kDropIndex);
+  EXPECT_EQ(d.table, (TableRef{"shop", "orders"}));
+
+  d = ClassifyDdl("ALTER ONLINE TABLE \"x\"\"y\" ADD c int", "public");
+  EXPECT_EQ(d.kind, DdlKind::kAlterTable);
+  EXPECT_EQ(d.table, (TableRef{"public", "x\"y"}));
+}
+
+TEST(ClassifyDdl, OtherStatementsAreNotTableDdl) {
+  for (const char* s : {"GRANT SELECT ON shop.* TO app", "FLUSH PRIVILEGES", "CREATE USER x", "CREATE VIEW v AS SELECT 1",
+                        "CREATE TEMPORARY TABLE t (a int)", "DROP INDEX ix", "ANALYZE TABLE t", ""}) {
+    EXPECT_EQ(ClassifyDdl(s, "shop").kind, DdlKind::kOther) << s;
+  }
+}
+
+}  // namespace
+}  // namespace godwit

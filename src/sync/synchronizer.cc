@@ -1,0 +1,652 @@
+#include "sync/synchronizer.h"
+
+#include <algorithm>
+#include <deque>
+#include <map>
+#include <thread>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "connector/mysql/binlog_change_stream.h"
+#include "connector/postgres/pg_change_stream.h"
+#include "connector/session.h"
+#include "model/row_collector.h"
+#include "pipeline/object_mapping.h"
+#include "replay/change_applier.h"
+#include "schema/dialect.h"
+#include "schema/table_conversion.h"
+#include "store/capture.h"
+#include "store/change_log.h"
+#include "sync/ddl_statement.h"
+#include "sync/heartbeat.h"
+
+namespace godwit {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using nlohmann::json;
+
+// Sleeps up to `d`, waking early when `stop` is set.
+void SleepUnless(std::chrono::milliseconds d, const std::atomic<bool>& stop) {
+  auto until = Clock::now() + d;
+  while (!stop && Clock::now() < until) {
+    std::this_thread::sleep_for(std::min<Clock::duration>(std::chrono::milliseconds(50), until - Clock::now()));
+  }
+}
+
+std::chrono::milliseconds Backoff(int attempt) {
+  return std::chrono::milliseconds(1000 * std::min(1 << std::min(attempt - 1, 4), 10));
+}
+
+Result<std::vector<std::string>> QueryRow(Session& s, const std::string& sql, size_t columns) {
+  std::vector<ColumnType> types(columns);
+  for (auto& t : types) t.kind = TypeKind::kText;
+  RowCollector rows;
+  RETURN_IF_ERROR(s.Query(sql, types, rows, BatchLimits{}));
+  std::vector<std::string> out(columns);
+  if (rows.rows.empty()) return out;
+  for (size_t i = 0; i < columns && i < rows.rows[0].size(); ++i) out[i] = rows.rows[0][i].value_or("");
+  return out;
+}
+
+uint64_t EventBytes(const ChangeEvent& e) {
+  uint64_t n = 0;
+  for (const auto& v : e.before) n += v.bytes.size();
+  for (const auto& v : e.after) n += v.bytes.size();
+  return n;
+}
+
+std::string Seconds(double s) {
+  if (s < 10) return fmt::format("{:.1f} seconds", s);
+  return fmt::format("{:.0f} seconds", s);
+}
+
+}  // namespace
+
+std::string FormatLatency(const SyncStatus& s) {
+  if (!s.latency_seconds) return "unknown (nothing applied yet)";
+  return Seconds(*s.latency_seconds) + " (updated " + Seconds(s.latency_updated_seconds_ago) + " ago)";
+}
+
+json SyncStatusToJson(const SyncStatus& s) {
+  json tables = json::array();
+  for (const auto& t : s.tables) {
+    tables.push_back({{"source", t.source},
+                      {"destination", t.destination},
+                      {"inserts", t.inserts},
+                      {"updates", t.updates},
+                      {"deletes", t.deletes},
+                      {"total", t.inserts + t.updates + t.deletes}});
+  }
+  return json{{"running", s.running},
+              {"status", s.monitoring ? "monitoring" : "running"},
+              {"latency", FormatLatency(s)},
+              {"latency_seconds", s.latency_seconds ? json(*s.latency_seconds) : json(nullptr)},
+              {"latency_updated_seconds_ago", s.latency_updated_seconds_ago},
+              {"heartbeat", s.heartbeat},
+              {"applied_position", PositionToString(s.applied_position)},
+              {"applied_source_time_us", s.applied_source_time_us},
+              {"applied_sequence", s.applied_seq},
+              {"captured_position", PositionToString(s.captured_position)},
+              {"captured_sequence", s.captured_seq},
+              {"metrics",
+               {{"transactions", s.transactions},
+                {"rows", s.rows},
+                {"bytes", s.bytes},
+                {"rows_per_second", s.rows_per_second},
+                {"bytes_per_second", s.bytes_per_second},
+                {"avg_statement_ms", s.avg_statement_ms},
+                {"avg_commit_ms", s.avg_commit_ms},
+                {"store_reconnects", s.store_reconnects},
+                {"writer_reconnects", s.writer_reconnects}}},
+              {"tables", tables},
+              {"warnings", s.warnings},
+              {"retention_alert", s.retention_alert}};
+}
+
+Status PrepareCapture(const Endpoint& source, const ObjectRules& objects, const std::string& pg_publication,
+                      const std::string& stream_id, bool heartbeat, std::vector<std::string>& warnings) {
+  if (source.engine != Engine::kPostgres && source.engine != Engine::kMysql) {
+    return Status(ErrorCode::kUnsupported,
+                  "incremental synchronization needs a MySQL/MariaDB or PostgreSQL source: SQLite keeps no change log "
+                  "to read",
+                  "Run a full migration only (migration_type [schema, full]) from a SQLite source.");
+  }
+  ASSIGN_OR_RETURN(auto src, Connect(source));
+  ObjectMapping mapping(objects, src->default_schema(), "");
+  auto catalog = src->ReadCatalog([&](const TableRef& ref) { return mapping.Includes(ref); });
+  if (!catalog.ok()) return catalog.status().WithContext("reading the source catalog");
+  std::vector<TableRef> tables;
+  for (const auto& t : catalog->tables) tables.push_back(t.ref);
+  if (heartbeat) {
+    if (Status st = EnsureHeartbeat(*src, stream_id); st.ok()) {
+      tables.push_back(HeartbeatTable(*src));
+    } else {
+      warnings.push_back(st.ToString() + " — " + st.hint());
+    }
+  }
+  if (source.engine == Engine::kPostgres) {
+    if (pg_publication.empty()) return Status(ErrorCode::kInternal, "PrepareCapture needs a publication name");
+    RETURN_IF_ERROR(pg::EnsurePublication(source, pg_publication, tables));
+  }
+  return Status();
+}
+
+struct Synchronizer::Impl {
+  explicit Impl(SyncOptions o) : opt(std::move(o)) {}
+
+  Status Prepare();
+  Status RunWriter(const std::atomic<bool>& cancel);
+  Status WriterPass(const std::atomic<bool>& cancel, bool& progressed);
+  Status HandleDdl(const ChangeEvent& e);
+  void Monitor();
+  void CheckRetention(Session& src);
+  Result<std::unique_ptr<ChangeStream>> OpenStream(const Position& from);
+  void Warn(const std::string& w) {
+    std::lock_guard lock(mu);
+    if (std::find(status.warnings.begin(), status.warnings.end(), w) == status.warnings.end()) {
+      status.warnings.push_back(w);
+    }
+  }
+
+  SyncOptions opt;
+  std::map<TableRef, TableSchema> tables;  // source -> destination schema
+  std::string source_default_schema;
+  std::optional<ObjectMapping> mapping;
+  TableRef heartbeat_ref;
+  bool heartbeat = false;
+  std::unique_ptr<store::ChangeLog> log;
+  std::unique_ptr<store::Capture> capture;
+
+  std::atomic<bool> stop_all{false};       // Store and monitor threads stop
+  std::atomic<bool> stop_requested{false};  // RequestStopWhenCaughtUp was called
+  std::atomic<int64_t> target_beat{0};      // the beat that marks "caught up"; 0 = not written yet
+
+  // Retention: previous WAL reading, to estimate the WAL rate.
+  std::optional<std::pair<Clock::time_point, double>> last_wal;
+
+  mutable std::mutex mu;
+  SyncStatus status;                           // guarded by mu
+  std::map<TableRef, SyncTableStats> by_table;  // guarded by mu
+  std::deque<std::tuple<Clock::time_point, uint64_t, uint64_t>> samples;  // guarded by mu
+  Clock::time_point applied_at;                 // guarded by mu
+  double statement_ms = 0, commit_ms = 0;       // guarded by mu
+  uint64_t statements = 0, commits = 0;         // guarded by mu
+  int64_t last_beat_written = 0;                // Writer thread only
+};
+
+Synchronizer::Synchronizer(SyncOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
+Synchronizer::~Synchronizer() = default;
+
+void Synchronizer::RequestStopWhenCaughtUp() { impl_->stop_requested = true; }
+
+SyncStatus Synchronizer::status() const {
+  std::lock_guard lock(impl_->mu);
+  SyncStatus s = impl_->status;
+  if (s.latency_seconds) {
+    s.latency_updated_seconds_ago = std::chrono::duration<double>(Clock::now() - impl_->applied_at).count();
+  }
+  if (impl_->capture) {
+    auto cs = impl_->capture->stats();
+    s.captured_seq = cs.durable_seq;
+    s.captured_position = cs.durable_position;
+    s.store_reconnects = cs.reconnects;
+  }
+  s.tables.clear();
+  for (const auto& [ref, t] : impl_->by_table) s.tables.push_back(t);
+  if (impl_->statements) s.avg_statement_ms = impl_->statement_ms / static_cast<double>(impl_->statements);
+  if (impl_->commits) s.avg_commit_ms = impl_->commit_ms / static_cast<double>(impl_->commits);
+  if (impl_->samples.size() >= 2) {
+    const auto& [t0, r0, b0] = impl_->samples.front();
+    const auto& [t1, r1, b1] = impl_->samples.back();
+    double secs = std::max(std::chrono::duration<double>(Clock::now() - t0).count(), 0.001);
+    (void)t1;
+    s.rows_per_second = static_cast<double>(r1 - r0) / secs;
+    s.bytes_per_second = static_cast<double>(b1 - b0) / secs;
+  }
+  return s;
+}
+
+Status Synchronizer::Impl::Prepare() {
+  if (opt.source.engine != Engine::kPostgres && opt.source.engine != Engine::kMysql) {
+    return Status(ErrorCode::kUnsupported,
+                  "incremental synchronization needs a MySQL/MariaDB or PostgreSQL source: SQLite keeps no change log "
+                  "to read",
+                  "Run a full migration only from a SQLite source.");
+  }
+  if (opt.stream_id.empty()) return Status(ErrorCode::kInternal, "the synchronization needs a stream id");
+  ASSIGN_OR_RETURN(auto src, Connect(opt.source));
+  ASSIGN_OR_RETURN(auto dst, Connect(opt.destination));
+  source_default_schema = src->default_schema();
+  mapping.emplace(opt.objects, src->default_schema(), dst->default_schema());
+  auto catalog = src->ReadCatalog([&](const TableRef& ref) { return mapping->Includes(ref); });
+  if (!catalog.ok()) return catalog.status().WithContext("reading the source catalog");
+  const Dialect& dst_dialect = DialectFor(opt.destination.engine);
+  for (const TableSchema& t : catalog->tables) {
+    auto converted = ConvertTable(t, mapping->DestinationOf(t.ref), src->engine(), dst_dialect);
+    if (!converted.ok()) {
+      Warn("changes to " + t.ref.ToString() + " are not applied: " + converted.status().message());
+      continue;
+    }
+    std::lock_guard lock(mu);
+    by_table[t.ref] = SyncTableStats{t.ref.ToString(), converted->table.ref.ToString()};
+    tables.emplace(t.ref, std::move(converted->table));
+  }
+  heartbeat_ref = HeartbeatTable(*src);
+  heartbeat = false;
+  if (opt.heartbeat) {
+    Status st = EnsureHeartbeat(*src, opt.stream_id);
+    if (st.ok() && opt.source.engine == Engine::kPostgres) {
+      // The publication must carry the heartbeat table (an older one may not).
+      auto in_pub = QueryRow(*src,
+                             "SELECT count(*) FROM pg_publication_tables WHERE pubname = " +
+                                 DialectFor(Engine::kPostgres).Literal(ColumnType{}, opt.pg_slot) +
+                                 " AND schemaname = " +
+                                 DialectFor(Engine::kPostgres).Literal(ColumnType{}, heartbeat_ref.schema) +
+                                 " AND tablename = 'godwit_heartbeat'",
+                             1);
+      if (!in_pub.ok()) {
+        st = in_pub.status();
+      } else if ((*in_pub)[0] == "0") {
+        st = src->Execute("ALTER PUBLICATION " + DialectFor(Engine::kPostgres).QuoteIdent(opt.pg_slot) +
+                          " ADD TABLE " + DialectFor(Engine::kPostgres).QualifiedName(heartbeat_ref));
+      }
+    }
+    if (st.ok()) {
+      heartbeat = true;
+    } else {
+      Warn("no heartbeat: " + st.ToString() + " — lag is measured from the application's own writes only");
+    }
+  }
+  std::lock_guard lock(mu);
+  status.heartbeat = heartbeat;
+  return Status();
+}
+
+Result<std::unique_ptr<ChangeStream>> Synchronizer::Impl::OpenStream(const Position& from) {
+  if (opt.source.engine == Engine::kPostgres) {
+    pg::PgStreamOptions o;
+    o.slot = opt.pg_slot;
+    o.publication = opt.pg_slot;
+    o.start = from;
+    return pg::OpenPgChangeStream(opt.source, o);
+  }
+  mysql::BinlogStreamOptions o;
+  o.server_id = opt.mysql_server_id;
+  o.start = from;
+  const TableRef hb = heartbeat_ref;
+  ObjectMapping m = *mapping;
+  o.tables = [m, hb](const TableRef& ref) {
+    // {db, ""} asks whether DDL run in database db may concern the migration.
+    if (ref.name.empty()) return true;
+    return ref == hb || m.Includes(ref);
+  };
+  return mysql::OpenBinlogChangeStream(opt.source, o);
+}
+
+Status Synchronizer::Run(const std::atomic<bool>& cancel) {
+  Impl& m = *impl_;
+  RETURN_IF_ERROR(m.Prepare());
+  if (m.stop_requested && !m.heartbeat) {
+    return Status(ErrorCode::kUnsupported,
+                  "stopping once caught up needs Godwit's heartbeat row on the source, and it could not be written",
+                  "Grant the migration user CREATE, INSERT and UPDATE on the source's default schema (the heartbeat "
+                  "table godwit_heartbeat), or stop the synchronization with Ctrl-C instead.");
+  }
+  auto log = store::ChangeLog::Open(m.opt.log_dir);
+  if (!log.ok()) return log.status().WithContext("opening the change log " + m.opt.log_dir);
+  m.log = std::move(*log);
+  if (m.log->recovery().tail_cut) {
+    m.Warn("the change log's last record was incomplete (" + m.log->recovery().reason +
+           "); it was cut and is read from the source again");
+  }
+  {
+    std::lock_guard lock(m.mu);
+    m.capture = std::make_unique<store::Capture>(
+        *m.log, [&m](const Position& from) { return m.OpenStream(from); }, m.opt.start);
+    m.status.running = true;
+  }
+  m.stop_all = false;
+  Status store_status;
+  std::thread store([&] {
+    Status st = m.capture->Run(m.stop_all);
+    if (!st.ok() && st.code() != ErrorCode::kCancelled) {
+      store_status = st.WithContext("capturing changes from " + m.opt.source.Redacted());
+      m.stop_all = true;
+    }
+  });
+  std::thread monitor([&] { m.Monitor(); });
+  Status writer_status = m.RunWriter(cancel);
+  m.stop_all = true;
+  store.join();
+  monitor.join();
+  {
+    std::lock_guard lock(m.mu);
+    m.status.running = false;
+  }
+  if (!store_status.ok()) return store_status;
+  return writer_status;
+}
+
+Status Synchronizer::Impl::RunWriter(const std::atomic<bool>& cancel) {
+  int failures = 0;
+  Status last;
+  while (true) {
+    bool progressed = false;
+    Status st = WriterPass(cancel, progressed);
+    if (st.ok() || st.code() == ErrorCode::kCancelled || !st.retryable()) return st;
+    if (progressed) failures = 0;
+    if (++failures > opt.max_reconnects) {
+      return Status(st.code(),
+                    "the destination stayed unreachable after " + std::to_string(opt.max_reconnects) +
+                        " reconnection attempts: " + st.message(),
+                    "Check that " + opt.destination.Redacted() +
+                        " is up and reachable, then resume: the Writer continues from its last checkpoint.",
+                    st.native_code());
+    }
+    {
+      std::lock_guard lock(mu);
+      ++status.writer_reconnects;
+    }
+    Warn("Writer: " + st.ToString() + "; reconnecting");
+    SleepUnless(Backoff(failures), stop_all);
+    if (cancel || stop_all) return Status(ErrorCode::kCancelled, "synchronization stopped");
+  }
+}
+
+Status Synchronizer::Impl::HandleDdl(const ChangeEvent& e) {
+  DdlStatement ddl = ClassifyDdl(e.ddl, e.ddl_schema.empty() ? source_default_schema : e.ddl_schema);
+  if (ddl.kind == DdlKind::kOther || IsGodwitTable(ddl.table)) return Status();
+  if (!mapping->Includes(ddl.table)) return Status();
+  if (ddl.kind == DdlKind::kTruncateTable) return Status();  // arrives as a truncate event as well
+  return Status(ErrorCode::kUnsupported,
+                "a DDL statement on " + ddl.table.ToString() + " was captured on the source: " + e.ddl,
+                "This version of Godwit does not apply DDL during synchronization. Release the project and migrate "
+                "again after the schema change, or run the same DDL on the destination and clone the project.");
+}
+
+Status Synchronizer::Impl::WriterPass(const std::atomic<bool>& cancel, bool& progressed) {
+  ASSIGN_OR_RETURN(auto session, Connect(opt.destination));
+  const Dialect& dialect = DialectFor(opt.destination.engine);
+  ApplierOptions ao;
+  ao.stream_id = opt.stream_id;
+  ao.apply_insert = opt.apply_insert;
+  ao.apply_update = opt.apply_update;
+  ao.apply_delete = opt.apply_delete;
+  ao.on_warning = [this](const std::string& w) { Warn(w); };
+  ASSIGN_OR_RETURN(auto applier, ChangeApplier::Open(*session, dialect, tables, ao));
+  uint64_t from = applier->applied() ? applier->applied()->sequence + 1 : 1;
+  if (from < log->first_seq()) {
+    return Status(ErrorCode::kMetadata,
+                  fmt::format("the destination's checkpoint (change {}) is older than the change log's oldest "
+                              "change ({}): the changes between were released",
+                              from - 1, log->first_seq()),
+                  "The destination's godwit_checkpoint row was changed or removed. Release the project and migrate "
+                  "again (or clone it).");
+  }
+  auto reader = log->OpenReader(from);
+  if (!reader.ok()) {
+    return Status(ErrorCode::kMetadata,
+                  fmt::format("the destination has applied changes up to {}, but the change log ends at {}",
+                              from - 1, log->durable_seq()),
+                  "The local change log was deleted or replaced while the destination kept its checkpoint. Release "
+                  "the project and migrate again (or clone it).");
+  }
+  {
+    std::lock_guard lock(mu);
+    if (applier->applied()) {
+      status.applied_position = applier->applied()->position;
+      status.applied_seq = applier->applied()->sequence;
+    }
+  }
+
+  std::vector<ChangeEvent> piece;  // row events not yet handed to the applier
+  constexpr size_t kPieceEvents = 512;
+  bool mid_txn = false;
+  uint64_t batch_txns = 0, batch_events = 0, batch_rows = 0, batch_bytes = 0;
+  Position batch_position;
+  uint64_t batch_seq = 0;
+  int64_t batch_commit_time = 0;
+  std::optional<Beat> batch_beat;
+  std::map<TableRef, SyncTableStats> batch_counts;
+  Clock::time_point batch_started = Clock::now();
+  uint64_t released_up_to = 0;
+  Clock::time_point last_release = Clock::now();
+  double batch_statement_ms = 0;
+  uint64_t statements_seen = applier->stats().statements;
+
+  auto flush_piece = [&]() -> Status {
+    if (piece.empty()) return Status();
+    if (!applier->in_transaction()) RETURN_IF_ERROR(applier->Begin());
+    auto t0 = Clock::now();
+    Status st = applier->Apply(piece);
+    batch_statement_ms += std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+    piece.clear();
+    return st;
+  };
+  auto reset_batch = [&] {
+    batch_txns = batch_events = batch_rows = batch_bytes = 0;
+    batch_commit_time = 0;
+    batch_beat.reset();
+    batch_counts.clear();
+    batch_statement_ms = 0;
+    piece.clear();
+  };
+  auto commit = [&]() -> Status {
+    if (batch_txns == 0) return Status();
+    RETURN_IF_ERROR(flush_piece());
+    if (!applier->in_transaction()) RETURN_IF_ERROR(applier->Begin());
+    auto t0 = Clock::now();
+    RETURN_IF_ERROR(applier->Commit(batch_position, batch_seq, batch_txns));
+    const auto now = Clock::now();
+    const double this_commit_ms = std::chrono::duration<double, std::milli>(now - t0).count();
+    progressed = true;
+    if (batch_beat) last_beat_written = std::max(last_beat_written, batch_beat->written_us);
+    const int64_t source_time = std::max(batch_commit_time, last_beat_written);
+    {
+      std::lock_guard lock(mu);
+      status.applied_position = batch_position;
+      status.applied_seq = batch_seq;
+      status.transactions += batch_txns;
+      status.rows += batch_rows;
+      status.bytes += batch_bytes;
+      if (source_time > 0) {
+        status.applied_source_time_us = source_time;
+        status.latency_seconds = std::max(0.0, static_cast<double>(NowMicros() - source_time) / 1e6);
+        applied_at = now;
+        if (*status.latency_seconds <= opt.monitoring_threshold_seconds) status.monitoring = true;
+      }
+      for (const auto& [ref, c] : batch_counts) {
+        auto& t = by_table[ref];
+        t.inserts += c.inserts;
+        t.updates += c.updates;
+        t.deletes += c.deletes;
+      }
+      statement_ms += batch_statement_ms;
+      statements += applier->stats().statements - statements_seen;
+      statements_seen = applier->stats().statements;
+      commit_ms += this_commit_ms;
+      ++commits;
+      samples.emplace_back(now, status.rows, status.bytes);
+      while (samples.size() > 2 && now - std::get<0>(samples.front()) > std::chrono::seconds(5)) samples.pop_front();
+      if (batch_beat && target_beat != 0 && batch_beat->seq >= target_beat) status.caught_up = true;
+    }
+    reset_batch();
+    // Retention: what the destination has committed is no longer needed.
+    if (now - last_release > std::chrono::seconds(1) && batch_seq > released_up_to) {
+      auto released = log->Release(batch_seq);
+      if (!released.ok()) Warn("releasing applied change-log segments: " + released.status().ToString());
+      released_up_to = batch_seq;
+      last_release = now;
+    }
+    return Status();
+  };
+  auto caught_up = [&] {
+    std::lock_guard lock(mu);
+    return status.caught_up;
+  };
+
+  while (true) {
+    if (cancel || stop_all) {
+      if (!mid_txn) {
+        RETURN_IF_ERROR(commit());
+      } else {
+        applier->Abort();
+      }
+      return Status(ErrorCode::kCancelled, "synchronization stopped");
+    }
+    if (caught_up()) return Status();
+    auto entry = (*reader)->Next();
+    if (!entry.ok()) {
+      applier->Abort();
+      return entry.status().WithContext("reading the change log");
+    }
+    if (!*entry) {
+      if (!mid_txn && batch_txns > 0) {
+        RETURN_IF_ERROR(commit());
+      } else {
+        std::this_thread::sleep_for(std::chrono::milliseconds(2));
+      }
+      continue;
+    }
+    ChangeEvent& e = (*entry)->event;
+    switch (e.kind) {
+      case ChangeKind::kBegin:
+        if (batch_txns == 0) batch_started = Clock::now();
+        mid_txn = true;
+        break;
+      case ChangeKind::kCommit:
+        mid_txn = false;
+        ++batch_txns;
+        batch_position = e.position;
+        batch_seq = (*entry)->seq;
+        batch_commit_time = std::max(batch_commit_time, e.commit_time_us);
+        if (batch_events >= opt.batch_events || Clock::now() - batch_started >= opt.batch_interval) {
+          RETURN_IF_ERROR(commit());
+        }
+        break;
+      case ChangeKind::kDdl:
+        if (Status st = HandleDdl(e); !st.ok()) {
+          applier->Abort();
+          return st;
+        }
+        break;
+      default: {
+        if (auto beat = ParseBeat(e, heartbeat_ref, opt.stream_id)) {
+          batch_beat = beat;
+          break;
+        }
+        if (IsGodwitTable(e.table)) break;  // another stream's heartbeat
+        auto& c = batch_counts[e.table];
+        if (e.kind == ChangeKind::kInsert && opt.apply_insert) ++c.inserts;
+        if (e.kind == ChangeKind::kUpdate && opt.apply_update) ++c.updates;
+        if (e.kind == ChangeKind::kDelete && opt.apply_delete) ++c.deletes;
+        if (e.kind != ChangeKind::kTruncate) ++batch_rows;
+        batch_bytes += EventBytes(e);
+        ++batch_events;
+        piece.push_back(std::move(e));
+        if (piece.size() >= kPieceEvents) {
+          if (Status st = flush_piece(); !st.ok()) return st;
+        }
+      }
+    }
+  }
+}
+
+void Synchronizer::Impl::Monitor() {
+  std::unique_ptr<Session> src;
+  auto next_beat = Clock::now();
+  auto next_retention = Clock::now() + std::chrono::seconds(2);
+  while (!stop_all) {
+    auto now = Clock::now();
+    bool beat_due = heartbeat && (now >= next_beat || (stop_requested && target_beat == 0));
+    bool retention_due = now >= next_retention;
+    if (beat_due || retention_due) {
+      if (!src) {
+        auto s = Connect(opt.source);
+        if (s.ok()) src = std::move(*s);
+      }
+      if (src && beat_due) {
+        // The stop marker is read before the write, so the beat written
+        // here is after every commit that preceded the request.
+        const bool marking = stop_requested.load();
+        const int64_t seq = NowMicros();
+        Status st = WriteHeartbeat(*src, opt.stream_id, seq);
+        if (st.ok()) {
+          if (marking && target_beat == 0) target_beat = seq;
+        } else {
+          src.reset();  // reconnect at the next beat; the Store reports a source that stays down
+        }
+        next_beat = now + opt.heartbeat_interval;
+      }
+      if (src && retention_due) {
+        CheckRetention(*src);
+        next_retention = now + opt.retention_check_interval;
+      }
+    }
+    SleepUnless(std::chrono::milliseconds(50), stop_all);
+  }
+}
+
+void Synchronizer::Impl::CheckRetention(Session& src) {
+  std::string alert;
+  if (opt.source.engine == Engine::kPostgres) {
+    const Dialect& d = DialectFor(Engine::kPostgres);
+    auto row = QueryRow(src,
+                        "SELECT s.wal_status, coalesce(s.safe_wal_size::text, ''), "
+                        "pg_wal_lsn_diff(pg_current_wal_lsn(), s.restart_lsn)::bigint::text, "
+                        "pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::bigint::text, "
+                        "current_setting('max_slot_wal_keep_size') FROM pg_replication_slots s WHERE s.slot_name = " +
+                            d.Literal(ColumnType{}, opt.pg_slot),
+                        5);
+    if (!row.ok()) return;
+    const auto& r = *row;
+    if (r[0].empty()) return;  // no such slot: capture reports it
+    const double retained = r[2].empty() ? 0 : std::stod(r[2]);
+    const double wal_now = r[3].empty() ? 0 : std::stod(r[3]);
+    double rate = 0;  // WAL bytes per second
+    if (last_wal) {
+      double secs = std::chrono::duration<double>(Clock::now() - last_wal->first).count();
+      if (secs > 0) rate = std::max(0.0, (wal_now - last_wal->second) / secs);
+    }
+    last_wal = {Clock::now(), wal_now};
+    if (r[0] == "unreserved" || r[0] == "lost") {
+      alert = "the replication slot " + opt.pg_slot + " has WAL status '" + r[0] + "': PostgreSQL " +
+              (r[0] == "lost" ? "has removed WAL it needed" : "may remove WAL it needs at the next checkpoint") +
+              " (max_slot_wal_keep_size = " + r[4] + ")";
+    } else if (!r[1].empty()) {
+      const double safe = std::stod(r[1]);
+      const double limit = retained + safe;
+      if (limit > 0 && safe < 0.25 * limit) {
+        alert = fmt::format("the replication slot {} retains {:.0f} MB of WAL; PostgreSQL drops it {:.0f} MB from now "
+                            "(max_slot_wal_keep_size = {})",
+                            opt.pg_slot, retained / 1048576, safe / 1048576, r[4]);
+        if (rate > 0) alert += fmt::format(", about {:.0f} minutes at the current WAL rate", safe / rate / 60);
+      }
+    }
+  } else {
+    auto row = QueryRow(src, "SELECT @@binlog_expire_logs_seconds, @@expire_logs_days", 2);
+    if (!row.ok()) return;
+    double expire = (*row)[0].empty() ? 0 : std::stod((*row)[0]);
+    if (expire == 0 && !(*row)[1].empty()) expire = std::stod((*row)[1]) * 86400;
+    if (expire <= 0) return;
+    auto cs = capture->stats();
+    // The binlog the Store still needs starts at its durable position; how
+    // old that is, against the expiry, is the time left.
+    if (cs.last_commit_time_us == 0) return;
+    auto master = QueryRow(src, "SHOW MASTER STATUS", 1);
+    const auto* durable = std::get_if<MysqlBinlogPos>(&cs.durable_position);
+    if (master.ok() && durable && durable->file == (*master)[0]) return;  // reading the current binlog
+    const double age = static_cast<double>(NowMicros() - cs.last_commit_time_us) / 1e6;
+    if (age > 0.75 * expire) {
+      alert = fmt::format("the Store still needs binlog from {:.0f} minutes ago; the source expires binlogs after "
+                          "{:.0f} minutes (binlog_expire_logs_seconds), about {:.0f} minutes from now",
+                          age / 60, expire / 60, std::max(0.0, expire - age) / 60);
+    }
+  }
+  std::lock_guard lock(mu);
+  status.retention_alert = alert;
+}
+
+}  // namespace godwit

@@ -1,0 +1,152 @@
+// Incremental synchronization of one project and direction: the Store
+// (store/capture.h: the source's change stream into the local change log)
+// and the Writer (replay/change_applier.h: the log into the destination),
+// each on a thread of its own, with Godwit's heartbeat on the source
+// (sync/heartbeat.h) and a watch on the source's log retention.
+//
+//   source ──stream──► Store ──append+fsync──► change log ──► Writer ──► destination
+//     ▲ heartbeat row, 1/s        (confirm durable only)        (rows + checkpoint, one txn)
+//
+// Positions. Nothing a restart needs is kept in memory. The Store resumes
+// from the log's own end (or from `start`, the position the full migration
+// recorded with its snapshot, while the log is empty) and confirms to the
+// source only what the log has made durable. The Writer resumes after the
+// change-log sequence in the destination's checkpoint row, which commits
+// with the rows it covers. A SIGKILL at any moment and a restart therefore
+// neither lose nor re-apply a change; what the log already holds but the
+// destination has not applied is applied idempotently (replay/change_applier.h).
+//
+// Writer batching. Consecutive source transactions share one destination
+// transaction until `batch_events` events, `batch_interval`, or the end of
+// what the log holds; a source transaction larger than that is applied a
+// piece at a time inside one destination transaction (the log is the
+// spill), so memory stays bounded whatever the transaction's size.
+// Transactions apply in source commit order.
+//
+// Failures. A lost connection on either side is retried with backoff
+// (1, 2, 4, 8, 10, 10... s) from the durable positions; after
+// `max_reconnects` attempts without progress, Run fails with the last
+// error. A dropped slot, a purged binlog or a change that cannot be applied
+// fails at once, saying what happened and what to do.
+//
+// Thread-safety: Run() on one thread; status(), RequestStopWhenCaughtUp()
+// and the cancel flag from any.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "common/status.h"
+#include "connector/endpoint.h"
+#include "model/object_rules.h"
+#include "model/position.h"
+
+namespace godwit {
+
+struct SyncOptions {
+  Endpoint source;
+  Endpoint destination;
+  ObjectRules objects;
+  std::string log_dir;    // this project's and direction's change log
+  std::string stream_id;  // names the destination checkpoint row and the heartbeat row
+  // Where capture starts while the log is empty: the position the full
+  // migration recorded (a PgLsnPos with its slot, or a MysqlBinlogPos).
+  Position start;
+  // PostgreSQL source: the logical slot and the publication (same name).
+  std::string pg_slot;
+  // MySQL source: this capture's replica id (unique among the source's replicas).
+  uint32_t mysql_server_id = 0;
+  bool apply_insert = true;
+  bool apply_update = true;
+  bool apply_delete = true;
+  // Write the heartbeat row every `heartbeat_interval` (on by default; runs
+  // without it, with a warning, when the user may not create the table).
+  bool heartbeat = true;
+  std::chrono::milliseconds heartbeat_interval{1000};
+  // Latency at or under which the synchronization counts as Monitoring.
+  double monitoring_threshold_seconds = 300;
+  size_t batch_events = 10000;
+  std::chrono::milliseconds batch_interval{500};
+  int max_reconnects = 12;
+  std::chrono::milliseconds retention_check_interval{30000};
+};
+
+struct SyncTableStats {
+  std::string source;
+  std::string destination;
+  uint64_t inserts = 0, updates = 0, deletes = 0;
+};
+
+struct SyncStatus {
+  bool running = false;
+  bool heartbeat = false;    // the heartbeat row is being written
+  bool monitoring = false;   // latency has been at or under the threshold
+  bool caught_up = false;    // a requested stop-when-caught-up was reached
+  // Latency of the last applied transaction (apply time minus its source
+  // time); nullopt until one was applied in this run.
+  std::optional<double> latency_seconds;
+  double latency_updated_seconds_ago = 0;
+  Position applied_position;
+  int64_t applied_source_time_us = 0;
+  uint64_t applied_seq = 0;
+  Position captured_position;
+  uint64_t captured_seq = 0;
+  uint64_t transactions = 0;  // applied by this run
+  uint64_t rows = 0;
+  uint64_t bytes = 0;
+  double rows_per_second = 0;   // over the last few seconds
+  double bytes_per_second = 0;
+  double avg_statement_ms = 0;
+  double avg_commit_ms = 0;
+  int store_reconnects = 0;
+  int writer_reconnects = 0;
+  std::vector<SyncTableStats> tables;
+  std::vector<std::string> warnings;
+  std::string retention_alert;  // empty when the source's log retention is not at risk
+};
+
+// "0.4 seconds (updated 0.2 seconds ago)", or "unknown (nothing applied yet)".
+std::string FormatLatency(const SyncStatus& status);
+nlohmann::json SyncStatusToJson(const SyncStatus& status);
+
+// The PostgreSQL publication a synchronization reads: every source table
+// the rules take, plus the heartbeat table when Godwit may create it.
+// Created before the replication slot (pgoutput looks the publication up
+// as of each change, so one created later fails for the changes before it).
+// Also creates the heartbeat table and row (any engine) unless `heartbeat`
+// is off; its failure is a warning (returned in `warnings`), not an error.
+Status PrepareCapture(const Endpoint& source, const ObjectRules& objects, const std::string& pg_publication,
+                      const std::string& stream_id, bool heartbeat, std::vector<std::string>& warnings);
+
+class Synchronizer {
+ public:
+  explicit Synchronizer(SyncOptions options);
+  ~Synchronizer();
+
+  // Runs until `cancel` is set (CANCELLED, after stopping Store and Writer
+  // at durable positions), until caught up after RequestStopWhenCaughtUp()
+  // (OK), or an error that retrying does not cure.
+  Status Run(const std::atomic<bool>& cancel);
+
+  // Asks Run to return OK once the destination has applied everything the
+  // source committed before this call: a heartbeat written now marks the
+  // point. Needs the heartbeat (Run fails with UNSUPPORTED without it).
+  void RequestStopWhenCaughtUp();
+
+  SyncStatus status() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace godwit
