@@ -312,10 +312,21 @@ void Orchestrator::RunProject(int64_t id) {
     run.project = &p;
     run.project_dir = ProjectDir(id);
     run.cancel = cancel.get();
-    run.attach = [this, id](FullMigration* engine) {
+    run.attach = [this, id](RunningEngine* engine) {
       std::lock_guard lock(mu_);
       active_[id].engine = engine;
     };
+    run.set_status = [this, id, st](const std::string& status) {
+      SubtaskRow row = st;
+      row.status = status;
+      store_.SaveSubtask(row).IgnoreError();
+      store_.SetStage(id, st.kind, status).IgnoreError();
+      Event(id, "subtask", st.kind + " " + status);
+    };
+    if (!st.detail_json.empty()) {
+      json previous = json::parse(st.detail_json, nullptr, false);
+      run.was_monitoring = previous.is_object() && previous.value("status", "") == "monitoring";
+    }
     SubtaskOutcome outcome = RunSubtask(*kind, run);
 
     if (!outcome.detail.is_null()) st.detail_json = outcome.detail.dump();
@@ -516,8 +527,9 @@ Result<json> Orchestrator::Subtasks(int64_t id) {
   std::lock_guard lock(mu_);
   auto it = active_.find(id);
   for (auto& r : rows) {
-    if (r.status == "running" && it != active_.end() && it->second.engine) {
-      r.progress = ProgressPercent(it->second.engine->progress().Snapshot());
+    if ((r.status == "running" || r.status == "monitoring") && it != active_.end() && it->second.engine) {
+      r.progress = it->second.engine->Percent();
+      if (r.kind == SubtaskName(SubtaskKind::kIncremental)) r.detail_json = it->second.engine->Detail().dump();
     }
     out.push_back(SubtaskToJson(r));
   }
@@ -528,7 +540,8 @@ Result<json> Orchestrator::TableProgress(int64_t id) {
   {
     std::lock_guard lock(mu_);
     if (auto it = active_.find(id); it != active_.end() && it->second.engine) {
-      return ProgressToJson(it->second.engine->progress().Snapshot());
+      json live = it->second.engine->Detail();
+      if (live.contains("phase")) return live;  // a copy running; a synchronization shows the copy's last table progress
     }
   }
   ASSIGN_OR_RETURN(auto rows, store_.LoadSubtasks(id));

@@ -46,6 +46,8 @@
 
 namespace godwit {
 
+class RunningEngine;  // orchestrator/subtask_runner.h
+
 struct OrchestratorOptions {
   std::string data_dir;
   int max_running_projects = 4;
@@ -111,7 +113,7 @@ class Orchestrator {
  private:
   struct Active {
     std::shared_ptr<std::atomic<bool>> cancel = std::make_shared<std::atomic<bool>>(false);
-    FullMigration* engine = nullptr;  // guarded by mu_
+    RunningEngine* engine = nullptr;  // guarded by mu_
     bool rerun = false;               // resumed while winding down
   };
 

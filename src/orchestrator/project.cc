@@ -166,14 +166,21 @@ Result<MigrationType> ParseMigrationType(const json& doc) {
       type.schema = true;
     } else if (n == "full") {
       type.full = true;
-    } else if (n == "incremental" || n == "verification" || n == "reverse") {
+    } else if (n == "incremental") {
+      type.incremental = true;
+    } else if (n == "verification" || n == "reverse") {
       return Status(ErrorCode::kUnsupported,
                     "migration type '" + n + "' is not available in this version of Godwit",
-                    "Create the project with migration_type [schema, full] (or one of them); the other stages "
-                    "come with later versions.");
+                    "Create the project with migration_type [schema, full, incremental] (or some of them); the "
+                    "other stages come with later versions.");
     } else {
-      return Invalid("migration_type", "has an unknown stage '" + n + "' (known: schema, full)");
+      return Invalid("migration_type", "has an unknown stage '" + n + "' (known: schema, full, incremental)");
     }
+  }
+  if (type.incremental && !type.full) {
+    return Invalid("migration_type",
+                   "has 'incremental' without 'full': synchronization starts from the position the full migration "
+                   "records with its snapshot, so add 'full'");
   }
   return type;
 }
@@ -258,8 +265,17 @@ int DefaultLatencyThreshold(AlertLevel level) {
   return 300;
 }
 
+std::vector<std::string> SyncDmlNames(const ProjectParameters& params) {
+  std::vector<std::string> out;
+  if (params.sync_insert) out.push_back("insert");
+  if (params.sync_update) out.push_back("update");
+  if (params.sync_delete) out.push_back("delete");
+  return out;
+}
+
 Status ApplyParameters(const json& doc, ProjectParameters& params) {
-  RETURN_IF_ERROR(OnlyKnownKeys(doc, "", {"concurrency", "verify_concurrency", "chunk_rows", "zero_date"}));
+  RETURN_IF_ERROR(
+      OnlyKnownKeys(doc, "", {"concurrency", "verify_concurrency", "chunk_rows", "zero_date", "sync_dml"}));
   ProjectParameters p = params;
   if (doc.contains("concurrency")) {
     ASSIGN_OR_RETURN(int64_t n, GetInt(doc, "concurrency", "concurrency", 0, 64));
@@ -278,6 +294,21 @@ Status ApplyParameters(const json& doc, ProjectParameters& params) {
     } else {
       ASSIGN_OR_RETURN(p.zero_date, GetString(doc, "zero_date", "zero_date"));
       if (p.zero_date != "error" && p.zero_date != "null") return Invalid("zero_date", "must be 'error' or 'null'");
+    }
+  }
+  if (doc.contains("sync_dml")) {
+    ASSIGN_OR_RETURN(auto kinds, GetStringList(doc, "sync_dml", "sync_dml"));
+    p.sync_insert = p.sync_update = p.sync_delete = false;
+    for (const auto& k : kinds) {
+      if (k == "insert") {
+        p.sync_insert = true;
+      } else if (k == "update") {
+        p.sync_update = true;
+      } else if (k == "delete") {
+        p.sync_delete = true;
+      } else {
+        return Invalid("sync_dml", "has an unknown kind '" + k + "' (known: insert, update, delete)");
+      }
     }
   }
   params = p;
@@ -341,7 +372,7 @@ Result<ProjectSpec> ParseProjectSpec(const json& doc, bool resolve_passwords) {
   }
   RETURN_IF_ERROR(OnlyKnownKeys(doc, "",
                                 {"name", "tags", "source", "destination", "objects", "migration_type", "concurrency",
-                                 "verify_concurrency", "chunk_rows", "zero_date", "alerts", "created_by"}));
+                                 "verify_concurrency", "chunk_rows", "zero_date", "sync_dml", "alerts", "created_by"}));
   ProjectSpec spec;
   for (const char* required : {"source", "destination"}) {
     if (!doc.contains(required)) return Invalid(required, "is missing");
@@ -371,7 +402,7 @@ Result<ProjectSpec> ParseProjectSpec(const json& doc, bool resolve_passwords) {
     ASSIGN_OR_RETURN(spec.type, ParseMigrationType(doc));
   }
   json params = json::object();
-  for (const char* key : {"concurrency", "verify_concurrency", "chunk_rows", "zero_date"}) {
+  for (const char* key : {"concurrency", "verify_concurrency", "chunk_rows", "zero_date", "sync_dml"}) {
     if (doc.contains(key)) params[key] = doc[key];
   }
   RETURN_IF_ERROR(ApplyParameters(params, spec.params));
@@ -380,6 +411,13 @@ Result<ProjectSpec> ParseProjectSpec(const json& doc, bool resolve_passwords) {
   }
   if (doc.contains("created_by")) {
     ASSIGN_OR_RETURN(spec.created_by, GetString(doc, "created_by", "created_by"));
+  }
+  if (spec.type.incremental && spec.source.endpoint.engine != Engine::kMysql &&
+      spec.source.endpoint.engine != Engine::kPostgres) {
+    return Status(ErrorCode::kUnsupported,
+                  "incremental synchronization needs a MySQL/MariaDB or PostgreSQL source: SQLite keeps no change log "
+                  "to read",
+                  "Create the project with migration_type [schema, full].");
   }
   if (spec.params.zero_date == "null" && spec.source.endpoint.engine != Engine::kMysql) {
     return Invalid("zero_date", "applies to a MySQL/MariaDB source only");
@@ -405,6 +443,7 @@ json SpecToJson(const ProjectSpec& spec, bool objects_only) {
       {"verify_concurrency", spec.params.verify_concurrency},
       {"chunk_rows", spec.params.chunk_rows},
       {"zero_date", spec.params.zero_date},
+      {"sync_dml", SyncDmlNames(spec.params)},
       {"alerts", {{"level", AlertLevelName(spec.alerts.level)}}},
       {"created_by", spec.created_by},
   };

@@ -79,7 +79,13 @@ struct ProjectParameters {
   int verify_concurrency = 0;  // verification workers; 0 = the core count
   int64_t chunk_rows = 100000;
   std::string zero_date = "error";  // MySQL zero dates: "error" or "null"
+  // Row changes incremental synchronization applies ("sync_dml": a list of
+  // insert, update, delete); a kind switched off is skipped.
+  bool sync_insert = true;
+  bool sync_update = true;
+  bool sync_delete = true;
 };
+std::vector<std::string> SyncDmlNames(const ProjectParameters& params);
 
 // An endpoint with the way its password was given, so an export can name
 // the reference instead of the secret.

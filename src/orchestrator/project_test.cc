@@ -81,9 +81,36 @@ TEST(ProjectSpec, RefusesUnknownFieldsAndWrongTypes) {
   EXPECT_NE(slot.status().message().find("godwit_ID"), std::string::npos) << slot.status().message();
 }
 
-TEST(ProjectSpec, StagesNotInThisVersionAreRefusedClearly) {
+TEST(ProjectSpec, IncrementalNeedsFullAndAChangeLogSource) {
   json doc = Minimal();
   doc["migration_type"] = {"schema", "full", "incremental"};
+  doc["sync_dml"] = {"insert", "update"};
+  auto spec = ParseProjectSpec(doc);
+  ASSERT_TRUE(spec.ok()) << spec.status().ToString();
+  EXPECT_TRUE(spec->type.incremental);
+  EXPECT_FALSE(spec->params.sync_delete);
+  EXPECT_EQ(SpecToJson(*spec)["sync_dml"], json({"insert", "update"}));
+  EXPECT_EQ(SubtasksFor(spec->type).back(), SubtaskKind::kIncremental);
+
+  doc["migration_type"] = {"schema", "incremental"};
+  auto no_full = ParseProjectSpec(doc);
+  ASSERT_FALSE(no_full.ok());
+  EXPECT_NE(no_full.status().message().find("without 'full'"), std::string::npos) << no_full.status().message();
+
+  doc["migration_type"] = {"full", "incremental"};
+  doc["source"] = "sqlite:///tmp/app.db";
+  auto sqlite = ParseProjectSpec(doc);
+  ASSERT_FALSE(sqlite.ok());
+  EXPECT_EQ(sqlite.status().code(), ErrorCode::kUnsupported);
+
+  doc = Minimal();
+  doc["sync_dml"] = {"upsert"};
+  EXPECT_FALSE(ParseProjectSpec(doc).ok());
+}
+
+TEST(ProjectSpec, StagesNotInThisVersionAreRefusedClearly) {
+  json doc = Minimal();
+  doc["migration_type"] = {"schema", "full", "verification"};
   auto st = ParseProjectSpec(doc);
   ASSERT_FALSE(st.ok());
   EXPECT_EQ(st.status().code(), ErrorCode::kUnsupported);

@@ -4,10 +4,18 @@
 #include <filesystem>
 #include <span>
 
+#include <thread>
+
 #include "common/failpoint.h"
+#include "connector/postgres/pg_change_stream.h"
 #include "connector/session.h"
+#include "meta/meta_store.h"
 #include "model/row_collector.h"
 #include "precheck/precheck.h"
+#include "replay/change_applier.h"
+#include "schema/dialect.h"
+#include "sync/heartbeat.h"
+#include "sync/synchronizer.h"
 
 namespace godwit {
 namespace {
@@ -62,6 +70,103 @@ SubtaskOutcome RunPrecheckSubtask(const SubtaskRun& run) {
   return out;
 }
 
+class FullMigrationEngine : public RunningEngine {
+ public:
+  explicit FullMigrationEngine(FullMigration& m) : m_(m) {}
+  void Cancel() override { m_.Cancel(); }
+  double Percent() const override { return ProgressPercent(m_.progress().Snapshot()); }
+  json Detail() const override { return ProgressToJson(m_.progress().Snapshot()); }
+
+ private:
+  FullMigration& m_;
+};
+
+class SyncEngine : public RunningEngine {
+ public:
+  explicit SyncEngine(Synchronizer& s) : s_(s) {}
+  void Cancel() override { cancel = true; }
+  double Percent() const override {
+    SyncStatus st = s_.status();
+    if (st.captured_seq == 0) return st.monitoring ? 100 : 0;
+    return 100.0 * static_cast<double>(std::min(st.applied_seq, st.captured_seq)) /
+           static_cast<double>(st.captured_seq);
+  }
+  json Detail() const override { return SyncStatusToJson(s_.status()); }
+  std::atomic<bool> cancel{false};
+
+ private:
+  Synchronizer& s_;
+};
+
+SubtaskOutcome RunIncrementalSubtask(const SubtaskRun& run) {
+  const Project& p = *run.project;
+  SubtaskOutcome out;
+  auto meta = MetaStore::Open((fs::path(run.project_dir) / "checkpoints.db").string());
+  if (!meta.ok()) {
+    out.status = meta.status();
+    return out;
+  }
+  auto record = (*meta)->LoadMigration();
+  meta->reset();
+  if (!record.ok() || !*record || (*record)->position_json.empty()) {
+    out.status = Status(ErrorCode::kMetadata, "the full migration recorded no source position to synchronize from",
+                        "Clone the project to copy again from a new snapshot.");
+    return out;
+  }
+  auto start = PositionFromJson((*record)->position_json);
+  if (!start.ok()) {
+    out.status = start.status();
+    return out;
+  }
+  if (std::holds_alternative<NoPosition>(*start)) {
+    out.status = Status(ErrorCode::kServerConfig,
+                        "the source reported no change-log position when the copy started (binary logging off?)",
+                        "Enable log_bin with binlog_format=ROW on the source, then clone the project.");
+    return out;
+  }
+  SyncOptions so;
+  so.source = SourceEndpoint(p);
+  so.destination = p.spec.destination.endpoint;
+  so.objects = p.spec.objects;
+  so.log_dir = (fs::path(run.project_dir) / "changelog").string();
+  so.stream_id = ProjectSlotName(p.id);
+  so.start = *start;
+  so.pg_slot = ProjectSlotName(p.id);
+  so.mysql_server_id = static_cast<uint32_t>(0x47000000u + (static_cast<uint64_t>(p.id) & 0xffffffu));
+  so.apply_insert = p.spec.params.sync_insert;
+  so.apply_update = p.spec.params.sync_update;
+  so.apply_delete = p.spec.params.sync_delete;
+  so.monitoring_threshold_seconds =
+      p.spec.alerts.level == AlertLevel::kNone ? DefaultLatencyThreshold(AlertLevel::kLow)
+                                               : p.spec.alerts.latency_threshold_seconds;
+  Synchronizer sync(so);
+  SyncEngine engine(sync);
+  run.attach(&engine);
+  if (run.was_monitoring && run.set_status) run.set_status("monitoring");
+  // Watches for a pause (the orchestrator's flag) and for the first time
+  // latency reaches the threshold.
+  std::atomic<bool> finished{false};
+  std::thread watcher([&] {
+    bool monitoring = run.was_monitoring;
+    while (!finished) {
+      if (run.cancel->load()) engine.cancel = true;
+      if (!monitoring && sync.status().monitoring) {
+        monitoring = true;
+        if (run.set_status) run.set_status("monitoring");
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+  });
+  out.status = sync.Run(engine.cancel);
+  finished = true;
+  watcher.join();
+  run.attach(nullptr);
+  out.detail = SyncStatusToJson(sync.status());
+  if (run.was_monitoring) out.detail["status"] = "monitoring";
+  out.progress = engine.Percent();
+  return out;
+}
+
 SubtaskOutcome RunMigrationSubtask(SubtaskKind kind, const SubtaskRun& run) {
   const Project& p = *run.project;
   FullMigrationOptions opt;
@@ -86,14 +191,29 @@ SubtaskOutcome RunMigrationSubtask(SubtaskKind kind, const SubtaskRun& run) {
                         "Check the daemon's data directory is writable and has free space.");
     return out;
   }
+  std::vector<std::string> capture_warnings;
+  if (kind == SubtaskKind::kFull && p.spec.type.incremental) {
+    // Before the copy's snapshot: the publication must exist before the
+    // slot the copy creates (pgoutput looks it up as of each change), and
+    // the heartbeat table before capture starts.
+    if (opt.source.engine == Engine::kPostgres) opt.replication_slot = ProjectSlotName(p.id);
+    out.status = PrepareCapture(opt.source, opt.objects, ProjectSlotName(p.id), ProjectSlotName(p.id), true,
+                                capture_warnings);
+    if (!out.status.ok()) {
+      out.status = out.status.WithContext("preparing change capture");
+      return out;
+    }
+  }
   FullMigration migration(opt);
-  run.attach(&migration);
+  FullMigrationEngine engine(migration);
+  run.attach(&engine);
   if (run.cancel->load()) migration.Cancel();  // a pause that came before attach
   out.status = migration.Run();
   run.attach(nullptr);
 
   ProgressSnapshot snap = migration.progress().Snapshot();
   out.detail = ProgressToJson(snap);
+  for (const auto& w : capture_warnings) out.detail["warnings"].push_back(w);
   out.progress = out.status.ok() ? 100 : ProgressPercent(snap);
   if (!out.status.ok()) {
     for (const auto& t : snap.tables) {
@@ -175,13 +295,15 @@ SubtaskOutcome RunSubtask(SubtaskKind kind, const SubtaskRun& run) {
     case SubtaskKind::kSchema:
     case SubtaskKind::kFull:
       return RunMigrationSubtask(kind, run);
+    case SubtaskKind::kIncremental:
+      return RunIncrementalSubtask(run);
     default: {
       // ParseProjectSpec refuses the types that would need these, so a
       // stored project never reaches here; say so plainly if one does.
       SubtaskOutcome out;
       out.status = Status(ErrorCode::kUnsupported,
                           "subtask " + std::string(SubtaskName(kind)) + " is not available in this version of Godwit",
-                          "Release the project and create it again with migration_type [schema, full].");
+                          "Release the project and create it again with migration_type [schema, full, incremental].");
       return out;
     }
   }
@@ -216,6 +338,24 @@ Status ReleaseResources(const Project& p, const std::string& project_dir, std::v
         Status st = (*src)->Execute("DROP PUBLICATION IF EXISTS " + slot);
         st.ok() ? freed.push_back("publication " + slot + " on the source") : failed("publication " + slot, st);
       }
+    }
+  }
+
+  if (p.spec.type.incremental) {
+    const std::string stream = ProjectSlotName(p.id);
+    if (auto src = Connect(p.spec.source.endpoint); !src.ok()) {
+      failed("heartbeat row " + stream + " on the source (not reachable)", src.status());
+    } else if (Status st = DropHeartbeat(**src, stream); !st.ok()) {
+      failed("heartbeat row " + stream + " on the source", st);
+    } else {
+      freed.push_back("heartbeat row " + stream + " on the source");
+    }
+    if (auto dst = Connect(p.spec.destination.endpoint); !dst.ok()) {
+      failed("checkpoint row " + stream + " on the destination (not reachable)", dst.status());
+    } else if (Status st = DropCheckpoint(**dst, DialectFor(p.spec.destination.endpoint.engine), stream); !st.ok()) {
+      failed("checkpoint row " + stream + " on the destination", st);
+    } else {
+      freed.push_back("checkpoint row " + stream + " on the destination");
     }
   }
 

@@ -24,13 +24,29 @@
 
 namespace godwit {
 
+// What the orchestrator sees of a subtask's engine while it runs.
+class RunningEngine {
+ public:
+  virtual ~RunningEngine() = default;
+  virtual void Cancel() = 0;
+  virtual double Percent() const = 0;
+  // Live detail as the API shows it: per-table progress of a copy, or the
+  // synchronization's latency, positions and counts.
+  virtual nlohmann::json Detail() const = 0;
+};
+
 struct SubtaskRun {
   const Project* project = nullptr;
   std::string project_dir;  // DATA_DIR/projects/ID
   const std::atomic<bool>* cancel = nullptr;
   // Called with the engine while it runs and with nullptr once it returned,
   // so that a pause can cancel it and the API can show its live progress.
-  std::function<void(FullMigration*)> attach;
+  std::function<void(RunningEngine*)> attach;
+  // Called when a running subtask's status changes without ending
+  // (incremental synchronization: "monitoring").
+  std::function<void(const std::string&)> set_status;
+  // The subtask reached Monitoring in an earlier run (it stays Monitoring).
+  bool was_monitoring = false;
 };
 
 struct SubtaskOutcome {
@@ -49,14 +65,17 @@ nlohmann::json ProgressToJson(const ProgressSnapshot& snapshot);
 double ProgressPercent(const ProgressSnapshot& snapshot);
 
 // Frees what the project holds: on a PostgreSQL source its replication
-// slot and publication (named godwit_ID), locally its change logs and
-// temporary files. Each freed item is added to `freed`; each failure to
+// slot and publication (named godwit_ID); with incremental synchronization
+// its heartbeat row on the source and checkpoint row on the destination;
+// locally its change logs and temporary files. Each freed item is added to `freed`; each failure to
 // `not_freed` with the reason. Returns the first failure; with `force` the
 // caller goes on regardless.
 Status ReleaseResources(const Project& project, const std::string& project_dir, std::vector<std::string>& freed,
                         std::vector<std::string>& not_freed);
 
-// The name of the replication slot and publication a project owns.
+// The name of the replication slot and publication a project owns; also
+// its stream id (heartbeat row on the source, checkpoint row on the
+// destination).
 std::string ProjectSlotName(int64_t project_id);
 
 }  // namespace godwit

@@ -582,7 +582,7 @@ TEST_F(ServiceTest, MalformedRequestsGetClearErrorsAndTheDaemonLives) {
   doc["source"] = "oracle://x/y";
   expect(d.Call("POST", "/api/v1/projects", doc), 400, "INVALID_ARGUMENT", "bad URI");
   doc = Doc("small");
-  doc["migration_type"] = {"full", "incremental"};
+  doc["migration_type"] = {"full", "verification"};
   expect(d.Call("POST", "/api/v1/projects", doc), 400, "UNSUPPORTED", "stage not in this version");
   expect(d.CallRaw("POST", "/api/v1/projects", std::string(2 << 20, ' ')), 400, "BAD_REQUEST", "oversized body");
   expect(d.Call("GET", "/api/v1/projects?status=sleeping"), 400, "INVALID_ARGUMENT", "unknown status");
