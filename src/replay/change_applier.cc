@@ -568,6 +568,15 @@ Status ChangeApplier::ApplyBatch(std::span<const SourceTransaction> transactions
   return Commit(todo.back()->commit_position, todo.back()->sequence, todo.size());
 }
 
+void ChangeApplier::SetTable(const TableRef& source, std::optional<TableSchema> destination) {
+  tables_.erase(source);  // its cached state points into schemas_
+  if (destination) {
+    schemas_[source] = std::move(*destination);
+  } else {
+    schemas_.erase(source);
+  }
+}
+
 Status ChangeApplier::Begin() {
   if (in_transaction_) return Status(ErrorCode::kInternal, "ChangeApplier::Begin inside an open transaction");
   before_ = stats_;

@@ -140,6 +140,12 @@ class ChangeApplier {
   void Abort();
   bool in_transaction() const { return in_transaction_; }
 
+  // A table's destination schema changed (DDL during synchronization):
+  // later events of `source` use `destination`; nullopt drops the table
+  // from this applier (its later events are an error). Outside a
+  // transaction only.
+  void SetTable(const TableRef& source, std::optional<TableSchema> destination);
+
   // The checkpoint as of the last commit (or as loaded at Open).
   const std::optional<AppliedCheckpoint>& applied() const { return applied_; }
 

@@ -95,6 +95,21 @@ class Dialect {
   // or comes from the same engine.
   virtual Result<std::string> AddCheck(const TableSchema& table, const CheckConstraint& check) const = 0;
   virtual Result<std::string> CreateView(const ViewDef& view) const = 0;
+  // Schema changes during incremental synchronization (sync/schema_sync.h).
+  // AddColumn renders the column exactly as CreateTable would (it is
+  // derived from CreateTable, so the two never disagree); it may return
+  // statements that must precede it (a PostgreSQL enum type).
+  Result<std::vector<std::string>> AddColumn(const TableSchema& table, const Column& column) const;
+  virtual std::string DropColumn(const TableRef& table, std::string_view column) const;
+  virtual std::string RenameColumn(const TableRef& table, std::string_view from, std::string_view to) const;
+  // Changes an existing column's type, nullability and default to `column`'s.
+  virtual Result<std::vector<std::string>> ModifyColumn(const TableSchema& table, const Column& column) const = 0;
+  // `index` as the destination's catalog names it.
+  virtual std::string DropIndex(const TableSchema& table, const IndexDef& index) const = 0;
+  // Renames within the table's schema (`to.schema` is not used).
+  virtual std::string RenameTable(const TableRef& from, const TableRef& to) const;
+  std::string DropTable(const TableRef& table) const { return "DROP TABLE IF EXISTS " + QualifiedName(table); }
+
   // Statements that make a table whose rows were loaded with explicit
   // values for an auto-increment column hand out the next value correctly
   // (PostgreSQL identity/sequence restart). Empty when nothing is needed.

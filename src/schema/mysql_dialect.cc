@@ -112,6 +112,25 @@ class MysqlDialectImpl : public Dialect {
   }
 
   // MySQL forbids a subquery on the table being changed; LIMIT 1 does it.
+  Result<std::vector<std::string>> ModifyColumn(const TableSchema& table, const Column& column) const override {
+    // MODIFY takes the whole definition, as CREATE TABLE writes it.
+    ASSIGN_OR_RETURN(std::vector<std::string> add, AddColumn(table, column));
+    const std::string marker = " ADD COLUMN ";
+    std::string& stmt = add.back();
+    size_t at = stmt.find(marker);
+    if (at == std::string::npos) return Status(ErrorCode::kInternal, "unexpected ADD COLUMN form: " + stmt);
+    stmt = stmt.substr(0, at) + " MODIFY COLUMN " + stmt.substr(at + marker.size());
+    return add;
+  }
+
+  std::string DropIndex(const TableSchema& table, const IndexDef& index) const override {
+    return "DROP INDEX " + QuoteIdent(index.name) + " ON " + QualifiedName(table.ref);
+  }
+
+  std::string RenameTable(const TableRef& from, const TableRef& to) const override {
+    return "RENAME TABLE " + QualifiedName(from) + " TO " + QualifiedName(TableRef{from.schema, to.name});
+  }
+
   std::string OneRowCondition(const TableSchema&, std::string_view predicate) const override {
     return std::string(predicate) + " LIMIT 1";
   }

@@ -139,6 +139,30 @@ class PostgresDialectImpl final : public Dialect {
 
   std::string TruncateInTransaction(const TableRef& table) const override { return "TRUNCATE TABLE " + QualifiedName(table); }
 
+  Result<std::vector<std::string>> ModifyColumn(const TableSchema& table, const Column& c) const override {
+    if (c.type.kind == TypeKind::kEnum) {
+      return Status(ErrorCode::kUnsupported, "changing column " + c.name + " of " + table.ref.ToString() +
+                                                 " to an enum during synchronization is not supported");
+    }
+    ASSIGN_OR_RETURN(std::string type, ColumnTypeSql(c.type));
+    const std::string alter = "ALTER TABLE " + QualifiedName(table.ref) + " ALTER COLUMN " + Quote(c.name);
+    std::vector<std::string> out;
+    out.push_back(alter + " TYPE " + type + " USING " + Quote(c.name) + "::" + type);
+    out.push_back(alter + (c.nullable ? " DROP NOT NULL" : " SET NOT NULL"));
+    switch (c.default_kind) {
+      case Column::DefaultKind::kNone:
+      case Column::DefaultKind::kNull: out.push_back(alter + " DROP DEFAULT"); break;
+      case Column::DefaultKind::kLiteral: out.push_back(alter + " SET DEFAULT " + Literal(c.type, c.default_value)); break;
+      case Column::DefaultKind::kCurrentTimestamp: out.push_back(alter + " SET DEFAULT CURRENT_TIMESTAMP"); break;
+      case Column::DefaultKind::kExpression: out.push_back(alter + " SET DEFAULT " + c.default_value); break;
+    }
+    return out;
+  }
+
+  std::string DropIndex(const TableSchema& table, const IndexDef& index) const override {
+    return "DROP INDEX IF EXISTS " + (table.ref.schema.empty() ? "" : Quote(table.ref.schema) + ".") + Quote(index.name);
+  }
+
   Result<std::string> ColumnTypeSql(const ColumnType& t) const override {
     switch (t.kind) {
       case TypeKind::kBool: return std::string("boolean");

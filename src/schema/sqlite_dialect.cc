@@ -76,6 +76,18 @@ class SqliteDialectImpl : public Dialect {
 
   // A table without a key always has a rowid (WITHOUT ROWID needs a
   // primary key).
+  Result<std::vector<std::string>> ModifyColumn(const TableSchema& table, const Column& column) const override {
+    // SQLite cannot alter a column; its dynamic typing stores the new
+    // values as they come, so the old declaration is kept.
+    (void)table;
+    (void)column;
+    return std::vector<std::string>{};
+  }
+
+  std::string DropIndex(const TableSchema&, const IndexDef& index) const override {
+    return "DROP INDEX IF EXISTS " + QuoteIdent(index.name);
+  }
+
   std::string OneRowCondition(const TableSchema& table, std::string_view predicate) const override {
     return "rowid = (SELECT rowid FROM " + QualifiedName(table.ref) + " WHERE " + std::string(predicate) + " LIMIT 1)";
   }

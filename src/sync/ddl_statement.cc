@@ -144,6 +144,32 @@ DdlStatement ClassifyDdl(std::string_view statement, const std::string& default_
       if (out.table.name.empty()) out.kind = DdlKind::kOther;  // PostgreSQL's DROP INDEX names no table
     }
   }
+  if (out.kind == DdlKind::kRenameTable) {
+    // RENAME TABLE a TO b
+    if (Upper(words.Next(&quoted)) == "TO" && !quoted) {
+      std::string name = words.Next();
+      if (!name.empty()) out.new_table = ReadName(words, name, default_schema);
+    }
+  } else if (out.kind == DdlKind::kAlterTable) {
+    // Scan the alter actions for a table rename and for column redefinitions.
+    std::string prev;
+    for (std::string x = words.Next(&quoted); !x.empty(); x = words.Next(&quoted)) {
+      const std::string up = quoted ? "" : Upper(x);
+      if (up == "MODIFY" || up == "CHANGE" || (prev == "ALTER" && up == "COLUMN") || up == "TYPE") {
+        out.changes_column_definitions = true;
+      }
+      if (prev == "RENAME" && up != "COLUMN" && up != "INDEX" && up != "KEY" && up != "CONSTRAINT") {
+        // ALTER TABLE a RENAME [TO|AS] b (MySQL also accepts it without TO).
+        std::string name = (up == "TO" || up == "AS") ? words.Next() : x;
+        if (!name.empty()) {
+          out.new_table = ReadName(words, name, out.table.schema);
+          out.kind = DdlKind::kRenameTable;
+        }
+        break;
+      }
+      prev = up;
+    }
+  }
   if (out.kind != DdlKind::kOther && out.table.name.empty()) out.kind = DdlKind::kOther;
   return out;
 }

@@ -34,6 +34,12 @@ struct DdlStatement {
   // The table changed (for CREATE/DROP INDEX ... ON t, t); its schema is
   // `default_schema` when the statement does not name one.
   TableRef table;
+  // kRenameTable: the new name ("RENAME TABLE a TO b", "ALTER TABLE a
+  // RENAME [TO|AS] b"); the first pair only when a statement renames several.
+  TableRef new_table;
+  // kAlterTable: the statement may change a column's type, nullability or
+  // default (MODIFY, CHANGE, ALTER COLUMN ... TYPE/SET/DROP).
+  bool changes_column_definitions = false;
 };
 
 DdlStatement ClassifyDdl(std::string_view statement, const std::string& default_schema);

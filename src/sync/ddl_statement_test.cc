@@ -22,6 +22,23 @@ TEST(ClassifyDdl, TableStatementsNameTheirTable) {
   EXPECT_EQ(d.kind, DdlKind::kRenameTable);
   EXPECT_EQ(d.table, (TableRef{"shop", "a"}));
 
+  d = ClassifyDdl("RENAME TABLE a TO `sales`.b, c TO d", "shop");
+  EXPECT_EQ(d.new_table, (TableRef{"sales", "b"}));
+
+  d = ClassifyDdl("ALTER TABLE a RENAME TO b", "shop");
+  EXPECT_EQ(d.kind, DdlKind::kRenameTable);
+  EXPECT_EQ(d.new_table, (TableRef{"shop", "b"}));
+  d = ClassifyDdl("ALTER TABLE a RENAME `b`", "shop");
+  EXPECT_EQ(d.kind, DdlKind::kRenameTable);
+  EXPECT_EQ(d.new_table, (TableRef{"shop", "b"}));
+  d = ClassifyDdl("ALTER TABLE a RENAME COLUMN x TO y", "shop");
+  EXPECT_EQ(d.kind, DdlKind::kAlterTable);
+  EXPECT_FALSE(d.changes_column_definitions);
+  d = ClassifyDdl("ALTER TABLE a MODIFY v VARCHAR(40) NOT NULL", "shop");
+  EXPECT_TRUE(d.changes_column_definitions);
+  d = ClassifyDdl("ALTER TABLE a ADD COLUMN w INT", "shop");
+  EXPECT_FALSE(d.changes_column_definitions);
+
   d = ClassifyDdl("TRUNCATE orders", "shop");
   EXPECT_EQ(d.kind, DdlKind::kTruncateTable);
   EXPECT_EQ(d.table, (TableRef{"shop", "orders"}));

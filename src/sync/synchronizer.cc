@@ -20,6 +20,7 @@
 #include "store/change_log.h"
 #include "sync/ddl_statement.h"
 #include "sync/heartbeat.h"
+#include "sync/schema_sync.h"
 
 namespace godwit {
 namespace {
@@ -102,6 +103,11 @@ json SyncStatusToJson(const SyncStatus& s) {
                 {"writer_reconnects", s.writer_reconnects}}},
               {"tables", tables},
               {"warnings", s.warnings},
+              {"applied_ddl", s.applied_ddl},
+              {"failed_ddl", s.failed_ddl ? json{{"sequence", s.failed_ddl->sequence},
+                                                 {"statement", s.failed_ddl->statement},
+                                                 {"error", s.failed_ddl->error}}
+                                          : json(nullptr)},
               {"retention_alert", s.retention_alert}};
 }
 
@@ -139,7 +145,24 @@ struct Synchronizer::Impl {
   Status Prepare();
   Status RunWriter(const std::atomic<bool>& cancel);
   Status WriterPass(const std::atomic<bool>& cancel, bool& progressed);
-  Status HandleDdl(const ChangeEvent& e);
+  // The DDL event `e` (change-log sequence `seq`); `settle` commits what
+  // the Writer holds so the DDL runs outside its transaction.
+  Status HandleDdl(const ChangeEvent& e, uint64_t seq, Session& dst, ChangeApplier& applier,
+                   const std::function<Status()>& settle);
+  Status ApplyDdl(const DdlStatement& ddl, const std::string& statement, Session& dst, ChangeApplier& applier);
+  // Brings the destination table of `source` to the source's current shape.
+  Status SyncTable(const TableRef& source, const TableChangeOptions& options, Session& dst, ChangeApplier& applier,
+                   bool allow_drop);
+  bool ColumnsMatch(const ChangeEvent& e);
+  // A table this synchronization covers: taken by the object rules and,
+  // on a MySQL source whose URI names a database, in that database (the
+  // binlog carries every database's changes; the catalog reads one).
+  bool InScope(const TableRef& ref) const {
+    if (opt.source.engine == Engine::kMysql && !opt.source.database.empty() && ref.schema != opt.source.database) {
+      return false;
+    }
+    return mapping->Includes(ref);
+  }
   void Monitor();
   void CheckRetention(Session& src);
   Result<std::unique_ptr<ChangeStream>> OpenStream(const Position& from);
@@ -152,6 +175,7 @@ struct Synchronizer::Impl {
 
   SyncOptions opt;
   std::map<TableRef, TableSchema> tables;  // source -> destination schema
+  std::map<TableRef, std::vector<std::string>> columns_seen;  // event column lists known to match
   std::string source_default_schema;
   std::optional<ObjectMapping> mapping;
   TableRef heartbeat_ref;
@@ -275,12 +299,13 @@ Result<std::unique_ptr<ChangeStream>> Synchronizer::Impl::OpenStream(const Posit
   mysql::BinlogStreamOptions o;
   o.server_id = opt.mysql_server_id;
   o.start = from;
-  const TableRef hb = heartbeat_ref;
-  ObjectMapping m = *mapping;
-  o.tables = [m, hb](const TableRef& ref) {
-    // {db, ""} asks whether DDL run in database db may concern the migration.
+  o.tables = [this](const TableRef& ref) {
+    // {db, ""} asks whether DDL run in database db may concern the
+    // migration: any may (a statement run elsewhere can name a migrated
+    // table as db.table), so all DDL is kept and the Writer picks what
+    // concerns it.
     if (ref.name.empty()) return true;
-    return ref == hb || m.Includes(ref);
+    return ref == heartbeat_ref || InScope(ref);
   };
   return mysql::OpenBinlogChangeStream(opt.source, o);
 }
@@ -355,15 +380,154 @@ Status Synchronizer::Impl::RunWriter(const std::atomic<bool>& cancel) {
   }
 }
 
-Status Synchronizer::Impl::HandleDdl(const ChangeEvent& e) {
+Status Synchronizer::Impl::HandleDdl(const ChangeEvent& e, uint64_t seq, Session& dst, ChangeApplier& applier,
+                                     const std::function<Status()>& settle) {
   DdlStatement ddl = ClassifyDdl(e.ddl, e.ddl_schema.empty() ? source_default_schema : e.ddl_schema);
   if (ddl.kind == DdlKind::kOther || IsGodwitTable(ddl.table)) return Status();
-  if (!mapping->Includes(ddl.table)) return Status();
-  if (ddl.kind == DdlKind::kTruncateTable) return Status();  // arrives as a truncate event as well
-  return Status(ErrorCode::kUnsupported,
-                "a DDL statement on " + ddl.table.ToString() + " was captured on the source: " + e.ddl,
-                "This version of Godwit does not apply DDL during synchronization. Release the project and migrate "
-                "again after the schema change, or run the same DDL on the destination and clone the project.");
+  const bool relevant = InScope(ddl.table) || (ddl.kind == DdlKind::kRenameTable && InScope(ddl.new_table));
+  if (!relevant) return Status();
+  if (opt.skip_ddl_sequences.count(seq)) {
+    Warn(fmt::format("DDL at change {} skipped as asked: {}", seq, e.ddl));
+    return Status();
+  }
+  if (!opt.ddl_sync) {
+    Warn("DDL sync is off; not applied to the destination: " + e.ddl);
+    return Status();
+  }
+  RETURN_IF_ERROR(settle());
+  Status st = ApplyDdl(ddl, e.ddl, dst, applier);
+  if (st.ok()) return st;
+  if (st.retryable()) return st;  // the destination went away: reconnect and apply it again
+  {
+    std::lock_guard lock(mu);
+    status.failed_ddl = FailedDdl{seq, e.ddl, st.message()};
+  }
+  return Status(st.code(),
+                fmt::format("the DDL at change {} could not be applied to the destination: {} — {}", seq, e.ddl,
+                            st.message()),
+                "Make the destination table match the source by hand if it needs the change, then skip this DDL "
+                "(godwit skip-ddl ID, or POST /api/v1/projects/ID/skip_ddl): the skip is recorded and "
+                "synchronization continues after it.",
+                st.native_code());
+}
+
+Status Synchronizer::Impl::ApplyDdl(const DdlStatement& ddl, const std::string& statement, Session& dst,
+                                    ChangeApplier& applier) {
+  const Dialect& d = DialectFor(opt.destination.engine);
+  auto upper = statement;
+  for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  switch (ddl.kind) {
+    case DdlKind::kTruncateTable: {
+      // MySQL writes TRUNCATE to the binlog as a statement, not as row
+      // events (PostgreSQL's arrives as a truncate event instead).
+      auto it = tables.find(ddl.table);
+      if (it == tables.end()) return Status();
+      RETURN_IF_ERROR(dst.Execute(d.TruncateInTransaction(it->second.ref)));
+      std::lock_guard lock(mu);
+      status.applied_ddl.push_back(d.TruncateInTransaction(it->second.ref));
+      return Status();
+    }
+    case DdlKind::kRenameTable: {
+      const bool from_in = InScope(ddl.table) && tables.count(ddl.table);
+      const bool to_in = InScope(ddl.new_table);
+      if (from_in && to_in) {
+        const TableRef from = tables.at(ddl.table).ref;
+        const TableRef to = mapping->DestinationOf(ddl.new_table);
+        if (from.schema != to.schema) {
+          return Status(ErrorCode::kUnsupported, "the rename moves " + from.ToString() + " to another schema (" +
+                                                     to.ToString() + ") on the destination");
+        }
+        const std::string sql = d.RenameTable(from, to);
+        RETURN_IF_ERROR(dst.Execute(sql));
+        {
+          std::lock_guard lock(mu);
+          status.applied_ddl.push_back(sql);
+        }
+        tables.erase(ddl.table);
+        applier.SetTable(ddl.table, std::nullopt);
+        return SyncTable(ddl.new_table, {}, dst, applier, false);
+      }
+      if (from_in) {
+        // The table leaves the migration: its destination copy stays as it is.
+        Warn("table " + ddl.table.ToString() + " was renamed to " + ddl.new_table.ToString() +
+             ", which the migration does not include: its changes are no longer applied");
+        tables.erase(ddl.table);
+        applier.SetTable(ddl.table, std::nullopt);
+        return Status();
+      }
+      return SyncTable(ddl.new_table, {}, dst, applier, false);  // a table comes into the migration
+    }
+    case DdlKind::kDropTable:
+      return SyncTable(ddl.table, {}, dst, applier, true);
+    default: {
+      TableChangeOptions o;
+      o.detect_renames = upper.find("RENAME COLUMN") != std::string::npos || upper.find("CHANGE") != std::string::npos;
+      if (ddl.changes_column_definitions) {
+        o.redefines = [upper](const std::string& column) {
+          std::string c = column;
+          for (char& ch : c) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+          return upper.find(c) != std::string::npos;
+        };
+      }
+      return SyncTable(ddl.table, o, dst, applier, false);
+    }
+  }
+}
+
+Status Synchronizer::Impl::SyncTable(const TableRef& source, const TableChangeOptions& options, Session& dst,
+                                     ChangeApplier& applier, bool allow_drop) {
+  const Dialect& d = DialectFor(opt.destination.engine);
+  ASSIGN_OR_RETURN(auto src, Connect(opt.source));
+  ASSIGN_OR_RETURN(Catalog source_catalog, src->ReadCatalog([&](const TableRef& r) { return r == source; }));
+  const TableRef dest_ref = mapping->DestinationOf(source);
+  std::optional<TableSchema> wanted;
+  if (!source_catalog.tables.empty()) {
+    ASSIGN_OR_RETURN(auto converted, ConvertTable(source_catalog.tables[0], dest_ref, src->engine(), d));
+    for (const auto& w : converted.warnings) Warn(w);
+    wanted = std::move(converted.table);
+  } else if (!allow_drop) {
+    // Gone by now: a later DROP in the log brings the destination along.
+    Warn("table " + source.ToString() + " no longer exists on the source; its DDL is left to the statements after it");
+    return Status();
+  }
+  ASSIGN_OR_RETURN(Catalog dest_catalog, dst.ReadCatalog([&](const TableRef& r) { return r == dest_ref; }));
+  std::optional<TableSchema> current;
+  if (!dest_catalog.tables.empty()) current = dest_catalog.tables[0];
+  ASSIGN_OR_RETURN(TableChange change, PlanTableChange(wanted, current, d, options));
+  for (const auto& w : change.warnings) Warn(w);
+  if (!change.statements.empty() && d.engine() != Engine::kMysql) RETURN_IF_ERROR(dst.Execute(d.BeginTransaction()));
+  for (const std::string& sql : change.statements) {
+    if (Status st = dst.Execute(sql); !st.ok()) {
+      if (d.engine() != Engine::kMysql) dst.Execute("ROLLBACK").IgnoreError();
+      return Status(st.code(), "running " + sql + ": " + st.message(), st.hint(), st.native_code());
+    }
+  }
+  if (!change.statements.empty() && d.engine() != Engine::kMysql) RETURN_IF_ERROR(dst.Execute("COMMIT"));
+  {
+    std::lock_guard lock(mu);
+    for (const auto& sql : change.statements) status.applied_ddl.push_back(sql);
+    if (wanted && !by_table.count(source)) by_table[source] = SyncTableStats{source.ToString(), dest_ref.ToString()};
+  }
+  columns_seen.erase(source);
+  if (wanted) {
+    tables[source] = *wanted;
+  } else {
+    tables.erase(source);
+  }
+  applier.SetTable(source, wanted);
+  return Status();
+}
+
+bool Synchronizer::Impl::ColumnsMatch(const ChangeEvent& e) {
+  auto seen = columns_seen.find(e.table);
+  if (seen != columns_seen.end() && seen->second == e.columns) return true;
+  auto it = tables.find(e.table);
+  if (it == tables.end()) return true;  // not a migrated table: the applier reports it
+  std::set<std::string> want, got(e.columns.begin(), e.columns.end());
+  for (const Column& c : it->second.columns) want.insert(c.name);
+  if (want != got) return false;
+  columns_seen[e.table] = e.columns;
+  return true;
 }
 
 Status Synchronizer::Impl::WriterPass(const std::atomic<bool>& cancel, bool& progressed) {
@@ -482,6 +646,19 @@ Status Synchronizer::Impl::WriterPass(const std::atomic<bool>& cancel, bool& pro
     }
     return Status();
   };
+  // Commits what the Writer holds, so that DDL runs outside its
+  // transaction: complete source transactions with their checkpoint, and
+  // rows of the current one under the previous checkpoint (applied again,
+  // idempotently, after a crash).
+  auto settle = [&]() -> Status {
+    RETURN_IF_ERROR(flush_piece());
+    if (batch_txns > 0) return commit();
+    if (applier->in_transaction()) {
+      const auto& a = applier->applied();
+      return applier->Commit(a ? a->position : Position{}, a ? a->sequence : 0, 0);
+    }
+    return Status();
+  };
   auto caught_up = [&] {
     std::lock_guard lock(mu);
     return status.caught_up;
@@ -527,7 +704,7 @@ Status Synchronizer::Impl::WriterPass(const std::atomic<bool>& cancel, bool& pro
         }
         break;
       case ChangeKind::kDdl:
-        if (Status st = HandleDdl(e); !st.ok()) {
+        if (Status st = HandleDdl(e, (*entry)->seq, *session, *applier, settle); !st.ok()) {
           applier->Abort();
           return st;
         }
@@ -538,6 +715,25 @@ Status Synchronizer::Impl::WriterPass(const std::atomic<bool>& cancel, bool& pro
           break;
         }
         if (IsGodwitTable(e.table)) break;  // another stream's heartbeat
+        if (!ColumnsMatch(e)) {
+          // The source table's columns changed (PostgreSQL sends no DDL,
+          // only the new column list): bring the destination along first.
+          if (!opt.ddl_sync) {
+            Warn("the columns of " + e.table.ToString() + " changed on the source and DDL sync is off");
+          } else {
+            Status st = settle();
+            if (st.ok()) st = SyncTable(e.table, {.detect_renames = true}, *session, *applier, false);
+            if (!st.ok()) {
+              applier->Abort();
+              if (!st.retryable()) {
+                std::lock_guard lock(mu);
+                status.failed_ddl = FailedDdl{(*entry)->seq, "(columns of " + e.table.ToString() + " changed)",
+                                              st.message()};
+              }
+              return st.WithContext("changing " + e.table.ToString() + " on the destination to the source's columns");
+            }
+          }
+        }
         auto& c = batch_counts[e.table];
         if (e.kind == ChangeKind::kInsert && opt.apply_insert) ++c.inserts;
         if (e.kind == ChangeKind::kUpdate && opt.apply_update) ++c.updates;

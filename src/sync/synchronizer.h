@@ -40,6 +40,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -74,6 +75,11 @@ struct SyncOptions {
   std::chrono::milliseconds heartbeat_interval{1000};
   // Latency at or under which the synchronization counts as Monitoring.
   double monitoring_threshold_seconds = 300;
+  // Apply the DDL captured on the migrated tables (sync/schema_sync.h).
+  // Off: DDL is reported as a warning and not applied.
+  bool ddl_sync = true;
+  // Change-log sequences of DDL the user chose to skip after it failed.
+  std::set<uint64_t> skip_ddl_sequences;
   size_t batch_events = 10000;
   std::chrono::milliseconds batch_interval{500};
   int max_reconnects = 12;
@@ -84,6 +90,14 @@ struct SyncTableStats {
   std::string source;
   std::string destination;
   uint64_t inserts = 0, updates = 0, deletes = 0;
+};
+
+// A captured DDL the destination refused: the project stops here until
+// the user fixes the destination or skips the statement.
+struct FailedDdl {
+  uint64_t sequence = 0;  // in the change log; what a skip names
+  std::string statement;
+  std::string error;
 };
 
 struct SyncStatus {
@@ -112,6 +126,8 @@ struct SyncStatus {
   std::vector<SyncTableStats> tables;
   std::vector<std::string> warnings;
   std::string retention_alert;  // empty when the source's log retention is not at risk
+  std::optional<FailedDdl> failed_ddl;
+  std::vector<std::string> applied_ddl;  // statements run on the destination by this run
 };
 
 // "0.4 seconds (updated 0.2 seconds ago)", or "unknown (nothing applied yet)".
