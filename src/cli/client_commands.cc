@@ -471,7 +471,8 @@ ClientCommandLine::ClientCommandLine(CLI::App& app) {
                        Op{"pause", "Pause Running projects at a checkpoint"},
                        Op{"resume", "Resume Paused or Failed projects from their checkpoints"},
                        Op{"release", "Free what projects hold (replication slots, local change logs)"},
-                       Op{"delete", "Delete Not Started or Released projects and their local data"}}) {
+                       Op{"delete", "Delete Not Started or Released projects and their local data"},
+                       Op{"skip-ddl", "Skip the captured DDL a Failed project's destination refused, and resume"}}) {
     auto* sub = app.add_subcommand(op.name, std::string(op.help) + "; several ids make a batch");
     ids_option(sub, "one or more project ids");
     yes_flag(sub);
@@ -480,6 +481,7 @@ ClientCommandLine::ClientCommandLine(CLI::App& app) {
     }
     AddGlobals(sub);
     std::string name = op.name;
+    if (name == "skip-ddl") name = "skip_ddl";
     Register(sub, [this, name](ClientContext& c) { return RunOperation(c, name, ids_, force_); });
   }
 

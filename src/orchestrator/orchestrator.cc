@@ -325,7 +325,7 @@ void Orchestrator::RunProject(int64_t id) {
     };
     if (!st.detail_json.empty()) {
       json previous = json::parse(st.detail_json, nullptr, false);
-      run.was_monitoring = previous.is_object() && previous.value("status", "") == "monitoring";
+      if (previous.is_object()) run.previous_detail = std::move(previous);
     }
     SubtaskOutcome outcome = RunSubtask(*kind, run);
 
@@ -460,6 +460,32 @@ Result<json> Orchestrator::Operate(Operation op, Project& p, const json& args) {
     }
     case Operation::kViewParameters:
       return SpecToJson(p.spec);
+    case Operation::kSkipDdl: {
+      ASSIGN_OR_RETURN(auto rows, store_.LoadSubtasks(p.id));
+      auto row = std::find_if(rows.begin(), rows.end(),
+                              [](const SubtaskRow& r) { return r.kind == SubtaskName(SubtaskKind::kIncremental); });
+      json detail = row == rows.end() || row->detail_json.empty() ? json(nullptr)
+                                                                  : json::parse(row->detail_json, nullptr, false);
+      if (!detail.is_object() || !detail.contains("failed_ddl") || !detail["failed_ddl"].is_object()) {
+        return Status(ErrorCode::kInvalidState,
+                      "project " + std::to_string(p.id) + " did not stop on a DDL statement: there is nothing to skip",
+                      "Look at the project's error; resume it if the cause is fixed.");
+      }
+      json failed = detail["failed_ddl"];
+      failed["skipped_at"] = Now();
+      if (!detail.contains("skipped_ddl") || !detail["skipped_ddl"].is_array()) detail["skipped_ddl"] = json::array();
+      detail["skipped_ddl"].push_back(failed);
+      detail["failed_ddl"] = nullptr;
+      row->detail_json = detail.dump();
+      RETURN_IF_ERROR(store_.SaveSubtask(*row));
+      Event(p.id, "operation",
+            "DDL at change " + failed.value("sequence", json(0)).dump() + " skipped: " +
+                failed.value("statement", std::string()));
+      RETURN_IF_ERROR(Transition(p, ProjectState::kRunning, "resumed after skipping a DDL statement"));
+      store_.SetError(p.id, "").IgnoreError();
+      Enqueue(p.id);
+      break;
+    }
     case Operation::kEnterForwardSwitchover:
     case Operation::kStartForwardSwitchover:
     case Operation::kSkipFullVerification:

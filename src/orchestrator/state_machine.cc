@@ -24,6 +24,7 @@ constexpr OperationInfo kOperations[] = {
     {Operation::kEnterForwardSwitchover, "enter_forward_switchover", "enter forward switchover"},
     {Operation::kStartForwardSwitchover, "start_forward_switchover", "start forward switchover"},
     {Operation::kSkipFullVerification, "skip_full_verification", "skip full verification"},
+    {Operation::kSkipDdl, "skip_ddl", "skip the failed DDL"},
 };
 
 // PRODUCT.md, "Operations and when they are allowed". Force release goes
@@ -46,7 +47,8 @@ const std::vector<StateRow>& Table() {
       {ProjectState::kPaused,
        {O::kResume, O::kRelease, O::kForceRelease, O::kModifyAlerts, O::kModifyParameters, O::kSkipFullVerification}},
       {ProjectState::kFailed,
-       {O::kResume, O::kRelease, O::kForceRelease, O::kModifyAlerts, O::kModifyParameters, O::kSkipFullVerification}},
+       {O::kResume, O::kRelease, O::kForceRelease, O::kModifyAlerts, O::kModifyParameters, O::kSkipFullVerification,
+        O::kSkipDdl}},
       {ProjectState::kCompleted, {O::kRelease, O::kForceRelease}},
       {ProjectState::kReleasing, {}},
       {ProjectState::kReleased, {O::kDelete}},
@@ -60,6 +62,7 @@ std::string_view StageCondition(Operation op) {
     case Operation::kEnterForwardSwitchover: return "full verification completed";
     case Operation::kStartForwardSwitchover: return "in the forward switchover stage";
     case Operation::kSkipFullVerification: return "in the full verification stage";
+    case Operation::kSkipDdl: return "in the incremental synchronization stage";
     default: return {};
   }
 }
@@ -69,6 +72,7 @@ bool StageAllows(Operation op, const StageContext& ctx) {
     case Operation::kEnterForwardSwitchover: return ctx.verification_completed;
     case Operation::kStartForwardSwitchover: return ctx.in_switchover_stage;
     case Operation::kSkipFullVerification: return ctx.in_verification_stage;
+    case Operation::kSkipDdl: return ctx.in_incremental_stage;
     default: return true;
   }
 }
@@ -113,6 +117,7 @@ StageContext StageContextOf(const Project& project) {
                               project.state != ProjectState::kCompleted;
   ctx.verification_completed = project.stage == SubtaskName(SubtaskKind::kVerification) && project.step == "completed";
   ctx.in_switchover_stage = project.stage == SubtaskName(SubtaskKind::kForwardSwitchover);
+  ctx.in_incremental_stage = project.stage == SubtaskName(SubtaskKind::kIncremental);
   return ctx;
 }
 

@@ -30,6 +30,7 @@ enum class Operation {
   kEnterForwardSwitchover,
   kStartForwardSwitchover,
   kSkipFullVerification,
+  kSkipDdl,  // skip the captured DDL the destination refused, and resume
 };
 
 std::string_view OperationName(Operation op);   // "start", "modify_alerts"...
@@ -44,6 +45,7 @@ struct StageContext {
   bool in_verification_stage = false;  // the full-verification subtask is current
   bool verification_completed = false;
   bool in_switchover_stage = false;  // the forward-switchover subtask is current
+  bool in_incremental_stage = false;  // the incremental-synchronization subtask is current
 };
 StageContext StageContextOf(const Project& project);
 

@@ -19,9 +19,12 @@ std::set<Operation> Expected(ProjectState s) {
       return {O::kPause, O::kModifyAlerts, O::kViewParameters, O::kEnterForwardSwitchover,
               O::kStartForwardSwitchover, O::kSkipFullVerification};
     case ProjectState::kPaused:
-    case ProjectState::kFailed:
       return {O::kResume, O::kRelease, O::kForceRelease, O::kModifyAlerts, O::kModifyParameters,
               O::kSkipFullVerification};
+    case ProjectState::kFailed:
+      // Skip DDL: the Writer stopped on a DDL statement the destination refused.
+      return {O::kResume, O::kRelease, O::kForceRelease, O::kModifyAlerts, O::kModifyParameters,
+              O::kSkipFullVerification, O::kSkipDdl};
     case ProjectState::kCompleted:
       return {O::kRelease, O::kForceRelease};
     case ProjectState::kReleased:
@@ -65,6 +68,11 @@ TEST(StateMachine, StageConditionsGateSwitchoverAndSkip) {
   EXPECT_TRUE(CheckOperation(p, Operation::kEnterForwardSwitchover).ok());
   p.stage = "forward_switchover";
   EXPECT_TRUE(CheckOperation(p, Operation::kStartForwardSwitchover).ok());
+  p.state = ProjectState::kFailed;
+  p.stage = "full_migration";
+  EXPECT_FALSE(CheckOperation(p, Operation::kSkipDdl).ok());
+  p.stage = "incremental_sync";
+  EXPECT_TRUE(CheckOperation(p, Operation::kSkipDdl).ok());
 }
 
 TEST(StateMachine, NamesRoundTrip) {

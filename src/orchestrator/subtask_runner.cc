@@ -83,7 +83,7 @@ class FullMigrationEngine : public RunningEngine {
 
 class SyncEngine : public RunningEngine {
  public:
-  explicit SyncEngine(Synchronizer& s) : s_(s) {}
+  SyncEngine(Synchronizer& s, json skipped_ddl) : s_(s), skipped_ddl_(std::move(skipped_ddl)) {}
   void Cancel() override { cancel = true; }
   double Percent() const override {
     SyncStatus st = s_.status();
@@ -91,11 +91,16 @@ class SyncEngine : public RunningEngine {
     return 100.0 * static_cast<double>(std::min(st.applied_seq, st.captured_seq)) /
            static_cast<double>(st.captured_seq);
   }
-  json Detail() const override { return SyncStatusToJson(s_.status()); }
+  json Detail() const override {
+    json out = SyncStatusToJson(s_.status());
+    out["skipped_ddl"] = skipped_ddl_;
+    return out;
+  }
   std::atomic<bool> cancel{false};
 
  private:
   Synchronizer& s_;
+  const json skipped_ddl_;
 };
 
 SubtaskOutcome RunIncrementalSubtask(const SubtaskRun& run) {
@@ -139,15 +144,29 @@ SubtaskOutcome RunIncrementalSubtask(const SubtaskRun& run) {
   so.monitoring_threshold_seconds =
       p.spec.alerts.level == AlertLevel::kNone ? DefaultLatencyThreshold(AlertLevel::kLow)
                                                : p.spec.alerts.latency_threshold_seconds;
+  const json& prev = run.previous_detail;
+  const bool was_monitoring = prev.is_object() && prev.value("status", "") == "monitoring";
+  json skipped = prev.is_object() && prev.contains("skipped_ddl") ? prev["skipped_ddl"] : json::array();
+  for (const auto& s : skipped) {
+    if (s.contains("sequence") && s["sequence"].is_number_unsigned()) {
+      so.skip_ddl_sequences.insert(s["sequence"].get<uint64_t>());
+    }
+  }
+  if (prev.is_object() && prev.contains("tables") && prev["tables"].is_array()) {
+    for (const auto& t : prev["tables"]) {
+      so.carried_tables.push_back({t.value("source", ""), t.value("destination", ""), t.value("inserts", uint64_t{0}),
+                                   t.value("updates", uint64_t{0}), t.value("deletes", uint64_t{0})});
+    }
+  }
   Synchronizer sync(so);
-  SyncEngine engine(sync);
+  SyncEngine engine(sync, skipped);
   run.attach(&engine);
-  if (run.was_monitoring && run.set_status) run.set_status("monitoring");
+  if (was_monitoring && run.set_status) run.set_status("monitoring");
   // Watches for a pause (the orchestrator's flag) and for the first time
   // latency reaches the threshold.
   std::atomic<bool> finished{false};
   std::thread watcher([&] {
-    bool monitoring = run.was_monitoring;
+    bool monitoring = was_monitoring;
     while (!finished) {
       if (run.cancel->load()) engine.cancel = true;
       if (!monitoring && sync.status().monitoring) {
@@ -161,8 +180,8 @@ SubtaskOutcome RunIncrementalSubtask(const SubtaskRun& run) {
   finished = true;
   watcher.join();
   run.attach(nullptr);
-  out.detail = SyncStatusToJson(sync.status());
-  if (run.was_monitoring) out.detail["status"] = "monitoring";
+  out.detail = engine.Detail();
+  if (was_monitoring) out.detail["status"] = "monitoring";
   out.progress = engine.Percent();
   return out;
 }

@@ -45,8 +45,10 @@ struct SubtaskRun {
   // Called when a running subtask's status changes without ending
   // (incremental synchronization: "monitoring").
   std::function<void(const std::string&)> set_status;
-  // The subtask reached Monitoring in an earlier run (it stays Monitoring).
-  bool was_monitoring = false;
+  // What the subtask's previous run left (its stored detail): incremental
+  // synchronization carries its Monitoring status, per-table counts and
+  // the DDL the user skipped from run to run.
+  nlohmann::json previous_detail;
 };
 
 struct SubtaskOutcome {

@@ -351,7 +351,7 @@ void ApiServer::Routes() {
     SendJson(res, *r);
   });
 
-  s.Post(R"(/api/v1/projects/(\d+)/(start|pause|resume|release|clone))",
+  s.Post(R"(/api/v1/projects/(\d+)/(start|pause|resume|release|clone|skip_ddl))",
          [this](const httplib::Request& req, httplib::Response& res) {
            auto id = PathId(req, res);
            if (!id) return;

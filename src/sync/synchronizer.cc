@@ -254,7 +254,15 @@ Status Synchronizer::Impl::Prepare() {
       continue;
     }
     std::lock_guard lock(mu);
-    by_table[t.ref] = SyncTableStats{t.ref.ToString(), converted->table.ref.ToString()};
+    SyncTableStats stats{t.ref.ToString(), converted->table.ref.ToString()};
+    for (const auto& carried : opt.carried_tables) {
+      if (carried.source == stats.source) {
+        stats.inserts = carried.inserts;
+        stats.updates = carried.updates;
+        stats.deletes = carried.deletes;
+      }
+    }
+    by_table[t.ref] = stats;
     tables.emplace(t.ref, std::move(converted->table));
   }
   heartbeat_ref = HeartbeatTable(*src);

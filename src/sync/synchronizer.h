@@ -53,6 +53,12 @@
 
 namespace godwit {
 
+struct SyncTableStats {
+  std::string source;
+  std::string destination;
+  uint64_t inserts = 0, updates = 0, deletes = 0;
+};
+
 struct SyncOptions {
   Endpoint source;
   Endpoint destination;
@@ -80,17 +86,15 @@ struct SyncOptions {
   bool ddl_sync = true;
   // Change-log sequences of DDL the user chose to skip after it failed.
   std::set<uint64_t> skip_ddl_sequences;
+  // Per-table counts of earlier runs, which this run adds to (matched by
+  // source table name).
+  std::vector<SyncTableStats> carried_tables;
   size_t batch_events = 10000;
   std::chrono::milliseconds batch_interval{500};
   int max_reconnects = 12;
   std::chrono::milliseconds retention_check_interval{30000};
 };
 
-struct SyncTableStats {
-  std::string source;
-  std::string destination;
-  uint64_t inserts = 0, updates = 0, deletes = 0;
-};
 
 // A captured DDL the destination refused: the project stops here until
 // the user fixes the destination or skips the statement.

@@ -1,0 +1,233 @@
+// Incremental synchronization as the service runs it, end to end over HTTP
+// against a real `godwit serve` and real MariaDB -> PostgreSQL: while an
+// application writes (inserts, updates, primary-key updates, deletes), the
+// project copies, reaches Monitoring, is paused and resumed, survives a
+// SIGKILL of the daemon, and the destination ends equal to the source. Then
+// a DDL the destination refuses stops the project in Failed with the
+// statement, Skip DDL records the skip and synchronization continues, and
+// release frees the heartbeat and checkpoint rows.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <random>
+#include <set>
+#include <thread>
+
+#include "connector/session.h"
+#include "migration_harness.h"
+#include "service_harness.h"
+#include "test_env.h"
+
+namespace godwit::testing {
+namespace {
+
+using nlohmann::json;
+constexpr const char* kDb = "ssync_src";
+constexpr int kSeedRows = 3000;
+
+std::string Path(int64_t id, const std::string& tail = "") {
+  return "/api/v1/projects/" + std::to_string(id) + tail;
+}
+
+// The application: random transactions of inserts, updates, primary-key
+// updates and deletes until stopped. Ids it inserts come from its own
+// counter above the seed rows; every statement may hit no row (a deleted
+// id), which is fine for the comparison.
+class Writer {
+ public:
+  void Start() {
+    thread_ = std::thread([this] { Run(); });
+  }
+  void Stop() {
+    stop_ = true;
+    if (thread_.joinable()) thread_.join();
+  }
+  ~Writer() { Stop(); }
+  int64_t transactions() const { return transactions_; }
+
+ private:
+  void Run() {
+    auto ep = ParseEndpointUri(MysqlUri(kDb));
+    ASSERT_TRUE(ep.ok());
+    auto s = Connect(*ep);
+    ASSERT_TRUE(s.ok()) << s.status().ToString();
+    std::mt19937 rng(42);
+    int64_t next_id = 1000000;
+    auto any_id = [&] { return std::uniform_int_distribution<int64_t>(1, kSeedRows)(rng); };
+    while (!stop_) {
+      std::vector<std::string> txn;
+      int n = std::uniform_int_distribution<int>(1, 4)(rng);
+      for (int i = 0; i < n; ++i) {
+        switch (std::uniform_int_distribution<int>(0, 4)(rng)) {
+          case 0:
+          case 1:
+            txn.push_back("INSERT INTO items VALUES (" + std::to_string(next_id++) + ", " +
+                          std::to_string(rng() % 1000) + ", 'ins " + std::to_string(rng() % 100) + "', " +
+                          std::to_string(rng() % 100000) + ".25, NOW(3))");
+            break;
+          case 2:
+            txn.push_back("UPDATE items SET qty = qty + 1, note = 'upd é " + std::to_string(rng() % 100) +
+                          "', at = NOW(3) WHERE id = " + std::to_string(any_id()));
+            break;
+          case 3:
+            txn.push_back("DELETE FROM items WHERE id = " + std::to_string(any_id()));
+            break;
+          case 4:
+            // A primary-key update: the row moves to a fresh id.
+            txn.push_back("UPDATE items SET id = " + std::to_string(next_id++) + " WHERE id = " +
+                          std::to_string(any_id()));
+            break;
+        }
+      }
+      Status st = (*s)->Execute("START TRANSACTION");
+      for (size_t i = 0; st.ok() && i < txn.size(); ++i) st = (*s)->Execute(txn[i]);
+      if (st.ok()) st = (*s)->Execute("COMMIT");
+      if (st.ok()) {
+        ++transactions_;
+      } else {
+        ADD_FAILURE() << "the application's transaction failed: " << st.ToString();
+        (*s)->Execute("ROLLBACK").IgnoreError();
+        return;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(3));
+    }
+  }
+  std::atomic<bool> stop_{false};
+  std::atomic<int64_t> transactions_{0};
+  std::thread thread_;
+};
+
+std::multiset<std::string> Rows(const std::string& uri, const TableRef& t) {
+  TableContents c = ReadTable(uri, t);
+  std::multiset<std::string> rows;
+  for (const auto& r : c.rows) {
+    std::string flat;
+    for (size_t i = 0; i < r.size(); ++i) {
+      std::string v = r[i].value_or("<null>");
+      // Fractional seconds print with or without trailing zeros by engine.
+      if (c.columns[i].type.kind == TypeKind::kDateTime || c.columns[i].type.kind == TypeKind::kTimestampTz) {
+        while (v.find('.') != std::string::npos && (v.back() == '0' || v.back() == '.')) v.pop_back();
+      }
+      flat += v + "|";
+    }
+    rows.insert(flat);
+  }
+  return rows;
+}
+
+// Polls until the destination equals the source (synchronization has
+// caught up) or the timeout; returns whether it did.
+bool EventuallyEqual(const std::string& dest_uri, std::chrono::seconds timeout) {
+  auto until = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < until) {
+    if (Rows(MysqlUri(kDb), {kDb, "items"}) == Rows(dest_uri, {"public", "items"})) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  }
+  return false;
+}
+
+json IncrementalSubtask(const json& project) {
+  for (const auto& s : project["subtasks"]) {
+    if (s["kind"] == "incremental_sync") return s;
+  }
+  return json();
+}
+
+TEST(ServiceSync, WritesDuringCopyPauseResumeKillDdlSkipAndRelease) {
+  RecreateMysqlDatabase(kDb);
+  MysqlAdmin(
+      "CREATE TABLE items (id BIGINT PRIMARY KEY, qty INT NOT NULL, note VARCHAR(40), price DECIMAL(12,2), "
+      "at DATETIME(3));"
+      "INSERT INTO items SELECT seq, seq % 50, CONCAT('seed ', seq), seq * 1.5, '2024-01-01 00:00:00.125' "
+      "FROM seq_1_to_" +
+          std::to_string(kSeedRows) + ";",
+      kDb);
+  const std::string dest_db = "ssync_dst_" + std::to_string(getpid());
+  RecreatePgDatabase(Servers().pg_dest_port, dest_db);
+  const std::string dest_uri = PgDestUri(dest_db);
+
+  // Chunks are slowed down so the application writes during the copy too.
+  Daemon d(FreshTempDir("ssync"), "chunk_committed:300");
+  d.Start();
+  Writer app;
+  app.Start();
+  const int64_t id = d.Create(json{{"name", "sync"},
+                                   {"source", MysqlUri(kDb)},
+                                   {"destination", dest_uri},
+                                   {"migration_type", {"schema", "full", "incremental"}},
+                                   {"chunk_rows", 500},
+                                   {"concurrency", 1},
+                                   {"alerts", {{"level", "high"}}}});
+  ASSERT_EQ(d.Call("POST", Path(id, "/start"), json::object()).status, 200);
+
+  // Monitoring: latency at or under the high level's 10 s threshold.
+  json p = d.WaitFor(id, [](const json& p) { return IncrementalSubtask(p).value("status", "") == "monitoring"; },
+                     std::chrono::seconds(120));
+  ASSERT_EQ(IncrementalSubtask(p)["status"], "monitoring") << p.dump();
+  json detail = IncrementalSubtask(p)["detail"];
+  EXPECT_NE(detail["latency"].get<std::string>().find("seconds (updated"), std::string::npos) << detail.dump();
+  EXPECT_TRUE(detail["heartbeat"].get<bool>()) << detail.dump();
+  EXPECT_GT(app.transactions(), 0);
+
+  // Pause during the writes, resume: nothing lost, and it stays Monitoring.
+  ASSERT_EQ(d.Call("POST", Path(id, "/pause"), json::object()).status, 200);
+  d.WaitFor(id, [](const json& p) { return IncrementalSubtask(p).value("status", "") == "paused"; });
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  ASSERT_EQ(d.Call("POST", Path(id, "/resume"), json::object()).status, 200);
+  p = d.WaitFor(id, [](const json& p) { return IncrementalSubtask(p).value("status", "") == "monitoring"; });
+  ASSERT_EQ(IncrementalSubtask(p)["status"], "monitoring") << p.dump();
+
+  // A crash of the daemon in the middle of synchronization.
+  std::this_thread::sleep_for(std::chrono::seconds(2));
+  d.Kill9();
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  d.Start();
+  std::this_thread::sleep_for(std::chrono::seconds(2));
+  app.Stop();
+  ASSERT_TRUE(EventuallyEqual(dest_uri, std::chrono::seconds(90))) << "the destination never caught up";
+  p = d.Get(id);
+  EXPECT_EQ(p["state"], "running");
+  detail = IncrementalSubtask(p)["detail"];
+  ASSERT_TRUE(detail.is_object()) << p.dump();
+  ASSERT_EQ(detail["tables"].size(), 1u) << detail.dump();
+  EXPECT_GT(detail["tables"][0]["total"].get<int64_t>(), 0) << detail.dump();
+  EXPECT_EQ(detail["tables"][0]["source"], std::string(kDb) + ".items");
+
+  // A DDL the destination refuses: PostgreSQL cannot add a NOT NULL column
+  // without a default to a table that has rows.
+  ASSERT_EQ(d.Call("POST", Path(id, "/skip_ddl"), json::object()).status, 409) << "nothing to skip while running";
+  MysqlAdmin("ALTER TABLE items ADD COLUMN must INT NOT NULL", kDb);
+  p = d.WaitForState(id, "failed", std::chrono::seconds(60));
+  ASSERT_EQ(p["state"], "failed") << p.dump();
+  const std::string message = p["error"]["message"];
+  EXPECT_NE(message.find("ALTER TABLE items ADD COLUMN must INT NOT NULL"), std::string::npos) << message;
+  EXPECT_NE(p["error"]["hint"].get<std::string>().find("skip"), std::string::npos) << p["error"].dump();
+  // The DBA adds the column the way the destination can take it, then skips.
+  PgAdmin(Servers().pg_dest_port, "ALTER TABLE items ADD COLUMN must integer NOT NULL DEFAULT 0", dest_db);
+  Reply skip = d.Call("POST", Path(id, "/skip_ddl"), json::object());
+  ASSERT_EQ(skip.status, 200) << skip.raw;
+  MysqlAdmin("INSERT INTO items VALUES (9999999, 1, 'after ddl', 1.00, NOW(3), 5)", kDb);
+  ASSERT_TRUE(EventuallyEqual(dest_uri, std::chrono::seconds(60))) << "rows after the skipped DDL did not arrive";
+  p = d.Get(id);
+  EXPECT_EQ(p["state"], "running");
+  EXPECT_EQ(IncrementalSubtask(p)["detail"]["skipped_ddl"].size(), 1u) << p.dump();
+
+  // Release frees the heartbeat row (and its table) and the checkpoint row.
+  ASSERT_EQ(d.Call("POST", Path(id, "/pause"), json::object()).status, 200);
+  d.WaitForState(id, "paused");
+  Reply released = d.Call("POST", Path(id, "/release"), json::object());
+  ASSERT_EQ(released.status, 200) << released.raw;
+  std::set<std::string> freed;
+  for (const auto& f : released.body["freed"]) freed.insert(f.get<std::string>());
+  EXPECT_TRUE(freed.count("heartbeat row godwit_" + std::to_string(id) + " on the source")) << released.raw;
+  EXPECT_TRUE(freed.count("checkpoint row godwit_" + std::to_string(id) + " on the destination")) << released.raw;
+  EXPECT_TRUE(ReadTable(MysqlUri(kDb), {kDb, "items"}).rows.size() > 0);
+  auto src = Connect(*ParseEndpointUri(MysqlUri(kDb)));
+  ASSERT_TRUE(src.ok());
+  auto catalog = (*src)->ReadCatalog([](const TableRef& r) { return r.name == "godwit_heartbeat"; });
+  ASSERT_TRUE(catalog.ok());
+  EXPECT_TRUE(catalog->tables.empty()) << "the heartbeat table outlived its last stream";
+}
+
+}  // namespace
+}  // namespace godwit::testing
