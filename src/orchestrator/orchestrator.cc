@@ -189,7 +189,7 @@ void Orchestrator::Event(int64_t id, const std::string& kind, const std::string&
   // History is informative; a failure to record it must not fail the operation.
   store_.AddEvent(id, Now(), kind, message).IgnoreError();
   // Messages come from Status texts, which never hold a password.
-  if (kind == "error") {
+  if (kind == "error" || kind == "alert") {
     spdlog::warn("project {}: {}", id, message);
   } else {
     spdlog::info("project {}: {}", id, message);
@@ -323,6 +323,7 @@ void Orchestrator::RunProject(int64_t id) {
       store_.SetStage(id, st.kind, status).IgnoreError();
       Event(id, "subtask", st.kind + " " + status);
     };
+    run.alert = [this, id](const std::string& message) { Event(id, "alert", message); };
     if (!st.detail_json.empty()) {
       json previous = json::parse(st.detail_json, nullptr, false);
       if (previous.is_object()) run.previous_detail = std::move(previous);

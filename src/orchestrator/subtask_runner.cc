@@ -6,6 +6,8 @@
 
 #include <thread>
 
+#include <fmt/format.h>
+
 #include "common/failpoint.h"
 #include "connector/postgres/pg_change_stream.h"
 #include "connector/session.h"
@@ -165,15 +167,37 @@ SubtaskOutcome RunIncrementalSubtask(const SubtaskRun& run) {
   // Watches for a pause (the orchestrator's flag) and for the first time
   // latency reaches the threshold.
   std::atomic<bool> finished{false};
+  const bool alerting = p.spec.alerts.level != AlertLevel::kNone;
+  const double threshold = so.monitoring_threshold_seconds;
   std::thread watcher([&] {
     bool monitoring = was_monitoring;
+    bool latency_alerted = false;
+    std::string retention_alerted;
     while (!finished) {
       if (run.cancel->load()) engine.cancel = true;
-      if (!monitoring && sync.status().monitoring) {
+      SyncStatus st = sync.status();
+      if (!monitoring && st.monitoring) {
         monitoring = true;
         if (run.set_status) run.set_status("monitoring");
       }
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      // Latency counts from the last applied change: when nothing has been
+      // applied for a while, the lag is at least that long.
+      if (alerting && run.alert && st.latency_seconds) {
+        const double lag = *st.latency_seconds + st.latency_updated_seconds_ago;
+        if (lag > threshold && !latency_alerted) {
+          latency_alerted = true;
+          run.alert(fmt::format("replication latency {:.0f} seconds is above the alert threshold of {:.0f} seconds",
+                                lag, threshold));
+        } else if (lag <= threshold && latency_alerted) {
+          latency_alerted = false;
+          run.alert(fmt::format("replication latency is back under {:.0f} seconds", threshold));
+        }
+      }
+      if (run.alert && st.retention_alert != retention_alerted) {
+        retention_alerted = st.retention_alert;
+        if (!retention_alerted.empty()) run.alert(retention_alerted);
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
     }
   });
   out.status = sync.Run(engine.cancel);

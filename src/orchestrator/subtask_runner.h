@@ -45,6 +45,9 @@ struct SubtaskRun {
   // Called when a running subtask's status changes without ending
   // (incremental synchronization: "monitoring").
   std::function<void(const std::string&)> set_status;
+  // Raises an alert for the user (the project's event history and the log):
+  // latency above the alert threshold, the source's log retention at risk.
+  std::function<void(const std::string&)> alert;
   // What the subtask's previous run left (its stored detail): incremental
   // synchronization carries its Monitoring status, per-table counts and
   // the DDL the user skipped from run to run.

@@ -839,7 +839,9 @@ void Synchronizer::Impl::CheckRetention(Session& src) {
     // The binlog the Store still needs starts at its durable position; how
     // old that is, against the expiry, is the time left.
     if (cs.last_commit_time_us == 0) return;
-    auto master = QueryRow(src, "SHOW MASTER STATUS", 1);
+    // MariaDB answers with 4 columns, MySQL 8 with 5 (Executed_Gtid_Set).
+    auto master = QueryRow(src, "SHOW MASTER STATUS", 4);
+    if (!master.ok()) master = QueryRow(src, "SHOW MASTER STATUS", 5);
     const auto* durable = std::get_if<MysqlBinlogPos>(&cs.durable_position);
     if (master.ok() && durable && durable->file == (*master)[0]) return;  // reading the current binlog
     const double age = static_cast<double>(NowMicros() - cs.last_commit_time_us) / 1e6;
