@@ -152,40 +152,31 @@ int Release(const MigratePlan& plan) {
     PrintError(first);
     return 1;
   }
-  std::printf("released: the next run starts over with a full copy into the destination\n");
+  std::printf("released: the next run copies everything again, so empty the destination tables first (or give "
+              "another destination)\n");
   std::filesystem::remove(opt.state_path, ec);
   return 0;
 }
 
 std::string SyncLine(const SyncStatus& s) {
-  return fmt::format("in sync: latency {} | applied {} transactions, {} rows ({:.0f} rows/s) | log {} / {}\n",
-                     FormatLatency(s), s.transactions, s.rows, s.rows_per_second, s.applied_seq, s.captured_seq);
+  std::string line =
+      fmt::format("in sync: latency {} | applied {} transactions, {} rows ({:.0f} rows/s) | log {} / {}\n",
+                  FormatLatency(s), s.transactions, s.rows, s.rows_per_second, s.applied_seq, s.captured_seq);
+  if (!s.retention_alert.empty()) line += "ALERT: " + s.retention_alert + "\n";
+  return line;
 }
 
-// After the copy: keeps the destination in sync until stopped.
-int RunSync(const MigratePlan& plan, const MigrateArgs& args) {
-  auto meta = MetaStore::Open(plan.full.state_path);
-  if (!meta.ok()) {
-    PrintError(meta.status());
-    return 1;
-  }
-  auto record = (*meta)->LoadMigration();
-  if (!record.ok() || !*record || (*record)->position_json.empty()) {
-    PrintError(Status(ErrorCode::kMetadata, "the full migration recorded no source position to synchronize from",
-                      "Run the command with --restart --incremental to copy again from a new snapshot."));
-    return 1;
-  }
-  auto start = PositionFromJson((*record)->position_json);
-  meta->reset();
-  if (!start.ok()) {
-    PrintError(start.status());
-    return 1;
-  }
-  if (std::holds_alternative<NoPosition>(*start)) {
-    PrintError(Status(ErrorCode::kServerConfig,
-                      "the source reported no change-log position when the copy started (binary logging off?)",
-                      "Enable log_bin with binlog_format=ROW on the source, then run again with --restart."));
-    return 1;
+// The synchronization's options, from the position the full migration
+// recorded with its snapshot (empty until it has taken the snapshot).
+Result<std::optional<SyncOptions>> SyncOptionsFor(const MigratePlan& plan) {
+  ASSIGN_OR_RETURN(auto meta, MetaStore::Open(plan.full.state_path));
+  ASSIGN_OR_RETURN(auto record, meta->LoadMigration());
+  if (!record || record->position_json.empty()) return std::optional<SyncOptions>();
+  ASSIGN_OR_RETURN(Position start, PositionFromJson(record->position_json));
+  if (std::holds_alternative<NoPosition>(start)) {
+    return Status(ErrorCode::kServerConfig,
+                  "the source reported no change-log position when the copy started (binary logging off?)",
+                  "Enable log_bin with binlog_format=ROW on the source, then run again with --restart.");
   }
   SyncOptions so;
   so.source = plan.full.source;
@@ -193,9 +184,23 @@ int RunSync(const MigratePlan& plan, const MigrateArgs& args) {
   so.objects = plan.full.objects;
   so.log_dir = plan.log_dir;
   so.stream_id = plan.stream_id;
-  so.start = *start;
+  so.start = start;
   so.pg_slot = plan.full.replication_slot;
   so.mysql_server_id = plan.server_id;
+  return std::optional<SyncOptions>(std::move(so));
+}
+
+// After the copy: keeps the destination in sync until stopped.
+int RunSync(const MigratePlan& plan, const MigrateArgs& args) {
+  auto found = SyncOptionsFor(plan);
+  if (!found.ok() || !*found) {
+    PrintError(found.ok() ? Status(ErrorCode::kMetadata,
+                                   "the full migration recorded no source position to synchronize from",
+                                   "Run the command with --restart --incremental to copy again from a new snapshot.")
+                          : found.status());
+    return 1;
+  }
+  const SyncOptions& so = **found;
   Synchronizer sync(so);
   std::atomic<bool> cancel{false};
   std::atomic<bool> done{false};
@@ -271,6 +276,23 @@ int RunMigrate(const MigrateArgs& args) {
   sigaction(SIGINT, &sa, nullptr);
   sigaction(SIGTERM, &sa, nullptr);
 
+  if (plan->incremental && args.restart) {
+    // Starting over: what the previous synchronization kept describes the
+    // old snapshot (its change log, the destination's checkpoint of it,
+    // and on PostgreSQL the slot the new snapshot must be created with).
+    std::error_code ec;
+    std::filesystem::remove_all(plan->log_dir, ec);
+    if (auto dst = Connect(opt.destination); dst.ok()) {
+      DropCheckpoint(**dst, DialectFor(opt.destination.engine), plan->stream_id).IgnoreError();
+    }
+    if (opt.source.engine == Engine::kPostgres) {
+      auto dropped = pg::DropLogicalSlot(opt.source, opt.replication_slot);
+      if (!dropped.ok()) {
+        PrintError(dropped.status().WithContext("dropping the previous replication slot"));
+        return 1;
+      }
+    }
+  }
   if (plan->incremental) {
     // Before the copy's snapshot: the publication (PostgreSQL) must exist
     // before the slot, and the heartbeat table before capture starts.
@@ -284,6 +306,14 @@ int RunMigrate(const MigrateArgs& args) {
   }
 
   FullMigration migration(opt);
+  std::optional<CaptureDuringCopy> capture;
+  if (plan->incremental) {
+    capture.emplace([&migration] { return migration.SnapshotTaken(); }, [&plan] { return SyncOptionsFor(*plan); },
+                    [](const Status& st) {
+                      std::fprintf(stderr, "godwit: warning: change capture during the copy stopped: %s\n",
+                                   st.ToString().c_str());
+                    });
+  }
   std::atomic<bool> done{false};
   const bool tty = isatty(STDERR_FILENO);
   std::thread display([&] {
@@ -316,6 +346,7 @@ int RunMigrate(const MigrateArgs& args) {
   Status st = migration.Run();
   done = true;
   display.join();
+  if (capture) capture->Stop();
 
   std::fputs(RenderSummary(migration.progress().Snapshot()).c_str(), stdout);
   if (!st.ok()) {

@@ -106,7 +106,7 @@ const std::vector<Operation>& BatchOperations() {
       Operation::kResume,        Operation::kRelease,
       Operation::kDelete,        Operation::kModifyAlerts,
       Operation::kSkipFullVerification, Operation::kEnterForwardSwitchover,
-      Operation::kStartForwardSwitchover,
+      Operation::kStartForwardSwitchover, Operation::kSkipDdl,
   };
   return kBatch;
 }

@@ -105,39 +105,25 @@ class SyncEngine : public RunningEngine {
   const json skipped_ddl_;
 };
 
-SubtaskOutcome RunIncrementalSubtask(const SubtaskRun& run) {
-  const Project& p = *run.project;
-  SubtaskOutcome out;
-  auto meta = MetaStore::Open((fs::path(run.project_dir) / "checkpoints.db").string());
-  if (!meta.ok()) {
-    out.status = meta.status();
-    return out;
-  }
-  auto record = (*meta)->LoadMigration();
-  meta->reset();
-  if (!record.ok() || !*record || (*record)->position_json.empty()) {
-    out.status = Status(ErrorCode::kMetadata, "the full migration recorded no source position to synchronize from",
-                        "Clone the project to copy again from a new snapshot.");
-    return out;
-  }
-  auto start = PositionFromJson((*record)->position_json);
-  if (!start.ok()) {
-    out.status = start.status();
-    return out;
-  }
-  if (std::holds_alternative<NoPosition>(*start)) {
-    out.status = Status(ErrorCode::kServerConfig,
-                        "the source reported no change-log position when the copy started (binary logging off?)",
-                        "Enable log_bin with binlog_format=ROW on the source, then clone the project.");
-    return out;
+// The synchronization's options for a project, from the position its full
+// migration recorded (nullopt until the copy has taken its snapshot).
+Result<std::optional<SyncOptions>> ProjectSyncOptions(const Project& p, const std::string& project_dir) {
+  ASSIGN_OR_RETURN(auto meta, MetaStore::Open((fs::path(project_dir) / "checkpoints.db").string()));
+  ASSIGN_OR_RETURN(auto record, meta->LoadMigration());
+  if (!record || record->position_json.empty()) return std::optional<SyncOptions>();
+  ASSIGN_OR_RETURN(Position start, PositionFromJson(record->position_json));
+  if (std::holds_alternative<NoPosition>(start)) {
+    return Status(ErrorCode::kServerConfig,
+                  "the source reported no change-log position when the copy started (binary logging off?)",
+                  "Enable log_bin with binlog_format=ROW on the source, then clone the project.");
   }
   SyncOptions so;
   so.source = SourceEndpoint(p);
   so.destination = p.spec.destination.endpoint;
   so.objects = p.spec.objects;
-  so.log_dir = (fs::path(run.project_dir) / "changelog").string();
+  so.log_dir = (fs::path(project_dir) / "changelog").string();
   so.stream_id = ProjectSlotName(p.id);
-  so.start = *start;
+  so.start = start;
   so.pg_slot = ProjectSlotName(p.id);
   so.mysql_server_id = static_cast<uint32_t>(0x47000000u + (static_cast<uint64_t>(p.id) & 0xffffffu));
   so.apply_insert = p.spec.params.sync_insert;
@@ -146,6 +132,21 @@ SubtaskOutcome RunIncrementalSubtask(const SubtaskRun& run) {
   so.monitoring_threshold_seconds =
       p.spec.alerts.level == AlertLevel::kNone ? DefaultLatencyThreshold(AlertLevel::kLow)
                                                : p.spec.alerts.latency_threshold_seconds;
+  return std::optional<SyncOptions>(std::move(so));
+}
+
+SubtaskOutcome RunIncrementalSubtask(const SubtaskRun& run) {
+  const Project& p = *run.project;
+  SubtaskOutcome out;
+  auto found = ProjectSyncOptions(p, run.project_dir);
+  if (!found.ok() || !*found) {
+    out.status = found.ok() ? Status(ErrorCode::kMetadata,
+                                     "the full migration recorded no source position to synchronize from",
+                                     "Clone the project to copy again from a new snapshot.")
+                            : found.status();
+    return out;
+  }
+  SyncOptions so = std::move(**found);
   const json& prev = run.previous_detail;
   const bool was_monitoring = prev.is_object() && prev.value("status", "") == "monitoring";
   json skipped = prev.is_object() && prev.contains("skipped_ddl") ? prev["skipped_ddl"] : json::array();
@@ -248,15 +249,29 @@ SubtaskOutcome RunMigrationSubtask(SubtaskKind kind, const SubtaskRun& run) {
     }
   }
   FullMigration migration(opt);
+  std::optional<CaptureDuringCopy> capture;
+  std::mutex capture_mu;
+  std::string capture_error;
+  if (kind == SubtaskKind::kFull && p.spec.type.incremental) {
+    capture.emplace([&migration] { return migration.SnapshotTaken(); },
+                    [&p, &run] { return ProjectSyncOptions(p, run.project_dir); },
+                    [&](const Status& st) {
+                      std::lock_guard lock(capture_mu);
+                      capture_error = "change capture during the copy stopped (synchronization retries it after the "
+                                      "copy): " + st.ToString();
+                    });
+  }
   FullMigrationEngine engine(migration);
   run.attach(&engine);
   if (run.cancel->load()) migration.Cancel();  // a pause that came before attach
   out.status = migration.Run();
+  if (capture) capture->Stop();
   run.attach(nullptr);
 
   ProgressSnapshot snap = migration.progress().Snapshot();
   out.detail = ProgressToJson(snap);
   for (const auto& w : capture_warnings) out.detail["warnings"].push_back(w);
+  if (!capture_error.empty()) out.detail["warnings"].push_back(capture_error);
   out.progress = out.status.ok() ? 100 : ProgressPercent(snap);
   if (!out.status.ok()) {
     for (const auto& t : snap.tables) {

@@ -147,6 +147,7 @@ Status FullMigration::Impl::Run() {
   int64_t now = static_cast<int64_t>(std::time(nullptr));
   resumed = saved.has_value();
   migration = saved ? *saved : MigrationRecord{opt.source.Redacted(), opt.destination.Redacted(), "", "running", now, now};
+  if (!migration.position_json.empty()) self.snapshot_taken_ = true;
 
   auto src = Connect(opt.source);
   if (!src.ok()) return src.status().WithContext("source " + opt.source.Redacted());
@@ -425,6 +426,7 @@ Status FullMigration::Impl::OpenWorkers(Session& src) {
     migration.position_json = PositionToJson((*lease)->position());
     RETURN_IF_ERROR(meta->SaveMigration(migration));
   }
+  self.snapshot_taken_ = true;
   return Status();
 }
 

@@ -70,11 +70,15 @@ class FullMigration {
   // Stops soon: in-flight chunks roll back and will be copied again on resume.
   void Cancel() { cancel_ = true; }
   const Progress& progress() const { return progress_; }
+  // True once the source snapshot was taken and its log position recorded
+  // in the state file (change capture may start from it).
+  bool SnapshotTaken() const { return snapshot_taken_; }
 
  private:
   struct Impl;
   FullMigrationOptions options_;
   std::atomic<bool> cancel_{false};
+  std::atomic<bool> snapshot_taken_{false};
   Progress progress_;
 };
 

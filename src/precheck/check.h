@@ -60,6 +60,7 @@ void CheckPrivileges(const PrecheckContext& context, std::vector<PrecheckItem>& 
 void CheckServerSettings(const PrecheckContext& context, std::vector<PrecheckItem>& items);
 void CheckPrimaryKeys(const PrecheckContext& context, std::vector<PrecheckItem>& items);
 void CheckSupportedTypes(const PrecheckContext& context, std::vector<PrecheckItem>& items);
+void CheckReplicaIdentity(const PrecheckContext& context, std::vector<PrecheckItem>& items);
 
 // Connectivity comes first and hands its sessions to the others: fills
 // context.source/destination (or the *_unavailable reasons) and appends

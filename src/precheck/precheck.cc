@@ -157,7 +157,8 @@ std::vector<PrecheckItem> RunPrecheck(const PrecheckRequest& request) {
   PrecheckContext context(request);
   CheckConnectivity(context, items);
   ChooseTables(context, items);
-  static constexpr Check kChecks[] = {CheckPrivileges, CheckServerSettings, CheckPrimaryKeys, CheckSupportedTypes};
+  static constexpr Check kChecks[] = {CheckPrivileges, CheckServerSettings, CheckPrimaryKeys, CheckReplicaIdentity,
+                                      CheckSupportedTypes};
   for (Check check : kChecks) check(context, items);
   ScrubPassword(request.source.password, items);
   ScrubPassword(request.destination.password, items);

@@ -134,6 +134,17 @@ Status PrepareCapture(const Endpoint& source, const ObjectRules& objects, const 
   }
   if (source.engine == Engine::kPostgres) {
     if (pg_publication.empty()) return Status(ErrorCode::kInternal, "PrepareCapture needs a publication name");
+    ASSIGN_OR_RETURN(auto unidentified, pg::TablesWithoutReplicaIdentity(*src, tables));
+    if (!unidentified.empty()) {
+      std::string names;
+      for (const auto& t : unidentified) names += (names.empty() ? "" : ", ") + t.ToString();
+      return Status(ErrorCode::kPrecheckFailed,
+                    "PostgreSQL cannot identify the rows of " + names +
+                        " in a change stream (no primary key, REPLICA IDENTITY DEFAULT or NOTHING); publishing them "
+                        "would make PostgreSQL refuse UPDATE and DELETE on them on the source",
+                    "Add a primary key, or run ALTER TABLE ... REPLICA IDENTITY FULL on each (or USING INDEX a unique "
+                    "index on NOT NULL columns), or exclude these tables from the migration.");
+    }
     RETURN_IF_ERROR(pg::EnsurePublication(source, pg_publication, tables));
   }
   return Status();
@@ -164,6 +175,8 @@ struct Synchronizer::Impl {
     return mapping->Includes(ref);
   }
   void Monitor();
+  Status OpenLog();   // opens the change log and creates the Store over it
+  void CloseLog();    // after the Store stopped: lets go of the log's directory
   void CheckRetention(Session& src);
   Result<std::unique_ptr<ChangeStream>> OpenStream(const Position& from);
   void Warn(const std::string& w) {
@@ -318,6 +331,53 @@ Result<std::unique_ptr<ChangeStream>> Synchronizer::Impl::OpenStream(const Posit
   return mysql::OpenBinlogChangeStream(opt.source, o);
 }
 
+Status Synchronizer::RunCapture(const std::atomic<bool>& stop) {
+  Impl& m = *impl_;
+  RETURN_IF_ERROR(m.Prepare());
+  RETURN_IF_ERROR(m.OpenLog());
+  m.stop_all = false;
+  Status store_status;
+  std::thread store([&] { store_status = m.capture->Run(m.stop_all); });
+  std::thread monitor([&] { m.Monitor(); });
+  while (!stop && !m.stop_all) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  m.stop_all = true;
+  store.join();
+  monitor.join();
+  m.CloseLog();
+  if (!store_status.ok() && store_status.code() != ErrorCode::kCancelled) {
+    return store_status.WithContext("capturing changes from " + m.opt.source.Redacted());
+  }
+  return Status();
+}
+
+Status Synchronizer::Impl::OpenLog() {
+  auto opened = store::ChangeLog::Open(opt.log_dir);
+  if (!opened.ok()) return opened.status().WithContext("opening the change log " + opt.log_dir);
+  if ((*opened)->recovery().tail_cut) {
+    Warn("the change log's last record was incomplete (" + (*opened)->recovery().reason +
+         "); it was cut and is read from the source again");
+  }
+  std::lock_guard lock(mu);
+  log = std::move(*opened);
+  capture = std::make_unique<store::Capture>(
+      *log, [this](const Position& from) { return OpenStream(from); }, opt.start);
+  status.running = true;
+  return Status();
+}
+
+void Synchronizer::Impl::CloseLog() {
+  std::lock_guard lock(mu);
+  status.running = false;
+  if (capture) {
+    // Keep what the Store reported for status() after it stopped.
+    auto cs = capture->stats();
+    status.captured_seq = cs.durable_seq;
+    status.captured_position = cs.durable_position;
+  }
+  capture.reset();
+  log.reset();
+}
+
 Status Synchronizer::Run(const std::atomic<bool>& cancel) {
   Impl& m = *impl_;
   RETURN_IF_ERROR(m.Prepare());
@@ -327,19 +387,7 @@ Status Synchronizer::Run(const std::atomic<bool>& cancel) {
                   "Grant the migration user CREATE, INSERT and UPDATE on the source's default schema (the heartbeat "
                   "table godwit_heartbeat), or stop the synchronization with Ctrl-C instead.");
   }
-  auto log = store::ChangeLog::Open(m.opt.log_dir);
-  if (!log.ok()) return log.status().WithContext("opening the change log " + m.opt.log_dir);
-  m.log = std::move(*log);
-  if (m.log->recovery().tail_cut) {
-    m.Warn("the change log's last record was incomplete (" + m.log->recovery().reason +
-           "); it was cut and is read from the source again");
-  }
-  {
-    std::lock_guard lock(m.mu);
-    m.capture = std::make_unique<store::Capture>(
-        *m.log, [&m](const Position& from) { return m.OpenStream(from); }, m.opt.start);
-    m.status.running = true;
-  }
+  RETURN_IF_ERROR(m.OpenLog());
   m.stop_all = false;
   Status store_status;
   std::thread store([&] {
@@ -354,10 +402,7 @@ Status Synchronizer::Run(const std::atomic<bool>& cancel) {
   m.stop_all = true;
   store.join();
   monitor.join();
-  {
-    std::lock_guard lock(m.mu);
-    m.status.running = false;
-  }
+  m.CloseLog();
   if (!store_status.ok()) return store_status;
   return writer_status;
 }
@@ -830,10 +875,17 @@ void Synchronizer::Impl::CheckRetention(Session& src) {
       }
     }
   } else {
-    auto row = QueryRow(src, "SELECT @@binlog_expire_logs_seconds, @@expire_logs_days", 2);
-    if (!row.ok()) return;
-    double expire = (*row)[0].empty() ? 0 : std::stod((*row)[0]);
-    if (expire == 0 && !(*row)[1].empty()) expire = std::stod((*row)[1]) * 86400;
+    // binlog_expire_logs_seconds (MariaDB 10.6+, MySQL 8) wins; older
+    // servers have only expire_logs_days, MySQL 8.4 only the former.
+    double expire = 0;
+    if (auto secs = QueryRow(src, "SELECT @@binlog_expire_logs_seconds", 1); secs.ok() && !(*secs)[0].empty()) {
+      expire = std::stod((*secs)[0]);
+    }
+    if (expire == 0) {
+      if (auto days = QueryRow(src, "SELECT @@expire_logs_days", 1); days.ok() && !(*days)[0].empty()) {
+        expire = std::stod((*days)[0]) * 86400;
+      }
+    }
     if (expire <= 0) return;
     auto cs = capture->stats();
     // The binlog the Store still needs starts at its durable position; how
@@ -853,6 +905,37 @@ void Synchronizer::Impl::CheckRetention(Session& src) {
   }
   std::lock_guard lock(mu);
   status.retention_alert = alert;
+}
+
+CaptureDuringCopy::CaptureDuringCopy(std::function<bool()> ready, OptionsFn options,
+                                     std::function<void(const Status&)> on_error)
+    : ready_(std::move(ready)), options_(std::move(options)), on_error_(std::move(on_error)) {
+  thread_ = std::thread([this] { Run(); });
+}
+
+CaptureDuringCopy::~CaptureDuringCopy() { Stop(); }
+
+void CaptureDuringCopy::Stop() {
+  stop_ = true;
+  if (thread_.joinable()) thread_.join();
+}
+
+void CaptureDuringCopy::Run() {
+  std::optional<SyncOptions> so;
+  while (!stop_ && !so) {
+    if (ready_()) {
+      auto found = options_();
+      if (!found.ok()) {
+        on_error_(found.status());
+        return;
+      }
+      so = std::move(*found);
+    }
+    if (!so) std::this_thread::sleep_for(std::chrono::milliseconds(250));
+  }
+  if (!so) return;
+  Synchronizer capture(*so);
+  if (Status st = capture.RunCapture(stop_); !st.ok()) on_error_(st);
 }
 
 }  // namespace godwit

@@ -42,6 +42,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <nlohmann/json_fwd.hpp>
@@ -157,6 +158,13 @@ class Synchronizer {
   // (OK), or an error that retrying does not cure.
   Status Run(const std::atomic<bool>& cancel);
 
+  // The Store alone (with the heartbeat and the retention watch), until
+  // `stop`: runs while the full migration copies, so that the source's log
+  // is read as it is written instead of piling up (PostgreSQL WAL held by
+  // the slot) or expiring (MySQL binlog) during a long copy. Run() later
+  // continues from the change log's end. OK when stopped.
+  Status RunCapture(const std::atomic<bool>& stop);
+
   // Asks Run to return OK once the destination has applied everything the
   // source committed before this call: a heartbeat written now marks the
   // point. Needs the heartbeat (Run fails with UNSUPPORTED without it).
@@ -167,6 +175,27 @@ class Synchronizer {
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;
+};
+
+// Runs Synchronizer::RunCapture on a thread of its own while a full
+// migration copies: waits until `ready()` (the copy has taken its snapshot
+// and recorded the position), builds the options with `options()`, and
+// captures until Stop(). A capture failure is handed to `on_error` and is
+// not fatal: synchronization after the copy resumes from the log's end.
+class CaptureDuringCopy {
+ public:
+  using OptionsFn = std::function<Result<std::optional<SyncOptions>>()>;
+  CaptureDuringCopy(std::function<bool()> ready, OptionsFn options, std::function<void(const Status&)> on_error);
+  ~CaptureDuringCopy();
+  void Stop();
+
+ private:
+  void Run();
+  std::function<bool()> ready_;
+  OptionsFn options_;
+  std::function<void(const Status&)> on_error_;
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
 };
 
 }  // namespace godwit

@@ -80,7 +80,36 @@ TEST(PrecheckTest, GoodPostgresSourceWithReverseToMysqlPassesEverything) {
   auto items = RunPrecheck(request);
   ExpectAllPassed(
       items, {"source.wal_level", "source.replication_slots", "source.wal_senders", "source.replication_privileges",
-              "destination.replication_privileges", "destination.binlog_format", "destination.server_id"});
+              "source.replica_identity", "destination.replication_privileges", "destination.binlog_format",
+              "destination.server_id"});
+}
+
+TEST(PrecheckTest, PostgresTablesWhoseRowsCannotBeIdentifiedFailForIncremental) {
+  int port = Servers().pg_source_port;
+  RecreatePgDatabase(port, "pc_pg_ident");
+  PgAdmin(port,
+          "CREATE TABLE keyed (id int PRIMARY KEY);"
+          "CREATE TABLE loose (a int, b text);"
+          "CREATE TABLE full_image (a int, b text); ALTER TABLE full_image REPLICA IDENTITY FULL;"
+          "CREATE TABLE by_index (a int NOT NULL, b text); CREATE UNIQUE INDEX by_index_a ON by_index (a);"
+          "ALTER TABLE by_index REPLICA IDENTITY USING INDEX by_index_a;",
+          "pc_pg_ident");
+  RecreatePgDatabase(Servers().pg_dest_port, "pc_pg_ident_dst");
+  PrecheckRequest request;
+  request.source = Parse(PgSourceUri("pc_pg_ident"));
+  request.destination = Parse(PgDestUri("pc_pg_ident_dst"));
+  auto items = RunPrecheck(request);
+  EXPECT_EQ(Find(items, "source.replica_identity"), nullptr) << "only incremental synchronization publishes tables";
+  request.incremental = true;
+  items = RunPrecheck(request);
+  const PrecheckItem* item = Find(items, "source.replica_identity");
+  ASSERT_NE(item, nullptr) << Dump(items);
+  EXPECT_EQ(item->status, PrecheckStatus::kFailed);
+  EXPECT_TRUE(Contains(item->message, "public.loose")) << item->message;
+  EXPECT_FALSE(Contains(item->message, "keyed")) << item->message;
+  EXPECT_FALSE(Contains(item->message, "full_image")) << item->message;
+  EXPECT_FALSE(Contains(item->message, "by_index")) << item->message;
+  EXPECT_TRUE(Contains(item->hint, "REPLICA IDENTITY FULL")) << item->hint;
 }
 
 TEST(PrecheckTest, WrongPasswordsFailConnectionsWithoutShowingThem) {

@@ -5,10 +5,12 @@
 #include <cerrno>
 #include <chrono>
 #include <deque>
+#include <set>
 
 #include "connector/postgres/pg_conn.h"
 #include "connector/postgres/pgoutput_decoder.h"
 #include "connector/postgres/postgres_connector.h"
+#include "model/row_collector.h"
 #include "schema/dialects.h"
 
 namespace godwit::pg {
@@ -221,6 +223,24 @@ Status DropPublication(const Endpoint& endpoint, const std::string& name) {
   auto r = Exec(conn.get(), "DROP PUBLICATION IF EXISTS " + PostgresDialect().QuoteIdent(name), ErrorCode::kConflict,
                 "dropping publication \"" + name + "\"");
   return r.ok() ? Status::Ok() : r.status();
+}
+
+Result<std::vector<TableRef>> TablesWithoutReplicaIdentity(Session& session, std::span<const TableRef> tables) {
+  std::vector<ColumnType> types(2);
+  for (auto& t : types) t.kind = TypeKind::kText;
+  RowCollector rows;
+  RETURN_IF_ERROR(session.Query(
+      "SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+      "WHERE c.relkind IN ('r', 'p') AND (c.relreplident = 'n' OR (c.relreplident = 'd' AND NOT EXISTS "
+      "(SELECT 1 FROM pg_index i WHERE i.indrelid = c.oid AND i.indisprimary)))",
+      types, rows, BatchLimits{}));
+  std::set<TableRef> unidentified;
+  for (const auto& r : rows.rows) unidentified.insert(TableRef{r[0].value_or(""), r[1].value_or("")});
+  std::vector<TableRef> out;
+  for (const TableRef& t : tables) {
+    if (unidentified.count(t)) out.push_back(t);
+  }
+  return out;
 }
 
 Result<bool> DropLogicalSlot(const Endpoint& endpoint, const std::string& slot) {

@@ -27,6 +27,7 @@
 #include "common/status.h"
 #include "connector/change_stream.h"
 #include "connector/endpoint.h"
+#include "connector/session.h"
 #include "model/table_schema.h"
 
 namespace godwit::pg {
@@ -47,6 +48,13 @@ Status EnsureLogicalSlot(const Endpoint& endpoint, const std::string& slot);
 // Drops logical slot `slot`; false when there was none. kConflict while a
 // stream still reads it.
 Result<bool> DropLogicalSlot(const Endpoint& endpoint, const std::string& slot);
+
+// Among `tables`, those whose rows logical replication cannot identify:
+// REPLICA IDENTITY NOTHING, or DEFAULT without a primary key. Once such a
+// table is in a publication, PostgreSQL refuses UPDATE and DELETE on it on
+// the source itself — so Godwit never publishes one (the precheck and
+// PrepareCapture report them instead).
+Result<std::vector<TableRef>> TablesWithoutReplicaIdentity(Session& session, std::span<const TableRef> tables);
 
 struct PgStreamOptions {
   std::string slot;
