@@ -1,5 +1,8 @@
 #include "replay/change_applier.h"
 
+#include <algorithm>
+#include <deque>
+#include <unordered_map>
 #include <utility>
 
 #include "common/failpoint.h"
@@ -587,12 +590,179 @@ Status ChangeApplier::Begin() {
 
 Status ChangeApplier::Apply(std::span<const ChangeEvent> events) {
   if (!in_transaction_) return Status(ErrorCode::kInternal, "ChangeApplier::Apply outside a transaction");
+  if (options_.compact && events.size() > 1) {
+    RETURN_IF_ERROR(Flush());
+    const ApplyStats at_savepoint = stats_;
+    if (Status st = Run("SAVEPOINT godwit_piece", "the destination"); !st.ok()) {
+      Abort();
+      return st;
+    }
+    Status st = ApplyCompacted(events);
+    if (st.ok()) st = Flush();
+    if (st.ok()) {
+      st = Run("RELEASE SAVEPOINT godwit_piece", "the destination");
+      if (st.ok()) return st;
+    }
+    if (st.retryable()) {
+      Abort();
+      return st;
+    }
+    // The net-effect order tripped a constraint: apply in source order.
+    *pending_ = Pending{};
+    const uint64_t statements = stats_.statements;
+    stats_ = at_savepoint;
+    stats_.statements = statements;
+    ++stats_.compaction_fallbacks;
+    if (Status back = Run("ROLLBACK TO SAVEPOINT godwit_piece", "the destination"); !back.ok()) {
+      Abort();
+      return back;
+    }
+  }
   for (const ChangeEvent& e : events) {
     if (Status st = ApplyEvent(e); !st.ok()) {
       Abort();
       return st;
     }
   }
+  return Status();
+}
+
+Status ChangeApplier::ApplyCompacted(std::span<const ChangeEvent> events) {
+  // One key's net effect: deleted, or the event whose image it ends with.
+  struct KeyOp {
+    const ChangeEvent* upsert = nullptr;  // null: deleted
+    const ChangeEvent* deleted = nullptr;  // the event carrying the key to delete
+  };
+  struct TableRun {
+    std::vector<std::string> order;  // keys in order of first appearance
+    std::unordered_map<std::string, KeyOp> ops;
+  };
+  std::vector<std::pair<TableRef, TableRun>> runs;
+  std::deque<ChangeEvent> made;  // events derived from key-changing updates
+  uint64_t inserts = 0, updates = 0, deletes = 0;
+
+  auto signature = [](const ChangeEvent& e, const TableState& t, const RowImage& img, std::string* out) {
+    out->clear();
+    for (const std::string& k : t.key_names) {
+      auto it = std::find(e.columns.begin(), e.columns.end(), k);
+      if (it == e.columns.end()) return false;
+      const FieldValue& v = img[it - e.columns.begin()];
+      if (v.state == FieldValue::State::kUnchanged) return false;
+      *out += static_cast<char>('0' + static_cast<int>(v.state));
+      *out += v.bytes;
+      *out += '\x1f';
+    }
+    return true;
+  };
+  auto emit = [&]() -> Status {
+    // Statements apply net effects; the stats count the source's changes
+    // (added at the end), so the emitted events' counts are taken back.
+    const uint64_t ins = stats_.inserts, upd = stats_.updates, del = stats_.deletes;
+    auto restore = [&] {
+      stats_.inserts = ins;
+      stats_.updates = upd;
+      stats_.deletes = del;
+    };
+    for (auto& [ref, run] : runs) {
+      for (const std::string& key : run.order) {
+        const KeyOp& op = run.ops[key];
+        if (!op.upsert) RETURN_IF_ERROR(ApplyEvent(*op.deleted));
+      }
+      for (const std::string& key : run.order) {
+        const KeyOp& op = run.ops[key];
+        if (op.upsert) RETURN_IF_ERROR(ApplyEvent(*op.upsert));
+      }
+    }
+    restore();
+    runs.clear();
+    return Status();
+  };
+  auto run_of = [&](const TableRef& ref) -> TableRun& {
+    for (auto& [r, run] : runs) {
+      if (r == ref) return run;
+    }
+    runs.emplace_back(ref, TableRun{});
+    return runs.back().second;
+  };
+
+  std::string key, old_key;
+  for (const ChangeEvent& e : events) {
+    if (e.kind == ChangeKind::kBegin || e.kind == ChangeKind::kCommit) continue;
+    const bool row = e.kind == ChangeKind::kInsert || e.kind == ChangeKind::kUpdate || e.kind == ChangeKind::kDelete;
+    if (row && ((e.kind == ChangeKind::kInsert && !options_.apply_insert) ||
+                (e.kind == ChangeKind::kUpdate && !options_.apply_update) ||
+                (e.kind == ChangeKind::kDelete && !options_.apply_delete))) {
+      ++stats_.filtered;
+      continue;
+    }
+    TableState* t = nullptr;
+    if (row) {
+      auto found = Table(e.table);
+      if (!found.ok()) return found.status();
+      t = *found;
+    }
+    bool whole = row && !t->key.empty();
+    if (whole) {
+      for (const FieldValue& v : e.after) whole = whole && v.state != FieldValue::State::kUnchanged;
+    }
+    if (whole) {
+      const RowImage& img = e.kind == ChangeKind::kDelete ? e.before : e.after;
+      whole = !img.empty() && signature(e, *t, img, &key);
+      if (whole && e.kind == ChangeKind::kUpdate) {
+        whole = e.before.empty() ? false : signature(e, *t, e.before, &old_key);
+      }
+    }
+    if (!whole) {
+      // A truncate, a keyless table or a partial image: everything before
+      // it is applied first, then it alone, in source order.
+      RETURN_IF_ERROR(emit());
+      RETURN_IF_ERROR(ApplyEvent(e));
+      continue;
+    }
+    TableRun& run = run_of(e.table);
+    auto note = [&](const std::string& k, KeyOp op) {
+      auto [it, fresh] = run.ops.try_emplace(k, op);
+      if (fresh) {
+        run.order.push_back(k);
+      } else {
+        it->second = op;
+      }
+    };
+    switch (e.kind) {
+      case ChangeKind::kInsert:
+        ++inserts;
+        note(key, {&e, nullptr});
+        break;
+      case ChangeKind::kDelete:
+        ++deletes;
+        note(key, {nullptr, &e});
+        break;
+      default:
+        ++updates;
+        if (old_key == key) {
+          note(key, {&e, nullptr});
+        } else {
+          // The row moved to another key: the old key is deleted, the new
+          // one holds the after-image.
+          ChangeEvent& gone = made.emplace_back();
+          gone.kind = ChangeKind::kDelete;
+          gone.table = e.table;
+          gone.columns = e.columns;
+          gone.before = e.before;
+          ChangeEvent& moved = made.emplace_back();
+          moved.kind = ChangeKind::kInsert;
+          moved.table = e.table;
+          moved.columns = e.columns;
+          moved.after = e.after;
+          note(old_key, {nullptr, &gone});
+          note(key, {&moved, nullptr});
+        }
+    }
+  }
+  RETURN_IF_ERROR(emit());
+  stats_.inserts += inserts;
+  stats_.updates += updates;
+  stats_.deletes += deletes;
   return Status();
 }
 

@@ -69,6 +69,14 @@ struct ApplierOptions {
   bool apply_delete = true;
   // Upper bound on the rows one multi-row INSERT/DELETE carries.
   size_t max_rows_per_statement = 256;
+  // Apply each Apply() call's events by their net effect per key: every
+  // key's last change only, the deletes of a table before its upserts,
+  // tables in order of first appearance — so that many changes become a
+  // few multi-row statements. The destination ends in the same state (the
+  // whole transaction commits at once), but the intermediate order differs,
+  // which a unique secondary key or a foreign key can object to: the piece
+  // is then rolled back to a savepoint and applied in source order.
+  bool compact = true;
   // Called with a human-readable warning (a table without a key, once).
   std::function<void(const std::string&)> on_warning;
 };
@@ -95,6 +103,7 @@ struct ApplyStats {
   uint64_t inserts = 0, updates = 0, deletes = 0, truncates = 0;
   uint64_t filtered = 0;  // row events of a kind switched off
   uint64_t statements = 0;
+  uint64_t compaction_fallbacks = 0;  // pieces applied in source order after the compacted form failed
 };
 
 // Deletes stream `stream_id`'s checkpoint row, and the checkpoint table
@@ -161,6 +170,7 @@ class ChangeApplier {
 
   Status EnsureCheckpointTable();
   Status ApplyEvent(const ChangeEvent& event);
+  Status ApplyCompacted(std::span<const ChangeEvent> events);
   Status ApplyRowEvent(const ChangeEvent& event, TableState& table);
   Status ApplyKeylessEvent(const ChangeEvent& event, TableState& table);
   Status ApplyKeyChange(const ChangeEvent& event, TableState& table);
