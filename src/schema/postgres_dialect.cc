@@ -131,6 +131,13 @@ class PostgresDialectImpl final : public Dialect {
     }
   }
 
+  // json has no equality operator; jsonb's compares the documents (key
+  // order and spacing aside), which is what matching a row image needs.
+  std::string ExactKeyExpr(const Column& c) const override {
+    if (c.type.kind == TypeKind::kJson) return Quote(c.name) + "::jsonb";
+    return Quote(c.name);
+  }
+
   // ctid is the row's physical address: stable within the transaction,
   // which is all an UPDATE/DELETE of one row needs.
   std::string OneRowCondition(const TableSchema& table, std::string_view predicate) const override {
