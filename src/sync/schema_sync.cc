@@ -137,4 +137,40 @@ Result<TableChange> PlanTableChange(const std::optional<TableSchema>& wanted, co
   return out;
 }
 
+Result<TableSchema> ShapeAsOfChange(const TableSchema& now, const std::optional<TableSchema>& current,
+                                    const std::vector<std::string>& columns) {
+  TableSchema out = now;
+  out.columns.clear();
+  std::set<std::string> named(columns.begin(), columns.end());
+  for (size_t i = 0; i < columns.size(); ++i) {
+    const std::string& name = columns[i];
+    const Column* def = current ? current->FindColumn(name) : nullptr;
+    if (!def) def = now.FindColumn(name);
+    if (!def && i < now.columns.size() && !named.count(now.columns[i].name)) def = &now.columns[i];
+    if (!def) {
+      return Status(ErrorCode::kNotFound, "column " + name + " of " + now.ref.ToString() +
+                                              " is in the change stream but neither on the destination nor, by name "
+                                              "or position, on the source any more");
+    }
+    Column c = *def;
+    c.name = name;
+    out.columns.push_back(std::move(c));
+  }
+  auto covered = [&](const IndexDef& index) {
+    for (const auto& c : index.columns) {
+      if (!out.FindColumn(c.name)) return false;
+    }
+    return true;
+  };
+  if (out.primary_key && !covered(*out.primary_key)) {
+    out.primary_key = current ? current->primary_key : std::nullopt;
+  }
+  std::vector<IndexDef> indexes;
+  for (const IndexDef& index : now.indexes) {
+    if (covered(index)) indexes.push_back(index);
+  }
+  out.indexes = std::move(indexes);
+  return out;
+}
+
 }  // namespace godwit

@@ -50,4 +50,16 @@ struct TableChange {
 Result<TableChange> PlanTableChange(const std::optional<TableSchema>& wanted, const std::optional<TableSchema>& current,
                                     const Dialect& dialect, const TableChangeOptions& options);
 
+// The table as of a change in the stream whose rows carry `columns` (in
+// order), when the source catalog (`now`, converted for the destination)
+// may already be ahead of that change — several DDL statements can run
+// before the Writer reaches the first of them. Each column's definition is
+// taken from the destination table when it has the column already, else
+// from `now` by name, else from `now` at the same position when that
+// column is not itself among `columns` (renamed since); indexes and the
+// key keep only what the columns allow. kNotFound when a column cannot be
+// placed at all.
+Result<TableSchema> ShapeAsOfChange(const TableSchema& now, const std::optional<TableSchema>& current,
+                                    const std::vector<std::string>& columns);
+
 }  // namespace godwit

@@ -121,5 +121,29 @@ TEST(PlanTableChange, CreatesAndDropsWholeTables) {
   EXPECT_EQ(Joined(*drop), "DROP TABLE IF EXISTS \"public\".\"orders\";\n");
 }
 
+// PostgreSQL: ADD qty, RENAME v TO label, DROP b all ran before the Writer
+// reached the first row with qty; that row still has v and b.
+TEST(ShapeAsOfChange, FollowsTheStreamNotTheCatalog) {
+  TableSchema dest = Orders();  // id, note
+  dest.columns.push_back(Col("b", TypeKind::kBlob));
+  TableSchema now = Orders();
+  now.columns[1].name = "label";
+  now.columns.push_back(Col("qty", TypeKind::kInt32, 0, false));  // id, label, qty
+  auto first = ShapeAsOfChange(now, dest, {"id", "note", "b", "qty"});
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  std::vector<std::string> names;
+  for (const auto& c : first->columns) names.push_back(c.name);
+  EXPECT_EQ(names, (std::vector<std::string>{"id", "note", "b", "qty"}));
+  EXPECT_EQ(first->columns[3].type.kind, TypeKind::kInt32);
+  // The next row, after the rename: label takes note's place and its values.
+  auto second = ShapeAsOfChange(now, *first, {"id", "label", "b", "qty"});
+  ASSERT_TRUE(second.ok());
+  auto change = PlanTableChange(*second, *first, DialectFor(Engine::kPostgres), {.detect_renames = true});
+  ASSERT_TRUE(change.ok());
+  EXPECT_EQ(Joined(*change), "ALTER TABLE \"public\".\"orders\" RENAME COLUMN \"note\" TO \"label\";\n");
+  auto unknown = ShapeAsOfChange(now, dest, {"id", "note", "b", "qty", "mystery"});
+  EXPECT_FALSE(unknown.ok());
+}
+
 }  // namespace
 }  // namespace godwit

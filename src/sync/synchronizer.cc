@@ -162,8 +162,11 @@ struct Synchronizer::Impl {
                    const std::function<Status()>& settle);
   Status ApplyDdl(const DdlStatement& ddl, const std::string& statement, Session& dst, ChangeApplier& applier);
   // Brings the destination table of `source` to the source's current shape.
+  // `event_columns`: the column list of the change that found the table
+  // changed (PostgreSQL), whose shape is the target rather than the
+  // catalog's, which may be ahead of the stream.
   Status SyncTable(const TableRef& source, const TableChangeOptions& options, Session& dst, ChangeApplier& applier,
-                   bool allow_drop);
+                   bool allow_drop, const std::vector<std::string>* event_columns = nullptr);
   bool ColumnsMatch(const ChangeEvent& e);
   // A table this synchronization covers: taken by the object rules and,
   // on a MySQL source whose URI names a database, in that database (the
@@ -528,7 +531,8 @@ Status Synchronizer::Impl::ApplyDdl(const DdlStatement& ddl, const std::string& 
 }
 
 Status Synchronizer::Impl::SyncTable(const TableRef& source, const TableChangeOptions& options, Session& dst,
-                                     ChangeApplier& applier, bool allow_drop) {
+                                     ChangeApplier& applier, bool allow_drop,
+                                     const std::vector<std::string>* event_columns) {
   const Dialect& d = DialectFor(opt.destination.engine);
   ASSIGN_OR_RETURN(auto src, Connect(opt.source));
   ASSIGN_OR_RETURN(Catalog source_catalog, src->ReadCatalog([&](const TableRef& r) { return r == source; }));
@@ -546,6 +550,9 @@ Status Synchronizer::Impl::SyncTable(const TableRef& source, const TableChangeOp
   ASSIGN_OR_RETURN(Catalog dest_catalog, dst.ReadCatalog([&](const TableRef& r) { return r == dest_ref; }));
   std::optional<TableSchema> current;
   if (!dest_catalog.tables.empty()) current = dest_catalog.tables[0];
+  if (event_columns && wanted) {
+    ASSIGN_OR_RETURN(wanted, ShapeAsOfChange(*wanted, current, *event_columns));
+  }
   ASSIGN_OR_RETURN(TableChange change, PlanTableChange(wanted, current, d, options));
   for (const auto& w : change.warnings) Warn(w);
   if (!change.statements.empty() && d.engine() != Engine::kMysql) RETURN_IF_ERROR(dst.Execute(d.BeginTransaction()));
@@ -775,7 +782,7 @@ Status Synchronizer::Impl::WriterPass(const std::atomic<bool>& cancel, bool& pro
             Warn("the columns of " + e.table.ToString() + " changed on the source and DDL sync is off");
           } else {
             Status st = settle();
-            if (st.ok()) st = SyncTable(e.table, {.detect_renames = true}, *session, *applier, false);
+            if (st.ok()) st = SyncTable(e.table, {.detect_renames = true}, *session, *applier, false, &e.columns);
             if (!st.ok()) {
               applier->Abort();
               if (!st.retryable()) {
