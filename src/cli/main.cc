@@ -98,6 +98,11 @@ int main(int argc, char** argv) {
   serve->add_option("--listen", sargs.listen, "host:port to answer on (loopback unless told otherwise)")
       ->capture_default_str();
   serve->add_option("--data-dir", sargs.data_dir, "metadata, token and local data (default $GODWIT_HOME or ~/.godwit)");
+  serve->add_option("--retention-check-seconds", sargs.retention_check_seconds,
+                    "how often Paused/Failed synchronizing projects are checked for the source discarding WAL or "
+                    "binlog they still need (0: never)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 86400));
   serve->add_option("--max-running-projects", sargs.max_running_projects, "projects executing subtasks at once")
       ->capture_default_str()
       ->check(CLI::Range(1, 1024));

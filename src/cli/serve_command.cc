@@ -133,7 +133,8 @@ int RunServe(const ServeArgs& args) {
   sigaddset(&stop_signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
-  Orchestrator orchestrator(**store, OrchestratorOptions{dir.string(), args.max_running_projects});
+  Orchestrator orchestrator(**store,
+                            OrchestratorOptions{dir.string(), args.max_running_projects, args.retention_check_seconds});
   ApiServer server(orchestrator, *token);
   auto port = server.Bind(listen->first, listen->second);
   if (!port.ok()) {

@@ -10,6 +10,7 @@ struct ServeArgs {
   std::string listen = "127.0.0.1:8190";  // host:port; loopback unless told otherwise
   std::string data_dir;                   // default: $GODWIT_HOME or ~/.godwit
   int max_running_projects = 4;           // projects executing subtasks at once
+  int retention_check_seconds = 60;       // stopped projects' source log retention; 0 = never
 };
 
 // The data directory a command uses when none is given: $GODWIT_HOME, else

@@ -121,6 +121,7 @@ Status Orchestrator::Start() {
   }
   int n = std::max(1, options_.max_running_projects);
   for (int i = 0; i < n; ++i) workers_.emplace_back([this] { WorkerLoop(); });
+  if (options_.retention_check_seconds > 0) retention_thread_ = std::thread([this] { RetentionLoop(); });
   ASSIGN_OR_RETURN(auto running, store_.IdsInState(std::string(StateName(ProjectState::kRunning))));
   for (int64_t id : running) {
     Event(id, "state", "daemon restarted: continuing from the checkpoints");
@@ -140,8 +141,10 @@ void Orchestrator::Shutdown() {
     }
   }
   cv_.notify_all();
+  retention_cv_.notify_all();
   for (auto& t : workers_) t.join();
   workers_.clear();
+  if (retention_thread_.joinable()) retention_thread_.join();
 }
 
 Result<Project> Orchestrator::Load(int64_t id) {
@@ -363,6 +366,52 @@ void Orchestrator::RunProject(int64_t id) {
     store_.SetStage(id, st.kind, "failed").IgnoreError();
     Fail(p, st.kind, outcome.status, outcome.object);
     return;
+  }
+}
+
+void Orchestrator::RetentionLoop() {
+  while (true) {
+    {
+      std::unique_lock lock(mu_);
+      retention_cv_.wait_for(lock, std::chrono::seconds(options_.retention_check_seconds), [&] { return stopping_; });
+      if (stopping_) return;
+    }
+    CheckStoppedRetention();
+  }
+}
+
+void Orchestrator::CheckStoppedRetention() {
+  std::vector<int64_t> ids;
+  for (ProjectState state : {ProjectState::kPaused, ProjectState::kFailed}) {
+    auto found = store_.IdsInState(std::string(StateName(state)));
+    if (found.ok()) ids.insert(ids.end(), found->begin(), found->end());
+  }
+  for (int64_t id : ids) {
+    auto p = Load(id);
+    if (!p.ok() || !p->spec.type.incremental) continue;
+    {
+      std::lock_guard lock(mu_);
+      if (stopping_) return;
+      if (active_.count(id)) continue;  // still winding down: its own watch covers it
+    }
+    // Where the Store continues from: its last stored change (the stored
+    // subtask detail), else the copy's snapshot position.
+    Position needed;
+    int64_t needed_time_us = 0;
+    if (auto rows = store_.LoadSubtasks(id); rows.ok()) {
+      for (const auto& r : *rows) {
+        if (r.kind != SubtaskName(SubtaskKind::kIncremental) || r.detail_json.empty()) continue;
+        json d = json::parse(r.detail_json, nullptr, false);
+        if (!d.is_object()) continue;
+        if (auto pos = PositionFromJson(d.value("captured_position_json", std::string())); pos.ok()) needed = *pos;
+        needed_time_us = d.value("captured_source_time_us", int64_t{0});
+      }
+    }
+    auto alert = CheckProjectRetention(*p, needed, needed_time_us);
+    if (!alert.ok()) continue;  // the source is down or refuses: the next check tries again
+    std::string& last = retention_alerts_[id];
+    if (*alert != last && !alert->empty()) Event(id, "alert", "while " + std::string(StateLabel(p->state)) + ": " + *alert);
+    last = *alert;
   }
 }
 

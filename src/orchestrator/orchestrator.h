@@ -51,6 +51,10 @@ class RunningEngine;  // orchestrator/subtask_runner.h
 struct OrchestratorOptions {
   std::string data_dir;
   int max_running_projects = 4;
+  // How often the source's log retention is checked for Paused and Failed
+  // projects with incremental synchronization (nothing reads their slot or
+  // binlog, so that is when the risk grows); 0 = never.
+  int retention_check_seconds = 60;
 };
 
 struct BatchPreview {
@@ -120,6 +124,9 @@ class Orchestrator {
   Result<Project> Load(int64_t id);
   void Enqueue(int64_t id);
   void WorkerLoop();
+  // Checks the stopped projects' retention every retention_check_seconds.
+  void RetentionLoop();
+  void CheckStoppedRetention();
   void RunProject(int64_t id);
   Status Transition(const Project& p, ProjectState to, const std::string& why);
   void Event(int64_t id, const std::string& kind, const std::string& message);
@@ -136,6 +143,9 @@ class Orchestrator {
   std::map<int64_t, Active> active_;  // guarded by mu_
   bool stopping_ = false;             // guarded by mu_
   std::vector<std::thread> workers_;
+  std::thread retention_thread_;
+  std::condition_variable retention_cv_;  // wakes the retention thread at shutdown
+  std::map<int64_t, std::string> retention_alerts_;  // retention thread only: the last alert per project
 };
 
 }  // namespace godwit

@@ -17,6 +17,7 @@
 #include "replay/change_applier.h"
 #include "schema/dialect.h"
 #include "sync/heartbeat.h"
+#include "sync/retention.h"
 #include "sync/synchronizer.h"
 
 namespace godwit {
@@ -302,6 +303,12 @@ Result<std::vector<std::string>> QueryStrings(Session& s, const std::string& sql
 }
 
 }  // namespace
+
+Result<std::string> CheckProjectRetention(const Project& p, const Position& needed, int64_t needed_time_us) {
+  ASSIGN_OR_RETURN(auto src, Connect(SourceEndpoint(p)));
+  RetentionWatch watch;
+  return watch.Check(*src, ProjectSlotName(p.id), needed, needed_time_us);
+}
 
 std::string ProjectSlotName(int64_t project_id) { return "godwit_" + std::to_string(project_id); }
 

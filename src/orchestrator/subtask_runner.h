@@ -19,6 +19,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/status.h"
+#include "model/position.h"
 #include "orchestrator/project.h"
 #include "pipeline/full_migration.h"
 
@@ -77,6 +78,12 @@ double ProgressPercent(const ProgressSnapshot& snapshot);
 // caller goes on regardless.
 Status ReleaseResources(const Project& project, const std::string& project_dir, std::vector<std::string>& freed,
                         std::vector<std::string>& not_freed);
+
+// The retention alert for a project that is not running: its slot's WAL
+// (PostgreSQL) or the age of the binlog its Store needs (MySQL: `needed`
+// and `needed_time_us`, the last stored change) against the source's
+// limits. Empty when nothing is at risk.
+Result<std::string> CheckProjectRetention(const Project& project, const Position& needed, int64_t needed_time_us);
 
 // The name of the replication slot and publication a project owns; also
 // its stream id (heartbeat row on the source, checkpoint row on the

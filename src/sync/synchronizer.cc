@@ -20,6 +20,7 @@
 #include "store/change_log.h"
 #include "sync/ddl_statement.h"
 #include "sync/heartbeat.h"
+#include "sync/retention.h"
 #include "sync/schema_sync.h"
 
 namespace godwit {
@@ -90,6 +91,8 @@ json SyncStatusToJson(const SyncStatus& s) {
               {"applied_source_time_us", s.applied_source_time_us},
               {"applied_sequence", s.applied_seq},
               {"captured_position", PositionToString(s.captured_position)},
+              {"captured_position_json", PositionToJson(s.captured_position)},
+              {"captured_source_time_us", s.captured_source_time_us},
               {"captured_sequence", s.captured_seq},
               {"metrics",
                {{"transactions", s.transactions},
@@ -203,8 +206,7 @@ struct Synchronizer::Impl {
   std::atomic<bool> stop_requested{false};  // RequestStopWhenCaughtUp was called
   std::atomic<int64_t> target_beat{0};      // the beat that marks "caught up"; 0 = not written yet
 
-  // Retention: previous WAL reading, to estimate the WAL rate.
-  std::optional<std::pair<Clock::time_point, double>> last_wal;
+  RetentionWatch retention;  // monitor thread only
 
   mutable std::mutex mu;
   SyncStatus status;                           // guarded by mu
@@ -231,6 +233,7 @@ SyncStatus Synchronizer::status() const {
     auto cs = impl_->capture->stats();
     s.captured_seq = cs.durable_seq;
     s.captured_position = cs.durable_position;
+    if (cs.last_commit_time_us) s.captured_source_time_us = cs.last_commit_time_us;
     s.store_reconnects = cs.reconnects;
   }
   s.tables.clear();
@@ -376,6 +379,7 @@ void Synchronizer::Impl::CloseLog() {
     auto cs = capture->stats();
     status.captured_seq = cs.durable_seq;
     status.captured_position = cs.durable_position;
+    if (cs.last_commit_time_us) status.captured_source_time_us = cs.last_commit_time_us;
   }
   capture.reset();
   log.reset();
@@ -846,72 +850,19 @@ void Synchronizer::Impl::Monitor() {
 }
 
 void Synchronizer::Impl::CheckRetention(Session& src) {
-  std::string alert;
-  if (opt.source.engine == Engine::kPostgres) {
-    const Dialect& d = DialectFor(Engine::kPostgres);
-    auto row = QueryRow(src,
-                        "SELECT s.wal_status, coalesce(s.safe_wal_size::text, ''), "
-                        "pg_wal_lsn_diff(pg_current_wal_lsn(), s.restart_lsn)::bigint::text, "
-                        "pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::bigint::text, "
-                        "current_setting('max_slot_wal_keep_size') FROM pg_replication_slots s WHERE s.slot_name = " +
-                            d.Literal(ColumnType{}, opt.pg_slot),
-                        5);
-    if (!row.ok()) return;
-    const auto& r = *row;
-    if (r[0].empty()) return;  // no such slot: capture reports it
-    const double retained = r[2].empty() ? 0 : std::stod(r[2]);
-    const double wal_now = r[3].empty() ? 0 : std::stod(r[3]);
-    double rate = 0;  // WAL bytes per second
-    if (last_wal) {
-      double secs = std::chrono::duration<double>(Clock::now() - last_wal->first).count();
-      if (secs > 0) rate = std::max(0.0, (wal_now - last_wal->second) / secs);
-    }
-    last_wal = {Clock::now(), wal_now};
-    if (r[0] == "unreserved" || r[0] == "lost") {
-      alert = "the replication slot " + opt.pg_slot + " has WAL status '" + r[0] + "': PostgreSQL " +
-              (r[0] == "lost" ? "has removed WAL it needed" : "may remove WAL it needs at the next checkpoint") +
-              " (max_slot_wal_keep_size = " + r[4] + ")";
-    } else if (!r[1].empty()) {
-      const double safe = std::stod(r[1]);
-      const double limit = retained + safe;
-      if (limit > 0 && safe < 0.25 * limit) {
-        alert = fmt::format("the replication slot {} retains {:.0f} MB of WAL; PostgreSQL drops it {:.0f} MB from now "
-                            "(max_slot_wal_keep_size = {})",
-                            opt.pg_slot, retained / 1048576, safe / 1048576, r[4]);
-        if (rate > 0) alert += fmt::format(", about {:.0f} minutes at the current WAL rate", safe / rate / 60);
-      }
-    }
-  } else {
-    // binlog_expire_logs_seconds (MariaDB 10.6+, MySQL 8) wins; older
-    // servers have only expire_logs_days, MySQL 8.4 only the former.
-    double expire = 0;
-    if (auto secs = QueryRow(src, "SELECT @@binlog_expire_logs_seconds", 1); secs.ok() && !(*secs)[0].empty()) {
-      expire = std::stod((*secs)[0]);
-    }
-    if (expire == 0) {
-      if (auto days = QueryRow(src, "SELECT @@expire_logs_days", 1); days.ok() && !(*days)[0].empty()) {
-        expire = std::stod((*days)[0]) * 86400;
-      }
-    }
-    if (expire <= 0) return;
-    auto cs = capture->stats();
-    // The binlog the Store still needs starts at its durable position; how
-    // old that is, against the expiry, is the time left.
-    if (cs.last_commit_time_us == 0) return;
-    // MariaDB answers with 4 columns, MySQL 8 with 5 (Executed_Gtid_Set).
-    auto master = QueryRow(src, "SHOW MASTER STATUS", 4);
-    if (!master.ok()) master = QueryRow(src, "SHOW MASTER STATUS", 5);
-    const auto* durable = std::get_if<MysqlBinlogPos>(&cs.durable_position);
-    if (master.ok() && durable && durable->file == (*master)[0]) return;  // reading the current binlog
-    const double age = static_cast<double>(NowMicros() - cs.last_commit_time_us) / 1e6;
-    if (age > 0.75 * expire) {
-      alert = fmt::format("the Store still needs binlog from {:.0f} minutes ago; the source expires binlogs after "
-                          "{:.0f} minutes (binlog_expire_logs_seconds), about {:.0f} minutes from now",
-                          age / 60, expire / 60, std::max(0.0, expire - age) / 60);
-    }
+  Position needed;
+  int64_t needed_time_us = 0;
+  {
+    std::lock_guard lock(mu);
+    if (!capture) return;
   }
+  auto cs = capture->stats();
+  needed = cs.durable_position;
+  needed_time_us = cs.last_commit_time_us;
+  auto alert = retention.Check(src, opt.pg_slot, needed, needed_time_us);
+  if (!alert.ok()) return;  // the next check tries again
   std::lock_guard lock(mu);
-  status.retention_alert = alert;
+  status.retention_alert = *alert;
 }
 
 CaptureDuringCopy::CaptureDuringCopy(std::function<bool()> ready, OptionsFn options,

@@ -118,6 +118,7 @@ struct SyncStatus {
   int64_t applied_source_time_us = 0;
   uint64_t applied_seq = 0;
   Position captured_position;
+  int64_t captured_source_time_us = 0;  // commit time of the last stored change
   uint64_t captured_seq = 0;
   uint64_t transactions = 0;  // applied by this run
   uint64_t rows = 0;
