@@ -262,17 +262,14 @@ bool Eventually(const std::function<bool()>& check, std::chrono::seconds timeout
   return holds();
 }
 
-// DDL on a MySQL source while synchronization runs reaches a PostgreSQL
-// destination: every supported kind, one after another, with rows written
-// between them that use the new shape.
-TEST(ServiceSync, DdlOnMysqlSourceReachesPostgres) {
-  const std::string db = "ssync_ddl";
+// DDL on a MySQL source while synchronization runs reaches the
+// destination (`dest`, whose tables land in `schema`): every supported
+// kind, one after another, with rows written between them that use the new
+// shape.
+void MysqlDdlReaches(const std::string& db, const std::string& dest, const std::string& schema) {
   RecreateMysqlDatabase(db);
   MysqlAdmin("CREATE TABLE t (id INT PRIMARY KEY, v VARCHAR(20)); INSERT INTO t VALUES (1, 'a'), (2, 'b');", db);
-  const std::string dest_db = "ssync_ddl_dst_" + std::to_string(getpid());
-  RecreatePgDatabase(Servers().pg_dest_port, dest_db);
-  const std::string dest = PgDestUri(dest_db);
-  Daemon d(FreshTempDir("ssync_ddl"));
+  Daemon d(FreshTempDir(db));
   d.Start();
   const int64_t id = d.Create(json{{"name", "ddl"},
                                    {"source", MysqlUri(db)},
@@ -286,7 +283,7 @@ TEST(ServiceSync, DdlOnMysqlSourceReachesPostgres) {
   // Each statement waits for the one before to arrive: the Writer re-reads
   // the changed table from the source, which must not be ahead of the
   // change stream by a second DDL on the same table (docs/incremental.md).
-  const TableRef t{"public", "t"};
+  const TableRef t{schema, "t"};
   auto step = [&](const std::string& sql, const std::function<bool()>& arrived) {
     MysqlAdmin(sql, db);
     EXPECT_TRUE(Eventually(arrived)) << "did not reach the destination: " << sql << "\n" << d.Get(id).dump();
@@ -303,21 +300,21 @@ TEST(ServiceSync, DdlOnMysqlSourceReachesPostgres) {
     return c.ok() && !c->tables.empty() && c->tables[0].indexes.size() == 1;
   });
   step("CREATE TABLE t2 (a INT PRIMARY KEY, b TEXT); INSERT INTO t2 VALUES (1, 'x'), (2, 'y')",
-       [&] { return TableExists(dest, {"public", "t2"}) && ReadTable(dest, {"public", "t2"}).rows.size() == 2; });
+       [&] { return TableExists(dest, {schema, "t2"}) && ReadTable(dest, {schema, "t2"}).rows.size() == 2; });
   step("ALTER TABLE t CHANGE qty quantity INT NOT NULL DEFAULT 7; INSERT INTO t VALUES (21, 'r', 6)",
        [&] { return ColumnNames(dest, t).count("quantity") > 0 && ReadTable(dest, t).rows.size() == 4; });
-  step("TRUNCATE t2", [&] { return ReadTable(dest, {"public", "t2"}).rows.empty(); });
+  step("TRUNCATE t2", [&] { return ReadTable(dest, {schema, "t2"}).rows.empty(); });
   step("INSERT INTO t2 VALUES (3, 'z'); CREATE TABLE t3 (a INT PRIMARY KEY)",
-       [&] { return TableExists(dest, {"public", "t3"}); });
-  step("DROP TABLE t3", [&] { return !TableExists(dest, {"public", "t3"}); });
+       [&] { return TableExists(dest, {schema, "t3"}); });
+  step("DROP TABLE t3", [&] { return !TableExists(dest, {schema, "t3"}); });
   step("RENAME TABLE t2 TO t2b; INSERT INTO t2b VALUES (4, 'w')",
-       [&] { return TableExists(dest, {"public", "t2b"}) && ReadTable(dest, {"public", "t2b"}).rows.size() == 2; });
+       [&] { return TableExists(dest, {schema, "t2b"}) && ReadTable(dest, {schema, "t2b"}).rows.size() == 2; });
   step("ALTER TABLE t DROP COLUMN quantity", [&] { return ColumnNames(dest, t).count("quantity") == 0; });
   // A statement run from another database, naming the table with its own.
   step("ALTER TABLE " + db + ".t ADD COLUMN w INT", [&] { return ColumnNames(dest, t).count("w") > 0; });
 
   EXPECT_EQ(ColumnNames(dest, t), (std::set<std::string>{"id", "v", "w"}));
-  EXPECT_FALSE(TableExists(dest, {"public", "t2"}));
+  EXPECT_FALSE(TableExists(dest, {schema, "t2"}));
   auto rows = [](const std::string& uri, const TableRef& r) {
     std::vector<std::string> out;
     for (const auto& row : ReadTable(uri, r).rows) {
@@ -328,10 +325,22 @@ TEST(ServiceSync, DdlOnMysqlSourceReachesPostgres) {
     return out;
   };
   EXPECT_EQ(rows(dest, t), rows(MysqlUri(db), {db, "t"}));
-  EXPECT_EQ(rows(dest, {"public", "t2b"}), rows(MysqlUri(db), {db, "t2b"}));
+  EXPECT_EQ(rows(dest, {schema, "t2b"}), rows(MysqlUri(db), {db, "t2b"}));
   p = d.Get(id);
   EXPECT_EQ(p["state"], "running") << p.dump();
   EXPECT_FALSE(IncrementalSubtask(p)["detail"]["applied_ddl"].empty());
+}
+
+TEST(ServiceSync, DdlOnMysqlSourceReachesPostgres) {
+  const std::string dest_db = "ssync_ddl_dst_" + std::to_string(getpid());
+  RecreatePgDatabase(Servers().pg_dest_port, dest_db);
+  MysqlDdlReaches("ssync_ddl", PgDestUri(dest_db), "public");
+}
+
+TEST(ServiceSync, DdlOnMysqlSourceReachesMysql) {
+  const std::string dest_db = "ssync_ddl_mydst";
+  RecreateMysqlDatabase(dest_db);
+  MysqlDdlReaches("ssync_ddl_my", MysqlUri(dest_db), dest_db);
 }
 
 // PostgreSQL sends no DDL, only each table's new column list: added,
