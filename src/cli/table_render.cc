@@ -221,8 +221,36 @@ std::string RenderSubtasks(const json& subtasks) {
     }
   }
   if (rows.empty()) return "No subtasks.\n";
-  return RenderTable({"KIND", "STATUS", "PROGRESS", "START", "END", "DURATION"}, rows,
-                     {false, false, true, false, false, true});
+  std::string out = RenderTable({"KIND", "STATUS", "PROGRESS", "START", "END", "DURATION"}, rows,
+                                {false, false, true, false, false, true});
+  // Incremental synchronization: its latency, alerts and per-table counts.
+  for (const auto& s : list) {
+    const json& d = Field(s, "detail");
+    if (Str(Field(s, "kind")) != "incremental_sync" || !d.is_object()) continue;
+    const json& m = Field(d, "metrics");
+    out += "\nSynchronization: latency " + OrDash(Str(Field(d, "latency"))) + ", applied " +
+           Count(Field(m, "transactions")) + " transactions, " + Count(Field(m, "rows")) + " rows";
+    if (Field(m, "rows_per_second").is_number()) {
+      out += fmt::format(" ({:.0f} rows/s)", Field(m, "rows_per_second").get<double>());
+    }
+    out += "\n";
+    if (!Str(Field(d, "retention_alert")).empty()) out += "ALERT: " + Str(Field(d, "retention_alert")) + "\n";
+    const json& failed = Field(d, "failed_ddl");
+    if (failed.is_object()) {
+      out += "Stopped on DDL (change " + Cell(Field(failed, "sequence")) + "): " + Str(Field(failed, "statement")) +
+             "\n  " + Str(Field(failed, "error")) + "\n";
+    }
+    const json& tables = Field(d, "tables");
+    if (tables.is_array() && !tables.empty()) {
+      std::vector<std::vector<std::string>> counts;
+      for (const auto& t : tables) {
+        counts.push_back({Cell(Field(t, "source")), Count(Field(t, "inserts")), Count(Field(t, "updates")),
+                          Count(Field(t, "deletes")), Count(Field(t, "total"))});
+      }
+      out += RenderTable({"TABLE", "INSERTS", "UPDATES", "DELETES", "TOTAL"}, counts, {false, true, true, true, true});
+    }
+  }
+  return out;
 }
 
 std::string StateLabelFromName(const std::string& name) {

@@ -120,6 +120,25 @@ TEST_F(TableRenderTest, Subtasks) {
   EXPECT_EQ(RenderSubtasks(json{{"subtasks", json::array()}}), "No subtasks.\n");
 }
 
+TEST_F(TableRenderTest, SynchronizationLatencyAndCounts) {
+  json detail = {{"latency", "0.4 seconds (updated 0.2 seconds ago)"},
+                 {"metrics", {{"transactions", 1520}, {"rows", 8210}, {"rows_per_second", 410.4}}},
+                 {"retention_alert", "the replication slot godwit_7 retains 800 MB of WAL"},
+                 {"failed_ddl", nullptr},
+                 {"tables", json::array({{{"source", "shop.orders"}, {"inserts", 10}, {"updates", 2000},
+                                          {"deletes", 1}, {"total", 2011}}})}};
+  json subtasks = json::array({{{"kind", "incremental_sync"}, {"status", "monitoring"}, {"progress", 100.0},
+                                {"started_at", 1714572010}, {"ended_at", 0}, {"duration_seconds", 5},
+                                {"detail", detail}}});
+  const std::string out = RenderSubtasks(subtasks);
+  EXPECT_NE(out.find("Synchronization: latency 0.4 seconds (updated 0.2 seconds ago), applied 1,520 transactions, "
+                     "8,210 rows (410 rows/s)\n"),
+            std::string::npos)
+      << out;
+  EXPECT_NE(out.find("ALERT: the replication slot godwit_7 retains 800 MB of WAL\n"), std::string::npos) << out;
+  EXPECT_NE(out.find("shop.orders       10    2,000        1  2,011"), std::string::npos) << out;
+}
+
 TEST_F(TableRenderTest, ProjectDetail) {
   json detail = {{"id", 7},
                  {"name", "shop"},
