@@ -738,6 +738,13 @@ Status Synchronizer::Impl::WriterPass(const std::atomic<bool>& cancel, bool& pro
       return Status(ErrorCode::kCancelled, "synchronization stopped");
     }
     if (caught_up()) return Status();
+    if (stop_requested && !heartbeat) {
+      applier->Abort();
+      return Status(ErrorCode::kUnsupported,
+                    "stopping once caught up needs Godwit's heartbeat row on the source, and it could not be written",
+                    "Grant the migration user CREATE, INSERT and UPDATE on the source's default schema (the "
+                    "heartbeat table godwit_heartbeat), or stop with Ctrl-C twice instead; run again to resume.");
+    }
     auto entry = (*reader)->Next();
     if (!entry.ok()) {
       applier->Abort();
