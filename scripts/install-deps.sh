@@ -11,7 +11,7 @@ packages=(
   nlohmann-json3-dev libcli11-dev libspdlog-dev libfmt-dev libyaml-cpp-dev
   libxxhash-dev libzstd-dev libcpp-httplib-dev libssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  pgloader mydumper procps time bc
+  pgloader mydumper procps time bc sysbench
 )
 
 missing=()
