@@ -505,6 +505,19 @@ Result<size_t> DecodeBinlogValue(uint8_t type, uint16_t meta, const ColumnType& 
       } else if (col.kind == TypeKind::kBinary) {
         out.assign(v);  // the binlog drops BINARY's trailing zero bytes
         if (out.size() < col.length) out.resize(col.length, '\0');
+      } else if (col.kind == TypeKind::kUuid) {
+        // MariaDB's UUID travels as a BINARY(16) (type 254) of the value's
+        // bytes in text order, its trailing zero bytes dropped like BINARY's;
+        // the full copy reads the server's text form, lower-case with dashes.
+        if (v.size() > 16) return TypeMismatch(type, col);
+        std::string bytes(v);
+        bytes.resize(16, '\0');
+        static constexpr char kHex[] = "0123456789abcdef";
+        for (size_t i = 0; i < 16; ++i) {
+          if (i == 4 || i == 6 || i == 8 || i == 10) out.push_back('-');
+          out.push_back(kHex[static_cast<uint8_t>(bytes[i]) >> 4]);
+          out.push_back(kHex[static_cast<uint8_t>(bytes[i]) & 15]);
+        }
       } else {
         return TypeMismatch(type, col);
       }

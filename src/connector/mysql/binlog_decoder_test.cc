@@ -172,6 +172,19 @@ TEST(BinlogValue, Strings) {
   EXPECT_EQ(Decode(bt::kString, 254 << 8 | 4, Type("binary", "binary(4)", "binary"), Bytes({2, 0x01, 0x00})),
             std::string("\x01\x00\x00\x00", 4));
 
+  // MariaDB's UUID: BINARY(16) in text order, trailing zero bytes dropped (all of them for the nil UUID).
+  auto uuid = Type("uuid", "uuid");
+  EXPECT_EQ(Decode(bt::kString, 254 << 8 | 16, uuid,
+                   Bytes({16, 0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x16, 0x77, 0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd,
+                          0xee, 0xff}),
+                   false, &used),
+            "00112233-4455-1677-8899-aabbccddeeff");
+  EXPECT_EQ(used, 17u);
+  EXPECT_EQ(Decode(bt::kString, 254 << 8 | 16, uuid,
+                   Bytes({14, 0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x46, 0x77, 0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd})),
+            "00112233-4455-4677-8899-aabbccdd0000");
+  EXPECT_EQ(Decode(bt::kString, 254 << 8 | 16, uuid, Bytes({0})), "00000000-0000-0000-0000-000000000000");
+
   // BLOB/TEXT: a 1..4 byte length, then the bytes; MariaDB's JSON is longtext.
   EXPECT_EQ(Decode(bt::kBlob, 2, Type("blob", "blob", "binary"), Le(3, 2) + std::string("\x00\xff\x41", 3)),
             std::string("\x00\xff\x41", 3));
