@@ -672,17 +672,17 @@ Status BinlogDecoder::OnTableMap(const BinlogTableMap& map) {
     auto it = schemas_.find(t.ref);
     if (it == schemas_.end()) {
       auto schema = lookup_(t.ref);
-      if (!schema.ok()) {
-        if (schema.status().code() != ErrorCode::kNotFound) return schema.status();
-        // Dropped since: the rows are decoded against nothing; reading
-        // them is an error only if the table is captured and rows come.
-        t.captured = false;
-        maps_[map.table_id] = std::move(t);
-        return Status::Ok();
-      }
-      it = schemas_.emplace(t.ref, std::move(*schema)).first;
+      if (!schema.ok() && schema.status().code() != ErrorCode::kNotFound) return schema.status();
+      it = schemas_.emplace(t.ref, schema.ok() ? std::optional<TableSchema>(std::move(*schema)) : std::nullopt).first;
     }
-    t.schema = it->second;
+    if (!it->second) {
+      // Not in the catalog (dropped since, or outside the source's
+      // database): its rows are skipped.
+      t.captured = false;
+      maps_[map.table_id] = std::move(t);
+      return Status::Ok();
+    }
+    t.schema = *it->second;
     if (t.schema.columns.size() != t.types.size()) {
       return Status(ErrorCode::kReadFailed,
                     "table " + t.ref.ToString() + " has " + std::to_string(t.types.size()) +

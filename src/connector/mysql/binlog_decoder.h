@@ -29,6 +29,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -154,7 +155,10 @@ class BinlogDecoder {
   std::string txn_gtid_;
   int64_t txn_time_us_ = 0;
   std::unordered_map<uint64_t, MappedTable> maps_;
-  std::map<TableRef, TableSchema> schemas_;  // catalog cache, cleared by DDL
+  // Catalog cache, cleared by DDL; nullopt: not in the catalog (a table of
+  // another database on the same server, or one dropped since), so that
+  // such a table costs one catalog read, not one per transaction.
+  std::map<TableRef, std::optional<TableSchema>> schemas_;
 };
 
 }  // namespace godwit::mysql

@@ -388,5 +388,25 @@ TEST_F(DecoderTest, UncapturedTablesAndDroppedTables) {
   EXPECT_EQ(out_[1].ddl_schema, "shop");
 }
 
+// A table the catalog does not hold (one of another database on the same
+// server, e.g. the destination of a MySQL-to-MySQL migration, whose every
+// transaction maps its tables) is looked up once, not at every TABLE_MAP;
+// DDL may create it, so after DDL it is looked up again.
+TEST_F(DecoderTest, TablesMissingFromTheCatalogAreLookedUpOnce) {
+  BinlogTableMap elsewhere = Map(9);
+  elsewhere.table = {"other_db", "t"};
+  for (uint64_t i = 0; i < 3; ++i) {
+    ASSERT_TRUE(dec_.OnQuery("other_db", "BEGIN", 1, 100 + i, out_).ok());
+    ASSERT_TRUE(dec_.OnTableMap(elsewhere).ok());
+    ASSERT_TRUE(dec_.OnRows({BinlogRowsEvent::Kind::kWrite, 9, 3, Bytes({7}), {}, Row(1, "a", true)}, 1, out_).ok());
+    ASSERT_TRUE(dec_.OnXid(i, 1, 200 + i, out_).ok());
+  }
+  EXPECT_TRUE(out_.empty());
+  EXPECT_EQ(lookups_, 1);
+  ASSERT_TRUE(dec_.OnQuery("other_db", "CREATE TABLE t2 (a INT)", 2, 400, out_).ok());
+  ASSERT_TRUE(dec_.OnTableMap(elsewhere).ok());
+  EXPECT_EQ(lookups_, 2);
+}
+
 }  // namespace
 }  // namespace godwit::mysql
