@@ -67,6 +67,9 @@ struct FullMigration::Impl {
   std::vector<Worker> workers;
   MigrationRecord migration;
   bool resumed = false;  // the state file held this migration when the run began
+  // Taking the snapshot again after a lost connection: a slot the failed
+  // attempt created is this run's own and may be replaced.
+  bool retrying_snapshot = false;
   int failed_objects = 0;
   std::vector<std::string> failed_names;
 
@@ -177,7 +180,25 @@ Status FullMigration::Impl::Run() {
   });
   if (need_rows) {
     progress().SetPhase("snapshot");
-    RETURN_IF_ERROR(OpenWorkers(**src));
+    // A source restarting or a connection dropping while the snapshot is
+    // taken and the workers join it: connect again and take it again.
+    Status opened = OpenWorkers(**src);
+    for (int attempt = 1; !opened.ok() && opened.retryable() && attempt <= kMaxChunkRetries && !self.cancel_;
+         ++attempt) {
+      progress().AddWarning("taking the source snapshot: " + opened.ToString() + "; reconnecting (attempt " +
+                            std::to_string(attempt) + ")");
+      std::this_thread::sleep_for(std::chrono::seconds(std::min(1 << (attempt - 1), 10)));
+      workers.clear();
+      retrying_snapshot = true;
+      auto again = Connect(opt.source);
+      if (!again.ok()) {
+        opened = again.status().WithContext("source " + opt.source.Redacted());
+        continue;
+      }
+      *src = std::move(*again);
+      opened = OpenWorkers(**src);
+    }
+    RETURN_IF_ERROR(opened);
     progress().SetPhase("chunking");
     RETURN_IF_ERROR(PlanTables());
     progress().SetPhase("copying");
@@ -404,7 +425,7 @@ Status FullMigration::Impl::OpenWorkers(Session& src) {
     snap.replication_slot = opt.replication_slot;
     // A slot of that name on a resumed run without a saved position is the
     // one the killed run created just before it could save the position.
-    snap.replace_inactive_slot = resumed;
+    snap.replace_inactive_slot = resumed || retrying_snapshot;
   }
   auto lease = src.ExportSnapshot(snap);
   if (!lease.ok()) return lease.status().WithContext("taking the source snapshot");
