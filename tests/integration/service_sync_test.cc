@@ -377,6 +377,11 @@ TEST(ServiceSync, ColumnChangesOnPostgresSourceReachPostgres) {
   EXPECT_EQ(got.rows[0][1].value_or("<null>"), "renamed");
   EXPECT_EQ(got.rows[1][1].value_or("<null>"), "n");
   EXPECT_EQ(d.Get(id)["state"], "running");
+  // Released, the slot godwit_<id> leaves the shared source server.
+  ASSERT_EQ(d.Call("POST", Path(id, "/pause"), json::object()).status, 200);
+  d.WaitForState(id, "paused");
+  Reply released = d.Call("POST", Path(id, "/release"), json::object());
+  ASSERT_EQ(released.status, 200) << released.raw;
 }
 
 }  // namespace

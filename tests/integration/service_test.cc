@@ -507,9 +507,12 @@ TEST_F(ServiceTest, ReleaseFreesTheSlotAndForceReleaseListsWhatItCouldNot) {
   // What change capture will hold on the source: a slot and a publication
   // named after the project. Release must drop them.
   std::string name = "godwit_" + std::to_string(id);
+  // Slots are server-wide: another test's daemon also numbers its projects
+  // from 1, so one of that name may be left over.
   PgAdmin(Servers().pg_source_port,
-          "SELECT pg_create_logical_replication_slot('" + name + "', 'pgoutput'); CREATE PUBLICATION " + name +
-              " FOR TABLE t;",
+          "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = '" + name +
+              "' AND NOT active; SELECT pg_create_logical_replication_slot('" + name +
+              "', 'pgoutput'); CREATE PUBLICATION " + name + " FOR TABLE t;",
           "svc_pg_src");
   std::filesystem::create_directories(d.data_dir() + "/projects/" + std::to_string(id) + "/changelog");
   Reply release = d.Call("POST", Path(id, "/release"), json{{"force", false}});
