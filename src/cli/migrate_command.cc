@@ -16,7 +16,6 @@
 #include "cli/project_file.h"
 #include "connector/postgres/pg_change_stream.h"
 #include "connector/session.h"
-#include "meta/meta_store.h"
 #include "replay/change_applier.h"
 #include "schema/dialect.h"
 #include "sync/heartbeat.h"
@@ -169,22 +168,15 @@ std::string SyncLine(const SyncStatus& s) {
 // The synchronization's options, from the position the full migration
 // recorded with its snapshot (empty until it has taken the snapshot).
 Result<std::optional<SyncOptions>> SyncOptionsFor(const MigratePlan& plan) {
-  ASSIGN_OR_RETURN(auto meta, MetaStore::Open(plan.full.state_path));
-  ASSIGN_OR_RETURN(auto record, meta->LoadMigration());
-  if (!record || record->position_json.empty()) return std::optional<SyncOptions>();
-  ASSIGN_OR_RETURN(Position start, PositionFromJson(record->position_json));
-  if (std::holds_alternative<NoPosition>(start)) {
-    return Status(ErrorCode::kServerConfig,
-                  "the source reported no change-log position when the copy started (binary logging off?)",
-                  "Enable log_bin with binlog_format=ROW on the source, then run again with --restart.");
-  }
+  ASSIGN_OR_RETURN(std::optional<Position> start, RecordedStartPosition(plan.full.state_path));
+  if (!start) return std::optional<SyncOptions>();
   SyncOptions so;
   so.source = plan.full.source;
   so.destination = plan.full.destination;
   so.objects = plan.full.objects;
   so.log_dir = plan.log_dir;
   so.stream_id = plan.stream_id;
-  so.start = start;
+  so.start = *start;
   so.pg_slot = plan.full.replication_slot;
   so.mysql_server_id = plan.server_id;
   return std::optional<SyncOptions>(std::move(so));

@@ -106,4 +106,8 @@ class Session {
 // Opens a session to `endpoint`, dispatching on its engine.
 Result<std::unique_ptr<Session>> Connect(const Endpoint& endpoint);
 
+// The first row of a small query, each of its `columns` columns read as
+// text ("" for NULL, and for every column when there is no row).
+Result<std::vector<std::string>> QueryFirstRow(Session& session, std::string_view sql, size_t columns);
+
 }  // namespace godwit

@@ -11,7 +11,6 @@
 #include "common/failpoint.h"
 #include "connector/postgres/pg_change_stream.h"
 #include "connector/session.h"
-#include "meta/meta_store.h"
 #include "model/row_collector.h"
 #include "precheck/precheck.h"
 #include "replay/change_applier.h"
@@ -109,22 +108,16 @@ class SyncEngine : public RunningEngine {
 // The synchronization's options for a project, from the position its full
 // migration recorded (nullopt until the copy has taken its snapshot).
 Result<std::optional<SyncOptions>> ProjectSyncOptions(const Project& p, const std::string& project_dir) {
-  ASSIGN_OR_RETURN(auto meta, MetaStore::Open((fs::path(project_dir) / "checkpoints.db").string()));
-  ASSIGN_OR_RETURN(auto record, meta->LoadMigration());
-  if (!record || record->position_json.empty()) return std::optional<SyncOptions>();
-  ASSIGN_OR_RETURN(Position start, PositionFromJson(record->position_json));
-  if (std::holds_alternative<NoPosition>(start)) {
-    return Status(ErrorCode::kServerConfig,
-                  "the source reported no change-log position when the copy started (binary logging off?)",
-                  "Enable log_bin with binlog_format=ROW on the source, then clone the project.");
-  }
+  ASSIGN_OR_RETURN(std::optional<Position> start,
+                   RecordedStartPosition((fs::path(project_dir) / "checkpoints.db").string()));
+  if (!start) return std::optional<SyncOptions>();
   SyncOptions so;
   so.source = SourceEndpoint(p);
   so.destination = p.spec.destination.endpoint;
   so.objects = p.spec.objects;
   so.log_dir = (fs::path(project_dir) / "changelog").string();
   so.stream_id = ProjectSlotName(p.id);
-  so.start = start;
+  so.start = *start;
   so.pg_slot = ProjectSlotName(p.id);
   so.mysql_server_id = static_cast<uint32_t>(0x47000000u + (static_cast<uint64_t>(p.id) & 0xffffffu));
   so.apply_insert = p.spec.params.sync_insert;

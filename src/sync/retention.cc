@@ -4,23 +4,11 @@
 
 #include <fmt/format.h>
 
-#include "model/row_collector.h"
 #include "schema/dialect.h"
 #include "sync/heartbeat.h"
 
 namespace godwit {
 namespace {
-
-Result<std::vector<std::string>> QueryRow(Session& s, const std::string& sql, size_t columns) {
-  std::vector<ColumnType> types(columns);
-  for (auto& t : types) t.kind = TypeKind::kText;
-  RowCollector rows;
-  RETURN_IF_ERROR(s.Query(sql, types, rows, BatchLimits{}));
-  std::vector<std::string> out(columns);
-  if (rows.rows.empty()) return out;
-  for (size_t i = 0; i < columns && i < rows.rows[0].size(); ++i) out[i] = rows.rows[0][i].value_or("");
-  return out;
-}
 
 double Number(const std::string& s) {
   try {
@@ -71,7 +59,7 @@ Result<std::string> RetentionWatch::Check(Session& src, const std::string& pg_sl
                                           int64_t needed_time_us) {
   if (src.engine() == Engine::kPostgres) {
     const Dialect& d = DialectFor(Engine::kPostgres);
-    ASSIGN_OR_RETURN(auto r, QueryRow(src,
+    ASSIGN_OR_RETURN(auto r, QueryFirstRow(src,
                                       "SELECT s.wal_status, coalesce(s.safe_wal_size::text, ''), "
                                       "pg_wal_lsn_diff(pg_current_wal_lsn(), s.restart_lsn)::bigint::text, "
                                       "pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::bigint::text, "
@@ -97,16 +85,16 @@ Result<std::string> RetentionWatch::Check(Session& src, const std::string& pg_sl
   BinlogRetention in;
   // binlog_expire_logs_seconds (MariaDB 10.6+, MySQL 8) wins; older
   // servers have only expire_logs_days, MySQL 8.4 only the former.
-  if (auto secs = QueryRow(src, "SELECT @@binlog_expire_logs_seconds", 1); secs.ok()) in.expire_seconds = Number((*secs)[0]);
+  if (auto secs = QueryFirstRow(src, "SELECT @@binlog_expire_logs_seconds", 1); secs.ok()) in.expire_seconds = Number((*secs)[0]);
   if (in.expire_seconds == 0) {
-    if (auto days = QueryRow(src, "SELECT @@expire_logs_days", 1); days.ok()) {
+    if (auto days = QueryFirstRow(src, "SELECT @@expire_logs_days", 1); days.ok()) {
       in.expire_seconds = Number((*days)[0]) * 86400;
     }
   }
   if (in.expire_seconds <= 0 || needed_time_us == 0) return std::string();
   // MariaDB answers with 4 columns, MySQL 8 with 5 (Executed_Gtid_Set).
-  auto master = QueryRow(src, "SHOW MASTER STATUS", 4);
-  if (!master.ok()) master = QueryRow(src, "SHOW MASTER STATUS", 5);
+  auto master = QueryFirstRow(src, "SHOW MASTER STATUS", 4);
+  if (!master.ok()) master = QueryFirstRow(src, "SHOW MASTER STATUS", 5);
   const auto* pos = std::get_if<MysqlBinlogPos>(&needed);
   in.reading_current_file = master.ok() && pos && pos->file == (*master)[0];
   in.needed_age_seconds = static_cast<double>(NowMicros() - needed_time_us) / 1e6;

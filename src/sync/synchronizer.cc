@@ -11,7 +11,7 @@
 #include "connector/mysql/binlog_change_stream.h"
 #include "connector/postgres/pg_change_stream.h"
 #include "connector/session.h"
-#include "model/row_collector.h"
+#include "meta/meta_store.h"
 #include "pipeline/object_mapping.h"
 #include "replay/change_applier.h"
 #include "schema/dialect.h"
@@ -39,17 +39,6 @@ void SleepUnless(std::chrono::milliseconds d, const std::atomic<bool>& stop) {
 
 std::chrono::milliseconds Backoff(int attempt) {
   return std::chrono::milliseconds(1000 * std::min(1 << std::min(attempt - 1, 4), 10));
-}
-
-Result<std::vector<std::string>> QueryRow(Session& s, const std::string& sql, size_t columns) {
-  std::vector<ColumnType> types(columns);
-  for (auto& t : types) t.kind = TypeKind::kText;
-  RowCollector rows;
-  RETURN_IF_ERROR(s.Query(sql, types, rows, BatchLimits{}));
-  std::vector<std::string> out(columns);
-  if (rows.rows.empty()) return out;
-  for (size_t i = 0; i < columns && i < rows.rows[0].size(); ++i) out[i] = rows.rows[0][i].value_or("");
-  return out;
 }
 
 uint64_t EventBytes(const ChangeEvent& e) {
@@ -112,6 +101,20 @@ json SyncStatusToJson(const SyncStatus& s) {
                                                  {"error", s.failed_ddl->error}}
                                           : json(nullptr)},
               {"retention_alert", s.retention_alert}};
+}
+
+Result<std::optional<Position>> RecordedStartPosition(const std::string& state_path) {
+  ASSIGN_OR_RETURN(auto meta, MetaStore::Open(state_path));
+  ASSIGN_OR_RETURN(auto record, meta->LoadMigration());
+  if (!record || record->position_json.empty()) return std::optional<Position>();
+  ASSIGN_OR_RETURN(Position start, PositionFromJson(record->position_json));
+  if (std::holds_alternative<NoPosition>(start)) {
+    return Status(ErrorCode::kServerConfig,
+                  "the source reported no change-log position when the copy started (binary logging off?)",
+                  "Enable log_bin with binlog_format=ROW on the source, then copy again from a new snapshot "
+                  "(godwit migrate --restart, or clone the project).");
+  }
+  return std::optional<Position>(std::move(start));
 }
 
 Status PrepareCapture(const Endpoint& source, const ObjectRules& objects, const std::string& pg_publication,
@@ -290,7 +293,7 @@ Status Synchronizer::Impl::Prepare() {
     Status st = EnsureHeartbeat(*src, opt.stream_id);
     if (st.ok() && opt.source.engine == Engine::kPostgres) {
       // The publication must carry the heartbeat table (an older one may not).
-      auto in_pub = QueryRow(*src,
+      auto in_pub = QueryFirstRow(*src,
                              "SELECT count(*) FROM pg_publication_tables WHERE pubname = " +
                                  DialectFor(Engine::kPostgres).Literal(ColumnType{}, opt.pg_slot) +
                                  " AND schemaname = " +

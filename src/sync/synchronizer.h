@@ -151,6 +151,12 @@ nlohmann::json SyncStatusToJson(const SyncStatus& status);
 Status PrepareCapture(const Endpoint& source, const ObjectRules& objects, const std::string& pg_publication,
                       const std::string& stream_id, bool heartbeat, std::vector<std::string>& warnings);
 
+// Where synchronization starts: the position the full migration recorded
+// with its snapshot in its state file. nullopt until the copy has taken
+// its snapshot; SERVER_CONFIG when the source gave no position (binary
+// logging off).
+Result<std::optional<Position>> RecordedStartPosition(const std::string& state_path);
+
 class Synchronizer {
  public:
   explicit Synchronizer(SyncOptions options);
