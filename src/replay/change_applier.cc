@@ -159,13 +159,13 @@ Result<std::optional<AppliedCheckpoint>> ChangeApplier::LoadCheckpoint() {
   return std::optional<AppliedCheckpoint>(std::move(cp));
 }
 
-Status ChangeApplier::WriteCheckpoint(const Position& position, uint64_t sequence) {
+Status ChangeApplier::WriteCheckpoint(const std::string& stream_id, const Position& position, uint64_t sequence) {
   ColumnType seq_type;
   seq_type.kind = TypeKind::kInt64;
   const std::string sql =
       "INSERT INTO " + dialect_.QualifiedName(checkpoint_ref_) + " (" + dialect_.QuoteIdent("stream_id") + ", " +
       dialect_.QuoteIdent("applied_sequence") + ", " + dialect_.QuoteIdent("position_json") + ") VALUES (" +
-      dialect_.Literal(ColumnType{}, options_.stream_id) + ", " + dialect_.Literal(seq_type, std::to_string(sequence)) +
+      dialect_.Literal(ColumnType{}, stream_id) + ", " + dialect_.Literal(seq_type, std::to_string(sequence)) +
       ", " + dialect_.Literal(ColumnType{}, PositionToJson(position)) + ")" +
       dialect_.UpsertSuffix({"stream_id"}, {"applied_sequence", "position_json"});
   return Run(sql, checkpoint_ref_.ToString());
@@ -797,11 +797,13 @@ Status ChangeApplier::ApplyCompacted(std::span<const ChangeEvent> events) {
   return Status();
 }
 
-Status ChangeApplier::Commit(const Position& commit_position, uint64_t sequence, uint64_t transactions) {
+Status ChangeApplier::Commit(const Position& commit_position, uint64_t sequence, uint64_t transactions,
+                             std::span<const std::string> also_streams) {
   if (!in_transaction_) return Status(ErrorCode::kInternal, "ChangeApplier::Commit outside a transaction");
   Status st = [&]() -> Status {
     RETURN_IF_ERROR(Flush());
-    RETURN_IF_ERROR(WriteCheckpoint(commit_position, sequence));
+    RETURN_IF_ERROR(WriteCheckpoint(options_.stream_id, commit_position, sequence));
+    for (const std::string& other : also_streams) RETURN_IF_ERROR(WriteCheckpoint(other, commit_position, sequence));
     GODWIT_FAILPOINT("replay.before_commit");
     return Run("COMMIT", "the destination (commit)");
   }();

@@ -143,9 +143,13 @@ class ChangeApplier {
   // the caller starts after the checkpoint. An error from Apply or Commit
   // has already rolled back (rows, checkpoint and stats); Abort() rolls
   // back an open transaction on the caller's behalf (cancellation).
+  // `also_streams`: further checkpoint rows written with the same position
+  // in the same transaction (partitioned apply: a transaction applied
+  // serially moves every partition's checkpoint at once).
   Status Begin();
   Status Apply(std::span<const ChangeEvent> events);
-  Status Commit(const Position& commit_position, uint64_t sequence, uint64_t transactions = 1);
+  Status Commit(const Position& commit_position, uint64_t sequence, uint64_t transactions = 1,
+                std::span<const std::string> also_streams = {});
   void Abort();
   bool in_transaction() const { return in_transaction_; }
 
@@ -174,7 +178,7 @@ class ChangeApplier {
   Status ApplyRowEvent(const ChangeEvent& event, TableState& table);
   Status ApplyKeylessEvent(const ChangeEvent& event, TableState& table);
   Status ApplyKeyChange(const ChangeEvent& event, TableState& table);
-  Status WriteCheckpoint(const Position& position, uint64_t sequence);
+  Status WriteCheckpoint(const std::string& stream_id, const Position& position, uint64_t sequence);
   Status Flush();
   Status Run(const std::string& sql, const std::string& table);
   Result<bool> RowExists(TableState& table, const std::string& predicate);
