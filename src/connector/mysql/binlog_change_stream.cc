@@ -184,6 +184,14 @@ class BinlogChangeStream final : public ChangeStream {
         return Status(ErrorCode::kUnsupported,
                       "the binlog holds compressed v2 row events, which MariaDB Connector/C does not decode",
                       "Set log_bin_compress=OFF on the source (MariaDB's compressed v1 events are supported).");
+      case PARTIAL_UPDATE_ROWS_EVENT:
+        // Only the changed paths of JSON values: the rest of the row is not
+        // in the binlog, and skipping the event would lose the update.
+        return Status(ErrorCode::kUnsupported,
+                      "the binlog holds partial JSON updates (binlog_row_value_options=PARTIAL_JSON), which carry "
+                      "only the changed part of a JSON value",
+                      "SET GLOBAL binlog_row_value_options='' on the source (and in the sessions that set it), then "
+                      "re-create the project to copy the tables again.");
       case HEARTBEAT_LOG_EVENT:
       case FORMAT_DESCRIPTION_EVENT:
         return Status::Ok();

@@ -4,6 +4,7 @@
 #include <charconv>
 #include <cstring>
 
+#include "connector/mysql/mysql_json.h"
 #include "connector/mysql/mysql_types.h"
 
 namespace godwit::mysql {
@@ -90,49 +91,6 @@ void CivilFromDays(int64_t z, int64_t& y, unsigned& m, unsigned& d) {
   y += m <= 2;
 }
 
-// The binlog's binary DECIMAL: groups of 9 digits in 4 bytes, the leading
-// and trailing partial groups in fewer, big-endian, the sign in the top
-// bit (inverted) and negative numbers stored as the complement.
-Result<size_t> DecodeDecimal(uint32_t precision, uint32_t scale, std::string_view data, std::string& out) {
-  static constexpr size_t kDigBytes[] = {0, 1, 1, 2, 2, 3, 3, 4, 4, 4};
-  if (precision == 0 || scale > precision) {
-    return Status(ErrorCode::kReadFailed, "binlog DECIMAL with precision " + std::to_string(precision) +
-                                              " and scale " + std::to_string(scale));
-  }
-  const uint32_t intg = precision - scale;
-  const uint32_t intg0 = intg / 9, intg0x = intg % 9, frac0 = scale / 9, frac0x = scale % 9;
-  const size_t size = intg0 * 4 + kDigBytes[intg0x] + frac0 * 4 + kDigBytes[frac0x];
-  if (data.size() < size) return Truncated("a DECIMAL");
-  std::string buf(data.substr(0, size));
-  const bool negative = (static_cast<uint8_t>(buf[0]) & 0x80) == 0;
-  buf[0] = static_cast<char>(buf[0] ^ 0x80);
-  if (negative) {
-    for (char& c : buf) c = static_cast<char>(~c);
-  }
-  std::string_view p(buf);
-  std::string int_digits, frac_digits;
-  auto take = [&](size_t bytes) {
-    uint64_t v = BigEndian(p, bytes);
-    p.remove_prefix(bytes);
-    return v;
-  };
-  if (intg0x) AppendNumber(int_digits, take(kDigBytes[intg0x]));
-  for (uint32_t i = 0; i < intg0; ++i) AppendPadded(int_digits, take(4), 9);
-  for (uint32_t i = 0; i < frac0; ++i) AppendPadded(frac_digits, take(4), 9);
-  if (frac0x) AppendPadded(frac_digits, take(kDigBytes[frac0x]), static_cast<int>(frac0x));
-  size_t nz = int_digits.find_first_not_of('0');
-  int_digits = nz == std::string::npos ? "0" : int_digits.substr(nz);
-  const bool zero = int_digits == "0" && frac_digits.find_first_not_of('0') == std::string::npos;
-  out.clear();
-  if (negative && !zero) out.push_back('-');
-  out += int_digits;
-  if (scale) {
-    out.push_back('.');
-    out += frac_digits;
-  }
-  return size;
-}
-
 // Column text in the column's charset -> UTF-8, as the full migration's
 // utf8mb4 session receives it.
 Status ToUtf8(const ColumnType& col, std::string_view bytes, std::string& out) {
@@ -213,6 +171,46 @@ std::string FirstWords(std::string_view s, int words) {
 }
 
 }  // namespace
+
+Result<size_t> DecodeBinaryDecimal(uint32_t precision, uint32_t scale, std::string_view data, std::string& out) {
+  static constexpr size_t kDigBytes[] = {0, 1, 1, 2, 2, 3, 3, 4, 4, 4};
+  if (precision == 0 || scale > precision) {
+    return Status(ErrorCode::kReadFailed, "binlog DECIMAL with precision " + std::to_string(precision) +
+                                              " and scale " + std::to_string(scale));
+  }
+  const uint32_t intg = precision - scale;
+  const uint32_t intg0 = intg / 9, intg0x = intg % 9, frac0 = scale / 9, frac0x = scale % 9;
+  const size_t size = intg0 * 4 + kDigBytes[intg0x] + frac0 * 4 + kDigBytes[frac0x];
+  if (data.size() < size) return Truncated("a DECIMAL");
+  std::string buf(data.substr(0, size));
+  const bool negative = (static_cast<uint8_t>(buf[0]) & 0x80) == 0;
+  buf[0] = static_cast<char>(buf[0] ^ 0x80);
+  if (negative) {
+    for (char& c : buf) c = static_cast<char>(~c);
+  }
+  std::string_view p(buf);
+  std::string int_digits, frac_digits;
+  auto take = [&](size_t bytes) {
+    uint64_t v = BigEndian(p, bytes);
+    p.remove_prefix(bytes);
+    return v;
+  };
+  if (intg0x) AppendNumber(int_digits, take(kDigBytes[intg0x]));
+  for (uint32_t i = 0; i < intg0; ++i) AppendPadded(int_digits, take(4), 9);
+  for (uint32_t i = 0; i < frac0; ++i) AppendPadded(frac_digits, take(4), 9);
+  if (frac0x) AppendPadded(frac_digits, take(kDigBytes[frac0x]), static_cast<int>(frac0x));
+  size_t nz = int_digits.find_first_not_of('0');
+  int_digits = nz == std::string::npos ? "0" : int_digits.substr(nz);
+  const bool zero = int_digits == "0" && frac_digits.find_first_not_of('0') == std::string::npos;
+  out.clear();
+  if (negative && !zero) out.push_back('-');
+  out += int_digits;
+  if (scale) {
+    out.push_back('.');
+    out += frac_digits;
+  }
+  return size;
+}
 
 Result<std::vector<uint16_t>> ParseColumnMeta(std::string_view types, std::string_view metadata) {
   std::vector<uint16_t> meta(types.size(), 0);
@@ -300,7 +298,7 @@ Result<size_t> DecodeBinlogValue(uint8_t type, uint16_t meta, const ColumnType& 
     }
     case bt::kNewDecimal:
       if (col.kind != TypeKind::kDecimal) return TypeMismatch(type, col);
-      return DecodeDecimal(meta >> 8, meta & 0xff, data, out);
+      return DecodeBinaryDecimal(meta >> 8, meta & 0xff, data, out);
     case bt::kYear: {
       if (col.kind != TypeKind::kYear) return TypeMismatch(type, col);
       if (!need(1)) return Truncated("a YEAR");
@@ -523,10 +521,17 @@ Result<size_t> DecodeBinlogValue(uint8_t type, uint16_t meta, const ColumnType& 
       }
       return prefix + len;
     }
-    case bt::kJson:
-      return Status(ErrorCode::kUnsupported, "change capture cannot decode MySQL's binary JSON (column type " +
-                                                 col.native + ")",
-                    "Capture from MariaDB (which stores JSON as text), or migrate this table without change capture.");
+    case bt::kJson: {
+      // Stored like a BLOB (`meta` length bytes, then the document), in
+      // MySQL's binary JSON; MariaDB's JSON is a text BLOB and never gets here.
+      if (meta < 1 || meta > 4) return Truncated("a JSON value's length size");
+      if (!need(meta)) return Truncated("a JSON value");
+      const size_t len = LittleEndian(data, meta);
+      if (!need(meta + len)) return Truncated("a JSON value");
+      if (col.kind != TypeKind::kJson) return TypeMismatch(type, col);
+      RETURN_IF_ERROR(MysqlJsonToText(data.substr(meta, len), out));
+      return meta + len;
+    }
     default:
       return Status(ErrorCode::kUnsupported, "change capture cannot decode binlog column type " +
                                                  std::to_string(type) + " (" + col.native + ")",

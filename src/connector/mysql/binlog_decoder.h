@@ -60,10 +60,18 @@ Result<std::vector<uint16_t>> ParseColumnMeta(std::string_view types, std::strin
 // `type` with metadata `meta`, catalog type `col`) into canonical text in
 // `out`; returns the bytes consumed. Zero dates ('0000-00-00', zero month
 // or day) are kDataError unless `zero_date_null`, when `is_null` is set
-// instead. Truncated data or a type that cannot be decoded (MySQL's binary
-// JSON, geometry, pre-5.0 decimal) is kReadFailed / kUnsupported.
+// instead. MySQL's binary JSON becomes JSON text (mysql_json.h). Truncated
+// or malformed data, or a type that cannot be decoded (geometry, pre-5.0
+// decimal) is kReadFailed / kUnsupported.
 Result<size_t> DecodeBinlogValue(uint8_t type, uint16_t meta, const ColumnType& col, std::string_view data,
                                  bool zero_date_null, std::string& out, bool& is_null);
+
+// MySQL's binary DECIMAL(precision, scale) at the start of `data` (as the
+// binlog and binary JSON store it: groups of 9 digits in 4 bytes, the
+// partial groups in fewer, big-endian, the sign in the top bit (inverted),
+// negative numbers as the complement) into `out` with `scale` digits after
+// the point; returns the bytes consumed. kReadFailed when truncated.
+Result<size_t> DecodeBinaryDecimal(uint32_t precision, uint32_t scale, std::string_view data, std::string& out);
 
 // One TABLE_MAP event.
 struct BinlogTableMap {

@@ -6,29 +6,16 @@
 #include <optional>
 
 #include "connector/mysql/mysql_types.h"
+#include "connector/mysql/test_bytes.h"
 
 namespace godwit::mysql {
 namespace {
 
 namespace bt = binlog_type;
 
-std::string Bytes(std::initializer_list<int> b) {
-  std::string s;
-  for (int c : b) s.push_back(static_cast<char>(c));
-  return s;
-}
-
-std::string Le(uint64_t v, int n) {
-  std::string s;
-  for (int i = 0; i < n; ++i) s.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
-  return s;
-}
-
-std::string Be(uint64_t v, int n) {
-  std::string s;
-  for (int i = n - 1; i >= 0; --i) s.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
-  return s;
-}
+using testing::Be;
+using testing::Bytes;
+using testing::Le;
 
 ColumnType Type(std::string_view data_type, std::string_view column_type, std::string charset = "") {
   ColumnType t = ParseColumnType(data_type, column_type);
@@ -191,7 +178,14 @@ TEST(BinlogValue, Strings) {
   EXPECT_EQ(Decode(bt::kBlob, 4, Type("json", "json", "utf8mb4"), Le(8, 4) + "{\"a\": 1}", false, &used), "{\"a\": 1}");
   EXPECT_EQ(used, 12u);
   EXPECT_EQ(Decode(bt::kBlob, 4, Type("longtext", "longtext", "utf8mb4"), Le(8, 4) + "abc"), "ERR:11");
-  EXPECT_EQ(Decode(bt::kJson, 4, Type("json", "json"), Le(0, 4)), "ERR:7");  // MySQL binary JSON
+  // MySQL's binary JSON (mysql_json_test.cc has the format): the same
+  // length prefix, then the document as JSON text; an empty one is null.
+  EXPECT_EQ(Decode(bt::kJson, 4, Type("json", "json"), Le(0, 4)), "null");
+  EXPECT_EQ(Decode(bt::kJson, 4, Type("json", "json"), Le(2, 4) + Bytes({0x04, 0x01}), false, &used), "true");
+  EXPECT_EQ(used, 6u);
+  EXPECT_EQ(Decode(bt::kJson, 4, Type("json", "json"), Le(3, 4) + Bytes({0x04, 0x01})), "ERR:11");  // truncated
+  EXPECT_EQ(Decode(bt::kJson, 4, Type("json", "json"), Le(2, 4) + Bytes({0x04, 0x07})), "ERR:11");  // malformed
+  EXPECT_EQ(Decode(bt::kJson, 4, Type("int", "int(11)"), Le(2, 4) + Bytes({0x04, 0x01})), "ERR:11");
 }
 
 TEST(BinlogValue, EnumSetBit) {
