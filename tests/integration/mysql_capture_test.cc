@@ -2,13 +2,15 @@
 // harness (log_bin, binlog_format=ROW, binlog_row_image=FULL): the binlog
 // read through OpenBinlogChangeStream, in commit order, with the canonical
 // values the full copy reads, transaction boundaries, DDL, restart from a
-// kCommit position, rotation, and the error of a purged binlog.
+// kCommit position, rotation, a start or restart from a GTID position, and
+// the errors of a purged binlog and of a GTID the binlog does not hold.
 #include <gtest/gtest.h>
 
 #include <thread>
 
 #include "connector/engines.h"
 #include "connector/mysql/binlog_change_stream.h"
+#include "connector/mysql/binlog_decoder.h"
 #include "test_env.h"
 
 namespace godwit::testing {
@@ -236,6 +238,115 @@ TEST(MysqlCapture, TransactionsValuesDdlAndRestart) {
 
 }
 
+// The row values of a stream's inserts, in order.
+std::vector<std::string> InsertedIds(const std::vector<ChangeEvent>& evs) {
+  std::vector<std::string> ids;
+  for (const auto& e : evs) {
+    if (e.kind == ChangeKind::kInsert) ids.push_back(e.after[0].bytes);
+  }
+  return ids;
+}
+
+mysql::BinlogStreamOptions GtidOptions(const MysqlBinlogPos& start, uint32_t server_id, bool prefer_gtid) {
+  mysql::BinlogStreamOptions o;
+  o.server_id = server_id;
+  o.start = start;
+  o.prefer_gtid = prefer_gtid;
+  o.heartbeat = std::chrono::milliseconds(200);
+  return o;
+}
+
+// The error of a stream that cannot start: from opening it, or from its
+// first Next() (the server answers the dump request with the first read).
+Status StartError(const mysql::BinlogStreamOptions& o) {
+  auto s = mysql::OpenBinlogChangeStream(Source(), o);
+  if (!s.ok()) return s.status();
+  auto ev = (*s)->Next(std::chrono::seconds(5));
+  return ev.ok() ? Status::Ok() : ev.status();
+}
+
+TEST(MysqlCapture, StartFromGtid) {
+  RecreateMysqlDatabase(kDb);
+  MysqlAdmin("CREATE TABLE g (id int PRIMARY KEY, v varchar(10));", kDb);
+  const MysqlBinlogPos before = CurrentPos();
+  ASSERT_FALSE(before.gtid.empty()) << "MariaDB records its GTID position with the snapshot";
+  MysqlAdmin("INSERT INTO g VALUES (1, 'one');", kDb);
+  MysqlAdmin("BEGIN; INSERT INTO g VALUES (2, 'two'); INSERT INTO g VALUES (3, 'three'); COMMIT;", kDb);
+
+  // The GTID alone (no file): exactly the writes after it.
+  auto by_gtid = mysql::OpenBinlogChangeStream(Source(), GtidOptions({"", 0, before.gtid}, kServerId + 10, false));
+  ASSERT_TRUE(by_gtid.ok()) << by_gtid.status().ToString();
+  auto evs = ReadTransactions(**by_gtid, 2);
+  ASSERT_EQ(Kinds(evs), (std::vector<ChangeKind>{ChangeKind::kBegin, ChangeKind::kInsert, ChangeKind::kCommit,
+                                                 ChangeKind::kBegin, ChangeKind::kInsert, ChangeKind::kInsert,
+                                                 ChangeKind::kCommit}));
+  EXPECT_EQ(InsertedIds(evs), (std::vector<std::string>{"1", "2", "3"}));
+  EXPECT_EQ(evs[1].after[1], FieldValue::Of("one"));
+  auto idle = (*by_gtid)->Next(std::chrono::milliseconds(300));
+  ASSERT_TRUE(idle.ok());
+  EXPECT_FALSE(idle->has_value());
+  by_gtid->reset();
+
+  // Its positions are the ones a file/position start gives: the binlog
+  // offsets (though the server skipped what came before the GTID) and the
+  // GTID position, before each transaction and after it.
+  auto by_file = Open(before, kServerId + 11);
+  ASSERT_NE(by_file, nullptr);
+  auto same = ReadTransactions(*by_file, 2);
+  ASSERT_EQ(same.size(), evs.size());
+  for (size_t i = 0; i < evs.size(); ++i) EXPECT_EQ(Pos(evs[i]), Pos(same[i])) << i;
+  by_file.reset();
+  EXPECT_EQ(Pos(evs[0]).file, before.file);
+  EXPECT_EQ(Pos(evs[0]).pos, before.pos);
+  EXPECT_EQ(Pos(evs[0]).gtid, before.gtid);
+  const ChangeEvent& first_commit = evs[2];
+  EXPECT_EQ(Pos(first_commit).gtid, mysql::AdvanceGtidPosition(before.gtid, first_commit.transaction_id));
+  EXPECT_EQ(Pos(evs[3]), Pos(first_commit));  // the next transaction restarts where the last one ended
+  EXPECT_NE(Pos(evs[6]).gtid, Pos(first_commit).gtid);
+
+  // Resuming by GTID from a stored kCommit position (prefer_gtid: its file
+  // is there but not used) re-delivers only the later transaction.
+  auto resumed = mysql::OpenBinlogChangeStream(Source(), GtidOptions(Pos(first_commit), kServerId + 12, true));
+  ASSERT_TRUE(resumed.ok()) << resumed.status().ToString();
+  auto later = ReadTransactions(**resumed, 1);
+  EXPECT_EQ(InsertedIds(later), (std::vector<std::string>{"2", "3"}));
+  ASSERT_FALSE(later.empty());
+  EXPECT_EQ(Pos(later[0]), Pos(first_commit));
+  EXPECT_EQ(Pos(later.back()), Pos(evs.back()));
+  resumed->reset();
+
+  // A GTID the server never logged: its server id is unknown in the domain,
+  // or its sequence number is ahead of the binlog.
+  const std::string domain = before.gtid.substr(0, before.gtid.find('-'));
+  const MysqlBinlogPos last = Pos(evs.back());
+  const size_t server_at = domain.size() + 1;
+  const std::string server = last.gtid.substr(server_at, last.gtid.find('-', server_at) - server_at);
+  for (const std::string& unknown : {domain + "-4242424-1", domain + "-" + server + "-999999999"}) {
+    Status st = StartError(GtidOptions({"", 0, unknown}, kServerId + 13, false));
+    EXPECT_EQ(st.code(), ErrorCode::kServerConfig) << unknown << ": " << st.ToString();
+    EXPECT_NE(st.message().find(unknown), std::string::npos) << st.message();
+    EXPECT_NE(st.message().find("do not hold it"), std::string::npos) << st.message();
+    EXPECT_EQ(st.message().find("godwit-pw"), std::string::npos);
+    EXPECT_NE(st.hint().find("@@gtid_binlog_pos"), std::string::npos) << st.hint();
+  }
+
+  // Refused before connecting: a malformed GTID, a MySQL GTID set, and
+  // prefer_gtid without a GTID.
+  Status st = StartError(GtidOptions({"", 0, "0-1"}, kServerId + 13, false));
+  EXPECT_EQ(st.code(), ErrorCode::kInvalidArgument) << st.ToString();
+  EXPECT_NE(st.hint().find("domain-server-sequence"), std::string::npos) << st.hint();
+  st = StartError(GtidOptions({"", 0, "3E11FA47-71CA-11E1-9E33-C80AA9429562:1-5"}, kServerId + 13, false));
+  EXPECT_EQ(st.code(), ErrorCode::kUnsupported) << st.ToString();
+  EXPECT_NE(st.hint().find("file and position"), std::string::npos) << st.hint();
+  st = StartError(GtidOptions({before.file, before.pos, ""}, kServerId + 13, true));
+  EXPECT_EQ(st.code(), ErrorCode::kInvalidArgument) << st.ToString();
+  // A malformed GTID next to a file is not looked at: the file is used.
+  auto with_file =
+      mysql::OpenBinlogChangeStream(Source(), GtidOptions({before.file, before.pos, "junk"}, kServerId + 14, false));
+  ASSERT_TRUE(with_file.ok()) << with_file.status().ToString();
+  EXPECT_EQ(InsertedIds(ReadTransactions(**with_file, 2)), (std::vector<std::string>{"1", "2", "3"}));
+}
+
 TEST(MysqlCapture, RotationAndPurgedBinlog) {
   RecreateMysqlDatabase(kDb);
   MysqlAdmin("CREATE TABLE r (id int PRIMARY KEY);", kDb);
@@ -285,6 +396,14 @@ TEST(MysqlCapture, RotationAndPurgedBinlog) {
   EXPECT_NE(st.message().find("purged"), std::string::npos) << st.message();
   EXPECT_EQ(st.message().find("godwit-pw"), std::string::npos);
   EXPECT_FALSE(st.hint().empty());
+
+  // Nor does a start by the GTID position of that point: the binlogs after
+  // it are gone.
+  ASSERT_FALSE(start.gtid.empty());
+  st = StartError(GtidOptions({"", 0, start.gtid}, kServerId, false));
+  EXPECT_EQ(st.code(), ErrorCode::kServerConfig) << st.ToString();
+  EXPECT_NE(st.message().find(start.gtid), std::string::npos) << st.message();
+  EXPECT_NE(st.hint().find("purged"), std::string::npos) << st.hint();
 
   // A wrong position type or server id is refused up front.
   o.start = NoPosition{};

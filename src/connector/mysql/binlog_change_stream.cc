@@ -6,6 +6,7 @@
 #include <mariadb_rpl.h>
 
 #include <deque>
+#include <vector>
 
 #include "connector/engines.h"
 #include "connector/mysql/binlog_decoder.h"
@@ -24,14 +25,28 @@ bool IsLost(unsigned err) {
 
 std::string Str(const MARIADB_STRING& s) { return s.str ? std::string(s.str, s.length) : std::string(); }
 
+// Where an event starts in its binlog file: its header's next position
+// minus its length as stored (checksum included); 0 when unknown.
+uint64_t EventStart(const MARIADB_RPL_EVENT& ev) {
+  if (!ev.raw_data || ev.raw_data_size < ev.raw_data_ofs + 13) return 0;
+  const unsigned char* header = ev.raw_data + ev.raw_data_ofs;
+  const uint32_t length = header[9] | header[10] << 8 | header[11] << 16 | static_cast<uint32_t>(header[12]) << 24;
+  return ev.next_event_pos >= length ? ev.next_event_pos - length : 0;
+}
+
 class BinlogChangeStream final : public ChangeStream {
  public:
-  BinlogChangeStream(Endpoint endpoint, std::unique_ptr<Session> catalog, MysqlBinlogPos start,
+  // by_gtid: start after start.gtid; else at start.file/pos.
+  BinlogChangeStream(Endpoint endpoint, std::unique_ptr<Session> catalog, MysqlBinlogPos start, bool by_gtid,
                      BinlogDecoderOptions options, std::chrono::milliseconds heartbeat)
       : endpoint_(std::move(endpoint)),
         catalog_(std::move(catalog)),
         start_(start),
-        decoder_(start, [this](const TableRef& ref) { return Lookup(ref); }, std::move(options)),
+        by_gtid_(by_gtid),
+        // By GTID the file is the server's choice (the dump opens with a
+        // ROTATE naming it): until then the restart point is the GTID alone.
+        decoder_(by_gtid ? MysqlBinlogPos{"", 0, start.gtid} : start,
+                 [this](const TableRef& ref) { return Lookup(ref); }, std::move(options)),
         heartbeat_(heartbeat) {}
 
   ~BinlogChangeStream() override {
@@ -58,15 +73,35 @@ class BinlogChangeStream final : public ChangeStream {
                     std::to_string(err));
     }
     const std::string heartbeat_ns = std::to_string(static_cast<int64_t>(heartbeat_.count()) * 1000000);
-    for (std::string sql : {std::string("SET @master_binlog_checksum = @@global.binlog_checksum"),
-                            std::string("SET @mariadb_slave_capability = 4"),
-                            "SET @master_heartbeat_period = " + heartbeat_ns}) {
+    std::vector<std::string> setup = {"SET @master_binlog_checksum = @@global.binlog_checksum",
+                                      "SET @mariadb_slave_capability = 4",
+                                      "SET @master_heartbeat_period = " + heartbeat_ns};
+    if (by_gtid_) {
+      if (!mariadb_connection(m_)) {
+        return Status(ErrorCode::kUnsupported,
+                      "capture cannot start from a GTID on " + endpoint_.Redacted() +
+                          ": it is MySQL, whose GTID dump (COM_BINLOG_DUMP_GTID) MariaDB Connector/C does not send",
+                      "Start from a binlog file and position (SHOW MASTER STATUS, or the position the project "
+                      "recorded).");
+      }
+      // As a MariaDB replica connects with MASTER_USE_GTID: the server finds
+      // the binlog holding the position and skips the groups up to it.
+      // Strict mode makes a GTID the binlog does not hold an error instead
+      // of a start at the next one. The GTID was validated: digits, '-', ','.
+      setup.push_back("SET @slave_connect_state = '" + start_.gtid + "'");
+      setup.push_back("SET @slave_gtid_strict_mode = 1");
+      setup.push_back("SET @slave_gtid_ignore_duplicates = 0");
+    }
+    for (const std::string& sql : setup) {
       if (mysql_real_query(m_, sql.data(), sql.size()) != 0) return Error("setting up the replication connection");
     }
     rpl_ = mariadb_rpl_init(m_);
     if (!rpl_) return Error("initialising binlog replication");
-    mariadb_rpl_optionsv(rpl_, MARIADB_RPL_FILENAME, start_.file.c_str(), start_.file.size());
-    mariadb_rpl_optionsv(rpl_, MARIADB_RPL_START, static_cast<unsigned long>(start_.pos));
+    // By GTID the server ignores the file and offset (it starts at the
+    // beginning of the file holding the GTID).
+    const std::string file = by_gtid_ ? std::string() : start_.file;
+    mariadb_rpl_optionsv(rpl_, MARIADB_RPL_FILENAME, file.c_str(), file.size());
+    mariadb_rpl_optionsv(rpl_, MARIADB_RPL_START, static_cast<unsigned long>(by_gtid_ ? 4 : start_.pos));
     mariadb_rpl_optionsv(rpl_, MARIADB_RPL_SERVER_ID, server_id);
     mariadb_rpl_optionsv(rpl_, MARIADB_RPL_FLAGS, 0u);
     if (mariadb_rpl_open(rpl_) != 0) return Error("starting the binlog dump");
@@ -124,7 +159,7 @@ class BinlogChangeStream final : public ChangeStream {
         std::string gtid = std::to_string(ev.event.gtid.domain_id) + "-" + std::to_string(ev.server_id) + "-" +
                            std::to_string(ev.event.gtid.sequence_nr);
         RETURN_IF_ERROR(decoder_.OnGtid(std::move(gtid), (ev.event.gtid.flags & FL_STANDALONE) != 0, ev.timestamp,
-                                        next, out));
+                                        EventStart(ev), out));
         break;
       }
       case QUERY_EVENT:
@@ -212,6 +247,18 @@ class BinlogChangeStream final : public ChangeStream {
       msg = mariadb_rpl_error(rpl_);
     }
     const MysqlBinlogPos& need = decoder_.restart();
+    if (err == kErrBinlogRead && by_gtid_) {
+      // The server words the cases (a GTID it never logged, a hole in strict
+      // mode, purged binlogs) in its message; the code is 1236 for all.
+      return Status(ErrorCode::kServerConfig,
+                    "capture cannot read the binlog of " + endpoint_.Redacted() + " after GTID position " +
+                        need.gtid + ": the server's binlogs do not hold it (server: " + msg + ")",
+                    "Compare the GTID with SELECT @@gtid_binlog_pos, @@gtid_binlog_state on the source: a GTID of "
+                    "another server or domain, or a mistyped one, is not in its binlogs, so start from a binlog file "
+                    "and position instead. If the binlogs after it were purged, the changes since are lost to "
+                    "capture: re-create the project to copy the tables again.",
+                    std::to_string(err));
+    }
     if (err == kErrBinlogRead) {
       return Status(ErrorCode::kServerConfig,
                     "the binlog change capture needs (" + need.file + " from position " + std::to_string(need.pos) +
@@ -250,6 +297,7 @@ class BinlogChangeStream final : public ChangeStream {
   Endpoint endpoint_;
   std::unique_ptr<Session> catalog_;
   MysqlBinlogPos start_;
+  bool by_gtid_;
   BinlogDecoder decoder_;
   std::chrono::milliseconds heartbeat_;
   MYSQL* m_ = nullptr;
@@ -264,10 +312,30 @@ class BinlogChangeStream final : public ChangeStream {
 Result<std::unique_ptr<ChangeStream>> OpenBinlogChangeStream(const Endpoint& endpoint,
                                                              const BinlogStreamOptions& options) {
   const auto* start = std::get_if<MysqlBinlogPos>(&options.start);
-  if (start == nullptr || start->file.empty()) {
+  if (start == nullptr || (start->file.empty() && start->gtid.empty())) {
     return Status(ErrorCode::kInvalidArgument,
-                  "MySQL change capture needs a binlog file and position to start from, not " +
-                      PositionToString(options.start));
+                  "MySQL change capture needs a binlog file and position, or a MariaDB GTID position, to start "
+                  "from, not " + PositionToString(options.start));
+  }
+  if (options.prefer_gtid && start->gtid.empty()) {
+    return Status(ErrorCode::kInvalidArgument,
+                  "capture was asked to start by GTID from a position without one: " + PositionToString(options.start),
+                  "Give the GTID position to start after (SELECT @@gtid_binlog_pos on the source), or start from "
+                  "the file and position.");
+  }
+  const bool by_gtid = !start->gtid.empty() && (start->file.empty() || options.prefer_gtid);
+  if (by_gtid && !IsMariadbGtidPosition(start->gtid)) {
+    if (start->gtid.find(':') != std::string::npos) {  // uuid:1-5, MySQL's GTID set
+      return Status(ErrorCode::kUnsupported,
+                    "capture cannot start from MySQL GTID set '" + start->gtid +
+                        "': MariaDB Connector/C does not send MySQL's GTID dump (COM_BINLOG_DUMP_GTID)",
+                    "Start from a binlog file and position (SHOW MASTER STATUS on the source, or the position the "
+                    "project recorded).");
+    }
+    return Status(ErrorCode::kInvalidArgument,
+                  "'" + start->gtid + "' is not a MariaDB GTID position",
+                  "A GTID position is domain-server-sequence, one per replication domain separated by commas, as "
+                  "SELECT @@gtid_binlog_pos prints it (for example 0-1-42,1-2-7).");
   }
   if (options.server_id == 0) {
     return Status(ErrorCode::kInvalidArgument, "MySQL change capture needs a non-zero replica server_id");
@@ -281,8 +349,8 @@ Result<std::unique_ptr<ChangeStream>> OpenBinlogChangeStream(const Endpoint& end
     if (k == "zero_date") dopts.zero_date_null = v == "null";
   }
   ASSIGN_OR_RETURN(auto catalog, ConnectMysql(endpoint));
-  auto stream = std::make_unique<BinlogChangeStream>(endpoint, std::move(catalog), *start, std::move(dopts),
-                                                     options.heartbeat);
+  auto stream = std::make_unique<BinlogChangeStream>(endpoint, std::move(catalog), *start, by_gtid,
+                                                     std::move(dopts), options.heartbeat);
   RETURN_IF_ERROR(stream->Open(options.server_id));
   return std::unique_ptr<ChangeStream>(std::move(stream));
 }

@@ -2,6 +2,7 @@
 
 #include <cctype>
 #include <charconv>
+#include <algorithm>
 #include <cstring>
 
 #include "connector/mysql/mysql_json.h"
@@ -539,6 +540,66 @@ Result<size_t> DecodeBinlogValue(uint8_t type, uint16_t meta, const ColumnType& 
   }
 }
 
+namespace {
+
+// The comma-separated entries of a GTID position, blanks around them dropped.
+std::vector<std::string_view> GtidEntries(std::string_view position) {
+  std::vector<std::string_view> out;
+  for (size_t at = 0; at <= position.size();) {
+    size_t end = std::min(position.find(',', at), position.size());
+    std::string_view g = position.substr(at, end - at);
+    while (!g.empty() && std::isspace(static_cast<unsigned char>(g.front()))) g.remove_prefix(1);
+    while (!g.empty() && std::isspace(static_cast<unsigned char>(g.back()))) g.remove_suffix(1);
+    out.push_back(g);
+    at = end + 1;
+  }
+  return out;
+}
+
+// domain-server-seq: unsigned numbers of 32, 32 and 64 bits.
+bool IsMariadbGtid(std::string_view g) {
+  int parts = 0;
+  for (size_t at = 0; at <= g.size(); ++parts) {
+    const size_t end = std::min(g.find('-', at), g.size());
+    uint64_t v = 0;
+    auto [p, ec] = std::from_chars(g.data() + at, g.data() + end, v);
+    if (ec != std::errc() || p != g.data() + end || (parts < 2 && v > UINT32_MAX)) return false;
+    at = end + 1;
+  }
+  return parts == 3;
+}
+
+}  // namespace
+
+bool IsMariadbGtidPosition(std::string_view position) {
+  if (position.empty()) return false;
+  for (std::string_view g : GtidEntries(position)) {
+    if (!IsMariadbGtid(g)) return false;
+  }
+  return true;
+}
+
+std::string AdvanceGtidPosition(std::string_view position, std::string_view gtid) {
+  const std::string_view domain = gtid.substr(0, gtid.find('-') + 1);  // "D-"
+  std::string out;
+  bool replaced = false;
+  for (std::string_view g : GtidEntries(position)) {
+    if (g.empty()) continue;
+    if (!out.empty()) out.push_back(',');
+    if (!domain.empty() && g.substr(0, domain.size()) == domain) {
+      out += gtid;
+      replaced = true;
+    } else {
+      out += g;
+    }
+  }
+  if (!replaced) {
+    if (!out.empty()) out.push_back(',');
+    out += gtid;
+  }
+  return out;
+}
+
 BinlogDecoder::BinlogDecoder(MysqlBinlogPos start, TableLookup lookup, BinlogDecoderOptions options)
     : restart_(start), file_(start.file), lookup_(std::move(lookup)), options_(std::move(options)) {}
 
@@ -588,7 +649,7 @@ void BinlogDecoder::Commit(uint32_t timestamp, uint64_t next_pos, std::string tx
   ev.kind = ChangeKind::kCommit;
   restart_.file = file_;
   restart_.pos = next_pos;
-  if (!txn_gtid_.empty()) restart_.gtid = txn_gtid_;
+  if (!txn_gtid_.empty()) restart_.gtid = AdvanceGtidPosition(restart_.gtid, txn_gtid_);
   ev.position = restart_;
   ev.commit_time_us = int64_t{timestamp} * 1000000;
   ev.transaction_id = txn_gtid_.empty() ? std::move(txn_id) : txn_gtid_;
@@ -600,12 +661,15 @@ void BinlogDecoder::Commit(uint32_t timestamp, uint64_t next_pos, std::string tx
   maps_.clear();
 }
 
-Status BinlogDecoder::OnGtid(std::string gtid, bool standalone, uint32_t timestamp, uint64_t next_pos,
+Status BinlogDecoder::OnGtid(std::string gtid, bool standalone, uint32_t timestamp, uint64_t start_pos,
                              std::vector<ChangeEvent>& out) {
-  (void)next_pos;
   if (in_txn_) {
     return Status(ErrorCode::kReadFailed, "binlog GTID " + gtid + " starts inside transaction " + txn_gtid_,
                   "The binlog is inconsistent; restart capture from the last stored position.");
+  }
+  if (start_pos != 0) {
+    restart_.file = file_;
+    restart_.pos = start_pos;
   }
   txn_gtid_ = std::move(gtid);
   standalone_ = standalone;

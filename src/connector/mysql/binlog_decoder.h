@@ -19,8 +19,10 @@
 // commit time from the event's timestamp. A DDL QUERY (a standalone GTID
 // group, or a statement outside any transaction) becomes kBegin, kDdl,
 // kCommit. Positions: kCommit carries the position after the transaction
-// (the next event's file/pos) and its GTID; kBegin and every row/DDL event
-// inside carry the transaction's start position, from which a restart
+// (the next event's file/pos) and the GTID position after it (the start's
+// GTID position advanced by each transaction's GTID, AdvanceGtidPosition);
+// kBegin and every row/DDL event inside carry the transaction's start
+// position and the GTID position before it, from either of which a restart
 // re-reads the whole transaction.
 //
 // Thread-safety: one thread at a time.
@@ -55,6 +57,17 @@ constexpr uint8_t kTiny = 1, kShort = 2, kLong = 3, kFloat = 4, kDouble = 5, kNu
 // string/enum/set: real type << 8 | length byte; temporal2: fsp.
 // kReadFailed when the block is shorter than the types need.
 Result<std::vector<uint16_t>> ParseColumnMeta(std::string_view types, std::string_view metadata);
+
+// MariaDB GTID positions ("domain-server-seq", one per replication domain,
+// comma-separated, as @@gtid_binlog_pos prints them). True when `position`
+// is one (blanks around the commas allowed); an empty string is not.
+bool IsMariadbGtidPosition(std::string_view position);
+
+// `position` after the transaction `gtid` ("domain-server-seq"): the entry
+// of gtid's domain replaced, or gtid appended when its domain is new. Other
+// domains keep their entries, so the result stays a position a dump can
+// start from (@slave_connect_state) on a multi-domain server.
+std::string AdvanceGtidPosition(std::string_view position, std::string_view gtid);
 
 // Decodes the value of one column at the start of `data` (binlog type
 // `type` with metadata `meta`, catalog type `col`) into canonical text in
@@ -121,8 +134,11 @@ class BinlogDecoder {
   // ROTATE: reading continues in `file` at `pos`.
   void OnRotate(std::string file, uint64_t pos);
   // MariaDB GTID_EVENT: `gtid` "domain-server-seq"; `standalone` when the
-  // group has no COMMIT/XID (DDL).
-  Status OnGtid(std::string gtid, bool standalone, uint32_t timestamp, uint64_t next_pos,
+  // group has no COMMIT/XID (DDL). `start_pos` is where the GTID event
+  // itself starts, the transaction's restart point (0: unknown, the end of
+  // the event before): a dump started by GTID skips the groups before the
+  // requested one, so the event before is not always adjacent.
+  Status OnGtid(std::string gtid, bool standalone, uint32_t timestamp, uint64_t start_pos,
                 std::vector<ChangeEvent>& out);
   Status OnQuery(std::string_view schema, std::string_view statement, uint32_t timestamp, uint64_t next_pos,
                  std::vector<ChangeEvent>& out);

@@ -261,7 +261,7 @@ class DecoderTest : public ::testing::Test {
 TEST_F(DecoderTest, TransactionWithRows) {
   const std::string all = Bytes({0x07});
   dec_.OnOther(256);  // format description, gtid list...: moves the restart point
-  ASSERT_TRUE(dec_.OnGtid("0-1-10", false, 1700000000, 300, out_).ok());
+  ASSERT_TRUE(dec_.OnGtid("0-1-10", false, 1700000000, 256, out_).ok());  // starts where the last event ended
   ASSERT_TRUE(dec_.OnTableMap(Map()).ok());
   std::string rows = Row(1, "ab", true) + Row(2, std::nullopt, false);
   ASSERT_TRUE(dec_.OnRows({BinlogRowsEvent::Kind::kWrite, 42, 3, all, {}, rows}, 1700000000, out_).ok());
@@ -293,6 +293,50 @@ TEST_F(DecoderTest, TransactionWithRows) {
   EXPECT_EQ(lookups_, 1);
 }
 
+TEST_F(DecoderTest, GtidStartAndMultiDomainPositions) {
+  // A dump started by GTID: no file until the server's ROTATE names it, and
+  // the groups before the requested GTID are skipped, so the first GTID
+  // event is not adjacent to the event before it.
+  BinlogDecoder dec(MysqlBinlogPos{"", 0, "0-1-9,1-5-3"}, [](const TableRef&) -> Result<TableSchema> {
+    return Status(ErrorCode::kNotFound, "no such table");
+  });
+  dec.OnRotate("bin.000007", 4);
+  dec.OnOther(380);  // the GTID list event
+  EXPECT_EQ(dec.restart(), (MysqlBinlogPos{"bin.000007", 380, "0-1-9,1-5-3"}));
+  ASSERT_TRUE(dec.OnGtid("0-1-10", true, 9, 2000, out_).ok());
+  ASSERT_TRUE(dec.OnQuery("test", "CREATE TABLE u (id int)", 9, 2150, out_).ok());
+  ASSERT_EQ(out_.size(), 3u);
+  EXPECT_EQ(Pos(out_[0]), (MysqlBinlogPos{"bin.000007", 2000, "0-1-9,1-5-3"}));  // before the transaction
+  EXPECT_EQ(Pos(out_[2]), (MysqlBinlogPos{"bin.000007", 2150, "0-1-10,1-5-3"}));  // after it
+  // Another domain's transaction moves only its own entry; a new domain is added.
+  ASSERT_TRUE(dec.OnGtid("1-5-4", true, 9, 2150, out_).ok());
+  ASSERT_TRUE(dec.OnQuery("test", "DROP TABLE u", 9, 2300, out_).ok());
+  EXPECT_EQ(dec.restart(), (MysqlBinlogPos{"bin.000007", 2300, "0-1-10,1-5-4"}));
+  ASSERT_TRUE(dec.OnGtid("2-8-1", true, 9, 2300, out_).ok());
+  ASSERT_TRUE(dec.OnQuery("test", "DROP TABLE v", 9, 2400, out_).ok());
+  EXPECT_EQ(dec.restart().gtid, "0-1-10,1-5-4,2-8-1");
+}
+
+TEST(GtidPosition, ParseAndAdvance) {
+  EXPECT_TRUE(IsMariadbGtidPosition("0-1-42"));
+  EXPECT_TRUE(IsMariadbGtidPosition("0-1-42,1-2-7"));
+  EXPECT_TRUE(IsMariadbGtidPosition("0-1-42, 1-2-7"));
+  EXPECT_TRUE(IsMariadbGtidPosition("4294967295-4294967295-18446744073709551615"));
+  EXPECT_FALSE(IsMariadbGtidPosition(""));
+  EXPECT_FALSE(IsMariadbGtidPosition("0-1"));
+  EXPECT_FALSE(IsMariadbGtidPosition("0-1-2-3"));
+  EXPECT_FALSE(IsMariadbGtidPosition("0-1-x"));
+  EXPECT_FALSE(IsMariadbGtidPosition("0-1-42,"));
+  EXPECT_FALSE(IsMariadbGtidPosition("0--42"));
+  EXPECT_FALSE(IsMariadbGtidPosition("4294967296-1-1"));  // the domain is 32 bits
+  EXPECT_FALSE(IsMariadbGtidPosition("0-1-1'; DROP TABLE t; --"));
+  EXPECT_FALSE(IsMariadbGtidPosition("3E11FA47-71CA-11E1-9E33-C80AA9429562:1-5"));  // MySQL
+  EXPECT_EQ(AdvanceGtidPosition("", "0-1-1"), "0-1-1");
+  EXPECT_EQ(AdvanceGtidPosition("0-1-41", "0-1-42"), "0-1-42");
+  EXPECT_EQ(AdvanceGtidPosition("0-1-41,1-2-7", "1-3-8"), "0-1-41,1-3-8");
+  EXPECT_EQ(AdvanceGtidPosition("0-1-41, 10-2-7", "1-3-8"), "0-1-41,10-2-7,1-3-8");  // domain 1 is not 10
+}
+
 TEST_F(DecoderTest, MinimalImages) {
   // binlog_row_image=MINIMAL: the before image holds the key, the after image the changed columns.
   ASSERT_TRUE(dec_.OnQuery("test", "BEGIN", 1, 300, out_).ok());
@@ -313,7 +357,7 @@ TEST_F(DecoderTest, DdlRotateAndErrors) {
   ASSERT_TRUE(dec_.OnTableMap(Map()).ok());
   EXPECT_EQ(lookups_, 1);
   // A standalone GTID group: kBegin, kDdl, kCommit; the catalog is read again afterwards.
-  ASSERT_TRUE(dec_.OnGtid("0-1-11", true, 5, 400, out_).ok());
+  ASSERT_TRUE(dec_.OnGtid("0-1-11", true, 5, 0, out_).ok());  // start unknown: the restart point stays
   ASSERT_TRUE(dec_.OnQuery("test", "/* c */ ALTER TABLE t ADD x int", 5, 480, out_).ok());
   ASSERT_EQ(out_.size(), 3u);
   EXPECT_EQ(out_[1].kind, ChangeKind::kDdl);
