@@ -17,6 +17,7 @@
 #include "connector/postgres/pg_change_stream.h"
 #include "connector/session.h"
 #include "replay/change_applier.h"
+#include "replay/partitioned_applier.h"
 #include "schema/dialect.h"
 #include "sync/heartbeat.h"
 #include "sync/synchronizer.h"
@@ -137,7 +138,7 @@ int Release(const MigratePlan& plan) {
     if (st.ok()) freed.push_back("publication " + opt.replication_slot);
   }
   if (auto dst = Connect(opt.destination); dst.ok()) {
-    Status st = DropCheckpoint(**dst, DialectFor(opt.destination.engine), plan.stream_id);
+    Status st = DropPartitionedCheckpoint(**dst, DialectFor(opt.destination.engine), plan.stream_id);
     note("the checkpoint row", st);
     if (st.ok()) freed.push_back("checkpoint row " + plan.stream_id);
   } else {
@@ -275,7 +276,7 @@ int RunMigrate(const MigrateArgs& args) {
     std::error_code ec;
     std::filesystem::remove_all(plan->log_dir, ec);
     if (auto dst = Connect(opt.destination); dst.ok()) {
-      DropCheckpoint(**dst, DialectFor(opt.destination.engine), plan->stream_id).IgnoreError();
+      DropPartitionedCheckpoint(**dst, DialectFor(opt.destination.engine), plan->stream_id).IgnoreError();
     }
     if (opt.source.engine == Engine::kPostgres) {
       auto dropped = pg::DropLogicalSlot(opt.source, opt.replication_slot);

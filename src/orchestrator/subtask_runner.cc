@@ -14,6 +14,7 @@
 #include "model/row_collector.h"
 #include "precheck/precheck.h"
 #include "replay/change_applier.h"
+#include "replay/partitioned_applier.h"
 #include "schema/dialect.h"
 #include "sync/heartbeat.h"
 #include "sync/retention.h"
@@ -410,7 +411,7 @@ Status ReleaseResources(const Project& p, const std::string& project_dir, std::v
     }
     if (auto dst = Connect(p.spec.destination.endpoint); !dst.ok()) {
       failed("checkpoint row " + stream + " on the destination (not reachable)", dst.status());
-    } else if (Status st = DropCheckpoint(**dst, DialectFor(p.spec.destination.endpoint.engine), stream); !st.ok()) {
+    } else if (Status st = DropPartitionedCheckpoint(**dst, DialectFor(p.spec.destination.endpoint.engine), stream); !st.ok()) {
       failed("checkpoint row " + stream + " on the destination", st);
     } else {
       freed.push_back("checkpoint row " + stream + " on the destination");

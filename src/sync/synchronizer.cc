@@ -14,6 +14,7 @@
 #include "meta/meta_store.h"
 #include "pipeline/object_mapping.h"
 #include "replay/change_applier.h"
+#include "replay/partitioned_applier.h"
 #include "schema/dialect.h"
 #include "schema/table_conversion.h"
 #include "store/capture.h"
@@ -164,14 +165,14 @@ struct Synchronizer::Impl {
   Status WriterPass(const std::atomic<bool>& cancel, bool& progressed);
   // The DDL event `e` (change-log sequence `seq`); `settle` commits what
   // the Writer holds so the DDL runs outside its transaction.
-  Status HandleDdl(const ChangeEvent& e, uint64_t seq, Session& dst, ChangeApplier& applier,
+  Status HandleDdl(const ChangeEvent& e, uint64_t seq, Session& dst, PartitionedApplier& applier,
                    const std::function<Status()>& settle);
-  Status ApplyDdl(const DdlStatement& ddl, const std::string& statement, Session& dst, ChangeApplier& applier);
+  Status ApplyDdl(const DdlStatement& ddl, const std::string& statement, Session& dst, PartitionedApplier& applier);
   // Brings the destination table of `source` to the source's current shape.
   // `event_columns`: the column list of the change that found the table
   // changed (PostgreSQL), whose shape is the target rather than the
   // catalog's, which may be ahead of the stream.
-  Status SyncTable(const TableRef& source, const TableChangeOptions& options, Session& dst, ChangeApplier& applier,
+  Status SyncTable(const TableRef& source, const TableChangeOptions& options, Session& dst, PartitionedApplier& applier,
                    bool allow_drop, const std::vector<std::string>* event_columns = nullptr);
   bool ColumnsMatch(const ChangeEvent& e);
   // A table this synchronization covers: taken by the object rules and,
@@ -443,7 +444,7 @@ Status Synchronizer::Impl::RunWriter(const std::atomic<bool>& cancel) {
   }
 }
 
-Status Synchronizer::Impl::HandleDdl(const ChangeEvent& e, uint64_t seq, Session& dst, ChangeApplier& applier,
+Status Synchronizer::Impl::HandleDdl(const ChangeEvent& e, uint64_t seq, Session& dst, PartitionedApplier& applier,
                                      const std::function<Status()>& settle) {
   DdlStatement ddl = ClassifyDdl(e.ddl, e.ddl_schema.empty() ? source_default_schema : e.ddl_schema);
   if (ddl.kind == DdlKind::kOther || IsGodwitTable(ddl.table)) return Status();
@@ -475,7 +476,7 @@ Status Synchronizer::Impl::HandleDdl(const ChangeEvent& e, uint64_t seq, Session
 }
 
 Status Synchronizer::Impl::ApplyDdl(const DdlStatement& ddl, const std::string& statement, Session& dst,
-                                    ChangeApplier& applier) {
+                                    PartitionedApplier& applier) {
   const Dialect& d = DialectFor(opt.destination.engine);
   auto upper = statement;
   for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
@@ -538,7 +539,7 @@ Status Synchronizer::Impl::ApplyDdl(const DdlStatement& ddl, const std::string& 
 }
 
 Status Synchronizer::Impl::SyncTable(const TableRef& source, const TableChangeOptions& options, Session& dst,
-                                     ChangeApplier& applier, bool allow_drop,
+                                     PartitionedApplier& applier, bool allow_drop,
                                      const std::vector<std::string>* event_columns) {
   const Dialect& d = DialectFor(opt.destination.engine);
   ASSIGN_OR_RETURN(auto src, Connect(opt.source));
@@ -598,7 +599,6 @@ bool Synchronizer::Impl::ColumnsMatch(const ChangeEvent& e) {
 }
 
 Status Synchronizer::Impl::WriterPass(const std::atomic<bool>& cancel, bool& progressed) {
-  ASSIGN_OR_RETURN(auto session, Connect(opt.destination));
   const Dialect& dialect = DialectFor(opt.destination.engine);
   ApplierOptions ao;
   ao.stream_id = opt.stream_id;
@@ -606,8 +606,12 @@ Status Synchronizer::Impl::WriterPass(const std::atomic<bool>& cancel, bool& pro
   ao.apply_update = opt.apply_update;
   ao.apply_delete = opt.apply_delete;
   ao.on_warning = [this](const std::string& w) { Warn(w); };
-  ASSIGN_OR_RETURN(auto applier, ChangeApplier::Open(*session, dialect, tables, ao));
-  uint64_t from = applier->applied() ? applier->applied()->sequence + 1 : 1;
+  ASSIGN_OR_RETURN(auto applier,
+                   PartitionedApplier::Open([this] { return Connect(opt.destination); }, dialect, tables, ao,
+                                            opt.apply_parallelism));
+  Session* session = &applier->control_session();
+  const auto resume = applier->resume_point();
+  uint64_t from = resume ? resume->sequence + 1 : 1;
   if (from < log->first_seq()) {
     return Status(ErrorCode::kMetadata,
                   fmt::format("the destination's checkpoint (change {}) is older than the change log's oldest "
@@ -626,14 +630,15 @@ Status Synchronizer::Impl::WriterPass(const std::atomic<bool>& cancel, bool& pro
   }
   {
     std::lock_guard lock(mu);
-    if (applier->applied()) {
-      status.applied_position = applier->applied()->position;
-      status.applied_seq = applier->applied()->sequence;
+    if (resume) {
+      status.applied_position = resume->position;
+      status.applied_seq = resume->sequence;
     }
   }
 
   std::vector<ChangeEvent> piece;  // row events not yet handed to the applier
-  constexpr size_t kPieceEvents = 512;
+  std::vector<uint64_t> piece_seqs;  // their change-log sequences
+  constexpr size_t kPieceEvents = 1024;
   bool mid_txn = false;
   uint64_t batch_txns = 0, batch_events = 0, batch_rows = 0, batch_bytes = 0;
   Position batch_position;
@@ -644,16 +649,14 @@ Status Synchronizer::Impl::WriterPass(const std::atomic<bool>& cancel, bool& pro
   Clock::time_point batch_started = Clock::now();
   uint64_t released_up_to = 0;
   Clock::time_point last_release = Clock::now();
-  double batch_statement_ms = 0;
-  uint64_t statements_seen = applier->stats().statements;
+  uint64_t statements_seen = applier->statements();
+  double apply_ms_seen = applier->apply_ms();
 
   auto flush_piece = [&]() -> Status {
     if (piece.empty()) return Status();
-    if (!applier->in_transaction()) RETURN_IF_ERROR(applier->Begin());
-    auto t0 = Clock::now();
-    Status st = applier->Apply(piece);
-    batch_statement_ms += std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+    Status st = applier->Apply(piece, piece_seqs);
     piece.clear();
+    piece_seqs.clear();
     return st;
   };
   auto reset_batch = [&] {
@@ -661,16 +664,17 @@ Status Synchronizer::Impl::WriterPass(const std::atomic<bool>& cancel, bool& pro
     batch_commit_time = 0;
     batch_beat.reset();
     batch_counts.clear();
-    batch_statement_ms = 0;
     piece.clear();
+    piece_seqs.clear();
   };
   auto commit = [&]() -> Status {
     if (batch_txns == 0) return Status();
     RETURN_IF_ERROR(flush_piece());
-    if (!applier->in_transaction()) RETURN_IF_ERROR(applier->Begin());
     auto t0 = Clock::now();
     RETURN_IF_ERROR(applier->Commit(batch_position, batch_seq, batch_txns));
     const auto now = Clock::now();
+    // The partitions apply while the log is read; what is left to wait for
+    // here is their last statements and their commits.
     const double this_commit_ms = std::chrono::duration<double, std::milli>(now - t0).count();
     progressed = true;
     if (batch_beat) last_beat_written = std::max(last_beat_written, batch_beat->written_us);
@@ -694,9 +698,10 @@ Status Synchronizer::Impl::WriterPass(const std::atomic<bool>& cancel, bool& pro
         t.updates += c.updates;
         t.deletes += c.deletes;
       }
-      statement_ms += batch_statement_ms;
-      statements += applier->stats().statements - statements_seen;
-      statements_seen = applier->stats().statements;
+      statement_ms += applier->apply_ms() - apply_ms_seen;
+      apply_ms_seen = applier->apply_ms();
+      statements += applier->statements() - statements_seen;
+      statements_seen = applier->statements();
       commit_ms += this_commit_ms;
       ++commits;
       samples.emplace_back(now, status.rows, status.bytes);
@@ -714,17 +719,13 @@ Status Synchronizer::Impl::WriterPass(const std::atomic<bool>& cancel, bool& pro
     return Status();
   };
   // Commits what the Writer holds, so that DDL runs outside its
-  // transaction: complete source transactions with their checkpoint, and
-  // rows of the current one under the previous checkpoint (applied again,
+  // transactions: complete source transactions with their checkpoint, and
+  // rows of the current one under the previous checkpoints (applied again,
   // idempotently, after a crash).
   auto settle = [&]() -> Status {
     RETURN_IF_ERROR(flush_piece());
-    if (batch_txns > 0) return commit();
-    if (applier->in_transaction()) {
-      const auto& a = applier->applied();
-      return applier->Commit(a ? a->position : Position{}, a ? a->sequence : 0, 0);
-    }
-    return Status();
+    if (batch_txns > 0 && !mid_txn) return commit();
+    return applier->Settle();
   };
   auto caught_up = [&] {
     std::lock_guard lock(mu);
@@ -734,7 +735,10 @@ Status Synchronizer::Impl::WriterPass(const std::atomic<bool>& cancel, bool& pro
   while (true) {
     if (cancel || stop_all) {
       if (!mid_txn) {
-        RETURN_IF_ERROR(commit());
+        if (Status st = commit(); !st.ok()) {
+          applier->Abort();
+          return st;
+        }
       } else {
         applier->Abort();
       }
@@ -755,7 +759,10 @@ Status Synchronizer::Impl::WriterPass(const std::atomic<bool>& cancel, bool& pro
     }
     if (!*entry) {
       if (!mid_txn && batch_txns > 0) {
-        RETURN_IF_ERROR(commit());
+        if (Status st = commit(); !st.ok()) {
+          applier->Abort();
+          return st;
+        }
       } else {
         std::this_thread::sleep_for(std::chrono::milliseconds(2));
       }
@@ -768,13 +775,26 @@ Status Synchronizer::Impl::WriterPass(const std::atomic<bool>& cancel, bool& pro
         mid_txn = true;
         break;
       case ChangeKind::kCommit:
+        if (Status st = flush_piece(); st.ok()) {
+          st = applier->EndTransaction(e.position, (*entry)->seq);
+          if (!st.ok()) {
+            applier->Abort();
+            return st;
+          }
+        } else {
+          applier->Abort();
+          return st;
+        }
         mid_txn = false;
         ++batch_txns;
         batch_position = e.position;
         batch_seq = (*entry)->seq;
         batch_commit_time = std::max(batch_commit_time, e.commit_time_us);
         if (batch_events >= opt.batch_events || Clock::now() - batch_started >= opt.batch_interval) {
-          RETURN_IF_ERROR(commit());
+          if (Status st = commit(); !st.ok()) {
+            applier->Abort();
+            return st;
+          }
         }
         break;
       case ChangeKind::kDdl:
@@ -816,8 +836,12 @@ Status Synchronizer::Impl::WriterPass(const std::atomic<bool>& cancel, bool& pro
         batch_bytes += EventBytes(e);
         ++batch_events;
         piece.push_back(std::move(e));
+        piece_seqs.push_back((*entry)->seq);
         if (piece.size() >= kPieceEvents) {
-          if (Status st = flush_piece(); !st.ok()) return st;
+          if (Status st = flush_piece(); !st.ok()) {
+            applier->Abort();
+            return st;
+          }
         }
       }
     }

@@ -90,6 +90,9 @@ struct SyncOptions {
   // Per-table counts of earlier runs, which this run adds to (matched by
   // source table name).
   std::vector<SyncTableStats> carried_tables;
+  // Destination sessions the Writer applies on, rows spread by key hash
+  // (replay/partitioned_applier.h); 1 on SQLite.
+  int apply_parallelism = 4;
   size_t batch_events = 10000;
   // Under steady load the log never runs dry at a transaction boundary, so
   // this bounds how long applied changes wait for their commit (latency).
