@@ -1,7 +1,11 @@
 #include "meta/project_store.h"
 
 #include <array>
+#include <chrono>
+#include <random>
 #include <string_view>
+
+#include <fmt/format.h>
 
 #include "meta/sqlite_db.h"
 
@@ -10,7 +14,7 @@ namespace {
 
 // Versioned schema of the service's tables: entry i brings version i to
 // i+1. Never edit an entry once released; append a new one.
-constexpr std::array<std::string_view, 1> kSchemaMigrations = {
+constexpr std::array<std::string_view, 2> kSchemaMigrations = {
     R"sql(
 CREATE TABLE project (
   id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -53,11 +57,22 @@ CREATE TABLE event (
 );
 CREATE INDEX event_project ON event (project_id, id);
 )sql",
+    // Version 2: names for what a project creates on the databases, unique
+    // across daemons (two data directories migrating from one server must
+    // not share a replication slot). Projects of version 1 keep '' and
+    // with it their old names (godwit_<id>).
+    R"sql(
+ALTER TABLE project ADD COLUMN resource_name TEXT NOT NULL DEFAULT '';
+CREATE TABLE instance (
+  singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
+  instance_id TEXT NOT NULL
+);
+)sql",
 };
 
 constexpr std::string_view kProjectColumns =
     "id, name, tags_json, migration_type, spec_json, state, stage, step, error_json, created_by, created_at, "
-    "updated_at";
+    "updated_at, resource_name";
 
 ProjectRow ReadProject(const Stmt& s) {
   ProjectRow r;
@@ -73,6 +88,7 @@ ProjectRow ReadProject(const Stmt& s) {
   r.created_by = s.Text(9);
   r.created_at = s.Int(10);
   r.updated_at = s.Int(11);
+  r.resource_name = s.Text(12);
   return r;
 }
 
@@ -113,6 +129,17 @@ Result<std::unique_ptr<ProjectStore>> ProjectStore::Open(const std::string& path
   ASSIGN_OR_RETURN(sqlite3 * db, OpenSqliteWithSchema(path, kSchemaMigrations, "the metadata store"));
   std::unique_ptr<ProjectStore> store(new ProjectStore(db));
   RETURN_IF_ERROR(ExecSql(db, "PRAGMA foreign_keys = ON", "the metadata store"));
+  // This daemon's id, made once: 8 hex digits, enough that two data
+  // directories pointed at one server do not pick the same.
+  std::random_device random;
+  const uint64_t bits = (static_cast<uint64_t>(random()) << 32) ^ random() ^
+                        static_cast<uint64_t>(std::chrono::system_clock::now().time_since_epoch().count());
+  Stmt make(db, "INSERT OR IGNORE INTO instance (singleton, instance_id) VALUES (1, ?)");
+  make.Bind(1, fmt::format("{:08x}", static_cast<uint32_t>(bits ^ (bits >> 32))));
+  RETURN_IF_ERROR(RunOnce(db, make, "naming this daemon's instance"));
+  Stmt read(db, "SELECT instance_id FROM instance");
+  if (read.Step() != SQLITE_ROW) return SqliteError(db, "reading this daemon's instance id");
+  store->instance_id_ = read.Text(0);
   return store;
 }
 
@@ -131,6 +158,9 @@ Result<int64_t> ProjectStore::Create(const ProjectRow& r, const ProjectSecrets& 
       11, r.updated_at);
   RETURN_IF_ERROR(RunOnce(db_, s, "creating a project"));
   int64_t id = sqlite3_last_insert_rowid(db_);
+  Stmt named(db_, "UPDATE project SET resource_name = ? WHERE id = ?");
+  named.Bind(1, "godwit_" + instance_id_ + "_" + std::to_string(id)).Bind(2, id);
+  RETURN_IF_ERROR(RunOnce(db_, named, "naming a project's resources"));
   Stmt sec(db_, "INSERT INTO project_secret (project_id, source_password, destination_password) VALUES (?, ?, ?)");
   sec.Bind(1, id).Bind(2, secrets.source_password).Bind(3, secrets.destination_password);
   RETURN_IF_ERROR(RunOnce(db_, sec, "storing a project's passwords"));

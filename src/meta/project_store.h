@@ -44,6 +44,10 @@ struct ProjectRow {
   std::string created_by;
   int64_t created_at = 0;
   int64_t updated_at = 0;  // the last change of state
+  // Names what the project creates on the databases (replication slot,
+  // publication, heartbeat and checkpoint rows): godwit_<instance>_<id>,
+  // set by Create; "" for projects of an older store (godwit_<id>).
+  std::string resource_name;
 };
 
 struct ProjectSecrets {
@@ -116,12 +120,17 @@ class ProjectStore {
   // The newest `limit` events, oldest first.
   Result<std::vector<EventRow>> LoadEvents(int64_t project_id, int64_t limit);
 
+  // This store's daemon instance: 8 hex digits made when the store was
+  // created, part of every new project's resource_name.
+  const std::string& instance_id() const { return instance_id_; }
+
  private:
   explicit ProjectStore(sqlite3* db) : db_(db) {}
   Result<std::optional<ProjectRow>> GetLocked(int64_t id);
 
   std::mutex mu_;
   sqlite3* db_;  // guarded by mu_
+  std::string instance_id_;
 };
 
 }  // namespace godwit

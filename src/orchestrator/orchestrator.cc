@@ -41,6 +41,7 @@ ProjectRow RowOf(const Project& p) {
   row.created_by = p.spec.created_by;
   row.created_at = p.created_at;
   row.updated_at = p.updated_at;
+  row.resource_name = p.resource_name;
   return row;
 }
 
@@ -63,6 +64,7 @@ Result<Project> ProjectOf(const ProjectRow& row, const ProjectSecrets& secrets) 
   p.step = row.step;
   p.created_at = row.created_at;
   p.updated_at = row.updated_at;
+  p.resource_name = row.resource_name;
   if (!row.error_json.empty()) {
     json e = json::parse(row.error_json, nullptr, false);
     if (e.is_object()) {

@@ -469,6 +469,9 @@ json ProjectToJson(const Project& project) {
   out["created_at"] = project.created_at;
   out["updated_at"] = project.updated_at;
   out["error"] = ErrorToJson(project.error);
+  // What the project's slot, publication, heartbeat and checkpoint rows
+  // are called on the databases.
+  out["resource_name"] = project.resource_name.empty() ? "godwit_" + std::to_string(project.id) : project.resource_name;
   return out;
 }
 

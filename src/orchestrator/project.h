@@ -139,6 +139,9 @@ struct Project {
   int64_t created_at = 0;
   int64_t updated_at = 0;  // the last change of state
   std::optional<ProjectError> error;
+  // Names its slot, publication, heartbeat and checkpoint rows (see
+  // ProjectSlotName); set by the store when the project is created.
+  std::string resource_name;
 };
 
 // The project as the API shows it: SpecToJson plus id, state, stage...

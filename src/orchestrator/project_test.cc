@@ -1,4 +1,5 @@
 #include "orchestrator/project.h"
+#include "orchestrator/subtask_runner.h"
 
 #include <gtest/gtest.h>
 
@@ -134,6 +135,22 @@ TEST(ProjectSpec, AlertsAndParameters) {
   EXPECT_EQ(p.chunk_rows, 5000);
   EXPECT_FALSE(ApplyParameters(json{{"chunk_rows", 0}}, p).ok());
   EXPECT_EQ(p.chunk_rows, 5000) << "a refused update changes nothing";
+}
+
+}  // namespace
+}  // namespace godwit
+
+namespace godwit {
+namespace {
+
+TEST(ProjectSlotName, IsTheStoredResourceNameOrTheOldFormForOlderProjects) {
+  Project p;
+  p.id = 3;
+  EXPECT_EQ(ProjectSlotName(p), "godwit_3");
+  EXPECT_EQ(ProjectToJson(p)["resource_name"], "godwit_3");
+  p.resource_name = "godwit_0a1b2c3d_3";
+  EXPECT_EQ(ProjectSlotName(p), "godwit_0a1b2c3d_3");
+  EXPECT_EQ(ProjectToJson(p)["resource_name"], "godwit_0a1b2c3d_3");
 }
 
 }  // namespace

@@ -117,9 +117,9 @@ Result<std::optional<SyncOptions>> ProjectSyncOptions(const Project& p, const st
   so.destination = p.spec.destination.endpoint;
   so.objects = p.spec.objects;
   so.log_dir = (fs::path(project_dir) / "changelog").string();
-  so.stream_id = ProjectSlotName(p.id);
+  so.stream_id = ProjectSlotName(p);
   so.start = *start;
-  so.pg_slot = ProjectSlotName(p.id);
+  so.pg_slot = ProjectSlotName(p);
   so.mysql_server_id = static_cast<uint32_t>(0x47000000u + (static_cast<uint64_t>(p.id) & 0xffffffu));
   so.apply_insert = p.spec.params.sync_insert;
   so.apply_update = p.spec.params.sync_update;
@@ -235,8 +235,8 @@ SubtaskOutcome RunMigrationSubtask(SubtaskKind kind, const SubtaskRun& run) {
     // Before the copy's snapshot: the publication must exist before the
     // slot the copy creates (pgoutput looks it up as of each change), and
     // the heartbeat table before capture starts.
-    if (opt.source.engine == Engine::kPostgres) opt.replication_slot = ProjectSlotName(p.id);
-    out.status = PrepareCapture(opt.source, opt.objects, ProjectSlotName(p.id), ProjectSlotName(p.id), true,
+    if (opt.source.engine == Engine::kPostgres) opt.replication_slot = ProjectSlotName(p);
+    out.status = PrepareCapture(opt.source, opt.objects, ProjectSlotName(p), ProjectSlotName(p), true,
                                 capture_warnings);
     if (!out.status.ok()) {
       out.status = out.status.WithContext("preparing change capture");
@@ -301,10 +301,12 @@ Result<std::vector<std::string>> QueryStrings(Session& s, const std::string& sql
 Result<std::string> CheckProjectRetention(const Project& p, const Position& needed, int64_t needed_time_us) {
   ASSIGN_OR_RETURN(auto src, Connect(SourceEndpoint(p)));
   RetentionWatch watch;
-  return watch.Check(*src, ProjectSlotName(p.id), needed, needed_time_us);
+  return watch.Check(*src, ProjectSlotName(p), needed, needed_time_us);
 }
 
-std::string ProjectSlotName(int64_t project_id) { return "godwit_" + std::to_string(project_id); }
+std::string ProjectSlotName(const Project& p) {
+  return p.resource_name.empty() ? "godwit_" + std::to_string(p.id) : p.resource_name;
+}
 
 json ProgressToJson(const ProgressSnapshot& snap) {
   json tables = json::array();
@@ -378,7 +380,7 @@ Status ReleaseResources(const Project& p, const std::string& project_dir, std::v
   };
 
   if (p.spec.source.endpoint.engine == Engine::kPostgres) {
-    const std::string slot = ProjectSlotName(p.id);
+    const std::string slot = ProjectSlotName(p);
     auto src = Connect(p.spec.source.endpoint);
     if (!src.ok()) {
       failed("replication slot and publication " + slot + " on the source (not reachable)", src.status());
@@ -401,7 +403,7 @@ Status ReleaseResources(const Project& p, const std::string& project_dir, std::v
   }
 
   if (p.spec.type.incremental) {
-    const std::string stream = ProjectSlotName(p.id);
+    const std::string stream = ProjectSlotName(p);
     if (auto src = Connect(p.spec.source.endpoint); !src.ok()) {
       failed("heartbeat row " + stream + " on the source (not reachable)", src.status());
     } else if (Status st = DropHeartbeat(**src, stream); !st.ok()) {

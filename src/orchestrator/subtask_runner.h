@@ -86,8 +86,9 @@ Status ReleaseResources(const Project& project, const std::string& project_dir, 
 Result<std::string> CheckProjectRetention(const Project& project, const Position& needed, int64_t needed_time_us);
 
 // The name of the replication slot and publication a project owns; also
-// its stream id (heartbeat row on the source, checkpoint row on the
-// destination).
-std::string ProjectSlotName(int64_t project_id);
+// its stream id (heartbeat row on the source, checkpoint rows on the
+// destination): godwit_<instance>_<id>, unique across daemons sharing a
+// server, or godwit_<id> for a project created before instances had ids.
+std::string ProjectSlotName(const Project& project);
 
 }  // namespace godwit

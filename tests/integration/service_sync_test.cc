@@ -220,8 +220,9 @@ TEST(ServiceSync, WritesDuringCopyPauseResumeKillDdlSkipAndRelease) {
   ASSERT_EQ(released.status, 200) << released.raw;
   std::set<std::string> freed;
   for (const auto& f : released.body["freed"]) freed.insert(f.get<std::string>());
-  EXPECT_TRUE(freed.count("heartbeat row godwit_" + std::to_string(id) + " on the source")) << released.raw;
-  EXPECT_TRUE(freed.count("checkpoint row godwit_" + std::to_string(id) + " on the destination")) << released.raw;
+  const std::string name = d.Get(id)["resource_name"];
+  EXPECT_TRUE(freed.count("heartbeat row " + name + " on the source")) << released.raw;
+  EXPECT_TRUE(freed.count("checkpoint row " + name + " on the destination")) << released.raw;
   EXPECT_TRUE(ReadTable(MysqlUri(kDb), {kDb, "items"}).rows.size() > 0);
   auto src = Connect(*ParseEndpointUri(MysqlUri(kDb)));
   ASSERT_TRUE(src.ok());
@@ -377,7 +378,7 @@ TEST(ServiceSync, ColumnChangesOnPostgresSourceReachPostgres) {
   EXPECT_EQ(got.rows[0][1].value_or("<null>"), "renamed");
   EXPECT_EQ(got.rows[1][1].value_or("<null>"), "n");
   EXPECT_EQ(d.Get(id)["state"], "running");
-  // Released, the slot godwit_<id> leaves the shared source server.
+  // Released, the project's slot leaves the shared source server.
   ASSERT_EQ(d.Call("POST", Path(id, "/pause"), json::object()).status, 200);
   d.WaitForState(id, "paused");
   Reply released = d.Call("POST", Path(id, "/release"), json::object());

@@ -505,13 +505,14 @@ TEST_F(ServiceTest, ReleaseFreesTheSlotAndForceReleaseListsWhatItCouldNot) {
   ASSERT_EQ(d.Call("POST", Path(id, "/start")).status, 200);
   d.WaitForState(id, "completed");
   // What change capture will hold on the source: a slot and a publication
-  // named after the project. Release must drop them.
-  std::string name = "godwit_" + std::to_string(id);
-  // Slots are server-wide: another test's daemon also numbers its projects
-  // from 1, so one of that name may be left over.
+  // named after the project and this daemon (slots are server-wide, and
+  // another test's daemon numbers its projects from 1 too). Release must
+  // drop them.
+  std::string name = d.Get(id)["resource_name"];
+  EXPECT_EQ(name.rfind("godwit_", 0), 0u) << name;
+  EXPECT_NE(name, "godwit_" + std::to_string(id)) << "the name must tell this daemon's project 1 from another's";
   PgAdmin(Servers().pg_source_port,
-          "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = '" + name +
-              "' AND NOT active; SELECT pg_create_logical_replication_slot('" + name +
+          "SELECT pg_create_logical_replication_slot('" + name +
               "', 'pgoutput'); CREATE PUBLICATION " + name + " FOR TABLE t;",
           "svc_pg_src");
   std::filesystem::create_directories(d.data_dir() + "/projects/" + std::to_string(id) + "/changelog");
@@ -539,7 +540,8 @@ TEST_F(ServiceTest, ReleaseFreesTheSlotAndForceReleaseListsWhatItCouldNot) {
   ASSERT_EQ(forced.status, 200) << forced.raw;
   EXPECT_EQ(forced.body["state"], "released");
   ASSERT_EQ(forced.body["not_freed"].size(), 1u) << forced.raw;
-  EXPECT_NE(forced.body["not_freed"][0].get<std::string>().find("godwit_" + std::to_string(bad)), std::string::npos);
+  EXPECT_NE(forced.body["not_freed"][0].get<std::string>().find(d.Get(bad)["resource_name"].get<std::string>()),
+            std::string::npos);
   EXPECT_EQ(d.Call("DELETE", Path(bad)).status, 200);
 }
 
