@@ -31,7 +31,7 @@
 // Source commit order is kept: transactions apply one after another, and
 // changes within one in their order. Parallel apply by key hash (changes to
 // the same row keep their order, independent rows go to several sessions)
-// is a later step above this class: one ChangeApplier per session.
+// is replay/partitioned_applier.h, one ChangeApplier per session.
 //
 // DDL events are not applied here (kUnsupported): the DDL step handles them.
 //
