@@ -431,20 +431,43 @@ Status ChangeApplier::ApplyRowEvent(const ChangeEvent& e, TableState& t) {
       has_unchanged = true;
     }
   }
-  if (e.kind == ChangeKind::kUpdate && !e.before.empty()) {
-    bool key_changed = false;
-    for (int kp : key_pos) key_changed = key_changed || !(e.before[kp] == new_image[kp]);
-    if (key_changed) {
-      if (has_unchanged) {
-        ChangeEvent whole = e;
-        whole.after = new_image;
-        return ApplyKeyChange(whole, t);
-      }
-      // Delete the old key, then upsert the new row.
-      std::string pred = key_predicate(e.before, nullptr);
-      RETURN_IF_ERROR(Flush());
-      RETURN_IF_ERROR(Run("DELETE FROM " + t.qname + " WHERE " + pred, t.display));
+  for (int kp : key_pos) {
+    if (new_image[kp].state == FieldValue::State::kUnchanged) {
+      return Status(ErrorCode::kInvalidArgument, "a change to " + t.display + " has no value for its key");
     }
+  }
+  bool key_changed = false;
+  if (e.kind == ChangeKind::kUpdate && !e.before.empty()) {
+    for (int kp : key_pos) key_changed = key_changed || !(e.before[kp] == new_image[kp]);
+  }
+  // The values left unchanged: from the source's current row when the
+  // applier can read it (FillFromSource says why the destination's row
+  // cannot be trusted), else the destination's row keeps them.
+  bool gone = false;
+  if (has_unchanged && options_.source_row) {
+    ASSIGN_OR_RETURN(bool found, FillFromSource(e, t, new_image));
+    has_unchanged = false;
+    gone = !found;
+  }
+  if (key_changed) {
+    if (has_unchanged) {
+      ChangeEvent whole = e;
+      whole.after = new_image;
+      return ApplyKeyChange(whole, t);
+    }
+    // Delete the old key, then upsert the new row.
+    std::string pred = key_predicate(e.before, nullptr);
+    RETURN_IF_ERROR(Flush());
+    RETURN_IF_ERROR(Run("DELETE FROM " + t.qname + " WHERE " + pred, t.display));
+  }
+  if (gone) return Status();
+  if (has_unchanged) {
+    // The upsert keeps the destination's values of the unchanged columns;
+    // a row it would insert has none to keep.
+    std::string pred = key_predicate(new_image, nullptr);
+    RETURN_IF_ERROR(Flush());
+    ASSIGN_OR_RETURN(bool exists, RowExists(t, pred));
+    if (!exists) RETURN_IF_ERROR(FillFromSource(e, t, new_image).status());
   }
   // Upsert the (new) row with the columns the event carries.
   std::vector<int> columns;
@@ -455,11 +478,6 @@ Status ChangeApplier::ApplyRowEvent(const ChangeEvent& e, TableState& t) {
     columns.push_back(t.last_dest[i]);
   }
   row += ")";
-  for (int kp : key_pos) {
-    if (new_image[kp].state == FieldValue::State::kUnchanged) {
-      return Status(ErrorCode::kInvalidArgument, "a change to " + t.display + " has no value for its key");
-    }
-  }
   std::string sig;
   key_predicate(new_image, &sig);
   Pending& p = *pending_;
@@ -480,8 +498,9 @@ Status ChangeApplier::ApplyRowEvent(const ChangeEvent& e, TableState& t) {
 // the row is moved by UPDATE rather than deleted and inserted.
 //   new key present (the destination is ahead): drop the old key, update
 //     the new row's sent columns;
-//   otherwise: move the old row to the new key, then upsert by the new key
-//     (which inserts the row when the old one was missing too).
+//   old key present: move the old row to the new key;
+//   neither: an error (FillFromSource) — an applier that can read the
+//     source takes the values from there and never comes here.
 Status ChangeApplier::ApplyKeyChange(const ChangeEvent& e, TableState& t) {
   const TableSchema& s = *t.schema;
   ImageView view{s, t.last_dest, dialect_};
@@ -495,18 +514,10 @@ Status ChangeApplier::ApplyKeyChange(const ChangeEvent& e, TableState& t) {
     return pred;
   };
   std::string set;
-  std::vector<std::string> cols, update;
-  std::string values;
   for (size_t i = 0; i < e.after.size(); ++i) {
     if (e.after[i].state == FieldValue::State::kUnchanged) continue;
-    const std::string q = dialect_.QuoteIdent(s.columns[t.last_dest[i]].name);
-    const std::string lit = view.Literal(static_cast<int>(i), e.after[i]);
-    set += (set.empty() ? "" : ", ") + q + " = " + lit;
-    values += (values.empty() ? "" : ", ") + lit;
-    cols.push_back(q);
-    bool is_key = false;
-    for (int k : t.key) is_key = is_key || k == t.last_dest[i];
-    if (!is_key) update.push_back(s.columns[t.last_dest[i]].name);
+    set += (set.empty() ? "" : ", ") + dialect_.QuoteIdent(s.columns[t.last_dest[i]].name) + " = " +
+           view.Literal(static_cast<int>(i), e.after[i]);
   }
   const std::string old_pred = predicate(e.before);
   const std::string new_pred = predicate(e.after);
@@ -515,12 +526,86 @@ Status ChangeApplier::ApplyKeyChange(const ChangeEvent& e, TableState& t) {
     RETURN_IF_ERROR(Run("DELETE FROM " + t.qname + " WHERE " + old_pred, t.display));
     return Run("UPDATE " + t.qname + " SET " + set + " WHERE " + new_pred, t.display);
   }
-  RETURN_IF_ERROR(Run("UPDATE " + t.qname + " SET " + set + " WHERE " + old_pred, t.display));
-  std::string col_list;
-  for (size_t i = 0; i < cols.size(); ++i) col_list += (i ? ", " : "") + cols[i];
-  return Run("INSERT INTO " + t.qname + " (" + col_list + ") VALUES (" + values + ")" +
-                 dialect_.UpsertSuffix(t.key_names, update),
-             t.display);
+  ASSIGN_OR_RETURN(bool old_exists, RowExists(t, old_pred));
+  if (old_exists) return Run("UPDATE " + t.qname + " SET " + set + " WHERE " + old_pred, t.display);
+  // Neither key is here: no row to carry the unchanged values from.
+  RowImage image = e.after;
+  return FillFromSource(e, t, image).status();
+}
+
+// A row change leaves some values out (kUnchanged); `image` is its new
+// image, whole in its key. Fills them from the source's current row at
+// that key and returns true, or false when the source has no row there:
+// the caller then writes nothing at that key (a key change still leaves
+// its old key). Without ApplierOptions::source_row, an error: the caller
+// comes here only when the destination has no row to keep the values from.
+//
+// Why the destination's row at that key cannot be trusted. While replay
+// runs over rows a resumed copy read in a newer snapshot, the destination
+// may hold another row at the key — one the key was reused for later
+// (PostgreSQL, a TOASTed column t; ids reused after a delete):
+//   log:  1 UPDATE id 2920 -> 8188 (t unchanged)   2 DELETE id 4431
+//         3 UPDATE id 8188 -> 4431 (t unchanged)   4 INSERT id 2920
+//   copy: the later chunks, read after 4, hold the new row at 2920
+// Change 1 finds a row at 2920 and would move that row's t, the new
+// row's, to 8188, and change 3 on to 4431. Or the destination has no row
+// at all (deleted by a replayed change, read in the newer snapshot at
+// its new key only), and would write NULL.
+//
+// Why the source's current values are right. The source is at or past
+// every change in the log. Each later change at that key either sends the
+// value (and replaces it) or leaves it unchanged and reads the source
+// again, so the key ends holding the source's value.
+//
+// Why writing nothing is right when the source has no row at that key:
+// some later change in the log deletes the row or moves it to another key
+// (the source already applied it), and a move with values left unchanged
+// reads the source again, at the new key. Inserting the row with a guessed
+// value instead could let such a move carry the guess along.
+//
+// The cost: one read by key on the source per change that leaves values
+// unchanged (PostgreSQL sends a TOASTed value only when it changes).
+Result<bool> ChangeApplier::FillFromSource(const ChangeEvent& e, TableState& t, RowImage& image) {
+  const TableSchema& s = *t.schema;
+  ImageView view{s, t.last_dest, dialect_};
+  SourceRowRequest request;
+  request.table = e.table;
+  std::string key_text;
+  for (int k : t.key) {
+    const int pos = view.EventColumn(k);
+    request.key_columns.push_back(e.columns[pos]);
+    request.key_values.push_back(image[pos]);
+    key_text += (key_text.empty() ? "" : ", ") + e.columns[pos] + " = " + view.Literal(pos, image[pos]);
+  }
+  std::vector<size_t> wanted;
+  for (size_t i = 0; i < image.size(); ++i) {
+    if (image[i].state != FieldValue::State::kUnchanged) continue;
+    wanted.push_back(i);
+    request.columns.push_back(e.columns[i]);
+  }
+  std::string names;
+  for (const std::string& c : request.columns) names += (names.empty() ? "" : ", ") + c;
+  const std::string what = "a change to " + t.display + " (" + key_text + ") leaves " + names +
+                           " unchanged (the source does not resend such values, e.g. PostgreSQL's TOASTed ones)";
+  if (!options_.source_row) {
+    return Status(ErrorCode::kUnsupported,
+                  what + ", the destination has no row to keep them from, and this applier cannot read them from "
+                         "the source",
+                  "Give the applier a source row lookup (ApplierOptions::source_row).");
+  }
+  ++stats_.source_reads;
+  auto row = options_.source_row(request);
+  if (!row.ok()) {
+    const Status& st = row.status();
+    return Status(st.code(), what + "; reading them from the source: " + st.message(), st.hint(), st.native_code());
+  }
+  if (!*row) return false;
+  if ((*row)->size() != wanted.size()) {
+    return Status(ErrorCode::kInternal, what + "; the source lookup returned " + std::to_string((*row)->size()) +
+                                            " values for " + std::to_string(wanted.size()) + " columns");
+  }
+  for (size_t i = 0; i < wanted.size(); ++i) image[wanted[i]] = std::move((**row)[i]);
+  return true;
 }
 
 Status ChangeApplier::ApplyKeylessEvent(const ChangeEvent& e, TableState& t) {

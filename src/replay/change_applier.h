@@ -11,9 +11,10 @@
 //   update            upsert of the after-image (a missing row is inserted);
 //                     a key change deletes the old key, then upserts
 //   delete            by key; a missing row is a no-op
-//   kUnchanged value  the column is left out of the statement, so the
-//                     destination keeps its value (an inserted row gets the
-//                     column's default)
+//   kUnchanged value  the source's current row supplies it
+//                     (ApplierOptions::source_row); without that, the column
+//                     is left out of the statement, so the destination
+//                     keeps its value, and a missing row is an error
 //   key-only before   matched by the key columns, as any keyed row
 //   truncate          empties the table in the transaction
 // A table without a primary key or unique NOT NULL index is matched by
@@ -57,6 +58,23 @@
 
 namespace godwit {
 
+// A source row asked for by key: what fills in the values a row change
+// leaves out (kUnchanged — PostgreSQL does not resend an unchanged TOASTed
+// value) when the destination has no row to keep them from.
+struct SourceRowRequest {
+  TableRef table;                        // the source table
+  std::vector<std::string> key_columns;  // source column names
+  RowImage key_values;                   // kValue or kNull, canonical text
+  std::vector<std::string> columns;      // the values wanted, in this order
+};
+
+// Reads the row of `table` whose key is `key_values` as the source holds it
+// now, and returns the wanted columns' values in order, canonical as the
+// change stream carries them; nullopt when the source has no such row. An
+// error is returned to the applier's caller (a retryable one retries the
+// transaction). sync/source_rows.h reads it over a source Session.
+using SourceRowLookup = std::function<Result<std::optional<RowImage>>(const SourceRowRequest&)>;
+
 struct ApplierOptions {
   // Names this stream's row in the checkpoint table (one per migration, or
   // per partition once apply is parallel). Required.
@@ -79,6 +97,14 @@ struct ApplierOptions {
   bool compact = true;
   // Called with a human-readable warning (a table without a key, once).
   std::function<void(const std::string&)> on_warning;
+  // Reads a row's current values from the source for every change that
+  // leaves values unchanged: replayed over a newer copy, the destination's
+  // row at that key may be another row, or missing (see
+  // ChangeApplier::FillFromSource). Without it the destination's row keeps
+  // them — right only when the destination holds exactly the state before
+  // the change — and a missing row is an error rather than the column's
+  // default.
+  SourceRowLookup source_row;
 };
 
 // What the destination has applied of one stream.
@@ -104,6 +130,7 @@ struct ApplyStats {
   uint64_t filtered = 0;  // row events of a kind switched off
   uint64_t statements = 0;
   uint64_t compaction_fallbacks = 0;  // pieces applied in source order after the compacted form failed
+  uint64_t source_reads = 0;          // rows read from the source for values a change left unchanged
 };
 
 // Deletes stream `stream_id`'s checkpoint row, and the checkpoint table
@@ -178,6 +205,7 @@ class ChangeApplier {
   Status ApplyRowEvent(const ChangeEvent& event, TableState& table);
   Status ApplyKeylessEvent(const ChangeEvent& event, TableState& table);
   Status ApplyKeyChange(const ChangeEvent& event, TableState& table);
+  Result<bool> FillFromSource(const ChangeEvent& event, TableState& table, RowImage& image);
   Status WriteCheckpoint(const std::string& stream_id, const Position& position, uint64_t sequence);
   Status Flush();
   Status Run(const std::string& sql, const std::string& table);

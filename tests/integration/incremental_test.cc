@@ -1047,18 +1047,13 @@ class IncrementalTest : public ::testing::TestWithParam<Pair> {
 // Killed during the copy (after its third chunk commit) while the writer
 // runs, then resumed: the resumed run copies the remaining chunks from a new
 // snapshot and replays from the first one's position, over rows newer than
-// the changes it replays.
-//
-// From a PostgreSQL source no value here is stored out of line: an update
-// leaves such a value out of its change ("unchanged TOAST"), and replayed
-// over newer rows that loses it — a known bug that
-// IncrementalPgTest.DISABLED_ToastedValueOfARowMovedWhileTheCopyWasDown
-// reproduces. The replay-kill test below does use them.
+// the changes it replays. From a PostgreSQL source, updates that leave an
+// out-of-line value alone send it as "unchanged"; replayed over a row the
+// destination lacks, the value is read from the source.
 TEST_P(IncrementalTest, CopyKilledAndResumedWhileWritesGoOn) {
   const Pair p = GetParam();
-  const bool out_of_line = p.src != Engine::kPostgres;
-  ASSERT_NO_FATAL_FAILURE(Prepare(out_of_line));
-  SourceWriter writer(p.src, src_uri_, 0xC09E + static_cast<int>(p.src) * 10 + static_cast<int>(p.dst), out_of_line);
+  ASSERT_NO_FATAL_FAILURE(Prepare(true));
+  SourceWriter writer(p.src, src_uri_, 0xC09E + static_cast<int>(p.src) * 10 + static_cast<int>(p.dst), true);
   auto dst = Open(dst_uri_);
   writer.Start();
   ASSERT_NO_FATAL_FAILURE(RunUntilCrash("chunk_committed:3"));
@@ -1203,15 +1198,15 @@ TEST_P(IncrementalTest, ReplayKilledAroundCommitsAndInsideALargeTransaction) {
   ASSERT_NO_FATAL_FAILURE(Release(*dst));
 }
 
-// Known bug, disabled until fixed. From a PostgreSQL source, the copy is
-// killed after its first chunk; while it is down, a row whose text is
-// stored out of line moves to a key deleted just before. The resumed copy
-// reads the later chunks in a new snapshot, which holds the row at its new
-// key; replay from the first snapshot's position then deletes that key and
-// applies the move, whose change leaves the unchanged text out ('u' in
-// pgoutput) and finds neither key on the destination: the row is inserted
-// without it, NULL instead of the source's 4800 bytes.
-TEST(IncrementalPgTest, DISABLED_ToastedValueOfARowMovedWhileTheCopyWasDown) {
+// From a PostgreSQL source, the copy is killed after its first chunk;
+// while it is down, a row whose text is stored out of line moves to a key
+// deleted just before. The resumed copy reads the later chunks in a new
+// snapshot, which holds the row at its new key; replay from the first
+// snapshot's position then deletes that key and applies the move, whose
+// change leaves the unchanged text out ('u' in pgoutput) and finds neither
+// key on the destination: the text must come from the source's row (it
+// was NULL instead of the source's 4800 bytes).
+TEST(IncrementalPgTest, ToastedValueOfARowMovedWhileTheCopyWasDown) {
   const int port = Servers().pg_source_port;
   PgAdmin(port,
           "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE database = "

@@ -13,6 +13,7 @@
 
 #include "connector/session.h"
 #include "replay/change_applier.h"
+#include "sync/source_rows.h"
 #include "test_env.h"
 
 namespace godwit {
@@ -350,6 +351,83 @@ TEST_P(ReplayTest, IdempotentRulesCheckpointAndAtomicity) {
   const ChangeEvent ddl_tx[] = {ddl};
   st = filtered->ApplyTransaction(ddl_tx, Pos(700), 2);
   EXPECT_EQ(st.code(), ErrorCode::kUnsupported) << st.ToString();
+}
+
+// A change that leaves values unchanged (PostgreSQL's unchanged TOASTed
+// values) takes them from the source's current row, read by key through
+// sync/source_rows.h from a real PostgreSQL source: replayed over a newer
+// copy, the destination's row at that key may be missing or another row.
+// A row the source no longer has is not written (a key change still
+// leaves its old key); without a lookup, a missing row fails the
+// transaction rather than write NULL.
+TEST_P(ReplayTest, UnchangedValuesComeFromTheSource) {
+  const int src_port = Servers().pg_source_port;
+  RecreatePgDatabase(src_port, "replay_src");
+  PgAdmin(src_port,
+          "CREATE SCHEMA src;"
+          "CREATE TABLE src.items (id bigint PRIMARY KEY, qty int NOT NULL, price numeric(12,3), name text, "
+          "data bytea, ts timestamp(6), doc json, note varchar(100));"
+          "INSERT INTO src.items (id, qty, name, data, note) VALUES "
+          "(1, 100, 'the source''s name of 1', NULL, 'source note'), "
+          "(30, 300, 'the source''s name of 30', '\\x00ff27', NULL), "
+          "(31, 310, 'the source''s name of 31', NULL, NULL);",
+          "replay_src");
+  auto source = ParseEndpointUri(PgSourceUri("replay_src"));
+  ASSERT_TRUE(source.ok()) << source.status().ToString();
+
+  auto applier = Open();
+  ASSERT_NE(applier, nullptr);
+  const ChangeEvent seed[] = {Ins(Item(1, 10, "keep me")), Ins(Item(5, 50))};
+  ASSERT_TRUE(applier->ApplyTransaction(seed, Pos(10), 1).ok());
+
+  // name, data and note unchanged.
+  auto unchanged = [](RowImage img) {
+    img[3] = U;
+    img[4] = U;
+    img[7] = U;
+    return img;
+  };
+  const std::vector<ChangeEvent> tx = {
+      Upd(Item(28, 280), unchanged(Item(30, 301))),  // moved to 30; neither key here
+      Upd(Item(31, 310), unchanged(Item(31, 311))),  // 31 missing here
+      Upd(Item(32, 320), unchanged(Item(32, 321))),  // 32 gone from the source too: not written
+      Upd(Item(5, 50), unchanged(Item(33, 51))),     // moved to 33, gone from the source: 5 deleted
+      Upd(Item(1, 10), unchanged(Item(1, 11))),      // 1 here, but the source's values win
+  };
+  // Without a lookup: refused at the first missing row, nothing written.
+  {
+    ApplierOptions blind;
+    blind.stream_id = "stream-blind";
+    auto a = Open(blind);
+    ASSERT_NE(a, nullptr);
+    Status st = a->ApplyTransaction(tx, Pos(20), 2);
+    EXPECT_EQ(st.code(), ErrorCode::kUnsupported) << st.ToString();
+    EXPECT_NE(st.message().find("(id = 30) leaves name, data, note unchanged"), std::string::npos) << st.ToString();
+    EXPECT_EQ(Rows(kItems, "id"), (std::vector<Row>{ItemRow(1, 10, "keep me"), ItemRow(5, 50)}));
+  }
+
+  applier.reset();
+  ApplierOptions with_source;
+  with_source.source_row = SourceRowLookupFor(*source);
+  applier = Open(with_source);
+  ASSERT_NE(applier, nullptr);
+  Status st = applier->ApplyTransaction(tx, Pos(20), 2);
+  ASSERT_TRUE(st.ok()) << st.ToString();
+  EXPECT_EQ(applier->stats().source_reads, 5u);
+
+  Row one = ItemRow(1, 11);
+  one[3] = "the source's name of 1";
+  one[4] = std::nullopt;
+  one[7] = "source note";
+  Row thirty = ItemRow(30, 301);
+  thirty[3] = "the source's name of 30";
+  thirty[4] = std::string("\x00\xff'", 3);
+  thirty[7] = std::nullopt;
+  Row thirty_one = ItemRow(31, 311);
+  thirty_one[3] = "the source's name of 31";
+  thirty_one[4] = std::nullopt;
+  thirty_one[7] = std::nullopt;
+  EXPECT_EQ(Rows(kItems, "id"), (std::vector<Row>{one, thirty, thirty_one}));
 }
 
 // Runs in a child process (see SigkillAroundCommit): applies one
