@@ -109,6 +109,10 @@ Result<MigratePlan> BuildPlan(const MigrateArgs& a) {
   if ((plan.incremental || a.release) && opt.source.engine == Engine::kPostgres && opt.replication_slot.empty()) {
     opt.replication_slot = "godwit_" + plan.id_hex;
   }
+  // A run without --incremental after one with it (its change log kept):
+  // synchronization has owned the destination since the copy completed,
+  // and the tables it created are no less its own.
+  opt.incremental = plan.incremental || std::filesystem::exists(plan.log_dir, ec);
   return plan;
 }
 

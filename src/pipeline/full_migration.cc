@@ -105,6 +105,7 @@ struct FullMigration::Impl {
   Status Run();
   Status Finish();
   Status PrepareJobs(Session& src, Session& dst);
+  Status RecordSynchronized(const TableSchema& source, const TableRef& destination);
   Status CreateTables(Session& dst);
   Status OpenWorkers(Session& src);
   Status PlanTables();
@@ -275,6 +276,11 @@ Status FullMigration::Impl::PrepareJobs(Session& src, Session& dst) {
   ASSIGN_OR_RETURN(auto records, meta->LoadTables());
   std::map<std::string, TableRecord> by_key;
   for (auto& r : records) by_key[r.key] = r;
+  // By phase, not status: a completed table that failed again on a later
+  // run (its conversion, say) was still copied.
+  const bool copy_completed =
+      !migration.position_json.empty() && !records.empty() &&
+      std::all_of(records.begin(), records.end(), [](const TableRecord& r) { return r.phase == TablePhase::kCompleted; });
 
   std::set<TableRef> dst_refs;
   for (const TableSchema& t : catalog->tables) {
@@ -288,6 +294,10 @@ Status FullMigration::Impl::PrepareJobs(Session& src, Session& dst) {
                     "Rename one of them (objects.rename in the project file) or exclude one.");
     }
     auto it = by_key.find(job->key);
+    if (it == by_key.end() && copy_completed && opt.incremental) {
+      RETURN_IF_ERROR(RecordSynchronized(t, dst_ref));
+      continue;
+    }
     job->record = it != by_key.end()
                       ? it->second
                       : TableRecord{job->key, dst_ref.ToString(), TablePhase::kPending, "pending", t.estimated_rows, 0, ""};
@@ -323,6 +333,26 @@ Status FullMigration::Impl::PrepareJobs(Session& src, Session& dst) {
     }
     job->select_sql = "SELECT " + cols + " FROM " + src_dialect.QualifiedName(t.ref);
     jobs.push_back(std::move(job));
+  }
+  return Status();
+}
+
+// A table created or renamed on the source after the copy completed:
+// recorded completed, not copied (FullMigrationOptions::incremental says
+// why); no job, so nothing else of this run touches it.
+Status FullMigration::Impl::RecordSynchronized(const TableSchema& source, const TableRef& destination) {
+  const std::string key = source.ref.ToString();
+  TableRecord record{key, destination.ToString(), TablePhase::kCompleted, "completed", source.estimated_rows, 0, ""};
+  RETURN_IF_ERROR(meta->SaveTable(record));
+  progress().SetTable({key, record.destination, record.estimated_rows, 0, "completed", ""});
+  if (opt.source.engine == Engine::kPostgres) {
+    progress().AddWarning("table " + key + " was created on the source after the copy: it is not copied, and "
+                          "synchronization does not carry it either (PostgreSQL sends no DDL; its publication lists "
+                          "the tables it was created with). To migrate it, release and migrate again.");
+  } else {
+    progress().AddWarning("table " + key + " was created or renamed on the source after the copy: it is not "
+                          "copied, synchronization carries it (its DDL creates " + record.destination +
+                          " on the destination, then its rows follow)");
   }
   return Status();
 }

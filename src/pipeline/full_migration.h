@@ -55,6 +55,15 @@ struct FullMigrationOptions {
   std::string replication_slot;
   BatchLimits batch;
   FullMigrationScope scope = FullMigrationScope::kEverything;
+  // Incremental synchronization follows this migration: it replays the
+  // source's log from the snapshot's position, DDL included. Once the copy
+  // has completed (every table the state file knows is), synchronization
+  // owns the destination, and a source table the state file does not know
+  // was created or renamed on the source since: synchronization carries it
+  // (a MySQL/MariaDB source's DDL creates it on the destination and fills
+  // it), so a later run records it as synchronized, with a warning, rather
+  // than copy it — or refuse it as a destination table holding rows.
+  bool incremental = false;
 };
 
 class FullMigration {
