@@ -20,6 +20,7 @@
 #include "replay/partitioned_applier.h"
 #include "schema/dialect.h"
 #include "sync/heartbeat.h"
+#include "sync/pg_ddl_capture.h"
 #include "sync/synchronizer.h"
 
 namespace godwit {
@@ -140,6 +141,13 @@ int Release(const MigratePlan& plan) {
     Status st = pg::DropPublication(opt.source, opt.replication_slot);
     note("publication " + opt.replication_slot, st);
     if (st.ok()) freed.push_back("publication " + opt.replication_slot);
+    if (auto src = Connect(opt.source); src.ok()) {
+      auto trigger = DropPgDdlCapture(**src, opt.replication_slot, plan.stream_id);
+      note("the DDL capture trigger", trigger.status());
+      if (trigger.ok() && *trigger) freed.push_back("DDL capture trigger of " + opt.replication_slot);
+    } else {
+      note("the DDL capture trigger", src.status());
+    }
   }
   if (auto dst = Connect(opt.destination); dst.ok()) {
     Status st = DropPartitionedCheckpoint(**dst, DialectFor(opt.destination.engine), plan.stream_id);

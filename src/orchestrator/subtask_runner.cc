@@ -17,6 +17,7 @@
 #include "replay/partitioned_applier.h"
 #include "schema/dialect.h"
 #include "sync/heartbeat.h"
+#include "sync/pg_ddl_capture.h"
 #include "sync/retention.h"
 #include "sync/synchronizer.h"
 
@@ -398,6 +399,11 @@ Status ReleaseResources(const Project& p, const std::string& project_dir, std::v
       } else if (!pubs->empty()) {
         Status st = (*src)->Execute("DROP PUBLICATION IF EXISTS " + slot);
         st.ok() ? freed.push_back("publication " + slot + " on the source") : failed("publication " + slot, st);
+      }
+      if (auto dropped = DropPgDdlCapture(**src, slot, slot); !dropped.ok()) {
+        failed("DDL capture trigger of " + slot, dropped.status());
+      } else if (*dropped) {
+        freed.push_back("DDL capture trigger of " + slot + " on the source");
       }
     }
   }

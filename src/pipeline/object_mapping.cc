@@ -49,7 +49,7 @@ bool ObjectMapping::Includes(const TableRef& source) const {
 }
 
 bool IsGodwitTable(const TableRef& ref) {
-  return ref.name == kHeartbeatTableName || ref.name == kCheckpointTableName;
+  return ref.name == kHeartbeatTableName || ref.name == kCheckpointTableName || ref.name == kDdlLogTableName;
 }
 
 TableRef ObjectMapping::DestinationOf(const TableRef& source) const {

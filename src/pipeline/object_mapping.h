@@ -38,12 +38,13 @@ class ObjectMapping {
   std::string destination_default_;
 };
 
-// Godwit's own tables: the heartbeat it writes on a source and the replay
-// checkpoint it keeps on a destination. No pattern ever includes them, so a
-// later migration from that database (or the reverse direction) does not
-// copy them.
+// Godwit's own tables: the heartbeat and the DDL log (sync/pg_ddl_capture.h)
+// it writes on a source, and the replay checkpoint it keeps on a
+// destination. No pattern ever includes them, so a later migration from
+// that database (or the reverse direction) does not copy them.
 inline constexpr const char* kHeartbeatTableName = "godwit_heartbeat";
 inline constexpr const char* kCheckpointTableName = "godwit_checkpoint";
+inline constexpr const char* kDdlLogTableName = "godwit_ddl";
 bool IsGodwitTable(const TableRef& ref);
 
 // Shell-style glob match (fnmatch without flags).

@@ -138,13 +138,15 @@ Result<TableChange> PlanTableChange(const std::optional<TableSchema>& wanted, co
 }
 
 Result<TableSchema> ShapeAsOfChange(const TableSchema& now, const std::optional<TableSchema>& current,
-                                    const std::vector<std::string>& columns) {
+                                    const std::vector<std::string>& columns,
+                                    const std::function<bool(const std::string&)>& redefined) {
   TableSchema out = now;
   out.columns.clear();
   std::set<std::string> named(columns.begin(), columns.end());
   for (size_t i = 0; i < columns.size(); ++i) {
     const std::string& name = columns[i];
-    const Column* def = current ? current->FindColumn(name) : nullptr;
+    const Column* def = redefined && redefined(name) ? now.FindColumn(name) : nullptr;
+    if (!def && current) def = current->FindColumn(name);
     if (!def) def = now.FindColumn(name);
     if (!def && i < now.columns.size() && !named.count(now.columns[i].name)) def = &now.columns[i];
     if (!def) {

@@ -58,8 +58,11 @@ Result<TableChange> PlanTableChange(const std::optional<TableSchema>& wanted, co
 // from `now` by name, else from `now` at the same position when that
 // column is not itself among `columns` (renamed since); indexes and the
 // key keep only what the columns allow. kNotFound when a column cannot be
-// placed at all.
+// placed at all. Columns `redefined` returns true for (those a recorded
+// ALTER statement changes the type of) take `now`'s definition instead: the
+// destination's is the one being replaced.
 Result<TableSchema> ShapeAsOfChange(const TableSchema& now, const std::optional<TableSchema>& current,
-                                    const std::vector<std::string>& columns);
+                                    const std::vector<std::string>& columns,
+                                    const std::function<bool(const std::string&)>& redefined = nullptr);
 
 }  // namespace godwit

@@ -12,6 +12,7 @@
 #include "connector/postgres/pg_change_stream.h"
 #include "connector/session.h"
 #include "meta/meta_store.h"
+#include "model/row_collector.h"
 #include "pipeline/object_mapping.h"
 #include "replay/change_applier.h"
 #include "replay/partitioned_applier.h"
@@ -21,6 +22,7 @@
 #include "store/change_log.h"
 #include "sync/ddl_statement.h"
 #include "sync/heartbeat.h"
+#include "sync/pg_ddl_capture.h"
 #include "sync/retention.h"
 #include "sync/schema_sync.h"
 
@@ -152,6 +154,13 @@ Status PrepareCapture(const Endpoint& source, const ObjectRules& objects, const 
                     "Add a primary key, or run ALTER TABLE ... REPLICA IDENTITY FULL on each (or USING INDEX a unique "
                     "index on NOT NULL columns), or exclude these tables from the migration.");
     }
+    // Before the publication and the slot: DDL from the copy's snapshot on
+    // is recorded, and its log rows are published with the tables.
+    if (Status st = EnsurePgDdlCapture(*src, pg_publication, stream_id, objects); st.ok()) {
+      tables.push_back(DdlLogTable(*src));
+    } else {
+      warnings.push_back(st.ToString() + " — " + st.hint());
+    }
     RETURN_IF_ERROR(pg::EnsurePublication(source, pg_publication, tables));
   }
   return Status();
@@ -167,6 +176,17 @@ struct Synchronizer::Impl {
   // the Writer holds so the DDL runs outside its transaction.
   Status HandleDdl(const ChangeEvent& e, uint64_t seq, Session& dst, PartitionedApplier& applier,
                    const std::function<Status()>& settle);
+  // A command recorded by the PostgreSQL DDL trigger (sync/pg_ddl_capture.h).
+  Status HandlePgDdl(const PgDdl& r, uint64_t seq, Session& dst, PartitionedApplier& applier,
+                     const std::function<Status()>& settle);
+  // The part every captured DDL shares: a skip asked for, DDL sync off,
+  // settling the Writer, and a failure that stops the project until the
+  // user skips `statement` (change `seq`).
+  Status RunDdlStep(uint64_t seq, const std::string& statement, const std::function<Status()>& settle,
+                    const std::function<Status()>& apply);
+  // What a column-changing statement may change: renames, and the
+  // definitions of the columns it names.
+  TableChangeOptions ColumnChangeOptions(const DdlStatement& ddl, const std::string& statement) const;
   Status ApplyDdl(const DdlStatement& ddl, const std::string& statement, Session& dst, PartitionedApplier& applier);
   // Brings the destination table of `source` to the source's current shape.
   // `event_columns`: the column list of the change that found the table
@@ -203,6 +223,13 @@ struct Synchronizer::Impl {
   std::optional<ObjectMapping> mapping;
   TableRef heartbeat_ref;
   bool heartbeat = false;
+  // PostgreSQL source (Writer thread): the DDL log, every table's name by
+  // oid (a recorded ALTER TABLE under a new name for a known oid is a
+  // rename) and the table of each migrated table's index (DROP INDEX is
+  // recorded after the index left the catalog).
+  TableRef ddl_log_ref;
+  std::map<int64_t, TableRef> pg_relations;
+  std::map<TableRef, TableRef> pg_index_tables;
   std::unique_ptr<store::ChangeLog> log;
   std::unique_ptr<store::Capture> capture;
 
@@ -290,6 +317,29 @@ Status Synchronizer::Impl::Prepare() {
   }
   heartbeat_ref = HeartbeatTable(*src);
   heartbeat = false;
+  if (opt.source.engine == Engine::kPostgres) {
+    ddl_log_ref = DdlLogTable(*src);
+    // Projects from before DDL capture get it here; for the others this
+    // refreshes the trigger (the object rules may have changed).
+    if (Status st = EnsurePgDdlCapture(*src, opt.pg_slot, opt.stream_id, opt.objects); !st.ok()) {
+      Warn(st.ToString() + " — " + st.hint());
+    }
+    std::vector<ColumnType> text(3);
+    for (auto& t : text) t.kind = TypeKind::kText;
+    RowCollector rels;
+    RETURN_IF_ERROR(src->Query("SELECT c.oid::text, n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON "
+                               "n.oid = c.relnamespace WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN "
+                               "('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%'",
+                               text, rels, BatchLimits{}));
+    pg_relations.clear();
+    for (const auto& r : rels.rows) {
+      pg_relations[std::stoll(r[0].value_or("0"))] = TableRef{r[1].value_or(""), r[2].value_or("")};
+    }
+    pg_index_tables.clear();
+    for (const TableSchema& t : catalog->tables) {
+      for (const IndexDef& i : t.indexes) pg_index_tables[TableRef{t.ref.schema, i.name}] = t.ref;
+    }
+  }
   if (opt.heartbeat) {
     Status st = EnsureHeartbeat(*src, opt.stream_id);
     if (st.ok() && opt.source.engine == Engine::kPostgres) {
@@ -450,24 +500,79 @@ Status Synchronizer::Impl::HandleDdl(const ChangeEvent& e, uint64_t seq, Session
   if (ddl.kind == DdlKind::kOther || IsGodwitTable(ddl.table)) return Status();
   const bool relevant = InScope(ddl.table) || (ddl.kind == DdlKind::kRenameTable && InScope(ddl.new_table));
   if (!relevant) return Status();
+  return RunDdlStep(seq, e.ddl, settle, [&] { return ApplyDdl(ddl, e.ddl, dst, applier); });
+}
+
+Status Synchronizer::Impl::HandlePgDdl(const PgDdl& r, uint64_t seq, Session& dst, PartitionedApplier& applier,
+                                       const std::function<Status()>& settle) {
+  DdlStatement ddl;
+  ddl.table = r.table;
+  const std::string& tag = r.command_tag;
+  if (tag == "DROP INDEX") {
+    auto it = pg_index_tables.find(r.index);
+    if (it == pg_index_tables.end()) return Status();  // not an index of a migrated table
+    ddl.kind = DdlKind::kDropIndex;
+    ddl.table = it->second;
+    pg_index_tables.erase(it);
+  } else if (tag == "DROP TABLE") {
+    ddl.kind = DdlKind::kDropTable;
+    pg_relations.erase(r.relation_oid);
+  } else {
+    // Index commands record their table's oid and name too.
+    auto known = pg_relations.find(r.relation_oid);
+    if (tag == "ALTER TABLE" && known != pg_relations.end() && !(known->second == r.table)) {
+      ddl.kind = DdlKind::kRenameTable;
+      ddl.table = known->second;
+      ddl.new_table = r.table;
+    } else if (tag == "ALTER TABLE") {
+      ddl.kind = DdlKind::kAlterTable;
+      std::string upper = r.statement;
+      for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+      // The statement text may hold several statements (one query
+      // string), so its classification is a hint, widened by the words
+      // any type, nullability or default change has.
+      ddl.changes_column_definitions = ClassifyDdl(r.statement, r.table.schema).changes_column_definitions ||
+                                       upper.find(" TYPE ") != std::string::npos ||
+                                       upper.find("ALTER COLUMN") != std::string::npos;
+    } else {
+      ddl.kind = tag == "CREATE INDEX" ? DdlKind::kCreateIndex : DdlKind::kCreateTable;
+    }
+    if (r.relation_oid != 0) pg_relations[r.relation_oid] = r.table;
+  }
+  if (IsGodwitTable(ddl.table)) return Status();
+  const bool relevant = InScope(ddl.table) || (ddl.kind == DdlKind::kRenameTable && InScope(ddl.new_table));
+  if (!relevant) return Status();
+  return RunDdlStep(seq, r.statement, settle, [&]() -> Status {
+    if (ddl.kind == DdlKind::kRenameTable || ddl.kind == DdlKind::kDropTable) {
+      return ApplyDdl(ddl, r.statement, dst, applier);
+    }
+    // The table as of the command (its recorded columns), not as the
+    // catalog has it by now: later DDL on it has its own step.
+    return SyncTable(ddl.table, ColumnChangeOptions(ddl, r.statement), dst, applier, false,
+                     r.columns.empty() ? nullptr : &r.columns);
+  });
+}
+
+Status Synchronizer::Impl::RunDdlStep(uint64_t seq, const std::string& statement, const std::function<Status()>& settle,
+                                      const std::function<Status()>& apply) {
   if (opt.skip_ddl_sequences.count(seq)) {
-    Warn(fmt::format("DDL at change {} skipped as asked: {}", seq, e.ddl));
+    Warn(fmt::format("DDL at change {} skipped as asked: {}", seq, statement));
     return Status();
   }
   if (!opt.ddl_sync) {
-    Warn("DDL sync is off; not applied to the destination: " + e.ddl);
+    Warn("DDL sync is off; not applied to the destination: " + statement);
     return Status();
   }
   RETURN_IF_ERROR(settle());
-  Status st = ApplyDdl(ddl, e.ddl, dst, applier);
+  Status st = apply();
   if (st.ok()) return st;
   if (st.retryable()) return st;  // the destination went away: reconnect and apply it again
   {
     std::lock_guard lock(mu);
-    status.failed_ddl = FailedDdl{seq, e.ddl, st.message()};
+    status.failed_ddl = FailedDdl{seq, statement, st.message()};
   }
   return Status(st.code(),
-                fmt::format("the DDL at change {} could not be applied to the destination: {} — {}", seq, e.ddl,
+                fmt::format("the DDL at change {} could not be applied to the destination: {} — {}", seq, statement,
                             st.message()),
                 "Make the destination table match the source by hand if it needs the change, then skip this DDL "
                 "(godwit skip-ddl ID, or POST /api/v1/projects/ID/skip_ddl): the skip is recorded and "
@@ -475,11 +580,27 @@ Status Synchronizer::Impl::HandleDdl(const ChangeEvent& e, uint64_t seq, Session
                 st.native_code());
 }
 
+TableChangeOptions Synchronizer::Impl::ColumnChangeOptions(const DdlStatement& ddl, const std::string& statement) const {
+  auto upper = statement;
+  for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  TableChangeOptions o;
+  // MySQL: RENAME COLUMN or CHANGE; PostgreSQL: RENAME [COLUMN] (its table
+  // renames are told apart by oid before this).
+  o.detect_renames = upper.find("RENAME COLUMN") != std::string::npos || upper.find("CHANGE") != std::string::npos ||
+                     (opt.source.engine == Engine::kPostgres && upper.find("RENAME") != std::string::npos);
+  if (ddl.changes_column_definitions) {
+    o.redefines = [upper](const std::string& column) {
+      std::string c = column;
+      for (char& ch : c) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+      return upper.find(c) != std::string::npos;
+    };
+  }
+  return o;
+}
+
 Status Synchronizer::Impl::ApplyDdl(const DdlStatement& ddl, const std::string& statement, Session& dst,
                                     PartitionedApplier& applier) {
   const Dialect& d = DialectFor(opt.destination.engine);
-  auto upper = statement;
-  for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   switch (ddl.kind) {
     case DdlKind::kTruncateTable: {
       // MySQL writes TRUNCATE to the binlog as a statement, not as row
@@ -523,18 +644,8 @@ Status Synchronizer::Impl::ApplyDdl(const DdlStatement& ddl, const std::string& 
     }
     case DdlKind::kDropTable:
       return SyncTable(ddl.table, {}, dst, applier, true);
-    default: {
-      TableChangeOptions o;
-      o.detect_renames = upper.find("RENAME COLUMN") != std::string::npos || upper.find("CHANGE") != std::string::npos;
-      if (ddl.changes_column_definitions) {
-        o.redefines = [upper](const std::string& column) {
-          std::string c = column;
-          for (char& ch : c) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
-          return upper.find(c) != std::string::npos;
-        };
-      }
-      return SyncTable(ddl.table, o, dst, applier, false);
-    }
+    default:
+      return SyncTable(ddl.table, ColumnChangeOptions(ddl, statement), dst, applier, false);
   }
 }
 
@@ -544,6 +655,9 @@ Status Synchronizer::Impl::SyncTable(const TableRef& source, const TableChangeOp
   const Dialect& d = DialectFor(opt.destination.engine);
   ASSIGN_OR_RETURN(auto src, Connect(opt.source));
   ASSIGN_OR_RETURN(Catalog source_catalog, src->ReadCatalog([&](const TableRef& r) { return r == source; }));
+  for (const TableSchema& t : source_catalog.tables) {
+    for (const IndexDef& i : t.indexes) pg_index_tables[TableRef{t.ref.schema, i.name}] = t.ref;
+  }
   const TableRef dest_ref = mapping->DestinationOf(source);
   std::optional<TableSchema> wanted;
   if (!source_catalog.tables.empty()) {
@@ -559,7 +673,7 @@ Status Synchronizer::Impl::SyncTable(const TableRef& source, const TableChangeOp
   std::optional<TableSchema> current;
   if (!dest_catalog.tables.empty()) current = dest_catalog.tables[0];
   if (event_columns && wanted) {
-    ASSIGN_OR_RETURN(wanted, ShapeAsOfChange(*wanted, current, *event_columns));
+    ASSIGN_OR_RETURN(wanted, ShapeAsOfChange(*wanted, current, *event_columns, options.redefines));
   }
   ASSIGN_OR_RETURN(TableChange change, PlanTableChange(wanted, current, d, options));
   for (const auto& w : change.warnings) Warn(w);
@@ -808,7 +922,24 @@ Status Synchronizer::Impl::WriterPass(const std::atomic<bool>& cancel, bool& pro
           batch_beat = beat;
           break;
         }
-        if (IsGodwitTable(e.table)) break;  // another stream's heartbeat
+        if (auto ddl = ParsePgDdl(e, ddl_log_ref, opt.stream_id)) {
+          if (Status st = HandlePgDdl(*ddl, (*entry)->seq, *session, *applier, settle); !st.ok()) {
+            applier->Abort();
+            return st;
+          }
+          break;
+        }
+        if (IsGodwitTable(e.table)) break;  // another stream's heartbeat or DDL log
+        if (!tables.count(e.table)) {
+          // A PostgreSQL table renamed out of the migration stays in the
+          // publication: its rows are no longer the migration's.
+          if (!InScope(e.table)) break;
+          if (!opt.ddl_sync) {
+            Warn("changes to " + e.table.ToString() +
+                 " are not applied: the table is new on the source and DDL sync is off");
+            break;
+          }
+        }
         if (!ColumnsMatch(e)) {
           // The source table's columns changed (PostgreSQL sends no DDL,
           // only the new column list): bring the destination along first.
