@@ -5,7 +5,10 @@
 #include <mysqld_error.h>
 #include <mariadb_rpl.h>
 
+#include <cstdlib>
 #include <deque>
+#include <memory>
+#include <unordered_map>
 #include <vector>
 
 #include "connector/engines.h"
@@ -148,6 +151,21 @@ class BinlogChangeStream final : public ChangeStream {
     return Status(ErrorCode::kNotFound, "table " + ref.ToString() + " is not in the catalog");
   }
 
+  // The optional metadata block of a TABLE_MAP: from the end of its null
+  // bitmap to the end of the event (before the checksum), as the connector
+  // leaves it in the raw event. The connector's own split of it
+  // (table_map.column_names...) keeps one byte of DEFAULT_CHARSET's
+  // collation and no length for SIGNEDNESS, so the block is parsed here
+  // whole (table_map_metadata.h).
+  std::string OptionalMetadata(const MARIADB_RPL_EVENT& ev) const {
+    const auto& tm = ev.event.table_map;
+    if (!ev.raw_data || !tm.null_indicator) return {};
+    const unsigned char* begin = tm.null_indicator + (tm.column_count + 7) / 8;
+    const unsigned char* end = ev.raw_data + ev.raw_data_size - (rpl_->use_checksum ? 4 : 0);
+    if (begin < ev.raw_data || begin >= end) return {};
+    return std::string(reinterpret_cast<const char*>(begin), static_cast<size_t>(end - begin));
+  }
+
   Status Handle(const MARIADB_RPL_EVENT& ev) {
     std::vector<ChangeEvent> out;
     const uint64_t next = ev.next_event_pos;
@@ -177,6 +195,7 @@ class BinlogChangeStream final : public ChangeStream {
         map.table = {Str(tm.database), Str(tm.table)};
         map.column_types = Str(tm.column_types);
         map.metadata = Str(tm.metadata);
+        map.optional_metadata = OptionalMetadata(ev);
         RETURN_IF_ERROR(decoder_.OnTableMap(map));
         return Status::Ok();
       }
@@ -307,6 +326,51 @@ class BinlogChangeStream final : public ChangeStream {
   Status failure_;
 };
 
+class Rows : public BatchConsumer {
+ public:
+  Status Consume(RowBatch& b) override {
+    for (size_t r = 0; r < b.rows(); ++r) {
+      std::vector<std::string> row;
+      for (const Value& v : b.row(r)) row.emplace_back(v.is_null() ? std::string_view() : v.bytes());
+      rows.push_back(std::move(row));
+    }
+    return Status::Ok();
+  }
+  std::vector<std::vector<std::string>> rows;
+};
+
+// What the decoder needs to read FULL row metadata (table_map_metadata.h):
+// whether the server is MariaDB, and the charset of each collation id.
+Status ReadServerCharsets(Session& catalog, BinlogDecoderOptions& dopts) {
+  const ColumnType text{TypeKind::kText};
+  const ColumnType id_text[] = {text, text};
+  Rows version;
+  RETURN_IF_ERROR(catalog.Query("SELECT VERSION()", std::span(id_text, 1), version, {}));
+  dopts.mariadb = !version.rows.empty() && version.rows[0][0].find("MariaDB") != std::string::npos;
+  Rows ids;
+  RETURN_IF_ERROR(catalog.Query("SELECT ID, CHARACTER_SET_NAME FROM information_schema.COLLATIONS WHERE ID IS NOT NULL",
+                                id_text, ids, {}));
+  if (dopts.mariadb) {
+    // MariaDB 10.10+ lists its UCA 14.0.0 collations once for every
+    // charset they apply to here, not in COLLATIONS.
+    Rows more;
+    if (catalog.Query("SELECT ID, CHARACTER_SET_NAME FROM information_schema.COLLATION_CHARACTER_SET_APPLICABILITY "
+                      "WHERE ID IS NOT NULL",
+                      id_text, more, {}).ok()) {
+      for (auto& r : more.rows) ids.rows.push_back(std::move(r));
+    }
+  }
+  auto charsets = std::make_shared<std::unordered_map<uint32_t, std::string>>();
+  for (const auto& r : ids.rows) {
+    (*charsets)[static_cast<uint32_t>(std::strtoul(r[0].c_str(), nullptr, 10))] = r[1];
+  }
+  dopts.charset_of = [charsets](uint32_t id) {
+    auto it = charsets->find(id);
+    return it == charsets->end() ? std::string() : it->second;
+  };
+  return Status::Ok();
+}
+
 }  // namespace
 
 Result<std::unique_ptr<ChangeStream>> OpenBinlogChangeStream(const Endpoint& endpoint,
@@ -349,6 +413,7 @@ Result<std::unique_ptr<ChangeStream>> OpenBinlogChangeStream(const Endpoint& end
     if (k == "zero_date") dopts.zero_date_null = v == "null";
   }
   ASSIGN_OR_RETURN(auto catalog, ConnectMysql(endpoint));
+  RETURN_IF_ERROR(ReadServerCharsets(*catalog, dopts));
   auto stream = std::make_unique<BinlogChangeStream>(endpoint, std::move(catalog), *start, by_gtid,
                                                      std::move(dopts), options.heartbeat);
   RETURN_IF_ERROR(stream->Open(options.server_id));

@@ -31,7 +31,14 @@
 // The source needs log_bin, binlog_format=ROW and binlog_row_image=FULL
 // (MINIMAL images come through as key-only before images and kUnchanged
 // after values); the user needs REPLICATION SLAVE and SELECT on
-// information_schema (the catalog gives column names and exact types).
+// information_schema (the catalog gives column names and exact types, and
+// says which tables exist). With binlog_row_metadata=FULL (MySQL 8,
+// MariaDB 10.5+) the TABLE_MAP events carry the column names and types as
+// of each row's write, which the decoder uses instead of the catalog, so
+// rows written before an ALTER still decode after it; without it such rows
+// are an error (binlog_decoder.h). The collation ids FULL metadata names
+// are resolved with the source's information_schema.COLLATIONS, read once
+// when the stream opens.
 //
 // Errors from Next(): a lost connection is kConnectionLost (open a new
 // stream from the last stored position); a binlog file the server no

@@ -134,11 +134,19 @@ Status ZeroDate(std::string_view text) {
                 "in the project file).");
 }
 
+// Rows decoded with the current catalog meet a table altered since they
+// were written: only the server's own record of the shape at write time
+// (FULL row metadata) decodes them.
+constexpr const char* kAlteredHint =
+    "Set binlog_row_metadata=FULL on the source (SET GLOBAL binlog_row_metadata=FULL, and in its configuration) so "
+    "that row events carry the table's shape as of their write; the changes already written without it can only be "
+    "captured from a position after the ALTER, or by copying the table again.";
+
 Status TypeMismatch(uint8_t type, const ColumnType& col) {
   return Status(ErrorCode::kReadFailed,
                 "binlog column type " + std::to_string(type) + " does not match the catalog's " + col.native +
                     ": the table was altered after these changes were written",
-                "Restart capture from a position after the ALTER, or re-copy the table.");
+                kAlteredHint);
 }
 
 bool Bit(std::string_view bitmap, size_t i) {
@@ -751,16 +759,55 @@ Status BinlogDecoder::OnTableMap(const BinlogTableMap& map) {
       maps_[map.table_id] = std::move(t);
       return Status::Ok();
     }
-    t.schema = *it->second;
+    if (!map.optional_metadata.empty()) {
+      Status st = ColumnsFromEvent(map, *it->second, t);
+      if (!st.ok()) {
+        return Status(st.code(), st.message() + " (TABLE_MAP of " + t.ref.ToString() + ")", st.hint(), st.native_code());
+      }
+    }
+    if (t.schema.columns.empty()) t.schema = *it->second;  // no FULL metadata: the catalog's shape
     if (t.schema.columns.size() != t.types.size()) {
       return Status(ErrorCode::kReadFailed,
                     "table " + t.ref.ToString() + " has " + std::to_string(t.types.size()) +
                         " columns in the binlog but " + std::to_string(t.schema.columns.size()) +
                         " in the catalog: it was altered after these changes were written, or has generated columns",
-                    "Restart capture from a position after the ALTER, or re-copy the table.");
+                    kAlteredHint);
     }
   }
   maps_[map.table_id] = std::move(t);
+  return Status::Ok();
+}
+
+Status BinlogDecoder::ColumnsFromEvent(const BinlogTableMap& map, const TableSchema& catalog, MappedTable& t) const {
+  ASSIGN_OR_RETURN(TableMapMetadata md,
+                   ParseTableMapMetadata(map.column_types, t.meta, map.optional_metadata, options_.mariadb));
+  if (!md.full()) return Status::Ok();  // MINIMAL: signedness and charsets only, names from the catalog
+  ASSIGN_OR_RETURN(std::vector<Column> cols, ColumnsFromTableMap(map.column_types, t.meta, md, options_.charset_of));
+  for (Column& c : cols) {
+    const Column* now = catalog.FindColumn(c.name);
+    // ENUM/SET members travel in the column's charset; labels are UTF-8.
+    // A charset ToUtf8 does not convert can still use the catalog's labels
+    // (information_schema gives them in UTF-8) while they are the same list.
+    for (std::string& label : c.type.labels) {
+      std::string utf8;
+      Status st = ToUtf8(c.type, label, utf8);
+      if (!st.ok()) {
+        if (now && now->type.kind == c.type.kind && now->type.labels.size() == c.type.labels.size()) {
+          c.type.labels = now->type.labels;
+          break;
+        }
+        return st;
+      }
+      label = std::move(utf8);
+    }
+    // What the binlog cannot tell apart: MariaDB's UUID travels as a
+    // BINARY(16). The catalog's column of the same name says which it is.
+    if (now && now->type.kind == TypeKind::kUuid && c.type.kind == TypeKind::kBinary && c.type.length == 16) {
+      c.type = now->type;
+    }
+  }
+  t.schema.ref = catalog.ref;
+  t.schema.columns = std::move(cols);
   return Status::Ok();
 }
 

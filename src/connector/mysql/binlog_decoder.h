@@ -6,13 +6,18 @@
 // with time_zone '+00:00') returns them.
 //
 // Pure: no I/O. Column names and exact types (unsignedness, enum/set
-// labels, charset, BIT width, CHAR/BINARY length) come from the table's
-// catalog, which the decoder asks its TableLookup for once per table
-// (binlog metadata alone lacks them unless binlog_row_metadata=FULL) and
-// forgets after every DDL. The catalog is read when the events are
-// decoded, not when they were written: a row event whose column count or
-// column types disagree with the catalog (a table altered after the event,
-// while capture was behind) is a kReadFailed error, never a guess.
+// labels, charset, BIT width, CHAR/BINARY length) come from the TABLE_MAP
+// event itself when the server writes them (binlog_row_metadata=FULL,
+// table_map_metadata.h): the table's shape as of the row's write, so rows
+// written before a run of ALTERs decode right however far behind capture
+// is. Otherwise (MINIMAL or NOBLOB metadata, older servers) they come from
+// the table's catalog, which the decoder asks its TableLookup for once per
+// table and forgets after every DDL. That catalog is read when the events
+// are decoded, not when they were written: a row event whose column count
+// or column types disagree with it (a table altered after the event, while
+// capture was behind) is a kReadFailed error, never a guess. Either way the
+// catalog says which tables exist: rows of a table it does not hold are
+// skipped.
 //
 // Transactions (model/change_event.h): MariaDB's GTID_EVENT or a QUERY
 // "BEGIN" is kBegin; XID or QUERY "COMMIT"/"ROLLBACK" is kCommit, with the
@@ -38,6 +43,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "connector/mysql/table_map_metadata.h"
 #include "model/change_event.h"
 #include "model/table_schema.h"
 
@@ -92,6 +98,9 @@ struct BinlogTableMap {
   TableRef table;
   std::string column_types;  // one binlog type byte per column
   std::string metadata;      // the raw metadata block
+  // The optional metadata block after the null bitmap (table_map_metadata.h);
+  // empty when the server wrote none.
+  std::string optional_metadata;
 };
 
 // One WRITE/UPDATE/DELETE_ROWS event (v1, v2 or MariaDB's compressed v1,
@@ -119,6 +128,13 @@ struct BinlogDecoderOptions {
   // yet (statement parsing comes with DDL synchronization).
   std::function<bool(const TableRef&)> tables;
   bool zero_date_null = false;  // as the endpoint's zero_date=null
+  // The server is MariaDB: its optional metadata counts GEOMETRY among the
+  // character columns (table_map_metadata.h).
+  bool mariadb = false;
+  // Charset names of the collation ids optional metadata carries (the
+  // source's information_schema.COLLATIONS); null: none known, and a FULL
+  // TABLE_MAP with character columns is kUnsupported.
+  CharsetOfCollation charset_of;
 };
 
 class BinlogDecoder {
@@ -159,8 +175,9 @@ class BinlogDecoder {
     bool captured = false;
     std::string types;
     std::vector<uint16_t> meta;
-    TableSchema schema;  // when captured
+    TableSchema schema;  // when captured: the event's columns (FULL metadata) or the catalog's
   };
+  Status ColumnsFromEvent(const BinlogTableMap& map, const TableSchema& catalog, MappedTable& t) const;
   Status DecodeImage(const MappedTable& t, std::string_view present, std::string_view& data, RowImage& image,
                      bool& partial);
   void Begin(uint32_t timestamp, std::vector<ChangeEvent>& out);

@@ -426,6 +426,67 @@ TEST_F(DecoderTest, UncapturedTablesAndDroppedTables) {
   EXPECT_EQ(out_[1].ddl_schema, "shop");
 }
 
+// binlog_row_metadata=FULL: the TABLE_MAP names and types the columns as
+// the row was written, so rows decode right even though the catalog (read
+// now) has since lost a column, renamed one and changed a type.
+TEST_F(DecoderTest, FullRowMetadataDecodesWithTheShapeAtWriteTime) {
+  BinlogDecoderOptions opts;
+  opts.mariadb = true;
+  opts.charset_of = [](uint32_t id) { return id == 8 ? std::string("latin1") : std::string(); };
+  BinlogDecoder dec(MysqlBinlogPos{"bin.000001", 4, ""}, [](const TableRef& ref) -> Result<TableSchema> {
+    if (ref == TableRef{"test", "t"}) return Schema();
+    return Status(ErrorCode::kNotFound, "no such table");
+  }, opts);
+  // Then: (id int unsigned, label varchar(20) latin1, amount decimal(10,2), e enum('\xe9t\xe9','hiver') latin1).
+  BinlogTableMap m = Map();
+  m.column_types += Bytes({bt::kString});
+  m.metadata += Bytes({bt::kEnum, 1});
+  auto field = [](int type, const std::string& v) { return Bytes({type, static_cast<int>(v.size())}) + v; };
+  auto str = [](const std::string& v) { return std::string(1, static_cast<char>(v.size())) + v; };
+  m.optional_metadata = field(1, Bytes({0x80})) + field(2, Bytes({8})) + field(10, Bytes({8})) +
+                        field(4, str("id") + str("label") + str("amount") + str("e")) +
+                        field(6, Bytes({2}) + str("\xe9t\xe9") + str("hiver"));
+  ASSERT_TRUE(dec.OnQuery("test", "BEGIN", 1, 100, out_).ok());
+  ASSERT_TRUE(dec.OnTableMap(m).ok());
+  std::string row = Bytes({0}) + Le(4000000000u, 4) + Bytes({4}) + "caf" + Bytes({0xe9}) +
+                    Bytes({0x80, 0x00, 0x04, 0xd2, 0x38}) + Bytes({1});
+  Status decoded = dec.OnRows({BinlogRowsEvent::Kind::kWrite, 42, 4, Bytes({15}), {}, row}, 1, out_);
+  ASSERT_TRUE(decoded.ok()) << decoded.ToString();
+  ASSERT_EQ(out_.size(), 2u);
+  EXPECT_EQ(out_[1].columns, (std::vector<std::string>{"id", "label", "amount", "e"}));
+  EXPECT_EQ(out_[1].after, (RowImage{FieldValue::Of("4000000000"), FieldValue::Of("caf\xc3\xa9"),
+                                     FieldValue::Of("1234.56"), FieldValue::Of("\xc3\xa9t\xc3\xa9")}));
+  // A collation the server did not list is refused, not guessed.
+  m.optional_metadata = field(2, Bytes({99})) + field(4, str("id") + str("label") + str("amount") + str("e")) +
+                        field(6, Bytes({2}) + str("a") + str("b"));
+  Status st = dec.OnTableMap(m);
+  EXPECT_EQ(st.code(), ErrorCode::kUnsupported);
+  EXPECT_NE(st.message().find("test.t"), std::string::npos) << st.message();
+}
+
+// MINIMAL metadata (or none): the catalog names the columns, and a table
+// altered since the rows were written is an error whose hint says how to
+// avoid it next time.
+TEST_F(DecoderTest, MinimalRowMetadataUsesTheCatalog) {
+  BinlogTableMap m = Map();
+  m.optional_metadata = Bytes({1, 1, 0x00, 3, 1, 45});  // SIGNEDNESS, COLUMN_CHARSET: no names
+  ASSERT_TRUE(dec_.OnQuery("test", "BEGIN", 1, 100, out_).ok());
+  ASSERT_TRUE(dec_.OnTableMap(m).ok());
+  ASSERT_TRUE(dec_.OnRows({BinlogRowsEvent::Kind::kWrite, 42, 3, Bytes({7}), {}, Row(1, "ab", true)}, 1, out_).ok());
+  ASSERT_EQ(out_.size(), 2u);
+  EXPECT_EQ(out_[1].columns, (std::vector<std::string>{"id", "name", "amount"}));
+  BinlogTableMap wider = m;
+  wider.table_id = 43;
+  wider.column_types += Bytes({bt::kLong});
+  Status st = dec_.OnTableMap(wider);
+  EXPECT_EQ(st.code(), ErrorCode::kReadFailed);
+  EXPECT_NE(st.hint().find("binlog_row_metadata=FULL"), std::string::npos) << st.hint();
+  // A malformed block is an error too, never a crash.
+  BinlogTableMap broken = Map(44);
+  broken.optional_metadata = Bytes({4, 200, 1});
+  EXPECT_EQ(dec_.OnTableMap(broken).code(), ErrorCode::kReadFailed);
+}
+
 // A table the catalog does not hold (one of another database on the same
 // server, e.g. the destination of a MySQL-to-MySQL migration, whose every
 // transaction maps its tables) is looked up once, not at every TABLE_MAP;
