@@ -345,15 +345,12 @@ Status FullMigration::Impl::RecordSynchronized(const TableSchema& source, const 
   TableRecord record{key, destination.ToString(), TablePhase::kCompleted, "completed", source.estimated_rows, 0, ""};
   RETURN_IF_ERROR(meta->SaveTable(record));
   progress().SetTable({key, record.destination, record.estimated_rows, 0, "completed", ""});
-  if (opt.source.engine == Engine::kPostgres) {
-    progress().AddWarning("table " + key + " was created on the source after the copy: it is not copied, and "
-                          "synchronization does not carry it either (PostgreSQL sends no DDL; its publication lists "
-                          "the tables it was created with). To migrate it, release and migrate again.");
-  } else {
-    progress().AddWarning("table " + key + " was created or renamed on the source after the copy: it is not "
-                          "copied, synchronization carries it (its DDL creates " + record.destination +
-                          " on the destination, then its rows follow)");
-  }
+  // Both engines' DDL is carried now (PostgreSQL's by an event trigger,
+  // sync/pg_ddl_capture.h); what is not (a PostgreSQL table without a
+  // replica identity, say) docs/incremental.md lists.
+  progress().AddWarning("table " + key + " was created or renamed on the source after the copy: it is not copied, "
+                        "synchronization carries it (its DDL creates " + record.destination +
+                        " on the destination, then its rows follow; docs/incremental.md says which DDL is carried)");
   return Status();
 }
 

@@ -60,7 +60,7 @@ struct FullMigrationOptions {
   // has completed (every table the state file knows is), synchronization
   // owns the destination, and a source table the state file does not know
   // was created or renamed on the source since: synchronization carries it
-  // (a MySQL/MariaDB source's DDL creates it on the destination and fills
+  // (the source's DDL creates it on the destination, then its rows fill
   // it), so a later run records it as synchronized, with a warning, rather
   // than copy it — or refuse it as a destination table holding rows.
   bool incremental = false;
