@@ -112,6 +112,9 @@ log-error=$srv/mariadb.log
 log-bin=$data/binlog
 binlog_format=ROW
 binlog_row_image=FULL
+# Row events name their columns as written: capture decodes rows written
+# before an ALTER it reads after (docs/incremental.md).
+binlog_row_metadata=FULL
 server_id=1
 local_infile=ON
 innodb_buffer_pool_size=1G
