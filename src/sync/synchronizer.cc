@@ -25,6 +25,7 @@
 #include "sync/pg_ddl_capture.h"
 #include "sync/retention.h"
 #include "sync/schema_sync.h"
+#include "sync/source_rows.h"
 
 namespace godwit {
 namespace {
@@ -720,6 +721,9 @@ Status Synchronizer::Impl::WriterPass(const std::atomic<bool>& cancel, bool& pro
   ao.apply_update = opt.apply_update;
   ao.apply_delete = opt.apply_delete;
   ao.on_warning = [this](const std::string& w) { Warn(w); };
+  // Unchanged (TOASTed) values of a row the destination lacks come from
+  // the source's current row.
+  ao.source_row = SourceRowLookupFor(opt.source);
   ASSIGN_OR_RETURN(auto applier,
                    PartitionedApplier::Open([this] { return Connect(opt.destination); }, dialect, tables, ao,
                                             opt.apply_parallelism));
