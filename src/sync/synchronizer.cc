@@ -721,8 +721,9 @@ Status Synchronizer::Impl::WriterPass(const std::atomic<bool>& cancel, bool& pro
   ao.apply_update = opt.apply_update;
   ao.apply_delete = opt.apply_delete;
   ao.on_warning = [this](const std::string& w) { Warn(w); };
-  // Unchanged (TOASTed) values of a row the destination lacks come from
-  // the source's current row.
+  // Values a change leaves unchanged (PostgreSQL's TOAST) come from the
+  // source's current row, read by key: the destination's row at that key
+  // may be another row's (a resumed copy, keys reused after deletes).
   ao.source_row = SourceRowLookupFor(opt.source);
   ASSIGN_OR_RETURN(auto applier,
                    PartitionedApplier::Open([this] { return Connect(opt.destination); }, dialect, tables, ao,
