@@ -3,7 +3,11 @@
 //   MySQL/MariaDB  log_bin = ON, binlog_format = ROW, binlog_row_image =
 //                  FULL (every column of the row before and after, so a
 //                  change can be applied by key and verified), server_id
-//                  != 0 (a server without one refuses binlog clients)
+//                  != 0 (a server without one refuses binlog clients);
+//                  binlog_row_metadata = FULL is recommended, never
+//                  required: without it rows written before an ALTER that
+//                  capture reads after it cannot be decoded, which only
+//                  matters if DDL runs while capture is behind
 //   PostgreSQL     wal_level = logical, a free replication slot
 //                  (max_replication_slots minus slots in use) and a free
 //                  WAL sender (max_wal_senders minus walsender backends)
@@ -29,6 +33,7 @@ struct Finding {
   bool ok;
   std::string message;
   std::string hint;  // what to change when not ok
+  bool advisory = false;  // not ok is a warning even when the setting's purpose is chosen
 };
 
 std::vector<Finding> MysqlFindings(const std::map<std::string, std::string>& vars) {
@@ -54,6 +59,23 @@ std::vector<Finding> MysqlFindings(const std::map<std::string, std::string>& var
   out.push_back({"binlog_row_image", "binary log row image is FULL (binlog_row_image)", !image || *image == "FULL",
                  image ? "binlog_row_image is " + *image : "the server always logs full row images",
                  "SET GLOBAL binlog_row_image = 'FULL'; and binlog_row_image=FULL in the server's configuration."});
+  // MariaDB 10.5+ and MySQL 8.0.1+ can name the columns in every TABLE_MAP
+  // (binlog_decoder.h); older servers have no such setting.
+  auto metadata = get("binlog_row_metadata");
+  const bool full_metadata = metadata && *metadata == "FULL";
+  out.push_back({"binlog_row_metadata", "binary log row metadata is FULL (binlog_row_metadata)", full_metadata,
+                 full_metadata ? "binlog_row_metadata is FULL"
+                               : (metadata ? "binlog_row_metadata is " + *metadata
+                                           : std::string("the server cannot write column names into the binary log "
+                                                         "(MariaDB 10.5 or MySQL 8.0 needed)")) +
+                                     ": rows written before an ALTER TABLE but read by capture after it cannot be "
+                                     "decoded, and synchronization stops at them",
+                 metadata ? "SET GLOBAL binlog_row_metadata = 'FULL'; and binlog_row_metadata=FULL in the server's "
+                            "configuration (no restart needed; it applies to events written from then on). Until then, "
+                            "run ALTER TABLE on migrated tables only while capture is caught up."
+                          : "Run ALTER TABLE on migrated tables only while capture is caught up, or upgrade the "
+                            "server.",
+                 true});
   std::string server_id = get("server_id").value_or("0");
   out.push_back({"server_id", "server_id is set", server_id != "0", "server_id is " + server_id,
                  "Set server_id to a non-zero value unique among the servers that replicate together (server_id=N in "
@@ -64,7 +86,8 @@ std::vector<Finding> MysqlFindings(const std::map<std::string, std::string>& var
 Result<std::vector<Finding>> ReadMysql(Session& session) {
   ASSIGN_OR_RETURN(auto rows, QueryText(session,
                                         "SHOW GLOBAL VARIABLES WHERE Variable_name IN "
-                                        "('log_bin', 'binlog_format', 'binlog_row_image', 'server_id')",
+                                        "('log_bin', 'binlog_format', 'binlog_row_image', 'binlog_row_metadata', "
+                                        "'server_id')",
                                         2));
   std::map<std::string, std::string> vars;
   for (const TextRow& row : rows) vars[row[0].value_or("")] = row[1].value_or("");
@@ -104,6 +127,7 @@ std::vector<std::pair<std::string, std::string>> SettingNames(Engine engine) {
     return {{"log_bin", "binary logging is on (log_bin)"},
             {"binlog_format", "binary log format is ROW (binlog_format)"},
             {"binlog_row_image", "binary log row image is FULL (binlog_row_image)"},
+            {"binlog_row_metadata", "binary log row metadata is FULL (binlog_row_metadata)"},
             {"server_id", "server_id is set"}};
   }
   return {{"wal_level", "write-ahead log carries logical changes (wal_level)"},
@@ -138,7 +162,7 @@ void CheckSide(const PrecheckContext& context, Side side, bool required, std::ve
     const Status& st = findings.status();
     for (const auto& [name, title] : SettingNames(engine)) {
       PrecheckItem item = Failed(prefix + name, title, "cannot read the server's settings: " + st.message(), st.hint());
-      if (!required) item.status = PrecheckStatus::kWarning;
+      if (!required || name == "binlog_row_metadata") item.status = PrecheckStatus::kWarning;
       items.push_back(std::move(item));
     }
     return;
@@ -146,6 +170,8 @@ void CheckSide(const PrecheckContext& context, Side side, bool required, std::ve
   for (Finding& f : *findings) {
     if (f.ok) {
       items.push_back(Passed(prefix + f.name, f.title, f.message));
+    } else if (f.advisory) {
+      items.push_back(Warning(prefix + f.name, f.title, f.message, f.hint));
     } else if (required) {
       items.push_back(Failed(prefix + f.name, f.title, f.message + ", which " + purpose + " cannot work with", f.hint));
     } else {

@@ -85,6 +85,30 @@ TEST(ServerSettingsTest, MysqlBinlogOff) {
   EXPECT_EQ(Item(items, "source.binlog_row_image").status, PrecheckStatus::kPassed);
 }
 
+TEST(ServerSettingsTest, MysqlRowMetadataIsRecommendedNeverRequired) {
+  const std::vector<TextRow> minimal = {{"binlog_format", "ROW"},          {"binlog_row_image", "FULL"},
+                                        {"binlog_row_metadata", "MINIMAL"}, {"log_bin", "ON"},
+                                        {"server_id", "1"}};
+  for (bool incremental : {true, false}) {
+    auto items = RunSettingsCheck(Engine::kMysql, minimal, incremental);
+    const PrecheckItem& item = Item(items, "source.binlog_row_metadata");
+    EXPECT_EQ(item.status, PrecheckStatus::kWarning) << incremental;
+    EXPECT_NE(item.message.find("MINIMAL"), std::string::npos) << item.message;
+    EXPECT_NE(item.hint.find("binlog_row_metadata = 'FULL'"), std::string::npos) << item.hint;
+    EXPECT_TRUE(PrecheckPassed(items)) << "a warning does not stop the project";
+  }
+  auto full = minimal;
+  full[2][1] = "FULL";
+  EXPECT_EQ(Item(RunSettingsCheck(Engine::kMysql, full, true), "source.binlog_row_metadata").status,
+            PrecheckStatus::kPassed);
+  // A server without the setting (MariaDB before 10.5) cannot write it: a warning too.
+  const std::vector<TextRow> old_server = {{"binlog_format", "ROW"}, {"log_bin", "ON"}, {"server_id", "1"}};
+  const auto old_items = RunSettingsCheck(Engine::kMysql, old_server, true);
+  const PrecheckItem& item = Item(old_items, "source.binlog_row_metadata");
+  EXPECT_EQ(item.status, PrecheckStatus::kWarning);
+  EXPECT_NE(item.message.find("cannot write column names"), std::string::npos) << item.message;
+}
+
 TEST(ServerSettingsTest, PostgresWalLevelSlotsAndSenders) {
   auto items = RunSettingsCheck(Engine::kPostgres, {{"replica", "4", "4", "10", "2"}}, true);
   EXPECT_EQ(Item(items, "source.wal_level").status, PrecheckStatus::kFailed);

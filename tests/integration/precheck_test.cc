@@ -62,7 +62,8 @@ TEST(PrecheckTest, GoodMysqlToPostgresSetupPassesEverything) {
   ExpectAllPassed(
       items, {"source.connect", "destination.connect", "source.tables", "source.privileges", "destination.privileges",
               "source.replication_privileges", "source.log_bin", "source.binlog_format", "source.binlog_row_image",
-              "source.server_id", "source.tables_without_primary_key", "source.unsupported_types"});
+              "source.binlog_row_metadata", "source.server_id", "source.tables_without_primary_key",
+              "source.unsupported_types"});
   for (const auto& i : items) EXPECT_TRUE(i.hint.empty()) << i.id << ": " << i.hint;
   EXPECT_TRUE(Contains(Find(items, "source.tables")->message, "2 table(s)")) << Dump(items);
 }
