@@ -762,7 +762,8 @@ Status BinlogDecoder::OnTableMap(const BinlogTableMap& map) {
     if (!map.optional_metadata.empty()) {
       Status st = ColumnsFromEvent(map, *it->second, t);
       if (!st.ok()) {
-        return Status(st.code(), st.message() + " (TABLE_MAP of " + t.ref.ToString() + ")", st.hint(), st.native_code());
+        return Status(st.code(), st.message() + " (TABLE_MAP of " + t.ref.ToString() + ")", st.hint(),
+                      st.native_code());
       }
     }
     if (t.schema.columns.empty()) t.schema = *it->second;  // no FULL metadata: the catalog's shape

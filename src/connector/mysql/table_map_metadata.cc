@@ -27,6 +27,11 @@ Status Malformed(const std::string& what) {
                 "last stored position, and report the server version if it persists.");
 }
 
+Status CountMismatch(const char* field, size_t listed, size_t columns) {
+  return Malformed(std::string(field) + " lists " + std::to_string(listed) + " columns, the table has " +
+                   std::to_string(columns));
+}
+
 // Reads length-encoded integers and strings off a field's value.
 class Reader {
  public:
@@ -145,13 +150,10 @@ Status ApplyColumnCharset(std::string_view value, const std::vector<size_t>& mem
   while (!r.empty()) {
     uint32_t collation = 0;
     if (!r.Packed32(collation)) return Malformed(std::string(field) + " truncated");
-    if (i >= members.size()) return Malformed(std::string(field) + " lists more columns than the table has");
+    if (i >= members.size()) return CountMismatch(field, i + 1, members.size());
     out[members[i++]] = collation;
   }
-  if (i != members.size()) {
-    return Malformed(std::string(field) + " lists " + std::to_string(i) + " columns, the table has " +
-                     std::to_string(members.size()));
-  }
+  if (i != members.size()) return CountMismatch(field, i, members.size());
   return Status::Ok();
 }
 
@@ -162,7 +164,7 @@ Status ApplyLabels(std::string_view value, const std::vector<size_t>& members,
   while (!r.empty()) {
     uint64_t count = 0;
     if (!r.Packed(count)) return Malformed(std::string(field) + " truncated");
-    if (i >= members.size()) return Malformed(std::string(field) + " lists more columns than the table has");
+    if (i >= members.size()) return CountMismatch(field, i + 1, members.size());
     auto& labels = out[members[i++]];
     // Each member takes at least one byte: a count beyond the bytes left
     // is malformed, found before anything is allocated for it.
@@ -172,10 +174,7 @@ Status ApplyLabels(std::string_view value, const std::vector<size_t>& members,
       labels.push_back(std::move(label));
     }
   }
-  if (i != members.size()) {
-    return Malformed(std::string(field) + " lists " + std::to_string(i) + " columns, the table has " +
-                     std::to_string(members.size()));
-  }
+  if (i != members.size()) return CountMismatch(field, i, members.size());
   return Status::Ok();
 }
 
@@ -184,7 +183,9 @@ Status ApplyLabels(std::string_view value, const std::vector<size_t>& members,
 Result<TableMapMetadata> ParseTableMapMetadata(std::string_view types, std::span<const uint16_t> meta,
                                                std::string_view block, bool mariadb) {
   const size_t n = types.size();
-  if (meta.size() != n) return Malformed("column metadata for " + std::to_string(meta.size()) + " of " + std::to_string(n) + " columns");
+  if (meta.size() != n) {
+    return Malformed("column metadata for " + std::to_string(meta.size()) + " of " + std::to_string(n) + " columns");
+  }
   std::vector<size_t> numeric, character, enum_set, enums, sets;
   for (size_t i = 0; i < n; ++i) {
     const uint8_t real = RealType(static_cast<uint8_t>(types[i]), meta[i]);
@@ -259,7 +260,9 @@ Result<TableMapMetadata> ParseTableMapMetadata(std::string_view types, std::span
         while (!pk.empty()) {
           uint32_t index = 0, prefix = 0;
           if (!pk.Packed32(index) || (prefixed && !pk.Packed32(prefix))) return Malformed("primary key truncated");
-          if (index >= n) return Malformed("primary key names column " + std::to_string(index) + " of " + std::to_string(n));
+          if (index >= n) {
+            return Malformed("primary key names column " + std::to_string(index) + " of " + std::to_string(n));
+          }
           md.primary_key.push_back(index);
         }
         break;
