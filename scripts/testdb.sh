@@ -5,9 +5,10 @@
 #                                 under DIR (created if missing) and write
 #                                 DIR/env with their connection URIs
 #   scripts/testdb.sh stop DIR    stop them by the pids recorded under DIR
-#   scripts/testdb.sh restart DIR mariadb|pg-source|pg-dest
+#   scripts/testdb.sh restart DIR mariadb|pg-source|pg-dest [immediate]
 #                                 restart one of them on the same port (for
-#                                 tests of surviving a database restart)
+#                                 tests of surviving a database restart;
+#                                 "immediate": PostgreSQL as after a crash)
 #
 # Every server binds to 127.0.0.1 on a non-default port chosen from a free
 # range, runs as the invoking user (or as `nobody`'s sibling `godwit-test`
@@ -221,7 +222,11 @@ ENV
         stop_pid_file "$srv/mariadb.pid"
         start_mariadb "$GODWIT_TEST_MYSQL_PORT" ;;
       pg-source|pg-dest)
-        as_user "$pg_bin/pg_ctl" -D "$srv/$which" -m fast -w -t 60 restart -o "-k $sock -p $([ "$which" = pg-source ] && echo "$GODWIT_TEST_PG_SOURCE_PORT" || echo "$GODWIT_TEST_PG_DEST_PORT")" -l "$srv/$which.log" >/dev/null
+        # "immediate": a crash (no shutdown checkpoint, WAL buffers not
+        # flushed), for tests of commits the server takes back.
+        mode=fast
+        [ "${4:-}" = immediate ] && mode=immediate
+        as_user "$pg_bin/pg_ctl" -D "$srv/$which" -m "$mode" -w -t 60 restart -o "-k $sock -p $([ "$which" = pg-source ] && echo "$GODWIT_TEST_PG_SOURCE_PORT" || echo "$GODWIT_TEST_PG_DEST_PORT")" -l "$srv/$which.log" >/dev/null
         head -1 "$srv/$which/postmaster.pid" >"$dir/$which.pid" ;;
       *) echo "usage: $0 restart DIR mariadb|pg-source|pg-dest" >&2; exit 2 ;;
     esac

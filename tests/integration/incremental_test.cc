@@ -1198,6 +1198,47 @@ TEST_P(IncrementalTest, ReplayKilledAroundCommitsAndInsideALargeTransaction) {
   ASSERT_NO_FATAL_FAILURE(Release(*dst));
 }
 
+// The PostgreSQL destination crashes (immediate shutdown, as after a power
+// loss) while the Writer replays under writes, with transactions open on
+// its four sessions. It reconnects with backoff, reads the checkpoints the
+// destination kept (rows and checkpoint commit together, so an open
+// transaction is lost whole) and goes on from the change log: the
+// destination ends equal to the source.
+TEST_P(IncrementalTest, DestinationServerCrashDuringReplay) {
+  const Pair p = GetParam();
+  if (p.dst != Engine::kPostgres) GTEST_SKIP() << "crashes the PostgreSQL destination server";
+  ASSERT_NO_FATAL_FAILURE(Prepare(false));
+  SourceWriter writer(p.src, src_uri_, 0xC7A5 + static_cast<int>(p.src), false);
+  writer.Start();
+  GodwitRun run(args_, "", log_);
+  ASSERT_TRUE(PollUntil(120s, [&] {
+    return run.Exited() || run.Output().find("migration completed") != std::string::npos;
+  })) << LogTail();
+  ASSERT_FALSE(run.Exited()) << run.Output();
+  {
+    auto dst = Open(dst_uri_);
+    const int64_t first = AppliedSequence(*dst);
+    ASSERT_TRUE(PollUntil(60s, [&] { return run.Exited() || AppliedSequence(*dst) > first; })) << LogTail();
+  }
+  const std::string script = std::string(GODWIT_SOURCE_DIR) + "/scripts/testdb.sh restart " + Servers().dir +
+                             " pg-dest immediate >/dev/null 2>&1";
+  ASSERT_EQ(std::system(script.c_str()), 0) << script;
+  // Replay goes on after the Writer reconnects.
+  auto dst = Open(dst_uri_);
+  const int64_t after_crash = AppliedSequence(*dst);
+  const uint64_t written = writer.transactions();
+  ASSERT_TRUE(PollUntil(60s, [&] { return run.Exited() || writer.transactions() >= written + 100; }));
+  ASSERT_TRUE(PollUntil(90s, [&] { return run.Exited() || AppliedSequence(*dst) > after_crash; })) << LogTail();
+  ASSERT_FALSE(run.Exited()) << run.Output();
+  writer.Stop();
+  ASSERT_EQ(writer.error(), "");
+  run.Signal(SIGTERM);
+  ASSERT_TRUE(run.Wait(120s)) << "not caught up within 2 minutes of SIGTERM:\n" << LogTail();
+  ASSERT_EQ(run.exit_code(), 0) << run.Output();
+  ExpectEqual("after the destination server crashed");
+  ASSERT_NO_FATAL_FAILURE(Release(*dst));
+}
+
 // From a PostgreSQL source, the copy is killed after its first chunk;
 // while it is down, a row whose text is stored out of line moves to a key
 // deleted just before. The resumed copy reads the later chunks in a new

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "connector/session.h"
+#include "model/row_collector.h"
 #include "replay/partitioned_applier.h"
 #include "test_env.h"
 
@@ -217,19 +218,6 @@ Status Feed(PartitionedApplier& applier, const Workload& w, uint64_t from, int p
   return Status();
 }
 
-class Collect : public BatchConsumer {
- public:
-  Status Consume(RowBatch& b) override {
-    for (size_t r = 0; r < b.rows(); ++r) {
-      Row row;
-      for (const Value& v : b.row(r)) row.push_back(v.is_null() ? std::nullopt : std::optional(std::string(v.bytes())));
-      rows.push_back(row);
-    }
-    return Status();
-  }
-  std::vector<Row> rows;
-};
-
 std::string DestUri(Engine engine) {
   if (engine == Engine::kMysql) {
     RecreateMysqlDatabase("partitioned_dst");
@@ -294,7 +282,7 @@ class PartitionedApplyTest : public ::testing::TestWithParam<Engine> {
                 std::to_string(types.size());
       types.push_back(ColumnType{});
     }
-    Collect out;
+    RowCollector out;
     Status st = session_->Query("SELECT " + select + " FROM " +
                                     dialect().QualifiedName({session_->default_schema(), table}) + " ORDER BY " + order,
                                 types, out, BatchLimits{});
