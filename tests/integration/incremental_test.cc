@@ -967,22 +967,32 @@ class IncrementalTest : public ::testing::TestWithParam<Pair> {
   // SIGTERM (--until-caught-up) and expects exit 0.
   void RunAndStopCaughtUp(SourceWriter& writer, Session& dst) {
     GodwitRun run(args_, "", log_);
-    ASSERT_TRUE(PollUntil(120s, [&] {
-      return run.Exited() || run.Output().find("migration completed") != std::string::npos;
-    })) << LogTail();
-    ASSERT_FALSE(run.Exited()) << run.Output();
-    // Replay is under way once the checkpoint moves; then some more
-    // transactions go through while it runs.
-    int64_t first = AppliedSequence(dst);
-    ASSERT_TRUE(PollUntil(60s, [&] { return run.Exited() || AppliedSequence(dst) > first; })) << LogTail();
+    ASSERT_NO_FATAL_FAILURE(WaitUntilReplaying(run, dst));
+    // Then some more transactions go through while it runs.
     const uint64_t written = writer.transactions();
     ASSERT_TRUE(PollUntil(60s, [&] { return run.Exited() || writer.transactions() >= written + 100; }));
     int64_t later = AppliedSequence(dst);
     ASSERT_TRUE(PollUntil(60s, [&] { return run.Exited() || AppliedSequence(dst) > later; })) << LogTail();
+    ASSERT_NO_FATAL_FAILURE(StopCaughtUp(run, writer));
+  }
+
+  // Waits until `run` has finished its copy and the destination's
+  // checkpoint has moved: replay is under way.
+  void WaitUntilReplaying(GodwitRun& run, Session& dst) {
+    ASSERT_TRUE(PollUntil(120s, [&] {
+      return run.Exited() || run.Output().find("migration completed") != std::string::npos;
+    })) << LogTail();
+    ASSERT_FALSE(run.Exited()) << run.Output();
+    int64_t first = AppliedSequence(dst);
+    ASSERT_TRUE(PollUntil(60s, [&] { return run.Exited() || AppliedSequence(dst) > first; })) << LogTail();
+  }
+
+  // Stops the writer, then `run` with SIGTERM (--until-caught-up): it must
+  // exit 0 once everything committed on the source is applied.
+  void StopCaughtUp(GodwitRun& run, SourceWriter& writer) {
     ASSERT_FALSE(run.Exited()) << run.Output();
     writer.Stop();
     ASSERT_EQ(writer.error(), "");
-    // Everything is committed on the source: the stop request must wait for all of it.
     run.Signal(SIGTERM);
     ASSERT_TRUE(run.Wait(120s)) << "not caught up within 2 minutes of SIGTERM:\n" << LogTail();
     ASSERT_EQ(run.exit_code(), 0) << run.Output();
@@ -1211,14 +1221,9 @@ TEST_P(IncrementalTest, DestinationServerCrashDuringReplay) {
   SourceWriter writer(p.src, src_uri_, 0xC7A5 + static_cast<int>(p.src), false);
   writer.Start();
   GodwitRun run(args_, "", log_);
-  ASSERT_TRUE(PollUntil(120s, [&] {
-    return run.Exited() || run.Output().find("migration completed") != std::string::npos;
-  })) << LogTail();
-  ASSERT_FALSE(run.Exited()) << run.Output();
   {
     auto dst = Open(dst_uri_);
-    const int64_t first = AppliedSequence(*dst);
-    ASSERT_TRUE(PollUntil(60s, [&] { return run.Exited() || AppliedSequence(*dst) > first; })) << LogTail();
+    ASSERT_NO_FATAL_FAILURE(WaitUntilReplaying(run, *dst));
   }
   const std::string script = std::string(GODWIT_SOURCE_DIR) + "/scripts/testdb.sh restart " + Servers().dir +
                              " pg-dest immediate >/dev/null 2>&1";
@@ -1229,12 +1234,7 @@ TEST_P(IncrementalTest, DestinationServerCrashDuringReplay) {
   const uint64_t written = writer.transactions();
   ASSERT_TRUE(PollUntil(60s, [&] { return run.Exited() || writer.transactions() >= written + 100; }));
   ASSERT_TRUE(PollUntil(90s, [&] { return run.Exited() || AppliedSequence(*dst) > after_crash; })) << LogTail();
-  ASSERT_FALSE(run.Exited()) << run.Output();
-  writer.Stop();
-  ASSERT_EQ(writer.error(), "");
-  run.Signal(SIGTERM);
-  ASSERT_TRUE(run.Wait(120s)) << "not caught up within 2 minutes of SIGTERM:\n" << LogTail();
-  ASSERT_EQ(run.exit_code(), 0) << run.Output();
+  ASSERT_NO_FATAL_FAILURE(StopCaughtUp(run, writer));
   ExpectEqual("after the destination server crashed");
   ASSERT_NO_FATAL_FAILURE(Release(*dst));
 }
