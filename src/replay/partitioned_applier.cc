@@ -61,6 +61,16 @@ Result<std::map<std::string, std::pair<uint64_t, std::string>>> ReadCheckpointRo
   return std::move(rows.rows);
 }
 
+// Deletes the named checkpoint rows in one statement.
+Status DeleteCheckpointRows(Session& session, const Dialect& dialect, const TableRef& table,
+                            const std::vector<std::string>& ids) {
+  if (ids.empty()) return Status();
+  std::string list;
+  for (const std::string& id : ids) list += (list.empty() ? "" : ", ") + dialect.Literal(ColumnType{}, id);
+  return session.Execute("DELETE FROM " + dialect.QualifiedName(table) + " WHERE " + dialect.QuoteIdent("stream_id") +
+                         " IN (" + list + ")");
+}
+
 bool IsPartitionOf(const std::string& id, const std::string& stream_id) {
   return id.size() > stream_id.size() + 2 && id.compare(0, stream_id.size(), stream_id) == 0 &&
          id.compare(stream_id.size(), 2, ".p") == 0;
@@ -270,6 +280,11 @@ struct PartitionedApplier::Worker {
     return error;
   }
 
+  uint64_t Committed() {
+    std::lock_guard lock(mu);
+    return checkpoint;
+  }
+
   Status CurrentError() {
     std::lock_guard lock(mu);
     return error;
@@ -321,12 +336,7 @@ struct PartitionedApplier::Worker {
         if (!applier->in_transaction()) RETURN_IF_ERROR(applier->Begin());
         return applier->Apply(task.events);
       case Task::Kind::kCommit: {
-        uint64_t committed;
-        {
-          std::lock_guard lock(mu);
-          committed = checkpoint;
-        }
-        if (task.sequence <= committed) {
+        if (task.sequence <= Committed()) {
           // Resumed past this batch: nothing of it is this partition's, and
           // its checkpoint must not go back.
           if (applier->in_transaction()) return Settle();
@@ -338,12 +348,7 @@ struct PartitionedApplier::Worker {
       }
       case Task::Kind::kSettle: {
         if (!applier->in_transaction()) return Status();
-        uint64_t committed;
-        {
-          std::lock_guard lock(mu);
-          committed = checkpoint;
-        }
-        if (task.sequence > committed) {
+        if (task.sequence > Committed()) {
           RETURN_IF_ERROR(applier->Commit(task.position, task.sequence, 0));
           std::lock_guard lock(mu);
           checkpoint = task.sequence;
@@ -456,11 +461,8 @@ Result<std::unique_ptr<PartitionedApplier>> PartitionedApplier::Open(const Conne
       }
     }
     ASSIGN_OR_RETURN(Position pos, PositionFromJson(position));
-    for (const std::string& id : stray) {
-      RETURN_IF_ERROR(first.session->Execute("DELETE FROM " + dialect.QualifiedName(checkpoint_table) + " WHERE " +
-                                             dialect.QuoteIdent("stream_id") + " = " +
-                                             dialect.Literal(ColumnType{}, id)));
-    }
+    RETURN_IF_ERROR(DeleteCheckpointRows(*first.session, dialect, checkpoint_table,
+                                         std::vector<std::string>(stray.begin(), stray.end())));
     RETURN_IF_ERROR(first.applier->Begin());
     RETURN_IF_ERROR(first.applier->Commit(pos, seq, 0, others));
     for (auto& w : self->workers_) {
@@ -671,10 +673,14 @@ Status DropPartitionedCheckpoint(Session& session, const Dialect& dialect, const
            (dialect.engine() == Engine::kSqlite || ref.schema == session.default_schema());
   }));
   if (catalog.tables.empty()) return Status();
+  if (dialect.engine() != Engine::kSqlite) table.schema = session.default_schema();
   ASSIGN_OR_RETURN(auto rows, ReadCheckpointRows(session, dialect, table));
+  std::vector<std::string> partitions;
   for (const auto& [id, row] : rows) {
-    if (IsPartitionOf(id, stream_id)) RETURN_IF_ERROR(DropCheckpoint(session, dialect, id, table));
+    if (IsPartitionOf(id, stream_id)) partitions.push_back(id);
   }
+  RETURN_IF_ERROR(DeleteCheckpointRows(session, dialect, table, partitions));
+  // The stream's own row, and the table when no other stream has one.
   return DropCheckpoint(session, dialect, stream_id, table);
 }
 

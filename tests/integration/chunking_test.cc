@@ -15,14 +15,6 @@
 namespace godwit::testing {
 namespace {
 
-std::unique_ptr<Session> Open(const std::string& uri) {
-  auto ep = ParseEndpointUri(uri);
-  if (!ep.ok()) throw std::runtime_error(ep.status().ToString());
-  auto s = Connect(*ep);
-  if (!s.ok()) throw std::runtime_error(s.status().ToString());
-  return std::move(*s);
-}
-
 TableSchema Table(Session& s, const TableRef& ref) {
   auto cat = s.ReadCatalog([&](const TableRef& r) { return r == ref; });
   if (!cat.ok()) throw std::runtime_error(cat.status().ToString());
@@ -59,7 +51,7 @@ TEST(ChunkingTest, TableNeverAnalyzedIsStillSplit) {
           "CREATE TABLE by_int (id int PRIMARY KEY) WITH (autovacuum_enabled = false);"
           "INSERT INTO by_int SELECT generate_series(1, 5000);",
           "chunk_estimate");
-  auto s = Open(PgSourceUri("chunk_estimate"));
+  auto s = OpenSession(PgSourceUri("chunk_estimate"));
   for (const char* name : {"by_text", "by_pair", "by_int"}) {
     TableSchema t = Table(*s, {"public", name});
     EXPECT_LE(t.estimated_rows, 0) << name << ": the premise is a table never analyzed";
@@ -94,8 +86,8 @@ TEST(ChunkingTest, ClearRemovesExactlyTheChunksRowsMysqlToPostgres) {
                      " " + PgDestUri("chunk_clear_dst"));
   ASSERT_EQ(r.exit_code, 0) << r.output;
 
-  auto src = Open(MysqlUri("chunk_clear_src"));
-  auto dst = Open(PgDestUri("chunk_clear_dst"));
+  auto src = OpenSession(MysqlUri("chunk_clear_src"));
+  auto dst = OpenSession(PgDestUri("chunk_clear_dst"));
   TableSchema st = Table(*src, {"chunk_clear_src", "words"});
   TableSchema dt = Table(*dst, {"public", "words"});
   auto plan = PlanChunks(*src, st, 2);
@@ -142,8 +134,8 @@ TEST(ChunkingTest, ClearMatchesKeysExactlyOnMysql) {
       "INSERT INTO pairs VALUES ('x', 'eu', 1), ('y', 'us', 2);",
       "chunk_exact_dst");
 
-  auto src = Open(PgSourceUri("chunk_exact_src"));
-  auto dst = Open(MysqlUri("chunk_exact_dst"));
+  auto src = OpenSession(PgSourceUri("chunk_exact_src"));
+  auto dst = OpenSession(MysqlUri("chunk_exact_dst"));
   const Dialect& my = DialectFor(Engine::kMysql);
   TableSchema sw = Table(*src, {"public", "words"});
   TableSchema dw = Table(*dst, {"chunk_exact_dst", "words"});

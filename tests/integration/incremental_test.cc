@@ -62,14 +62,6 @@ std::string Name(Engine e) { return e == Engine::kMysql ? "my" : "pg"; }
 // ---------------------------------------------------------------------------
 // Sessions and small queries through the connectors.
 
-std::unique_ptr<Session> Open(const std::string& uri) {
-  auto ep = ParseEndpointUri(uri);
-  if (!ep.ok()) throw std::runtime_error(ep.status().ToString());
-  auto s = Connect(*ep);
-  if (!s.ok()) throw std::runtime_error(s.status().ToString());
-  return std::move(*s);
-}
-
 void Exec(Session& s, const std::string& sql) {
   Status st = s.Execute(sql);
   if (!st.ok()) throw std::runtime_error(st.ToString() + " in: " + sql.substr(0, 300));
@@ -552,7 +544,11 @@ struct AccountKey {
 class SourceWriter {
  public:
   SourceWriter(Engine engine, const std::string& uri, uint64_t seed, bool out_of_line)
-      : engine_(engine), sql_{engine}, session_(Open(uri)), rng_(seed), columns_(WideColumns(engine, out_of_line)) {
+      : engine_(engine),
+        sql_{engine},
+        session_(OpenSession(uri)),
+        rng_(seed),
+        columns_(WideColumns(engine, out_of_line)) {
     Reload();
   }
   ~SourceWriter() { Stop(); }
@@ -1064,7 +1060,7 @@ TEST_P(IncrementalTest, CopyKilledAndResumedWhileWritesGoOn) {
   const Pair p = GetParam();
   ASSERT_NO_FATAL_FAILURE(Prepare(true));
   SourceWriter writer(p.src, src_uri_, 0xC09E + static_cast<int>(p.src) * 10 + static_cast<int>(p.dst), true);
-  auto dst = Open(dst_uri_);
+  auto dst = OpenSession(dst_uri_);
   writer.Start();
   ASSERT_NO_FATAL_FAILURE(RunUntilCrash("chunk_committed:3"));
   ASSERT_NO_FATAL_FAILURE(RunAndStopCaughtUp(writer, *dst));
@@ -1084,7 +1080,7 @@ TEST_P(IncrementalTest, ReplayKilledAroundCommitsAndInsideALargeTransaction) {
   ASSERT_NO_FATAL_FAILURE(Prepare(true));
   const Sql dst_sql{p.dst};
   SourceWriter writer(p.src, src_uri_, 0x60D417 + static_cast<int>(p.src) * 10 + static_cast<int>(p.dst), true);
-  auto dst = Open(dst_uri_);
+  auto dst = OpenSession(dst_uri_);
 
   // Writes run through the copy and everything after it. The copy finishes
   // in the first run, killed right after replay's fifth destination commit;
@@ -1112,8 +1108,8 @@ TEST_P(IncrementalTest, ReplayKilledAroundCommitsAndInsideALargeTransaction) {
   // destination transaction.
   const int64_t last = writer.SmallestItem();
   writer.LargeTransaction(last);
-  auto locker = Open(dst_uri_);
-  auto observer = Open(dst_uri_);
+  auto locker = OpenSession(dst_uri_);
+  auto observer = OpenSession(dst_uri_);
   const std::string lock_sql =
       "UPDATE " + dst_sql.Ident("items") + " SET c_int = c_int WHERE id = " + std::to_string(last);
   const std::string moved_on_dst =
@@ -1184,7 +1180,7 @@ TEST_P(IncrementalTest, ReplayKilledAroundCommitsAndInsideALargeTransaction) {
     EXPECT_NE(o.find("Re-create the project"), std::string::npos) << o;
   } else {
     writer.RunSome(20);
-    auto admin = Open(src_uri_);
+    auto admin = OpenSession(src_uri_);
     for (int i = 0; i < 3; ++i) Exec(*admin, "FLUSH BINARY LOGS");
     auto current = Column0(*admin, "SHOW MASTER STATUS", 4);  // File, Position, Binlog_Do_DB, Binlog_Ignore_DB
     ASSERT_TRUE(current && current->size() == 1);
@@ -1222,14 +1218,14 @@ TEST_P(IncrementalTest, DestinationServerCrashDuringReplay) {
   writer.Start();
   GodwitRun run(args_, "", log_);
   {
-    auto dst = Open(dst_uri_);
+    auto dst = OpenSession(dst_uri_);
     ASSERT_NO_FATAL_FAILURE(WaitUntilReplaying(run, *dst));
   }
   const std::string script = std::string(GODWIT_SOURCE_DIR) + "/scripts/testdb.sh restart " + Servers().dir +
                              " pg-dest immediate >/dev/null 2>&1";
   ASSERT_EQ(std::system(script.c_str()), 0) << script;
   // Replay goes on after the Writer reconnects.
-  auto dst = Open(dst_uri_);
+  auto dst = OpenSession(dst_uri_);
   const int64_t after_crash = AppliedSequence(*dst);
   const uint64_t written = writer.transactions();
   ASSERT_TRUE(PollUntil(60s, [&] { return run.Exited() || writer.transactions() >= written + 100; }));
@@ -1280,7 +1276,7 @@ TEST(IncrementalPgTest, ToastedValueOfARowMovedWhileTheCopyWasDown) {
   }
   PgAdmin(port, "DELETE FROM t WHERE id = 25; UPDATE t SET id = 25, v = -1 WHERE id = 28;", "inc_toast_src");
   GodwitRun run(args, "", log);
-  auto d = Open(dst.uri);
+  auto d = OpenSession(dst.uri);
   ASSERT_TRUE(
       PollUntil(60s, [&] { return run.Exited() || run.Output().find("migration completed") != std::string::npos; }));
   ASSERT_FALSE(run.Exited()) << run.Output();
@@ -1305,7 +1301,7 @@ TEST(IncrementalMyTest, RerunAfterSynchronizationCreatedTables) {
   const std::string log = state + "/godwit.log";
   const std::vector<std::string> args = {"migrate",        "-q", "--state-dir", state, "--incremental",
                                          "--until-caught-up", MysqlUri(db), dst.uri};
-  auto d = Open(dst.uri);
+  auto d = OpenSession(dst.uri);
   auto rows_on_dst = [&](const std::string& table) {
     auto v = Column0(*d, "SELECT count(*) FROM " + dst.schema + "." + table);
     return v && !v->empty() ? std::stoll(v->at(0)) : -1;

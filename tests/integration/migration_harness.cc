@@ -51,6 +51,14 @@ std::string StripFractionZeros(std::string s) {
 }
 }  // namespace
 
+std::unique_ptr<Session> OpenSession(const std::string& uri) {
+  auto ep = ParseEndpointUri(uri);
+  if (!ep.ok()) throw std::runtime_error(ep.status().ToString());
+  auto s = Connect(*ep);
+  if (!s.ok()) throw std::runtime_error(s.status().ToString());
+  return std::move(*s);
+}
+
 TableContents ReadTable(const std::string& uri, const TableRef& table) {
   auto ep = ParseEndpointUri(uri);
   if (!ep.ok()) throw std::runtime_error(ep.status().ToString());

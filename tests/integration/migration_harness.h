@@ -37,6 +37,9 @@ struct TableContents {
 };
 TableContents ReadTable(const std::string& uri, const TableRef& table);
 
+// A session to `uri`; throws with the connector's message when it fails.
+std::unique_ptr<Session> OpenSession(const std::string& uri);
+
 // Canonical values compare equal up to what the kind allows to differ
 // between engines: numeric value of floats and decimals, trailing zeros of
 // fractional seconds, JSON structure, trailing blanks of CHAR.
