@@ -12,6 +12,8 @@ packages=(
   libxxhash-dev libzstd-dev libcpp-httplib-dev libssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   pgloader mydumper procps time bc sysbench
+  # pt-table-checksum, the baseline of bench/verify.sh only (Godwit does not use it).
+  percona-toolkit
 )
 
 missing=()
