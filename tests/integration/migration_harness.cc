@@ -2,14 +2,13 @@
 
 #include <sys/wait.h>
 
-#include <cmath>
 #include <cstdio>
 #include <cstdlib>
-#include <nlohmann/json.hpp>
 #include <stdexcept>
 
 #include "model/row_collector.h"
 #include "test_env.h"
+#include "verify/row_hash.h"
 
 namespace godwit::testing {
 
@@ -40,16 +39,6 @@ CommandResult RunGodwit(const std::string& args) {
   r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return r;
 }
-
-namespace {
-std::string StripFractionZeros(std::string s) {
-  size_t dot = s.rfind('.');
-  if (dot == std::string::npos || s.find_first_not_of("0123456789", dot + 1) != std::string::npos) return s;
-  while (s.back() == '0') s.pop_back();
-  if (s.back() == '.') s.pop_back();
-  return s;
-}
-}  // namespace
 
 std::unique_ptr<Session> OpenSession(const std::string& uri) {
   auto ep = ParseEndpointUri(uri);
@@ -87,36 +76,14 @@ TableContents ReadTable(const std::string& uri, const TableRef& table) {
 }
 
 bool CanonicalEqual(TypeKind kind, const std::string& expected, const std::string& actual) {
-  if (expected == actual) return true;
-  switch (kind) {
-    case TypeKind::kFloat:
-    case TypeKind::kDouble: {
-      double e = std::strtod(expected.c_str(), nullptr), a = std::strtod(actual.c_str(), nullptr);
-      if (std::isnan(e) && std::isnan(a)) return true;
-      if (kind == TypeKind::kFloat) return static_cast<float>(e) == static_cast<float>(a);
-      return e == a;
-    }
-    case TypeKind::kDecimal:
-    case TypeKind::kTime:
-    case TypeKind::kDateTime:
-    case TypeKind::kTimestampTz:
-      return StripFractionZeros(expected) == StripFractionZeros(actual);
-    case TypeKind::kJson:
-      try {
-        return nlohmann::json::parse(expected) == nlohmann::json::parse(actual);
-      } catch (...) {
-        return false;
-      }
-    case TypeKind::kChar: {
-      auto rtrim = [](std::string s) {
-        while (!s.empty() && s.back() == ' ') s.pop_back();
-        return s;
-      };
-      return rtrim(expected) == rtrim(actual);
-    }
-    default:
-      return false;
-  }
+  // The Checker's normal forms (verify/row_hash.h), so that the tests and
+  // the Checker cannot disagree on which values are the same.
+  ColumnType type;
+  type.kind = kind;
+  std::string e, a;
+  AppendNormalForm(type, expected, e);
+  AppendNormalForm(type, actual, a);
+  return e == a;
 }
 
 }  // namespace godwit::testing
