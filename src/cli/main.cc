@@ -7,6 +7,7 @@
 #include "cli/client_commands.h"
 #include "cli/migrate_command.h"
 #include "cli/serve_command.h"
+#include "cli/verify_command.h"
 #include "common/error_catalog.h"
 #include "orchestrator/state_machine.h"
 
@@ -87,6 +88,48 @@ int main(int argc, char** argv) {
   migrate->add_flag("--restart", margs.restart, "forget saved progress and start over (the destination is not emptied)");
   migrate->add_flag("-q,--quiet", margs.quiet, "no live progress display");
 
+  godwit::VerifyArgs vargs;
+  auto* verify = app.add_subcommand(
+      "verify",
+      "Compare SOURCE_URI with DEST_URI table by table in the foreground: row counts, rows only on one side, rows\n"
+      "that differ and in which columns. Exit 0 only when every table is identical, 1 when differences were\n"
+      "found, 2 bad usage, 3 when a table could not be verified, 130 on Ctrl-C (run it again to resume).");
+  verify->add_option("SOURCE_URI", vargs.source_uri, "the source, as for migrate");
+  verify->add_option("DEST_URI", vargs.destination_uri, "the destination");
+  verify->add_option("-f,--file", vargs.project_file, "a project YAML file instead of the URIs (docs/project-file.md)");
+  verify->add_option("--include", vargs.include, "glob of tables to verify (matched against schema.table and table); repeatable")
+      ->allow_extra_args(false)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  verify->add_option("--exclude", vargs.exclude, "glob of tables to leave out; repeatable")
+      ->allow_extra_args(false)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  verify->add_option("--concurrency", vargs.concurrency, "units compared at once")->capture_default_str()->check(CLI::Range(1, 64));
+  verify->add_option("--chunk-rows", vargs.chunk_rows, "rows per unit (default: the project file's, else 100000)")
+      ->check(CLI::PositiveNumber);
+  verify->add_option("--method", vargs.method,
+                     "auto: checksums inside the database for same-engine tables declared alike, else hashing in "
+                     "Godwit; database: refuse tables that cannot be checksummed inside the database; hashed: always "
+                     "hash in Godwit")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"auto", "database", "hashed"}));
+  verify->add_option("--mode", vargs.mode,
+                     "all: every table; abnormal: only tables not consistent last time; records: only the rows found "
+                     "different last time, read again by key")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"all", "abnormal", "records"}));
+  verify->add_option("--corrections", vargs.corrections_file,
+                     "write the SQL that makes the destination equal to the source for the differences found");
+  verify->add_flag("--apply", vargs.apply,
+                   "apply those corrections on the destination, then re-check the corrected rows");
+  verify->add_flag("--delete-extra", vargs.delete_extra,
+                   "corrections also delete rows that exist only in the destination (default: listed, kept)");
+  verify->add_option("--zero-date", vargs.zero_date, "as given to migrate: 'error' or 'null'")
+      ->check(CLI::IsMember({"error", "null"}));
+  verify->add_option("--state-dir", vargs.state_dir, "where the results and progress are kept")->capture_default_str();
+  verify->add_flag("--restart", vargs.restart, "start a new verification even if the last one was interrupted");
+  verify->add_flag("--json", vargs.json, "print the result as JSON (docs/verification.md)");
+  verify->add_flag("-q,--quiet", vargs.quiet, "no progress display");
+
   bool markdown = false;
   auto* errors = app.add_subcommand("errors", "List the error codes Godwit reports, with what to do about each");
   errors->add_flag("--markdown", markdown, "print docs/errors.md");
@@ -118,6 +161,7 @@ int main(int argc, char** argv) {
     return code == 0 ? 0 : godwit::kExitUsage;
   }
   if (migrate->parsed()) return godwit::RunMigrate(margs);
+  if (verify->parsed()) return godwit::RunVerify(vargs);
   if (errors->parsed()) return PrintErrorCatalog(markdown);
   if (states->parsed()) {
     std::fputs(godwit::StateMachineMarkdown().c_str(), stdout);

@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 #include <thread>
 
+#include "cli/command_target.h"
 #include "cli/progress_display.h"
 #include "cli/project_file.h"
 #include "connector/postgres/pg_change_stream.h"
@@ -50,33 +51,16 @@ struct MigratePlan {
 
 Result<MigratePlan> BuildPlan(const MigrateArgs& a) {
   MigratePlan plan;
+  ASSIGN_OR_RETURN(CommandTarget target,
+                   ResolveCommandTarget({a.project_file, a.source_uri, a.destination_uri, a.include, a.exclude,
+                                         a.zero_date, a.state_dir},
+                                        "migrate"));
+  plan.full = std::move(target.options);
   FullMigrationOptions& opt = plan.full;
-  plan.incremental = a.incremental;
-  if (!a.project_file.empty()) {
-    if (!a.source_uri.empty() || !a.destination_uri.empty()) {
-      return Status(ErrorCode::kInvalidArgument, "give either -f PROJECT_FILE or SOURCE_URI DEST_URI, not both");
-    }
-    bool file_incremental = false;
-    ASSIGN_OR_RETURN(opt, LoadProjectFile(a.project_file, &file_incremental));
-    plan.incremental = plan.incremental || file_incremental;
-  } else {
-    if (a.source_uri.empty() || a.destination_uri.empty()) {
-      return Status(ErrorCode::kInvalidArgument, "SOURCE_URI and DEST_URI are required (or -f PROJECT_FILE)",
-                    "Example: godwit migrate mysql://app@127.0.0.1:3306/shop postgresql://postgres@127.0.0.1/shop");
-    }
-    auto src = ParseEndpointUri(a.source_uri);
-    if (!src.ok()) return src.status().WithContext("source");
-    auto dst = ParseEndpointUri(a.destination_uri);
-    if (!dst.ok()) return dst.status().WithContext("destination");
-    opt.source = *src;
-    opt.destination = *dst;
-  }
-  for (auto& p : a.include) opt.objects.include.push_back(p);
-  for (auto& p : a.exclude) opt.objects.exclude.push_back(p);
+  plan.incremental = a.incremental || target.file_incremental;
   if (a.concurrency > 0) opt.concurrency = a.concurrency;
   if (a.chunk_rows > 0) opt.chunk_rows = a.chunk_rows;
   if (!a.replication_slot.empty()) opt.replication_slot = a.replication_slot;
-  RETURN_IF_ERROR(ApplyZeroDate(a.zero_date, opt.source));
   opt.restart = a.restart;
   if (opt.replication_slot.size() > 0 && opt.source.engine != Engine::kPostgres) {
     return Status(ErrorCode::kInvalidArgument, "--replication-slot applies to a PostgreSQL source only");
@@ -92,16 +76,9 @@ Result<MigratePlan> BuildPlan(const MigrateArgs& a) {
   }
   // One state file per source/destination pair, so that re-running the
   // same command resumes it.
-  std::string id = opt.source.Redacted() + "\n" + opt.destination.Redacted();
-  const uint64_t hash = XXH3_64bits(id.data(), id.size());
-  plan.id_hex = fmt::format("{:016x}", hash);
-  std::error_code ec;
-  std::filesystem::create_directories(a.state_dir, ec);
-  if (ec) {
-    return Status(ErrorCode::kMetadata, "cannot create the state directory " + a.state_dir + ": " + ec.message(),
-                  "Give a writable directory with --state-dir.");
-  }
-  const std::filesystem::path dir(a.state_dir);
+  plan.id_hex = target.id_hex;
+  const uint64_t hash = std::stoull(plan.id_hex, nullptr, 16);
+  const std::filesystem::path dir(target.state_dir);
   opt.state_path = (dir / ("migrate-" + plan.id_hex + ".db")).string();
   plan.log_dir = (dir / ("migrate-" + plan.id_hex + ".changelog")).string();
   plan.stream_id = "migrate-" + plan.id_hex;
@@ -113,6 +90,7 @@ Result<MigratePlan> BuildPlan(const MigrateArgs& a) {
   // A run without --incremental after one with it (its change log kept):
   // synchronization has owned the destination since the copy completed,
   // and the tables it created are no less its own.
+  std::error_code ec;
   opt.incremental = plan.incremental || std::filesystem::exists(plan.log_dir, ec);
   return plan;
 }

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "model/row_collector.h"
+#include "pipeline/key_set.h"
 
 namespace godwit {
 namespace {
@@ -134,72 +135,19 @@ namespace {
 
 // Builds DELETE statements of up to kKeysPerDelete keys from the key rows
 // it is fed.
-class KeyDeleteBuilder : public BatchConsumer {
+// Collects the key values a source read returns.
+class KeyCollector : public BatchConsumer {
  public:
-  KeyDeleteBuilder(const Dialect& d, const TableSchema& table, const IndexDef& key) : d_(d) {
-    prefix_ = "DELETE FROM " + d.QualifiedName(table.ref) + " WHERE ";
-    for (const auto& k : key.columns) {
-      const Column* c = table.FindColumn(k.name);
-      columns_.push_back(c);
-      std::string exact = d.ExactKeyExpr(*c);
-      exact_.push_back(exact == d.QuoteIdent(c->name) ? "" : exact);
-    }
-  }
-
   Status Consume(RowBatch& batch) override {
     for (size_t r = 0; r < batch.rows(); ++r) {
-      auto row = batch.row(r);
-      if (columns_.size() == 1) {
-        if (!list_.empty()) list_ += ", ";
-        list_ += Lit(0, row[0]);
-      } else {
-        if (!list_.empty()) list_ += " OR ";
-        list_ += "(";
-        for (size_t i = 0; i < columns_.size(); ++i) {
-          std::string lit = Lit(i, row[i]);
-          if (i) list_ += " AND ";
-          list_ += d_.QuoteIdent(columns_[i]->name) + " = " + lit;
-          if (!exact_[i].empty()) list_ += " AND " + exact_[i] + " = " + lit;
-        }
-        list_ += ")";
-      }
-      if (++keys_ == kKeysPerDelete) Flush();
+      KeyValues k;
+      // Key columns are NOT NULL.
+      for (const Value& v : batch.row(r)) k.emplace_back(v.bytes());
+      keys.push_back(std::move(k));
     }
     return Status();
   }
-
-  std::vector<std::string> Finish() {
-    Flush();
-    return std::move(statements_);
-  }
-
- private:
-  std::string Lit(size_t i, const Value& v) const {
-    // Key columns are NOT NULL; a NULL would match nothing anyway.
-    return v.is_null() ? "NULL" : d_.Literal(columns_[i]->type, v.bytes());
-  }
-
-  void Flush() {
-    if (keys_ == 0) return;
-    if (columns_.size() == 1) {
-      std::string col = d_.QuoteIdent(columns_[0]->name);
-      std::string sql = prefix_ + col + " IN (" + list_ + ")";
-      if (!exact_[0].empty()) sql += " AND " + exact_[0] + " IN (" + list_ + ")";
-      statements_.push_back(std::move(sql));
-    } else {
-      statements_.push_back(prefix_ + list_);
-    }
-    list_.clear();
-    keys_ = 0;
-  }
-
-  const Dialect& d_;
-  std::string prefix_;
-  std::vector<const Column*> columns_;
-  std::vector<std::string> exact_;  // "" where plain equality is exact
-  std::string list_;
-  size_t keys_ = 0;
-  std::vector<std::string> statements_;
+  std::vector<KeyValues> keys;
 };
 
 }  // namespace
@@ -218,11 +166,13 @@ Result<std::vector<std::string>> ChunkClearStatements(Session& source, const Tab
   std::string cols;
   for (const auto& k : key->columns) cols += (cols.empty() ? "" : ", ") + sd.SelectExpr(*src_table.FindColumn(k.name));
   std::string pred = ChunkPredicate(sd, src_table, *key, range);
-  KeyDeleteBuilder builder(dst, dst_table, *key);
+  KeyCollector collect;
   RETURN_IF_ERROR(source.Query("SELECT " + cols + " FROM " + sd.QualifiedName(src_table.ref) +
                                    (pred.empty() ? "" : " WHERE " + pred),
-                               types, builder, BatchLimits{}));
-  return builder.Finish();
+                               types, collect, BatchLimits{}));
+  std::vector<std::string> statements;
+  for (auto& cond : KeySetPredicates(dst, dst_table, *key, collect.keys)) statements.push_back(del + " WHERE " + cond);
+  return statements;
 }
 
 std::vector<std::string> IntegerBoundaries(const std::string& min, const std::string& max, int64_t pieces) {

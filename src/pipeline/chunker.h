@@ -18,12 +18,11 @@
 
 #include "common/status.h"
 #include "connector/session.h"
+#include "pipeline/key_set.h"
 #include "schema/dialect.h"
 
 namespace godwit {
 
-// Canonical text of each key column, in key order.
-using KeyValues = std::vector<std::string>;
 
 struct ChunkRange {
   std::optional<KeyValues> lower;  // inclusive
@@ -55,7 +54,7 @@ Result<std::vector<std::string>> ChunkClearStatements(Session& source, const Tab
                                                       const std::optional<IndexDef>& key, const ChunkRange& range);
 
 // Keys per DELETE statement of ChunkClearStatements.
-inline constexpr size_t kKeysPerDelete = 500;
+inline constexpr size_t kKeysPerDelete = kKeysPerCondition;
 
 // Plans the chunks of `table` reading through `session` (which should be
 // inside the migration's snapshot). Returns at least one chunk.

@@ -156,9 +156,11 @@ void AppendVarint(uint64_t n, std::string& out) {
 // The kinds whose normal form is the more lenient, most lenient first.
 // Kinds in one group of the comment in row_hash.h share a rule, so their
 // order among themselves does not matter.
+// uuid before char: a MySQL CHAR(36) holding an uppercase UUID copied
+// into a PostgreSQL uuid column is the same value in lowercase.
 constexpr TypeKind kLenientFirst[] = {
-    TypeKind::kJson,    TypeKind::kFloat,    TypeKind::kDouble,      TypeKind::kChar, TypeKind::kDecimal,
-    TypeKind::kTime,    TypeKind::kDateTime, TypeKind::kTimestampTz, TypeKind::kUuid, TypeKind::kBit,
+    TypeKind::kJson,    TypeKind::kFloat,       TypeKind::kDouble, TypeKind::kUuid, TypeKind::kChar,
+    TypeKind::kDecimal, TypeKind::kTime,        TypeKind::kDateTime, TypeKind::kTimestampTz, TypeKind::kBit,
 };
 
 }  // namespace

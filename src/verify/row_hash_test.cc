@@ -142,6 +142,8 @@ TEST(ComparisonTypeTest, DifferentKindsTakeTheMoreLenient) {
   EXPECT_EQ(ComparisonType(Type(TypeKind::kJson), Type(TypeKind::kJson)).kind, TypeKind::kJson);
   EXPECT_EQ(ComparisonType(Type(TypeKind::kText), Type(TypeKind::kJson)).kind, TypeKind::kJson);  // MariaDB JSON
   EXPECT_EQ(ComparisonType(Type(TypeKind::kJson), Type(TypeKind::kText)).kind, TypeKind::kJson);
+  // An uppercase UUID in a MySQL CHAR(36) is the PostgreSQL uuid's value.
+  EXPECT_EQ(ComparisonType(Type(TypeKind::kChar), Type(TypeKind::kUuid)).kind, TypeKind::kUuid);
   EXPECT_EQ(ComparisonType(Type(TypeKind::kDouble), Type(TypeKind::kFloat)).kind, TypeKind::kFloat);
   EXPECT_EQ(ComparisonType(Type(TypeKind::kDecimal), Type(TypeKind::kDouble)).kind, TypeKind::kDouble);
   EXPECT_EQ(ComparisonType(Type(TypeKind::kVarchar), Type(TypeKind::kChar)).kind, TypeKind::kChar);

@@ -40,9 +40,10 @@ TableContents ReadTable(const std::string& uri, const TableRef& table);
 // A session to `uri`; throws with the connector's message when it fails.
 std::unique_ptr<Session> OpenSession(const std::string& uri);
 
-// Canonical values compare equal up to what the kind allows to differ
-// between engines: numeric value of floats and decimals, trailing zeros of
-// fractional seconds, JSON structure, trailing blanks of CHAR.
+// Canonical values compare equal when their normal forms do
+// (verify/row_hash.h, the Checker's own rule): numeric value of floats and
+// decimals, trailing zeros of fractional seconds, JSON structure, trailing
+// blanks of CHAR, UUID case, leading zeros of bits.
 bool CanonicalEqual(TypeKind kind, const std::string& expected, const std::string& actual);
 
 }  // namespace godwit::testing

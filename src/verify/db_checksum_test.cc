@@ -1,0 +1,40 @@
+#include "verify/db_checksum.h"
+
+#include <gtest/gtest.h>
+
+namespace godwit {
+namespace {
+
+TableSchema Orders() {
+  TableSchema t;
+  t.ref = {"shop", "orders"};
+  t.columns = {{"id", {TypeKind::kInt32}, false}, {"note", {TypeKind::kVarchar}, true},
+               {"total", {TypeKind::kDecimal}, false}, {"paid", {TypeKind::kDateTime}, true}};
+  return t;
+}
+
+TEST(ChunkChecksumSql, MysqlFlagsOnlyNullableColumnsAndSums) {
+  EXPECT_EQ(ChunkChecksumSql(DialectFor(Engine::kMysql), Orders(), {0, 1, 2, 3}, "`id` >= 1 AND `id` < 5"),
+            "SELECT COUNT(*), COALESCE(SUM(CRC32(CONCAT_WS('#', `id`, `note`, `total`, `paid`, "
+            "CONCAT(ISNULL(`note`), ISNULL(`paid`))))), 0) FROM `shop`.`orders` WHERE `id` >= 1 AND `id` < 5");
+}
+
+TEST(ChunkChecksumSql, MysqlWithoutNullableColumnsHasNoFlags) {
+  EXPECT_EQ(ChunkChecksumSql(DialectFor(Engine::kMysql), Orders(), {2, 0}, ""),
+            "SELECT COUNT(*), COALESCE(SUM(CRC32(CONCAT_WS('#', `total`, `id`))), 0) FROM `shop`.`orders`");
+}
+
+TEST(ChunkChecksumSql, PostgresHashesTheRecordTextOfTheListedColumns) {
+  EXPECT_EQ(ChunkChecksumSql(DialectFor(Engine::kPostgres), Orders(), {0, 1}, "\"id\" >= 1"),
+            "SELECT count(*), coalesce(sum(hashtextextended(ROW(\"id\", \"note\")::text, 0)), 0) FROM "
+            "\"shop\".\"orders\" WHERE \"id\" >= 1");
+}
+
+TEST(DatabaseChecksum, SqliteHasNone) {
+  EXPECT_TRUE(HasDatabaseChecksum(Engine::kMysql));
+  EXPECT_TRUE(HasDatabaseChecksum(Engine::kPostgres));
+  EXPECT_FALSE(HasDatabaseChecksum(Engine::kSqlite));
+}
+
+}  // namespace
+}  // namespace godwit
