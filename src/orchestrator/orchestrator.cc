@@ -8,6 +8,8 @@
 
 #include "common/error_catalog.h"
 #include "orchestrator/subtask_runner.h"
+#include "verify/catch_up.h"
+#include "verify/verifier.h"
 
 namespace godwit {
 namespace {
@@ -333,7 +335,23 @@ void Orchestrator::RunProject(int64_t id) {
       json previous = json::parse(st.detail_json, nullptr, false);
       if (previous.is_object()) run.previous_detail = std::move(previous);
     }
+    std::shared_ptr<std::atomic<bool>> skip;
+    {
+      std::lock_guard lock(mu_);
+      skip = active_[id].skip_verification;
+    }
+    if (*kind == SubtaskKind::kIncremental && p.spec.type.verification) {
+      run.start_verification = [this, id](std::shared_ptr<CatchUpWaiter> waiter, const std::atomic<bool>* ended) {
+        RunVerificationBeside(id, std::move(waiter), ended);
+      };
+    }
+    if (*kind == SubtaskKind::kVerification) run.cancel_stage = skip.get();
     SubtaskOutcome outcome = RunSubtask(*kind, run);
+    if (*kind == SubtaskKind::kVerification && skip->load()) {
+      // Skipped while it ran (Operate recorded it): the project goes on.
+      skip->store(false);
+      continue;
+    }
 
     if (!outcome.detail.is_null()) st.detail_json = outcome.detail.dump();
     st.progress = outcome.progress;
@@ -538,9 +556,34 @@ Result<json> Orchestrator::Operate(Operation op, Project& p, const json& args) {
       Enqueue(p.id);
       break;
     }
+    case Operation::kSkipFullVerification: {
+      ASSIGN_OR_RETURN(auto rows, store_.LoadSubtasks(p.id));
+      auto row = std::find_if(rows.begin(), rows.end(),
+                              [](const SubtaskRow& r) { return r.kind == SubtaskName(SubtaskKind::kVerification); });
+      if (row == rows.end() || row->status == "completed" || row->status == "skipped") {
+        return Status(ErrorCode::kInvalidState,
+                      "full verification of project " + std::to_string(p.id) + " is " +
+                          (row == rows.end() ? std::string("not part of the project") : "already " + row->status),
+                      "Nothing to skip.");
+      }
+      json detail = row->detail_json.empty() ? json::object() : json::parse(row->detail_json, nullptr, false);
+      if (!detail.is_object()) detail = json::object();
+      detail["skipped_at"] = Now();
+      detail.erase("rerun_mode");
+      row->detail_json = detail.dump();
+      row->status = "skipped";
+      row->ended_at = Now();
+      RETURN_IF_ERROR(store_.SaveSubtask(*row));
+      store_.SetStage(p.id, row->kind, "skipped").IgnoreError();
+      {
+        std::lock_guard lock(mu_);
+        if (auto it = active_.find(p.id); it != active_.end()) it->second.skip_verification->store(true);
+      }
+      Event(p.id, "operation", "full verification skipped (irreversible: clone the project to verify again)");
+      break;
+    }
     case Operation::kEnterForwardSwitchover:
     case Operation::kStartForwardSwitchover:
-    case Operation::kSkipFullVerification:
       // The state table only lets these through at stages this version
       // never reaches (it refuses the migration types that have them).
       return Status(ErrorCode::kUnsupported,
@@ -605,9 +648,13 @@ Result<json> Orchestrator::Subtasks(int64_t id) {
   std::lock_guard lock(mu_);
   auto it = active_.find(id);
   for (auto& r : rows) {
-    if ((r.status == "running" || r.status == "monitoring") && it != active_.end() && it->second.engine) {
-      r.progress = it->second.engine->Percent();
-      if (r.kind == SubtaskName(SubtaskKind::kIncremental)) r.detail_json = it->second.engine->Detail().dump();
+    if ((r.status == "running" || r.status == "monitoring") && it != active_.end()) {
+      const bool verification = r.kind == SubtaskName(SubtaskKind::kVerification);
+      RunningEngine* e = verification && it->second.verification ? it->second.verification : it->second.engine;
+      if (e) {
+        r.progress = e->Percent();
+        if (r.kind == SubtaskName(SubtaskKind::kIncremental) || verification) r.detail_json = e->Detail().dump();
+      }
     }
     out.push_back(SubtaskToJson(r));
   }
@@ -634,5 +681,233 @@ Result<json> Orchestrator::TableProgress(int64_t id) {
 }
 
 Result<std::vector<EventRow>> Orchestrator::Events(int64_t id) { return store_.LoadEvents(id, 200); }
+
+void Orchestrator::RunVerificationBeside(int64_t id, std::shared_ptr<CatchUpWaiter> waiter,
+                                         const std::atomic<bool>* sync_ended) {
+  auto loaded = Load(id);
+  if (!loaded.ok()) return;
+  Project p = std::move(*loaded);
+  auto rows = store_.LoadSubtasks(id);
+  if (!rows.ok()) return;
+  auto found = std::find_if(rows->begin(), rows->end(),
+                            [](const SubtaskRow& r) { return r.kind == SubtaskName(SubtaskKind::kVerification); });
+  if (found == rows->end()) return;
+  SubtaskRow st = *found;
+  if (st.status == "completed" || st.status == "skipped") {
+    // Verified already: the project stands in the verification stage.
+    store_.SetStage(id, st.kind, st.status).IgnoreError();
+    return;
+  }
+  std::shared_ptr<std::atomic<bool>> cancel, skip;
+  {
+    std::lock_guard lock(mu_);
+    auto it = active_.find(id);
+    if (it == active_.end()) return;
+    cancel = it->second.cancel;
+    skip = it->second.skip_verification;
+  }
+  st.status = "running";
+  if (st.started_at == 0) st.started_at = Now();
+  st.ended_at = 0;
+  st.error.clear();
+  if (!store_.SaveSubtask(st).ok()) return;
+  store_.SetStage(id, st.kind, "running").IgnoreError();
+  Event(id, "subtask", st.kind + " started beside incremental synchronization");
+
+  SubtaskRun run;
+  run.project = &p;
+  run.project_dir = ProjectDir(id);
+  run.cancel = cancel.get();
+  run.cancel_stage = skip.get();
+  run.sync_ended = sync_ended;
+  run.waiter = std::move(waiter);
+  run.attach = [this, id](RunningEngine* engine) {
+    std::lock_guard lock(mu_);
+    if (auto it = active_.find(id); it != active_.end()) it->second.verification = engine;
+  };
+  if (!st.detail_json.empty()) {
+    json previous = json::parse(st.detail_json, nullptr, false);
+    if (previous.is_object()) run.previous_detail = std::move(previous);
+  }
+  SubtaskOutcome outcome = RunSubtask(SubtaskKind::kVerification, run);
+  if (skip->load()) return;  // Operate recorded the skip
+  if (!outcome.detail.is_null()) st.detail_json = outcome.detail.dump();
+  st.progress = outcome.progress;
+  if (outcome.status.ok()) {
+    st.status = "completed";
+    st.progress = 100;
+    st.ended_at = Now();
+    store_.SaveSubtask(st).IgnoreError();
+    store_.SetStage(id, st.kind, "completed").IgnoreError();
+    const json& sum = outcome.detail.value("summary", json::object());
+    Event(id, "subtask",
+          st.kind + " completed: " + std::to_string(sum.value("consistent", 0)) + " tables consistent, " +
+              std::to_string(sum.value("inconsistent", 0)) + " inconsistent");
+    return;
+  }
+  if (cancel->load() || outcome.status.code() == ErrorCode::kCancelled) {
+    // Paused, or the synchronization stopped: resumes with it.
+    st.status = "paused";
+    store_.SaveSubtask(st).IgnoreError();
+    return;
+  }
+  st.status = "failed";
+  st.ended_at = Now();
+  ProjectError e{std::string(LookupError(outcome.status.code()).name), outcome.status.message(),
+                 outcome.status.hint(), st.kind, outcome.object, Now()};
+  st.error = ErrorToJson(e).dump();
+  store_.SaveSubtask(st).IgnoreError();
+  store_.SetStage(id, st.kind, "failed").IgnoreError();
+  Fail(p, st.kind, outcome.status, outcome.object);
+  cancel->store(true);  // the project is Failed: its synchronization stops too
+}
+
+namespace {
+
+Result<SubtaskRow> VerificationRow(ProjectStore& store, int64_t id) {
+  ASSIGN_OR_RETURN(auto rows, store.LoadSubtasks(id));
+  for (auto& r : rows) {
+    if (r.kind == SubtaskName(SubtaskKind::kVerification)) return r;
+  }
+  return Status(ErrorCode::kInvalidState, "project " + std::to_string(id) + " has no full verification",
+                "Create the project with 'verification' in its migration_type (or clone it with it).");
+}
+
+// A correction or its statements need the verification's results and its
+// state file to itself.
+Status CheckVerificationSettled(const SubtaskRow& row, int64_t id) {
+  if (row.status == "completed" || row.status == "failed" || row.status == "paused") return Status();
+  return Status(ErrorCode::kInvalidState,
+                "full verification of project " + std::to_string(id) + " is " + row.status,
+                row.status == "skipped" ? "It was skipped, irreversibly: clone the project to verify again."
+                                        : "Wait until it has completed.");
+}
+
+}  // namespace
+
+Result<json> Orchestrator::Verification(int64_t id) {
+  ASSIGN_OR_RETURN(Project p, Load(id));
+  ASSIGN_OR_RETURN(SubtaskRow row, VerificationRow(store_, id));
+  json detail = row.detail_json.empty() ? json(nullptr) : json::parse(row.detail_json, nullptr, false);
+  {
+    std::lock_guard lock(mu_);
+    if (auto it = active_.find(id); it != active_.end()) {
+      RunningEngine* e = it->second.verification;
+      if (!e && p.stage == row.kind && row.status == "running") e = it->second.engine;
+      if (e) detail = e->Detail();
+    }
+  }
+  return json{{"status", row.status}, {"started_at", row.started_at}, {"ended_at", row.ended_at}, {"result", detail}};
+}
+
+Result<json> Orchestrator::Reverify(int64_t id, const std::string& mode) {
+  if (!ParseVerifyMode(mode)) {
+    return Status(ErrorCode::kInvalidArgument, "mode must be all, abnormal or records, not '" + mode + "'");
+  }
+  ASSIGN_OR_RETURN(Project p, Load(id));
+  ASSIGN_OR_RETURN(SubtaskRow row, VerificationRow(store_, id));
+  RETURN_IF_ERROR(CheckVerificationSettled(row, id));
+  if (p.state != ProjectState::kRunning && p.state != ProjectState::kPaused && p.state != ProjectState::kFailed &&
+      p.state != ProjectState::kCompleted) {
+    return Status(ErrorCode::kInvalidState,
+                  "project " + std::to_string(id) + " is " + std::string(StateLabel(p.state)) +
+                      ": it can re-verify when Running, Paused, Failed or Completed");
+  }
+  json detail = row.detail_json.empty() ? json::object() : json::parse(row.detail_json, nullptr, false);
+  if (!detail.is_object()) detail = json::object();
+  detail["rerun_mode"] = mode;
+  row.detail_json = detail.dump();
+  row.status = "pending";
+  row.progress = 0;
+  row.ended_at = 0;
+  RETURN_IF_ERROR(store_.SaveSubtask(row));
+  Event(id, "operation", "re-verify (" + mode + ") requested");
+  if (p.state == ProjectState::kCompleted) {
+    RETURN_IF_ERROR(Transition(p, ProjectState::kRunning, "re-verify (" + mode + ")"));
+    Enqueue(id);
+  } else if (p.state == ProjectState::kRunning) {
+    // Beside incremental synchronization: its run starts the verification
+    // once it is monitoring, so start that run again (it resumes from its
+    // checkpoint within seconds).
+    {
+      std::lock_guard lock(mu_);
+      if (auto it = active_.find(id); it != active_.end()) it->second.cancel->store(true);
+    }
+    Enqueue(id);
+  }
+  ASSIGN_OR_RETURN(Project now, Load(id));
+  return ProjectToJson(now);
+}
+
+namespace {
+
+// Corrections for the project's recorded differences: the verifier re-reads
+// those rows first (records mode), so statements are built from rows still
+// different now.
+Result<std::unique_ptr<Verifier>> RecheckForCorrection(const Project& p, const std::string& dir,
+                                                        std::shared_ptr<CatchUpWaiter> waiter) {
+  VerifyOptions opt = ProjectVerifyOptions(p, dir);
+  opt.mode = VerifyMode::kInconsistentRecords;
+  opt.restart = true;
+  opt.waiter = std::move(waiter);
+  auto verifier = std::make_unique<Verifier>(opt);
+  RETURN_IF_ERROR(verifier->Run());
+  return verifier;
+}
+
+}  // namespace
+
+Result<std::string> Orchestrator::CorrectionSql(int64_t id, bool delete_destination_only) {
+  ASSIGN_OR_RETURN(Project p, Load(id));
+  ASSIGN_OR_RETURN(SubtaskRow row, VerificationRow(store_, id));
+  RETURN_IF_ERROR(CheckVerificationSettled(row, id));
+  ASSIGN_OR_RETURN(auto verifier, RecheckForCorrection(p, ProjectDir(id), nullptr));
+  CorrectionOptions copt;
+  copt.delete_destination_only = delete_destination_only;
+  ASSIGN_OR_RETURN(auto tables, verifier->Corrections(copt));
+  return CorrectionsSql(p.spec.source.endpoint.Redacted(), p.spec.destination.endpoint.Redacted(),
+                        p.spec.destination.endpoint.engine, tables);
+}
+
+Result<json> Orchestrator::Correct(int64_t id, bool delete_destination_only) {
+  ASSIGN_OR_RETURN(Project p, Load(id));
+  ASSIGN_OR_RETURN(SubtaskRow row, VerificationRow(store_, id));
+  RETURN_IF_ERROR(CheckVerificationSettled(row, id));
+  // While the project synchronizes, a re-check waits for the Writer to
+  // pass the moment the source row was read (verify/catch_up.h).
+  std::shared_ptr<CatchUpWaiter> waiter;
+  if (p.state == ProjectState::kRunning && p.spec.type.incremental) {
+    waiter = std::make_shared<SyncCatchUp>([this, id] {
+      SyncStatus s;
+      std::lock_guard lock(mu_);
+      auto it = active_.find(id);
+      if (it == active_.end() || !it->second.engine) return s;
+      const json d = it->second.engine->Detail();
+      s.running = d.value("running", false);
+      s.heartbeat = d.value("heartbeat", false);
+      s.applied_beat_written_us = d.value("applied_beat_written_us", int64_t{0});
+      s.applied_seq = d.value("applied_sequence", uint64_t{0});
+      s.captured_seq = d.value("captured_sequence", uint64_t{0});
+      return s;
+    });
+  }
+  ASSIGN_OR_RETURN(auto verifier, RecheckForCorrection(p, ProjectDir(id), waiter));
+  CorrectionOptions copt;
+  copt.delete_destination_only = delete_destination_only;
+  RETURN_IF_ERROR(verifier->Correct(copt));
+  const json result = ToJson(verifier->Snapshot());
+  json detail = row.detail_json.empty() ? json::object() : json::parse(row.detail_json, nullptr, false);
+  if (!detail.is_object()) detail = json::object();
+  // The tables' results after the correction replace the stored ones.
+  detail["tables"] = result["tables"];
+  detail["summary"] = result["summary"];
+  detail["corrected_at"] = Now();
+  row.detail_json = detail.dump();
+  RETURN_IF_ERROR(store_.SaveSubtask(row));
+  Event(id, "operation",
+        "differences corrected: " + std::to_string(result["summary"].value("inconsistent", 0)) +
+            " tables still inconsistent");
+  return result;
+}
 
 }  // namespace godwit

@@ -43,6 +43,7 @@
 #include "orchestrator/project.h"
 #include "orchestrator/state_machine.h"
 #include "pipeline/full_migration.h"
+#include "verify/recheck.h"
 
 namespace godwit {
 
@@ -109,6 +110,16 @@ class Orchestrator {
   Result<nlohmann::json> TableProgress(int64_t id);
   Result<std::vector<EventRow>> Events(int64_t id);
 
+  // Full verification (docs/verification.md): the last result; a re-verify
+  // in `mode` (all, abnormal, records); the correction statements of the
+  // recorded differences; applying them (then re-checking the rows). Each
+  // needs the project's verification to have run and not be running or
+  // skipped.
+  Result<nlohmann::json> Verification(int64_t id);
+  Result<nlohmann::json> Reverify(int64_t id, const std::string& mode);
+  Result<std::string> CorrectionSql(int64_t id, bool delete_destination_only);
+  Result<nlohmann::json> Correct(int64_t id, bool delete_destination_only);
+
   // Blocks until no worker runs project `id` (tests, release, delete).
   void WaitIdle(int64_t id);
 
@@ -118,6 +129,9 @@ class Orchestrator {
   struct Active {
     std::shared_ptr<std::atomic<bool>> cancel = std::make_shared<std::atomic<bool>>(false);
     RunningEngine* engine = nullptr;  // guarded by mu_
+    // Full verification running beside incremental synchronization.
+    RunningEngine* verification = nullptr;  // guarded by mu_
+    std::shared_ptr<std::atomic<bool>> skip_verification = std::make_shared<std::atomic<bool>>(false);
     bool rerun = false;               // resumed while winding down
   };
 
@@ -128,6 +142,9 @@ class Orchestrator {
   void RetentionLoop();
   void CheckStoppedRetention();
   void RunProject(int64_t id);
+  // The full-verification subtask beside a project's running incremental
+  // synchronization (SubtaskRun::start_verification).
+  void RunVerificationBeside(int64_t id, std::shared_ptr<CatchUpWaiter> waiter, const std::atomic<bool>* sync_ended);
   Status Transition(const Project& p, ProjectState to, const std::string& why);
   void Event(int64_t id, const std::string& kind, const std::string& message);
   void Fail(const Project& p, const std::string& subtask, const Status& st, const std::string& object);

@@ -168,13 +168,15 @@ Result<MigrationType> ParseMigrationType(const json& doc) {
       type.full = true;
     } else if (n == "incremental") {
       type.incremental = true;
-    } else if (n == "verification" || n == "reverse") {
+    } else if (n == "verification") {
+      type.verification = true;
+    } else if (n == "reverse") {
       return Status(ErrorCode::kUnsupported,
                     "migration type '" + n + "' is not available in this version of Godwit",
-                    "Create the project with migration_type [schema, full, incremental] (or some of them); the "
-                    "other stages come with later versions.");
+                    "Create the project with migration_type [schema, full, incremental, verification] (or some "
+                    "of them); reverse incremental migration comes with a later version.");
     } else {
-      return Invalid("migration_type", "has an unknown stage '" + n + "' (known: schema, full, incremental)");
+      return Invalid("migration_type", "has an unknown stage '" + n + "' (known: schema, full, incremental, verification)");
     }
   }
   if (type.incremental && !type.full) {

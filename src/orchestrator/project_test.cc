@@ -111,10 +111,15 @@ TEST(ProjectSpec, IncrementalNeedsFullAndAChangeLogSource) {
 
 TEST(ProjectSpec, StagesNotInThisVersionAreRefusedClearly) {
   json doc = Minimal();
-  doc["migration_type"] = {"schema", "full", "verification"};
+  doc["migration_type"] = {"schema", "full", "reverse"};
   auto st = ParseProjectSpec(doc);
   ASSERT_FALSE(st.ok());
   EXPECT_EQ(st.status().code(), ErrorCode::kUnsupported);
+  doc["migration_type"] = {"schema", "full", "incremental", "verification"};
+  auto verified = ParseProjectSpec(doc);
+  ASSERT_TRUE(verified.ok()) << verified.status().ToString();
+  EXPECT_TRUE(verified->type.verification);
+  ASSERT_EQ(SubtasksFor(verified->type).back(), SubtaskKind::kVerification);
   doc["migration_type"] = {"schema"};
   auto ok = ParseProjectSpec(doc);
   ASSERT_TRUE(ok.ok());

@@ -20,6 +20,8 @@
 #include "sync/pg_ddl_capture.h"
 #include "sync/retention.h"
 #include "sync/synchronizer.h"
+#include "verify/catch_up.h"
+#include "verify/verifier.h"
 
 namespace godwit {
 namespace {
@@ -166,6 +168,8 @@ SubtaskOutcome RunIncrementalSubtask(const SubtaskRun& run) {
   std::atomic<bool> finished{false};
   const bool alerting = p.spec.alerts.level != AlertLevel::kNone;
   const double threshold = so.monitoring_threshold_seconds;
+  std::thread verification;
+  std::atomic<bool> sync_ended{false};
   std::thread watcher([&] {
     bool monitoring = was_monitoring;
     bool latency_alerted = false;
@@ -176,6 +180,12 @@ SubtaskOutcome RunIncrementalSubtask(const SubtaskRun& run) {
       if (!monitoring && st.monitoring) {
         monitoring = true;
         if (run.set_status) run.set_status("monitoring");
+      }
+      // Full verification runs beside the synchronization once the
+      // destination keeps up with the source (PRODUCT.md, step 6).
+      if (monitoring && st.running && run.start_verification && !verification.joinable()) {
+        auto waiter = std::make_shared<SyncCatchUp>([&sync] { return sync.status(); }, &engine.cancel);
+        verification = std::thread([&run, &sync_ended, waiter] { run.start_verification(waiter, &sync_ended); });
       }
       // Latency counts from the last applied change: when nothing has been
       // applied for a while, the lag is at least that long.
@@ -198,12 +208,77 @@ SubtaskOutcome RunIncrementalSubtask(const SubtaskRun& run) {
     }
   });
   out.status = sync.Run(engine.cancel);
+  sync_ended = true;
   finished = true;
   watcher.join();
+  // The verification waits on this synchronization: it ends with it.
+  if (verification.joinable()) verification.join();
   run.attach(nullptr);
   out.detail = engine.Detail();
   if (was_monitoring) out.detail["status"] = "monitoring";
   out.progress = engine.Percent();
+  return out;
+}
+
+}  // namespace
+
+VerifyOptions ProjectVerifyOptions(const Project& p, const std::string& project_dir) {
+  VerifyOptions opt;
+  opt.source = SourceEndpoint(p);
+  opt.destination = p.spec.destination.endpoint;
+  opt.objects = p.spec.objects;
+  opt.concurrency = p.spec.params.verify_concurrency > 0 ? p.spec.params.verify_concurrency : DefaultConcurrency();
+  opt.chunk_rows = p.spec.params.chunk_rows;
+  opt.state_path = (fs::path(project_dir) / "verify.db").string();
+  return opt;
+}
+
+namespace {
+
+class VerifyEngine : public RunningEngine {
+ public:
+  explicit VerifyEngine(Verifier& v) : v_(v) {}
+  void Cancel() override { v_.Cancel(); }
+  double Percent() const override { return VerifyPercent(v_.Snapshot()); }
+  json Detail() const override { return ToJson(v_.Snapshot()); }
+
+ private:
+  Verifier& v_;
+};
+
+SubtaskOutcome RunVerificationSubtask(const SubtaskRun& run) {
+  VerifyOptions opt = ProjectVerifyOptions(*run.project, run.project_dir);
+  opt.waiter = run.waiter;
+  // A re-verify asked for a mode (Orchestrator: kReverify).
+  const json& prev = run.previous_detail;
+  if (prev.is_object() && prev.contains("rerun_mode") && prev["rerun_mode"].is_string()) {
+    if (auto m = ParseVerifyMode(prev["rerun_mode"].get<std::string>())) {
+      opt.mode = *m;
+      opt.restart = true;
+    }
+  }
+  SubtaskOutcome out;
+  Verifier verifier(opt);
+  VerifyEngine engine(verifier);
+  run.attach(&engine);
+  std::atomic<bool> finished{false};
+  std::thread watcher([&] {
+    while (!finished) {
+      if (run.cancel->load() || (run.cancel_stage && run.cancel_stage->load()) ||
+          (run.sync_ended && run.sync_ended->load())) {
+        verifier.Cancel();
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+  });
+  out.status = verifier.Run();
+  finished = true;
+  watcher.join();
+  run.attach(nullptr);
+  const VerifySnapshot snap = verifier.Snapshot();
+  out.detail = ToJson(snap);
+  out.progress = VerifyPercent(snap);
+  if (out.status.ok()) out.progress = 100;
   return out;
 }
 
@@ -359,6 +434,8 @@ SubtaskOutcome RunSubtask(SubtaskKind kind, const SubtaskRun& run) {
       return RunMigrationSubtask(kind, run);
     case SubtaskKind::kIncremental:
       return RunIncrementalSubtask(run);
+    case SubtaskKind::kVerification:
+      return RunVerificationSubtask(run);
     default: {
       // ParseProjectSpec refuses the types that would need these, so a
       // stored project never reaches here; say so plainly if one does.

@@ -22,6 +22,8 @@
 #include "model/position.h"
 #include "orchestrator/project.h"
 #include "pipeline/full_migration.h"
+#include "verify/recheck.h"
+#include "verify/verifier.h"
 
 namespace godwit {
 
@@ -53,6 +55,19 @@ struct SubtaskRun {
   // synchronization carries its Monitoring status, per-table counts and
   // the DDL the user skipped from run to run.
   nlohmann::json previous_detail;
+  // Incremental synchronization with full verification after it: called
+  // once, on a thread of the synchronization's, when it first reaches
+  // Monitoring, with a waiter over it (verify/catch_up.h); runs the
+  // verification subtask beside it and returns when that ends, or soon
+  // after `sync_ended` is set (the synchronization stopped).
+  std::function<void(std::shared_ptr<CatchUpWaiter>, const std::atomic<bool>* sync_ended)> start_verification;
+  // Full verification: waits for the synchronization it runs beside (null:
+  // none runs, the destination only changes when someone writes to it).
+  std::shared_ptr<CatchUpWaiter> waiter;
+  // Full verification: more flags that stop it (skipping the stage while
+  // the project goes on; the synchronization it runs beside ending).
+  const std::atomic<bool>* cancel_stage = nullptr;
+  const std::atomic<bool>* sync_ended = nullptr;
 };
 
 struct SubtaskOutcome {
@@ -63,6 +78,10 @@ struct SubtaskOutcome {
 };
 
 SubtaskOutcome RunSubtask(SubtaskKind kind, const SubtaskRun& run);
+
+// What the project's full verification compares, and where it keeps its
+// results (PROJECT_DIR/verify.db).
+VerifyOptions ProjectVerifyOptions(const Project& project, const std::string& project_dir);
 
 // Per-table progress of a full-migration run as the API shows it.
 nlohmann::json ProgressToJson(const ProgressSnapshot& snapshot);

@@ -351,7 +351,7 @@ void ApiServer::Routes() {
     SendJson(res, *r);
   });
 
-  s.Post(R"(/api/v1/projects/(\d+)/(start|pause|resume|release|clone|skip_ddl))",
+  s.Post(R"(/api/v1/projects/(\d+)/(start|pause|resume|release|clone|skip_ddl|skip_full_verification))",
          [this](const httplib::Request& req, httplib::Response& res) {
            auto id = PathId(req, res);
            if (!id) return;
@@ -414,6 +414,61 @@ void ApiServer::Routes() {
                         " (passwords are not exported: give them again, or name password_env/password_file)\n" +
                         out.c_str() + "\n",
                     "application/yaml");
+  });
+
+  // Full verification (docs/verification.md): the result, re-verify,
+  // corrections as SQL, applying them.
+  s.Get(R"(/api/v1/projects/(\d+)/verification)", [this](const httplib::Request& req, httplib::Response& res) {
+    auto id = PathId(req, res);
+    if (!id) return;
+    auto r = orchestrator_.Verification(*id);
+    if (!r.ok()) return SendStatus(res, r.status());
+    SendJson(res, *r);
+  });
+  s.Post(R"(/api/v1/projects/(\d+)/verification/rerun)", [this](const httplib::Request& req, httplib::Response& res) {
+    auto id = PathId(req, res);
+    if (!id) return;
+    auto body = BodyJson(req, res);
+    if (!body) return;
+    for (const auto& [key, value] : body->items()) {
+      if (key != "mode") return SendError(res, 400, "INVALID_ARGUMENT", "'" + key + "' is not a field of rerun");
+    }
+    const json mode = body->value("mode", json("all"));
+    if (!mode.is_string()) return SendError(res, 400, "INVALID_ARGUMENT", "'mode' must be all, abnormal or records");
+    auto r = orchestrator_.Reverify(*id, mode.get<std::string>());
+    if (!r.ok()) return SendStatus(res, r.status());
+    SendJson(res, *r);
+  });
+  s.Get(R"(/api/v1/projects/(\d+)/verification/corrections\.sql)",
+        [this](const httplib::Request& req, httplib::Response& res) {
+          auto id = PathId(req, res);
+          if (!id) return;
+          if (!OnlyKnownParams(req, res, {"delete_destination_only"})) return;
+          const std::string del =
+              req.has_param("delete_destination_only") ? req.get_param_value("delete_destination_only") : "false";
+          if (del != "true" && del != "false") {
+            return SendError(res, 400, "INVALID_ARGUMENT", "delete_destination_only must be true or false");
+          }
+          auto sql = orchestrator_.CorrectionSql(*id, del == "true");
+          if (!sql.ok()) return SendStatus(res, sql.status());
+          res.set_content(*sql, "application/sql");
+        });
+  s.Post(R"(/api/v1/projects/(\d+)/verification/correct)", [this](const httplib::Request& req, httplib::Response& res) {
+    auto id = PathId(req, res);
+    if (!id) return;
+    auto body = BodyJson(req, res);
+    if (!body) return;
+    for (const auto& [key, value] : body->items()) {
+      if (key != "delete_destination_only") {
+        return SendError(res, 400, "INVALID_ARGUMENT", "'" + key + "' is not a field of correct");
+      }
+      if (!value.is_boolean()) {
+        return SendError(res, 400, "INVALID_ARGUMENT", "'delete_destination_only' must be true or false");
+      }
+    }
+    auto r = orchestrator_.Correct(*id, body->value("delete_destination_only", false));
+    if (!r.ok()) return SendStatus(res, r.status());
+    SendJson(res, *r);
   });
 
   s.Get(R"(/api/v1/projects/(\d+)/subtasks)", [this](const httplib::Request& req, httplib::Response& res) {

@@ -82,6 +82,7 @@ json SyncStatusToJson(const SyncStatus& s) {
               {"heartbeat", s.heartbeat},
               {"applied_position", PositionToString(s.applied_position)},
               {"applied_source_time_us", s.applied_source_time_us},
+              {"applied_beat_written_us", s.applied_beat_written_us},
               {"applied_sequence", s.applied_seq},
               {"captured_position", PositionToString(s.captured_position)},
               {"captured_position_json", PositionToJson(s.captured_position)},
@@ -802,6 +803,7 @@ Status Synchronizer::Impl::WriterPass(const std::atomic<bool>& cancel, bool& pro
       std::lock_guard lock(mu);
       status.applied_position = batch_position;
       status.applied_seq = batch_seq;
+      status.applied_beat_written_us = last_beat_written;
       status.transactions += batch_txns;
       status.rows += batch_rows;
       status.bytes += batch_bytes;

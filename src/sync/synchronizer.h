@@ -121,6 +121,11 @@ struct SyncStatus {
   double latency_updated_seconds_ago = 0;
   Position applied_position;
   int64_t applied_source_time_us = 0;
+  // When (Godwit's clock, as the heartbeat row carries it) the newest
+  // heartbeat the Writer has committed was written on the source: every
+  // change the source committed before that moment is on the destination
+  // (the Checker's wait before it confirms a difference). 0: none yet.
+  int64_t applied_beat_written_us = 0;
   uint64_t applied_seq = 0;
   Position captured_position;
   int64_t captured_source_time_us = 0;  // commit time of the last stored change

@@ -127,6 +127,9 @@ struct VerifySnapshot {
   double rows_per_second = 0;
 };
 
+// Units compared over units planned, 0..100 (100 only once every table ended).
+double VerifyPercent(const VerifySnapshot& s);
+
 nlohmann::json ToJson(const TableVerifyResult& t);
 nlohmann::json ToJson(const VerifySnapshot& s);
 

@@ -115,8 +115,9 @@ std::vector<OpCall> Operations() {
        [](Daemon& d, int64_t id) {
          return d.Call("PUT", Path(id, "/objects"), json{{"include", {"svc_src.small"}}});
        }},
-      // Stage-bound operations exist as batch operations; no project of
-      // this version reaches their stages, so every state refuses them.
+      // Stage-bound operations exist as batch operations; the projects here
+      // have no verification or switchover stage, so every state refuses
+      // them (verify_service_test skips a verification).
       {"skip_full_verification", batch("skip_full_verification")},
       {"enter_forward_switchover", batch("enter_forward_switchover")},
       {"start_forward_switchover", batch("start_forward_switchover")},
@@ -587,7 +588,7 @@ TEST_F(ServiceTest, MalformedRequestsGetClearErrorsAndTheDaemonLives) {
   doc["source"] = "oracle://x/y";
   expect(d.Call("POST", "/api/v1/projects", doc), 400, "INVALID_ARGUMENT", "bad URI");
   doc = Doc("small");
-  doc["migration_type"] = {"full", "verification"};
+  doc["migration_type"] = {"full", "reverse"};
   expect(d.Call("POST", "/api/v1/projects", doc), 400, "UNSUPPORTED", "stage not in this version");
   expect(d.CallRaw("POST", "/api/v1/projects", std::string(2 << 20, ' ')), 400, "BAD_REQUEST", "oversized body");
   expect(d.Call("GET", "/api/v1/projects?status=sleeping"), 400, "INVALID_ARGUMENT", "unknown status");
