@@ -11,7 +11,9 @@ std::string ChunkChecksumSql(const Dialect& d, const TableSchema& table, const s
     std::string values, nulls;
     for (int i : columns) {
       const Column& c = table.columns[i];
-      values += ", " + d.QuoteIdent(c.name);
+      // SelectExpr: a FLOAT as the exact double, not its 6-digit print, in
+      // which values that differ can look alike.
+      values += ", " + d.SelectExpr(c);
       if (c.nullable) nulls += (nulls.empty() ? "" : ", ") + std::string("ISNULL(") + d.QuoteIdent(c.name) + ")";
     }
     if (!nulls.empty()) values += ", CONCAT(" + nulls + ")";

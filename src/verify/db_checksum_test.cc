@@ -24,6 +24,14 @@ TEST(ChunkChecksumSql, MysqlWithoutNullableColumnsHasNoFlags) {
             "SELECT COUNT(*), COALESCE(SUM(CRC32(CONCAT_WS('#', `total`, `id`))), 0) FROM `shop`.`orders`");
 }
 
+TEST(ChunkChecksumSql, MysqlReadsFloatsAsTheirExactDouble) {
+  TableSchema t = Orders();
+  t.columns.push_back({"ratio", {TypeKind::kFloat}, false});
+  const std::string sql = ChunkChecksumSql(DialectFor(Engine::kMysql), t, {0, 4}, "");
+  EXPECT_NE(sql.find(DialectFor(Engine::kMysql).SelectExpr(t.columns[4])), std::string::npos) << sql;
+  EXPECT_NE(DialectFor(Engine::kMysql).SelectExpr(t.columns[4]), "`ratio`");
+}
+
 TEST(ChunkChecksumSql, PostgresHashesTheRecordTextOfTheListedColumns) {
   EXPECT_EQ(ChunkChecksumSql(DialectFor(Engine::kPostgres), Orders(), {0, 1}, "\"id\" >= 1"),
             "SELECT count(*), coalesce(sum(hashtextextended(ROW(\"id\", \"note\")::text, 0)), 0) FROM "
