@@ -12,6 +12,7 @@
 
 #include "cli/command_target.h"
 #include "cli/progress_display.h"
+#include "verify/db_checksum.h"
 #include "verify/verifier.h"
 
 namespace godwit {
@@ -97,6 +98,14 @@ int RunVerify(const VerifyArgs& args) {
   opt.restart = args.restart;
   opt.mode = ParseVerifyMode(args.mode).value_or(VerifyMode::kAll);
   opt.state_path = (std::filesystem::path(target->state_dir) / ("verify-" + target->id_hex + ".db")).string();
+  if (opt.method == MethodChoice::kDatabase &&
+      (opt.source.engine != opt.destination.engine || !HasDatabaseChecksum(opt.source.engine))) {
+    PrintVerifyError(Status(ErrorCode::kInvalidArgument,
+                            "--method database needs two MySQL/MariaDB or two PostgreSQL servers: checksums "
+                            "computed by two different engines (or SQLite, which has no CRC function) never match",
+                            "Use --method auto (the default) or --method hashed."));
+    return kVerifyUsage;
+  }
   std::fprintf(stderr, "godwit: verifying %s -> %s (state %s)\n", opt.source.Redacted().c_str(),
                opt.destination.Redacted().c_str(), opt.state_path.c_str());
 
