@@ -46,4 +46,58 @@ std::string PositionToString(const Position& p) {
   return "none";
 }
 
+namespace {
+
+bool LsnValue(const std::string& text, uint64_t& out) {
+  const size_t slash = text.find('/');
+  if (slash == std::string::npos || slash == 0 || slash + 1 == text.size()) return false;
+  uint64_t hi = 0, lo = 0;
+  auto hex = [](std::string_view s, uint64_t& v) {
+    if (s.empty() || s.size() > 8) return false;
+    v = 0;
+    for (char c : s) {
+      int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+      if (d < 0) return false;
+      v = v * 16 + static_cast<uint64_t>(d);
+    }
+    return true;
+  };
+  if (!hex(std::string_view(text).substr(0, slash), hi) || !hex(std::string_view(text).substr(slash + 1), lo)) {
+    return false;
+  }
+  out = (hi << 32) | lo;
+  return true;
+}
+
+bool BinlogNumber(const std::string& file, std::string& base, uint64_t& number) {
+  const size_t dot = file.rfind('.');
+  if (dot == std::string::npos || dot + 1 == file.size()) return false;
+  number = 0;
+  for (size_t i = dot + 1; i < file.size(); ++i) {
+    if (file[i] < '0' || file[i] > '9') return false;
+    number = number * 10 + static_cast<uint64_t>(file[i] - '0');
+  }
+  base = file.substr(0, dot);
+  return true;
+}
+
+}  // namespace
+
+bool PositionAtOrAfter(const Position& a, const Position& b) {
+  if (const auto* pa = std::get_if<PgLsnPos>(&a)) {
+    const auto* pb = std::get_if<PgLsnPos>(&b);
+    uint64_t la = 0, lb = 0;
+    return pb && LsnValue(pa->lsn, la) && LsnValue(pb->lsn, lb) && la >= lb;
+  }
+  if (const auto* ma = std::get_if<MysqlBinlogPos>(&a)) {
+    const auto* mb = std::get_if<MysqlBinlogPos>(&b);
+    if (!mb) return false;
+    std::string base_a, base_b;
+    uint64_t na = 0, nb = 0;
+    if (!BinlogNumber(ma->file, base_a, na) || !BinlogNumber(mb->file, base_b, nb) || base_a != base_b) return false;
+    return na != nb ? na > nb : ma->pos >= mb->pos;
+  }
+  return false;
+}
+
 }  // namespace godwit

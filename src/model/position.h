@@ -35,4 +35,10 @@ std::string PositionToJson(const Position& p);
 Result<Position> PositionFromJson(const std::string& json);
 std::string PositionToString(const Position& p);  // for humans
 
+// Whether `a` is at or after `b` in the same log: PostgreSQL by LSN, MySQL
+// by binlog file number (the suffix after the last '.', so .000010 follows
+// .000009) then offset. Positions of different kinds, or none, are not
+// ordered: false.
+bool PositionAtOrAfter(const Position& a, const Position& b);
+
 }  // namespace godwit

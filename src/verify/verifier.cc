@@ -329,7 +329,7 @@ Status Verifier::Impl::Prepare() {
   std::sort(source_catalog.tables.begin(), source_catalog.tables.end(),
             [](const TableSchema& a, const TableSchema& b) { return a.ref < b.ref; });
   if (source_catalog.tables.empty()) {
-    return Status(ErrorCode::kNotFound, "no table of the source is in scope",
+    return Status(ErrorCode::kInvalidArgument, "no table of the source is in scope",
                   "Check --include/--exclude and the source URI's database.");
   }
   for (const auto& t : source_catalog.tables) {
@@ -691,6 +691,9 @@ Status Verifier::Run() {
   Impl& im = *impl_;
   Status st = im.Prepare();
   if (!st.ok()) {
+    // A run begun (or resumed) and not verified: closed, so that the next
+    // command starts afresh rather than resume a run that compared nothing.
+    if (im.store && im.run_id != 0) im.store->EndRun(im.run_id, "failed").IgnoreError();
     std::lock_guard<std::mutex> lock(im.mu);
     im.state = "failed";
     return st;
@@ -757,10 +760,19 @@ Result<std::vector<TableCorrections>> Verifier::Corrections(const CorrectionOpti
   ASSIGN_OR_RETURN(auto src, OpenVerifySession(options_.source));
   std::vector<TableCorrections> out;
   for (auto& job : im.jobs) {
-    if (job->result.status != "inconsistent" || job->pair.names.empty()) continue;
+    if (job->result.status != "inconsistent") continue;
+    if (job->result.destination.empty()) {
+      TableCorrections t;
+      t.source = job->source_key;
+      t.destination = "(missing)";
+      t.comments.push_back(job->source_key + " is missing on the destination: create and copy it (godwit migrate "
+                           "--include " + job->source_key + ")");
+      out.push_back(std::move(t));
+      continue;
+    }
+    if (job->pair.names.empty()) continue;  // not paired (failed): nothing recorded
     ASSIGN_OR_RETURN(auto diffs, im.store->Diffs(job->source_key));
     ASSIGN_OR_RETURN(TableCorrections t, BuildCorrections(*src, job->pair, diffs, options));
-    if (job->result.destination.empty()) t.comments.push_back("missing on the destination: copy the table again");
     out.push_back(std::move(t));
   }
   return out;

@@ -23,6 +23,9 @@ Daemon::Daemon(std::string data_dir, std::string delays) : data_dir_(std::move(d
 Daemon::~Daemon() { Terminate(); }
 
 void Daemon::Start() {
+  // Running already (the constructor starts it): a second daemon on the
+  // same data directory would be left running when this one is stopped.
+  if (pid_ > 0) return;
   fs::create_directories(data_dir_);
   fs::remove(fs::path(data_dir_) / "server.addr");
   std::string log = (fs::path(data_dir_) / "daemon.out").string();

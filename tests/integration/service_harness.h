@@ -28,6 +28,8 @@ class Daemon {
   Daemon(const Daemon&) = delete;
   Daemon& operator=(const Daemon&) = delete;
 
+  // Starts the daemon unless it runs (the constructor starts it; this
+  // starts it again after Kill9 or Terminate).
   void Start();
   void Kill9();     // SIGKILL, as a crash would
   void Terminate();  // SIGTERM and wait

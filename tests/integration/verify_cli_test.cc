@@ -773,9 +773,33 @@ TEST(VerifyBadInputTest, MethodDatabaseWhereItCannotWorkAndAnEmptyScope) {
 
   // An --include that matches nothing.
   r = RunGodwit(VerifyArgs(src, dst, state, "--include no_such_table"));
-  EXPECT_EQ(r.exit_code, 3) << r.output;  // see the report: arguably bad usage (2)
+  EXPECT_EQ(r.exit_code, 2) << r.output;
   EXPECT_NE(r.output.find("no table of the source is in scope"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("what to do: Check --include/--exclude"), std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find("0 tables:"), std::string::npos) << "no summary of a run that compared nothing:\n"
+                                                           << r.output;
+  // That run is closed: the next one compares afresh and sees a change
+  // (it once resumed the empty run and reported identical tables).
+  Sql(dst, "UPDATE acct SET note = 'changed' WHERE id = 3;");
+  r = RunGodwit(VerifyArgs(src, dst, state, "--include acct"));
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_EQ(TableOf(ResultJson(r.output), "acct")["differing"], 1) << r.output;
+}
+
+// A table missing on the destination: its corrections say how to copy it.
+TEST(VerifyCliTest, MissingTableCorrectionsSayToCopyIt) {
+  Db src = SourceDb(Engine::kMysql, "vcli_gone");
+  Db dst = DestinationDb(Engine::kPostgres, "vcli_gone_dst");
+  Sql(src, AccountsSql(Engine::kMysql, "gone", 20));
+  const std::string state = FreshTempDir("vcli-gone");
+  const std::string file = state + "/fix.sql";
+  CommandResult r = RunGodwit(VerifyArgs(src, dst, state, "--corrections " + file));
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  std::ifstream in(file);
+  std::stringstream sql;
+  sql << in.rdbuf();
+  EXPECT_NE(sql.str().find("vcli_gone.gone is missing on the destination: create and copy it"), std::string::npos)
+      << sql.str();
 }
 
 // ---------------------------------------------------------------------------

@@ -109,7 +109,6 @@ TEST(VerifyService, BesideSynchronizationUnderWritesFindsOnlyThePlantedDifferenc
   const std::string dest_uri = PgDestUri(dest_db);
 
   Daemon d(FreshTempDir("vsvc"));
-  d.Start();
   Application app(db);
   app.Start();
   const int64_t id = d.Create(json{{"name", "verify beside sync"},
@@ -196,7 +195,6 @@ TEST(VerifyService, AfterAFullMigrationAloneAndSkipped) {
   const std::string db = "vsvc_alone";
   CreateSource(db);
   Daemon d(FreshTempDir("vsvc-alone"), "verify.unit_compared:400");
-  d.Start();
 
   // Verification after the full migration; the project completes with it.
   RecreatePgDatabase(Servers().pg_dest_port, "vsvc_alone_a");
