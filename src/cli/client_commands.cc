@@ -218,6 +218,10 @@ int SingleOperation(ClientContext& c, const std::string& operation, int64_t id, 
   std::string state = StateText(project);
   c.out << Describe(project, id) << ": " << Human(operation) << (state.empty() ? " done" : ", now " + state) << "\n";
   if (operation == "release") PrintReleaseDetails(c, reply.json);
+  const std::string state_name = Str(project, "state");
+  if (operation == "skip_full_verification" && (state_name == "paused" || state_name == "failed")) {
+    c.out << "  resume it to go on without verification: godwit resume " << id << "\n";
+  }
   return kExitOk;
 }
 
@@ -396,6 +400,295 @@ int ShowSubtasks(ClientContext& c, const std::string& id_text) {
 }
 
 // ---------------------------------------------------------------------------
+// Full verification.
+
+namespace {
+
+const json& Member(const json& obj, const char* key) {
+  static const json kNull;
+  if (!obj.is_object()) return kNull;
+  auto it = obj.find(key);
+  return it == obj.end() ? kNull : *it;
+}
+
+int64_t Int(const json& obj, const char* key) {
+  const json& v = Member(obj, key);
+  return v.is_number() ? v.get<int64_t>() : 0;
+}
+
+// 1234567 -> "1,234,567".
+std::string Thousands(int64_t n) {
+  std::string digits = std::to_string(n);
+  std::string out;
+  size_t lead = digits[0] == '-' ? 1 : 0;
+  for (size_t i = 0; i < digits.size(); ++i) {
+    if (i > lead && (digits.size() - i) % 3 == 0) out += ',';
+    out += digits[i];
+  }
+  return out;
+}
+
+std::string CountCell(const json& table, const char* key) {
+  const json& v = Member(table, key);
+  return v.is_number() ? Thousands(v.get<int64_t>()) : "-";
+}
+
+// "status 3, note 1" from {"status": 3, "note": 1}, most differing first.
+std::string DifferingColumns(const json& columns) {
+  if (!columns.is_object() || columns.empty()) return "-";
+  std::vector<std::pair<int64_t, std::string>> sorted;
+  for (const auto& [name, n] : columns.items()) sorted.emplace_back(n.is_number() ? n.get<int64_t>() : 0, name);
+  std::stable_sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+  std::string out;
+  for (const auto& [n, name] : sorted) out += (out.empty() ? "" : ", ") + name + " " + Thousands(n);
+  return out;
+}
+
+std::string JoinStrings(const json& arr) {
+  if (!arr.is_array() || arr.empty()) return "-";
+  std::string out;
+  for (const auto& v : arr) out += (out.empty() ? "" : ", ") + (v.is_string() ? v.get<std::string>() : v.dump());
+  return out;
+}
+
+// The verification document of docs/verification.md ("result" of GET
+// .../verification, or the answer of .../correct): one row per table, then
+// what a row cannot hold (errors, columns on one side only, sample
+// differences), then the summary.
+std::string RenderVerificationResult(const json& result) {
+  const json& tables = Member(result, "tables");
+  std::vector<std::vector<std::string>> rows;
+  std::string notes;
+  if (tables.is_array()) {
+    for (const auto& t : tables) {
+      std::string source = Str(t, "source");
+      std::string status = Str(t, "status");
+      if ((status == "running" || status == "pending") && Int(t, "units_total") > 0) {
+        status += " " + std::to_string(Int(t, "units_done")) + "/" + std::to_string(Int(t, "units_total"));
+      }
+      std::string destination = Str(t, "destination");
+      rows.push_back({source.empty() ? "-" : source, destination.empty() ? "(missing)" : destination,
+                      status.empty() ? "-" : status, Str(t, "method").empty() ? "-" : Str(t, "method"),
+                      CountCell(t, "rows_compared"), CountCell(t, "only_in_source"),
+                      CountCell(t, "only_in_destination"), CountCell(t, "differing"),
+                      DifferingColumns(Member(t, "differing_columns"))});
+      if (!Str(t, "error").empty()) notes += "  " + source + ": " + Str(t, "error") + "\n";
+      const json& schema = Member(t, "schema");
+      if (schema.is_object()) {
+        notes += "  " + source + ": columns only in source: " + JoinStrings(Member(schema, "only_in_source")) +
+                 "; only in destination: " + JoinStrings(Member(schema, "only_in_destination")) + "\n";
+      }
+      if (Int(t, "unsettled") > 0) {
+        notes += "  " + source + ": " + Thousands(Int(t, "unsettled")) +
+                 " row(s) kept changing while compared (unsettled): verify the records again later\n";
+      }
+      const json& samples = Member(t, "samples");
+      if (samples.is_array()) {
+        for (const auto& sample : samples) {
+          std::string line = "  " + source + ": " + Human(Str(sample, "kind")) + " " + Member(sample, "key").dump();
+          const json& columns = Member(sample, "columns");
+          if (columns.is_array() && !columns.empty()) line += " (" + JoinStrings(columns) + ")";
+          notes += line + "\n";
+        }
+      }
+      if (Str(t, "detail") == "truncated") {
+        notes += "  " + source + ": only the first differences were kept; the counts are exact\n";
+      }
+    }
+  }
+  std::string out;
+  if (rows.empty()) {
+    out += "No tables verified yet.\n";
+  } else {
+    out += RenderTable({"TABLE", "DESTINATION", "STATUS", "METHOD", "ROWS", "ONLY IN SOURCE", "ONLY IN DEST",
+                        "DIFFERING", "DIFFERING COLUMNS"},
+                       rows, {false, false, false, false, true, true, true, true, false});
+  }
+  if (!notes.empty()) out += notes;
+  const json& summary = Member(result, "summary");
+  const json& metrics = Member(result, "metrics");
+  if (summary.is_object()) {
+    out += Thousands(Int(summary, "tables")) + " table(s): " + Thousands(Int(summary, "consistent")) +
+           " consistent, " + Thousands(Int(summary, "inconsistent")) + " inconsistent, " +
+           Thousands(Int(summary, "failed")) + " failed; " + Thousands(Int(summary, "differences")) +
+           " difference(s)";
+    // A correction's re-check reads only the corrected rows by key: it
+    // compares no rows worth a rate.
+    if (metrics.is_object() && Int(metrics, "rows_compared") > 0) {
+      out += "; " + Thousands(Int(metrics, "rows_compared")) + " rows compared in " +
+             FormatDuration(Member(metrics, "elapsed_seconds"));
+      const json& rate = Member(metrics, "rows_per_second");
+      if (rate.is_number()) out += " (" + Thousands(static_cast<int64_t>(rate.get<double>())) + " rows/s)";
+    }
+    out += "\n";
+  }
+  return out;
+}
+
+// The first line of `project verification`: the subtask's status and times.
+std::string RenderVerificationStatus(const json& answer) {
+  const json& result = Member(answer, "result");
+  std::string status = Str(answer, "status");
+  std::string line = "Full verification: " + (status.empty() ? std::string("-") : status);
+  if (status == "pending" && !Str(result, "rerun_mode").empty()) {
+    line += " (re-verify " + Str(result, "rerun_mode") + " requested)";
+  }
+  if (Int(answer, "started_at") > 0) line += ", started " + FormatLocalTime(Member(answer, "started_at"));
+  if (Int(answer, "ended_at") > 0) {
+    line += ", ended " + FormatLocalTime(Member(answer, "ended_at"));
+    if (Int(answer, "started_at") > 0) {
+      line += " (" + FormatDuration(json(Int(answer, "ended_at") - Int(answer, "started_at"))) + ")";
+    }
+  }
+  if (Int(result, "corrected_at") > 0) line += "; corrected " + FormatLocalTime(Member(result, "corrected_at"));
+  line += "\n";
+  if (status == "skipped") line += "Skipped, irreversibly: clone the project to verify again.\n";
+  return line;
+}
+
+bool EveryTableConsistent(const json& result) {
+  const json& tables = Member(result, "tables");
+  if (tables.is_array()) {
+    for (const auto& t : tables) {
+      if (Str(t, "status") != "consistent") return false;
+    }
+    return true;
+  }
+  const json& summary = Member(result, "summary");
+  return summary.is_object() && Int(summary, "inconsistent") == 0 && Int(summary, "failed") == 0;
+}
+
+// Why tables are still not consistent after a correction, and what to do.
+std::string CorrectionLeftovers(const json& result, int64_t id, bool delete_extra) {
+  int64_t kept = 0, failed = 0, other = 0;
+  const json& tables = Member(result, "tables");
+  if (tables.is_array()) {
+    for (const auto& t : tables) {
+      std::string status = Str(t, "status");
+      if (status == "consistent") continue;
+      if (status == "failed") {
+        ++failed;
+      } else if (!delete_extra && Int(t, "only_in_destination") > 0) {
+        ++kept;
+      } else {
+        ++other;
+      }
+    }
+  }
+  std::string sid = std::to_string(id);
+  std::string out = "Not every table is consistent after the correction:\n";
+  if (kept > 0) {
+    out += "  " + std::to_string(kept) + " table(s) keep rows only in the destination: delete them with "
+           "`godwit project correct " + sid + " --delete-extra` (review them first with "
+           "`godwit project corrections " + sid + " --delete-extra`)\n";
+  }
+  if (failed > 0) out += "  " + std::to_string(failed) + " table(s) failed: their errors above say why\n";
+  if (other > 0) {
+    out += "  " + std::to_string(other) + " table(s) still differ: tables without a key are not corrected row by "
+           "row (copy them again); rows changing meanwhile settle: `godwit project reverify " + sid +
+           " --mode records`\n";
+  }
+  return out;
+}
+
+// A correction is synchronous: the daemon can still be at it when the
+// client gives up waiting.
+int FailCorrection(ClientContext& c, const ApiReply& reply, int64_t id) {
+  ApiError e = ErrorFromReply(reply, c.api.server());
+  if (reply.status == 0 && reply.transport_error.find("reading") != std::string::npos) {
+    e.hint = "The daemon may still be working on it: `godwit project verification " + std::to_string(id) +
+             "` shows the tables once it is done.";
+  }
+  return Fail(c, e);
+}
+
+}  // namespace
+
+int VerificationShow(ClientContext& c, const std::string& id_text) {
+  int code = 0;
+  auto ids = ParseIds(c, {id_text}, &code);
+  if (!ids) return code;
+  ApiReply reply = c.api.Send("GET", ProjectPath(ids->front()) + "/verification", nullptr);
+  if (!reply.ok()) return FailReply(c, reply);
+  if (c.json) {
+    PrintRaw(c, reply);
+    return kExitOk;
+  }
+  c.out << RenderVerificationStatus(reply.json);
+  const json& result = Member(reply.json, "result");
+  if (result.is_object()) c.out << RenderVerificationResult(result);
+  return kExitOk;
+}
+
+int VerificationRerun(ClientContext& c, const std::string& id_text, const std::string& mode) {
+  int code = 0;
+  auto ids = ParseIds(c, {id_text}, &code);
+  if (!ids) return code;
+  if (mode != "all" && mode != "abnormal" && mode != "records") {
+    return Fail(c, UsageError("--mode must be all, abnormal or records, not '" + mode + "'"));
+  }
+  const int64_t id = ids->front();
+  ApiReply reply = c.api.Send("POST", ProjectPath(id) + "/verification/rerun", json{{"mode", mode}});
+  if (!reply.ok()) return FailReply(c, reply);
+  if (c.json) {
+    PrintRaw(c, reply);
+    return kExitOk;
+  }
+  std::string state = Str(reply.json, "state");
+  c.out << Describe(reply.json, id) << ": re-verify (" << mode << ") requested, now " << StateText(reply.json)
+        << "\n";
+  if (state == "paused" || state == "failed") {
+    c.out << "  it runs when the project resumes: godwit resume " << id << "\n";
+  } else {
+    c.out << "  follow it with: godwit project verification " << id << "\n";
+  }
+  return kExitOk;
+}
+
+int VerificationCorrections(ClientContext& c, const std::string& id_text, bool delete_extra,
+                            const std::string& out_file) {
+  int code = 0;
+  auto ids = ParseIds(c, {id_text}, &code);
+  if (!ids) return code;
+  const int64_t id = ids->front();
+  std::string query = QueryString({{"delete_destination_only", delete_extra ? "true" : "false"}});
+  ApiReply reply = c.api.Send("GET", ProjectPath(id) + "/verification/corrections.sql?" + query, nullptr);
+  if (!reply.ok()) return FailCorrection(c, reply, id);
+  std::string sql = reply.body;
+  if (!sql.empty() && sql.back() != '\n') sql += '\n';
+  if (out_file.empty() || out_file == "-") {
+    c.out << sql;
+    return kExitOk;
+  }
+  std::ofstream file(out_file, std::ios::binary | std::ios::trunc);
+  file << sql;
+  file.close();
+  if (!file) return Fail(c, ApiError{kExitFailed, "WRITE_FAILED", "cannot write " + out_file, "Check the path and permissions."});
+  Info(c) << "wrote the corrections of project " << id << " to " << out_file
+          << "; review them, then run them on the destination or use `godwit project correct " << id << "`\n";
+  return kExitOk;
+}
+
+int VerificationCorrect(ClientContext& c, const std::string& id_text, bool delete_extra) {
+  int code = 0;
+  auto ids = ParseIds(c, {id_text}, &code);
+  if (!ids) return code;
+  const int64_t id = ids->front();
+  ApiReply reply =
+      c.api.Send("POST", ProjectPath(id) + "/verification/correct", json{{"delete_destination_only", delete_extra}});
+  if (!reply.ok()) return FailCorrection(c, reply, id);
+  const bool consistent = EveryTableConsistent(reply.json);
+  if (c.json) {
+    PrintRaw(c, reply);
+  } else {
+    c.out << "Corrected project " << id << "; the tables now:\n" << RenderVerificationResult(reply.json);
+  }
+  if (consistent) return kExitOk;
+  Info(c) << CorrectionLeftovers(reply.json, id, delete_extra);
+  return kExitFailed;
+}
+
+// ---------------------------------------------------------------------------
 // The command line.
 
 ClientCommandLine::ClientCommandLine(CLI::App& app) {
@@ -407,7 +700,8 @@ ClientCommandLine::ClientCommandLine(CLI::App& app) {
   };
 
   // project ...
-  auto* project = app.add_subcommand("project", "Create, list, show, export, import, clone and delete projects");
+  auto* project = app.add_subcommand(
+      "project", "Create, list, show, export, import, clone and delete projects; their full verification");
   project->require_subcommand(1);
 
   auto* create = project->add_subcommand("create", "Create a project from a YAML or JSON file (docs/cli.md)");
@@ -461,6 +755,49 @@ ClientCommandLine::ClientCommandLine(CLI::App& app) {
   yes_flag(project_delete);
   AddGlobals(project_delete);
   Register(project_delete, [this](ClientContext& c) { return RunOperation(c, "delete", ids_); });
+
+  // Full verification (docs/verification.md, "In the service").
+  auto* verification = project->add_subcommand(
+      "verification",
+      "A project's full verification: its status, each table's rows compared and differences, errors, a summary");
+  verification->add_option("ID", id_, "the project id")->required();
+  AddGlobals(verification);
+  Register(verification, [this](ClientContext& c) { return VerificationShow(c, id_); });
+
+  auto* reverify = project->add_subcommand(
+      "reverify", "Verify again: every table, the tables not consistent last time, or the rows found different");
+  reverify->add_option("ID", id_, "the project id")->required();
+  reverify->add_option("--mode", mode_,
+                       "all (default): every table; abnormal: the tables not consistent last time; records: only "
+                       "the rows found different, read again by key")
+      ->check(CLI::IsMember({"all", "abnormal", "records"}));
+  AddGlobals(reverify);
+  Register(reverify, [this](ClientContext& c) { return VerificationRerun(c, id_, mode_.empty() ? "all" : mode_); });
+
+  auto* corrections = project->add_subcommand(
+      "corrections", "Print the SQL that corrects the destination for the differences found, for review");
+  corrections->add_option("ID", id_, "the project id")->required();
+  corrections->add_option("-o,--output", out_file_, "write to FILE instead of stdout");
+  corrections->add_flag("--delete-extra", delete_extra_,
+                        "also DELETE rows only in the destination (without it they are listed as comments and kept)");
+  AddGlobals(corrections, /*json=*/false);
+  Register(corrections,
+           [this](ClientContext& c) { return VerificationCorrections(c, id_, delete_extra_, out_file_); });
+
+  auto* correct = project->add_subcommand(
+      "correct", "Correct the destination for the differences found; exit 0 when every table is consistent then");
+  correct->add_option("ID", id_, "the project id")->required();
+  correct->add_flag("--delete-extra", delete_extra_, "also delete rows only in the destination (kept without it)");
+  AddGlobals(correct);
+  Register(correct, [this](ClientContext& c) { return VerificationCorrect(c, id_, delete_extra_); });
+
+  auto* skip_verification = project->add_subcommand(
+      "skip-verification", "Skip the full verification, irreversibly (clone to verify again); several ids: a batch");
+  ids_option(skip_verification, "one or more project ids");
+  yes_flag(skip_verification);
+  AddGlobals(skip_verification);
+  Register(skip_verification,
+           [this](ClientContext& c) { return RunOperation(c, "skip_full_verification", ids_); });
 
   // Lifecycle operations.
   struct Op {
@@ -532,10 +869,10 @@ ClientCommandLine::ClientCommandLine(CLI::App& app) {
   Register(subtasks, [this](ClientContext& c) { return ShowSubtasks(c, id_); });
 }
 
-void ClientCommandLine::AddGlobals(CLI::App* sub) {
+void ClientCommandLine::AddGlobals(CLI::App* sub, bool json) {
   sub->add_option("--server", server_, "the daemon's address (default $GODWIT_SERVER or http://127.0.0.1:8190)");
   sub->add_option("--token", token_, "the API token (default $GODWIT_TOKEN, else DATA_DIR/token)");
-  sub->add_flag("--json", json_, "print the API's JSON as it is, for scripts");
+  if (json) sub->add_flag("--json", json_, "print the API's JSON as it is, for scripts");
 }
 
 std::optional<int> ClientCommandLine::Run(std::istream& in, std::ostream& out, std::ostream& err) {

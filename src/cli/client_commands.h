@@ -1,7 +1,8 @@
 // The `godwit` commands that drive the daemon over its REST API
 // (docs/api.md, docs/cli.md): project create|list|show|export|import|clone|
 // delete, start|pause|resume|release|delete ID..., alerts set, params set,
-// subtasks.
+// subtasks, and a project's full verification: project verification|
+// reverify|corrections|correct|skip-verification.
 //
 // Each command is a function of a ClientContext — the transport, the
 // streams and the output mode — and returns the process exit code
@@ -78,6 +79,24 @@ int AlertsSet(ClientContext& c, const std::vector<std::string>& ids, const nlohm
 int ParamsSet(ClientContext& c, const std::string& id, const nlohmann::json& params);
 int ShowSubtasks(ClientContext& c, const std::string& id);
 
+// Full verification in the service (docs/verification.md). Skipping it is
+// RunOperation(c, "skip_full_verification", ids).
+//
+// `project verification ID`: its status, one line per table and a summary
+// (GET /projects/{id}/verification). Exit 0 whenever the answer came,
+// whatever the tables' status: it also shows a verification still running.
+int VerificationShow(ClientContext& c, const std::string& id);
+// `project reverify ID`: `mode` all, abnormal or records.
+int VerificationRerun(ClientContext& c, const std::string& id, const std::string& mode);
+// `project corrections ID`: the correction SQL, to `out_file` (empty or "-":
+// stdout). `delete_extra`: rows only in the destination become DELETEs
+// instead of comments.
+int VerificationCorrections(ClientContext& c, const std::string& id, bool delete_extra, const std::string& out_file);
+// `project correct ID`: applies the corrections on the destination and
+// prints the tables as they are afterwards. Exit 0 when every table is
+// consistent then, 1 when one is not (the reason is printed).
+int VerificationCorrect(ClientContext& c, const std::string& id, bool delete_extra);
+
 // The normalized state name for --status ("Not Started" -> "not_started").
 std::string NormalizeStateName(const std::string& text);
 
@@ -95,7 +114,9 @@ class ClientCommandLine {
 
  private:
   using Action = std::function<int(ClientContext&)>;
-  void AddGlobals(CLI::App* sub);
+  // `json`: whether the command offers --json (not for answers that are
+  // not JSON, such as the correction SQL).
+  void AddGlobals(CLI::App* sub, bool json = true);
   void Register(CLI::App* sub, Action action) { commands_.emplace_back(sub, std::move(action)); }
 
   std::vector<std::pair<CLI::App*, Action>> commands_;
@@ -106,6 +127,8 @@ class ClientCommandLine {
   bool yes_ = false;
   bool force_ = false;
   bool objects_only_ = false;
+  bool delete_extra_ = false;
+  std::string mode_;
   std::string file_;
   std::string name_;
   std::vector<std::string> tags_;

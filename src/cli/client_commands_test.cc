@@ -3,6 +3,7 @@
 // cpp-httplib server.
 #include "cli/client_commands.h"
 
+#include <CLI/CLI.hpp>
 #include <gtest/gtest.h>
 #include <httplib.h>
 #include <unistd.h>
@@ -328,6 +329,308 @@ TEST_F(ClientCommandsTest, CreateResolvesPasswordsAndNeverPrintsThem) {
   EXPECT_NE(err_.str().find("GODWIT_CLI_TEST_PW"), std::string::npos);
   EXPECT_EQ(err_.str().find(secret), std::string::npos);
   EXPECT_EQ(api_.calls.size(), 2u);
+  std::filesystem::remove(path);
+}
+
+// A verification document as docs/verification.md shows it: one table
+// consistent, one with differences, one that could not be compared.
+json VerificationResult() {
+  json orders = {{"source", "shop.orders"},
+                 {"destination", "public.orders"},
+                 {"status", "inconsistent"},
+                 {"method", "hashed"},
+                 {"rows_compared", 1000003},
+                 {"only_in_source", 3},
+                 {"only_in_destination", 1},
+                 {"differing", 4},
+                 {"differing_columns", {{"note", 1}, {"status", 3}}},
+                 {"samples", {{{"key", {"42"}}, {"kind", "differing"}, {"columns", {"status"}}}}},
+                 {"detail", "complete"},
+                 {"error", ""}};
+  json users = {{"source", "shop.users"}, {"destination", "public.users"}, {"status", "consistent"},
+                {"method", "database"}, {"rows_compared", 12000}, {"only_in_source", 0},
+                {"only_in_destination", 0}, {"differing", 0}, {"differing_columns", json::object()},
+                {"samples", json::array()}, {"detail", "complete"}, {"error", ""}};
+  json gone = {{"source", "shop.gone"}, {"destination", ""}, {"status", "failed"}, {"method", ""},
+               {"rows_compared", 0}, {"only_in_source", 0}, {"only_in_destination", 0}, {"differing", 0},
+               {"error", "permission denied for table gone"}};
+  return {{"run", 3},
+          {"state", "completed"},
+          {"tables", {orders, users, gone}},
+          {"summary", {{"tables", 3}, {"consistent", 1}, {"inconsistent", 1}, {"failed", 1}, {"differences", 8}}},
+          {"metrics", {{"rows_compared", 1012003}, {"rows_per_second", 476191.4}, {"elapsed_seconds", 2.1}}}};
+}
+
+TEST_F(ClientCommandsTest, VerificationShowsStatusTablesAndSummary) {
+  api_.replies.push_back(
+      Reply(200, json{{"status", "completed"}, {"started_at", 0}, {"ended_at", 0}, {"result", VerificationResult()}}));
+  auto c = Context();
+  EXPECT_EQ(VerificationShow(c, "7"), kExitOk);
+  ASSERT_EQ(api_.calls.size(), 1u);
+  EXPECT_EQ(api_.calls[0].method, "GET");
+  EXPECT_EQ(api_.calls[0].path, "/projects/7/verification");
+  EXPECT_TRUE(api_.calls[0].body.is_null());
+  EXPECT_EQ(out_.str(),
+            "Full verification: completed\n"
+            "TABLE        DESTINATION    STATUS        METHOD         ROWS  ONLY IN SOURCE  ONLY IN DEST  DIFFERING  "
+            "DIFFERING COLUMNS\n"
+            "shop.orders  public.orders  inconsistent  hashed    1,000,003               3             1          4  "
+            "status 3, note 1\n"
+            "shop.users   public.users   consistent    database     12,000               0             0          0  -\n"
+            "shop.gone    (missing)      failed        -                 0               0             0          0  -\n"
+            "  shop.orders: differing [\"42\"] (status)\n"
+            "  shop.gone: permission denied for table gone\n"
+            "3 table(s): 1 consistent, 1 inconsistent, 1 failed; 8 difference(s); 1,012,003 rows compared in 2s "
+            "(476,191 rows/s)\n");
+  EXPECT_EQ(err_.str(), "");
+}
+
+TEST_F(ClientCommandsTest, VerificationRunningNotStartedAndJson) {
+  json result = VerificationResult();
+  result["tables"][0]["status"] = "running";
+  result["tables"][0]["units_done"] = 12;
+  result["tables"][0]["units_total"] = 40;
+  api_.replies.push_back(Reply(200, json{{"status", "running"}, {"started_at", 0}, {"ended_at", 0}, {"result", result}}));
+  auto c = Context();
+  EXPECT_EQ(VerificationShow(c, "7"), kExitOk);
+  EXPECT_NE(out_.str().find("shop.orders  public.orders  running 12/40"), std::string::npos) << out_.str();
+
+  // Not started yet: the status alone.
+  out_.str("");
+  api_.replies.push_back(Reply(200, json{{"status", "pending"}, {"started_at", 0}, {"ended_at", 0}, {"result", nullptr}}));
+  EXPECT_EQ(VerificationShow(c, "7"), kExitOk);
+  EXPECT_EQ(out_.str(), "Full verification: pending\n");
+
+  // --json: the API's answer as it is.
+  out_.str("");
+  json answer = {{"status", "completed"}, {"started_at", 1}, {"ended_at", 2}, {"result", VerificationResult()}};
+  api_.replies.push_back(Reply(200, answer));
+  auto j = Context("", /*json_mode=*/true);
+  EXPECT_EQ(VerificationShow(j, "7"), kExitOk);
+  EXPECT_EQ(json::parse(out_.str()), answer);
+}
+
+TEST_F(ClientCommandsTest, VerificationOfAProjectWithoutItExits5) {
+  api_.replies.push_back(Reply(409, json{{"error",
+                                          {{"code", "INVALID_STATE"},
+                                           {"message", "project 7 has no full verification"},
+                                           {"hint", "Create the project with 'verification' in its migration_type."}}}}));
+  auto c = Context();
+  EXPECT_EQ(VerificationShow(c, "7"), kExitRefused);
+  EXPECT_EQ(err_.str(),
+            "godwit: INVALID_STATE: project 7 has no full verification\n"
+            "  what to do: Create the project with 'verification' in its migration_type.\n");
+  EXPECT_EQ(out_.str(), "");
+  EXPECT_EQ(VerificationShow(c, "x"), kExitUsage);
+  EXPECT_EQ(api_.calls.size(), 1u);
+}
+
+TEST_F(ClientCommandsTest, SkipVerificationSingleBatchAndRefused) {
+  json paused = Project(7, "Paused");
+  paused["state"] = "paused";
+  api_.replies.push_back(Reply(200, paused));
+  auto c = Context("", false, /*yes=*/true);
+  EXPECT_EQ(RunOperation(c, "skip_full_verification", {"7"}), kExitOk);
+  EXPECT_EQ(api_.calls[0].method, "POST");
+  EXPECT_EQ(api_.calls[0].path, "/projects/7/skip_full_verification");
+  EXPECT_EQ(api_.calls[0].body, json::object());
+  EXPECT_EQ(out_.str(),
+            "project 7 (p7): skip full verification, now Paused\n"
+            "  resume it to go on without verification: godwit resume 7\n");
+
+  // Already completed (or not in the verification stage): 409, exit 5.
+  api_.replies.push_back(Reply(409, json{{"error",
+                                          {{"code", "INVALID_STATE"},
+                                           {"message", "full verification of project 7 is already completed"},
+                                           {"hint", "Nothing to skip."}}}}));
+  EXPECT_EQ(RunOperation(c, "skip_full_verification", {"7"}), kExitRefused);
+  EXPECT_NE(err_.str().find("already completed"), std::string::npos);
+
+  // Several ids: the batch operation of the same name.
+  api_.calls.clear();
+  api_.replies.push_back(Reply(200, Preview({7, 8}, {})));
+  api_.replies.push_back(Reply(200, json{{"succeeded", 2}, {"failed", json::array()}}));
+  EXPECT_EQ(RunOperation(c, "skip_full_verification", {"7", "8"}), kExitOk);
+  ASSERT_EQ(api_.calls.size(), 2u);
+  EXPECT_EQ(api_.calls[0].path, "/batch/skip_full_verification/preview");
+  EXPECT_EQ(api_.calls[0].body, (json{{"ids", {7, 8}}}));
+  EXPECT_EQ(api_.calls[1].path, "/batch/skip_full_verification");
+  EXPECT_NE(out_.str().find("skip full verification: 2 succeeded, 0 failed"), std::string::npos) << out_.str();
+}
+
+TEST_F(ClientCommandsTest, ReverifySendsTheModeAndSaysWhatHappens) {
+  json running = Project(7, "Running");
+  running["state"] = "running";
+  api_.replies.push_back(Reply(200, running));
+  auto c = Context();
+  EXPECT_EQ(VerificationRerun(c, "7", "all"), kExitOk);
+  EXPECT_EQ(api_.calls[0].method, "POST");
+  EXPECT_EQ(api_.calls[0].path, "/projects/7/verification/rerun");
+  EXPECT_EQ(api_.calls[0].body, (json{{"mode", "all"}}));
+  EXPECT_EQ(out_.str(),
+            "project 7 (p7): re-verify (all) requested, now Running\n"
+            "  follow it with: godwit project verification 7\n");
+
+  out_.str("");
+  json paused = Project(7, "Paused");
+  paused["state"] = "paused";
+  api_.replies.push_back(Reply(200, paused));
+  EXPECT_EQ(VerificationRerun(c, "7", "records"), kExitOk);
+  EXPECT_EQ(api_.calls[1].body, (json{{"mode", "records"}}));
+  EXPECT_NE(out_.str().find("it runs when the project resumes: godwit resume 7"), std::string::npos) << out_.str();
+
+  // A bad mode never reaches the daemon; the daemon's 400 is exit 2 too.
+  EXPECT_EQ(VerificationRerun(c, "7", "some"), kExitUsage);
+  EXPECT_EQ(api_.calls.size(), 2u);
+  api_.replies.push_back(
+      Reply(400, json{{"error", {{"code", "INVALID_ARGUMENT"}, {"message", "mode must be all, abnormal or records"}}}}));
+  EXPECT_EQ(VerificationRerun(c, "7", "abnormal"), kExitUsage);
+}
+
+TEST_F(ClientCommandsTest, CorrectionsAreWrittenToAFileOrStdout) {
+  const std::string sql =
+      "-- Godwit corrections: mysql://app@h/shop -> postgresql://pg@h/shop, made 2024-05-01T12:00:00Z\n"
+      "-- Review before running.\n\n"
+      "-- shop.orders -> public.orders: 1 rows written, 1 deleted, 0 only in the destination kept\n"
+      "BEGIN;\nDELETE FROM \"public\".\"orders\" WHERE \"id\" = 7;\nCOMMIT;\n";
+  ApiReply r;
+  r.status = 200;
+  r.body = sql;
+  api_.replies.push_back(r);
+  auto path = std::filesystem::temp_directory_path() / ("godwit_corrections_" + std::to_string(getpid()) + ".sql");
+  auto c = Context();
+  EXPECT_EQ(VerificationCorrections(c, "3", /*delete_extra=*/true, path.string()), kExitOk);
+  EXPECT_EQ(api_.calls[0].method, "GET");
+  EXPECT_EQ(api_.calls[0].path, "/projects/3/verification/corrections.sql?delete_destination_only=true");
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  EXPECT_EQ(ss.str(), sql);
+  EXPECT_NE(out_.str().find("wrote the corrections of project 3 to " + path.string()), std::string::npos)
+      << out_.str();
+  std::filesystem::remove(path);
+
+  // Without a file, the SQL alone on stdout (to pipe into a client).
+  out_.str("");
+  api_.replies.push_back(r);
+  EXPECT_EQ(VerificationCorrections(c, "3", false, ""), kExitOk);
+  EXPECT_EQ(api_.calls[1].path, "/projects/3/verification/corrections.sql?delete_destination_only=false");
+  EXPECT_EQ(out_.str(), sql);
+
+  // While the verification runs: 409, nothing written.
+  api_.replies.push_back(Reply(
+      409, json{{"error", {{"code", "INVALID_STATE"}, {"message", "full verification of project 3 is running"}}}}));
+  auto refused = std::filesystem::temp_directory_path() / ("godwit_refused_" + std::to_string(getpid()) + ".sql");
+  EXPECT_EQ(VerificationCorrections(c, "3", false, refused.string()), kExitRefused);
+  EXPECT_FALSE(std::filesystem::exists(refused));
+}
+
+TEST_F(ClientCommandsTest, CorrectExits0OnlyWhenEveryTableIsConsistent) {
+  json fixed = VerificationResult();
+  fixed["tables"] = json::array({fixed["tables"][1]});
+  fixed["summary"] = {{"tables", 1}, {"consistent", 1}, {"inconsistent", 0}, {"failed", 0}, {"differences", 0}};
+  api_.replies.push_back(Reply(200, fixed));
+  auto c = Context();
+  EXPECT_EQ(VerificationCorrect(c, "7", /*delete_extra=*/true), kExitOk);
+  EXPECT_EQ(api_.calls[0].method, "POST");
+  EXPECT_EQ(api_.calls[0].path, "/projects/7/verification/correct");
+  EXPECT_EQ(api_.calls[0].body, (json{{"delete_destination_only", true}}));
+  EXPECT_NE(out_.str().find("Corrected project 7; the tables now:\n"), std::string::npos) << out_.str();
+  EXPECT_NE(out_.str().find("shop.users  public.users  consistent  database  12,000"), std::string::npos) << out_.str();
+  EXPECT_NE(out_.str().find("1 table(s): 1 consistent, 0 inconsistent, 0 failed"), std::string::npos);
+
+  // Rows only in the destination are kept without --delete-extra: exit 1,
+  // and the way to delete them is printed.
+  out_.str("");
+  json left = VerificationResult();
+  left["tables"][0]["only_in_source"] = 0;
+  left["tables"][0]["differing"] = 0;
+  left["tables"][0]["differing_columns"] = json::object();
+  left["tables"] = json::array({left["tables"][0]});
+  api_.replies.push_back(Reply(200, left));
+  EXPECT_EQ(VerificationCorrect(c, "7", false), kExitFailed);
+  EXPECT_EQ(api_.calls[1].body, (json{{"delete_destination_only", false}}));
+  EXPECT_NE(out_.str().find("keep rows only in the destination"), std::string::npos) << out_.str();
+  EXPECT_NE(out_.str().find("godwit project correct 7 --delete-extra"), std::string::npos) << out_.str();
+
+  // --json: the answer as it is on stdout, the same exit code.
+  out_.str("");
+  api_.replies.push_back(Reply(200, left));
+  auto j = Context("", /*json_mode=*/true);
+  EXPECT_EQ(VerificationCorrect(j, "7", false), kExitFailed);
+  EXPECT_EQ(json::parse(out_.str()), left);
+  EXPECT_NE(err_.str().find("keep rows only in the destination"), std::string::npos);
+
+  api_.replies.push_back(Reply(404, json{{"error", {{"code", "NOT_FOUND"}, {"message", "no project 9"}}}}));
+  EXPECT_EQ(VerificationCorrect(c, "9", false), kExitNotFound);
+}
+
+// The command line wires each verification command to its request, with
+// the defaults the help text promises.
+TEST(ClientCommandLineTest, VerificationCommandsSendTheirRequests) {
+  httplib::Server server;
+  std::vector<std::string> seen;
+  server.Post(R"(/api/v1/projects/(\d+)/verification/rerun)", [&](const httplib::Request& req, httplib::Response& res) {
+    seen.push_back("POST " + req.path + " " + req.body);
+    res.set_content(R"({"id": 7, "state": "running", "state_label": "Running"})", "application/json");
+  });
+  server.Get(R"(/api/v1/projects/(\d+)/verification/corrections\.sql)",
+             [&](const httplib::Request& req, httplib::Response& res) {
+               seen.push_back("GET " + req.path + " " + req.get_param_value("delete_destination_only"));
+               res.set_content("-- Godwit corrections\n", "application/sql");
+             });
+  server.Post(R"(/api/v1/projects/(\d+)/skip_full_verification)", [&](const httplib::Request& req, httplib::Response& res) {
+    seen.push_back("POST " + req.path + " " + req.body);
+    res.status = 409;
+    res.set_content(R"({"error": {"code": "INVALID_STATE", "message": "already skipped"}})", "application/json");
+  });
+  int port = server.bind_to_any_port("127.0.0.1");
+  ASSERT_GT(port, 0);
+  std::thread t([&] { server.listen_after_bind(); });
+  while (!server.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  const std::string url = "http://127.0.0.1:" + std::to_string(port);
+  auto path = std::filesystem::temp_directory_path() / ("godwit_cli_corrections_" + std::to_string(getpid()) + ".sql");
+
+  auto run = [&](std::vector<std::string> args, std::string* out_text = nullptr) {
+    CLI::App app;
+    ClientCommandLine cli(app);
+    args.insert(args.begin(), "godwit");
+    args.insert(args.end(), {"--server", url, "--token", "t"});
+    std::vector<const char*> argv;
+    for (const auto& a : args) argv.push_back(a.c_str());
+    try {
+      app.parse(static_cast<int>(argv.size()), argv.data());
+    } catch (const CLI::ParseError& e) {
+      return app.exit(e) == 0 ? 0 : kExitUsage;
+    }
+    std::istringstream in;
+    std::ostringstream out, err;
+    int code = cli.Run(in, out, err).value_or(-1);
+    if (out_text) *out_text = out.str();
+    return code;
+  };
+  EXPECT_EQ(run({"project", "reverify", "7"}), kExitOk);
+  EXPECT_EQ(run({"project", "reverify", "7", "--mode", "abnormal"}), kExitOk);
+  EXPECT_EQ(run({"project", "reverify", "7", "--mode", "rows"}), kExitUsage);  // refused by the parser
+  EXPECT_EQ(run({"project", "corrections", "7", "--delete-extra", "-o", path.string()}), kExitOk);
+  std::string stdout_sql;
+  EXPECT_EQ(run({"project", "corrections", "8"}, &stdout_sql), kExitOk);
+  EXPECT_EQ(stdout_sql, "-- Godwit corrections\n");
+  EXPECT_EQ(run({"project", "corrections", "8", "--json"}), kExitUsage);  // the answer is SQL, not JSON
+  EXPECT_EQ(run({"project", "skip-verification", "7"}), kExitRefused);
+  server.stop();
+  t.join();
+  EXPECT_EQ(seen, (std::vector<std::string>{
+                      R"(POST /api/v1/projects/7/verification/rerun {"mode":"all"})",
+                      R"(POST /api/v1/projects/7/verification/rerun {"mode":"abnormal"})",
+                      "GET /api/v1/projects/7/verification/corrections.sql true",
+                      "GET /api/v1/projects/8/verification/corrections.sql false",
+                      "POST /api/v1/projects/7/skip_full_verification {}",
+                  }));
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  EXPECT_EQ(ss.str(), "-- Godwit corrections\n");
   std::filesystem::remove(path);
 }
 

@@ -2,7 +2,7 @@
 // a MySQL -> PostgreSQL project from a YAML file, start, pause, resume,
 // watch its subtasks complete, release and delete it — then the same for
 // fifty projects at once with batch commands; refusals, confirmation and the
-// exit codes scripts rely on.
+// exit codes scripts rely on; a project's full verification and correction.
 #include <gtest/gtest.h>
 
 #include <cstdio>
@@ -65,7 +65,8 @@ class ServiceCliTest : public ::testing::Test {
 
   // A project file for the items table into a fresh PostgreSQL database;
   // the source password comes from the environment, as a DBA would give it.
-  std::string ProjectFile(const std::string& name, std::string* dest_uri = nullptr) {
+  std::string ProjectFile(const std::string& name, std::string* dest_uri = nullptr,
+                          const std::string& migration_type = "[schema, full]") {
     static int n = 0;
     std::string db = "svc_cli_dst_" + std::to_string(getpid()) + "_" + std::to_string(n++);
     RecreatePgDatabase(Servers().pg_dest_port, db);
@@ -77,7 +78,7 @@ class ServiceCliTest : public ::testing::Test {
                         << "/svc_cli?password_env=GW_CLI_SOURCE_PW\n"
                         << "destination: " << PgDestUri(db) << "\n"
                         << "objects:\n  include: [\"svc_cli.items\"]\n"
-                        << "migration_type: [schema, full]\n"
+                        << "migration_type: " << migration_type << "\n"
                         << "concurrency: 1\nchunk_rows: 100\n"
                         << "alerts: {level: medium}\n";
     return path;
@@ -200,6 +201,43 @@ TEST_F(ServiceCliTest, FiftyProjectsAtOnce) {
   CliRun del = Godwit("delete" + all + " --yes");
   EXPECT_EQ(del.exit_code, 0) << del.out << del.err;
   EXPECT_EQ(json::parse(Godwit("project list --json").out)["total"], 0);
+}
+
+TEST_F(ServiceCliTest, VerificationFindsAndCorrectsALostRow) {
+  std::string dest;
+  int64_t id = CreateWithCli(ProjectFile("cli verify", &dest, "[schema, full, verification]"));
+  ASSERT_GT(id, 0);
+  std::string sid = std::to_string(id);
+  ASSERT_EQ(Godwit("start " + sid).exit_code, 0);
+  daemon_->WaitForState(id, "completed");
+  CliRun shown = Godwit("project verification " + sid);
+  EXPECT_EQ(shown.exit_code, 0) << shown.err;
+  EXPECT_NE(shown.out.find("Full verification: completed"), std::string::npos) << shown.out;
+  EXPECT_NE(shown.out.find("1 table(s): 1 consistent, 0 inconsistent, 0 failed; 0 difference(s)"), std::string::npos)
+      << shown.out;
+
+  // A row lost on the destination: found by verifying again, written out
+  // for review, corrected.
+  ASSERT_TRUE(OpenSession(dest)->Execute("DELETE FROM public.items WHERE id = 17").ok());
+  CliRun rerun = Godwit("project reverify " + sid);
+  EXPECT_EQ(rerun.exit_code, 0) << rerun.out << rerun.err;
+  daemon_->WaitForState(id, "completed");
+  shown = Godwit("project verification " + sid);
+  EXPECT_NE(shown.out.find("1 table(s): 0 consistent, 1 inconsistent, 0 failed; 1 difference(s)"), std::string::npos)
+      << shown.out;
+  CliRun sql = Godwit("project corrections " + sid);
+  EXPECT_EQ(sql.exit_code, 0) << sql.err;
+  EXPECT_EQ(sql.out.rfind("-- Godwit corrections: ", 0), 0u) << sql.out;
+  EXPECT_NE(sql.out.find("INSERT INTO"), std::string::npos) << sql.out;
+  EXPECT_EQ(sql.out.find("godwit-pw"), std::string::npos);
+  CliRun corrected = Godwit("project correct " + sid);
+  EXPECT_EQ(corrected.exit_code, 0) << corrected.out << corrected.err;
+  EXPECT_NE(corrected.out.find("1 table(s): 1 consistent, 0 inconsistent"), std::string::npos) << corrected.out;
+  EXPECT_EQ(ReadTable(dest, TableRef{"public", "items"}).rows,
+            ReadTable(MysqlUri("svc_cli"), TableRef{"svc_cli", "items"}).rows);
+
+  // Completed: nothing left to skip.
+  EXPECT_EQ(Godwit("project skip-verification " + sid).exit_code, 5);
 }
 
 TEST_F(ServiceCliTest, ExitCodesForScripts) {
