@@ -410,15 +410,15 @@ TEST_F(ClientCommandsTest, VerificationRunningNotStartedAndJson) {
   EXPECT_EQ(json::parse(out_.str()), answer);
 }
 
-TEST_F(ClientCommandsTest, VerificationOfAProjectWithoutItExits5) {
-  api_.replies.push_back(Reply(409, json{{"error",
-                                          {{"code", "INVALID_STATE"},
+TEST_F(ClientCommandsTest, VerificationOfAProjectWithoutItExits4) {
+  api_.replies.push_back(Reply(404, json{{"error",
+                                          {{"code", "NOT_FOUND"},
                                            {"message", "project 7 has no full verification"},
                                            {"hint", "Create the project with 'verification' in its migration_type."}}}}));
   auto c = Context();
-  EXPECT_EQ(VerificationShow(c, "7"), kExitRefused);
+  EXPECT_EQ(VerificationShow(c, "7"), kExitNotFound);
   EXPECT_EQ(err_.str(),
-            "godwit: INVALID_STATE: project 7 has no full verification\n"
+            "godwit: NOT_FOUND: project 7 has no full verification\n"
             "  what to do: Create the project with 'verification' in its migration_type.\n");
   EXPECT_EQ(out_.str(), "");
   EXPECT_EQ(VerificationShow(c, "x"), kExitUsage);

@@ -41,7 +41,7 @@ constexpr const char* kExitCodesFooter =
     "  4  no such project (404)\n"
     "  5  not allowed in the project's current state (409)\n"
     "Client commands take --server URL ($GODWIT_SERVER), --token TOKEN ($GODWIT_TOKEN, else DATA_DIR/token)\n"
-    "and --json (the API's JSON as it is).";
+    "and, except `project corrections` (which prints SQL), --json (the API's JSON as it is).";
 
 }  // namespace
 

@@ -769,8 +769,8 @@ Result<SubtaskRow> VerificationRow(ProjectStore& store, int64_t id) {
   for (auto& r : rows) {
     if (r.kind == SubtaskName(SubtaskKind::kVerification)) return r;
   }
-  return Status(ErrorCode::kInvalidState, "project " + std::to_string(id) + " has no full verification",
-                "Create the project with 'verification' in its migration_type (or clone it with it).");
+  return Status(ErrorCode::kNotFound, "project " + std::to_string(id) + " has no full verification",
+                "Create the project with 'verification' in its migration_type.");
 }
 
 // A correction or its statements need the verification's results and its
@@ -803,6 +803,11 @@ Result<json> Orchestrator::Verification(int64_t id) {
 Result<json> Orchestrator::Reverify(int64_t id, const std::string& mode) {
   if (!ParseVerifyMode(mode)) {
     return Status(ErrorCode::kInvalidArgument, "mode must be all, abnormal or records, not '" + mode + "'");
+  }
+  std::unique_lock correcting(correction_mu_, std::try_to_lock);
+  if (!correcting.owns_lock()) {
+    return Status(ErrorCode::kInvalidState, "a correction is being applied or prepared",
+                  "Re-verify once it has finished.");
   }
   ASSIGN_OR_RETURN(Project p, Load(id));
   ASSIGN_OR_RETURN(SubtaskRow row, VerificationRow(store_, id));
@@ -858,6 +863,9 @@ Result<std::unique_ptr<Verifier>> RecheckForCorrection(const Project& p, const s
 }  // namespace
 
 Result<std::string> Orchestrator::CorrectionSql(int64_t id, bool delete_destination_only) {
+  // One correction at a time: each re-reads and rewrites the project's
+  // verification store.
+  std::lock_guard correcting(correction_mu_);
   ASSIGN_OR_RETURN(Project p, Load(id));
   ASSIGN_OR_RETURN(SubtaskRow row, VerificationRow(store_, id));
   RETURN_IF_ERROR(CheckVerificationSettled(row, id));
@@ -870,6 +878,7 @@ Result<std::string> Orchestrator::CorrectionSql(int64_t id, bool delete_destinat
 }
 
 Result<json> Orchestrator::Correct(int64_t id, bool delete_destination_only) {
+  std::lock_guard correcting(correction_mu_);
   ASSIGN_OR_RETURN(Project p, Load(id));
   ASSIGN_OR_RETURN(SubtaskRow row, VerificationRow(store_, id));
   RETURN_IF_ERROR(CheckVerificationSettled(row, id));

@@ -152,6 +152,9 @@ class Orchestrator {
   Result<nlohmann::json> Operate(Operation op, Project& p, const nlohmann::json& args);
 
   ProjectStore& store_;
+  // Held while corrections are prepared or applied (they rewrite the
+  // project's verification store; so would a re-verify starting then).
+  std::mutex correction_mu_;
   const OrchestratorOptions options_;
   std::mutex mu_;
   std::condition_variable cv_;

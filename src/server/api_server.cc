@@ -421,6 +421,7 @@ void ApiServer::Routes() {
   s.Get(R"(/api/v1/projects/(\d+)/verification)", [this](const httplib::Request& req, httplib::Response& res) {
     auto id = PathId(req, res);
     if (!id) return;
+    if (!OnlyKnownParams(req, res, {})) return;
     auto r = orchestrator_.Verification(*id);
     if (!r.ok()) return SendStatus(res, r.status());
     SendJson(res, *r);

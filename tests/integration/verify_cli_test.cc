@@ -786,6 +786,27 @@ TEST(VerifyBadInputTest, MethodDatabaseWhereItCannotWorkAndAnEmptyScope) {
   EXPECT_EQ(TableOf(ResultJson(r.output), "acct")["differing"], 1) << r.output;
 }
 
+// `godwit verify -f project.yaml`: the project file's endpoints, objects and
+// chunk size, as `godwit migrate -f` reads them.
+TEST(VerifyCliTest, FromAProjectFile) {
+  Db src = SourceDb(Engine::kMysql, "vcli_file");
+  Db dst = DestinationDb(Engine::kPostgres, "vcli_file_dst");
+  MakeCopies(src, dst, [](Engine e) { return AccountsSql(e, "acct", 300) + AccountsSql(e, "skipped", 10); });
+  Sql(dst, "UPDATE skipped SET note = 'changed' WHERE id = 1;");
+  const std::string state = FreshTempDir("vcli-file");
+  const std::string file = state + "/project.yaml";
+  std::ofstream(file) << "source: " << src.uri << "\ndestination: " << dst.uri
+                      << "\nobjects:\n  exclude: [\"vcli_file.skipped\"]\nchunk_rows: 100\n";
+  CommandResult r = RunGodwit("verify -q --json --state-dir " + state + " -f " + file);
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  Json result = ResultJson(r.output);
+  ASSERT_EQ(result["tables"].size(), 1u) << r.output;
+  EXPECT_EQ(TableOf(result, "acct")["units_total"], 3) << r.output;
+  EXPECT_EQ(r.output.find("godwit-pw"), std::string::npos);
+  r = RunGodwit("verify -q --json --state-dir " + state + " -f " + file + " " + src.uri + " " + dst.uri);
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+}
+
 // A table missing on the destination: its corrections say how to copy it.
 TEST(VerifyCliTest, MissingTableCorrectionsSayToCopyIt) {
   Db src = SourceDb(Engine::kMysql, "vcli_gone");
