@@ -5,7 +5,7 @@ namespace godwit {
 bool HasDatabaseChecksum(Engine engine) { return engine == Engine::kMysql || engine == Engine::kPostgres; }
 
 std::string ChunkChecksumSql(const Dialect& d, const TableSchema& table, const std::vector<int>& columns,
-                             std::string_view predicate) {
+                             std::string_view predicate, bool record_text) {
   std::string sql;
   if (d.engine() == Engine::kMysql) {
     std::string values, nulls;
@@ -22,8 +22,9 @@ std::string ChunkChecksumSql(const Dialect& d, const TableSchema& table, const s
   } else {
     std::string values;
     for (int i : columns) values += (values.empty() ? "" : ", ") + d.QuoteIdent(table.columns[i].name);
-    sql = "SELECT count(*), coalesce(sum(hashtextextended(ROW(" + values + ")::text, 0)), 0) FROM " +
-          d.QualifiedName(table.ref);
+    const std::string hash = record_text ? "hashtextextended(ROW(" + values + ")::text, 0)"
+                                         : "hash_record_extended(ROW(" + values + "), 0)";
+    sql = "SELECT count(*), coalesce(sum(" + hash + "), 0) FROM " + d.QualifiedName(table.ref);
   }
   if (!predicate.empty()) sql += " WHERE " + std::string(predicate);
   return sql;
@@ -36,6 +37,11 @@ std::string ChecksumProbeSql(Engine engine) {
   }
   return "SELECT hashtextextended(ROW(0.1::float8, 1.5e-7::float4, 1e300::float8, "
          "timestamp '2024-01-02 03:04:05.5', '12.50'::numeric(10,3), '\xC3\xA9'::text, '{\"a\": 1}'::jsonb)::text, 0)";
+}
+
+std::string RecordHashProbeSql() {
+  return "SELECT hash_record_extended(ROW(1::int, 'x'::text, 0.1::float8, 12.50::numeric, "
+         "timestamptz '2024-01-02 03:04:05.5+00', '\\x00ff'::bytea, 'a '::char(3)), 0)";
 }
 
 }  // namespace godwit

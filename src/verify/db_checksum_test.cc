@@ -32,8 +32,14 @@ TEST(ChunkChecksumSql, MysqlReadsFloatsAsTheirExactDouble) {
   EXPECT_NE(DialectFor(Engine::kMysql).SelectExpr(t.columns[4]), "`ratio`");
 }
 
-TEST(ChunkChecksumSql, PostgresHashesTheRecordTextOfTheListedColumns) {
+TEST(ChunkChecksumSql, PostgresHashesTheRecordOfTheListedColumns) {
   EXPECT_EQ(ChunkChecksumSql(DialectFor(Engine::kPostgres), Orders(), {0, 1}, "\"id\" >= 1"),
+            "SELECT count(*), coalesce(sum(hash_record_extended(ROW(\"id\", \"note\"), 0)), 0) FROM "
+            "\"shop\".\"orders\" WHERE \"id\" >= 1");
+}
+
+TEST(ChunkChecksumSql, PostgresCanHashTheRecordText) {
+  EXPECT_EQ(ChunkChecksumSql(DialectFor(Engine::kPostgres), Orders(), {0, 1}, "\"id\" >= 1", true),
             "SELECT count(*), coalesce(sum(hashtextextended(ROW(\"id\", \"note\")::text, 0)), 0) FROM "
             "\"shop\".\"orders\" WHERE \"id\" >= 1");
 }

@@ -236,6 +236,9 @@ struct TableJob {
   bool began = false;
   double earlier_seconds = 0;  // spent in an interrupted earlier attempt
   std::atomic<bool> force_hashed{false};
+  // PostgreSQL: a column type without a hash function (or a server without
+  // hash_record_extended): checksum the record's text instead.
+  std::atomic<bool> record_text{false};
   // Guarded by Impl::mu.
   TableVerifyResult result;
   bool records_only = false;  // VerifyMode::kInconsistentRecords: no units, the recorded keys again
@@ -260,6 +263,7 @@ struct Verifier::Impl {
   std::atomic<int64_t> rows_compared{0}, bytes_source{0}, bytes_destination{0};
 
   std::shared_ptr<CatchUpWaiter> waiter;
+  bool pg_record_text = false;  // PostgreSQL pair whose record hashes differ or are missing
 
   Impl(VerifyOptions& o, std::atomic<bool>& c)
       : opt(o), cancel(c), waiter(o.waiter ? o.waiter : std::make_shared<NoCatchUp>()) {}
@@ -315,6 +319,11 @@ Status Verifier::Impl::Prepare() {
     ASSIGN_OR_RETURN(auto a, QueryFirstRow(src, sql, 1));
     ASSIGN_OR_RETURN(auto b, QueryFirstRow(dst, sql, 1));
     if (a[0] != b[0]) probe_mismatch = "the two servers print values differently (checksum probe differs)";
+    if (opt.source.engine == Engine::kPostgres) {
+      auto ra = QueryFirstRow(src, RecordHashProbeSql(), 1);
+      auto rb = QueryFirstRow(dst, RecordHashProbeSql(), 1);
+      pg_record_text = !ra.ok() || !rb.ok() || (*ra)[0] != (*rb)[0];
+    }
   }
 
   ObjectMapping mapping(opt.objects, src.default_schema(), dst.default_schema());
@@ -498,17 +507,23 @@ Result<bool> Verifier::Impl::CompareUnit(Session& src, Session& dst, TableJob& j
   std::vector<uint32_t> mismatched;
 
   if (pair.method == VerifyMethod::kDatabase && !job.force_hashed) {
+    const bool record_text = pg_record_text || job.record_text;
     auto [a, b] = BothSides(
         [&] { return ChecksumSide(src, ChunkChecksumSql(DialectFor(pair.source_engine), pair.source,
-                                                        pair.source_columns, src_pred)); },
+                                                        pair.source_columns, src_pred, record_text)); },
         [&] { return ChecksumSide(dst, ChunkChecksumSql(DialectFor(pair.destination_engine), pair.destination,
-                                                        pair.destination_columns, dst_pred)); });
+                                                        pair.destination_columns, dst_pred, record_text)); });
     if (!a.ok() || !b.ok()) {
       const Status& st = a.ok() ? b.status() : a.status();
       if (Retryable(st) || st.code() == ErrorCode::kCancelled) return st;
-      // The server refused the checksum expression (a column type it
-      // cannot CONCAT, say): hash this table in Godwit instead.
-      job.force_hashed = true;
+      if (pair.source_engine == Engine::kPostgres && !record_text) {
+        // A column type without a hash function: the record's text.
+        job.record_text = true;
+      } else {
+        // The server refused the checksum expression (a column type it
+        // cannot CONCAT, say): hash this table in Godwit instead.
+        job.force_hashed = true;
+      }
       return CompareUnit(src, dst, job, unit, diffs, rows_src, rows_dst);
     }
     rows_src = a->rows;
