@@ -92,40 +92,26 @@ struct RowFilter {
   }
 };
 
-// Reads one side's rows of the round into a map by key (or, without a key,
-// by whole-row hash with a count).
-class HoldConsumer : public BatchConsumer {
+// What both sides of a pass-2 round share: each row hashed, its key (the
+// held map's key: the key's normal form, or for a table without a key the
+// whole row's hash), and whether this round takes it.
+class RoundConsumer : public BatchConsumer {
  public:
-  HoldConsumer(const TablePair& pair, RowHasher hasher, RowFilter filter, const std::atomic<bool>& cancel,
-               std::unordered_map<std::string, HeldRow>& held, std::vector<RowDifference>& duplicates)
+  RoundConsumer(const TablePair& pair, RowHasher hasher, RowFilter filter, const std::atomic<bool>& cancel,
+                std::unordered_map<std::string, HeldRow>& held)
       : pair_(pair), hasher_(std::move(hasher)), filter_(filter), cancel_(cancel), held_(held),
-        duplicates_(duplicates) {}
+        keyed_(!pair.key_positions.empty()) {}
 
   Status Consume(RowBatch& batch) override {
     if (cancel_) return Cancelled();
-    const bool keyed = !pair_.key_positions.empty();
     for (size_t i = 0; i < batch.rows(); ++i) {
       auto row = batch.row(i);
       ++rows;
       const XXH128_hash_t h = hasher_.Row(row);
-      uint64_t kh = keyed ? hasher_.Key(row, key_) : h.low64;
-      if (!filter_.Takes(kh)) continue;
-      if (!keyed) key_ = RowHashKey(h);
-      auto [it, inserted] = held_.try_emplace(key_);
-      if (!inserted) {
-        if (keyed) {
-          // Two rows with one key where the key is unique on the source:
-          // the destination lacks the constraint; the second is extra.
-          duplicates_.push_back({DiffKind::kOnlyInDestination, KeyOf(pair_, row), {}});
-        } else {
-          ++it->second.count;
-        }
-        continue;
-      }
-      it->second.row = h;
-      it->second.columns.resize(hasher_.columns());
-      hasher_.Columns(row, it->second.columns);
-      it->second.key = KeyOf(pair_, row);
+      const uint64_t key_hash = keyed_ ? hasher_.Key(row, key_) : h.low64;
+      if (!filter_.Takes(key_hash)) continue;
+      if (!keyed_) key_ = RowHashKey(h);
+      Take(row, h);
     }
     bytes += static_cast<int64_t>(batch.payload_bytes());
     return Status();
@@ -134,69 +120,81 @@ class HoldConsumer : public BatchConsumer {
   int64_t rows = 0;
   int64_t bytes = 0;
 
- private:
+ protected:
+  // A row the round takes; key_ holds its map key.
+  virtual void Take(std::span<const Value> row, const XXH128_hash_t& hash) = 0;
+
   const TablePair& pair_;
   RowHasher hasher_;
   RowFilter filter_;
   const std::atomic<bool>& cancel_;
   std::unordered_map<std::string, HeldRow>& held_;
-  std::vector<RowDifference>& duplicates_;
+  const bool keyed_;
   std::string key_;
 };
 
+// Reads one side's rows of the round into the map by key (or, without a
+// key, by whole-row hash with a count).
+class HoldConsumer : public RoundConsumer {
+ public:
+  HoldConsumer(const TablePair& pair, RowHasher hasher, RowFilter filter, const std::atomic<bool>& cancel,
+               std::unordered_map<std::string, HeldRow>& held, std::vector<RowDifference>& duplicates)
+      : RoundConsumer(pair, std::move(hasher), filter, cancel, held), duplicates_(duplicates) {}
+
+ private:
+  void Take(std::span<const Value> row, const XXH128_hash_t& hash) override {
+    auto [it, inserted] = held_.try_emplace(key_);
+    if (!inserted) {
+      if (keyed_) {
+        // Two rows with one key where the key is unique on the source:
+        // the destination lacks the constraint; the second is extra.
+        duplicates_.push_back({DiffKind::kOnlyInDestination, KeyOf(pair_, row), {}});
+      } else {
+        ++it->second.count;
+      }
+      return;
+    }
+    it->second.row = hash;
+    it->second.columns.resize(hasher_.columns());
+    hasher_.Columns(row, it->second.columns);
+    it->second.key = KeyOf(pair_, row);
+  }
+
+  std::vector<RowDifference>& duplicates_;
+};
+
 // Streams the other side's rows of the round against the held map.
-class MatchConsumer : public BatchConsumer {
+class MatchConsumer : public RoundConsumer {
  public:
   MatchConsumer(const TablePair& pair, RowHasher hasher, RowFilter filter, const std::atomic<bool>& cancel,
                 std::unordered_map<std::string, HeldRow>& held, std::vector<RowDifference>& out)
-      : pair_(pair), hasher_(std::move(hasher)), filter_(filter), cancel_(cancel), held_(held), out_(out) {
+      : RoundConsumer(pair, std::move(hasher), filter, cancel, held), out_(out) {
     columns_.resize(hasher_.columns());
   }
 
-  Status Consume(RowBatch& batch) override {
-    if (cancel_) return Cancelled();
-    const bool keyed = !pair_.key_positions.empty();
-    for (size_t i = 0; i < batch.rows(); ++i) {
-      auto row = batch.row(i);
-      ++rows;
-      const XXH128_hash_t h = hasher_.Row(row);
-      uint64_t kh = keyed ? hasher_.Key(row, key_) : h.low64;
-      if (!filter_.Takes(kh)) continue;
-      if (!keyed) key_ = RowHashKey(h);
-      auto it = held_.find(key_);
-      if (it == held_.end()) {
-        out_.push_back({DiffKind::kOnlyInSource, KeyOf(pair_, row), {}});
-        continue;
-      }
-      if (!keyed) {
-        if (--it->second.count == 0) held_.erase(it);
-        continue;
-      }
-      if (!SameHash(it->second.row, h)) {
-        hasher_.Columns(row, columns_);
-        RowDifference d{DiffKind::kDiffering, KeyOf(pair_, row), {}};
-        for (size_t c = 0; c < columns_.size(); ++c) {
-          if (columns_[c] != it->second.columns[c]) d.columns.push_back(pair_.names[c]);
-        }
-        out_.push_back(std::move(d));
-      }
-      held_.erase(it);
+ private:
+  void Take(std::span<const Value> row, const XXH128_hash_t& hash) override {
+    auto it = held_.find(key_);
+    if (it == held_.end()) {
+      out_.push_back({DiffKind::kOnlyInSource, KeyOf(pair_, row), {}});
+      return;
     }
-    bytes += static_cast<int64_t>(batch.payload_bytes());
-    return Status();
+    if (!keyed_) {
+      if (--it->second.count == 0) held_.erase(it);
+      return;
+    }
+    if (!SameHash(it->second.row, hash)) {
+      hasher_.Columns(row, columns_);
+      RowDifference d{DiffKind::kDiffering, KeyOf(pair_, row), {}};
+      for (size_t c = 0; c < columns_.size(); ++c) {
+        if (columns_[c] != it->second.columns[c]) d.columns.push_back(pair_.names[c]);
+      }
+      out_.push_back(std::move(d));
+    }
+    held_.erase(it);
   }
 
-  int64_t rows = 0;
-  int64_t bytes = 0;
-
- private:
-  const TablePair& pair_;
-  RowHasher hasher_;
-  RowFilter filter_;
-  const std::atomic<bool>& cancel_;
-  std::unordered_map<std::string, HeldRow>& held_;
   std::vector<RowDifference>& out_;
-  std::string key_;
   std::vector<uint64_t> columns_;
 };
 
