@@ -48,7 +48,12 @@ Result<KeyedRows> ReadRowsByKey(Session& session, const TablePair& pair, Side si
   std::string key;
   RETURN_IF_ERROR(ForEachRowByKey(session, pair, side, keys, limits, [&](std::span<const Value> row) {
     hasher.Key(row, key);
-    KeyedRow& r = rows[key];
+    auto [it, inserted] = rows.try_emplace(key);
+    KeyedRow& r = it->second;
+    if (!inserted) {
+      ++r.count;
+      return;
+    }
     r.row = hasher.Row(row);
     r.columns.resize(hasher.columns());
     hasher.Columns(row, r.columns);
@@ -103,6 +108,11 @@ Result<RecheckResult> Recheck(Session& source, Session& destination, const Table
       const std::string nf = KeyNormalForm(pair, key);
       const KeyedRow* a = Find(s1, nf);
       const KeyedRow* b = Find(d, nf);
+      if (b && b->count > 1) {
+        // The destination holds the key more than once (no constraint
+        // there): the copies beyond one are extra, whatever the first says.
+        for (int64_t i = 1; i < b->count; ++i) out.confirmed.push_back({DiffKind::kOnlyInDestination, b->key, {}});
+      }
       auto diff = Classify(pair, a, b);
       if (!diff) {
         ++out.in_flight;

@@ -102,7 +102,11 @@ Result<TablePair> PairTables(const TableSchema& source, Engine source_engine, co
       positions.push_back(pos);
       const ColumnType& st = source.columns[s].type;
       const ColumnType& dt = destination.columns[p.destination_columns[pos]].type;
-      const bool same_order = source_engine == destination_engine && st.kind == dt.kind &&
+      // PostgreSQL's "default" collation is each database's own, which
+      // two databases may set differently: not known to order alike.
+      const bool database_default =
+          source_engine == Engine::kPostgres && (st.collation.empty() || st.collation == "default");
+      const bool same_order = source_engine == destination_engine && st.kind == dt.kind && !database_default &&
                               st.charset == dt.charset && st.collation == dt.collation &&
                               st.kind != TypeKind::kFloat && st.kind != TypeKind::kDouble &&
                               st.kind != TypeKind::kJson;

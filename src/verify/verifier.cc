@@ -373,6 +373,13 @@ Status Verifier::Impl::PlanTable(Session& src, Session& dst, const TableSchema& 
   if (verified_in_this_run || keep_last) {
     job->result = TableResultFromJson(recorded->detail_json);
     job->result.status = recorded->status;
+    // Paired still: corrections of this run need the table's columns and key.
+    if (destination) {
+      if (auto pair = PairTables(source, opt.source.engine, *destination, opt.destination.engine, MethodChoice::kAuto);
+          pair.ok()) {
+        job->pair = std::move(*pair);
+      }
+    }
     jobs.push_back(std::move(job));
     return Status();
   }
@@ -640,7 +647,11 @@ void Verifier::Impl::FinishUnit(TableJob& job, const VerifyUnitRecord& unit, boo
     if (static_cast<int64_t>(stored.size()) >= room) break;
     KeyValues key = d.key;
     if (pair.key_positions.empty()) {
-      int n = ++copies[EncodeKeyJson(key_types, key) + std::string(DiffKindName(d.kind))];
+      // The row's values (NULL shows as empty) and which side has it, so
+      // that (1, NULL) only in the source and (1, '') only in the
+      // destination stay two records.
+      key.push_back(std::string("(") + std::string(DiffKindName(d.kind)) + ")");
+      int n = ++copies[EncodeKeyJson(key_types, key)];
       if (n > 1) key.push_back("#" + std::to_string(n));
     }
     stored.push_back({EncodeKeyJson(key_types, key), d.kind, d.columns});
