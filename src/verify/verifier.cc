@@ -637,8 +637,12 @@ void Verifier::Impl::FinishUnit(TableJob& job, const VerifyUnitRecord& unit, boo
   std::vector<StoredDiff> stored;
   int64_t room;
   {
+    // Reserved now: two units of the table finishing together must not
+    // both take the same room.
     std::lock_guard<std::mutex> lock(mu);
-    room = std::max<int64_t>(opt.max_stored_diffs - job.stored_diffs, 0);
+    room = std::min<int64_t>(std::max<int64_t>(opt.max_stored_diffs - job.stored_diffs, 0),
+                             static_cast<int64_t>(diffs.size()));
+    job.stored_diffs += room;
   }
   // Tables without a key: a row may be missing several times over; each
   // copy gets its own record ("#2", "#3"... after the row's values).
@@ -666,7 +670,7 @@ void Verifier::Impl::FinishUnit(TableJob& job, const VerifyUnitRecord& unit, boo
   rows_compared += rows_src;
   std::lock_guard<std::mutex> lock(mu);
   TableVerifyResult& r = job.result;
-  job.stored_diffs += static_cast<int64_t>(stored.size());
+  job.stored_diffs -= room - static_cast<int64_t>(stored.size());  // what was reserved and not used
   if (stored.size() < diffs.size()) r.truncated = true;
   ++r.units_done;
   if (!matched) ++r.units_mismatched;
