@@ -285,11 +285,31 @@ Result<UnitDiff> DiffUnit(Session& source, Session& destination, const TablePair
   return out;
 }
 
+namespace {
+
+bool ValidUtf8(std::string_view s) {
+  size_t i = 0;
+  while (i < s.size()) {
+    const unsigned char c = static_cast<unsigned char>(s[i]);
+    size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xe ? 3 : (c >> 3) == 0x1e ? 4 : 0;
+    if (n == 0 || i + n > s.size()) return false;
+    for (size_t k = 1; k < n; ++k) {
+      if ((static_cast<unsigned char>(s[i + k]) & 0xc0) != 0x80) return false;
+    }
+    i += n;
+  }
+  return true;
+}
+
+}  // namespace
+
 std::string EncodeKeyJson(const std::vector<ColumnType>& types, const KeyValues& key) {
   nlohmann::json arr = nlohmann::json::array();
   for (size_t i = 0; i < key.size(); ++i) {
     const bool binary = i < types.size() && types[i].IsBinary();
-    if (!binary) {
+    // Text as it is, unless JSON cannot hold it (not UTF-8) or it would read
+    // as the hex form itself: those, and binary values, as "\x" + hex.
+    if (!binary && ValidUtf8(key[i]) && key[i].rfind("\\x", 0) != 0) {
       arr.push_back(key[i]);
       continue;
     }
@@ -300,16 +320,17 @@ std::string EncodeKeyJson(const std::vector<ColumnType>& types, const KeyValues&
     }
     arr.push_back(std::move(hex));
   }
-  return arr.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return arr.dump();
 }
 
 Result<KeyValues> DecodeKeyJson(const std::vector<ColumnType>& types, const std::string& json) {
+  (void)types;  // the "\\x" form says itself that it is hex
   KeyValues out;
   try {
     auto arr = nlohmann::json::parse(json);
     for (size_t i = 0; i < arr.size(); ++i) {
       std::string v = arr[i].get<std::string>();
-      if (i < types.size() && types[i].IsBinary() && v.rfind("\\x", 0) == 0) {
+      if (v.rfind("\\x", 0) == 0) {
         std::string bytes;
         for (size_t j = 2; j + 1 < v.size(); j += 2) {
           bytes.push_back(static_cast<char>(std::stoi(v.substr(j, 2), nullptr, 16)));
