@@ -227,6 +227,17 @@ void Orchestrator::Fail(const Project& p, const std::string& subtask, const Stat
   }
 }
 
+void Orchestrator::FailSubtask(const Project& p, SubtaskRow& st, const SubtaskOutcome& outcome) {
+  st.status = "failed";
+  st.ended_at = Now();
+  ProjectError e{std::string(LookupError(outcome.status.code()).name), outcome.status.message(),
+                 outcome.status.hint(), st.kind, outcome.object, Now()};
+  st.error = ErrorToJson(e).dump();
+  store_.SaveSubtask(st).IgnoreError();
+  store_.SetStage(p.id, st.kind, "failed").IgnoreError();
+  Fail(p, st.kind, outcome.status, outcome.object);
+}
+
 void Orchestrator::Enqueue(int64_t id) {
   {
     std::lock_guard lock(mu_);
@@ -377,14 +388,7 @@ void Orchestrator::RunProject(int64_t id) {
       if (!stopping) store_.SetStage(id, st.kind, "paused").IgnoreError();
       return;
     }
-    st.status = "failed";
-    st.ended_at = Now();
-    ProjectError e{std::string(LookupError(outcome.status.code()).name), outcome.status.message(),
-                   outcome.status.hint(), st.kind, outcome.object, Now()};
-    st.error = ErrorToJson(e).dump();
-    store_.SaveSubtask(st).IgnoreError();
-    store_.SetStage(id, st.kind, "failed").IgnoreError();
-    Fail(p, st.kind, outcome.status, outcome.object);
+    FailSubtask(p, st, outcome);
     return;
   }
 }
@@ -751,14 +755,7 @@ void Orchestrator::RunVerificationBeside(int64_t id, std::shared_ptr<CatchUpWait
     store_.SaveSubtask(st).IgnoreError();
     return;
   }
-  st.status = "failed";
-  st.ended_at = Now();
-  ProjectError e{std::string(LookupError(outcome.status.code()).name), outcome.status.message(),
-                 outcome.status.hint(), st.kind, outcome.object, Now()};
-  st.error = ErrorToJson(e).dump();
-  store_.SaveSubtask(st).IgnoreError();
-  store_.SetStage(id, st.kind, "failed").IgnoreError();
-  Fail(p, st.kind, outcome.status, outcome.object);
+  FailSubtask(p, st, outcome);
   cancel->store(true);  // the project is Failed: its synchronization stops too
 }
 

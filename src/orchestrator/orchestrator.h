@@ -47,6 +47,8 @@
 
 namespace godwit {
 
+struct SubtaskOutcome;
+
 class RunningEngine;  // orchestrator/subtask_runner.h
 
 struct OrchestratorOptions {
@@ -148,6 +150,8 @@ class Orchestrator {
   Status Transition(const Project& p, ProjectState to, const std::string& why);
   void Event(int64_t id, const std::string& kind, const std::string& message);
   void Fail(const Project& p, const std::string& subtask, const Status& st, const std::string& object);
+  // Records the subtask row failed with the outcome's error and fails the project.
+  void FailSubtask(const Project& p, SubtaskRow& st, const SubtaskOutcome& outcome);
   Result<nlohmann::json> Release(const Project& p, bool force);
   Result<nlohmann::json> Operate(Operation op, Project& p, const nlohmann::json& args);
 

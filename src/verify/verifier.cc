@@ -593,23 +593,20 @@ void Verifier::Impl::Worker() {
     bool done = false;
     for (int attempt = 0; attempt < 4 && !cancel && !done; ++attempt) {
       if (attempt > 0) std::this_thread::sleep_for(std::chrono::seconds(1 << (attempt - 1)));
-      if (!src) {
-        auto s = OpenVerifySession(opt.source);
+      // Opens a side's session when it has none; false when that failed.
+      auto ensure = [&](std::unique_ptr<Session>& session, const Endpoint& endpoint, const char* side) {
+        if (session) return true;
+        auto s = OpenVerifySession(endpoint);
         if (!s.ok()) {
-          last = s.status().WithContext("source");
-          if (Retryable(s.status())) continue;
-          break;
+          last = s.status().WithContext(side);
+          return false;
         }
-        src = std::move(*s);
-      }
-      if (!dst) {
-        auto s = OpenVerifySession(opt.destination);
-        if (!s.ok()) {
-          last = s.status().WithContext("destination");
-          if (Retryable(s.status())) continue;
-          break;
-        }
-        dst = std::move(*s);
+        session = std::move(*s);
+        return true;
+      };
+      if (!ensure(src, opt.source, "source") || !ensure(dst, opt.destination, "destination")) {
+        if (Retryable(last)) continue;
+        break;
       }
       std::vector<RowDifference> diffs;
       int64_t rows_src = 0, rows_dst = 0;
