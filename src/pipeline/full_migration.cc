@@ -729,16 +729,19 @@ void FullMigration::Impl::CreateViews(Session& dst, const std::vector<ViewDef>& 
   for (const ViewDef& v : source_views) {
     ViewDef out = v;
     out.ref = mapping.DestinationOf(v.ref);
-    std::string definition = v.definition;
-    if (opt.source.engine != opt.destination.engine && !v.ref.schema.empty()) {
-      // MySQL stores view bodies with every table qualified by its
-      // database (`shop`.`orders`); the database is not a schema elsewhere.
-      std::string qualifier = src_dialect.QuoteIdent(v.ref.schema) + ".";
-      for (size_t at; (at = definition.find(qualifier)) != std::string::npos;) definition.erase(at, qualifier.size());
-    }
-    out.definition = TranslateExpression(definition, opt.source.engine, opt.destination.engine);
+    // MySQL stores view bodies with every table qualified by its database
+    // (`shop`.`orders`); the database is not a schema elsewhere. The body
+    // is source text: TranslateExpression re-writes its literals for the
+    // destination and refuses what would read differently there.
+    const bool unqualify = opt.source.engine != opt.destination.engine && !v.ref.schema.empty();
+    auto definition = TranslateExpression(v.definition, opt.source.engine, opt.destination.engine,
+                                          unqualify ? std::string_view(v.ref.schema) : std::string_view());
     std::string key = "view " + v.ref.ToString();
-    auto sql = dst_dialect.CreateView(out);
+    Result<std::string> sql = definition.status();
+    if (definition.ok()) {
+      out.definition = std::move(*definition);
+      sql = dst_dialect.CreateView(out);
+    }
     Status st = sql.ok() ? dst.Execute(*sql) : sql.status();
     if (!st.ok()) {
       ++failed_objects;

@@ -2,113 +2,87 @@
 
 #include <cctype>
 
+#include "schema/sql_lexer.h"
+
 namespace godwit {
 namespace {
 
-bool IsIdentChar(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '$'; }
-
 // Removes PostgreSQL "::type" casts, including multi-word types
-// ("::character varying", "::timestamp without time zone") and arrays.
-std::string StripPgCasts(const std::string& s) {
+// ("::character varying", "::timestamp without time zone"), qualified and
+// quoted names, modifiers ("::numeric(10,2)") and arrays ("::text[]").
+std::vector<sql::Token> StripPgCasts(const std::vector<sql::Token>& in) {
   static const char* kTypeWords[] = {"character varying", "double precision", "timestamp without time zone",
                                      "timestamp with time zone", "time without time zone", "time with time zone",
                                      "bit varying"};
-  std::string out;
+  auto punct = [&](size_t k, char c) {
+    return k < in.size() && in[k].kind == sql::TokenKind::kPunct && in[k].text[0] == c;
+  };
+  auto name = [&](size_t k) {
+    return k < in.size() && (in[k].kind == sql::TokenKind::kWord || in[k].kind == sql::TokenKind::kQuotedIdent);
+  };
+  std::vector<sql::Token> out;
   size_t i = 0;
-  while (i < s.size()) {
-    if (s[i] == '\'') {  // copy string literal verbatim
-      size_t j = i + 1;
-      while (j < s.size()) {
-        if (s[j] == '\'' && j + 1 < s.size() && s[j + 1] == '\'') {
-          j += 2;
-          continue;
-        }
-        if (s[j] == '\'') break;
-        ++j;
-      }
-      out.append(s, i, j - i + 1);
-      i = j + 1;
+  while (i < in.size()) {
+    if (!(punct(i, ':') && punct(i + 1, ':'))) {
+      out.push_back(in[i++]);
       continue;
     }
-    if (s[i] == ':' && i + 1 < s.size() && s[i + 1] == ':') {
-      size_t j = i + 2;
-      bool matched = false;
-      for (const char* w : kTypeWords) {
-        std::string word(w);
-        if (s.compare(j, word.size(), word) == 0) {
-          j += word.size();
-          matched = true;
+    size_t j = i + 2;
+    bool matched = false;
+    for (const char* w : kTypeWords) {
+      // "a b c" is the words a, b, c with one space between each.
+      std::string_view rest(w);
+      size_t k = j;
+      bool ok = true;
+      while (ok && !rest.empty()) {
+        size_t sp = rest.find(' ');
+        std::string_view word = rest.substr(0, sp);
+        ok = k < in.size() && sql::IsWord(in[k], word);
+        ++k;
+        if (sp == std::string_view::npos) {
+          rest = {};
+        } else {
+          rest.remove_prefix(sp + 1);
+          ok = ok && k < in.size() && in[k].kind == sql::TokenKind::kSpace && in[k].text == " ";
+          ++k;
+        }
+      }
+      if (ok) {
+        j = k;
+        matched = true;
+        break;
+      }
+    }
+    if (!matched && name(j)) {
+      ++j;
+      while (punct(j, '.') && name(j + 1)) j += 2;
+    }
+    if (punct(j, '(')) {
+      int depth = 0;
+      for (; j < in.size(); ++j) {
+        if (punct(j, '(')) ++depth;
+        if (punct(j, ')') && --depth == 0) {
+          ++j;
           break;
         }
       }
-      if (!matched) {
-        if (j < s.size() && s[j] == '"') {
-          j = s.find('"', j + 1);
-          j = j == std::string::npos ? s.size() : j + 1;
-        } else {
-          while (j < s.size() && (IsIdentChar(s[j]) || s[j] == '.')) ++j;
-        }
-      }
-      if (j < s.size() && s[j] == '(') {
-        size_t close = s.find(')', j);
-        j = close == std::string::npos ? s.size() : close + 1;
-      }
-      while (j + 1 < s.size() && s[j] == '[' && s[j + 1] == ']') j += 2;
-      i = j;
-      continue;
     }
-    out.push_back(s[i++]);
+    while (punct(j, '[') && punct(j + 1, ']')) j += 2;
+    i = j;
   }
   return out;
 }
 
-// Re-quotes identifiers quoted with `from_quote` using `to_quote`.
-std::string Requote(const std::string& s, char from_quote, char to_quote) {
-  std::string out;
-  size_t i = 0;
-  while (i < s.size()) {
-    char c = s[i];
-    if (c == '\'') {
-      size_t j = i + 1;
-      while (j < s.size()) {
-        if (s[j] == '\\' && from_quote == '`') {
-          j += 2;
-          continue;
-        }
-        if (s[j] == '\'' && j + 1 < s.size() && s[j + 1] == '\'') {
-          j += 2;
-          continue;
-        }
-        if (s[j] == '\'') break;
-        ++j;
-      }
-      out.append(s, i, std::min(j, s.size() - 1) - i + 1);
-      i = j + 1;
+// Removes "`schema`." in front of names.
+std::vector<sql::Token> DropQualifier(const std::vector<sql::Token>& in, std::string_view schema) {
+  std::vector<sql::Token> out;
+  for (size_t i = 0; i < in.size(); ++i) {
+    if (in[i].kind == sql::TokenKind::kQuotedIdent && in[i].value == schema && i + 1 < in.size() &&
+        in[i + 1].kind == sql::TokenKind::kPunct && in[i + 1].text == ".") {
+      ++i;
       continue;
     }
-    if (c == from_quote) {
-      std::string name;
-      size_t j = i + 1;
-      while (j < s.size()) {
-        if (s[j] == from_quote && j + 1 < s.size() && s[j + 1] == from_quote) {
-          name.push_back(from_quote);
-          j += 2;
-          continue;
-        }
-        if (s[j] == from_quote) break;
-        name.push_back(s[j++]);
-      }
-      out.push_back(to_quote);
-      for (char n : name) {
-        if (n == to_quote) out.push_back(to_quote);
-        out.push_back(n);
-      }
-      out.push_back(to_quote);
-      i = j + 1;
-      continue;
-    }
-    out.push_back(c);
-    ++i;
+    out.push_back(in[i]);
   }
   return out;
 }
@@ -132,29 +106,19 @@ bool CaseSensitiveSource(Engine engine, const ColumnType& t) {
   return true;
 }
 
-// Whether a MySQL expression names `name`: `name` quoted, or bare as a
-// whole word outside string literals (case-insensitive, as MySQL's
-// column names are).
+// Whether a MySQL expression names `name`: quoted, or bare as a word
+// (case-insensitive, as MySQL's column names are), never inside a string
+// literal. Text that cannot be read counts as naming it.
 bool MentionsIdentifier(const std::string& expr, const std::string& name) {
-  std::string quoted = "`";
-  for (char c : name) {
-    if (c == '`') quoted += '`';
-    quoted += c;
-  }
-  quoted += '`';
-  if (expr.find(quoted) != std::string::npos) return true;
+  auto tokens = sql::Tokenize(expr, Engine::kMysql);
+  if (!tokens.ok()) return true;
   auto lower = [](std::string s) {
     for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     return s;
   };
-  std::string e = lower(expr), n = lower(name);
-  bool in_string = false;
-  for (size_t i = 0; i < e.size(); ++i) {
-    if (e[i] == '\'') in_string = !in_string;
-    if (in_string || e.compare(i, n.size(), n) != 0) continue;
-    bool left = i == 0 || !IsIdentChar(e[i - 1]);
-    bool right = i + n.size() >= e.size() || !IsIdentChar(e[i + n.size()]);
-    if (left && right) return true;
+  const std::string n = lower(name);
+  for (const sql::Token& t : *tokens) {
+    if ((t.kind == sql::TokenKind::kWord || t.kind == sql::TokenKind::kQuotedIdent) && lower(t.value) == n) return true;
   }
   return false;
 }
@@ -183,13 +147,12 @@ void ConvertCollation(Column& c, Engine from, Engine to) {
 
 }  // namespace
 
-std::string TranslateExpression(const std::string& expr, Engine from, Engine to) {
-  if (from == to) return expr;
-  std::string out = expr;
-  if (from == Engine::kPostgres) out = StripPgCasts(out);
-  if (from == Engine::kMysql) out = Requote(out, '`', '"');
-  if (to == Engine::kMysql) out = Requote(out, '"', '`');
-  return out;
+Result<std::string> TranslateExpression(const std::string& expr, Engine from, Engine to,
+                                        std::string_view drop_qualifier) {
+  ASSIGN_OR_RETURN(std::vector<sql::Token> tokens, sql::Tokenize(expr, from));
+  if (from == Engine::kPostgres && to != Engine::kPostgres) tokens = StripPgCasts(tokens);
+  if (!drop_qualifier.empty()) tokens = DropQualifier(tokens, drop_qualifier);
+  return sql::Render(tokens, from, to);
 }
 
 Result<ConvertedTable> ConvertTable(const TableSchema& source, const TableRef& destination_ref, Engine source_engine,
@@ -242,7 +205,20 @@ Result<ConvertedTable> ConvertTable(const TableSchema& source, const TableRef& d
   }
   t.indexes = std::move(kept);
 
-  for (CheckConstraint& ck : t.checks) ck.expression = TranslateExpression(ck.expression, source_engine, dst_engine);
+  // A CHECK whose text cannot be carried safely is left out with a
+  // warning rather than failing the table: the rows do not depend on it.
+  std::vector<CheckConstraint> checks;
+  for (CheckConstraint& ck : t.checks) {
+    auto translated = TranslateExpression(ck.expression, source_engine, dst_engine);
+    if (!translated.ok()) {
+      out.warnings.push_back("CHECK " + ck.name + " of " + source.ref.ToString() + " was not carried over: " +
+                             translated.status().message() + "; create it on the destination by hand");
+      continue;
+    }
+    ck.expression = std::move(*translated);
+    checks.push_back(std::move(ck));
+  }
+  t.checks = std::move(checks);
   if (dst_engine == Engine::kMysql) {
     // MariaDB refuses a CHECK that reads an AUTO_INCREMENT column (error
     // 1901), as a SQLite INTEGER PRIMARY KEY or PostgreSQL identity becomes.

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/status.h"
@@ -28,10 +29,15 @@ struct ConvertedTable {
 Result<ConvertedTable> ConvertTable(const TableSchema& source, const TableRef& destination_ref, Engine source_engine,
                                     const Dialect& destination);
 
-// Best-effort translation of a CHECK/view expression between dialects:
-// identifier quoting (`x` <-> "x") and PostgreSQL casts (::type) removed
-// for other engines. What it cannot translate the destination reports when
-// the statement runs.
-std::string TranslateExpression(const std::string& expr, Engine from, Engine to);
+// Translation of a CHECK/view expression between dialects, read with the
+// source's lexer (schema/sql_lexer.h): string literals re-written from
+// their values with the destination's quoting, identifiers re-quoted
+// (`x` <-> "x"), comments dropped, PostgreSQL casts (::type) removed for
+// other engines, and `drop_qualifier` (a schema name) removed where it
+// qualifies a name. Fails when the text cannot be read or would read
+// differently on the destination (sql::Render); what it translates but the
+// destination cannot run, the destination reports when the statement runs.
+Result<std::string> TranslateExpression(const std::string& expr, Engine from, Engine to,
+                                        std::string_view drop_qualifier = {});
 
 }  // namespace godwit

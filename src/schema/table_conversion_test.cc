@@ -6,20 +6,48 @@ namespace godwit {
 namespace {
 
 TEST(TranslateExpressionTest, RequotesMysqlIdentifiers) {
-  EXPECT_EQ(TranslateExpression("`price` > 0 and `a``b` <> 'x`y'", Engine::kMysql, Engine::kPostgres),
+  EXPECT_EQ(*TranslateExpression("`price` > 0 and `a``b` <> 'x`y'", Engine::kMysql, Engine::kPostgres),
             "\"price\" > 0 and \"a`b\" <> 'x`y'");
 }
 
 TEST(TranslateExpressionTest, StripsPostgresCasts) {
-  EXPECT_EQ(TranslateExpression("(price > (0)::numeric)", Engine::kPostgres, Engine::kMysql), "(price > (0))");
-  EXPECT_EQ(TranslateExpression("((status)::text = ANY ('{a,b}'::character varying[]))", Engine::kPostgres,
+  EXPECT_EQ(*TranslateExpression("(price > (0)::numeric)", Engine::kPostgres, Engine::kMysql), "(price > (0))");
+  EXPECT_EQ(*TranslateExpression("((status)::text = ANY ('{a,b}'::character varying[]))", Engine::kPostgres,
                                 Engine::kSqlite),
             "((status) = ANY ('{a,b}'))");
-  EXPECT_EQ(TranslateExpression("\"Qty\" >= 1", Engine::kPostgres, Engine::kMysql), "`Qty` >= 1");
+  EXPECT_EQ(*TranslateExpression("\"Qty\" >= 1", Engine::kPostgres, Engine::kMysql), "`Qty` >= 1");
 }
 
 TEST(TranslateExpressionTest, SameEngineUntouched) {
-  EXPECT_EQ(TranslateExpression("x::int > 1", Engine::kPostgres, Engine::kPostgres), "x::int > 1");
+  EXPECT_EQ(*TranslateExpression("x::int > 1", Engine::kPostgres, Engine::kPostgres), "x::int > 1");
+}
+
+TEST(TranslateExpressionTest, LiteralsAreRewrittenForTheDestination) {
+  // MariaDB's CHECK_CLAUSE / VIEW_DEFINITION print a quote as \'.
+  EXPECT_EQ(*TranslateExpression("`c` <> 'x\\' OR 1=1; DROP TABLE t; --'", Engine::kMysql, Engine::kPostgres),
+            "\"c\" <> 'x'' OR 1=1; DROP TABLE t; --'");
+  EXPECT_EQ(*TranslateExpression("\"c\" <> 'a\\'::text", Engine::kPostgres, Engine::kMysql), "`c` <> 'a\\\\'");
+  // Casts are only removed outside literals.
+  EXPECT_EQ(*TranslateExpression("(c = 'a::text'::text)", Engine::kPostgres, Engine::kSqlite), "(c = 'a::text')");
+  EXPECT_EQ(*TranslateExpression("select `shop`.`t`.`a` from `shop`.`t` where 'x' <> '`shop`.'", Engine::kMysql,
+                                 Engine::kPostgres, "shop"),
+            "select \"t\".\"a\" from \"t\" where 'x' <> '`shop`.'");
+  EXPECT_FALSE(TranslateExpression("'open", Engine::kMysql, Engine::kPostgres).ok());
+}
+
+TEST(ConvertTableTest, DropsChecksThatCannotBeCarriedSafely) {
+  TableSchema t;
+  t.ref = {"public", "t"};
+  Column v{"v", {}, true};
+  v.type.kind = TypeKind::kInt32;
+  t.columns = {v};
+  t.checks = {{"xor", "(v # 1) > 0"}, {"ok", "v > 0"}};
+  auto r = ConvertTable(t, {"d", "t"}, Engine::kPostgres, DialectFor(Engine::kMysql));
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_EQ(r->table.checks.size(), 1u);
+  EXPECT_EQ(r->table.checks[0].name, "ok");
+  ASSERT_EQ(r->warnings.size(), 1u);
+  EXPECT_NE(r->warnings[0].find("xor"), std::string::npos);
 }
 
 TEST(ConvertTableTest, RefusesNativeTypesAcrossEngines) {
