@@ -13,6 +13,7 @@
 
 #include "connector/engines.h"
 #include "connector/mysql/binlog_decoder.h"
+#include "connector/mysql/local_infile.h"
 
 namespace godwit::mysql {
 namespace {
@@ -68,6 +69,9 @@ class BinlogChangeStream final : public ChangeStream {
     unsigned read_timeout = static_cast<unsigned>(std::max<int64_t>(30, heartbeat_.count() * 10 / 1000));
     mysql_optionsv(m_, MYSQL_OPT_READ_TIMEOUT, &read_timeout);
     mysql_optionsv(m_, MYSQL_SET_CHARSET_NAME, "utf8mb4");
+    // The library's default would accept a file request after a LOAD
+    // statement; this connection sends none, and never sends a file.
+    SetUpLocalInfile(m_, LocalInfile::kOff);
     if (!mysql_real_connect(m_, endpoint_.host.c_str(), endpoint_.user.c_str(), endpoint_.password.c_str(), nullptr,
                             endpoint_.port, nullptr, 0)) {
       unsigned err = mysql_errno(m_);

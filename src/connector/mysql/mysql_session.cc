@@ -3,8 +3,9 @@
 // Reads stream with mysql_use_result (bounded memory whatever the result
 // size); bulk loads go through LOAD DATA LOCAL INFILE fed from memory by a
 // local-infile handler, with multi-row INSERT as the fallback when the
-// server refuses local infile. Sessions run in UTC so TIMESTAMP values read
-// and write as the canonical UTC text.
+// server refuses local infile. No connection ever sends the server a local
+// file (local_infile.h says how). Sessions run in UTC so TIMESTAMP values
+// read and write as the canonical UTC text.
 #include <mysql.h>
 #include <errmsg.h>
 #include <mysqld_error.h>
@@ -17,6 +18,7 @@
 
 #include "common/text.h"
 #include "connector/engines.h"
+#include "connector/mysql/local_infile.h"
 #include "connector/mysql/mysql_types.h"
 #include "schema/dialects.h"
 
@@ -91,7 +93,9 @@ class MysqlConn {
   MYSQL* m_;
 };
 
-Result<std::unique_ptr<MysqlConn>> OpenConnection(const Endpoint& ep) {
+// `local_infile`: kAnnounced for sessions (any of them may bulk load),
+// kOff for connections that never do.
+Result<std::unique_ptr<MysqlConn>> OpenConnection(const Endpoint& ep, mysql::LocalInfile local_infile) {
   static std::once_flag init;
   std::call_once(init, [] { mysql_library_init(0, nullptr, nullptr); });
   MYSQL* m = mysql_init(nullptr);
@@ -102,14 +106,14 @@ Result<std::unique_ptr<MysqlConn>> OpenConnection(const Endpoint& ep) {
   unsigned rw_timeout = 3600;
   mysql_optionsv(m, MYSQL_OPT_READ_TIMEOUT, &rw_timeout);
   mysql_optionsv(m, MYSQL_OPT_WRITE_TIMEOUT, &rw_timeout);
-  unsigned local_infile = 1;
-  mysql_optionsv(m, MYSQL_OPT_LOCAL_INFILE, &local_infile);
+  mysql::SetUpLocalInfile(m, local_infile);
   mysql_optionsv(m, MYSQL_SET_CHARSET_NAME, "utf8mb4");
   if (!mysql_real_connect(m, ep.host.c_str(), ep.user.c_str(), ep.password.c_str(),
                           ep.database.empty() ? nullptr : ep.database.c_str(), ep.port, nullptr, 0)) {
     Status st = MysqlError(m, ErrorCode::kHostUnreachable, "cannot connect to MySQL at " + ep.host + ":" + std::to_string(ep.port));
     return st;
   }
+  mysql::RefuseFileRequests(m);
   for (const char* sql :
        {"SET NAMES utf8mb4", "SET time_zone = '+00:00'",
         "SET SESSION sql_mode = 'STRICT_ALL_TABLES,NO_AUTO_VALUE_ON_ZERO,NO_ENGINE_SUBSTITUTION,ERROR_FOR_DIVISION_BY_ZERO'",
@@ -172,27 +176,14 @@ class MysqlLease : public SnapshotLease {
 };
 
 // Feeds LOAD DATA LOCAL INFILE from a BatchSource, one batch at a time.
-class InfileFeeder {
+class InfileFeeder : public mysql::InfileStream {
  public:
   InfileFeeder(BatchSource& source, const TableSchema& table) : source_(source), table_(table) {}
-
-  static int Init(void** ptr, const char*, void* userdata) {
-    *ptr = userdata;
-    return 0;
-  }
-  static int Read(void* ptr, char* buf, unsigned int len) { return static_cast<InfileFeeder*>(ptr)->ReadInto(buf, len); }
-  static void End(void*) {}
-  static int Error(void* ptr, char* msg, unsigned int len) {
-    auto* self = static_cast<InfileFeeder*>(ptr);
-    std::snprintf(msg, len, "%s", self->status_.message().c_str());
-    return 2000;  // CR_UNKNOWN_ERROR
-  }
 
   bool started() const { return started_; }
   const Status& status() const { return status_; }
 
- private:
-  int ReadInto(char* buf, unsigned int len) {
+  int Read(char* buf, unsigned int len) override {
     started_ = true;
     while (pos_ >= text_.size()) {
       if (done_) return 0;
@@ -213,6 +204,7 @@ class InfileFeeder {
     return static_cast<int>(n);
   }
 
+ private:
   void Encode() {
     text_.clear();
     pos_ = 0;
@@ -268,7 +260,7 @@ class MysqlSession : public Session {
       return Status(ErrorCode::kInvalidArgument, "replication slots are a PostgreSQL feature",
                     "Remove the replication slot option for a MySQL source.");
     }
-    ASSIGN_OR_RETURN(auto conn, OpenConnection(ep_));
+    ASSIGN_OR_RETURN(auto conn, OpenConnection(ep_, mysql::LocalInfile::kOff));
     bool locked = mysql_query(conn->get(), "FLUSH TABLES WITH READ LOCK") == 0;
     // Without RELOAD privilege there is no global lock: the position below
     // is then taken before any reader's snapshot starts, so it is at or
@@ -393,7 +385,8 @@ Status MysqlSession::WarningsAsError(const std::string& table) {
 }
 
 Status MysqlSession::LoadData(const TableSchema& table, BatchSource& source, bool& refused) {
-  std::string sql = "LOAD DATA LOCAL INFILE 'godwit-stream' INTO TABLE " + MysqlDialect().QualifiedName(table.ref) +
+  std::string sql = "LOAD DATA LOCAL INFILE '" + std::string(mysql::kInfileStreamName) + "' INTO TABLE " +
+                    MysqlDialect().QualifiedName(table.ref) +
                     " CHARACTER SET binary FIELDS TERMINATED BY '\\t' ESCAPED BY '\\\\' LINES TERMINATED BY '\\n' (";
   std::string sets;
   for (size_t i = 0; i < table.columns.size(); ++i) {
@@ -414,11 +407,24 @@ Status MysqlSession::LoadData(const TableSchema& table, BatchSource& source, boo
   }
   sql += ")" + sets;
   InfileFeeder feeder(source, table);
-  mysql_set_local_infile_handler(m(), &InfileFeeder::Init, &InfileFeeder::Read, &InfileFeeder::End,
-                                 &InfileFeeder::Error, &feeder);
-  int rc = mysql_real_query(m(), sql.data(), sql.size());
-  mysql_set_local_infile_default(m());
+  int rc;
+  std::string refused_name;
+  {
+    // Only this statement's reply may ask for a file, and only for the
+    // stream: anything else would be a server reading our disk.
+    mysql::StreamGrant grant(m(), feeder);
+    rc = mysql_real_query(m(), sql.data(), sql.size());
+    refused_name = grant.refused_name();
+  }
   if (rc != 0) {
+    if (!refused_name.empty()) {
+      return Status(ErrorCode::kWriteFailed,
+                    "the MySQL server at " + ep_.host + ":" + std::to_string(ep_.port) + " answered Godwit's LOAD DATA "
+                        "for " + table.ref.ToString() + " by asking for the local file '" + refused_name +
+                        "' instead of the rows: refused, nothing was sent",
+                    "A MySQL server never does this: check that the destination endpoint names the server you mean "
+                    "and that nothing on the network path between Godwit and it rewrites its traffic.");
+    }
     if (!feeder.status().ok()) return feeder.status();
     unsigned err = mysql_errno(m());
     if (!feeder.started() && (err == ER_NOT_ALLOWED_COMMAND || err == 3948 || err == 4166 || err == 2068)) {
@@ -663,7 +669,7 @@ Result<std::unique_ptr<Session>> ConnectMysql(const Endpoint& endpoint) {
                     "MySQL endpoints accept zero_date=error|null, password_env and password_file.");
     }
   }
-  ASSIGN_OR_RETURN(auto conn, OpenConnection(endpoint));
+  ASSIGN_OR_RETURN(auto conn, OpenConnection(endpoint, mysql::LocalInfile::kAnnounced));
   return std::unique_ptr<Session>(new MysqlSession(std::move(conn), endpoint));
 }
 
