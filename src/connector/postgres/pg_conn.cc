@@ -16,6 +16,27 @@
 namespace godwit::pg {
 namespace {
 
+// The settings every connection runs with, whatever the server, database
+// or role configure (client settings override ALTER DATABASE/ROLE ... SET):
+//  - standard_conforming_strings on: the dialect's literals
+//    (PostgresDialect::Literal, used by replay, deletes, corrections and the
+//    DDL trigger) double quotes and leave backslashes alone. With it off a
+//    backslash in a value escapes the quote after it and the rest of the
+//    value becomes SQL.
+//  - TimeZone UTC, DateStyle ISO/YMD, IntervalStyle iso_8601, shortest
+//    round-trip floats and hex bytea: the text forms the codec reads and
+//    writes (postgres_codec.h, model/types.h).
+// client_encoding UTF8 goes as a connection keyword of its own.
+constexpr const char* kStartupOptions =
+    "-c standard_conforming_strings=on -c TimeZone=UTC -c DateStyle=ISO,YMD -c IntervalStyle=iso_8601 "
+    "-c extra_float_digits=1 -c bytea_output=hex";
+// The same as statements, for connections other than replication ones:
+// poolers such as PgBouncer refuse the `options` startup parameter, and a
+// SET right after the login comes before anything Godwit runs.
+constexpr const char* kSessionSettings =
+    "SET standard_conforming_strings = on; SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; "
+    "SET IntervalStyle = 'iso_8601'; SET extra_float_digits = 1; SET bytea_output = 'hex'";
+
 std::string Where(const Endpoint& ep) {
   return "PostgreSQL at " + ep.host + ":" + std::to_string(ep.port) + " (database \"" + ep.database + "\", user \"" +
          ep.user + "\")";
@@ -170,7 +191,16 @@ Result<ConnPtr> OpenConnection(const Endpoint& ep, bool replication) {
   set("user", ep.user);
   if (!ep.password.empty()) set("password", ep.password);
   if (!ep.database.empty()) set("dbname", ep.database);
-  if (replication) set("replication", "database");
+  if (replication) {
+    set("replication", "database");
+    // A walsender runs the output functions of the rows it decodes with
+    // its startup settings; after the endpoint's own options, so ours win.
+    std::string options = kStartupOptions;
+    for (size_t i = 0; i < keys.size(); ++i) {
+      if (keys[i] == "options" && !values[i].empty()) options = values[i] + " " + options;
+    }
+    set("options", options);
+  }
 
   int timeout_s = 0;
   for (size_t i = 0; i < keys.size(); ++i) {
@@ -211,6 +241,14 @@ Result<ConnPtr> OpenConnection(const Endpoint& ep, bool replication) {
   // libpq prints NOTICEs ("table does not exist, skipping") to stderr by
   // default; a daemon must not. Nothing Godwit runs needs them.
   PQsetNoticeProcessor(conn.get(), [](void*, const char*) {}, nullptr);
+  if (!replication) {
+    ResultPtr res(PQexec(conn.get(), kSessionSettings));
+    if (PQresultStatus(res.get()) != PGRES_COMMAND_OK) {
+      Status s = ResultError(conn.get(), res.get(), ErrorCode::kConnectionLost, "setting up the session");
+      return Status(s.code(), "cannot set up the session on " + Where(ep) + ": " + s.message(), s.hint(),
+                    s.native_code());
+    }
+  }
   return conn;
 }
 

@@ -29,7 +29,11 @@ using ResultPtr = std::unique_ptr<PGresult, ResultClearer>;
 // Opens a connection to `endpoint` (replication=database when
 // `replication`), with connect_timeout (default 10 s), application_name
 // godwit, client_encoding UTF8 and the endpoint's options as libpq
-// keywords. Failures are classified: kAuthFailed, kUnknownDatabase,
+// keywords. Every connection then runs with standard_conforming_strings
+// on, TimeZone UTC, DateStyle ISO, IntervalStyle iso_8601, shortest
+// round-trip floats and hex bytea, whatever the server, database or role
+// set (replication connections: in the startup packet, after the
+// endpoint's own `options`; others: SET right after the login). Failures are classified: kAuthFailed, kUnknownDatabase,
 // kHostUnreachable, kPermissionDenied, kInvalidArgument (unknown option).
 // The message never contains the password.
 Result<ConnPtr> OpenConnection(const Endpoint& endpoint, bool replication);
