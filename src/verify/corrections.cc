@@ -24,7 +24,73 @@ std::string KeyText(const KeyValues& key) {
   return s;
 }
 
+// Decodes the UTF-8 sequence at `s[i]`: its code point and length, or
+// length 0 when the bytes there are not valid UTF-8.
+std::pair<uint32_t, size_t> DecodeUtf8(std::string_view s, size_t i) {
+  const auto b = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
+  const unsigned char c = b(i);
+  size_t n = c < 0x80 ? 1 : (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : (c & 0xF8) == 0xF0 ? 4 : 0;
+  if (n == 0 || i + n > s.size()) return {0, 0};
+  uint32_t cp = n == 1 ? c : n == 2 ? (c & 0x1F) : n == 3 ? (c & 0x0F) : (c & 0x07);
+  for (size_t k = 1; k < n; ++k) {
+    if ((b(i + k) & 0xC0) != 0x80) return {0, 0};
+    cp = (cp << 6) | (b(i + k) & 0x3F);
+  }
+  static constexpr uint32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
+  if (cp < kMin[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return {0, 0};
+  return {cp, n};
+}
+
 }  // namespace
+
+std::string CommentText(std::string_view text) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(text.size());
+  for (size_t i = 0; i < text.size();) {
+    const auto [cp, n] = DecodeUtf8(text, i);
+    // What ends a "--" comment in some reader (a newline for the server;
+    // a carriage return, U+0085, U+2028 or U+2029 for an editor or a
+    // terminal, which then shows the rest as a statement line), what
+    // reorders or hides text on a reviewer's screen (other controls,
+    // bidirectional overrides), what opens or closes a block comment, and
+    // the escape character itself, so that the escaping reads back
+    // unambiguously. Everything else, accented letters included, as it is.
+    if (n == 0) {
+      out += "\\x";
+      out += kHex[static_cast<unsigned char>(text[i]) >> 4];
+      out += kHex[static_cast<unsigned char>(text[i]) & 0xF];
+      ++i;
+      continue;
+    }
+    if (cp == '\\') {
+      out += "\\\\";
+    } else if (cp == '\n') {
+      out += "\\n";
+    } else if (cp == '\r') {
+      out += "\\r";
+    } else if (cp == '\t') {
+      out += "\\t";
+    } else if (cp == '*' && i + 1 < text.size() && text[i + 1] == '/') {
+      out += "*\\/";
+      i += 2;
+      continue;
+    } else if (cp == '/' && i + 1 < text.size() && text[i + 1] == '*') {
+      out += "/\\*";
+      i += 2;
+      continue;
+    } else if (cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp <= 0x9F) || cp == 0x2028 || cp == 0x2029 ||
+               (cp >= 0x200B && cp <= 0x200F) || (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069) ||
+               cp == 0xFEFF) {
+      out += "\\u";
+      for (int shift = 12; shift >= 0; shift -= 4) out += kHex[(cp >> shift) & 0xF];
+    } else {
+      out.append(text.substr(i, n));
+    }
+    i += n;
+  }
+  return out;
+}
 
 Result<TableCorrections> BuildCorrections(Session& source, const TablePair& pair, const std::vector<StoredDiff>& diffs,
                                           const CorrectionOptions& options) {
@@ -104,15 +170,18 @@ std::string CorrectionsSql(const std::string& source_uri, const std::string& des
   const std::time_t now = std::time(nullptr);
   std::strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
   const Dialect& d = DialectFor(destination);
-  std::string sql = "-- Godwit corrections: " + source_uri + " -> " + destination_uri + ", made " + when + "\n" +
+  // Every comment line goes through CommentText: table names and key
+  // values are the source's data, and must not end the comment.
+  std::string sql = "-- Godwit corrections: " + CommentText(source_uri) + " -> " + CommentText(destination_uri) +
+                    ", made " + when + "\n" +
                     "-- Review before running. Each statement writes the source's row as it was when this file was "
                     "made.\n";
   for (const auto& t : tables) {
     if (t.statements.empty() && t.comments.empty()) continue;
-    sql += "\n-- " + t.source + " -> " + t.destination + ": " + std::to_string(t.upserts) + " rows written, " +
+    sql += "\n-- " + CommentText(t.source) + " -> " + CommentText(t.destination) + ": " + std::to_string(t.upserts) + " rows written, " +
            std::to_string(t.deletes) + " deleted, " + std::to_string(t.kept_destination_only) +
            " only in the destination kept\n";
-    for (const auto& c : t.comments) sql += "-- " + c + "\n";
+    for (const auto& c : t.comments) sql += "-- " + CommentText(c) + "\n";
     if (t.statements.empty()) continue;
     sql += (destination == Engine::kMysql ? std::string("START TRANSACTION") : d.BeginTransaction()) + ";\n";
     for (const auto& s : t.statements) sql += s + ";\n";

@@ -13,6 +13,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/status.h"
@@ -46,9 +47,16 @@ Result<TableCorrections> BuildCorrections(Session& source, const TablePair& pair
 
 // The reviewable SQL file: a header naming the pair and the time, then per
 // table a comment line with what it corrects and the statements in one
-// transaction.
+// transaction. Comment text (URIs, table names, key values) goes through
+// CommentText, so the file's statements are exactly `statements`.
 std::string CorrectionsSql(const std::string& source_uri, const std::string& destination_uri, Engine destination,
                            const std::vector<TableCorrections>& tables);
+
+// `text` made safe for a "--" comment line and readable: backslash,
+// newline, carriage return and tab as \\ \n \r \t; other control,
+// line-separator, invisible and bidirectional-override characters as \uXXXX;
+// bytes that are not UTF-8 as \xNN; "*/" and "/*" as "*\/" and "/\*".
+std::string CommentText(std::string_view text);
 
 // Applies one table's statements on the destination, in transactions of at
 // most `per_transaction` statements.
