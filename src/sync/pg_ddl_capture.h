@@ -16,6 +16,17 @@
 // on the source. A table that gets its key later (ALTER TABLE ... ADD
 // PRIMARY KEY, REPLICA IDENTITY) is published then.
 //
+// The statement recorded is the client's query string (current_query(),
+// which may hold several statements), with every literal and comment
+// replaced by *** when it mentions a password or a secret
+// (sync/statement_redaction.h): "ALTER ROLE app PASSWORD 'x'; ALTER TABLE
+// ..." sent in one query never leaves its password in the log table, the
+// change log, Godwit's logs or the API. The function body is dollar-quoted
+// with a tag made fresh per creation and absent from the body, and its
+// literals read the same under either standard_conforming_strings (it runs
+// in the sessions of whoever runs DDL): include/exclude patterns and
+// stream names are data in it, never SQL.
+//
 // The trigger never fails the user's DDL: when it cannot record a command
 // it raises a WARNING and the statement goes on (its DDL is then not
 // carried). Event triggers need a superuser (PostgreSQL 15).
@@ -63,7 +74,9 @@ struct PgDdl {
   int64_t relation_oid = 0;
   // The table's columns right after the command, in order; empty for drops.
   std::vector<std::string> columns;
-  std::string statement;  // the statement text the client sent (may hold several statements)
+  // The statement text the client sent (may hold several statements),
+  // redacted (sync/statement_redaction.h).
+  std::string statement;
 };
 
 // When `event` is an insert into `log_table` by `stream_id`'s trigger, the
