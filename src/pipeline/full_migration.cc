@@ -737,12 +737,13 @@ void FullMigration::Impl::CreateViews(Session& dst, const std::vector<ViewDef>& 
     auto definition = TranslateExpression(v.definition, opt.source.engine, opt.destination.engine,
                                           unqualify ? std::string_view(v.ref.schema) : std::string_view());
     std::string key = "view " + v.ref.ToString();
-    Result<std::string> sql = definition.status();
+    Status st = definition.status();
     if (definition.ok()) {
       out.definition = std::move(*definition);
-      sql = dst_dialect.CreateView(out);
+      auto sql = dst_dialect.CreateView(out);
+      st = sql.status();
+      for (size_t i = 0; sql.ok() && st.ok() && i < sql->size(); ++i) st = dst.Execute((*sql)[i]);
     }
-    Status st = sql.ok() ? dst.Execute(*sql) : sql.status();
     if (!st.ok()) {
       ++failed_objects;
       failed_names.push_back(key);

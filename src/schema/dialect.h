@@ -94,7 +94,9 @@ class Dialect {
   // `expression` has already been translated to this dialect by the caller,
   // or comes from the same engine.
   virtual Result<std::string> AddCheck(const TableSchema& table, const CheckConstraint& check) const = 0;
-  virtual Result<std::string> CreateView(const ViewDef& view) const = 0;
+  // The statements creating `view`, to run in order, each on its own (a
+  // session runs one statement per Execute): PostgreSQL adds its comment.
+  virtual Result<std::vector<std::string>> CreateView(const ViewDef& view) const = 0;
   // Schema changes during incremental synchronization (sync/schema_sync.h).
   // AddColumn renders the column exactly as CreateTable would (it is
   // derived from CreateTable, so the two never disagree); it may return

@@ -288,8 +288,8 @@ class MysqlDialectImpl : public Dialect {
            ck.expression + ")";
   }
 
-  Result<std::string> CreateView(const ViewDef& v) const override {
-    return "CREATE OR REPLACE VIEW " + QualifiedName(v.ref) + " AS " + v.definition;
+  Result<std::vector<std::string>> CreateView(const ViewDef& v) const override {
+    return std::vector<std::string>{"CREATE OR REPLACE VIEW " + QualifiedName(v.ref) + " AS " + v.definition};
   }
 
  private:

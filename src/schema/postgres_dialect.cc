@@ -346,13 +346,13 @@ class PostgresDialectImpl final : public Dialect {
     return sql + "CHECK (" + check.expression + ")";
   }
 
-  Result<std::string> CreateView(const ViewDef& view) const override {
+  Result<std::vector<std::string>> CreateView(const ViewDef& view) const override {
     if (view.definition.empty()) return Status(ErrorCode::kUnsupported, "view " + view.ref.ToString() + " has no definition");
-    std::string sql = "CREATE OR REPLACE VIEW " + QualifiedName(view.ref) + " AS\n" + view.definition;
+    std::vector<std::string> out = {"CREATE OR REPLACE VIEW " + QualifiedName(view.ref) + " AS\n" + view.definition};
     if (!view.comment.empty()) {
-      sql += ";\nCOMMENT ON VIEW " + QualifiedName(view.ref) + " IS " + SqlStringLiteral(view.comment);
+      out.push_back("COMMENT ON VIEW " + QualifiedName(view.ref) + " IS " + SqlStringLiteral(view.comment));
     }
-    return sql;
+    return out;
   }
 
   std::vector<std::string> AfterLoad(const TableSchema& table) const override {

@@ -196,8 +196,8 @@ class SqliteDialectImpl : public Dialect {
   Result<std::string> AddForeignKey(const TableSchema&, const ForeignKey&) const override { return std::string(); }
   Result<std::string> AddCheck(const TableSchema&, const CheckConstraint&) const override { return std::string(); }
 
-  Result<std::string> CreateView(const ViewDef& v) const override {
-    return "CREATE VIEW IF NOT EXISTS " + QuoteIdent(v.ref.name) + " AS " + v.definition;
+  Result<std::vector<std::string>> CreateView(const ViewDef& v) const override {
+    return std::vector<std::string>{"CREATE VIEW IF NOT EXISTS " + QuoteIdent(v.ref.name) + " AS " + v.definition};
   }
 
  private:

@@ -3,67 +3,53 @@
 #include <cctype>
 #include <vector>
 
+#include "schema/sql_lexer.h"
+
 namespace godwit {
 namespace {
 
-// Reads the statement as a sequence of words: bare words upper-cased,
-// quoted identifiers (`x`, "x") verbatim, '.' and '(' as words of their own.
+// Reads the statement as a sequence of words, from the tokens of the SQL
+// lexer (schema/sql_lexer.h), so that nothing inside a string literal or a
+// comment is ever taken for a keyword or a name (ALTER TABLE t COMMENT
+// 'it\'s RENAME TO x' renames nothing): bare words as written, quoted
+// identifiers (`x`, "x") by their names, each punctuation character a word
+// of its own, and a string literal as the word "'", which matches nothing.
 class Words {
  public:
-  explicit Words(std::string_view s) : s_(s) {}
+  Words(std::string_view s, Engine dialect) {
+    auto tokens = sql::Tokenize(s, dialect);
+    if (!tokens.ok() && dialect == Engine::kMysql) {
+      // The statement may have been written under NO_BACKSLASH_ESCAPES.
+      sql::LexOptions plain;
+      plain.mysql_backslash_escapes = false;
+      tokens = sql::Tokenize(s, dialect, plain);
+    }
+    // Text the lexer cannot read gives no words: not a table DDL.
+    if (!tokens.ok()) return;
+    for (sql::Token& t : *tokens) {
+      if (!sql::IsBlank(t)) tokens_.push_back(std::move(t));
+    }
+  }
 
   // The next word; empty at the end. `quoted` tells whether it was quoted.
   std::string Next(bool* quoted = nullptr) {
-    SkipSpaceAndComments();
     if (quoted) *quoted = false;
-    if (i_ >= s_.size()) return {};
-    char c = s_[i_];
-    if (c == '`' || c == '"') {
+    if (i_ >= tokens_.size()) return {};
+    const sql::Token& t = tokens_[i_++];
+    // MySQL reads "x" as a name under ANSI_QUOTES; where a DDL statement's
+    // head has a "..." it can only be one.
+    const bool name = t.kind == sql::TokenKind::kQuotedIdent ||
+                      (t.kind == sql::TokenKind::kString && t.prefix.empty() && !t.text.empty() && t.text[0] == '"');
+    if (name) {
       if (quoted) *quoted = true;
-      std::string out;
-      for (++i_; i_ < s_.size(); ++i_) {
-        if (s_[i_] == c) {
-          if (i_ + 1 < s_.size() && s_[i_ + 1] == c) {  // doubled quote inside the name
-            out += c;
-            ++i_;
-            continue;
-          }
-          ++i_;
-          break;
-        }
-        out += s_[i_];
-      }
-      return out;
+      return t.value;
     }
-    if (c == '.' || c == '(' || c == ',' || c == ';') {
-      ++i_;
-      return std::string(1, c);
-    }
-    std::string out;
-    while (i_ < s_.size() && !std::isspace(static_cast<unsigned char>(s_[i_])) && s_[i_] != '.' && s_[i_] != '(' &&
-           s_[i_] != ',' && s_[i_] != ';' && s_[i_] != '`' && s_[i_] != '"') {
-      out += s_[i_++];
-    }
-    return out;
+    if (t.kind == sql::TokenKind::kString || t.kind == sql::TokenKind::kBitString) return "'";
+    return t.text;
   }
 
  private:
-  void SkipSpaceAndComments() {
-    while (i_ < s_.size()) {
-      if (std::isspace(static_cast<unsigned char>(s_[i_]))) {
-        ++i_;
-      } else if (s_.substr(i_, 2) == "/*") {
-        size_t end = s_.find("*/", i_ + 2);
-        i_ = end == std::string_view::npos ? s_.size() : end + 2;
-      } else if (s_.substr(i_, 2) == "--" || s_[i_] == '#') {
-        size_t end = s_.find('\n', i_);
-        i_ = end == std::string_view::npos ? s_.size() : end + 1;
-      } else {
-        break;
-      }
-    }
-  }
-  std::string_view s_;
+  std::vector<sql::Token> tokens_;
   size_t i_ = 0;
 };
 
@@ -85,8 +71,8 @@ TableRef ReadName(Words& words, std::string first, const std::string& default_sc
 
 }  // namespace
 
-DdlStatement ClassifyDdl(std::string_view statement, const std::string& default_schema) {
-  Words words(statement);
+DdlStatement ClassifyDdl(std::string_view statement, const std::string& default_schema, Engine dialect) {
+  Words words(statement, dialect);
   DdlStatement out;
   bool quoted = false;
   std::string w = Upper(words.Next());
@@ -127,7 +113,7 @@ DdlStatement ClassifyDdl(std::string_view statement, const std::string& default_
     } else if (verb == "TRUNCATE") {
       out.kind = DdlKind::kTruncateTable;
       if (!next.empty()) {
-        Words again(statement);
+        Words again(statement, dialect);
         again.Next();  // TRUNCATE
         std::string name = again.Next();
         out.table = ReadName(again, name, default_schema);

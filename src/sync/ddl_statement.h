@@ -5,7 +5,8 @@
 // FLUSH, DDL of tables outside the migration), which does not.
 //
 // Only the statement's head is read (keywords, then one possibly quoted,
-// possibly schema-qualified name): enough to classify, not a parser.
+// possibly schema-qualified name): enough to classify, not a parser. The
+// words come from the SQL lexer (schema/sql_lexer.h).
 //
 // Thread-safety: pure functions.
 #pragma once
@@ -42,6 +43,9 @@ struct DdlStatement {
   bool changes_column_definitions = false;
 };
 
-DdlStatement ClassifyDdl(std::string_view statement, const std::string& default_schema);
+// `statement` is read with the lexer of `dialect` (MySQL binlog statements,
+// PostgreSQL's captured query text): literals and comments are never words.
+DdlStatement ClassifyDdl(std::string_view statement, const std::string& default_schema,
+                         Engine dialect = Engine::kMysql);
 
 }  // namespace godwit

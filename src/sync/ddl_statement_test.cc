@@ -56,6 +56,47 @@ TEST(ClassifyDdl, TableStatementsNameTheirTable) {
   EXPECT_EQ(d.table, (TableRef{"public", "x\"y"}));
 }
 
+// Literals and comments are read by the SQL lexer: nothing in them is a
+// keyword or a name.
+TEST(ClassifyDdl, LiteralsAndCommentsHoldNoWords) {
+  auto d = ClassifyDdl("ALTER TABLE t ADD COLUMN c INT COMMENT 'it\\'s RENAME TO evil'", "shop");
+  EXPECT_EQ(d.kind, DdlKind::kAlterTable);
+  EXPECT_EQ(d.new_table.name, "");
+  EXPECT_FALSE(d.changes_column_definitions);
+
+  d = ClassifyDdl("ALTER TABLE t ADD COLUMN c TEXT DEFAULT 'a;b' COMMENT 'MODIFY'", "shop");
+  EXPECT_EQ(d.kind, DdlKind::kAlterTable);
+  EXPECT_FALSE(d.changes_column_definitions);
+
+  // A comment opener inside a literal hides nothing after it.
+  d = ClassifyDdl("ALTER TABLE t COMMENT ' /* ', RENAME TO u", "shop");
+  EXPECT_EQ(d.kind, DdlKind::kRenameTable);
+  EXPECT_EQ(d.new_table, (TableRef{"shop", "u"}));
+  d = ClassifyDdl("ALTER TABLE t COMMENT 'it\\'s # not a comment', RENAME TO u", "shop");
+  EXPECT_EQ(d.kind, DdlKind::kRenameTable);
+
+  // A quote inside a comment opens nothing.
+  d = ClassifyDdl("/* it's */ ALTER TABLE t -- it's\n RENAME TO u", "shop");
+  EXPECT_EQ(d.kind, DdlKind::kRenameTable);
+  EXPECT_EQ(d.new_table, (TableRef{"shop", "u"}));
+  d = ClassifyDdl("ALTER TABLE t # it's\n RENAME TO u", "shop");
+  EXPECT_EQ(d.kind, DdlKind::kRenameTable);
+
+  // MySQL executable comments are code.
+  EXPECT_EQ(ClassifyDdl("CREATE /*!32302 TEMPORARY */ TABLE t (a int)", "shop").kind, DdlKind::kOther);
+
+  // Written under NO_BACKSLASH_ESCAPES: 'a\' is a whole literal.
+  d = ClassifyDdl("ALTER TABLE t COMMENT 'a\\', RENAME TO u", "shop");
+  EXPECT_EQ(d.kind, DdlKind::kRenameTable);
+
+  // PostgreSQL's literals have no backslash escapes.
+  d = ClassifyDdl("ALTER TABLE t ADD COLUMN c text DEFAULT 'x\\', ALTER COLUMN d TYPE int -- '", "public",
+                  Engine::kPostgres);
+  EXPECT_TRUE(d.changes_column_definitions);
+  d = ClassifyDdl("ALTER TABLE t ADD COLUMN c text DEFAULT $$ ALTER COLUMN d TYPE int $$", "public", Engine::kPostgres);
+  EXPECT_FALSE(d.changes_column_definitions);
+}
+
 TEST(ClassifyDdl, OtherStatementsAreNotTableDdl) {
   for (const char* s : {"GRANT SELECT ON shop.* TO app", "FLUSH PRIVILEGES", "CREATE USER x", "CREATE VIEW v AS SELECT 1",
                         "CREATE TEMPORARY TABLE t (a int)", "DROP INDEX ix", "ANALYZE TABLE t", ""}) {

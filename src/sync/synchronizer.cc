@@ -26,7 +26,6 @@
 #include "sync/retention.h"
 #include "sync/schema_sync.h"
 #include "sync/source_rows.h"
-#include "sync/statement_redaction.h"
 
 namespace godwit {
 namespace {
@@ -534,9 +533,9 @@ Status Synchronizer::Impl::HandlePgDdl(const PgDdl& r, uint64_t seq, Session& ds
       // The statement text may hold several statements (one query
       // string), so its classification is a hint, widened by the words
       // any type, nullability or default change has.
-      ddl.changes_column_definitions = ClassifyDdl(r.statement, r.table.schema).changes_column_definitions ||
-                                       upper.find(" TYPE ") != std::string::npos ||
-                                       upper.find("ALTER COLUMN") != std::string::npos;
+      ddl.changes_column_definitions =
+          ClassifyDdl(r.statement, r.table.schema, Engine::kPostgres).changes_column_definitions ||
+          upper.find(" TYPE ") != std::string::npos || upper.find("ALTER COLUMN") != std::string::npos;
     } else {
       ddl.kind = tag == "CREATE INDEX" ? DdlKind::kCreateIndex : DdlKind::kCreateTable;
     }
@@ -556,12 +555,8 @@ Status Synchronizer::Impl::HandlePgDdl(const PgDdl& r, uint64_t seq, Session& ds
   });
 }
 
-Status Synchronizer::Impl::RunDdlStep(uint64_t seq, const std::string& captured, const std::function<Status()>& settle,
+Status Synchronizer::Impl::RunDdlStep(uint64_t seq, const std::string& statement, const std::function<Status()>& settle,
                                       const std::function<Status()>& apply) {
-  // What is logged and reported of the captured text: a password sent with
-  // the DDL (ALTER ROLE ... PASSWORD in the same query string, a MySQL
-  // IDENTIFIED BY) must not reach the logs, the API or the project's error.
-  const std::string statement = RedactStatementSecrets(captured, opt.source.engine);
   if (opt.skip_ddl_sequences.count(seq)) {
     Warn(fmt::format("DDL at change {} skipped as asked: {}", seq, statement));
     return Status();

@@ -4,36 +4,22 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "schema/sql_lexer.h"
+
 namespace godwit::mysql {
 namespace {
 
-// Parses the quoted labels of enum('a','b''c') / set(...).
+// The labels of enum('a','b''c') / set(...): the string literals of the
+// list, read by the SQL lexer (MariaDB writes a quote as '' and a
+// backslash as \\).
 std::vector<std::string> ParseLabels(std::string_view s) {
   std::vector<std::string> out;
   size_t i = s.find('(');
   if (i == std::string_view::npos) return out;
-  ++i;
-  while (i < s.size()) {
-    if (s[i] != '\'') {
-      ++i;
-      continue;
-    }
-    std::string label;
-    size_t j = i + 1;
-    for (; j < s.size(); ++j) {
-      if (s[j] == '\'' && j + 1 < s.size() && s[j + 1] == '\'') {
-        label += '\'';
-        ++j;
-      } else if (s[j] == '\\' && j + 1 < s.size()) {
-        label += s[++j];
-      } else if (s[j] == '\'') {
-        break;
-      } else {
-        label += s[j];
-      }
-    }
-    out.push_back(std::move(label));
-    i = j + 1;
+  auto tokens = sql::Tokenize(s.substr(i), Engine::kMysql);
+  if (!tokens.ok()) return out;
+  for (const sql::Token& t : *tokens) {
+    if (t.kind == sql::TokenKind::kString) out.push_back(t.value);
   }
   return out;
 }
@@ -112,23 +98,22 @@ void ParseDefault(const char* raw, Column& c) {
     c.default_kind = Column::DefaultKind::kCurrentTimestamp;
     return;
   }
-  if (v.size() >= 2 && v.front() == '\'' && v.back() == '\'') {
-    // MariaDB quotes string literals with SQL escaping.
-    std::string out;
-    for (size_t i = 1; i + 1 < v.size(); ++i) {
-      if (v[i] == '\'' && v[i + 1] == '\'') {
-        out += '\'';
-        ++i;
-      } else if (v[i] == '\\' && i + 2 < v.size()) {
-        char n = v[++i];
-        out += n == 'n' ? '\n' : n == 't' ? '\t' : n == '0' ? '\0' : n == 'r' ? '\r' : n;
-      } else {
-        out += v[i];
-      }
+  // MariaDB writes a string default as a quoted literal ('it''s', with
+  // backslashes escaped). Only text that is exactly one literal is one:
+  // 'a' || 'b' is an expression, not the literal "a' || 'b".
+  if (auto tokens = sql::Tokenize(v, Engine::kMysql); tokens.ok()) {
+    const sql::Token* only = nullptr;
+    size_t significant = 0;
+    for (const sql::Token& t : *tokens) {
+      if (sql::IsBlank(t)) continue;
+      ++significant;
+      only = &t;
     }
-    c.default_kind = Column::DefaultKind::kLiteral;
-    c.default_value = out;
-    return;
+    if (significant == 1 && only->kind == sql::TokenKind::kString && only->prefix.empty()) {
+      c.default_kind = Column::DefaultKind::kLiteral;
+      c.default_value = only->value;
+      return;
+    }
   }
   char* end = nullptr;
   std::strtod(v.c_str(), &end);

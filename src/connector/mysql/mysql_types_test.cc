@@ -39,6 +39,15 @@ TEST(MysqlTypesTest, NormalisesDefaults) {
   EXPECT_EQ(c.default_kind, Column::DefaultKind::kExpression);
   ParseDefault(nullptr, c);
   EXPECT_EQ(c.default_kind, Column::DefaultKind::kNone);
+  // Read by the SQL lexer: \' and \\ are one character each, and text
+  // that merely starts and ends with a quote is an expression.
+  ParseDefault("'it\\'s \\\\ a;b -- /*'", c);
+  EXPECT_EQ(c.default_kind, Column::DefaultKind::kLiteral);
+  EXPECT_EQ(c.default_value, "it's \\ a;b -- /*");
+  ParseDefault("'a' = 'b'", c);
+  EXPECT_EQ(c.default_kind, Column::DefaultKind::kExpression);
+  EXPECT_EQ(c.default_value, "'a' = 'b'");
+  EXPECT_EQ(ParseColumnType("enum", "enum('x\\'y','a,b)')").labels, (std::vector<std::string>{"x'y", "a,b)"}));
 }
 
 TEST(MysqlTypesTest, ZeroDatesAndBits) {

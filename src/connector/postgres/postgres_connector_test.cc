@@ -667,7 +667,7 @@ TEST_F(PostgresConnectorTest, DialectDdlRunsOnTheServer) {
   ViewDef view{{schema, "My View"}, "SELECT \"id\", \"select\" FROM " + d.QualifiedName(t.ref), "view comment"};
   auto view_sql = d.CreateView(view);
   ASSERT_TRUE(view_sql.ok());
-  ASSERT_TRUE(s->Execute(*view_sql).ok()) << *view_sql;
+  for (const auto& sql : *view_sql) ASSERT_TRUE(s->Execute(sql).ok()) << sql;
 
   // Rows with explicit keys, then AfterLoad makes the identity continue.
   auto full = s->ReadCatalog([&](const TableRef& r) { return r == t.ref; });

@@ -177,7 +177,8 @@ TEST(PostgresDialect, IndexesForeignKeysChecksViews) {
 
   EXPECT_EQ(d.AddCheck(t, {"positive", "qty > 0"}).value(),
             "ALTER TABLE \"s\".\"t\" ADD CONSTRAINT \"positive\" CHECK (qty > 0)");
-  EXPECT_EQ(d.CreateView({{"s", "v"}, "SELECT 1", ""}).value(), "CREATE OR REPLACE VIEW \"s\".\"v\" AS\nSELECT 1");
+  EXPECT_EQ(d.CreateView({{"s", "v"}, "SELECT 1", ""}).value(),
+            std::vector<std::string>{"CREATE OR REPLACE VIEW \"s\".\"v\" AS\nSELECT 1"});
   EXPECT_EQ(d.CreateSchemaIfNotExists("My Schema"), "CREATE SCHEMA IF NOT EXISTS \"My Schema\"");
 }
 

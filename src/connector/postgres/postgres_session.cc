@@ -121,7 +121,14 @@ Status DropInactiveSlot(const Endpoint& endpoint, const std::string& slot) {
 }  // namespace
 
 Status PostgresSession::Execute(std::string_view sql) {
-  auto r = Exec(conn_.get(), sql, ErrorCode::kDdlFailed, "statement failed");
+  // One statement only: the extended protocol (PQexecParams) refuses a
+  // string holding several, so text that came from a source database
+  // (a view body, a CHECK clause) can never smuggle a second statement in.
+  // A NUL byte would silently cut the statement short.
+  if (sql.find('\0') != std::string_view::npos) {
+    return Status(ErrorCode::kDdlFailed, "statement failed: the statement holds a NUL byte");
+  }
+  auto r = ExecParams(conn_.get(), std::string(sql), {}, ErrorCode::kDdlFailed, "statement failed");
   return r.ok() ? Status::Ok() : r.status();
 }
 

@@ -153,7 +153,8 @@ TEST(SqliteConnectorTest, BulkLoadAndQueryKeepEveryValue) {
 
 TEST(SqliteConnectorTest, FailedLoadLeavesNothingAndPreSqlIsInTheTransaction) {
   auto s = Open("atomic.db");
-  ASSERT_TRUE(s->Execute("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT); INSERT INTO t VALUES (1, 'keep')").ok());
+  ASSERT_TRUE(s->Execute("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)").ok());
+  ASSERT_TRUE(s->Execute("INSERT INTO t VALUES (1, 'keep')").ok());
   TableSchema t;
   t.ref = {"", "t"};
   Column id{"id"};
@@ -173,20 +174,33 @@ TEST(SqliteConnectorTest, FailedLoadLeavesNothingAndPreSqlIsInTheTransaction) {
   EXPECT_EQ(s->BulkLoad(t, {}, dup).code(), ErrorCode::kWriteFailed);
 }
 
+TEST(SqliteConnectorTest, ExecuteRunsExactlyOneStatement) {
+  auto s = Open("one_statement.db");
+  ASSERT_TRUE(s->Execute("CREATE TABLE canary (x INT); -- trailing comment\n /* and another */ ;").ok());
+  Status two = s->Execute("CREATE VIEW v AS SELECT 'x' AS c1; DROP TABLE canary; --' AS c");
+  EXPECT_EQ(two.code(), ErrorCode::kDdlFailed) << two.ToString();
+  EXPECT_NE(two.message().find("more than one statement"), std::string::npos) << two.message();
+  EXPECT_FALSE(s->Execute(std::string("SELECT 1\0; DROP TABLE canary", 28)).ok());
+  EXPECT_TRUE(s->Execute("-- nothing to run").ok());
+  EXPECT_TRUE(s->Execute("SELECT count(*) FROM canary").ok()) << "the canary is still there";
+  EXPECT_FALSE(s->Execute("SELECT count(*) FROM v").ok()) << "the view was not created either";
+}
+
 TEST(SqliteConnectorTest, CatalogReadsKeysIndexesForeignKeysChecksAndViews) {
   auto s = Open("catalog.db");
-  ASSERT_TRUE(s->Execute(R"sql(
-    CREATE TABLE parent (id INTEGER PRIMARY KEY, code TEXT NOT NULL UNIQUE);
-    CREATE TABLE child (
+  // Execute runs one statement per call.
+  for (const char* sql : {R"sql(CREATE TABLE parent (id INTEGER PRIMARY KEY, code TEXT NOT NULL UNIQUE))sql",
+                          R"sql(CREATE TABLE child (
       a INT NOT NULL, b VARCHAR(20) NOT NULL DEFAULT 'x''y', price DECIMAL(10,2) CHECK (price >= 0),
       created DATETIME DEFAULT CURRENT_TIMESTAMP, parent_id INT REFERENCES parent ON DELETE CASCADE,
       PRIMARY KEY (a, b), CONSTRAINT "named check" CHECK (a <> 0 AND b <> ')')
-    );
-    CREATE INDEX child_price ON child (price DESC);
-    CREATE INDEX child_partial ON child (a) WHERE a > 5;
-    CREATE VIEW cheap AS SELECT a, b FROM child WHERE price < 10;
-    CREATE TEMP TABLE scratch (x INT);
-  )sql").ok());
+    ))sql",
+                          "CREATE INDEX child_price ON child (price DESC)",
+                          "CREATE INDEX child_partial ON child (a) WHERE a > 5",
+                          "CREATE VIEW cheap AS SELECT a, b FROM child WHERE price < 10",
+                          "CREATE TEMP TABLE scratch (x INT)"}) {
+    ASSERT_TRUE(s->Execute(sql).ok()) << sql;
+  }
   auto cat = s->ReadCatalog([](const TableRef&) { return true; });
   ASSERT_TRUE(cat.ok()) << cat.status().ToString();
   ASSERT_EQ(cat->tables.size(), 2u) << "the temporary table is not part of the catalog";

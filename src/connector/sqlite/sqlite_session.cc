@@ -97,11 +97,31 @@ class SqliteSession : public Session {
   std::string default_schema() const override { return ""; }
 
   Status Execute(std::string_view sql) override {
-    char* err = nullptr;
-    std::string text(sql);
-    int rc = sqlite3_exec(db_, text.c_str(), nullptr, nullptr, &err);
-    sqlite3_free(err);
+    // One statement only (sqlite3_exec would run every statement of the
+    // string): text that came from a source database (a view body, a
+    // CHECK clause) can never smuggle a second statement in. A NUL byte
+    // would end SQLite's reading early, hiding what follows it.
+    if (sql.find('\0') != std::string_view::npos) {
+      return Status(ErrorCode::kDdlFailed, "SQLite refused the statement: it holds a NUL byte");
+    }
+    Stmt st;
+    const char* tail = nullptr;
+    int rc = sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), st.out(), &tail);
     if (rc != SQLITE_OK) return SqliteStatus(db_, rc, ErrorCode::kDdlFailed, "SQLite refused the statement");
+    if (tail != nullptr && tail < sql.data() + sql.size()) {
+      // Whitespace, comments and semicolons prepare to no statement.
+      Stmt more;
+      int more_rc = sqlite3_prepare_v2(db_, tail, static_cast<int>(sql.data() + sql.size() - tail), more.out(), nullptr);
+      if (more_rc != SQLITE_OK || more.get() != nullptr) {
+        return Status(ErrorCode::kDdlFailed,
+                      "SQLite refused the statement: the text holds more than one statement (the second begins at "
+                      "byte " + std::to_string(tail - sql.data()) + "), and only one runs per call");
+      }
+    }
+    if (st.get() == nullptr) return Status();  // only whitespace or comments
+    while ((rc = sqlite3_step(st.get())) == SQLITE_ROW) {
+    }
+    if (rc != SQLITE_DONE) return SqliteStatus(db_, rc, ErrorCode::kDdlFailed, "SQLite refused the statement");
     return Status();
   }
 
@@ -668,8 +688,10 @@ Result<std::unique_ptr<Session>> ConnectSqlite(const Endpoint& endpoint) {
     return st;
   }
   auto session = std::make_unique<SqliteSession>(db);
-  RETURN_IF_ERROR(session->Execute(
-      "PRAGMA busy_timeout = 60000; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = OFF;"));
+  for (const char* pragma : {"PRAGMA busy_timeout = 60000", "PRAGMA journal_mode = WAL", "PRAGMA synchronous = NORMAL",
+                             "PRAGMA foreign_keys = OFF"}) {
+    RETURN_IF_ERROR(session->Execute(pragma));
+  }
   return std::unique_ptr<Session>(std::move(session));
 }
 
