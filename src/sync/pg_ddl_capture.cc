@@ -1,17 +1,140 @@
 #include "sync/pg_ddl_capture.h"
 
 #include <cctype>
+#include <random>
 
 #include <nlohmann/json.hpp>
 
 #include "pipeline/object_mapping.h"
 #include "schema/dialect.h"
+#include "sync/statement_redaction.h"
 
 namespace godwit {
 namespace {
 
 const Dialect& Pg() { return DialectFor(Engine::kPostgres); }
 std::string Lit(const std::string& s) { return Pg().Literal(ColumnType{}, s); }
+
+// A literal for the trigger function's body. The body is compiled in the
+// session of whoever runs the DDL, under that session's
+// standard_conforming_strings, which Godwit does not control: an E'...'
+// literal (backslashes and quotes doubled) reads the same either way.
+std::string BodyLit(const std::string& s) {
+  std::string out = "E'";
+  for (char c : s) {
+    if (c == '\\' || c == '\'') out += c;
+    out += c;
+  }
+  return out + "'";
+}
+
+// A dollar-quote tag for the function body that the body does not contain,
+// fresh per creation: the body holds the include/exclude patterns and the
+// stream's names, and a fixed tag inside one of them would end the body
+// there and run the rest as SQL.
+std::string DollarTagFor(const std::string& body) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::random_device rd;
+  while (true) {
+    std::string tag = "$godwit_";
+    for (int i = 0; i < 4; ++i) {
+      const uint32_t r = rd();
+      for (int k = 0; k < 8; ++k) tag += kHex[(r >> (4 * k)) & 0xF];
+    }
+    tag += "$";
+    if (body.find(tag) == std::string::npos) return tag;
+  }
+}
+
+// PL/pgSQL that sets `q_text` to current_query() with its literals and
+// comments replaced by *** when it mentions a password or a secret: the
+// rule of sync/statement_redaction.h, in SQL so that the clear text never
+// lands in the log table. Both readings of backslashes are taken (the
+// session's standard_conforming_strings may change within the query
+// string), and whatever either sees as inside a literal is hidden. The
+// characters are an array, so the scan is linear in the query's length.
+// No backslash in here: see BodyLit.
+constexpr const char* kRedactQuery = R"(  q_text := current_query();
+  IF q_text ~* 'passw|identified|secret' THEN
+    q_chars := string_to_array(q_text, NULL);
+    q_n := coalesce(array_length(q_chars, 1), 0);
+    q_hide := array_fill(false, ARRAY[q_n + 1]);
+    FOR q_pass IN 0..1 LOOP
+      q_i := 1;
+      WHILE q_i <= q_n LOOP
+        IF q_chars[q_i] = '''' THEN
+          q_esc := q_pass = 1 OR (q_i > 1 AND q_chars[q_i - 1] IN ('E', 'e')
+                                  AND (q_i = 2 OR q_chars[q_i - 2] !~ '[[:alnum:]_$]'));
+          q_j := q_i + 1;
+          WHILE q_j <= q_n LOOP
+            IF q_esc AND q_chars[q_j] = chr(92) THEN
+              q_j := q_j + 2;
+            ELSIF q_chars[q_j] = '''' AND q_chars[q_j + 1] = '''' THEN
+              q_j := q_j + 2;
+            ELSIF q_chars[q_j] = '''' THEN
+              EXIT;
+            ELSE
+              q_j := q_j + 1;
+            END IF;
+          END LOOP;
+          FOR q_k IN q_i + 1 .. least(q_j, q_n + 1) - 1 LOOP q_hide[q_k] := true; END LOOP;
+          q_i := q_j + 1;
+        ELSIF q_chars[q_i] = '$' AND (q_i = 1 OR q_chars[q_i - 1] !~ '[[:alnum:]_$]') THEN
+          q_j := q_i + 1;
+          IF q_chars[q_j] ~ '[[:alpha:]_]' THEN
+            WHILE q_j <= q_n AND q_chars[q_j] ~ '[[:alnum:]_]' LOOP q_j := q_j + 1; END LOOP;
+          END IF;
+          IF q_j > q_n OR q_chars[q_j] <> '$' THEN
+            q_i := q_i + 1;
+          ELSE
+            q_tag := array_to_string(q_chars[q_i:q_j], '');
+            q_d := q_j - q_i + 1;
+            q_k := q_j + 1;
+            WHILE q_k <= q_n AND NOT (q_chars[q_k] = '$' AND array_to_string(q_chars[q_k:q_k + q_d - 1], '') = q_tag) LOOP
+              q_k := q_k + 1;
+            END LOOP;
+            FOR q_m IN q_j + 1 .. least(q_k, q_n + 1) - 1 LOOP q_hide[q_m] := true; END LOOP;
+            q_i := q_k + q_d;
+          END IF;
+        ELSIF q_chars[q_i] = '"' THEN
+          q_j := q_i + 1;
+          WHILE q_j <= q_n AND q_chars[q_j] <> '"' LOOP q_j := q_j + 1; END LOOP;
+          q_i := q_j + 1;
+        ELSIF q_chars[q_i] = '-' AND q_chars[q_i + 1] = '-' THEN
+          q_j := q_i + 2;
+          WHILE q_j <= q_n AND q_chars[q_j] <> chr(10) LOOP q_hide[q_j] := true; q_j := q_j + 1; END LOOP;
+          q_i := q_j + 1;
+        ELSIF q_chars[q_i] = '/' AND q_chars[q_i + 1] = '*' THEN
+          q_d := 1;
+          q_j := q_i + 2;
+          WHILE q_j <= q_n AND q_d > 0 LOOP
+            IF q_chars[q_j] = '*' AND q_chars[q_j + 1] = '/' THEN
+              q_d := q_d - 1;
+              IF q_d > 0 THEN q_hide[q_j] := true; q_hide[q_j + 1] := true; END IF;
+              q_j := q_j + 2;
+            ELSIF q_chars[q_j] = '/' AND q_chars[q_j + 1] = '*' THEN
+              q_d := q_d + 1;
+              q_hide[q_j] := true; q_hide[q_j + 1] := true;
+              q_j := q_j + 2;
+            ELSE
+              q_hide[q_j] := true;
+              q_j := q_j + 1;
+            END IF;
+          END LOOP;
+          q_i := q_j;
+        ELSE
+          q_i := q_i + 1;
+        END IF;
+      END LOOP;
+    END LOOP;
+    FOR q_k IN 1..q_n LOOP
+      IF q_hide[q_k] THEN
+        q_chars[q_k] := CASE WHEN q_k > 1 AND q_hide[q_k - 1] THEN '' ELSE '***' END;
+      END IF;
+    END LOOP;
+    q_text := array_to_string(q_chars, '');
+  END IF;
+)";
 
 // Object names per stream, from its publication (= slot) name, which is
 // unique per project and at most 63 bytes; PostgreSQL would cut longer
@@ -28,7 +151,7 @@ std::string DropTriggerName(const std::string& publication) { return Limit("godw
 std::string MatchesAny(const std::vector<std::string>& globs) {
   std::string alternatives;
   for (const auto& g : globs) alternatives += (alternatives.empty() ? "" : "|") + GlobToPgRegex(g);
-  const std::string re = Lit("^(?:" + alternatives + ")$");
+  const std::string re = BodyLit("^(?:" + alternatives + ")$");
   return "(rel_schema || '.' || rel_name ~ " + re + " OR rel_name ~ " + re + ")";
 }
 
@@ -38,17 +161,19 @@ std::string FunctionSql(const TableRef& fn, const TableRef& log, const std::stri
   const std::string excluded = objects.exclude.empty() ? "false" : MatchesAny(objects.exclude);
   const std::string log_table = Pg().QualifiedName(log);
   const std::string system_schema =
-      "r.schema_name IS NULL OR r.schema_name IN ('pg_catalog', 'information_schema') OR r.schema_name LIKE 'pg\\_%'";
+      "r.schema_name IS NULL OR r.schema_name IN ('pg_catalog', 'information_schema') OR left(r.schema_name, 3) = 'pg_'";
   // The body runs as the function's owner (SECURITY DEFINER): whoever runs
   // the DDL needs no rights on the log table or the publication. The
   // handler at the end turns any failure into a WARNING: the user's DDL
-  // must never fail because Godwit could not record it.
-  return "CREATE OR REPLACE FUNCTION " + Pg().QualifiedName(fn) +
-         "() RETURNS event_trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS "
-         "$godwit$\n"
+  // must never fail because Godwit could not record it. The statement
+  // recorded is the query string, redacted (kRedactQuery).
+  const std::string body =
          "DECLARE\n"
          "  r record; rel oid; rel_schema text; rel_name text; rel_kind text; idx_name text; cols text;\n"
-         "BEGIN\n"
+         "  q_text text; q_chars text[]; q_hide boolean[]; q_n int; q_i int; q_j int; q_k int; q_d int;\n"
+         "  q_esc boolean; q_tag text;\n"
+         "BEGIN\n" +
+         std::string(kRedactQuery) +
          "  IF TG_EVENT = 'sql_drop' THEN\n"
          "    FOR r IN SELECT * FROM pg_event_trigger_dropped_objects()\n"
          "             WHERE original AND object_type IN ('table', 'index') LOOP\n"
@@ -56,9 +181,9 @@ std::string FunctionSql(const TableRef& fn, const TableRef& log, const std::stri
          "      INSERT INTO " + log_table +
          " (stream_id, command_tag, object_type, schema_name, object_identity, table_name, index_name,\n"
          "                          relation_oid, statement)\n"
-         "      VALUES (" + Lit(stream_id) + ", TG_TAG, r.object_type, r.schema_name, r.object_identity,\n"
+         "      VALUES (" + BodyLit(stream_id) + ", TG_TAG, r.object_type, r.schema_name, r.object_identity,\n"
          "              CASE WHEN r.object_type = 'table' THEN r.object_name END,\n"
-         "              CASE WHEN r.object_type = 'index' THEN r.object_name END, r.objid, current_query());\n"
+         "              CASE WHEN r.object_type = 'index' THEN r.object_name END, r.objid, q_text);\n"
          "    END LOOP;\n"
          "    RETURN;\n"
          "  END IF;\n"
@@ -80,28 +205,31 @@ std::string FunctionSql(const TableRef& fn, const TableRef& log, const std::stri
          "    INSERT INTO " + log_table +
          " (stream_id, command_tag, object_type, schema_name, object_identity, table_name, index_name,\n"
          "                        relation_oid, column_names, statement)\n"
-         "    VALUES (" + Lit(stream_id) +
+         "    VALUES (" + BodyLit(stream_id) +
          ", r.command_tag, r.object_type, rel_schema, r.object_identity, rel_name, idx_name, rel, cols,\n"
-         "            current_query());\n"
+         "            q_text);\n"
          // Publishing only identifiable tables: see the header.
          "    IF r.command_tag IN ('CREATE TABLE', 'CREATE TABLE AS', 'SELECT INTO', 'ALTER TABLE') AND rel_kind = 'r'\n"
          "       AND " + in_scope + " AND NOT " + excluded + "\n"
-         "       AND EXISTS (SELECT 1 FROM pg_publication WHERE pubname = " + Lit(publication) + ")\n"
+         "       AND EXISTS (SELECT 1 FROM pg_publication WHERE pubname = " + BodyLit(publication) + ")\n"
          "       AND NOT EXISTS (SELECT 1 FROM pg_publication_rel pr JOIN pg_publication p ON p.oid = pr.prpubid\n"
-         "                        WHERE p.pubname = " + Lit(publication) + " AND pr.prrelid = rel)\n"
+         "                        WHERE p.pubname = " + BodyLit(publication) + " AND pr.prrelid = rel)\n"
          "       AND EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = rel AND NOT c.relispartition AND (\n"
          "             c.relreplident = 'f'\n"
          "          OR (c.relreplident = 'd' AND EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = rel AND i.indisprimary))\n"
          "          OR (c.relreplident = 'i' AND EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = rel AND i.indisreplident))))\n"
          "    THEN\n"
-         "      EXECUTE format('ALTER PUBLICATION %I ADD TABLE %I.%I', " + Lit(publication) + ", rel_schema, rel_name);\n"
+         "      EXECUTE format('ALTER PUBLICATION %I ADD TABLE %I.%I', " + BodyLit(publication) + ", rel_schema, rel_name);\n"
          "    END IF;\n"
          "  END LOOP;\n"
          "EXCEPTION WHEN OTHERS THEN\n"
          "  RAISE WARNING 'Godwit (synchronization %) could not record this DDL, which is therefore not carried to the "
-         "destination: %', " + Lit(stream_id) + ", SQLERRM;\n"
-         "END\n"
-         "$godwit$";
+         "destination: %', " + BodyLit(stream_id) + ", SQLERRM;\n"
+         "END\n";
+  const std::string tag = DollarTagFor(body);
+  return "CREATE OR REPLACE FUNCTION " + Pg().QualifiedName(fn) +
+         "() RETURNS event_trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS " + tag +
+         "\n" + body + tag;
 }
 
 const FieldValue* Field(const ChangeEvent& e, const std::string& name) {
@@ -224,10 +352,10 @@ Result<bool> DropPgDdlCapture(Session& source, const std::string& publication, c
                                            "SELECT count(*) FROM pg_event_trigger WHERE evtname = " +
                                                Lit(TriggerName(publication)),
                                            1));
-  RETURN_IF_ERROR(source.Execute("DROP EVENT TRIGGER IF EXISTS " + Pg().QuoteIdent(TriggerName(publication)) +
-                                 "; DROP EVENT TRIGGER IF EXISTS " +
-                                 Pg().QuoteIdent(DropTriggerName(publication)) + "; DROP FUNCTION IF EXISTS " +
-                                 Pg().QualifiedName(fn) + "()"));
+  // One statement per Execute (sessions run exactly one).
+  RETURN_IF_ERROR(source.Execute("DROP EVENT TRIGGER IF EXISTS " + Pg().QuoteIdent(TriggerName(publication))));
+  RETURN_IF_ERROR(source.Execute("DROP EVENT TRIGGER IF EXISTS " + Pg().QuoteIdent(DropTriggerName(publication))));
+  RETURN_IF_ERROR(source.Execute("DROP FUNCTION IF EXISTS " + Pg().QualifiedName(fn) + "()"));
   ASSIGN_OR_RETURN(auto exists, QueryFirstRow(source, "SELECT to_regclass(" + Lit(Pg().QualifiedName(log)) + ")", 1));
   if (exists[0].empty()) return had[0] != "0";
   RETURN_IF_ERROR(source.Execute("DELETE FROM " + Pg().QualifiedName(log) + " WHERE stream_id = " + Lit(stream_id)));
@@ -251,7 +379,9 @@ std::optional<PgDdl> ParsePgDdl(const ChangeEvent& e, const TableRef& log_table,
   const std::string schema = Text(e, "schema_name");
   out.table = TableRef{schema, Text(e, "table_name")};
   if (const std::string index = Text(e, "index_name"); !index.empty()) out.index = TableRef{schema, index};
-  out.statement = Text(e, "statement");
+  // Rows written by a trigger older than the redaction in SQL hold the
+  // query string as it was sent.
+  out.statement = RedactStatementSecrets(Text(e, "statement"), Engine::kPostgres);
   try {
     if (const std::string oid = Text(e, "relation_oid"); !oid.empty()) out.relation_oid = std::stoll(oid);
     if (const std::string cols = Text(e, "column_names"); !cols.empty()) {

@@ -26,6 +26,7 @@
 #include "sync/retention.h"
 #include "sync/schema_sync.h"
 #include "sync/source_rows.h"
+#include "sync/statement_redaction.h"
 
 namespace godwit {
 namespace {
@@ -555,8 +556,12 @@ Status Synchronizer::Impl::HandlePgDdl(const PgDdl& r, uint64_t seq, Session& ds
   });
 }
 
-Status Synchronizer::Impl::RunDdlStep(uint64_t seq, const std::string& statement, const std::function<Status()>& settle,
+Status Synchronizer::Impl::RunDdlStep(uint64_t seq, const std::string& captured, const std::function<Status()>& settle,
                                       const std::function<Status()>& apply) {
+  // What is logged and reported of the captured text: a password sent with
+  // the DDL (ALTER ROLE ... PASSWORD in the same query string, a MySQL
+  // IDENTIFIED BY) must not reach the logs, the API or the project's error.
+  const std::string statement = RedactStatementSecrets(captured, opt.source.engine);
   if (opt.skip_ddl_sequences.count(seq)) {
     Warn(fmt::format("DDL at change {} skipped as asked: {}", seq, statement));
     return Status();
