@@ -1,0 +1,208 @@
+// Source schema text is data, never SQL on the destination (issue 12, item
+// 2). A view and a CHECK constraint whose string literals hold \', '', \\,
+// ;, --, /*, $$, # and newlines — written so that a literal copied as it is
+// would end early and run what follows (MariaDB prints a quote in a literal
+// as \', PostgreSQL leaves a trailing backslash bare) — are migrated by the
+// real `godwit migrate` for every engine pair. On the destination the view
+// must select the same values as on the source, the CHECK must refuse the
+// same rows, and nothing else may have run: the canary table created on the
+// destination beforehand is still there and no other object appeared.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstdio>
+
+#include "migration_harness.h"
+#include "model/row_collector.h"
+#include "schema/sql_lexer.h"
+#include "test_env.h"
+
+namespace godwit::testing {
+namespace {
+
+// The literals, decoded. Each one would break out of a literal somewhere if
+// its text were copied between dialects unchanged.
+const std::vector<std::string> kValues = {
+    "x' AS a; CREATE TABLE pwned (a int); DROP TABLE canary; --",  // MariaDB prints it as 'x\' AS a; ...'
+    "it''s",                                                       // doubled quotes
+    "c\\",                                                         // ends in a backslash: escapes MySQL's quote
+    "; DROP TABLE canary; CREATE TABLE pwned (a int); -- ",        // runs if the previous literal swallowed its quote
+    "$$ /* -- ;\n# x\t*/",                                         // comment and dollar-quote openers, newline
+    "q\"r`s[t]",                                                   // identifier quotes
+    "d\\\\e'",                                                     // two backslashes and a quote
+};
+const std::vector<std::string> kColumns = {"a", "b", "c", "d", "e", "f", "g"};
+
+std::string Tag(Engine e) { return e == Engine::kMysql ? "my" : e == Engine::kPostgres ? "pg" : "lite"; }
+
+std::string Lit(const std::string& v, Engine e) { return sql::QuoteString(v, e).value(); }
+
+// The source schema in `e`'s spelling, literals written in that engine's own
+// way (MySQL with backslash escapes, PostgreSQL with E'' where a backslash
+// is, SQLite with doubled quotes only), with comments in the view's text.
+std::string SourceSql(Engine e) {
+  const char q = e == Engine::kMysql ? '`' : '"';
+  auto id = [&](const std::string& n) { return std::string(1, q) + n + q; };
+  std::string check;
+  for (size_t i = 0; i < kValues.size(); ++i) check += (i ? " AND " : "") + id("note") + " <> " + Lit(kValues[i], e);
+  std::string select;
+  for (size_t i = 0; i < kValues.size(); ++i) {
+    select += std::string(i ? ", " : "") + "/* it's */ " + Lit(kValues[i], e) + " AS " + id(kColumns[i]) + " -- it's\n";
+  }
+  const std::string note_type = e == Engine::kMysql ? "VARCHAR(200)" : "TEXT";
+  return "CREATE TABLE " + id("orders") + " (" + id("id") + " INT PRIMARY KEY, " + id("note") + " " + note_type +
+         ", CONSTRAINT " + id("hostile_check") + " CHECK (" + check + "));\n" + "INSERT INTO " + id("orders") +
+         " VALUES (1, 'first');\n" + "CREATE VIEW " + id("v_hostile") + " AS SELECT " + select + " FROM " +
+         id("orders") + " WHERE " + id("id") + " = 1;\n";
+}
+
+std::string PrepareSource(Engine e, const std::string& tag) {
+  const std::string db = "hostile_src_" + tag;
+  switch (e) {
+    case Engine::kMysql:
+      RecreateMysqlDatabase(db);
+      MysqlAdmin(SourceSql(e), db);
+      return MysqlUri(db);
+    case Engine::kPostgres:
+      RecreatePgDatabase(Servers().pg_source_port, db);
+      PgAdmin(Servers().pg_source_port, SourceSql(e), db);
+      return PgSourceUri(db);
+    case Engine::kSqlite: {
+      const std::string path = FreshTempDir("hostile-src-" + tag) + "/s.db";
+      FILE* p = popen(("sqlite3 " + path).c_str(), "w");
+      fputs(SourceSql(e).c_str(), p);
+      EXPECT_EQ(pclose(p), 0);
+      return "sqlite://" + path;
+    }
+  }
+  return "";
+}
+
+// The view's one row as text.
+std::vector<std::optional<std::string>> ViewRow(Session& s, const TableRef& view) {
+  const Dialect& d = DialectFor(s.engine());
+  std::string cols;
+  for (size_t i = 0; i < kColumns.size(); ++i) cols += (i ? ", " : "") + d.QuoteIdent(kColumns[i]);
+  std::vector<ColumnType> types(kColumns.size());
+  for (auto& t : types) t.kind = TypeKind::kText;
+  RowCollector rows;
+  Status st = s.Query("SELECT " + cols + " FROM " + d.QualifiedName(view), types, rows, BatchLimits{});
+  EXPECT_TRUE(st.ok()) << st.ToString();
+  if (rows.rows.size() != 1) {
+    ADD_FAILURE() << "the view returned " << rows.rows.size() << " rows";
+    return {};
+  }
+  return rows.rows[0];
+}
+
+// Whether `table` takes a row whose note is `note`.
+bool Accepts(Session& s, const TableRef& table, int id, const std::string& note) {
+  const Dialect& d = DialectFor(s.engine());
+  ColumnType int_type;
+  int_type.kind = TypeKind::kInt32;
+  return s.Execute("INSERT INTO " + d.QualifiedName(table) + " VALUES (" + d.Literal(int_type, std::to_string(id)) +
+                   ", " + d.Literal(ColumnType{}, note) + ")")
+      .ok();
+}
+
+class HostileSchemaTextTest : public ::testing::TestWithParam<std::pair<Engine, Engine>> {};
+
+TEST_P(HostileSchemaTextTest, LiteralsStayLiteralsAndNothingElseRuns) {
+  auto [src_engine, dst_engine] = GetParam();
+  const std::string tag = Tag(src_engine) + "_" + Tag(dst_engine);
+  const std::string src_uri = PrepareSource(src_engine, tag);
+  auto [dst_uri, schema] = FreshDestination(dst_engine, "hostile_dst_" + tag);
+  const Dialect& dd = DialectFor(dst_engine);
+  const TableRef canary{schema, "canary"}, orders{schema, "orders"}, view{schema, "v_hostile"};
+  const std::string create_canary = "CREATE TABLE " + dd.QualifiedName(canary) + " (x INT)";
+  if (dst_engine == Engine::kSqlite) {  // the file does not exist yet
+    FILE* p = popen(("sqlite3 " + dst_uri.substr(std::string("sqlite://").size())).c_str(), "w");
+    fputs((create_canary + ";\n").c_str(), p);
+    ASSERT_EQ(pclose(p), 0);
+  }
+  auto dst = OpenSession(dst_uri);
+  if (dst_engine != Engine::kSqlite) ASSERT_TRUE(dst->Execute(create_canary).ok());
+
+  CommandResult run = RunGodwit("migrate -q --state-dir " + FreshTempDir("hostile-state-" + tag) + " " + src_uri +
+                                " " + dst_uri);
+  EXPECT_EQ(run.exit_code, 0) << run.output;
+
+  // Nothing else ran: the canary is there, and the only objects are the
+  // canary, the table and the view.
+  auto catalog = dst->ReadCatalog([&](const TableRef& r) { return r.schema == schema; });
+  ASSERT_TRUE(catalog.ok()) << catalog.status().ToString();
+  std::vector<std::string> tables, views;
+  for (const auto& t : catalog->tables) tables.push_back(t.ref.name);
+  for (const auto& v : catalog->views) views.push_back(v.ref.name);
+  std::sort(tables.begin(), tables.end());
+  EXPECT_EQ(tables, (std::vector<std::string>{"canary", "orders"})) << tag;
+  EXPECT_EQ(views, (std::vector<std::string>{"v_hostile"})) << tag;
+
+  // The view means the same on both sides: every literal's value.
+  auto src = OpenSession(src_uri);
+  const std::string src_schema = src_engine == Engine::kMysql    ? "hostile_src_" + tag
+                                 : src_engine == Engine::kPostgres ? "public"
+                                                                   : "";
+  auto src_row = ViewRow(*src, {src_schema, "v_hostile"});
+  auto dst_row = ViewRow(*dst, view);
+  ASSERT_EQ(src_row.size(), kValues.size()) << tag;
+  ASSERT_EQ(dst_row.size(), kValues.size()) << tag;
+  for (size_t i = 0; i < kValues.size(); ++i) {
+    EXPECT_EQ(src_row[i], kValues[i]) << tag << " source column " << kColumns[i];
+    EXPECT_EQ(dst_row[i], kValues[i]) << tag << " destination column " << kColumns[i];
+  }
+
+  // The CHECK refuses the same rows on both sides and takes the others.
+  const TableRef src_orders{src_schema, "orders"};
+  for (size_t i = 0; i < kValues.size(); ++i) {
+    EXPECT_FALSE(Accepts(*src, src_orders, 100 + static_cast<int>(i), kValues[i])) << tag << " source " << i;
+    EXPECT_FALSE(Accepts(*dst, orders, 100 + static_cast<int>(i), kValues[i])) << tag << " destination " << i;
+  }
+  EXPECT_TRUE(Accepts(*src, src_orders, 200, "x' AS a")) << tag;
+  EXPECT_TRUE(Accepts(*dst, orders, 200, "x' AS a")) << tag;
+  EXPECT_TRUE(dst->Execute("INSERT INTO " + dd.QualifiedName(canary) + " VALUES (1)").ok())
+      << tag << ": the canary table is gone";
+}
+
+// Every session runs exactly one statement per Execute, whatever the text
+// holds: PostgreSQL through the extended protocol, SQLite by refusing a
+// second statement, MySQL without CLIENT_MULTI_STATEMENTS.
+class OneStatementTest : public ::testing::TestWithParam<Engine> {};
+
+TEST_P(OneStatementTest, ExecuteRefusesASecondStatement) {
+  const Engine e = GetParam();
+  const std::string tag = Tag(e);
+  auto [uri, schema] = FreshDestination(e, "hostile_one_" + tag);
+  if (e == Engine::kSqlite) {
+    FILE* p = popen(("sqlite3 " + uri.substr(std::string("sqlite://").size())).c_str(), "w");
+    fputs("CREATE TABLE keep (x INT);\n", p);
+    ASSERT_EQ(pclose(p), 0);
+  }
+  auto s = OpenSession(uri);
+  const Dialect& d = DialectFor(e);
+  const std::string keep = d.QualifiedName({schema, "keep"}), pwned = d.QualifiedName({schema, "pwned"});
+  if (e != Engine::kSqlite) ASSERT_TRUE(s->Execute("CREATE TABLE " + keep + " (x INT)").ok());
+  EXPECT_FALSE(s->Execute("CREATE TABLE " + pwned + " (x INT); DROP TABLE " + keep).ok()) << tag;
+  EXPECT_FALSE(s->Execute("SELECT 1; DROP TABLE " + keep).ok()) << tag;
+  EXPECT_FALSE(s->Execute(std::string("SELECT 1\0; DROP TABLE ", 22) + keep).ok()) << tag;
+  EXPECT_TRUE(s->Execute("INSERT INTO " + keep + " VALUES (1)").ok()) << tag << ": the table was dropped";
+  EXPECT_FALSE(s->Execute("INSERT INTO " + pwned + " VALUES (1)").ok()) << tag << ": the table was created";
+  // A single statement with a trailing semicolon or comment still runs.
+  EXPECT_TRUE(s->Execute("INSERT INTO " + keep + " VALUES (2); -- done").ok()) << tag;
+}
+
+INSTANTIATE_TEST_SUITE_P(AllEngines, OneStatementTest,
+                         ::testing::Values(Engine::kMysql, Engine::kPostgres, Engine::kSqlite),
+                         [](const auto& info) { return Tag(info.param); });
+
+INSTANTIATE_TEST_SUITE_P(
+    AllPairs, HostileSchemaTextTest,
+    ::testing::Values(std::pair{Engine::kMysql, Engine::kPostgres}, std::pair{Engine::kMysql, Engine::kMysql},
+                      std::pair{Engine::kMysql, Engine::kSqlite}, std::pair{Engine::kPostgres, Engine::kMysql},
+                      std::pair{Engine::kPostgres, Engine::kPostgres}, std::pair{Engine::kPostgres, Engine::kSqlite},
+                      std::pair{Engine::kSqlite, Engine::kMysql}, std::pair{Engine::kSqlite, Engine::kPostgres},
+                      std::pair{Engine::kSqlite, Engine::kSqlite}),
+    [](const auto& info) { return Tag(info.param.first) + "_to_" + Tag(info.param.second); });
+
+}  // namespace
+}  // namespace godwit::testing
