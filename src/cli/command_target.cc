@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fmt/format.h>
 
+#include "cli/data_dir.h"
 #include "cli/project_file.h"
 
 namespace godwit {
@@ -35,12 +36,8 @@ Result<CommandTarget> ResolveCommandTarget(const CommandTargetArgs& a, const std
   RETURN_IF_ERROR(ApplyZeroDate(a.zero_date, opt.source));
   const std::string id = opt.source.Redacted() + "\n" + opt.destination.Redacted();
   t.id_hex = fmt::format("{:016x}", XXH3_64bits(id.data(), id.size()));
-  std::error_code ec;
-  std::filesystem::create_directories(a.state_dir, ec);
-  if (ec) {
-    return Status(ErrorCode::kMetadata, "cannot create the state directory " + a.state_dir + ": " + ec.message(),
-                  "Give a writable directory with --state-dir.");
-  }
+  // Positions, change logs with row images, differences: the owner's only.
+  RETURN_IF_ERROR(EnsurePrivateDirectory(a.state_dir, "the state directory", "--state-dir"));
   t.state_dir = a.state_dir;
   return t;
 }

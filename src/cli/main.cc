@@ -149,6 +149,17 @@ int main(int argc, char** argv) {
   serve->add_option("--max-running-projects", sargs.max_running_projects, "projects executing subtasks at once")
       ->capture_default_str()
       ->check(CLI::Range(1, 1024));
+  // API clients are not the daemon's user: what their endpoints may make
+  // the daemon read is the operator's choice (docs/cli.md).
+  serve->add_option("--secrets-dir", sargs.secrets_dir,
+                    "the directory whose files API clients may name as password_file (and as libpq sslrootcert, "
+                    "sslcert, sslkey, sslcrl); default: none");
+  serve->add_option("--secrets-env", sargs.secrets_env,
+                    "environment variables API clients may name as password_env (NAME or PREFIX*, comma-separated); "
+                    "default: none")
+      ->delimiter(',');
+  serve->add_option("--sqlite-dir", sargs.sqlite_dir,
+                    "the directory API clients' sqlite:// endpoints must lie in; default: none (SQLite refused)");
 
   godwit::ClientCommandLine client(app);
 

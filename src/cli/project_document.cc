@@ -94,7 +94,8 @@ json EndpointFromUri(const std::string& uri) {
   std::string param;
   while (std::getline(query, param, '&')) {
     size_t eq = param.find('=');
-    std::string key = param.substr(0, eq);
+    // Decoded, as the daemon decodes it: password%5Fenv is password_env.
+    std::string key = PercentDecode(param.substr(0, eq));
     if (key == "password_env" || key == "password_file") {
       out[key] = eq == std::string::npos ? std::string() : PercentDecode(param.substr(eq + 1));
     } else if (!param.empty()) {

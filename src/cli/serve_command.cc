@@ -1,18 +1,25 @@
 #include "cli/serve_command.h"
 
+#include <fcntl.h>
 #include <pthread.h>
 #include <spdlog/sinks/rotating_file_sink.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <csignal>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <thread>
 
+#include "cli/data_dir.h"
+#include "connector/endpoint.h"
 #include "meta/project_store.h"
 #include "orchestrator/orchestrator.h"
 #include "server/api_server.h"
@@ -60,6 +67,75 @@ Result<std::string> LoadOrCreateToken(const fs::path& path) {
   return token;
 }
 
+// One daemon per data directory: two would run the same projects twice,
+// each writing the destinations and the change logs. The lock is an flock
+// on DATA_DIR/lock, which the kernel drops when the process ends however it
+// ends (SIGKILL too), so a stale file never blocks a restart. The file
+// holds the owner's pid, for the message the next one prints. Returns the
+// descriptor, to keep open for the daemon's life.
+Result<int> LockDataDir(const fs::path& dir) {
+  const std::string path = (dir / "lock").string();
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    return Status(ErrorCode::kMetadata, "cannot open " + path + ": " + std::strerror(errno),
+                  "Check that the data directory is writable.");
+  }
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    int err = errno;
+    char buf[32] = {0};
+    ssize_t n = ::pread(fd, buf, sizeof buf - 1, 0);
+    ::close(fd);
+    std::string pid = n > 0 ? std::string(buf, static_cast<size_t>(n)) : "";
+    while (!pid.empty() && (pid.back() == '\n' || pid.back() == ' ')) pid.pop_back();
+    if (err == EWOULDBLOCK) {
+      return Status(ErrorCode::kConflict,
+                    "another godwit serve" + (pid.empty() ? std::string() : " (pid " + pid + ")") +
+                        " is running on the data directory " + dir.string(),
+                    "Use that daemon, stop it first" + (pid.empty() ? std::string() : " (kill -TERM " + pid + ")") +
+                        ", or give this one another --data-dir.");
+    }
+    return Status(ErrorCode::kMetadata, "cannot lock " + path + ": " + std::strerror(err));
+  }
+  std::string pid = std::to_string(getpid()) + "\n";
+  if (::ftruncate(fd, 0) != 0 || ::pwrite(fd, pid.data(), pid.size(), 0) != static_cast<ssize_t>(pid.size())) {
+    // The lock holds without it; only the next daemon's message is poorer.
+  }
+  return fd;
+}
+
+// An operator's directory (--secrets-dir, --sqlite-dir) as a real path;
+// it must exist and lie outside the data directory.
+Result<std::string> AllowedDir(const std::string& dir, const std::string& flag, const std::string& data_dir) {
+  if (dir.empty()) return std::string();
+  std::error_code ec;
+  fs::path real = fs::canonical(dir, ec);
+  if (ec || !fs::is_directory(real, ec)) {
+    return Status(ErrorCode::kInvalidArgument, flag + " " + dir + " is not a directory", "Create it first.");
+  }
+  std::string r = real.string();
+  if (r == data_dir || r.starts_with(data_dir + "/")) {
+    return Status(ErrorCode::kInvalidArgument,
+                  flag + " " + dir + " lies inside the data directory, which API clients must never reach",
+                  "Give a directory outside " + data_dir + ".");
+  }
+  return r;
+}
+
+// libpq and the MySQL client fall back on these when an endpoint gives no
+// password (PGPASSWORD, ~/.pgpass, MYSQL_PWD) or name files (a service
+// file): an API client's endpoint, pointing at a server it controls, would
+// then receive the daemon user's own secrets. The daemon takes passwords
+// only from its store, so they are removed from its environment, unless
+// the operator allowed a variable with --secrets-env.
+void ScrubClientLibraryEnvironment(const fs::path& data_dir, const std::vector<std::string>& allowed) {
+  for (const char* name : {"PGPASSWORD", "PGPASSFILE", "PGSERVICE", "PGSERVICEFILE", "PGSYSCONFDIR", "MYSQL_PWD"}) {
+    if (std::find(allowed.begin(), allowed.end(), name) == allowed.end()) unsetenv(name);
+  }
+  // libpq reads ~/.pgpass when PGPASSFILE is unset: point it at a file
+  // that does not exist (a missing password file is silently skipped).
+  setenv("PGPASSFILE", (data_dir / "no-pgpass").c_str(), 1);
+}
+
 Result<std::pair<std::string, int>> ParseListen(const std::string& listen) {
   size_t colon = listen.rfind(':');
   if (colon == std::string::npos || colon == 0) {
@@ -95,16 +171,39 @@ int RunServe(const ServeArgs& args) {
     PrintError(Status(ErrorCode::kInvalidArgument, "--max-running-projects must be between 1 and 1024"));
     return 2;
   }
+  // Passwords, the token, logs, change logs: everything the daemon creates
+  // is its user's only (files 0600, directories 0700), from the start.
+  umask(077);
   fs::path dir = args.data_dir.empty() ? fs::path(DefaultDataDir()) : fs::path(args.data_dir);
-  std::error_code ec;
-  fs::create_directories(dir, ec);
-  if (ec) {
-    PrintError(Status(ErrorCode::kMetadata, "cannot create the data directory " + dir.string() + ": " + ec.message(),
-                      "Give a writable directory with --data-dir."));
+  if (Status st = EnsurePrivateDirectory(dir.string(), "the data directory", "--data-dir"); !st.ok()) {
+    PrintError(st);
     return 1;
   }
-  // Passwords and the token live here: only the daemon's user may look in.
-  fs::permissions(dir, fs::perms::owner_all, ec);
+  auto lock_fd = LockDataDir(dir);
+  if (!lock_fd.ok()) {
+    PrintError(lock_fd.status());
+    return 1;
+  }
+  EndpointPolicy endpoints;
+  endpoints.trust = EndpointPolicy::Trust::kRemote;
+  {
+    std::error_code ec;
+    endpoints.data_dir = fs::canonical(dir, ec).string();
+    auto secrets = AllowedDir(args.secrets_dir, "--secrets-dir", endpoints.data_dir);
+    auto sqlite = AllowedDir(args.sqlite_dir, "--sqlite-dir", endpoints.data_dir);
+    for (const auto* r : {&secrets, &sqlite}) {
+      if (!r->ok()) {
+        PrintError(r->status());
+        return 2;
+      }
+    }
+    endpoints.secrets_dir = *secrets;
+    endpoints.sqlite_dir = *sqlite;
+    for (const auto& name : args.secrets_env) {
+      if (!name.empty()) endpoints.secrets_env.push_back(name);
+    }
+  }
+  ScrubClientLibraryEnvironment(dir, endpoints.secrets_env);
 
   auto logger = std::make_shared<spdlog::logger>(
       "godwit", spdlog::sinks_init_list{std::make_shared<spdlog::sinks::stderr_color_sink_mt>(),
@@ -135,7 +234,7 @@ int RunServe(const ServeArgs& args) {
 
   Orchestrator orchestrator(**store,
                             OrchestratorOptions{dir.string(), args.max_running_projects, args.retention_check_seconds});
-  ApiServer server(orchestrator, *token);
+  ApiServer server(orchestrator, *token, endpoints);
   auto port = server.Bind(listen->first, listen->second);
   if (!port.ok()) {
     PrintError(port.status());
@@ -147,6 +246,13 @@ int RunServe(const ServeArgs& args) {
   }
   spdlog::info("serving the API on http://{}:{} (data directory {}, token in {})", listen->first, *port, dir.string(),
                (dir / "token").string());
+  std::string env_names;
+  for (const auto& n : endpoints.secrets_env) env_names += (env_names.empty() ? "" : ",") + n;
+  spdlog::info("API clients' endpoints may use: password_file and libpq ssl files in {}; password_env {}; SQLite "
+               "files in {}",
+               endpoints.secrets_dir.empty() ? "(none)" : endpoints.secrets_dir,
+               env_names.empty() ? "(none)" : env_names,
+               endpoints.sqlite_dir.empty() ? "(none)" : endpoints.sqlite_dir);
   // For scripts and tests that asked for any free port.
   std::ofstream(dir / "server.addr") << listen->first << ":" << *port << "\n";
 
@@ -165,6 +271,7 @@ int RunServe(const ServeArgs& args) {
   stopper.join();
   orchestrator.Shutdown();
   spdlog::info("stopped");
+  ::close(*lock_fd);  // only now may another daemon take the directory
   return served.ok() ? 0 : 1;
 }
 

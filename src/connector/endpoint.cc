@@ -1,10 +1,77 @@
 #include "connector/endpoint.h"
 
+#include <algorithm>
+#include <cctype>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
+#include <set>
 
 namespace godwit {
 namespace {
+
+namespace fs = std::filesystem;
+using Trust = EndpointPolicy::Trust;
+
+// libpq keywords the daemon passes on for an API client: they change how
+// the connection is made and checked, and read nothing on the daemon's host.
+const std::set<std::string, std::less<>> kPgPlainKeywords = {
+    "sslmode",          "sslcompression",       "sslsni",
+    "sslnegotiation",   "ssl_min_protocol_version", "ssl_max_protocol_version",
+    "sslcertmode",      "gssencmode",           "channel_binding",
+    "require_auth",     "requirepeer",          "krbsrvname",
+    "gsslib",           "gssdelegation",        "connect_timeout",
+    "application_name", "target_session_attrs", "load_balance_hosts",
+    "keepalives",       "keepalives_idle",      "keepalives_interval",
+    "keepalives_count", "tcp_user_timeout",
+};
+// libpq keywords naming a file libpq reads (a certificate, a key, a CRL):
+// for an API client, only files inside the operator's secrets directory.
+const std::set<std::string, std::less<>> kPgFileKeywords = {"sslrootcert", "sslcert", "sslkey", "sslcrl",
+                                                            "sslcrldir"};
+// Options the MySQL and SQLite sessions know (they refuse any other).
+const std::set<std::string, std::less<>> kMysqlSqliteKeywords = {"zero_date", "create"};
+
+Status Refused(const std::string& message, const std::string& hint) {
+  return Status(ErrorCode::kInvalidArgument, message, hint);
+}
+
+// `path` made absolute with every symbolic link and '..' of its existing
+// part resolved (the rest, which does not exist, taken as written and
+// normalised), so that where it lies is known whether or not it exists.
+// Empty when it cannot be resolved.
+std::string RealPath(const std::string& path) {
+  std::error_code ec;
+  fs::path abs = fs::absolute(path, ec);
+  if (ec) return "";
+  fs::path real = fs::weakly_canonical(abs, ec);
+  if (ec) return "";
+  return real.lexically_normal().string();
+}
+
+// Whether the real path `path` is `dir` or below it (both real paths).
+bool Inside(const std::string& path, const std::string& dir) {
+  if (path.empty() || dir.empty()) return false;
+  if (dir == "/") return true;
+  std::string d = dir.back() == '/' ? dir.substr(0, dir.size() - 1) : dir;
+  return path == d || (path.size() > d.size() && path.compare(0, d.size(), d) == 0 && path[d.size()] == '/');
+}
+
+// The real path of a file an API client names, when the policy lets the
+// daemon read it: inside `allowed`, never in the data directory. Empty
+// otherwise — whether or not the file exists, so that the answer tells
+// nothing about the daemon's host.
+std::string AllowedFile(const std::string& path, const std::string& allowed, const EndpointPolicy& policy) {
+  if (allowed.empty() || path.empty()) return "";
+  std::string real = RealPath(path);
+  if (!Inside(real, allowed) || Inside(real, policy.data_dir)) return "";
+  return real;
+}
+
+const char kSecretsDirHint[] =
+    "Send the password with the request instead (the godwit CLI reads password_env/password_file on your side and "
+    "sends the password), or have the operator put the file in the directory given to `godwit serve --secrets-dir "
+    "DIR`.";
 
 Result<std::string> PercentDecode(std::string_view s) {
   std::string out;
@@ -48,7 +115,7 @@ std::string PercentEncode(std::string_view s) {
 
 }  // namespace
 
-Result<Endpoint> ParseEndpointUri(std::string_view uri) {
+Result<Endpoint> ParseEndpointUri(std::string_view uri, const EndpointPolicy& policy) {
   Endpoint ep;
   size_t scheme_end = uri.find("://");
   if (scheme_end == std::string_view::npos) {
@@ -139,25 +206,161 @@ Result<Endpoint> ParseEndpointUri(std::string_view uri) {
     if (eq != std::string_view::npos) {
       ASSIGN_OR_RETURN(value, PercentDecode(kv.substr(eq + 1)));
     }
-    if (key == "password_env") {
-      const char* v = std::getenv(value.c_str());
-      if (v == nullptr) {
-        return Status(ErrorCode::kInvalidArgument, "environment variable " + value + " named by password_env is not set",
-                      "Export the variable before running Godwit, or give the password another way.");
+    if (key == "password_env" || key == "password_file") {
+      // A stored endpoint's password comes from the store.
+      if (policy.trust == Trust::kStored) continue;
+      ASSIGN_OR_RETURN(ep.password,
+                       key == "password_env" ? ReadPasswordEnv(value, policy) : ReadPasswordFile(value, policy));
+    } else if (key == "password") {
+      // The password as a query parameter: kept apart like the URI's own,
+      // never among the options (which are stored, shown and exported).
+      if (!ep.password.empty() && ep.password != value) {
+        return Status(ErrorCode::kInvalidArgument, "the endpoint URI gives two different passwords",
+                      "Give the password once: user:password@host, or ?password=.");
       }
-      ep.password = v;
-    } else if (key == "password_file") {
-      std::ifstream in(value);
-      if (!in) {
-        return Status(ErrorCode::kInvalidArgument, "cannot read password_file " + value,
-                      "Check the path and that Godwit may read it.");
-      }
-      std::getline(in, ep.password);
+      ep.password = value;
     } else {
       ep.options[key] = value;
     }
   }
+  RETURN_IF_ERROR(CheckEndpoint(ep, policy));
+  if (policy.trust == Trust::kRemote) {
+    // Open what was checked: the real paths, not the links leading there.
+    if (ep.engine == Engine::kSqlite) ep.path = RealPath(ep.path);
+    for (auto& [key, value] : ep.options) {
+      if (kPgFileKeywords.count(key) != 0) value = RealPath(value);
+    }
+  }
   return ep;
+}
+
+Result<std::string> ReadPasswordEnv(const std::string& name, const EndpointPolicy& policy) {
+  if (policy.trust == Trust::kStored) {
+    return Status(ErrorCode::kInternal, "a stored endpoint's password_env is not read again");
+  }
+  if (policy.trust == Trust::kRemote) {
+    bool allowed = false;
+    for (const auto& entry : policy.secrets_env) {
+      if (!entry.empty() && entry.back() == '*') {
+        allowed = allowed || (entry.size() > 1 && name.size() >= entry.size() - 1 &&
+                              name.compare(0, entry.size() - 1, entry, 0, entry.size() - 1) == 0);
+      } else {
+        allowed = allowed || entry == name;
+      }
+    }
+    if (!allowed) {
+      return Refused("password_env " + name + " is not an environment variable this daemon reads for API clients" +
+                         (policy.secrets_env.empty() ? " (it reads none)" : ""),
+                     "Send the password with the request instead (the godwit CLI reads password_env on your side and "
+                     "sends the password), or have the operator allow the variable: `godwit serve --secrets-env " +
+                         name + "`.");
+    }
+  }
+  const char* v = name.empty() ? nullptr : std::getenv(name.c_str());
+  if (v == nullptr) {
+    return Status(ErrorCode::kInvalidArgument,
+                  "environment variable " + name + " named by password_env is not set" +
+                      (policy.trust == Trust::kRemote ? " in the daemon's environment" : ""),
+                  policy.trust == Trust::kRemote ? "Have the operator set it where `godwit serve` starts, or send the "
+                                                   "password with the request."
+                                                 : "Export the variable before running Godwit, or give the password "
+                                                   "another way.");
+  }
+  return std::string(v);
+}
+
+Result<std::string> ReadPasswordFile(const std::string& path, const EndpointPolicy& policy) {
+  if (policy.trust == Trust::kStored) {
+    return Status(ErrorCode::kInternal, "a stored endpoint's password_file is not read again");
+  }
+  std::string open_path = path;
+  if (policy.trust == Trust::kRemote) {
+    open_path = AllowedFile(path, policy.secrets_dir, policy);
+    if (open_path.empty()) {
+      return Refused("password_file " + path +
+                         (policy.secrets_dir.empty()
+                              ? " is not read: this daemon reads no password file for API clients"
+                              : " is not a file this daemon reads for API clients (inside its secrets directory)"),
+                     kSecretsDirHint);
+    }
+  }
+  std::ifstream in(open_path);
+  std::string line;
+  if (!in || !std::getline(in, line)) {
+    return Status(ErrorCode::kInvalidArgument, "cannot read password_file " + path,
+                  policy.trust == Trust::kRemote ? "Have the operator check the file in the secrets directory."
+                                                 : "Check the path and that Godwit may read it.");
+  }
+  if (!line.empty() && line.back() == '\r') line.pop_back();
+  return line;
+}
+
+bool IsSecretOptionName(std::string_view key) {
+  std::string k(key);
+  std::transform(k.begin(), k.end(), k.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  for (const char* word : {"pass", "pwd", "secret", "token", "credential"}) {
+    if (k.find(word) != std::string::npos) return true;
+  }
+  return false;
+}
+
+Status CheckEndpoint(const Endpoint& endpoint, const EndpointPolicy& policy) {
+  if (policy.trust != Trust::kRemote) return Status();
+  if (endpoint.engine == Engine::kSqlite) {
+    if (policy.sqlite_dir.empty()) {
+      return Refused("SQLite endpoints are not accepted: this daemon opens no SQLite file for API clients",
+                     "Have the operator allow a directory for them: `godwit serve --sqlite-dir DIR`, then give "
+                     "files inside it.");
+    }
+    if (AllowedFile(endpoint.path, policy.sqlite_dir, policy).empty()) {
+      return Refused("SQLite file " + endpoint.path + " is not inside the directory this daemon opens SQLite files in",
+                     "Give a file inside the directory the operator gave to `godwit serve --sqlite-dir` (" +
+                         policy.sqlite_dir + "), with no symbolic link leading out of it.");
+    }
+  }
+  for (const auto& [key, value] : endpoint.options) {
+    if (endpoint.engine != Engine::kPostgres) {
+      if (kMysqlSqliteKeywords.count(key) == 0) {
+        return Refused("unknown " + std::string(EngineName(endpoint.engine)) + " endpoint option '" + key + "'",
+                       "Endpoints of this kind accept zero_date=error|null besides the password.");
+      }
+      continue;
+    }
+    if (key == "passfile" || key == "service" || key == "servicefile") {
+      return Refused("PostgreSQL option '" + key + "' is not accepted by the daemon: it makes libpq read a file of "
+                     "the daemon's host",
+                     "Give the host, user and database in the URI and send the password with the request.");
+    }
+    if (key == "options") {
+      return Refused("PostgreSQL option 'options' is not accepted by the daemon: it sets server settings for "
+                     "Godwit's sessions, which Godwit chooses itself",
+                     "Remove it; set what the server needs per role or database (ALTER ROLE ... SET) instead.");
+    }
+    if (IsSecretOptionName(key)) {
+      return Refused("PostgreSQL option '" + key + "' holds a secret, which the daemon would have to store and "
+                     "show in clear",
+                     "Remove it: the daemon takes only the password (user:password@ in the URI, or the "
+                     "endpoint's password field); use an unencrypted key file in the secrets directory.");
+    }
+    if (kPgFileKeywords.count(key) != 0) {
+      if (AllowedFile(value, policy.secrets_dir, policy).empty()) {
+        return Refused("PostgreSQL option " + key + "=" + value +
+                           " names a file this daemon does not read for API clients (only files inside its secrets "
+                           "directory)",
+                       "Have the operator put the file in the directory given to `godwit serve --secrets-dir DIR` "
+                       "and name it there.");
+      }
+      continue;
+    }
+    if (kPgPlainKeywords.count(key) == 0) {
+      std::string known;
+      for (const auto& k : kPgPlainKeywords) known += (known.empty() ? "" : ", ") + k;
+      for (const auto& k : kPgFileKeywords) known += ", " + k;
+      return Refused("PostgreSQL option '" + key + "' is not among the libpq keywords the daemon passes on",
+                     "Accepted: " + known + " (file names inside the operator's --secrets-dir).");
+    }
+  }
+  return Status();
 }
 
 std::string Endpoint::Redacted() const {
@@ -178,6 +381,7 @@ std::string Endpoint::UriWithoutPassword() const {
   std::string out = copy.Redacted();
   char sep = '?';
   for (const auto& [key, value] : options) {
+    if (IsSecretOptionName(key)) continue;  // never stored in clear, shown or exported
     out += sep + PercentEncode(key) + "=" + PercentEncode(value);
     sep = '&';
   }

@@ -5,18 +5,28 @@
 //   postgresql://user:pass@host:5432/db     (also postgres://; libpq's URI form)
 //   sqlite:///absolute/path.db   sqlite://relative/path.db
 // Query parameters: `password_env=VAR` reads the password from an
-// environment variable, `password_file=PATH` from a file (first line);
+// environment variable, `password_file=PATH` from a file (first line),
+// `password=` is the password itself (kept apart like the URI's own);
 // others are passed to the driver (for PostgreSQL, libpq keywords such as
 // sslmode). Percent-escapes are decoded in every part.
 //
 // The password never leaves this struct in text meant for people:
-// Redacted() prints the URI without it.
+// Redacted() prints the URI without it, UriWithoutPassword() without it
+// and without any option whose name says it holds a secret.
+//
+// Who wrote the URI decides what reading it may touch on this host
+// (EndpointPolicy): the command line reads its user's own environment and
+// files; the daemon reads, for an API client, only what its operator
+// allowed with `godwit serve --secrets-dir/--secrets-env/--sqlite-dir`,
+// never its data directory, and passes PostgreSQL only the libpq keywords
+// of an allow-list.
 #pragma once
 
 #include <cstdint>
 #include <map>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/status.h"
 #include "model/types.h"
@@ -41,6 +51,52 @@ struct Endpoint {
   std::string UriWithoutPassword() const;
 };
 
-Result<Endpoint> ParseEndpointUri(std::string_view uri);
+// What reading an endpoint may touch on this host.
+struct EndpointPolicy {
+  enum class Trust {
+    // The command line: the URI is its user's, and so are the environment
+    // and files it names. Everything is resolved, nothing restricted.
+    kLocal,
+    // The daemon, for an API client: the client is not the daemon's user.
+    // Password references resolve only inside the operator's allowances,
+    // SQLite files only under sqlite_dir, PostgreSQL options only from the
+    // allow-list; the data directory is out of reach.
+    kRemote,
+    // Read back from the daemon's own store, accepted when created: no
+    // reference is resolved (the password comes from the store), nothing
+    // is checked again.
+    kStored,
+  };
+  Trust trust = Trust::kLocal;
+  // kRemote only. Paths are real paths (no symlinks, absolute); empty: none
+  // allowed.
+  std::string secrets_dir;               // password_file and sslcert/sslkey/... inside it
+  std::vector<std::string> secrets_env;  // password_env names; "PREFIX*" matches a prefix
+  std::string sqlite_dir;                // SQLite files under it
+  std::string data_dir;                  // never reachable, even inside the above
+
+  static EndpointPolicy Local() { return {}; }
+  static EndpointPolicy Stored() { return {Trust::kStored, {}, {}, {}, {}}; }
+};
+
+Result<Endpoint> ParseEndpointUri(std::string_view uri, const EndpointPolicy& policy = EndpointPolicy::Local());
+
+// The password a password_env / password_file reference names, read as the
+// policy allows. For kRemote, a reference outside the allowances is refused
+// with a message telling the operator how to allow it and nothing about
+// whether the variable is set or the file exists. kStored: refused (a
+// stored endpoint's password comes from the store).
+Result<std::string> ReadPasswordEnv(const std::string& name, const EndpointPolicy& policy);
+Result<std::string> ReadPasswordFile(const std::string& path, const EndpointPolicy& policy);
+
+// For kRemote: the SQLite path is under sqlite_dir and outside data_dir
+// (symlinks resolved), the options are known to the engine's allow-list and
+// none holds a secret. OK for the other trusts. ParseEndpointUri checks it;
+// call it again where an endpoint accepted earlier is used anew (a clone).
+Status CheckEndpoint(const Endpoint& endpoint, const EndpointPolicy& policy);
+
+// Whether a query key's name says it holds a secret (password, sslpassword,
+// passphrase, secret, token...): never stored in clear, shown or exported.
+bool IsSecretOptionName(std::string_view key);
 
 }  // namespace godwit

@@ -2,8 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
+#include <vector>
 
 namespace godwit {
 namespace {
@@ -72,6 +76,167 @@ TEST(EndpointTest, BadInputSaysWhat) {
   auto bad_port = ParseEndpointUri("mysql://u@h:99999/db");
   EXPECT_EQ(bad_port.status().code(), ErrorCode::kInvalidArgument);
   EXPECT_NE(bad_port.status().message().find("99999"), std::string::npos);
+}
+
+
+// ---- What an API client's endpoint may reach (EndpointPolicy kRemote) ----
+
+namespace fs = std::filesystem;
+
+struct RemoteDirs {
+  std::string root, secrets, sqlite, data, outside;
+  EndpointPolicy policy;
+};
+
+RemoteDirs MakeRemote(const std::string& name) {
+  RemoteDirs d;
+  d.root = testing::TempDir() + "/" + name + "-" + std::to_string(getpid());
+  fs::remove_all(d.root);
+  d.secrets = d.root + "/secrets";
+  d.sqlite = d.root + "/sqlite";
+  d.data = d.root + "/sqlite/data";  // inside the SQLite directory: still out of reach
+  d.outside = d.root + "/outside";
+  for (const auto& dir : {d.secrets, d.data, d.outside}) fs::create_directories(dir);
+  d.secrets = fs::canonical(d.secrets).string();
+  d.sqlite = fs::canonical(d.sqlite).string();
+  d.data = fs::canonical(d.data).string();
+  d.outside = fs::canonical(d.outside).string();
+  d.policy.trust = EndpointPolicy::Trust::kRemote;
+  d.policy.secrets_dir = d.secrets;
+  d.policy.sqlite_dir = d.sqlite;
+  d.policy.data_dir = d.data;
+  d.policy.secrets_env = {"GODWIT_EP_ALLOWED", "GODWIT_EP_PREFIX_*"};
+  return d;
+}
+
+std::string MessageWithout(const Status& st, const std::string& what) {
+  std::string m = st.message();
+  for (size_t at = m.find(what); at != std::string::npos; at = m.find(what)) m.replace(at, what.size(), "X");
+  return m;
+}
+
+TEST(EndpointPolicyTest, RemotePasswordFileOnlyInsideTheSecretsDirectory) {
+  RemoteDirs d = MakeRemote("ep-pwfile");
+  std::ofstream(d.secrets + "/pw") << "inside\r\n";
+  std::ofstream(d.outside + "/pw") << "outside\n";
+  std::ofstream(d.data + "/token") << "data\n";
+  fs::create_symlink(d.outside + "/pw", d.secrets + "/link");
+  auto ok = ParseEndpointUri("mysql://u@h/db?password_file=" + d.secrets + "/pw", d.policy);
+  ASSERT_TRUE(ok.ok()) << ok.status().ToString();
+  EXPECT_EQ(ok->password, "inside");
+  EXPECT_EQ(ReadPasswordFile(d.secrets + "/pw", d.policy).value(), "inside");
+
+  std::string first;
+  for (const std::string& path : {d.outside + "/pw", d.outside + "/missing", d.secrets + "/link",
+                                  d.secrets + "/../outside/pw", d.secrets + "/nowhere/../../outside/pw",
+                                  d.data + "/token", std::string("relative/pw")}) {
+    auto r = ParseEndpointUri("mysql://u@h/db?password_file=" + path, d.policy);
+    ASSERT_FALSE(r.ok()) << path;
+    EXPECT_EQ(r.status().code(), ErrorCode::kInvalidArgument);
+    EXPECT_NE(r.status().hint().find("--secrets-dir"), std::string::npos);
+    std::string m = MessageWithout(r.status(), path);  // one message, whether the file exists or not
+    if (first.empty()) first = m;
+    EXPECT_EQ(m, first) << path;
+  }
+  // No secrets directory: nothing is read.
+  EndpointPolicy none = d.policy;
+  none.secrets_dir.clear();
+  EXPECT_FALSE(ParseEndpointUri("mysql://u@h/db?password_file=" + d.secrets + "/pw", none).ok());
+  // The command line reads its user's files as before.
+  auto local = ParseEndpointUri("mysql://u@h/db?password_file=" + d.outside + "/pw");
+  ASSERT_TRUE(local.ok());
+  EXPECT_EQ(local->password, "outside");
+  // A stored endpoint reads nothing: its password comes from the store.
+  auto stored = ParseEndpointUri("mysql://u@h/db?password_file=/nonexistent", EndpointPolicy::Stored());
+  ASSERT_TRUE(stored.ok()) << stored.status().ToString();
+  EXPECT_EQ(stored->password, "");
+}
+
+TEST(EndpointPolicyTest, RemotePasswordEnvOnlyFromTheList) {
+  RemoteDirs d = MakeRemote("ep-env");
+  setenv("GODWIT_EP_ALLOWED", "a", 1);
+  setenv("GODWIT_EP_PREFIX_ONE", "b", 1);
+  setenv("GODWIT_EP_SECRET", "c", 1);
+  unsetenv("GODWIT_EP_UNSET");
+  EXPECT_EQ(ParseEndpointUri("mysql://u@h/db?password_env=GODWIT_EP_ALLOWED", d.policy).value().password, "a");
+  EXPECT_EQ(ReadPasswordEnv("GODWIT_EP_PREFIX_ONE", d.policy).value(), "b");
+  auto set = ReadPasswordEnv("GODWIT_EP_SECRET", d.policy);
+  auto unset = ReadPasswordEnv("GODWIT_EP_UNSET", d.policy);
+  ASSERT_FALSE(set.ok());
+  ASSERT_FALSE(unset.ok());
+  EXPECT_EQ(MessageWithout(set.status(), "GODWIT_EP_SECRET"), MessageWithout(unset.status(), "GODWIT_EP_UNSET"));
+  EXPECT_NE(set.status().hint().find("--secrets-env"), std::string::npos);
+  EXPECT_FALSE(ReadPasswordEnv("GODWIT_EP_PREFIX_", d.policy).ok());  // unset, allowed: says so
+  EXPECT_FALSE(ReadPasswordEnv("HOME", d.policy).ok());
+  EXPECT_EQ(ReadPasswordEnv("GODWIT_EP_SECRET", EndpointPolicy::Local()).value(), "c");
+}
+
+TEST(EndpointPolicyTest, RemoteSqliteOnlyUnderTheSqliteDirectoryOutsideTheDataDirectory) {
+  RemoteDirs d = MakeRemote("ep-sqlite");
+  std::ofstream(d.data + "/godwit.db").close();
+  std::ofstream(d.outside + "/x.db").close();
+  fs::create_symlink(d.data + "/godwit.db", d.sqlite + "/meta.db");
+  fs::create_symlink(d.outside, d.sqlite + "/out");
+  auto ok = ParseEndpointUri("sqlite://" + d.sqlite + "/new.db", d.policy);
+  ASSERT_TRUE(ok.ok()) << ok.status().ToString();
+  EXPECT_EQ(ok->path, d.sqlite + "/new.db");
+  for (const std::string& path : {d.data + "/godwit.db", d.sqlite + "/meta.db", d.sqlite + "/out/x.db",
+                                  d.sqlite + "/../outside/x.db", d.outside + "/x.db", std::string("/etc/passwd")}) {
+    auto r = ParseEndpointUri("sqlite://" + path, d.policy);
+    ASSERT_FALSE(r.ok()) << path;
+    EXPECT_NE(r.status().hint().find("--sqlite-dir"), std::string::npos);
+  }
+  EndpointPolicy none = d.policy;
+  none.sqlite_dir.clear();
+  EXPECT_FALSE(ParseEndpointUri("sqlite://" + d.sqlite + "/new.db", none).ok());
+  EXPECT_TRUE(ParseEndpointUri("sqlite://" + d.data + "/godwit.db").ok());  // the command line: the user's own
+}
+
+TEST(EndpointPolicyTest, RemotePostgresOptionsFromTheAllowList) {
+  RemoteDirs d = MakeRemote("ep-libpq");
+  std::ofstream(d.secrets + "/root.crt").close();
+  const std::string base = "postgresql://u:p@h/db?";
+  for (const std::string& option : std::vector<std::string>{"sslmode=verify-full", "connect_timeout=5", "application_name=x",
+                                    "target_session_attrs=read-write", "keepalives=1", "keepalives_idle=30",
+                                    "sslrootcert=" + d.secrets + "/root.crt"}) {
+    auto r = ParseEndpointUri(base + option, d.policy);
+    EXPECT_TRUE(r.ok()) << option << ": " << r.status().ToString();
+  }
+  for (const std::string& option : std::vector<std::string>{"passfile=/tmp/x", "service=s", "servicefile=/tmp/x", "sslkey=/etc/ssl/x.key", "sslcert=" + d.outside + "/c",
+        "sslrootcert=" + d.data + "/token", "options=-c%20x%3Dy", "sslpassword=k", "hostaddr=1.2.3.4",
+        "host=/tmp", "requiressl=1", "whatever=1"}) {
+    auto r = ParseEndpointUri(base + option, d.policy);
+    ASSERT_FALSE(r.ok()) << option;
+    EXPECT_NE(r.status().message().find(option.substr(0, option.find('='))), std::string::npos)
+        << r.status().ToString();
+  }
+  // MySQL and SQLite endpoints: only their own options.
+  EXPECT_TRUE(ParseEndpointUri("mysql://u@h/db?zero_date=null", d.policy).ok());
+  EXPECT_FALSE(ParseEndpointUri("mysql://u@h/db?ssl_key=/etc/x", d.policy).ok());
+  // The command line passes them on as before.
+  EXPECT_TRUE(ParseEndpointUri(base + "passfile=/tmp/x&options=-c%20x%3Dy").ok());
+}
+
+TEST(EndpointTest, QueryPasswordIsThePasswordAndSecretKeysAreNeverShown) {
+  auto ep = ParseEndpointUri("postgresql://u@h:1/db?password=s3cret&sslmode=disable");
+  ASSERT_TRUE(ep.ok()) << ep.status().ToString();
+  EXPECT_EQ(ep->password, "s3cret");
+  EXPECT_EQ(ep->options.count("password"), 0u);
+  EXPECT_EQ(ep->UriWithoutPassword(), "postgresql://u@h:1/db?sslmode=disable");
+  EXPECT_FALSE(ParseEndpointUri("postgresql://u:one@h/db?password=two").ok());
+
+  auto local = ParseEndpointUri("postgresql://u@h:1/db?sslpassword=k3y&api_token=t0k&sslmode=require");
+  ASSERT_TRUE(local.ok());
+  std::string shown = local->UriWithoutPassword();
+  EXPECT_EQ(shown.find("k3y"), std::string::npos) << shown;
+  EXPECT_EQ(shown.find("t0k"), std::string::npos) << shown;
+  EXPECT_NE(shown.find("sslmode=require"), std::string::npos) << shown;
+  for (const char* key : {"password", "sslpassword", "PassPhrase", "client_secret", "token", "pwd"}) {
+    EXPECT_TRUE(IsSecretOptionName(key)) << key;
+  }
+  for (const char* key : {"sslmode", "sslkey", "sslrootcert", "application_name"}) {
+    EXPECT_FALSE(IsSecretOptionName(key)) << key;
+  }
 }
 
 }  // namespace

@@ -1,5 +1,12 @@
 #include "meta/sqlite_db.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
 namespace godwit {
 
 Status SqliteError(sqlite3* db, const std::string& what) {
@@ -26,6 +33,19 @@ Status ExecSql(sqlite3* db, const std::string& sql, const std::string& what) {
 
 Result<sqlite3*> OpenSqliteWithSchema(const std::string& path, std::span<const std::string_view> migrations,
                                       const std::string& what) {
+  // These files hold passwords (the metadata store) and positions and
+  // differences (state, verification): the owner's only. SQLite creates a
+  // new file with 0644 less the umask, so create it ourselves with 0600
+  // first, and tighten one an older Godwit left readable. Its -wal and
+  // -shm files take the database file's mode.
+  int fd = path.empty() || path == ":memory:" ? -2 : ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd == -1) {
+    return Status(ErrorCode::kMetadata, "cannot open " + what + " " + path + ": " + std::strerror(errno),
+                  "Check the directory exists, is writable and has free space.");
+  }
+  struct stat sb;
+  if (fd >= 0 && ::fstat(fd, &sb) == 0 && (sb.st_mode & 077) != 0) ::fchmod(fd, 0600);
+  if (fd >= 0) ::close(fd);
   sqlite3* db = nullptr;
   int rc = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
                            nullptr);

@@ -54,7 +54,7 @@ Result<Project> ProjectOf(const ProjectRow& row, const ProjectSecrets& secrets) 
   if (doc.is_discarded()) {
     return Status(ErrorCode::kMetadata, "project " + std::to_string(row.id) + " has an unreadable configuration");
   }
-  auto spec = ParseProjectSpec(doc, /*resolve_passwords=*/false);
+  auto spec = ParseProjectSpec(doc, EndpointPolicy::Stored());
   if (!spec.ok()) return spec.status().WithContext("stored project " + std::to_string(row.id));
   p.spec = std::move(*spec);
   p.spec.source.endpoint.password = secrets.source_password;

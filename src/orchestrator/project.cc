@@ -1,6 +1,5 @@
 #include "orchestrator/project.h"
 
-#include <fstream>
 #include <nlohmann/json.hpp>
 #include <set>
 
@@ -97,7 +96,7 @@ Result<std::map<std::string, std::string>> GetStringMap(const json& doc, const s
   return out;
 }
 
-Result<EndpointSpec> ParseEndpointSpec(const json& doc, const std::string& field, bool resolve_passwords) {
+Result<EndpointSpec> ParseEndpointSpec(const json& doc, const std::string& field, const EndpointPolicy& policy) {
   EndpointSpec spec;
   std::string uri;
   std::string password;
@@ -124,28 +123,23 @@ Result<EndpointSpec> ParseEndpointSpec(const json& doc, const std::string& field
   } else {
     return Invalid(field, "must be a URI or an object with 'uri'");
   }
-  auto ep = ParseEndpointUri(uri);
+  auto ep = ParseEndpointUri(uri, policy);
   if (!ep.ok()) return ep.status().WithContext(field);
   spec.endpoint = std::move(*ep);
   if (has_password) {
+    // Sent with the request (the CLI resolves references on its side): the
+    // references are names to show and export, not read here.
     spec.endpoint.password = password;
-  } else if (!resolve_passwords) {
+  } else if (policy.trust == EndpointPolicy::Trust::kStored) {
     // A stored project: the password comes from the store.
   } else if (!spec.password_env.empty()) {
-    const char* v = std::getenv(spec.password_env.c_str());
-    if (v == nullptr) {
-      return Status(ErrorCode::kInvalidArgument,
-                    field + ": environment variable " + spec.password_env + " named by password_env is not set",
-                    "Set it in the daemon's environment, or send the password with the request (the CLI does).");
-    }
-    spec.endpoint.password = v;
+    auto v = ReadPasswordEnv(spec.password_env, policy);
+    if (!v.ok()) return v.status().WithContext(field);
+    spec.endpoint.password = std::move(*v);
   } else if (!spec.password_file.empty()) {
-    std::ifstream in(spec.password_file);
-    if (!in) {
-      return Status(ErrorCode::kInvalidArgument, field + ": cannot read password_file " + spec.password_file,
-                    "Check the path and that the daemon may read it, or send the password with the request.");
-    }
-    std::getline(in, spec.endpoint.password);
+    auto v = ReadPasswordFile(spec.password_file, policy);
+    if (!v.ok()) return v.status().WithContext(field);
+    spec.endpoint.password = std::move(*v);
   }
   return spec;
 }
@@ -366,7 +360,7 @@ Result<ObjectRules> ParseObjectRules(const json& doc) {
   return rules;
 }
 
-Result<ProjectSpec> ParseProjectSpec(const json& doc, bool resolve_passwords) {
+Result<ProjectSpec> ParseProjectSpec(const json& doc, const EndpointPolicy& policy) {
   if (doc.is_object() && doc.contains("replication_slot")) {
     return Status(ErrorCode::kInvalidArgument,
                   "'replication_slot' is chosen by the service: a project's slot is named godwit_ID",
@@ -379,8 +373,8 @@ Result<ProjectSpec> ParseProjectSpec(const json& doc, bool resolve_passwords) {
   for (const char* required : {"source", "destination"}) {
     if (!doc.contains(required)) return Invalid(required, "is missing");
   }
-  ASSIGN_OR_RETURN(spec.source, ParseEndpointSpec(doc["source"], "source", resolve_passwords));
-  ASSIGN_OR_RETURN(spec.destination, ParseEndpointSpec(doc["destination"], "destination", resolve_passwords));
+  ASSIGN_OR_RETURN(spec.source, ParseEndpointSpec(doc["source"], "source", policy));
+  ASSIGN_OR_RETURN(spec.destination, ParseEndpointSpec(doc["destination"], "destination", policy));
   if (doc.contains("name")) {
     ASSIGN_OR_RETURN(spec.name, GetString(doc, "name", "name"));
   }

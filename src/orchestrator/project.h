@@ -108,11 +108,13 @@ struct ProjectSpec {
 };
 
 // Parses and validates a project document; every unknown key, wrong type or
-// bad value is an INVALID_ARGUMENT naming the field. With
-// `resolve_passwords`, password_env/password_file references are read now
-// (a new project); without, they are kept as names only (a stored project,
-// whose password comes from the store).
-Result<ProjectSpec> ParseProjectSpec(const nlohmann::json& doc, bool resolve_passwords = true);
+// bad value is an INVALID_ARGUMENT naming the field. The policy says whose
+// document it is (connector/endpoint.h): an API client's (kRemote: its
+// endpoints checked, password_env/password_file read only as the operator
+// allows, and not at all when the request carries the password), the
+// user's own (kLocal), or one read back from the store (kStored: references
+// kept as names only, the password comes from the store).
+Result<ProjectSpec> ParseProjectSpec(const nlohmann::json& doc, const EndpointPolicy& policy);
 // The project document without passwords. `objects_only`: just {"objects"}.
 nlohmann::json SpecToJson(const ProjectSpec& spec, bool objects_only = false);
 

@@ -17,7 +17,7 @@ json Minimal() {
 }
 
 TEST(ProjectSpec, ParsesMinimalWithDefaults) {
-  auto spec = ParseProjectSpec(Minimal());
+  auto spec = ParseProjectSpec(Minimal(), EndpointPolicy::Local());
   ASSERT_TRUE(spec.ok()) << spec.status().ToString();
   EXPECT_TRUE(spec->type.schema);
   EXPECT_TRUE(spec->type.full);
@@ -29,13 +29,13 @@ TEST(ProjectSpec, ParsesMinimalWithDefaults) {
 }
 
 TEST(ProjectSpec, JsonNeverCarriesPasswords) {
-  auto spec = ParseProjectSpec(Minimal());
+  auto spec = ParseProjectSpec(Minimal(), EndpointPolicy::Local());
   ASSERT_TRUE(spec.ok());
   std::string text = SpecToJson(*spec).dump();
   EXPECT_EQ(text.find("s3cret"), std::string::npos) << text;
   EXPECT_EQ(text.find("pw2"), std::string::npos) << text;
   // And it parses back to the same configuration (minus passwords).
-  auto again = ParseProjectSpec(SpecToJson(*spec), false);
+  auto again = ParseProjectSpec(SpecToJson(*spec), EndpointPolicy::Stored());
   ASSERT_TRUE(again.ok()) << again.status().ToString();
   EXPECT_EQ(SpecToJson(*again), SpecToJson(*spec));
 }
@@ -44,7 +44,7 @@ TEST(ProjectSpec, PasswordEnvIsResolvedAndKeptAsReference) {
   setenv("GODWIT_TEST_PW", "from-env", 1);
   json doc = Minimal();
   doc["source"] = {{"uri", "mysql://app@127.0.0.1:3306/shop"}, {"password_env", "GODWIT_TEST_PW"}};
-  auto spec = ParseProjectSpec(doc);
+  auto spec = ParseProjectSpec(doc, EndpointPolicy::Local());
   ASSERT_TRUE(spec.ok()) << spec.status().ToString();
   EXPECT_EQ(spec->source.endpoint.password, "from-env");
   json out = SpecToJson(*spec);
@@ -55,29 +55,29 @@ TEST(ProjectSpec, PasswordEnvIsResolvedAndKeptAsReference) {
 TEST(ProjectSpec, RefusesUnknownFieldsAndWrongTypes) {
   json doc = Minimal();
   doc["concurency"] = 4;
-  auto st = ParseProjectSpec(doc);
+  auto st = ParseProjectSpec(doc, EndpointPolicy::Local());
   ASSERT_FALSE(st.ok());
   EXPECT_NE(st.status().message().find("concurency"), std::string::npos);
 
   doc = Minimal();
   doc["concurrency"] = "four";
-  st = ParseProjectSpec(doc);
+  st = ParseProjectSpec(doc, EndpointPolicy::Local());
   ASSERT_FALSE(st.ok());
   EXPECT_NE(st.status().message().find("concurrency"), std::string::npos);
 
   doc = Minimal();
   doc["objects"] = {{"include", {1, 2}}};
-  EXPECT_FALSE(ParseProjectSpec(doc).ok());
+  EXPECT_FALSE(ParseProjectSpec(doc, EndpointPolicy::Local()).ok());
 
   doc = Minimal();
   doc.erase("destination");
-  EXPECT_FALSE(ParseProjectSpec(doc).ok());
+  EXPECT_FALSE(ParseProjectSpec(doc, EndpointPolicy::Local()).ok());
 
-  EXPECT_FALSE(ParseProjectSpec(json::array()).ok());
+  EXPECT_FALSE(ParseProjectSpec(json::array(), EndpointPolicy::Local()).ok());
 
   doc = Minimal();
   doc["replication_slot"] = "mine";
-  auto slot = ParseProjectSpec(doc);
+  auto slot = ParseProjectSpec(doc, EndpointPolicy::Local());
   ASSERT_FALSE(slot.ok());
   EXPECT_NE(slot.status().message().find("godwit_ID"), std::string::npos) << slot.status().message();
 }
@@ -86,7 +86,7 @@ TEST(ProjectSpec, IncrementalNeedsFullAndAChangeLogSource) {
   json doc = Minimal();
   doc["migration_type"] = {"schema", "full", "incremental"};
   doc["sync_dml"] = {"insert", "update"};
-  auto spec = ParseProjectSpec(doc);
+  auto spec = ParseProjectSpec(doc, EndpointPolicy::Local());
   ASSERT_TRUE(spec.ok()) << spec.status().ToString();
   EXPECT_TRUE(spec->type.incremental);
   EXPECT_FALSE(spec->params.sync_delete);
@@ -94,34 +94,34 @@ TEST(ProjectSpec, IncrementalNeedsFullAndAChangeLogSource) {
   EXPECT_EQ(SubtasksFor(spec->type).back(), SubtaskKind::kIncremental);
 
   doc["migration_type"] = {"schema", "incremental"};
-  auto no_full = ParseProjectSpec(doc);
+  auto no_full = ParseProjectSpec(doc, EndpointPolicy::Local());
   ASSERT_FALSE(no_full.ok());
   EXPECT_NE(no_full.status().message().find("without 'full'"), std::string::npos) << no_full.status().message();
 
   doc["migration_type"] = {"full", "incremental"};
   doc["source"] = "sqlite:///tmp/app.db";
-  auto sqlite = ParseProjectSpec(doc);
+  auto sqlite = ParseProjectSpec(doc, EndpointPolicy::Local());
   ASSERT_FALSE(sqlite.ok());
   EXPECT_EQ(sqlite.status().code(), ErrorCode::kUnsupported);
 
   doc = Minimal();
   doc["sync_dml"] = {"upsert"};
-  EXPECT_FALSE(ParseProjectSpec(doc).ok());
+  EXPECT_FALSE(ParseProjectSpec(doc, EndpointPolicy::Local()).ok());
 }
 
 TEST(ProjectSpec, StagesNotInThisVersionAreRefusedClearly) {
   json doc = Minimal();
   doc["migration_type"] = {"schema", "full", "reverse"};
-  auto st = ParseProjectSpec(doc);
+  auto st = ParseProjectSpec(doc, EndpointPolicy::Local());
   ASSERT_FALSE(st.ok());
   EXPECT_EQ(st.status().code(), ErrorCode::kUnsupported);
   doc["migration_type"] = {"schema", "full", "incremental", "verification"};
-  auto verified = ParseProjectSpec(doc);
+  auto verified = ParseProjectSpec(doc, EndpointPolicy::Local());
   ASSERT_TRUE(verified.ok()) << verified.status().ToString();
   EXPECT_TRUE(verified->type.verification);
   ASSERT_EQ(SubtasksFor(verified->type).back(), SubtaskKind::kVerification);
   doc["migration_type"] = {"schema"};
-  auto ok = ParseProjectSpec(doc);
+  auto ok = ParseProjectSpec(doc, EndpointPolicy::Local());
   ASSERT_TRUE(ok.ok());
   EXPECT_FALSE(ok->type.full);
   ASSERT_EQ(SubtasksFor(ok->type).size(), 2u);
@@ -156,6 +156,49 @@ TEST(ProjectSlotName, IsTheStoredResourceNameOrTheOldFormForOlderProjects) {
   p.resource_name = "godwit_0a1b2c3d_3";
   EXPECT_EQ(ProjectSlotName(p), "godwit_0a1b2c3d_3");
   EXPECT_EQ(ProjectToJson(p)["resource_name"], "godwit_0a1b2c3d_3");
+}
+
+
+TEST(ProjectSpec, ClientDocumentReadsOnlyWhatTheOperatorAllows) {
+  // The daemon, for an API client: no secrets directory, no variables.
+  EndpointPolicy remote;
+  remote.trust = EndpointPolicy::Trust::kRemote;
+  setenv("GODWIT_TEST_PW", "from-env", 1);
+  json doc = Minimal();
+  doc["source"] = {{"uri", "mysql://app@127.0.0.1:3306/shop"}, {"password_env", "GODWIT_TEST_PW"}};
+  auto refused = ParseProjectSpec(doc, remote);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.status().message().find("source"), std::string::npos) << refused.status().ToString();
+  EXPECT_NE(refused.status().hint().find("--secrets-env"), std::string::npos);
+  doc["source"] = {{"uri", "mysql://app@127.0.0.1:3306/shop"}, {"password_file", "/etc/hostname"}};
+  EXPECT_FALSE(ParseProjectSpec(doc, remote).ok());
+  // With the password in the request the reference is a name only.
+  doc["source"]["password"] = "sent";
+  auto spec = ParseProjectSpec(doc, remote);
+  ASSERT_TRUE(spec.ok()) << spec.status().ToString();
+  EXPECT_EQ(spec->source.endpoint.password, "sent");
+  EXPECT_EQ(SpecToJson(*spec)["source"]["password_file"], "/etc/hostname");
+  // Allowed by the operator: read.
+  remote.secrets_env = {"GODWIT_TEST_PW"};
+  doc["source"] = {{"uri", "mysql://app@127.0.0.1:3306/shop"}, {"password_env", "GODWIT_TEST_PW"}};
+  spec = ParseProjectSpec(doc, remote);
+  ASSERT_TRUE(spec.ok()) << spec.status().ToString();
+  EXPECT_EQ(spec->source.endpoint.password, "from-env");
+  // SQLite needs --sqlite-dir.
+  doc["destination"] = "sqlite:///tmp/godwit-project-test.db";
+  EXPECT_FALSE(ParseProjectSpec(doc, remote).ok());
+}
+
+TEST(ProjectSpec, QueryPasswordIsNeitherStoredNorShown) {
+  json doc = Minimal();
+  doc["destination"] = "postgresql://postgres@127.0.0.1:5432/shop?password=qs3cret&sslpassword=k3y&sslmode=require";
+  auto spec = ParseProjectSpec(doc, EndpointPolicy::Local());
+  ASSERT_TRUE(spec.ok()) << spec.status().ToString();
+  EXPECT_EQ(spec->destination.endpoint.password, "qs3cret");
+  std::string text = SpecToJson(*spec).dump();
+  EXPECT_EQ(text.find("qs3cret"), std::string::npos) << text;
+  EXPECT_EQ(text.find("k3y"), std::string::npos) << text;
+  EXPECT_NE(text.find("sslmode=require"), std::string::npos) << text;
 }
 
 }  // namespace

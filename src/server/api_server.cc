@@ -193,8 +193,11 @@ std::optional<BatchRequest> ParseBatch(const httplib::Request& req, httplib::Res
 
 }  // namespace
 
-ApiServer::ApiServer(Orchestrator& orchestrator, std::string token)
-    : orchestrator_(orchestrator), token_(std::move(token)), http_(std::make_unique<httplib::Server>()) {
+ApiServer::ApiServer(Orchestrator& orchestrator, std::string token, EndpointPolicy endpoints)
+    : orchestrator_(orchestrator),
+      token_(std::move(token)),
+      endpoints_(std::move(endpoints)),
+      http_(std::make_unique<httplib::Server>()) {
   Routes();
 }
 
@@ -291,7 +294,7 @@ void ApiServer::Routes() {
   s.Post("/api/v1/projects", [this](const httplib::Request& req, httplib::Response& res) {
     auto body = BodyJson(req, res);
     if (!body) return;
-    auto spec = ParseProjectSpec(*body);
+    auto spec = ParseProjectSpec(*body, endpoints_);
     if (!spec.ok()) return SendStatus(res, spec.status());
     auto p = orchestrator_.Create(*spec);
     if (!p.ok()) return SendStatus(res, p.status());
@@ -366,6 +369,14 @@ void ApiServer::Routes() {
              if (!value.is_boolean()) return SendError(res, 400, "INVALID_ARGUMENT", "'force' must be true or false");
            }
            if (action == "clone") {
+             // The clone runs anew: its endpoints must be ones the operator
+             // allows now (the allowances may have narrowed since).
+             auto original = orchestrator_.Get(*id);
+             if (!original.ok()) return SendStatus(res, original.status());
+             for (const auto* ep : {&original->spec.source, &original->spec.destination}) {
+               Status st = CheckEndpoint(ep->endpoint, endpoints_);
+               if (!st.ok()) return SendStatus(res, st.WithContext(ep == &original->spec.source ? "source" : "destination"));
+             }
              auto p = orchestrator_.Clone(*id);
              if (!p.ok()) return SendStatus(res, p.status());
              return SendJson(res, ProjectToJson(*p), 201);

@@ -5,6 +5,11 @@
 // this state, 500 the daemon's own failure, 502 a database failed). No
 // response and no log line carries a password.
 //
+// API clients are not the daemon's user: every endpoint they send (a new
+// project, and a clone, whose endpoints are checked again) is read under
+// the operator's EndpointPolicy (connector/endpoint.h), so that a client
+// cannot make the daemon read its own environment, files or data directory.
+//
 // Thread-safety: httplib serves requests on a thread pool; handlers only
 // call the orchestrator, which is thread-safe. Stop() may be called from
 // any thread.
@@ -14,6 +19,7 @@
 #include <string>
 
 #include "common/status.h"
+#include "connector/endpoint.h"
 #include "orchestrator/orchestrator.h"
 
 namespace httplib {
@@ -24,8 +30,9 @@ namespace godwit {
 
 class ApiServer {
  public:
-  // `orchestrator` must outlive the server.
-  ApiServer(Orchestrator& orchestrator, std::string token);
+  // `orchestrator` must outlive the server. `endpoints`: what the
+  // operator lets API clients' endpoints reach (trust kRemote).
+  ApiServer(Orchestrator& orchestrator, std::string token, EndpointPolicy endpoints);
   ~ApiServer();
 
   // Binds `host:port` (port 0: any free port). Returns the bound port.
@@ -38,6 +45,7 @@ class ApiServer {
   void Routes();
   Orchestrator& orchestrator_;
   const std::string token_;
+  const EndpointPolicy endpoints_;
   std::unique_ptr<httplib::Server> http_;
 };
 

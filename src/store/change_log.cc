@@ -133,11 +133,15 @@ ChangeLog::~ChangeLog() {
 
 Result<std::unique_ptr<ChangeLog>> ChangeLog::Open(const std::string& dir, ChangeLogOptions options) {
   std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
+  // Only the owner may look in: the segments hold row images (0700 here,
+  // 0600 for the files; the data or state directory above is 0700 too).
+  if (std::filesystem::create_directories(dir, ec)) {
+    std::filesystem::permissions(dir, std::filesystem::perms::owner_all, ec);
+  }
   if (ec) return IoError("create directory", dir, ec.value());
   std::unique_ptr<ChangeLog> log(new ChangeLog(dir, options));
   std::string lock_path = dir + "/LOCK";
-  log->lock_fd_ = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  log->lock_fd_ = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   if (log->lock_fd_ < 0) return IoError("open", lock_path, errno);
   if (::flock(log->lock_fd_, LOCK_EX | LOCK_NB) != 0) {
     if (errno == EWOULDBLOCK) {

@@ -90,7 +90,8 @@ Result<File> File::Open(const std::string& path, Mode mode) {
       flags |= O_RDWR | O_APPEND | O_CREAT | O_EXCL;
       break;
   }
-  int fd = ::open(path.c_str(), flags, 0644);
+  // 0600: segments hold row images, the migrated data itself.
+  int fd = ::open(path.c_str(), flags, 0600);
   if (fd < 0) return IoError(mode == Mode::kCreate ? "create" : "open", path, errno);
   File f;
   f.fd_ = fd;

@@ -1,5 +1,7 @@
 #include "service_harness.h"
 
+#include "test_env.h"
+
 #include <gtest/gtest.h>
 #include <httplib.h>
 #include <signal.h>
@@ -16,7 +18,12 @@ namespace godwit::testing {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-Daemon::Daemon(std::string data_dir, std::string delays) : data_dir_(std::move(data_dir)), delays_(std::move(delays)) {
+Daemon::Daemon(std::string data_dir, std::string delays, std::vector<std::string> args)
+    : data_dir_(std::move(data_dir)), delays_(std::move(delays)), args_(std::move(args)) {
+  bool has_sqlite_dir = false;
+  for (const auto& a : args_) has_sqlite_dir = has_sqlite_dir || a.starts_with("--sqlite-dir");
+  if (!has_sqlite_dir) args_.push_back("--sqlite-dir=" + (fs::path(Servers().dir) / "tmp").string());
+  std::erase(args_, std::string("--sqlite-dir="));  // none at all
   Start();
 }
 
@@ -27,6 +34,7 @@ void Daemon::Start() {
   // same data directory would be left running when this one is stopped.
   if (pid_ > 0) return;
   fs::create_directories(data_dir_);
+  fs::permissions(data_dir_, fs::perms::owner_all);  // the daemon refuses one others may enter
   fs::remove(fs::path(data_dir_) / "server.addr");
   std::string log = (fs::path(data_dir_) / "daemon.out").string();
   pid_ = fork();
@@ -36,8 +44,12 @@ void Daemon::Start() {
     (void)f;
     dup2(fileno(stdout), 2);
     std::string bin = std::getenv("GODWIT_BINARY");
-    std::string dir = "--data-dir=" + data_dir_;
-    execl(bin.c_str(), bin.c_str(), "serve", dir.c_str(), "--listen", "127.0.0.1:0", static_cast<char*>(nullptr));
+    std::vector<std::string> argv_text = {bin, "serve", "--data-dir=" + data_dir_, "--listen", "127.0.0.1:0"};
+    argv_text.insert(argv_text.end(), args_.begin(), args_.end());
+    std::vector<char*> argv;
+    for (auto& a : argv_text) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    execv(bin.c_str(), argv.data());
     _exit(127);
   }
   fs::path addr = fs::path(data_dir_) / "server.addr";

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <functional>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -23,7 +24,10 @@ struct Reply {
 class Daemon {
  public:
   // `delays`: GODWIT_DELAY_AT for the daemon (e.g. "chunk_committed:200").
-  explicit Daemon(std::string data_dir, std::string delays = "");
+  // `args`: more `godwit serve` arguments. Unless they give --sqlite-dir,
+  // the daemon may open SQLite files under the tests' temporary directory
+  // (where FreshTempDir makes them); "--sqlite-dir=" alone: none.
+  explicit Daemon(std::string data_dir, std::string delays = "", std::vector<std::string> args = {});
   ~Daemon();
   Daemon(const Daemon&) = delete;
   Daemon& operator=(const Daemon&) = delete;
@@ -58,6 +62,7 @@ class Daemon {
  private:
   std::string data_dir_;
   std::string delays_;
+  std::vector<std::string> args_;
   pid_t pid_ = -1;
   int port_ = 0;
   std::string token_;

@@ -406,8 +406,8 @@ TEST_F(ServiceTest, BatchOverAMixedSelection) {
 }
 
 TEST_F(ServiceTest, TwoHundredProjectsFilteredAndFiftyPausedAndResumedAtOnce) {
-  std::string dir = FreshTempDir("svc-200");
-  Daemon d(dir, "chunk_committed:300");
+  std::string dir = FreshTempDir("svc-200-dest");  // the daemon refuses SQLite files in its data directory
+  Daemon d(FreshTempDir("svc-200"), "chunk_committed:300");
   std::vector<int64_t> ids;
   for (int i = 0; i < 200; ++i) {
     json doc = Doc("small", 100, "sqlite://" + dir + "/dest-" + std::to_string(i) + ".db");

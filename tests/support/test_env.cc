@@ -100,6 +100,8 @@ std::string FreshTempDir(const std::string& prefix) {
   auto dir = base / (prefix + "-" + std::to_string(getpid()) + "-" + std::to_string(counter++));
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
+  // 0700: Godwit refuses a data or state directory others may enter.
+  std::filesystem::permissions(dir, std::filesystem::perms::owner_all);
   return dir.string();
 }
 
