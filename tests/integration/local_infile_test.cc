@@ -156,6 +156,30 @@ TEST(LocalInfileTest, LoaderStillLoadsWithLoadData) {
   EXPECT_EQ(c.rows.size(), 2u);
 }
 
+// Not an attack: a server with local_infile=OFF refuses LOAD DATA LOCAL,
+// and the loader then sends the same rows as INSERTs, in the same
+// transaction.
+TEST(LocalInfileTest, LoaderFallsBackToInsertWhenTheServerRefusesLocalInfile) {
+  const std::string db = "linfile_load_refused";
+  CreateItemsCopy(db);
+  RogueMysql rogue(Servers().mysql_port, "LOAD DATA", TheSecret().path, RogueMysql::Mode::kRefuseLocalInfile);
+  auto s = Through(rogue, db);
+  ASSERT_TRUE(s);
+  Status st = Load(*s, db);
+  ASSERT_TRUE(st.ok()) << st.ToString();
+  ptrdiff_t load_at = -1, insert_at = -1;
+  const auto queries = rogue.queries();
+  for (size_t i = 0; i < queries.size(); ++i) {
+    if (load_at < 0 && queries[i].rfind("LOAD DATA LOCAL INFILE 'godwit-stream'", 0) == 0) load_at = i;
+    if (insert_at < 0 && queries[i].rfind("INSERT", 0) == 0) insert_at = i;
+  }
+  EXPECT_GE(load_at, 0) << Join(queries);
+  EXPECT_GT(insert_at, load_at) << Join(queries);
+  EXPECT_EQ(rogue.received(), "");
+  TableContents c = ReadTable(MysqlUri(db), {db, "items_copy"});
+  EXPECT_EQ(c.rows.size(), 2u);
+}
+
 TEST(LocalInfileTest, LoaderAnswersItsLoadDataWithTheStreamOnly) {
   const std::string db = "linfile_load_swap";
   CreateItemsCopy(db);

@@ -70,8 +70,11 @@ std::string Lower(std::string s) {
 
 }  // namespace
 
-RogueMysql::RogueMysql(int upstream_port, std::string trigger, std::string wanted_file)
-    : upstream_port_(upstream_port), trigger_(Lower(std::move(trigger))), wanted_file_(std::move(wanted_file)) {
+RogueMysql::RogueMysql(int upstream_port, std::string trigger, std::string wanted_file, Mode mode)
+    : upstream_port_(upstream_port),
+      trigger_(Lower(std::move(trigger))),
+      wanted_file_(std::move(wanted_file)),
+      mode_(mode) {
   listener_ = ::socket(AF_INET, SOCK_STREAM, 0);
   int one = 1;
   ::setsockopt(listener_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
@@ -161,6 +164,14 @@ void RogueMysql::Serve(int client) {
       }
       if (!query || Lower(text).find(trigger_) == std::string::npos) {
         if (!WritePacket(server, p.seq, p.payload)) break;
+        continue;
+      }
+      if (mode_ == Mode::kRefuseLocalInfile) {
+        // ER_NOT_ALLOWED_COMMAND (1148), state 42000: what a server with
+        // local_infile=OFF answers LOAD DATA LOCAL with.
+        const std::string err =
+            std::string("\xFF\x7C\x04#42000", 9) + "The used command is not allowed with this MariaDB version";
+        if (!WritePacket(client, 1, err)) break;
         continue;
       }
       // Answer the query ourselves: 0xFB and a file name is the LOCAL

@@ -3,7 +3,9 @@
 // work as usual) except the queries it is told to intercept. To those it
 // answers as a rogue server or anyone on the unencrypted path can: with a
 // LOCAL INFILE request for a file of its choosing. It keeps whatever the
-// client sends back, then fails the query with an error packet.
+// client sends back, then fails the query with an error packet. In the
+// kRefuseLocalInfile mode it plays an honest server with local_infile=OFF
+// instead: the intercepted query fails at once with error 1148.
 //
 // Handles MySQL's plain protocol only (no TLS, no compression: Godwit's
 // MySQL connections use neither yet).
@@ -22,10 +24,14 @@ namespace godwit::testing {
 
 class RogueMysql {
  public:
+  enum class Mode {
+    kRequestFile,        // answer with a request for `wanted_file`
+    kRefuseLocalInfile,  // answer with ER_NOT_ALLOWED_COMMAND, as local_infile=OFF does
+  };
   // Listens on a free loopback port, relaying to 127.0.0.1:`upstream_port`.
   // A query (COM_QUERY) whose text contains `trigger` (case-insensitive;
-  // empty: every query) is answered with a request for `wanted_file`.
-  RogueMysql(int upstream_port, std::string trigger, std::string wanted_file);
+  // empty: every query) is answered as `mode` says.
+  RogueMysql(int upstream_port, std::string trigger, std::string wanted_file, Mode mode = Mode::kRequestFile);
   ~RogueMysql();
   RogueMysql(const RogueMysql&) = delete;
   RogueMysql& operator=(const RogueMysql&) = delete;
@@ -51,6 +57,7 @@ class RogueMysql {
   int upstream_port_;
   std::string trigger_;
   std::string wanted_file_;
+  Mode mode_;
   int listener_ = -1;
   int port_ = 0;
   std::atomic<bool> stop_{false};
