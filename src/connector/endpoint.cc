@@ -15,16 +15,24 @@ using Trust = EndpointPolicy::Trust;
 
 // libpq keywords the daemon passes on for an API client: they change how
 // the connection is made and checked, and read nothing on the daemon's host.
+// Not GSS's (gssdelegation, krbsrvname, gsslib): Kerberos would log in, and
+// could forward, with the daemon's own ticket; GSS is off for API clients
+// (ForceRemotePgOptions). Not hostaddr: it would bypass the host check.
 const std::set<std::string, std::less<>> kPgPlainKeywords = {
     "sslmode",          "sslcompression",       "sslsni",
     "sslnegotiation",   "ssl_min_protocol_version", "ssl_max_protocol_version",
     "sslcertmode",      "gssencmode",           "channel_binding",
-    "require_auth",     "requirepeer",          "krbsrvname",
-    "gsslib",           "gssdelegation",        "connect_timeout",
+    "require_auth",     "requirepeer",          "connect_timeout",
     "application_name", "target_session_attrs", "load_balance_hosts",
     "keepalives",       "keepalives_idle",      "keepalives_interval",
     "keepalives_count", "tcp_user_timeout",
 };
+// A file that cannot exist (/dev/null is not a directory: stat fails with
+// ENOTDIR, which libpq takes as "no such file" and goes on without a client
+// certificate). What sslcert/sslkey are for an API client that names none,
+// so that libpq does not fall back on ~/.postgresql/postgresql.crt/.key,
+// the daemon user's own certificate.
+const char kNoClientFile[] = "/dev/null/godwit-no-client-certificate";
 // libpq keywords naming a file libpq reads (a certificate, a key, a CRL):
 // for an API client, only files inside the operator's secrets directory.
 const std::set<std::string, std::less<>> kPgFileKeywords = {"sslrootcert", "sslcert", "sslkey", "sslcrl",
@@ -119,8 +127,9 @@ Result<Endpoint> ParseEndpointUri(std::string_view uri, const EndpointPolicy& po
   Endpoint ep;
   size_t scheme_end = uri.find("://");
   if (scheme_end == std::string_view::npos) {
-    return Status(ErrorCode::kInvalidArgument,
-                  "endpoint '" + std::string(uri.substr(0, 40)) + "' is not a URI",
+    // Not echoed: without a scheme, "admin:S3cret@db/x" may well hold a
+    // password, and this message reaches logs and API responses.
+    return Status(ErrorCode::kInvalidArgument, "endpoint is not a URI (it has no scheme://)",
                   "Write it as mysql://user@host:port/db, postgresql://user@host:port/db or sqlite:///path/file.db.");
   }
   std::string scheme(uri.substr(0, scheme_end));
@@ -228,8 +237,9 @@ Result<Endpoint> ParseEndpointUri(std::string_view uri, const EndpointPolicy& po
     // Open what was checked: the real paths, not the links leading there.
     if (ep.engine == Engine::kSqlite) ep.path = RealPath(ep.path);
     for (auto& [key, value] : ep.options) {
-      if (kPgFileKeywords.count(key) != 0) value = RealPath(value);
+      if (kPgFileKeywords.count(key) != 0 && value != kNoClientFile) value = RealPath(value);
     }
+    ForceRemotePgOptions(ep);
   }
   return ep;
 }
@@ -304,8 +314,61 @@ bool IsSecretOptionName(std::string_view key) {
   return false;
 }
 
+void ForceRemotePgOptions(Endpoint& endpoint) {
+  if (endpoint.engine != Engine::kPostgres) return;
+  // GSS encryption would use the daemon's Kerberos credentials.
+  endpoint.options["gssencmode"] = "disable";
+  // Without sslcert/sslkey libpq sends ~/.postgresql/postgresql.crt/.key.
+  for (const char* key : {"sslcert", "sslkey"}) {
+    if (endpoint.options.count(key) == 0) endpoint.options[key] = kNoClientFile;
+  }
+}
+
+namespace {
+
+// For an API client, the host must be reached over TCP: a Unix socket logs
+// in as the daemon's own OS user (PostgreSQL peer, MariaDB unix_socket
+// authentication), and libpq's errors would tell which directories exist.
+Status CheckRemoteHost(const Endpoint& endpoint) {
+  const char kHint[] = "Give the server's address or host name (TCP), e.g. 127.0.0.1 for a server on the daemon's "
+                       "host; the daemon does not connect API clients' endpoints through Unix sockets.";
+  if (endpoint.engine == Engine::kPostgres) {
+    // libpq takes a comma-separated list of hosts; an element that is a
+    // path ('/...'), an abstract socket ('@...') or empty (libpq's default
+    // socket directory) is a Unix socket.
+    size_t start = 0;
+    while (true) {
+      size_t comma = endpoint.host.find(',', start);
+      std::string h = endpoint.host.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+      if (h.empty() || h.find('/') != std::string::npos || h.front() == '@') {
+        return Refused("PostgreSQL host '" + endpoint.host +
+                           "' is a Unix socket (or an empty element of a host list), which the daemon does not "
+                           "connect to for API clients",
+                       kHint);
+      }
+      if (comma == std::string::npos) break;
+      start = comma + 1;
+    }
+  } else if (endpoint.engine == Engine::kMysql) {
+    std::string h = endpoint.host;
+    std::transform(h.begin(), h.end(), h.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    // MySQL's client library connects to "localhost" (or no host) through
+    // the Unix socket.
+    if (h.empty() || h == "localhost") {
+      return Refused("MySQL host '" + endpoint.host +
+                         "' means the Unix socket to MySQL's client library, which the daemon does not connect to "
+                         "for API clients",
+                     kHint);
+    }
+  }
+  return Status();
+}
+
+}  // namespace
+
 Status CheckEndpoint(const Endpoint& endpoint, const EndpointPolicy& policy) {
   if (policy.trust != Trust::kRemote) return Status();
+  if (endpoint.engine != Engine::kSqlite) RETURN_IF_ERROR(CheckRemoteHost(endpoint));
   if (endpoint.engine == Engine::kSqlite) {
     if (policy.sqlite_dir.empty()) {
       return Refused("SQLite endpoints are not accepted: this daemon opens no SQLite file for API clients",
@@ -343,6 +406,7 @@ Status CheckEndpoint(const Endpoint& endpoint, const EndpointPolicy& policy) {
                      "endpoint's password field); use an unencrypted key file in the secrets directory.");
     }
     if (kPgFileKeywords.count(key) != 0) {
+      if ((key == "sslcert" || key == "sslkey") && value == kNoClientFile) continue;  // ForceRemotePgOptions's
       if (AllowedFile(value, policy.secrets_dir, policy).empty()) {
         return Refused("PostgreSQL option " + key + "=" + value +
                            " names a file this daemon does not read for API clients (only files inside its secrets "

@@ -89,11 +89,20 @@ Result<Endpoint> ParseEndpointUri(std::string_view uri, const EndpointPolicy& po
 Result<std::string> ReadPasswordEnv(const std::string& name, const EndpointPolicy& policy);
 Result<std::string> ReadPasswordFile(const std::string& path, const EndpointPolicy& policy);
 
-// For kRemote: the SQLite path is under sqlite_dir and outside data_dir
-// (symlinks resolved), the options are known to the engine's allow-list and
-// none holds a secret. OK for the other trusts. ParseEndpointUri checks it;
+// For kRemote: the host is reached over TCP (no PostgreSQL socket path or
+// '@' abstract socket in any element of a host list, no MySQL "localhost"),
+// the SQLite path is under sqlite_dir and outside data_dir (symlinks
+// resolved), the options are known to the engine's allow-list and none
+// holds a secret. OK for the other trusts. ParseEndpointUri checks it;
 // call it again where an endpoint accepted earlier is used anew (a clone).
 Status CheckEndpoint(const Endpoint& endpoint, const EndpointPolicy& policy);
+
+// For kRemote PostgreSQL endpoints (ParseEndpointUri does it): GSS off
+// (gssencmode=disable) and, unless the client named its own, sslcert and
+// sslkey set to a file that cannot exist, so that libpq uses none of the
+// daemon user's credentials (its Kerberos tickets, ~/.postgresql/
+// postgresql.crt/.key). Kept in the options, so stored projects keep them.
+void ForceRemotePgOptions(Endpoint& endpoint);
 
 // Whether a query key's name says it holds a secret (password, sslpassword,
 // passphrase, secret, token...): never stored in clear, shown or exported.

@@ -217,6 +217,96 @@ TEST(EndpointPolicyTest, RemotePostgresOptionsFromTheAllowList) {
   EXPECT_TRUE(ParseEndpointUri(base + "passfile=/tmp/x&options=-c%20x%3Dy").ok());
 }
 
+TEST(EndpointPolicyTest, RemoteHostsOnlyOverTcp) {
+  RemoteDirs d = MakeRemote("ep-hosts");
+  // Unix sockets log in as the daemon's OS user (peer / unix_socket auth).
+  for (const std::string& uri : std::vector<std::string>{
+           "postgresql://postgres@%2Fvar%2Frun%2Fpostgresql/db", "postgresql://postgres@%2Ftmp:5432/db",
+           "postgresql://postgres@%40abstract/db", "postgresql://postgres@127.0.0.1%2C%2Fvar%2Frun%2Fpostgresql/db",
+           "postgresql://postgres@127.0.0.1%2C/db", "postgresql://postgres@..%2Fsock/db"}) {
+    auto r = ParseEndpointUri(uri, d.policy);
+    ASSERT_FALSE(r.ok()) << uri;
+    EXPECT_NE(r.status().message().find("Unix socket"), std::string::npos) << r.status().ToString();
+    EXPECT_NE(r.status().hint().find("127.0.0.1"), std::string::npos) << r.status().ToString();
+    // The command line may keep using sockets.
+    EXPECT_TRUE(ParseEndpointUri(uri).ok()) << uri;
+  }
+  for (const std::string& uri : std::vector<std::string>{"mysql://root@localhost/", "mariadb://root@LocalHost:3306/db"}) {
+    auto r = ParseEndpointUri(uri, d.policy);
+    ASSERT_FALSE(r.ok()) << uri;
+    EXPECT_NE(r.status().message().find("Unix socket"), std::string::npos) << r.status().ToString();
+    EXPECT_TRUE(ParseEndpointUri(uri).ok()) << uri;
+  }
+  Endpoint empty_host;
+  empty_host.engine = Engine::kMysql;
+  EXPECT_FALSE(CheckEndpoint(empty_host, d.policy).ok());
+  empty_host.engine = Engine::kPostgres;
+  EXPECT_FALSE(CheckEndpoint(empty_host, d.policy).ok());
+  for (const std::string& uri : std::vector<std::string>{"postgresql://u@127.0.0.1/db", "postgresql://u@db.example,db2.example/db",
+                                                          "postgresql://u@[::1]:5433/db", "mysql://u@127.0.0.1/db",
+                                                          "mysql://u@db.example/db", "mysql://u@/db"}) {
+    auto r = ParseEndpointUri(uri, d.policy);
+    EXPECT_TRUE(r.ok()) << uri << ": " << r.status().ToString();
+  }
+  // No other way to a socket or past the check: host/hostaddr as options.
+  for (const std::string& option : {"host=/tmp", "host=%2Ftmp", "hostaddr=127.0.0.1"}) {
+    EXPECT_FALSE(ParseEndpointUri("postgresql://u@127.0.0.1/db?" + option, d.policy).ok()) << option;
+  }
+}
+
+TEST(EndpointPolicyTest, RemotePostgresUsesNoneOfTheDaemonsCredentials) {
+  RemoteDirs d = MakeRemote("ep-forced");
+  // GSS would log in with (and gssdelegation forward) the daemon's ticket.
+  for (const std::string& option : {"gssdelegation=1", "krbsrvname=postgres", "gsslib=gssapi"}) {
+    auto r = ParseEndpointUri("postgresql://u@h/db?" + option, d.policy);
+    EXPECT_FALSE(r.ok()) << option;
+  }
+  auto ep = ParseEndpointUri("postgresql://u@h/db?gssencmode=prefer&sslmode=require", d.policy);
+  ASSERT_TRUE(ep.ok()) << ep.status().ToString();
+  EXPECT_EQ(ep->options.at("gssencmode"), "disable");
+  EXPECT_EQ(ep->options.at("sslmode"), "require");
+  // No client certificate unless one in the secrets directory is named:
+  // libpq would otherwise send ~/.postgresql/postgresql.crt/.key.
+  ASSERT_EQ(ep->options.count("sslcert"), 1u);
+  ASSERT_EQ(ep->options.count("sslkey"), 1u);
+  EXPECT_FALSE(fs::exists(ep->options.at("sslcert")));
+  EXPECT_FALSE(fs::exists(ep->options.at("sslkey")));
+  // Stored (and so given back by UriWithoutPassword) and accepted again:
+  // a clone re-checks, a stored project reads them back.
+  std::string stored = ep->UriWithoutPassword();
+  auto again = ParseEndpointUri(stored, d.policy);
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_EQ(again->options, ep->options);
+  auto back = ParseEndpointUri(stored, EndpointPolicy::Stored());
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(back->options, ep->options);
+  // A certificate in the secrets directory is kept.
+  std::ofstream(d.secrets + "/client.crt").close();
+  std::ofstream(d.secrets + "/client.key").close();
+  auto own = ParseEndpointUri("postgresql://u@h/db?sslcert=" + d.secrets + "/client.crt&sslkey=" + d.secrets +
+                                  "/client.key",
+                              d.policy);
+  ASSERT_TRUE(own.ok()) << own.status().ToString();
+  EXPECT_EQ(own->options.at("sslcert"), d.secrets + "/client.crt");
+  EXPECT_EQ(own->options.at("sslkey"), d.secrets + "/client.key");
+  // The command line's endpoints are its user's: nothing forced.
+  auto local = ParseEndpointUri("postgresql://u@h/db");
+  ASSERT_TRUE(local.ok());
+  EXPECT_TRUE(local->options.empty());
+  // MySQL endpoints get no libpq options.
+  auto mysql = ParseEndpointUri("mysql://u@h/db", d.policy);
+  ASSERT_TRUE(mysql.ok());
+  EXPECT_TRUE(mysql->options.empty());
+}
+
+TEST(EndpointTest, NotAUriIsNotEchoed) {
+  // Without a scheme the text may well hold a password.
+  auto r = ParseEndpointUri("admin:S3cret@db/x");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().ToString().find("S3cret"), std::string::npos) << r.status().ToString();
+  EXPECT_EQ(r.status().hint().find("S3cret"), std::string::npos);
+}
+
 TEST(EndpointTest, QueryPasswordIsThePasswordAndSecretKeysAreNeverShown) {
   auto ep = ParseEndpointUri("postgresql://u@h:1/db?password=s3cret&sslmode=disable");
   ASSERT_TRUE(ep.ok()) << ep.status().ToString();
