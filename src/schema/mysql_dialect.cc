@@ -5,6 +5,7 @@
 
 #include "common/text.h"
 #include "schema/dialects.h"
+#include "schema/literal_text.h"
 
 namespace godwit {
 namespace {
@@ -41,17 +42,28 @@ class MysqlDialectImpl : public Dialect {
     return out + "`";
   }
 
+  // A data value's literal. Numbers bare only in their strict shape (`1--`
+  // would comment out the rest of the line), bits as b'..' only when they
+  // are 0s and 1s. A value holding a quote, a backslash or a NUL is written
+  // _utf8mb4 X'hex': the same value whether the session escapes with
+  // backslashes or runs with NO_BACKSLASH_ESCAPES (where 'x\'' would end at
+  // the backslash's quote), so a corrections file means the same in any
+  // DBA's session. Other values as a plain '...', which both modes read alike.
   std::string Literal(const ColumnType& type, std::string_view v) const override {
     if (v.data() == nullptr) return "NULL";
     if (type.IsBinary()) return "X'" + HexUpper(v) + "'";
-    if (type.kind == TypeKind::kBit) return "b'" + std::string(v) + "'";
-    if (type.IsInteger() || type.kind == TypeKind::kBool || type.kind == TypeKind::kYear) {
-      bool numeric = !v.empty();
-      for (size_t i = 0; i < v.size(); ++i) {
-        if (!(std::isdigit(static_cast<unsigned char>(v[i])) || (i == 0 && v[i] == '-'))) numeric = false;
-      }
-      if (numeric) return std::string(v);
+    if (type.kind == TypeKind::kBit && IsBitText(v)) return "b'" + std::string(v) + "'";
+    if ((type.IsInteger() || type.kind == TypeKind::kBool || type.kind == TypeKind::kYear) && IsIntegerText(v)) {
+      return std::string(v);
     }
+    if (v.find_first_of(std::string_view("'\\\0", 3)) != std::string_view::npos) return "_utf8mb4 X'" + HexUpper(v) + "'";
+    return "'" + std::string(v) + "'";
+  }
+
+  // Schema text (enum labels, comments), where only a plain string literal
+  // is allowed: escaped for Godwit's own sessions, whose sql_mode never has
+  // NO_BACKSLASH_ESCAPES.
+  static std::string SchemaString(std::string_view v) {
     std::string out = "'";
     for (char c : v) {
       if (c == '\'' || c == '\\') out += '\\';
@@ -181,7 +193,7 @@ class MysqlDialectImpl : public Dialect {
       case TypeKind::kEnum:
       case TypeKind::kSet: {
         std::string s = t.kind == TypeKind::kEnum ? "ENUM(" : "SET(";
-        for (size_t i = 0; i < t.labels.size(); ++i) s += (i ? "," : "") + Literal(ColumnType{}, t.labels[i]);
+        for (size_t i = 0; i < t.labels.size(); ++i) s += (i ? "," : "") + SchemaString(t.labels[i]);
         if (t.kind == TypeKind::kSet && t.labels.size() > 64) {
           return Status(ErrorCode::kUnsupported, "a MySQL SET holds at most 64 members",
                         "Create the column as text by hand.");
@@ -244,7 +256,7 @@ class MysqlDialectImpl : public Dialect {
         case Column::DefaultKind::kExpression: sql += " DEFAULT (" + c.default_value + ")"; break;
       }
       if (c.auto_increment && c.type.IsInteger()) sql += " AUTO_INCREMENT";
-      if (!c.comment.empty()) sql += " COMMENT " + Literal(ColumnType{}, c.comment);
+      if (!c.comment.empty()) sql += " COMMENT " + SchemaString(c.comment);
     }
     if (t.primary_key) {
       sql += ", PRIMARY KEY (" + KeyColumns(t, *t.primary_key) + ")";
@@ -258,7 +270,7 @@ class MysqlDialectImpl : public Dialect {
       }
     }
     sql += ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci";
-    if (!t.comment.empty()) sql += " COMMENT=" + Literal(ColumnType{}, t.comment);
+    if (!t.comment.empty()) sql += " COMMENT=" + SchemaString(t.comment);
     return std::vector<std::string>{sql};
   }
 

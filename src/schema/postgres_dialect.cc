@@ -10,6 +10,7 @@
 
 #include "connector/postgres/postgres_codec.h"
 #include "schema/dialects.h"
+#include "schema/literal_text.h"
 
 namespace godwit {
 namespace pg {
@@ -41,15 +42,21 @@ std::string Quote(std::string_view name) {
   return out;
 }
 
-// Digits, sign, point and exponent only: safe to print bare.
-bool IsPlainNumber(std::string_view s) {
-  if (s.empty()) return false;
-  bool digit = false;
-  for (char c : s) {
-    if (c >= '0' && c <= '9') digit = true;
-    else if (c != '-' && c != '+' && c != '.' && c != 'e' && c != 'E') return false;
+// A string literal that means the same whatever standard_conforming_strings
+// says: a value holding a backslash is written E'...' with the backslash
+// doubled (read as an escape with the setting off, a plain '...' would let
+// `x\` escape its closing quote), any other value '...' (no backslash, so
+// nothing for the setting to change). Every literal of this dialect goes
+// through here: copy, replay, corrections (file and --apply), defaults.
+std::string PgString(std::string_view text) {
+  if (text.find('\\') == std::string_view::npos) return SqlStringLiteral(text);
+  std::string out = "E'";
+  for (char c : text) {
+    if (c == '\'' || c == '\\') out.push_back(c);
+    out.push_back(c);
   }
-  return digit;
+  out.push_back('\'');
+  return out;
 }
 
 bool StartsWith(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
@@ -102,32 +109,35 @@ class PostgresDialectImpl final : public Dialect {
       case TypeKind::kDecimal:
       case TypeKind::kFloat:
       case TypeKind::kDouble:
-        // NaN / Infinity must be quoted: bare they would be identifiers.
-        return IsPlainNumber(canonical) ? std::string(canonical) : SqlStringLiteral(canonical);
+        // Bare only in the strict shape of a number (`1--` would comment
+        // out the rest of the line); anything else, NaN and Infinity
+        // included, is quoted and the column's type reads it (or refuses
+        // it, as data).
+        return IsNumberText(canonical) ? std::string(canonical) : PgString(canonical);
       case TypeKind::kBool:
         if (canonical == "1") return "true";
         if (canonical == "0") return "false";
-        return SqlStringLiteral(canonical);
+        return PgString(canonical);
       case TypeKind::kBinary:
       case TypeKind::kVarbinary:
       case TypeKind::kBlob: {
-        std::string out = "'\\x";
+        // E'\\x..': the same bytes whatever standard_conforming_strings says.
+        std::string out = "E'\\\\x";
         AppendHex(canonical, out);
         out += "'::bytea";
         return out;
       }
       case TypeKind::kBit: {
-        bool bits = true;
-        for (char c : canonical) bits = bits && (c == '0' || c == '1');
-        return bits ? "B'" + std::string(canonical) + "'" : SqlStringLiteral(canonical);
+        // Anything but 0s and 1s quoted: the cast to bit refuses it.
+        return IsBitText(canonical) ? "B'" + std::string(canonical) + "'" : PgString(canonical);
       }
       case TypeKind::kTimestampTz: {
         std::string text;
         AppendTimestampTzInput(canonical, text);
-        return SqlStringLiteral(text);
+        return PgString(text);
       }
       default:
-        return SqlStringLiteral(canonical);
+        return PgString(canonical);
     }
   }
 
@@ -234,7 +244,7 @@ class PostgresDialectImpl final : public Dialect {
         std::string create = "CREATE TYPE " + enum_name + " AS ENUM (";
         for (size_t l = 0; l < c.type.labels.size(); ++l) {
           if (l != 0) create += ", ";
-          create += SqlStringLiteral(c.type.labels[l]);
+          create += PgString(c.type.labels[l]);
         }
         out.push_back(create + ")");
         type = enum_name;
@@ -277,10 +287,10 @@ class PostgresDialectImpl final : public Dialect {
     }
     sql += "\n)";
     out.push_back(std::move(sql));
-    if (!table.comment.empty()) out.push_back("COMMENT ON TABLE " + qname + " IS " + SqlStringLiteral(table.comment));
+    if (!table.comment.empty()) out.push_back("COMMENT ON TABLE " + qname + " IS " + PgString(table.comment));
     for (const auto& c : table.columns) {
       if (c.comment.empty()) continue;
-      out.push_back("COMMENT ON COLUMN " + qname + "." + Quote(c.name) + " IS " + SqlStringLiteral(c.comment));
+      out.push_back("COMMENT ON COLUMN " + qname + "." + Quote(c.name) + " IS " + PgString(c.comment));
     }
     return out;
   }
@@ -350,7 +360,7 @@ class PostgresDialectImpl final : public Dialect {
     if (view.definition.empty()) return Status(ErrorCode::kUnsupported, "view " + view.ref.ToString() + " has no definition");
     std::vector<std::string> out = {"CREATE OR REPLACE VIEW " + QualifiedName(view.ref) + " AS\n" + view.definition};
     if (!view.comment.empty()) {
-      out.push_back("COMMENT ON VIEW " + QualifiedName(view.ref) + " IS " + SqlStringLiteral(view.comment));
+      out.push_back("COMMENT ON VIEW " + QualifiedName(view.ref) + " IS " + PgString(view.comment));
     }
     return out;
   }
@@ -363,8 +373,8 @@ class PostgresDialectImpl final : public Dialect {
       // pg_get_serial_sequence parses its first argument as SQL (hence the
       // quoted name) and takes the column name literally.
       std::string col = Quote(c.name);
-      out.push_back("SELECT setval(pg_get_serial_sequence(" + SqlStringLiteral(qname) + ", " +
-                    SqlStringLiteral(PgIdentifier(c.name)) + "), GREATEST(COALESCE(MAX(" + col + "), 0), 0) + 1, false) FROM " +
+      out.push_back("SELECT setval(pg_get_serial_sequence(" + PgString(qname) + ", " +
+                    PgString(PgIdentifier(c.name)) + "), GREATEST(COALESCE(MAX(" + col + "), 0), 0) + 1, false) FROM " +
                     qname);
     }
     return out;

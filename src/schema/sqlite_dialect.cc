@@ -5,6 +5,7 @@
 
 #include "common/text.h"
 #include "schema/dialects.h"
+#include "schema/literal_text.h"
 
 namespace godwit {
 namespace {
@@ -13,21 +14,6 @@ std::string Upper(std::string_view s) {
   std::string out(s);
   for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   return out;
-}
-
-bool LooksNumeric(std::string_view s) {
-  if (s.empty()) return false;
-  size_t i = (s[0] == '-' || s[0] == '+') ? 1 : 0;
-  bool digit = false;
-  for (; i < s.size(); ++i) {
-    char c = s[i];
-    if (std::isdigit(static_cast<unsigned char>(c))) {
-      digit = true;
-    } else if (c != '.' && c != 'e' && c != 'E' && c != '-' && c != '+') {
-      return false;
-    }
-  }
-  return digit;
 }
 
 std::string WithLength(const char* name, uint32_t n) {
@@ -63,7 +49,9 @@ class SqliteDialectImpl : public Dialect {
     if (numeric_kind) {
       if (v == "Infinity") return "9e999";
       if (v == "-Infinity") return "-9e999";
-      if (LooksNumeric(v)) return std::string(v);
+      // Bare only in the strict shape of a number: `1--` would comment out
+      // the rest of the line. Anything else is stored as the text it is.
+      if (IsNumberText(v)) return std::string(v);
     }
     return SqlStringLiteral(v);
   }

@@ -176,6 +176,17 @@ std::string CorrectionsSql(const std::string& source_uri, const std::string& des
                     ", made " + when + "\n" +
                     "-- Review before running. Each statement writes the source's row as it was when this file was "
                     "made.\n";
+  // The session settings the literals are written for, set here rather than
+  // assumed from whichever session the DBA runs the file in. The literals
+  // do not depend on them either (PostgreSQL writes a value holding a
+  // backslash as E'..', MySQL one holding a quote or backslash as hex), so
+  // a file cut short of these lines still means the same.
+  if (destination == Engine::kPostgres) {
+    sql += "SET standard_conforming_strings = on;\nSET client_encoding = 'UTF8';\n";
+  } else if (destination == Engine::kMysql) {
+    sql += "SET NAMES utf8mb4;\nSET SESSION sql_mode = "
+           "'STRICT_ALL_TABLES,NO_AUTO_VALUE_ON_ZERO,NO_ENGINE_SUBSTITUTION,ERROR_FOR_DIVISION_BY_ZERO';\n";
+  }
   for (const auto& t : tables) {
     if (t.statements.empty() && t.comments.empty()) continue;
     sql += "\n-- " + CommentText(t.source) + " -> " + CommentText(t.destination) + ": " + std::to_string(t.upserts) + " rows written, " +

@@ -48,13 +48,32 @@ TEST(CorrectionsSql, CommentsNeverBecomeStatements) {
     statements.push_back(l);
   }
   EXPECT_EQ(statements,
-            (std::vector<std::string>{"BEGIN;", "INSERT INTO public.t (k) VALUES ('1');", "COMMIT;"}))
+            (std::vector<std::string>{"SET standard_conforming_strings = on;", "SET client_encoding = 'UTF8';", "BEGIN;",
+                                      "INSERT INTO public.t (k) VALUES ('1');", "COMMIT;"}))
       << sql;
   EXPECT_NE(sql.find("-- only in the destination, kept: x\\nDROP TABLE c; --\n"), std::string::npos) << sql;
   EXPECT_NE(sql.find("-- only in the destination, kept: y\\r*\\/z\n"), std::string::npos) << sql;
   EXPECT_NE(sql.find("-- app.t\\nDROP TABLE a; -> public.t *\\/ DROP TABLE b; /\\*: 1 rows written"), std::string::npos)
       << sql;
   EXPECT_EQ(sql.find("*/"), std::string::npos) << sql;
+}
+
+// The file sets the session settings its literals are written for, before
+// any statement, rather than assuming the DBA's session has them.
+TEST(CorrectionsSql, SetsTheSessionItsLiteralsAreWrittenFor) {
+  TableCorrections t;
+  t.source = t.destination = "t";
+  t.statements = {"DELETE FROM t WHERE k = 1"};
+  t.deletes = 1;
+  const std::string pg = CorrectionsSql("a", "b", Engine::kPostgres, {t});
+  EXPECT_LT(pg.find("\nSET standard_conforming_strings = on;\nSET client_encoding = 'UTF8';\n"), pg.find("BEGIN;")) << pg;
+  const std::string my = CorrectionsSql("a", "b", Engine::kMysql, {t});
+  const size_t mode = my.find("\nSET NAMES utf8mb4;\nSET SESSION sql_mode = '");
+  ASSERT_NE(mode, std::string::npos) << my;
+  EXPECT_LT(mode, my.find("START TRANSACTION;")) << my;
+  const std::string mode_line = my.substr(mode, my.find('\n', mode + 25) - mode);
+  EXPECT_EQ(mode_line.find("NO_BACKSLASH_ESCAPES"), std::string::npos) << my;
+  EXPECT_EQ(mode_line.find("ANSI_QUOTES"), std::string::npos) << my;
 }
 
 }  // namespace

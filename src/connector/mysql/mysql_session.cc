@@ -21,6 +21,7 @@
 #include "connector/mysql/local_infile.h"
 #include "connector/mysql/mysql_types.h"
 #include "schema/dialects.h"
+#include "schema/literal_text.h"
 
 namespace godwit {
 namespace {
@@ -471,6 +472,14 @@ Status MysqlSession::InsertRows(const TableSchema& table, BatchSource& source) {
           AppendHexUpper(row[c].bytes(), sql);
           sql += '\'';
         } else if (t.kind == TypeKind::kBit) {
+          // Written bare between b'..': anything but 0s and 1s would end
+          // the literal and be SQL.
+          if (!IsBitText(row[c].bytes())) {
+            return Status(ErrorCode::kDataError,
+                          "value '" + std::string(row[c].bytes().substr(0, 64)) + "' of BIT column " +
+                              table.columns[c].name + " of " + table.ref.ToString() + " is not made of 0s and 1s",
+                          "Fix the value on the source (a BIT value is binary digits), or exclude the table.");
+          }
           sql += "b'" + std::string(row[c].bytes()) + "'";
         } else {
           sql += '\'';

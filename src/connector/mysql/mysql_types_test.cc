@@ -74,7 +74,18 @@ TEST(MysqlDialectTest, QuotesAndMapsTypes) {
   EXPECT_EQ(d.QuoteIdent("we`ird name"), "`we``ird name`");
   ColumnType s;
   s.kind = TypeKind::kVarchar;
-  EXPECT_EQ(d.Literal(s, "it's \\ ok"), "'it\\'s \\\\ ok'");
+  // A quote or backslash: hex, which NO_BACKSLASH_ESCAPES cannot change.
+  EXPECT_EQ(d.Literal(s, "it's \\ ok"), "_utf8mb4 X'69742773205C206F6B'");
+  EXPECT_EQ(d.Literal(s, "plain"), "'plain'");
+  ColumnType i;
+  i.kind = TypeKind::kInt32;
+  EXPECT_EQ(d.Literal(i, "-12"), "-12");
+  EXPECT_EQ(d.Literal(i, "1--"), "'1--'");
+  EXPECT_EQ(d.Literal(i, "-"), "'-'");
+  ColumnType b;
+  b.kind = TypeKind::kBit;
+  EXPECT_EQ(d.Literal(b, "0101"), "b'0101'");
+  EXPECT_EQ(d.Literal(b, "1'),('2"), "_utf8mb4 X'3127292C282732'");
   ColumnType n;
   n.kind = TypeKind::kDecimal;
   n.precision = 80;

@@ -55,8 +55,17 @@ TEST(PostgresDialect, Literals) {
   EXPECT_EQ(d.Literal(Kind(TypeKind::kDecimal), "1.5e-7"), "1.5e-7");
   EXPECT_EQ(d.Literal(Kind(TypeKind::kInt32), "1; DROP TABLE x"), "'1; DROP TABLE x'");
   EXPECT_EQ(d.Literal(Kind(TypeKind::kText), "it's"), "'it''s'");
-  EXPECT_EQ(d.Literal(Kind(TypeKind::kText), "a\\b"), "'a\\b'");
-  EXPECT_EQ(d.Literal(Kind(TypeKind::kBlob), std::string_view("\x00\xff", 2)), "'\\x00ff'::bytea");
+  // A backslash: E'..' with it doubled, the same whatever
+  // standard_conforming_strings says.
+  EXPECT_EQ(d.Literal(Kind(TypeKind::kText), "a\\b"), "E'a\\\\b'");
+  EXPECT_EQ(d.Literal(Kind(TypeKind::kText), "x\\'); DROP"), "E'x\\\\''); DROP'");
+  EXPECT_EQ(d.Literal(Kind(TypeKind::kBlob), std::string_view("\x00\xff", 2)), "E'\\\\x00ff'::bytea");
+  // Bare only in a number's strict shape: `1--` would comment out the line.
+  EXPECT_EQ(d.Literal(Kind(TypeKind::kInt32), "1--"), "'1--'");
+  EXPECT_EQ(d.Literal(Kind(TypeKind::kDouble), "1e--5"), "'1e--5'");
+  EXPECT_EQ(d.Literal(Kind(TypeKind::kDouble), "-.5E+3"), "-.5E+3");
+  EXPECT_EQ(d.Literal(Kind(TypeKind::kDecimal), "+-1"), "'+-1'");
+  EXPECT_EQ(d.Literal(Kind(TypeKind::kBit, 4), "01'||'1"), "'01''||''1'");
   EXPECT_EQ(d.Literal(Kind(TypeKind::kBool), "1"), "true");
   EXPECT_EQ(d.Literal(Kind(TypeKind::kBool), "0"), "false");
   EXPECT_EQ(d.Literal(Kind(TypeKind::kBit, 4), "0101"), "B'0101'");

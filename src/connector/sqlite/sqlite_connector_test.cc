@@ -275,5 +275,86 @@ TEST(SqliteConnectorTest, ParsesQuotedConstraintNames) {
   EXPECT_EQ(fks[1].second, "fk 'p' \"x\"");
 }
 
+// SQLite keeps any text in a column of any type. A value of a number or bit
+// column that is not one is a data error naming where it is, never passed
+// on to become a destination's bare literal.
+TEST(SqliteConnectorTest, TextThatIsNotAValueOfItsColumnsKindIsADataError) {
+  auto s = Open("not_a_number.db");
+  ASSERT_TRUE(s->Execute("CREATE TABLE t (id INTEGER PRIMARY KEY, n INTEGER, r REAL, b BIT_TEXT(4), f BOOLEAN)").ok());
+  ASSERT_TRUE(s->Execute("INSERT INTO t VALUES (1, 5, 1.5, '0101', 1), (2, -3, 'NaN', '1', 'true')").ok());
+  ColumnType id, n, r, b, f;
+  id.kind = n.kind = TypeKind::kInt64;
+  r.kind = TypeKind::kDouble;
+  b.kind = TypeKind::kBit;
+  b.length = 4;
+  f.kind = TypeKind::kBool;
+  const std::vector<ColumnType> types = {id, n, r, b, f};
+  const std::string select = "SELECT id, n, r, b, f FROM t ORDER BY id";
+  {
+    Collect out;
+    ASSERT_TRUE(s->Query(select, types, out, BatchLimits{}).ok());
+    EXPECT_EQ(out.rows.size(), 2u);
+  }
+  const std::vector<std::pair<std::string, std::string>> bad = {
+      {"n = '1--'", "value '1--' in column n of table t, in the row whose first value is '1', is not an integer"},
+      {"r = '1e--5'", "value '1e--5' in column r of table t"},
+      {"b = '1''||''0'", "value '1'||'0' in column b of table t"},
+      {"b = 2", "value '2' in column b of table t"},
+      {"f = 'yes'", "value 'yes' in column f of table t"},
+  };
+  for (const auto& [set, message] : bad) {
+    ASSERT_TRUE(s->Execute("UPDATE t SET n = 5, r = 1.5, b = '0101', f = 1 WHERE id = 1").ok());
+    ASSERT_TRUE(s->Execute("UPDATE t SET " + set + " WHERE id = 1").ok()) << set;
+    Collect out;
+    Status st = s->Query(select, types, out, BatchLimits{});
+    EXPECT_EQ(st.code(), ErrorCode::kDataError) << set << ": " << st.ToString();
+    EXPECT_NE(st.message().find(message), std::string::npos) << st.ToString();
+  }
+}
+
+// A default is a literal only when it is one whole literal; the rest are
+// expressions (translated or refused as expressions are), not text to write.
+TEST(SqliteConnectorTest, DefaultsAreReadWithTheLexer) {
+  auto s = Open("defaults.db");
+  ASSERT_TRUE(s->Execute("CREATE TABLE d (id INTEGER PRIMARY KEY, a INT DEFAULT '1--', b TEXT DEFAULT ('a' || 'b'), "
+                         "c INT DEFAULT -5, e REAL DEFAULT +1.5e3, g TEXT DEFAULT 'it''s', h INT DEFAULT (1--2\n))")
+                  .ok());
+  auto cat = s->ReadCatalog([](const TableRef&) { return true; });
+  ASSERT_TRUE(cat.ok()) << cat.status().ToString();
+  const auto& c = cat->tables.at(0).columns;
+  EXPECT_EQ(c[1].default_kind, Column::DefaultKind::kLiteral);
+  EXPECT_EQ(c[1].default_value, "1--");
+  EXPECT_EQ(SqliteDialect().Literal(c[1].type, c[1].default_value), "'1--'") << "a string, not a number";
+  EXPECT_EQ(c[2].default_kind, Column::DefaultKind::kExpression) << c[2].default_value;
+  EXPECT_EQ(c[3].default_kind, Column::DefaultKind::kLiteral);
+  EXPECT_EQ(c[3].default_value, "-5");
+  EXPECT_EQ(c[4].default_kind, Column::DefaultKind::kLiteral);
+  EXPECT_EQ(c[4].default_value, "1.5e3");
+  EXPECT_EQ(c[5].default_kind, Column::DefaultKind::kLiteral);
+  EXPECT_EQ(c[5].default_value, "it's");
+  // SQLite keeps "(1--2\n)" as "1--2": the number 1 and a comment.
+  EXPECT_EQ(c[6].default_kind, Column::DefaultKind::kLiteral);
+  EXPECT_EQ(c[6].default_value, "1");
+}
+
+// A file an API client names is opened defensively: no ATTACH of another
+// file, no path through a symbolic link, no writable schema.
+TEST(SqliteConnectorTest, OpensFilesDefensively) {
+  auto s = Open("defensive.db");
+  EXPECT_FALSE(s->Execute("ATTACH DATABASE ':memory:' AS other").ok());
+  ASSERT_TRUE(s->Execute("PRAGMA writable_schema = ON").ok());
+  EXPECT_FALSE(s->Execute("UPDATE sqlite_schema SET sql = 'x'").ok());
+  s.reset();
+  const auto dir = std::filesystem::path(::testing::TempDir());
+  std::filesystem::remove(dir / "defensive-link.db");
+  std::filesystem::create_symlink(dir / "defensive.db", dir / "defensive-link.db");
+  Endpoint ep;
+  ep.engine = Engine::kSqlite;
+  ep.path = (dir / "defensive-link.db").string();
+  auto linked = ConnectSqlite(ep);
+  ASSERT_FALSE(linked.ok());
+  EXPECT_NE(linked.status().ToString().find("symbolic link"), std::string::npos) << linked.status().ToString();
+}
+
 }  // namespace
 }  // namespace godwit

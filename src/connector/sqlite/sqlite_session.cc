@@ -13,6 +13,8 @@
 
 #include "connector/engines.h"
 #include "schema/dialects.h"
+#include "schema/literal_text.h"
+#include "schema/sql_lexer.h"
 #include "schema/sqlite_dialect.h"
 
 namespace godwit {
@@ -72,6 +74,44 @@ size_t FormatDouble(double d, char* buf, size_t cap) {
   }
   auto r = std::to_chars(buf, buf + cap, d);
   return static_cast<size_t>(r.ptr - buf);
+}
+
+// Whether `v`, stored as TEXT or BLOB, is a value of kind `t`. SQLite keeps
+// any text in a column of any declared type ('1--' in an INTEGER column,
+// '2x' in a BIT one); passed on, the destination's literal would be that
+// text, so a value of a number or bit kind must have the kind's strict shape.
+bool ValidAs(const ColumnType& t, std::string_view v) {
+  if (t.IsInteger() || t.kind == TypeKind::kYear) return IsIntegerText(v);
+  switch (t.kind) {
+    case TypeKind::kDecimal:
+    case TypeKind::kFloat:
+    case TypeKind::kDouble:
+      return IsNumberText(v) || IsNonFiniteText(v);
+    case TypeKind::kBool:
+      return IsIntegerText(v) || strcasecmp(std::string(v).c_str(), "true") == 0 ||
+             strcasecmp(std::string(v).c_str(), "false") == 0;
+    case TypeKind::kBit:
+      return IsBitText(v);
+    default:
+      return true;
+  }
+}
+
+// The data error for a value ValidAs refuses, in the words of MySQL's zero
+// dates: where the value is and what to do.
+Status InvalidValue(sqlite3_stmt* s, int i, const ColumnType& t, std::string_view v) {
+  const char* column = sqlite3_column_name(s, i);
+  const char* table = sqlite3_column_table_name(s, i);
+  std::string first = sqlite3_column_type(s, 0) == SQLITE_NULL ? "NULL" : "'" + ColumnText(s, 0).substr(0, 64) + "'";
+  std::string kind = t.IsInteger() || t.kind == TypeKind::kYear ? "an integer"
+                     : t.kind == TypeKind::kBit                 ? "a BIT value (0s and 1s)"
+                     : t.kind == TypeKind::kBool                ? "a boolean"
+                                                                : "a number";
+  return Status(ErrorCode::kDataError,
+                "value '" + std::string(v.substr(0, 64)) + "' in column " + (column ? column : std::to_string(i + 1)) +
+                    (table ? " of table " + std::string(table) : std::string()) + ", in the row whose first value is " +
+                    first + ", is not " + kind + ": SQLite keeps any text in a column of any type, no other engine can",
+                "Fix the row on the source (or make the column TEXT there), or exclude the table.");
 }
 
 class SqliteLease : public SnapshotLease {
@@ -150,7 +190,10 @@ class SqliteSession : public Session {
               batch.Add(v != 0 ? "1" : "0");
             } else {
               auto r = std::to_chars(num, num + sizeof num, v);
-              batch.Add(std::string_view(num, r.ptr - num));
+              std::string_view text(num, r.ptr - num);
+              // A BIT column's value must be binary digits (5 is not).
+              if (t.kind == TypeKind::kBit && !IsBitText(text)) return InvalidValue(st.get(), i, t, text);
+              batch.Add(text);
             }
             break;
           }
@@ -170,7 +213,9 @@ class SqliteSession : public Session {
           default: {  // TEXT and BLOB: the bytes as stored
             const void* p = sqlite3_column_blob(st.get(), i);
             int n = sqlite3_column_bytes(st.get(), i);
-            batch.Add(std::string_view(p ? static_cast<const char*>(p) : "", static_cast<size_t>(n)));
+            std::string_view v(p ? static_cast<const char*>(p) : "", static_cast<size_t>(n));
+            if (!ValidAs(t, v)) return InvalidValue(st.get(), i, t, v);
+            batch.Add(v);
           }
         }
       }
@@ -310,24 +355,36 @@ class SqliteSession : public Session {
   sqlite3* db_;
 };
 
+// A column's default as SQLite keeps it: the text written after DEFAULT.
+// Split by the SQL lexer so that only one whole literal is a literal: by
+// hand, '1--' would pass for a number and 'a' || 'b' for one string whose
+// value is "a' || 'b". Everything else is an expression, translated (or
+// refused) as expressions are for every engine.
 Column::DefaultKind ParseDefault(const std::string& raw, std::string& value) {
   if (raw.empty()) return Column::DefaultKind::kNone;
-  std::string up;
-  for (char c : raw) up += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  if (up == "NULL") return Column::DefaultKind::kNull;
-  if (up == "CURRENT_TIMESTAMP") return Column::DefaultKind::kCurrentTimestamp;
-  if (raw.size() >= 2 && raw.front() == '\'' && raw.back() == '\'') {
-    value.clear();
-    for (size_t i = 1; i + 1 < raw.size(); ++i) {
-      value += raw[i];
-      if (raw[i] == '\'' && raw[i + 1] == '\'') ++i;
-    }
+  auto tokens = sql::Tokenize(raw, Engine::kSqlite);
+  if (!tokens.ok()) return value = raw, Column::DefaultKind::kExpression;
+  std::vector<const sql::Token*> solid;
+  for (const sql::Token& t : *tokens) {
+    if (!sql::IsBlank(t)) solid.push_back(&t);
+  }
+  if (solid.size() == 1 && sql::IsWord(*solid[0], "NULL")) return Column::DefaultKind::kNull;
+  if (solid.size() == 1 && sql::IsWord(*solid[0], "CURRENT_TIMESTAMP")) return Column::DefaultKind::kCurrentTimestamp;
+  if (solid.size() == 1 && solid[0]->kind == sql::TokenKind::kString && solid[0]->prefix.empty()) {
+    value = solid[0]->value;
     return Column::DefaultKind::kLiteral;
   }
-  char* end = nullptr;
-  std::strtod(raw.c_str(), &end);
-  if (end && *end == '\0') {
-    value = raw[0] == '+' ? raw.substr(1) : raw;
+  // A number: the whole text, blanks aside, in the strict shape.
+  std::string number;
+  for (const sql::Token* t : solid) {
+    if (t->kind != sql::TokenKind::kWord && t->kind != sql::TokenKind::kPunct) {
+      return value = raw, Column::DefaultKind::kExpression;
+    }
+    number += t->text;
+  }
+  if (!number.empty() && number[0] == '+') number.erase(0, 1);
+  if (IsNumberText(number)) {
+    value = number;
     return Column::DefaultKind::kLiteral;
   }
   value = raw;
@@ -677,18 +734,34 @@ Result<std::unique_ptr<Session>> ConnectSqlite(const Endpoint& endpoint) {
     return Status(ErrorCode::kNotFound, "SQLite file " + endpoint.path + " does not exist",
                   "Check the path; sqlite:///abs/path.db is absolute, sqlite://rel/path.db relative.");
   }
+  struct stat link;
+  if (lstat(endpoint.path.c_str(), &link) == 0 && S_ISLNK(link.st_mode)) {
+    return Status(ErrorCode::kPermissionDenied, "SQLite file " + endpoint.path + " is a symbolic link",
+                  "Godwit opens no SQLite file through a symbolic link: give the file's real path.");
+  }
   sqlite3* db = nullptr;
-  int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
+  // NOFOLLOW: a path through a symbolic link is refused (one planted under
+  // the daemon's --sqlite-dir could point anywhere).
+  int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW | (create ? SQLITE_OPEN_CREATE : 0);
   int rc = sqlite3_open_v2(endpoint.path.c_str(), &db, flags, nullptr);
   if (rc != SQLITE_OK) {
     Status st(Classify(rc, ErrorCode::kNotFound),
               "cannot open SQLite file " + endpoint.path + ": " + (db ? sqlite3_errmsg(db) : "out of memory"),
-              errno == EACCES ? "Check the file's permissions." : "", sqlite3_errstr(rc));
+              errno == EACCES ? "Check the file's permissions."
+                              : "Check the path. Godwit follows no symbolic link in it: give the file's real path.",
+              sqlite3_errstr(rc));
     sqlite3_close_v2(db);
     return st;
   }
+  // Whoever names the file wrote its schema, which may hold triggers, views
+  // and defaults that call functions. DEFENSIVE forbids what corrupts a file
+  // on purpose (writable_schema, journal_mode=OFF...), trusted_schema=OFF
+  // keeps the schema from calling functions with side effects, and no
+  // ATTACH reaches another file.
+  sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, 1, static_cast<int*>(nullptr));
+  sqlite3_limit(db, SQLITE_LIMIT_ATTACHED, 0);
   auto session = std::make_unique<SqliteSession>(db);
-  for (const char* pragma : {"PRAGMA busy_timeout = 60000", "PRAGMA journal_mode = WAL", "PRAGMA synchronous = NORMAL",
+  for (const char* pragma : {"PRAGMA trusted_schema = OFF", "PRAGMA busy_timeout = 60000", "PRAGMA journal_mode = WAL", "PRAGMA synchronous = NORMAL",
                              "PRAGMA foreign_keys = OFF"}) {
     RETURN_IF_ERROR(session->Execute(pragma));
   }
