@@ -6,15 +6,15 @@
 #include <utility>
 
 #include "common/failpoint.h"
+#include "sync/statement_redaction.h"
 
 namespace godwit {
 namespace {
 
-std::string Abbreviate(const std::string& sql) {
-  constexpr size_t kMax = 600;
-  if (sql.size() <= kMax) return sql;
-  return sql.substr(0, kMax) + "... (" + std::to_string(sql.size()) + " bytes)";
-}
+// A statement in an error message: its literals (the rows' values, a
+// captured DDL's strings) blanked, since the message reaches the logs, the
+// project's error and the API (sync/statement_redaction.h).
+std::string Abbreviate(const std::string& sql, Engine engine) { return RedactStatementForMessage(sql, engine); }
 
 // Counts the rows of a query (an existence probe).
 class CountingConsumer : public BatchConsumer {
@@ -176,7 +176,7 @@ Status ChangeApplier::Run(const std::string& sql, const std::string& table) {
   Status st = session_.Execute(sql);
   if (st.ok()) return st;
   return Status(st.retryable() ? st.code() : ErrorCode::kWriteFailed,
-                "applying changes to " + table + ": " + st.message() + "; statement: " + Abbreviate(sql), {},
+                "applying changes to " + table + ": " + st.message() + "; statement: " + Abbreviate(sql, dialect_.engine()), {},
                 st.native_code());
 }
 
@@ -189,7 +189,7 @@ Result<bool> ChangeApplier::RowExists(TableState& table, const std::string& pred
   ++stats_.statements;
   if (Status st = session_.Query(sql, types, rows, BatchLimits{}); !st.ok()) {
     return Status(st.retryable() ? st.code() : ErrorCode::kWriteFailed,
-                  "applying changes to " + table.display + ": " + st.message() + "; statement: " + Abbreviate(sql),
+                  "applying changes to " + table.display + ": " + st.message() + "; statement: " + Abbreviate(sql, dialect_.engine()),
                   {}, st.native_code());
   }
   return rows.rows > 0;
@@ -300,7 +300,8 @@ Status ChangeApplier::ApplyEvent(const ChangeEvent& e) {
       return Status();
     case ChangeKind::kDdl:
       return Status(ErrorCode::kUnsupported,
-                    "the change applier does not run DDL (" + Abbreviate(e.ddl) + "); the DDL step applies it");
+                    "the change applier does not run DDL (" + RedactStatementForMessage(e.ddl, std::nullopt) +
+                        "); the DDL step applies it");
     case ChangeKind::kTruncate: {
       ASSIGN_OR_RETURN(TableState * t, Table(e.table));
       RETURN_IF_ERROR(Flush());

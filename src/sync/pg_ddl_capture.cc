@@ -47,15 +47,16 @@ std::string DollarTagFor(const std::string& body) {
 }
 
 // PL/pgSQL that sets `q_text` to current_query() with its literals and
-// comments replaced by *** when it mentions a password or a secret: the
-// rule of sync/statement_redaction.h, in SQL so that the clear text never
-// lands in the log table. Both readings of backslashes are taken (the
+// comments replaced by ***, always: the rule of sync/statement_redaction.h,
+// in SQL so that the clear text never lands in the log table (a credential
+// need not follow a word that says so: CREATE SERVER ... OPTIONS, a
+// COMMENT, a DEFAULT). Both readings of backslashes are taken (the
 // session's standard_conforming_strings may change within the query
 // string), and whatever either sees as inside a literal is hidden. The
 // characters are an array, so the scan is linear in the query's length.
 // No backslash in here: see BodyLit.
 constexpr const char* kRedactQuery = R"(  q_text := current_query();
-  IF q_text ~* 'passw|identified|secret' THEN
+  IF q_text IS NOT NULL THEN
     q_chars := string_to_array(q_text, NULL);
     q_n := coalesce(array_length(q_chars, 1), 0);
     q_hide := array_fill(false, ARRAY[q_n + 1]);
@@ -379,9 +380,10 @@ std::optional<PgDdl> ParsePgDdl(const ChangeEvent& e, const TableRef& log_table,
   const std::string schema = Text(e, "schema_name");
   out.table = TableRef{schema, Text(e, "table_name")};
   if (const std::string index = Text(e, "index_name"); !index.empty()) out.index = TableRef{schema, index};
-  // Rows written by a trigger older than the redaction in SQL hold the
-  // query string as it was sent.
-  out.statement = RedactStatementSecrets(Text(e, "statement"), Engine::kPostgres);
+  // Rows written by a trigger older than the redaction in SQL (or by one
+  // that redacted only statements mentioning a password) hold the query
+  // string as it was sent.
+  out.statement = RedactStatement(Text(e, "statement"), Engine::kPostgres);
   try {
     if (const std::string oid = Text(e, "relation_oid"); !oid.empty()) out.relation_oid = std::stoll(oid);
     if (const std::string cols = Text(e, "column_names"); !cols.empty()) {

@@ -18,10 +18,11 @@
 //
 // The statement recorded is the client's query string (current_query(),
 // which may hold several statements), with every literal and comment
-// replaced by *** when it mentions a password or a secret
-// (sync/statement_redaction.h): "ALTER ROLE app PASSWORD 'x'; ALTER TABLE
-// ..." sent in one query never leaves its password in the log table, the
-// change log, Godwit's logs or the API. The function body is dollar-quoted
+// replaced by *** (sync/statement_redaction.h): "ALTER ROLE app PASSWORD
+// 'x'; ALTER TABLE ..." sent in one query, a CREATE SERVER's OPTIONS or a
+// COMMENT holding a credential never leave it in the log table, the change
+// log, Godwit's logs or the API. Godwit needs only the words: it plans the
+// destination's DDL from the source's catalog. The function body is dollar-quoted
 // with a tag made fresh per creation and absent from the body, and its
 // literals read the same under either standard_conforming_strings (it runs
 // in the sessions of whoever runs DDL): include/exclude patterns and

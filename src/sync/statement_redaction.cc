@@ -88,20 +88,15 @@ void MarkLiterals(std::string_view s, Engine engine, bool backslash_escapes, std
 
 }  // namespace
 
-bool MentionsSecret(std::string_view statement) {
-  std::string lower(statement);
-  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  for (const char* word : {"passw", "identified", "secret"}) {
-    if (lower.find(word) != std::string::npos) return true;
-  }
-  return false;
-}
-
-std::string RedactStatementSecrets(std::string_view statement, Engine engine) {
-  if (!MentionsSecret(statement)) return std::string(statement);
+std::string RedactStatement(std::string_view statement, std::optional<Engine> engine) {
   std::vector<bool> hide(statement.size(), false);
-  MarkLiterals(statement, engine, false, hide);
-  MarkLiterals(statement, engine, true, hide);
+  // Each dialect read both ways; without an engine, MySQL's and
+  // PostgreSQL's readings (SQLite's literals and comments are PostgreSQL's).
+  for (const Engine e : {Engine::kMysql, Engine::kPostgres}) {
+    if (engine && (*engine == Engine::kMysql) != (e == Engine::kMysql)) continue;
+    MarkLiterals(statement, e, false, hide);
+    MarkLiterals(statement, e, true, hide);
+  }
   std::string out;
   out.reserve(statement.size());
   for (size_t i = 0; i < statement.size(); ++i) {
@@ -112,6 +107,16 @@ std::string RedactStatementSecrets(std::string_view statement, Engine engine) {
     }
   }
   return out;
+}
+
+std::string RedactStatementForMessage(std::string_view statement, std::optional<Engine> engine, size_t max) {
+  std::string out = RedactStatement(statement, engine);
+  if (out.size() <= max) return out;
+  // Cut at a character's start, so the message stays UTF-8.
+  size_t cut = max;
+  while (cut > 0 && (static_cast<unsigned char>(out[cut]) & 0xC0) == 0x80) --cut;
+  // The redacted length: the original's would tell the literals' lengths.
+  return out.substr(0, cut) + "... (" + std::to_string(out.size()) + " bytes redacted)";
 }
 
 }  // namespace godwit

@@ -5,14 +5,46 @@
 namespace godwit {
 namespace {
 
-std::string Pg(std::string_view s) { return RedactStatementSecrets(s, Engine::kPostgres); }
-std::string My(std::string_view s) { return RedactStatementSecrets(s, Engine::kMysql); }
+std::string Pg(std::string_view s) { return RedactStatement(s, Engine::kPostgres); }
+std::string My(std::string_view s) { return RedactStatement(s, Engine::kMysql); }
 
-TEST(RedactStatementSecrets, StatementsWithoutSecretsStayAsTheyAre) {
-  const std::string sql = "ALTER TABLE t ADD COLUMN c text DEFAULT 'x', ALTER COLUMN \"N\" TYPE bigint";
-  EXPECT_FALSE(MentionsSecret(sql));
-  EXPECT_EQ(Pg(sql), sql);
-  EXPECT_EQ(My(sql), sql);
+// A credential need not follow a word that says so: every literal and
+// comment is blanked, whatever the statement says; names and keywords stay.
+TEST(RedactStatementSecrets, LiteralsAreBlankedWithoutAnyWordOfSecrecy) {
+  EXPECT_EQ(Pg("ALTER TABLE t ADD COLUMN c text DEFAULT 'hunter2', ALTER COLUMN \"N\" TYPE bigint"),
+            "ALTER TABLE t ADD COLUMN c text DEFAULT '***', ALTER COLUMN \"N\" TYPE bigint");
+  EXPECT_EQ(My("CREATE TABLE `f` (id INT) ENGINE=FEDERATED CONNECTION='mysql://u:pw@h/db/t'"),
+            "CREATE TABLE `f` (id INT) ENGINE=FEDERATED CONNECTION='***'");
+  EXPECT_EQ(My("ALTER TABLE `t` COMMENT 'hunter2', ADD `c` INT DEFAULT 7"),
+            "ALTER TABLE `t` COMMENT '***', ADD `c` INT DEFAULT 7");
+  EXPECT_EQ(Pg("CREATE SERVER s FOREIGN DATA WRAPPER postgres_fdw OPTIONS (host 'h', dbname 'd')"),
+            "CREATE SERVER s FOREIGN DATA WRAPPER postgres_fdw OPTIONS (host '***', dbname '***')");
+  EXPECT_EQ(Pg("CREATE USER MAPPING FOR u SERVER s OPTIONS (user 'u', pw 'x')"),
+            "CREATE USER MAPPING FOR u SERVER s OPTIONS (user '***', pw '***')");
+  EXPECT_EQ(Pg("CREATE VIEW v AS SELECT * FROM dblink($c$host=h pw=x$c$, 'select 1') AS t(a int)"),
+            "CREATE VIEW v AS SELECT * FROM dblink($c$***$c$, '***') AS t(a int)");
+  EXPECT_EQ(Pg("ALTER SYSTEM SET primary_conninfo = 'host=h pw=x'"), "ALTER SYSTEM SET primary_conninfo = '***'");
+  EXPECT_EQ(Pg("COMMENT ON TABLE t IS 'pw=hunter2'; ALTER TABLE t ADD c int -- hunter2\n"),
+            "COMMENT ON TABLE t IS '***'; ALTER TABLE t ADD c int --***\n");
+  // Nothing to hide: unchanged.
+  EXPECT_EQ(Pg("ALTER TABLE \"T\" RENAME COLUMN a TO b"), "ALTER TABLE \"T\" RENAME COLUMN a TO b");
+}
+
+// Text whose dialect is unknown: every dialect's literals and comments.
+TEST(RedactStatementSecrets, WithoutAnEngineEveryDialectsLiteralsAreHidden) {
+  const std::string out =
+      RedactStatement("ALTER TABLE t COMMENT \"hunter2\" # hunter3\n, ADD c text DEFAULT $$hunter4$$", std::nullopt);
+  for (const char* secret : {"hunter2", "hunter3", "hunter4"}) {
+    EXPECT_EQ(out.find(secret), std::string::npos) << out;
+  }
+  EXPECT_NE(out.find("ALTER TABLE t COMMENT"), std::string::npos) << out;
+}
+
+TEST(RedactStatementSecrets, MessagesAreCutAfterRedaction) {
+  const std::string out =
+      RedactStatementForMessage("UPDATE users SET password='hunter2hunter2hunter2' WHERE id = 1", Engine::kMysql, 30);
+  EXPECT_EQ(out.find("hunter"), std::string::npos) << out;
+  EXPECT_EQ(out, "UPDATE users SET password='***... (44 bytes redacted)");
 }
 
 TEST(RedactStatementSecrets, PasswordsInAMultiStatementQueryString) {

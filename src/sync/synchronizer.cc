@@ -558,10 +558,15 @@ Status Synchronizer::Impl::HandlePgDdl(const PgDdl& r, uint64_t seq, Session& ds
 
 Status Synchronizer::Impl::RunDdlStep(uint64_t seq, const std::string& captured, const std::function<Status()>& settle,
                                       const std::function<Status()>& apply) {
-  // What is logged and reported of the captured text: a password sent with
-  // the DDL (ALTER ROLE ... PASSWORD in the same query string, a MySQL
-  // IDENTIFIED BY) must not reach the logs, the API or the project's error.
-  const std::string statement = RedactStatementSecrets(captured, opt.source.engine);
+  // What is logged and reported of the captured text, its literals and
+  // comments blanked: a credential sent with the DDL (ALTER ROLE ...
+  // PASSWORD in the same query string, a FEDERATED table's CONNECTION, a
+  // COMMENT) must not reach the logs, the API or the project's error. The
+  // classification above read the text as captured (a MySQL statement is
+  // kept whole in the change log; PostgreSQL's trigger recorded it
+  // redacted), and `apply` never runs it: the destination's DDL is planned
+  // from the source's catalog (SyncTable). Skip goes by `seq`, not text.
+  const std::string statement = RedactStatement(captured, opt.source.engine);
   if (opt.skip_ddl_sequences.count(seq)) {
     Warn(fmt::format("DDL at change {} skipped as asked: {}", seq, statement));
     return Status();
@@ -616,7 +621,7 @@ Status Synchronizer::Impl::ApplyDdl(const DdlStatement& ddl, const std::string& 
       if (it == tables.end()) return Status();
       RETURN_IF_ERROR(dst.Execute(d.TruncateInTransaction(it->second.ref)));
       std::lock_guard lock(mu);
-      status.applied_ddl.push_back(d.TruncateInTransaction(it->second.ref));
+      status.applied_ddl.push_back(RedactStatement(d.TruncateInTransaction(it->second.ref), d.engine()));
       return Status();
     }
     case DdlKind::kRenameTable: {
@@ -633,7 +638,7 @@ Status Synchronizer::Impl::ApplyDdl(const DdlStatement& ddl, const std::string& 
         RETURN_IF_ERROR(dst.Execute(sql));
         {
           std::lock_guard lock(mu);
-          status.applied_ddl.push_back(sql);
+          status.applied_ddl.push_back(RedactStatement(sql, d.engine()));
         }
         tables.erase(ddl.table);
         applier.SetTable(ddl.table, std::nullopt);
@@ -688,13 +693,17 @@ Status Synchronizer::Impl::SyncTable(const TableRef& source, const TableChangeOp
   for (const std::string& sql : change.statements) {
     if (Status st = dst.Execute(sql); !st.ok()) {
       if (d.engine() != Engine::kMysql) dst.Execute("ROLLBACK").IgnoreError();
-      return Status(st.code(), "running " + sql + ": " + st.message(), st.hint(), st.native_code());
+      // The statement carries the source's defaults and comments: shown
+      // with its literals blanked, like the captured one.
+      return Status(st.code(), "running " + RedactStatement(sql, d.engine()) + ": " + st.message(), st.hint(),
+                    st.native_code());
     }
   }
   if (!change.statements.empty() && d.engine() != Engine::kMysql) RETURN_IF_ERROR(dst.Execute("COMMIT"));
   {
     std::lock_guard lock(mu);
-    for (const auto& sql : change.statements) status.applied_ddl.push_back(sql);
+    // Shown in the API: the source's defaults and comments blanked.
+    for (const auto& sql : change.statements) status.applied_ddl.push_back(RedactStatement(sql, d.engine()));
     if (wanted && !by_table.count(source)) by_table[source] = SyncTableStats{source.ToString(), dest_ref.ToString()};
   }
   columns_seen.erase(source);

@@ -257,11 +257,15 @@ TEST(PgCorrectionsFile, KeysWithNewlinesAndCommentEndsStayComments) {
   for (std::string l; std::getline(lines, l);) {
     if (!l.empty() && !l.starts_with("-- ")) statements.push_back(l);
   }
-  ASSERT_EQ(statements.size(), 3u) << sql;
-  EXPECT_EQ(statements[0], "BEGIN;") << sql;
-  EXPECT_TRUE(statements[1].starts_with("INSERT INTO \"public\".\"t\"") || statements[1].starts_with("INSERT INTO public.t"))
+  // The session settings the file's literals are written for, then the
+  // one table's transaction.
+  ASSERT_EQ(statements.size(), 5u) << sql;
+  EXPECT_EQ(statements[0], "SET standard_conforming_strings = on;") << sql;
+  EXPECT_EQ(statements[1], "SET client_encoding = 'UTF8';") << sql;
+  EXPECT_EQ(statements[2], "BEGIN;") << sql;
+  EXPECT_TRUE(statements[3].starts_with("INSERT INTO \"public\".\"t\"") || statements[3].starts_with("INSERT INTO public.t"))
       << sql;
-  EXPECT_EQ(statements[2], "COMMIT;") << sql;
+  EXPECT_EQ(statements[4], "COMMIT;") << sql;
   EXPECT_NE(sql.find("-- only in the destination, kept: x\\nDROP TABLE keep.canary; --\n"), std::string::npos) << sql;
   EXPECT_NE(sql.find("kept: y *\\/ DROP TABLE keep.canary; /\\* \\r\\nDELETE FROM t;\n"), std::string::npos) << sql;
   EXPECT_NE(sql.find("kept: z\\u2028DELETE FROM t;\n"), std::string::npos) << sql;
@@ -388,6 +392,19 @@ TEST(PgDdlPasswords, NeverReachTheLogTableTheDaemonOrTheApi) {
   SimpleQuery(src, "ALTER ROLE " + role + " PASSWORD 'pgsec-secret-1'; ALTER TABLE t ADD COLUMN c int");
   EXPECT_TRUE(PollUntil(60s, [&] { return ReadTable(dst, {"public", "t"}).columns.size() == 3; }))
       << d.Get(id).dump();
+  // A credential after no word of secrecy (a comment, a default): every
+  // literal and comment is blanked, while the destination still gets the
+  // column with its default, read from the source's catalog.
+  SimpleQuery(src, "COMMENT ON TABLE t IS 'pw=pgsec-hunter-4'; ALTER TABLE t ADD COLUMN d text "
+                   "DEFAULT 'pgsec-hunter-5' /* pgsec-hunter-6 */");
+  EXPECT_TRUE(PollUntil(60s, [&] { return ReadTable(dst, {"public", "t"}).columns.size() == 4; }))
+      << d.Get(id).dump();
+  {
+    const TableContents t = ReadTable(dst, {"public", "t"});
+    ASSERT_EQ(t.columns.size(), 4u);
+    EXPECT_EQ(t.columns[3].name, "d");
+    EXPECT_EQ(t.columns[3].default_value, "pgsec-hunter-5");
+  }
   // Refused by the destination: the statement goes into the project's
   // error, redacted.
   PgAdmin(dp, "INSERT INTO t (id, n) VALUES (99, 1);", ddb);
@@ -408,7 +425,9 @@ TEST(PgDdlPasswords, NeverReachTheLogTableTheDaemonOrTheApi) {
   auto log_table = QueryFirstRow(*OpenSession(src), "SELECT string_agg(statement, ' | ') FROM godwit_ddl", 1);
   ASSERT_TRUE(log_table.ok()) << log_table.status().ToString();
   EXPECT_NE((*log_table)[0].find("PASSWORD '***'"), std::string::npos) << (*log_table)[0];
-  for (const std::string secret : {"pgsec-secret-1", "pgsec-secret-2", "pgsec-secret-3"}) {
+  EXPECT_NE((*log_table)[0].find("DEFAULT '***'"), std::string::npos) << (*log_table)[0];
+  for (const std::string secret : {"pgsec-secret-1", "pgsec-secret-2", "pgsec-secret-3", "pgsec-hunter-4",
+                                   "pgsec-hunter-5", "pgsec-hunter-6"}) {
     EXPECT_EQ(api.find(secret), std::string::npos) << secret << " in the API:\n" << api;
     EXPECT_EQ((*log_table)[0].find(secret), std::string::npos) << secret << " in the log table";
     EXPECT_EQ(FilesContaining(d.data_dir(), secret), std::vector<std::string>{}) << secret << " in the daemon's files";

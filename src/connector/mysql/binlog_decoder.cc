@@ -7,6 +7,7 @@
 
 #include "connector/mysql/mysql_json.h"
 #include "connector/mysql/mysql_types.h"
+#include "sync/statement_redaction.h"
 
 namespace godwit::mysql {
 namespace {
@@ -706,8 +707,9 @@ Status BinlogDecoder::OnQuery(std::string_view schema, std::string_view statemen
   }
   if (first == "INSERT" || first == "UPDATE" || first == "DELETE" || first == "REPLACE" || first == "LOAD") {
     return Status(ErrorCode::kServerConfig,
-                  "the binlog holds a data change as a statement (" + std::string(statement.substr(0, 80)) +
-                      "), not as row events",
+                  // Its values (UPDATE users SET password='...') stay out of the message.
+                  "the binlog holds a data change as a statement (" +
+                      RedactStatementForMessage(statement, Engine::kMysql, 80) + "), not as row events",
                   "Set binlog_format=ROW (and binlog_row_image=FULL) on the source and restart the project's capture.");
   }
   // DDL (or another administrative statement): the catalog may change.
