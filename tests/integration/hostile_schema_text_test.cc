@@ -11,6 +11,10 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 
 #include "migration_harness.h"
 #include "model/row_collector.h"
@@ -105,6 +109,15 @@ bool Accepts(Session& s, const TableRef& table, int id, const std::string& note)
       .ok();
 }
 
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+void WriteFile(const std::string& path, const std::string& text) { std::ofstream(path) << text; }
+
 class HostileSchemaTextTest : public ::testing::TestWithParam<std::pair<Engine, Engine>> {};
 
 TEST_P(HostileSchemaTextTest, LiteralsStayLiteralsAndNothingElseRuns) {
@@ -190,6 +203,128 @@ TEST_P(OneStatementTest, ExecuteRefusesASecondStatement) {
   // A single statement with a trailing semicolon or comment still runs.
   EXPECT_TRUE(s->Execute("INSERT INTO " + keep + " VALUES (2); -- done").ok()) << tag;
 }
+
+// Source DATA never becomes SQL in the corrections file (security review,
+// defects 1 and 2). A SQLite source holds values that break out of a literal
+// when the DBA's session reads backslashes differently from the file's
+// writer (`x\` and `y'` followed by `); \! touch <marker> #`), for a
+// PostgreSQL database with standard_conforming_strings=off and a MariaDB
+// session with NO_BACKSLASH_ESCAPES. `godwit verify --corrections` writes
+// the file; psql / the mariadb client run it as a DBA would (going on after
+// errors), once as written and once without its SET lines: either way only
+// the corrected rows change and no \! runs. Then the source holds `1--` in
+// its INTEGER column (and a shell payload in the next one): SQLite keeps
+// any text in any column; Godwit refuses the row as a data error naming the
+// column instead of writing it bare, where `--` would comment out the rest
+// of the line.
+class CorrectionsFileTest : public ::testing::TestWithParam<Engine> {};
+
+std::vector<std::optional<std::string>> RowOf(Session& s, int id) {
+  std::vector<ColumnType> types(3);
+  for (auto& t : types) t.kind = TypeKind::kText;
+  RowCollector rows;
+  const std::string as = s.engine() == Engine::kPostgres ? "TEXT" : "CHAR";
+  Status st = s.Query("SELECT CAST(n AS " + as + "), a, b FROM t WHERE id = " + std::to_string(id), types, rows,
+                      BatchLimits{});
+  EXPECT_TRUE(st.ok()) << st.ToString();
+  if (rows.rows.size() != 1) return {};
+  return rows.rows[0];
+}
+
+TEST_P(CorrectionsFileTest, SourceValuesStayValuesWhateverTheSessionSettings) {
+  const Engine dst_engine = GetParam();
+  const std::string tag = "corrfile_" + Tag(dst_engine);
+  const std::string dir = FreshTempDir(tag);
+  const std::string path = dir + "/s.db";
+  const std::string marker1 = dir + "/ran1", marker3 = dir + "/ran3", marker2 = dir + "/ran2";
+  {
+    FILE* p = popen(("sqlite3 " + path).c_str(), "w");
+    const std::string sql = "CREATE TABLE t (id INTEGER PRIMARY KEY, n INTEGER, a TEXT, b TEXT);\n"
+                            "INSERT INTO t VALUES (1, 1, 'x\\', '); \\! touch " + marker1 + " #'), (2, 2, 'ok', 'ok'), "
+                            "(3, 3, 'y''', '); \\! touch " + marker3 + " #');\n";
+    fputs(sql.c_str(), p);
+    ASSERT_EQ(pclose(p), 0);
+  }
+  const std::string src_uri = "sqlite://" + path;
+  const std::string table = "CREATE TABLE t (id BIGINT PRIMARY KEY, n BIGINT, a TEXT, b TEXT);"
+                            "CREATE TABLE canary (x INT);";
+  const std::string rows = "DELETE FROM t; INSERT INTO t VALUES (1, 1, 'old', 'old'), (2, 2, 'ok', 'ok'), "
+                           "(3, 3, 'old', 'old');";
+  std::string dst_uri, client;
+  if (dst_engine == Engine::kPostgres) {
+    RecreatePgDatabase(Servers().pg_dest_port, tag);
+    PgAdmin(Servers().pg_dest_port, table + "ALTER DATABASE " + tag + " SET standard_conforming_strings = off;", tag);
+    dst_uri = PgDestUri(tag);
+    client = "psql -X -q -h 127.0.0.1 -p " + std::to_string(Servers().pg_dest_port) + " -U postgres -d " + tag;
+  } else {
+    RecreateMysqlDatabase(tag);
+    MysqlAdmin(table, tag);
+    dst_uri = MysqlUri(tag);
+    client = "mariadb --no-defaults --force -h127.0.0.1 -P" + std::to_string(Servers().mysql_port) +
+             " -uroot --default-character-set=utf8mb4 \"--init-command=SET SESSION sql_mode='NO_BACKSLASH_ESCAPES'\" " +
+             tag;
+  }
+  auto admin = [&](const std::string& sql) {
+    if (dst_engine == Engine::kPostgres) {
+      PgAdmin(Servers().pg_dest_port, sql, tag);
+    } else {
+      MysqlAdmin(sql, tag);
+    }
+  };
+  const std::string file = dir + "/corrections.sql";
+  for (bool with_set_lines : {true, false}) {
+    admin(rows);
+    CommandResult r = RunGodwit("verify -q --state-dir " + FreshTempDir(tag + "-state") + " --corrections " + file +
+                                " " + src_uri + " " + dst_uri);
+    ASSERT_EQ(r.exit_code, 1) << r.output;
+    std::string sql = ReadFile(file);
+    if (!with_set_lines) {
+      std::string kept;
+      std::istringstream lines(sql);
+      for (std::string l; std::getline(lines, l);) {
+        if (!l.starts_with("SET ")) kept += l + "\n";
+      }
+      sql = kept;
+    }
+    const std::string run = dir + "/run.sql";
+    WriteFile(run, sql);
+    EXPECT_GE(std::system((client + " < " + run + " > " + dir + "/client.out 2>&1").c_str()), 0);
+    EXPECT_FALSE(std::filesystem::exists(marker1)) << "a value ran as a client command:\n" << sql;
+    EXPECT_FALSE(std::filesystem::exists(marker3)) << "a value ran as a client command:\n" << sql;
+    auto dst = OpenSession(dst_uri);
+    using Row = std::vector<std::optional<std::string>>;
+    EXPECT_EQ(RowOf(*dst, 1), (Row{"1", "x\\", "); \\! touch " + marker1 + " #"}))
+        << sql << ReadFile(dir + "/client.out");
+    EXPECT_EQ(RowOf(*dst, 2), (Row{"2", "ok", "ok"})) << sql;
+    EXPECT_EQ(RowOf(*dst, 3), (Row{"3", "y'", "); \\! touch " + marker3 + " #"})) << sql;
+    EXPECT_TRUE(dst->Execute("SELECT x FROM canary").ok());
+  }
+
+  // `1--` in an INTEGER column, a line break and a client command in the
+  // next: a data error naming the column, no file line written from it.
+  {
+    FILE* p = popen(("sqlite3 " + path).c_str(), "w");
+    const std::string sql = "UPDATE t SET n = '1--', a = char(10) || ');' || char(10) || '\\! touch " + marker2 +
+                            "' || char(10) WHERE id = 2;\n";
+    fputs(sql.c_str(), p);
+    ASSERT_EQ(pclose(p), 0);
+  }
+  std::filesystem::remove(file);
+  CommandResult r = RunGodwit("verify -q --state-dir " + FreshTempDir(tag + "-state2") + " --corrections " + file +
+                              " " + src_uri + " " + dst_uri);
+  EXPECT_NE(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.exit_code, 1) << r.output;
+  EXPECT_NE(r.output.find("value '1--' in column n of table t"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("is not an integer"), std::string::npos) << r.output;
+  if (std::filesystem::exists(file)) {
+    EXPECT_GE(std::system((client + " < " + file + " > /dev/null 2>&1").c_str()), 0);
+    EXPECT_EQ(ReadFile(file).find("1--"), std::string::npos) << ReadFile(file);
+  }
+  EXPECT_FALSE(std::filesystem::exists(marker2));
+}
+
+INSTANTIATE_TEST_SUITE_P(PgAndMysql, CorrectionsFileTest, ::testing::Values(Engine::kPostgres, Engine::kMysql),
+                         [](const auto& info) { return Tag(info.param); });
 
 INSTANTIATE_TEST_SUITE_P(AllEngines, OneStatementTest,
                          ::testing::Values(Engine::kMysql, Engine::kPostgres, Engine::kSqlite),
