@@ -11,6 +11,7 @@
 #include <fstream>
 #include <iostream>
 
+#include "cli/data_dir.h"
 #include "cli/project_document.h"
 #include "cli/table_render.h"
 
@@ -312,10 +313,9 @@ int ProjectExport(ClientContext& c, const std::string& id_text, const std::strin
     c.out << text;
     return kExitOk;
   }
-  std::ofstream file(out_file, std::ios::binary | std::ios::trunc);
-  file << text;
-  file.close();
-  if (!file) return Fail(c, ApiError{kExitFailed, "WRITE_FAILED", "cannot write " + out_file, "Check the path and permissions."});
+  if (Status written = WritePrivateFile(out_file, text); !written.ok()) {
+    return Fail(c, ApiError{kExitFailed, "WRITE_FAILED", written.message(), written.hint()});
+  }
   Info(c) << "exported project " << ids->front() << " to " << out_file << "\n";
   return kExitOk;
 }
@@ -660,10 +660,9 @@ int VerificationCorrections(ClientContext& c, const std::string& id_text, bool d
     c.out << sql;
     return kExitOk;
   }
-  std::ofstream file(out_file, std::ios::binary | std::ios::trunc);
-  file << sql;
-  file.close();
-  if (!file) return Fail(c, ApiError{kExitFailed, "WRITE_FAILED", "cannot write " + out_file, "Check the path and permissions."});
+  if (Status written = WritePrivateFile(out_file, sql); !written.ok()) {
+    return Fail(c, ApiError{kExitFailed, "WRITE_FAILED", written.message(), written.hint()});
+  }
   Info(c) << "wrote the corrections of project " << id << " to " << out_file
           << "; review them, then run them on the destination or use `godwit project correct " << id << "`\n";
   return kExitOk;

@@ -34,12 +34,42 @@ void PrintError(const Status& st) {
   if (std::string hint = st.hint(); !hint.empty()) std::fprintf(stderr, "  what to do: %s\n", hint.c_str());
 }
 
+// Opens one of the daemon's own files in its data directory without
+// following a symbolic link there: whoever planted one would have the
+// daemon read (the token) or write (the log, the token) a file of their
+// choosing. `flags` as for open(2); created 0600.
+Result<int> OpenOwnFile(const fs::path& path, int flags) {
+  int fd = ::open(path.c_str(), flags | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    int err = errno;
+    if (err == ENOENT && (flags & O_CREAT) == 0) return -1;
+    return Status(ErrorCode::kMetadata,
+                  "cannot open " + path.string() + ": " +
+                      (err == ELOOP ? std::string("it is a symbolic link, which the daemon does not follow in its "
+                                                  "data directory")
+                                    : std::string(std::strerror(err))),
+                  err == ELOOP ? "Remove the link (and find out who made it: only the directory's owner can), or "
+                                 "give another --data-dir."
+                               : "Check that the data directory is writable.");
+  }
+  return fd;
+}
+
 // The API token: created at the first start, 32 random bytes as hex, in a
 // file only the daemon's user can read.
 Result<std::string> LoadOrCreateToken(const fs::path& path) {
-  std::ifstream in(path);
   std::string token;
-  if (in && std::getline(in, token) && token.size() >= 32) return token;
+  ASSIGN_OR_RETURN(int in_fd, OpenOwnFile(path, O_RDONLY));
+  if (in_fd >= 0) {
+    char buf[256];
+    ssize_t n = ::read(in_fd, buf, sizeof buf);
+    ::close(in_fd);
+    if (n > 0) {
+      token.assign(buf, static_cast<size_t>(n));
+      token = token.substr(0, token.find('\n'));
+      if (token.size() >= 32) return token;
+    }
+  }
   std::ifstream random("/dev/urandom", std::ios::binary);
   unsigned char bytes[32];
   if (!random.read(reinterpret_cast<char*>(bytes), sizeof bytes)) {
@@ -53,15 +83,16 @@ Result<std::string> LoadOrCreateToken(const fs::path& path) {
   }
   fs::path tmp = path.string() + ".tmp";
   {
-    // Created with mode 0600 before anything is written into it.
-    mode_t old = umask(077);
-    std::ofstream out(tmp, std::ios::trunc);
-    umask(old);
-    out << token << "\n";
-    if (!out.flush()) return Status(ErrorCode::kMetadata, "cannot write the API token to " + tmp.string());
+    // A new file (O_EXCL: not one left or planted there), mode 0600 before
+    // anything is written into it.
+    ::unlink(tmp.c_str());
+    ASSIGN_OR_RETURN(int fd, OpenOwnFile(tmp, O_WRONLY | O_CREAT | O_EXCL));
+    std::string line = token + "\n";
+    bool written = ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size());
+    ::close(fd);
+    if (!written) return Status(ErrorCode::kMetadata, "cannot write the API token to " + tmp.string());
   }
   std::error_code ec;
-  fs::permissions(tmp, fs::perms::owner_read | fs::perms::owner_write, ec);
   fs::rename(tmp, path, ec);
   if (ec) return Status(ErrorCode::kMetadata, "cannot write the API token to " + path.string() + ": " + ec.message());
   return token;
@@ -75,11 +106,7 @@ Result<std::string> LoadOrCreateToken(const fs::path& path) {
 // descriptor, to keep open for the daemon's life.
 Result<int> LockDataDir(const fs::path& dir) {
   const std::string path = (dir / "lock").string();
-  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  if (fd < 0) {
-    return Status(ErrorCode::kMetadata, "cannot open " + path + ": " + std::strerror(errno),
-                  "Check that the data directory is writable.");
-  }
+  ASSIGN_OR_RETURN(int fd, OpenOwnFile(path, O_RDWR | O_CREAT));
   if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
     int err = errno;
     char buf[32] = {0};
@@ -121,19 +148,44 @@ Result<std::string> AllowedDir(const std::string& dir, const std::string& flag, 
   return r;
 }
 
-// libpq and the MySQL client fall back on these when an endpoint gives no
-// password (PGPASSWORD, ~/.pgpass, MYSQL_PWD) or name files (a service
-// file): an API client's endpoint, pointing at a server it controls, would
-// then receive the daemon user's own secrets. The daemon takes passwords
-// only from its store, so they are removed from its environment, unless
-// the operator allowed a variable with --secrets-env.
+// libpq and the MySQL client read their environment for what an endpoint
+// does not give: a password (PGPASSWORD, MYSQL_PWD), files (PGPASSFILE,
+// PGSERVICEFILE, PGSSLCERT/PGSSLKEY: the daemon user's client certificate),
+// the host (PGHOST, MYSQL_HOST, MYSQL_UNIX_PORT: a Unix socket), plugins
+// (MARIADB_PLUGIN_DIR, LIBMYSQL_PLUGINS). An API client's endpoint, pointing
+// at a server it controls, would then receive the daemon user's secrets or
+// reach what the host checks refuse. The daemon takes passwords only from
+// its store and everything else from the endpoint, so every PG*, MYSQL_*,
+// MARIADB_* and LIBMYSQL_* variable is removed from its environment, unless
+// the operator allowed it with --secrets-env. Kerberos: GSS encryption is
+// off for API clients (gssencmode=disable), but a server may still ask for
+// GSS authentication, which would use the daemon user's ticket cache or
+// client keytab: both are pointed at files that cannot exist.
 void ScrubClientLibraryEnvironment(const fs::path& data_dir, const std::vector<std::string>& allowed) {
-  for (const char* name : {"PGPASSWORD", "PGPASSFILE", "PGSERVICE", "PGSERVICEFILE", "PGSYSCONFDIR", "MYSQL_PWD"}) {
-    if (std::find(allowed.begin(), allowed.end(), name) == allowed.end()) unsetenv(name);
+  auto is_allowed = [&](const std::string& name) {
+    for (const auto& entry : allowed) {
+      if (!entry.empty() && entry.back() == '*') {
+        if (entry.size() > 1 && name.compare(0, entry.size() - 1, entry, 0, entry.size() - 1) == 0) return true;
+      } else if (entry == name) {
+        return true;
+      }
+    }
+    return false;
+  };
+  std::vector<std::string> scrub;
+  for (char** e = environ; *e != nullptr; ++e) {
+    std::string name(*e);
+    name = name.substr(0, name.find('='));
+    for (const char* prefix : {"PG", "MYSQL_", "MARIADB_", "LIBMYSQL_", "KRB5CCNAME", "KRB5_CLIENT_KTNAME"}) {
+      if (name.starts_with(prefix) && !is_allowed(name)) scrub.push_back(name);
+    }
   }
+  for (const auto& name : scrub) unsetenv(name.c_str());
   // libpq reads ~/.pgpass when PGPASSFILE is unset: point it at a file
   // that does not exist (a missing password file is silently skipped).
   setenv("PGPASSFILE", (data_dir / "no-pgpass").c_str(), 1);
+  setenv("KRB5CCNAME", "FILE:/dev/null/godwit-no-kerberos-tickets", 0);
+  setenv("KRB5_CLIENT_KTNAME", "FILE:/dev/null/godwit-no-kerberos-keytab", 0);
 }
 
 Result<std::pair<std::string, int>> ParseListen(const std::string& listen) {
@@ -205,6 +257,14 @@ int RunServe(const ServeArgs& args) {
   }
   ScrubClientLibraryEnvironment(dir, endpoints.secrets_env);
 
+  // spdlog opens godwit.log by name and follows a link there: create it
+  // (0600) or open it first, refusing a symbolic link.
+  if (auto log_fd = OpenOwnFile(dir / "godwit.log", O_WRONLY | O_CREAT | O_APPEND); !log_fd.ok()) {
+    PrintError(log_fd.status());
+    return 1;
+  } else {
+    ::close(*log_fd);
+  }
   auto logger = std::make_shared<spdlog::logger>(
       "godwit", spdlog::sinks_init_list{std::make_shared<spdlog::sinks::stderr_color_sink_mt>(),
                                         std::make_shared<spdlog::sinks::rotating_file_sink_mt>(
@@ -233,7 +293,8 @@ int RunServe(const ServeArgs& args) {
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
   Orchestrator orchestrator(**store,
-                            OrchestratorOptions{dir.string(), args.max_running_projects, args.retention_check_seconds});
+                            OrchestratorOptions{dir.string(), args.max_running_projects, args.retention_check_seconds,
+                                                endpoints});
   ApiServer server(orchestrator, *token, endpoints);
   auto port = server.Bind(listen->first, listen->second);
   if (!port.ok()) {

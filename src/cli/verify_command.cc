@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "cli/command_target.h"
+#include "cli/data_dir.h"
 #include "cli/progress_display.h"
 #include "verify/catch_up.h"
 #include "verify/db_checksum.h"
@@ -178,10 +179,9 @@ int RunVerify(const VerifyArgs& args) {
       }
       const std::string sql = CorrectionsSql(opt.source.Redacted(), opt.destination.Redacted(),
                                              opt.destination.engine, *corrections);
-      FILE* f = std::fopen(args.corrections_file.c_str(), "w");
-      if (!f || std::fwrite(sql.data(), 1, sql.size(), f) != sql.size() || std::fclose(f) != 0) {
-        PrintVerifyError(Status(ErrorCode::kInvalidArgument, "cannot write " + args.corrections_file,
-                                "Give a writable path to --corrections."));
+      // Full source rows: 0600, never through a link (WritePrivateFile).
+      if (Status written = WritePrivateFile(args.corrections_file, sql); !written.ok()) {
+        PrintVerifyError(Status(written.code(), written.message(), "Give a writable path to --corrections."));
         return kVerifyUsage;
       }
       size_t statements = 0;

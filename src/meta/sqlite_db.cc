@@ -38,7 +38,13 @@ Result<sqlite3*> OpenSqliteWithSchema(const std::string& path, std::span<const s
   // new file with 0644 less the umask, so create it ourselves with 0600
   // first, and tighten one an older Godwit left readable. Its -wal and
   // -shm files take the database file's mode.
-  int fd = path.empty() || path == ":memory:" ? -2 : ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  int fd = path.empty() || path == ":memory:" ? -2 : ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd == -1 && errno == ELOOP) {
+    // A link planted where the file should be would have it written
+    // wherever the link points.
+    return Status(ErrorCode::kMetadata, "cannot open " + what + " " + path + ": it is a symbolic link",
+                  "Remove the link (and find out who made it), or give another directory.");
+  }
   if (fd == -1) {
     return Status(ErrorCode::kMetadata, "cannot open " + what + " " + path + ": " + std::strerror(errno),
                   "Check the directory exists, is writable and has free space.");

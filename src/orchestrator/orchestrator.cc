@@ -47,6 +47,23 @@ ProjectRow RowOf(const Project& p) {
   return row;
 }
 
+// A stored project's endpoints were checked when it was created, but a
+// SQLite path is opened by name on each run, and the operator may have
+// narrowed the allowances since: checked again against the daemon's policy
+// before anything connects (a no-op for the command line's Local policy).
+Status CheckStoredEndpoints(const Project& p, const EndpointPolicy& policy) {
+  for (const auto* ep : {&p.spec.source, &p.spec.destination}) {
+    Status st = CheckEndpoint(ep->endpoint, policy);
+    if (!st.ok()) {
+      return Status(st.code(),
+                    std::string(ep == &p.spec.source ? "source" : "destination") +
+                        " endpoint is no longer allowed by this daemon: " + st.message(),
+                    st.hint().empty() ? "Create a new project with an allowed endpoint." : st.hint());
+    }
+  }
+  return Status();
+}
+
 Result<Project> ProjectOf(const ProjectRow& row, const ProjectSecrets& secrets) {
   Project p;
   p.id = row.id;
@@ -155,7 +172,13 @@ Result<Project> Orchestrator::Load(int64_t id) {
   ASSIGN_OR_RETURN(auto row, store_.Get(id));
   if (!row) return NoSuchProject(id);
   ASSIGN_OR_RETURN(auto secrets, store_.LoadSecrets(id));
-  return ProjectOf(*row, secrets);
+  ASSIGN_OR_RETURN(Project p, ProjectOf(*row, secrets));
+  if (options_.endpoints.trust == EndpointPolicy::Trust::kRemote) {
+    // Projects stored before these options were forced get them too.
+    ForceRemotePgOptions(p.spec.source.endpoint);
+    ForceRemotePgOptions(p.spec.destination.endpoint);
+  }
+  return p;
 }
 
 Result<Project> Orchestrator::Get(int64_t id) { return Load(id); }
@@ -315,6 +338,10 @@ void Orchestrator::RunProject(int64_t id) {
       Fail(p, st.kind, Status(ErrorCode::kMetadata, "unknown subtask " + st.kind), "");
       return;
     }
+    if (Status s = CheckStoredEndpoints(p, options_.endpoints); !s.ok()) {
+      FailSubtask(p, st, SubtaskOutcome{s});
+      return;
+    }
     st.status = "running";
     if (st.started_at == 0) st.started_at = Now();
     st.ended_at = 0;
@@ -413,6 +440,7 @@ void Orchestrator::CheckStoppedRetention() {
   for (int64_t id : ids) {
     auto p = Load(id);
     if (!p.ok() || !p->spec.type.incremental) continue;
+    if (!CheckStoredEndpoints(*p, options_.endpoints).ok()) continue;  // not connected to any more
     {
       std::lock_guard lock(mu_);
       if (stopping_) return;
@@ -710,6 +738,11 @@ void Orchestrator::RunVerificationBeside(int64_t id, std::shared_ptr<CatchUpWait
     cancel = it->second.cancel;
     skip = it->second.skip_verification;
   }
+  if (Status s = CheckStoredEndpoints(p, options_.endpoints); !s.ok()) {
+    FailSubtask(p, st, SubtaskOutcome{s});
+    cancel->store(true);  // the project is Failed: its synchronization stops too
+    return;
+  }
   st.status = "running";
   if (st.started_at == 0) st.started_at = Now();
   st.ended_at = 0;
@@ -864,6 +897,7 @@ Result<std::string> Orchestrator::CorrectionSql(int64_t id, bool delete_destinat
   // verification store.
   std::lock_guard correcting(correction_mu_);
   ASSIGN_OR_RETURN(Project p, Load(id));
+  RETURN_IF_ERROR(CheckStoredEndpoints(p, options_.endpoints));
   ASSIGN_OR_RETURN(SubtaskRow row, VerificationRow(store_, id));
   RETURN_IF_ERROR(CheckVerificationSettled(row, id));
   ASSIGN_OR_RETURN(auto verifier, RecheckForCorrection(p, ProjectDir(id), nullptr));
@@ -877,6 +911,7 @@ Result<std::string> Orchestrator::CorrectionSql(int64_t id, bool delete_destinat
 Result<json> Orchestrator::Correct(int64_t id, bool delete_destination_only) {
   std::lock_guard correcting(correction_mu_);
   ASSIGN_OR_RETURN(Project p, Load(id));
+  RETURN_IF_ERROR(CheckStoredEndpoints(p, options_.endpoints));
   ASSIGN_OR_RETURN(SubtaskRow row, VerificationRow(store_, id));
   RETURN_IF_ERROR(CheckVerificationSettled(row, id));
   // While the project synchronizes, a re-check waits for the Writer to

@@ -58,6 +58,10 @@ struct OrchestratorOptions {
   // projects with incremental synchronization (nothing reads their slot or
   // binlog, so that is when the risk grows); 0 = never.
   int retention_check_seconds = 60;
+  // The daemon's allowances for API clients' endpoints: a stored project's
+  // endpoints are checked against them again each time it runs (the files
+  // and allowances may have changed since it was created). Local: none.
+  EndpointPolicy endpoints;
 };
 
 struct BatchPreview {

@@ -283,7 +283,10 @@ TEST_F(ServiceSecurityTest, QueryPasswordIsKeptApartAndNeverShown) {
   ASSERT_EQ(d.Call("POST", Path(id, "/start")).status, 200);
   json done = d.WaitFor(id, [](const json& p) { return p["state"] == "completed" || p["state"] == "failed"; });
   EXPECT_EQ(done["state"], "completed") << done.dump();  // the password was used to log in
-  EXPECT_EQ(done["destination"]["uri"], PgDestNoPassword("sec_query_pw") + "?sslmode=disable");
+  // With the options the daemon forces (no GSS, no client certificate).
+  EXPECT_EQ(done["destination"]["uri"], PgDestNoPassword("sec_query_pw") +
+                                            "?gssencmode=disable&sslcert=/dev/null/godwit-no-client-certificate"
+                                            "&sslkey=/dev/null/godwit-no-client-certificate&sslmode=disable");
   Reply clone = d.Call("POST", Path(id, "/clone"));
   ASSERT_EQ(clone.status, 201) << clone.raw;
   EXPECT_EQ(clone.raw.find(kPassword), std::string::npos);
@@ -390,6 +393,108 @@ TEST_F(ServiceSecurityTest, MigrateStateDirectoryIsPrivate) {
   EXPECT_GT(segments, 0) << "no change-log segment to check";
   RunGodwitFor(60, "migrate -q --release --state-dir " + state + " --include sec_src.t " + MysqlUri("sec_src") +
                        " sqlite://" + dest + "/b.db");
+}
+
+// ---------------------------------------------------------------------------
+// Review of issue 12's fixes: the daemon's own OS identity and credentials.
+
+TEST_F(ServiceSecurityTest, UnixSocketHostsAreRefusedForApiClients) {
+  // A socket logs in as the daemon's OS user (PostgreSQL peer, MariaDB
+  // unix_socket): the client would borrow the daemon's identity.
+  Daemon d(FreshTempDir("sec-socket"));
+  const std::string port = std::to_string(Servers().pg_dest_port);
+  for (const std::string& uri :
+       {"postgresql://postgres@%2Fvar%2Frun%2Fpostgresql:" + port + "/postgres",
+        "postgresql://postgres@%40pg:" + port + "/postgres",
+        "postgresql://postgres@127.0.0.1%2C%2Fvar%2Frun%2Fpostgresql:" + port + "/postgres",
+        "postgresql://postgres@127.0.0.1%2C:" + port + "/postgres"}) {
+    Reply r = d.Call("POST", "/api/v1/projects", Doc(MysqlUri("sec_src"), uri));
+    EXPECT_EQ(r.status, 400) << uri << ": " << r.raw;
+    EXPECT_NE(Message(r).find("Unix socket"), std::string::npos) << r.raw;
+    EXPECT_NE(Hint(r).find("127.0.0.1"), std::string::npos) << r.raw;
+  }
+  for (const std::string& uri : {std::string("mysql://root@localhost/"),
+                                 "mysql://root@LOCALHOST:" + std::to_string(Servers().mysql_port) + "/sec_src"}) {
+    Reply r = d.Call("POST", "/api/v1/projects", Doc(uri));
+    EXPECT_EQ(r.status, 400) << uri << ": " << r.raw;
+    EXPECT_NE(Message(r).find("Unix socket"), std::string::npos) << r.raw;
+    EXPECT_NE(Hint(r).find("127.0.0.1"), std::string::npos) << r.raw;
+  }
+}
+
+TEST_F(ServiceSecurityTest, PostgresGssAndClientCertificateAreOffForApiClients) {
+  RecreatePgDatabase(Servers().pg_dest_port, "sec_forced");
+  Daemon d(FreshTempDir("sec-forced"));
+  // gssdelegation would forward the daemon's Kerberos ticket.
+  for (const std::string& option : {"gssdelegation=1", "krbsrvname=postgres", "gsslib=gssapi"}) {
+    Reply r = d.Call("POST", "/api/v1/projects", Doc(MysqlUri("sec_src"), PgDestUri("sec_forced") + "?" + option));
+    EXPECT_EQ(r.status, 400) << option << ": " << r.raw;
+  }
+  int64_t id = d.Create(Doc(MysqlUri("sec_src"), PgDestUri("sec_forced") + "?gssencmode=prefer&sslmode=disable"));
+  ASSERT_GT(id, 0);
+  const std::string uri = d.Get(id)["destination"]["uri"];
+  EXPECT_NE(uri.find("gssencmode=disable"), std::string::npos) << uri;
+  EXPECT_NE(uri.find("sslcert=/dev/null/"), std::string::npos) << uri;
+  EXPECT_NE(uri.find("sslkey=/dev/null/"), std::string::npos) << uri;
+  // libpq takes them (no client certificate, no GSS) and logs in.
+  ASSERT_EQ(d.Call("POST", Path(id, "/start")).status, 200);
+  json done = d.WaitFor(id, [](const json& p) { return p["state"] == "completed" || p["state"] == "failed"; });
+  EXPECT_EQ(done["state"], "completed") << done.dump();
+  // A clone re-checks the stored endpoint, forced options included.
+  EXPECT_EQ(d.Call("POST", Path(id, "/clone")).status, 201);
+}
+
+TEST_F(ServiceSecurityTest, StoredSqlitePathIsCheckedAgainWhenTheProjectRuns) {
+  const std::string data = FreshTempDir("sec-recheck");
+  const std::string allowed = FreshTempDir("sec-recheck-allowed");
+  const std::string later = FreshTempDir("sec-recheck-later");
+  int64_t id = -1;
+  {
+    Daemon d(data, "", {"--sqlite-dir=" + allowed});
+    id = d.Create(Doc(MysqlUri("sec_src"), "sqlite://" + allowed + "/d.db?create=1"));
+    ASSERT_GT(id, 0);
+    d.Terminate();
+  }
+  // The operator narrowed the allowances: the stored project may not open
+  // the file any more.
+  Daemon d(data, "", {"--sqlite-dir=" + later});
+  ASSERT_EQ(d.Call("POST", Path(id, "/start")).status, 200);
+  json done = d.WaitFor(id, [](const json& p) { return p["state"] == "completed" || p["state"] == "failed"; });
+  EXPECT_EQ(done["state"], "failed") << done.dump();
+  EXPECT_NE(done["error"].dump().find("no longer allowed"), std::string::npos) << done.dump();
+  EXPECT_FALSE(fs::exists(allowed + "/d.db"));
+}
+
+TEST_F(ServiceSecurityTest, DataDirectoryOfAnotherUserIsRefused) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root to give a directory to another user";
+  const std::string data = FreshTempDir("sec-owner") + "/data";
+  fs::create_directories(data);
+  fs::permissions(data, fs::perms::owner_all);
+  ASSERT_EQ(::chown(data.c_str(), 65534, 65534), 0);  // nobody
+  CommandResult r = RunGodwitFor(20, "serve --listen 127.0.0.1:0 --data-dir " + data);
+  EXPECT_NE(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("belongs to"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("chown"), std::string::npos) << r.output;
+  EXPECT_FALSE(fs::exists(data + "/godwit.db"));
+  EXPECT_FALSE(fs::exists(data + "/token"));
+}
+
+TEST_F(ServiceSecurityTest, LinksPlantedForTheDaemonsOwnFilesAreRefused) {
+  const std::string outside = FreshTempDir("sec-links-out");
+  const std::string known_token(64, 'a');
+  std::ofstream(outside + "/token") << known_token << "\n";
+  std::ofstream(outside + "/log") << "";
+  for (const std::string& file : {"godwit.log", "token", "godwit.db", "lock"}) {
+    const std::string data = FreshTempDir("sec-links") + "/data";
+    fs::create_directories(data);
+    fs::permissions(data, fs::perms::owner_all);
+    fs::create_symlink(outside + (file == "token" ? "/token" : "/log"), data + "/" + file);
+    CommandResult r = RunGodwitFor(20, "serve --listen 127.0.0.1:0 --data-dir " + data);
+    EXPECT_NE(r.exit_code, 0) << file << ": " << r.output;
+    EXPECT_NE(r.output.find("symbolic link"), std::string::npos) << file << ": " << r.output;
+    EXPECT_EQ(ReadFile(outside + "/log"), "") << file;
+    EXPECT_EQ(ReadFile(outside + "/token"), known_token + "\n") << file;
+  }
 }
 
 }  // namespace

@@ -20,6 +20,7 @@
 //     UPDATEs on the source stay fast and an ADD COLUMN on it completes.
 #include <gtest/gtest.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -838,6 +839,41 @@ TEST(VerifyCliTest, MissingTableCorrectionsSayToCopyIt) {
   sql << in.rdbuf();
   EXPECT_NE(sql.str().find("vcli_gone.gone is missing on the destination: create and copy it"), std::string::npos)
       << sql.str();
+}
+
+// The corrections file holds full source rows: 0600 whatever the umask,
+// an existing file made private, and never written through a link someone
+// planted where it goes.
+TEST(VerifyCliTest, CorrectionsFileIsPrivateAndNotWrittenThroughALink) {
+  Db src = SourceDb(Engine::kMysql, "vcli_priv");
+  Db dst = DestinationDb(Engine::kPostgres, "vcli_priv_dst");
+  Sql(src, AccountsSql(Engine::kMysql, "priv", 20));
+  const std::string state = FreshTempDir("vcli-priv");
+  const std::string file = state + "/fix.sql";
+  { std::ofstream(file) << "old\n"; }
+  ::chmod(file.c_str(), 0644);
+  CommandResult r = RunGodwit(VerifyArgs(src, dst, state, "--corrections " + file));
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  struct stat sb;
+  ASSERT_EQ(::stat(file.c_str(), &sb), 0);
+  EXPECT_EQ(sb.st_mode & 0777, 0600u) << std::oct << (sb.st_mode & 0777);
+  const std::string fresh = state + "/fresh.sql";
+  r = RunGodwit(VerifyArgs(src, dst, state, "--corrections " + fresh));
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  ASSERT_EQ(::stat(fresh.c_str(), &sb), 0);
+  EXPECT_EQ(sb.st_mode & 0777, 0600u) << std::oct << (sb.st_mode & 0777);
+
+  const std::string target = state + "/target";
+  { std::ofstream(target) << "untouched\n"; }
+  const std::string link = state + "/link.sql";
+  ASSERT_EQ(::symlink(target.c_str(), link.c_str()), 0);
+  r = RunGodwit(VerifyArgs(src, dst, state, "--corrections " + link));
+  EXPECT_NE(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("symbolic link"), std::string::npos) << r.output;
+  std::ifstream in(target);
+  std::string line;
+  std::getline(in, line);
+  EXPECT_EQ(line, "untouched");
 }
 
 // ---------------------------------------------------------------------------
