@@ -444,5 +444,76 @@ TEST(PgDdlPasswords, NeverReachTheLogTableTheDaemonOrTheApi) {
   PgAdmin(sp, "DROP ROLE IF EXISTS " + role + ";");
 }
 
+// A MySQL source's DDL arrives as the binlog's statement text; a COMMENT
+// or a DEFAULT carries a credential without any word saying so. The
+// project's error, failed_ddl, applied_ddl, the events and the daemon's
+// files other than the change log show it blanked, while the destination
+// gets the column with its real default (planned from the source's
+// catalog, never by running the captured text). The change log (.seg)
+// keeps the statement as the binlog has it, as it keeps the rows: the text
+// is classified when it is applied, and a literal's bytes decide where the
+// next token starts (docs/security.md).
+TEST(MysqlDdlLiterals, NeverReachTheDaemonOrTheApi) {
+  const std::string db = "mysec_lit_" + std::to_string(getpid()), ddb = "mysec_lit_dst";
+  RecreateMysqlDatabase(db);
+  RecreatePgDatabase(Servers().pg_dest_port, ddb);
+  MysqlAdmin("CREATE TABLE t (id INT PRIMARY KEY, n INT); INSERT INTO t VALUES (1, 1);", db);
+  const std::string src = MysqlUri(db), dst = PgDestUri(ddb);
+
+  Daemon d(FreshTempDir("mysec-lit"));
+  d.Start();
+  const int64_t id = d.Create(json{{"name", "mysql literals"},
+                                   {"source", src},
+                                   {"destination", dst},
+                                   {"migration_type", {"schema", "full", "incremental"}}});
+  ASSERT_EQ(d.Call("POST", Path(id, "/start"), json::object()).status, 200);
+  json p = d.WaitFor(id, [](const json& p) { return IncrementalSubtask(p).value("status", "") == "monitoring"; });
+  ASSERT_EQ(IncrementalSubtask(p)["status"], "monitoring") << p.dump();
+
+  MysqlAdmin("ALTER TABLE t COMMENT 'mysec-hunter-1', ADD COLUMN d VARCHAR(20) DEFAULT 'mysec-hunter-2' "
+             "/* mysec-hunter-3 */;", db);
+  EXPECT_TRUE(PollUntil(60s, [&] { return ReadTable(dst, {"public", "t"}).columns.size() == 3; }))
+      << d.Get(id).dump();
+  {
+    const TableContents t = ReadTable(dst, {"public", "t"});
+    ASSERT_EQ(t.columns.size(), 3u);
+    EXPECT_EQ(t.columns[2].default_value, "mysec-hunter-2");
+  }
+  // Refused by the destination: the statement, blanked, in the error.
+  PgAdmin(Servers().pg_dest_port, "INSERT INTO t (id, n) VALUES (99, 1);", ddb);
+  MysqlAdmin("ALTER TABLE t ADD UNIQUE INDEX t_n (n) COMMENT 'mysec-hunter-4';", db);
+  p = d.WaitForState(id, "failed", 60s);
+  ASSERT_EQ(p["state"], "failed") << p.dump();
+  const std::string message = p["error"]["message"].get<std::string>();
+  EXPECT_NE(message.find("ALTER TABLE t ADD UNIQUE INDEX t_n (n) COMMENT '***'"), std::string::npos) << message;
+
+  std::string api;
+  for (const std::string path : {Path(id), Path(id, "/subtasks"), Path(id, "/events"), Path(id, "/export"),
+                                 std::string("/api/v1/projects")}) {
+    api += d.Call("GET", path).raw;
+  }
+  EXPECT_NE(api.find("DEFAULT '***'"), std::string::npos) << api;  // applied_ddl
+  for (const std::string secret : {"mysec-hunter-1", "mysec-hunter-2", "mysec-hunter-3", "mysec-hunter-4"}) {
+    EXPECT_EQ(api.find(secret), std::string::npos) << secret << " in the API:\n" << api;
+    std::vector<std::string> files;
+    for (const auto& f : FilesContaining(d.data_dir(), secret)) {
+      if (std::filesystem::path(f).extension() != ".seg") files.push_back(f);
+    }
+    EXPECT_EQ(files, std::vector<std::string>{}) << secret << " in the daemon's files";
+  }
+
+  // Skip goes by the change's sequence: synchronization runs on.
+  PgAdmin(Servers().pg_dest_port, "DELETE FROM t WHERE id = 99;", ddb);
+  ASSERT_EQ(d.Call("POST", Path(id, "/skip_ddl"), json::object()).status, 200);
+  d.WaitForState(id, "running");
+  MysqlAdmin("INSERT INTO t (id, n) VALUES (2, 2);", db);
+  EXPECT_TRUE(PollUntil(60s, [&] { return ReadTable(dst, {"public", "t"}).rows.size() == 2; })) << d.Get(id).dump();
+  ASSERT_EQ(d.Call("POST", Path(id, "/pause"), json::object()).status, 200);
+  d.WaitForState(id, "paused");
+  EXPECT_EQ(d.Call("POST", Path(id, "/release"), json::object()).status, 200);
+  d.Terminate();
+  MysqlAdmin("DROP DATABASE IF EXISTS " + db + ";");
+}
+
 }  // namespace
 }  // namespace godwit::testing
