@@ -76,6 +76,15 @@ class MysqlDialectImpl : public Dialect {
     return out + "'";
   }
 
+  // A column default: Literal's, but a plain escaped string where Literal
+  // would write hex. MariaDB cannot re-read `DEFAULT (_utf8mb4 X'..')` (it
+  // stores the expression printed back as _utf8mb4'..', which then fails to
+  // parse); DDL runs only in Godwit's sessions, whose sql_mode it knows.
+  std::string DefaultLiteral(const ColumnType& type, std::string_view v) const {
+    std::string lit = Literal(type, v);
+    return lit.starts_with("_utf8mb4 X'") ? SchemaString(v) : lit;
+  }
+
   std::string SelectExpr(const Column& c) const override {
     // MariaDB prints FLOAT with 6 significant digits; as DOUBLE it prints
     // the exact value of the float, which every engine reads back exactly.
@@ -243,8 +252,8 @@ class MysqlDialectImpl : public Dialect {
         case Column::DefaultKind::kLiteral:
           // BLOB/TEXT literal defaults need the expression form in MariaDB.
           sql += " DEFAULT " + (c.type.IsBinary() || c.type.kind == TypeKind::kText || c.type.kind == TypeKind::kJson
-                                    ? "(" + Literal(c.type, c.default_value) + ")"
-                                    : Literal(c.type, c.default_value));
+                                    ? "(" + DefaultLiteral(c.type, c.default_value) + ")"
+                                    : DefaultLiteral(c.type, c.default_value));
           break;
         case Column::DefaultKind::kCurrentTimestamp:
           if (c.type.kind == TypeKind::kDateTime || c.type.kind == TypeKind::kTimestampTz) {

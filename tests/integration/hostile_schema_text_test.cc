@@ -323,6 +323,37 @@ TEST_P(CorrectionsFileTest, SourceValuesStayValuesWhateverTheSessionSettings) {
   EXPECT_FALSE(std::filesystem::exists(marker2));
 }
 
+// A SQLite default is a literal only when it is one whole literal: the
+// string '1--' on an INTEGER column is written quoted (PostgreSQL then
+// refuses the table, a clear DDL error, rather than reading `DEFAULT 1--` and
+// a comment), and 'a' || 'b' is an expression, not the string "a' || 'b".
+TEST(SqliteDefaults, AreLiteralsOrExpressionsNeverText) {
+  const std::string dir = FreshTempDir("sqlite-defaults");
+  {
+    FILE* p = popen(("sqlite3 " + dir + "/s.db").c_str(), "w");
+    fputs("CREATE TABLE d (id INTEGER PRIMARY KEY, x INTEGER DEFAULT '1--', y TEXT);\n"
+          "CREATE TABLE e (id INTEGER PRIMARY KEY, y TEXT DEFAULT ('a' || 'b'), z INT DEFAULT -3);\n",
+          p);
+    ASSERT_EQ(pclose(p), 0);
+  }
+  const std::string db = "sqlite_defaults_dst";
+  RecreatePgDatabase(Servers().pg_dest_port, db);
+  PgAdmin(Servers().pg_dest_port, "CREATE TABLE canary (x int);", db);
+  CommandResult r = RunGodwit("migrate -q --state-dir " + dir + "/state sqlite://" + dir + "/s.db " + PgDestUri(db));
+  EXPECT_NE(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("\"x\" bigint DEFAULT '1--'"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("default ('a' || 'b') of e.y is an expression"), std::string::npos) << r.output;
+  auto dst = OpenSession(PgDestUri(db));
+  EXPECT_TRUE(dst->Execute("SELECT x FROM canary").ok());
+  EXPECT_TRUE(dst->Execute("INSERT INTO e (id) VALUES (1)").ok());
+  std::vector<ColumnType> types(2);
+  for (auto& t : types) t.kind = TypeKind::kText;
+  RowCollector rows;
+  ASSERT_TRUE(dst->Query("SELECT y, CAST(z AS TEXT) FROM e", types, rows, BatchLimits{}).ok());
+  ASSERT_EQ(rows.rows.size(), 1u);
+  EXPECT_EQ(rows.rows[0], (std::vector<std::optional<std::string>>{std::nullopt, "-3"}));
+}
+
 INSTANTIATE_TEST_SUITE_P(PgAndMysql, CorrectionsFileTest, ::testing::Values(Engine::kPostgres, Engine::kMysql),
                          [](const auto& info) { return Tag(info.param); });
 

@@ -86,6 +86,22 @@ TEST(MysqlDialectTest, QuotesAndMapsTypes) {
   b.kind = TypeKind::kBit;
   EXPECT_EQ(d.Literal(b, "0101"), "b'0101'");
   EXPECT_EQ(d.Literal(b, "1'),('2"), "_utf8mb4 X'3127292C282732'");
+  {
+    // A default holding a quote or backslash: escaped, as MariaDB cannot
+    // re-read DEFAULT (_utf8mb4 X'..') on a TEXT column.
+    TableSchema t;
+    t.ref = {"", "d"};
+    Column c;
+    c.name = "tx";
+    c.type.kind = TypeKind::kText;
+    c.default_kind = Column::DefaultKind::kLiteral;
+    c.default_value = "a'\\";
+    t.columns.push_back(c);
+    auto sql = d.CreateTable(t);
+    ASSERT_TRUE(sql.ok()) << sql.status().ToString();
+    EXPECT_NE(sql->front().find("'a\\'\\\\'"), std::string::npos) << sql->front();
+    EXPECT_EQ(sql->front().find("X'"), std::string::npos) << sql->front();
+  }
   ColumnType n;
   n.kind = TypeKind::kDecimal;
   n.precision = 80;
