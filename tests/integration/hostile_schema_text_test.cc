@@ -363,11 +363,7 @@ INSTANTIATE_TEST_SUITE_P(AllEngines, OneStatementTest,
 
 INSTANTIATE_TEST_SUITE_P(
     AllPairs, HostileSchemaTextTest,
-    ::testing::Values(std::pair{Engine::kMysql, Engine::kPostgres}, std::pair{Engine::kMysql, Engine::kMysql},
-                      std::pair{Engine::kMysql, Engine::kSqlite}, std::pair{Engine::kPostgres, Engine::kMysql},
-                      std::pair{Engine::kPostgres, Engine::kPostgres}, std::pair{Engine::kPostgres, Engine::kSqlite},
-                      std::pair{Engine::kSqlite, Engine::kMysql}, std::pair{Engine::kSqlite, Engine::kPostgres},
-                      std::pair{Engine::kSqlite, Engine::kSqlite}),
+    ::testing::ValuesIn(AllEnginePairs()),
     [](const auto& info) { return Tag(info.param.first) + "_to_" + Tag(info.param.second); });
 
 }  // namespace

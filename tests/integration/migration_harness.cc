@@ -26,9 +26,8 @@ Destination FreshDestination(Engine engine, const std::string& name) {
   return {};
 }
 
-CommandResult RunGodwit(const std::string& args) {
-  const char* bin = std::getenv("GODWIT_BINARY");
-  std::string cmd = std::string(bin ? bin : "godwit") + " " + args + " 2>&1";
+namespace {
+CommandResult RunShell(const std::string& cmd) {
   CommandResult r;
   FILE* p = popen(cmd.c_str(), "r");
   if (!p) return r;
@@ -38,6 +37,28 @@ CommandResult RunGodwit(const std::string& args) {
   int status = pclose(p);
   r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return r;
+}
+}  // namespace
+
+CommandResult RunGodwit(const std::string& args) {
+  const char* bin = std::getenv("GODWIT_BINARY");
+  return RunShell(std::string(bin ? bin : "godwit") + " " + args + " 2>&1");
+}
+
+CommandResult RunGodwitFor(int seconds, const std::string& args) {
+  const char* bin = std::getenv("GODWIT_BINARY");
+  return RunShell("timeout --preserve-status " + std::to_string(seconds) + " " + std::string(bin ? bin : "godwit") +
+                  " " + args + " 2>&1");
+}
+
+const std::vector<std::pair<Engine, Engine>>& AllEnginePairs() {
+  static const std::vector<std::pair<Engine, Engine>> pairs = {
+      {Engine::kMysql, Engine::kPostgres},    {Engine::kMysql, Engine::kMysql},
+      {Engine::kMysql, Engine::kSqlite},      {Engine::kPostgres, Engine::kMysql},
+      {Engine::kPostgres, Engine::kPostgres}, {Engine::kPostgres, Engine::kSqlite},
+      {Engine::kSqlite, Engine::kMysql},      {Engine::kSqlite, Engine::kPostgres},
+      {Engine::kSqlite, Engine::kSqlite}};
+  return pairs;
 }
 
 std::unique_ptr<Session> OpenSession(const std::string& uri) {

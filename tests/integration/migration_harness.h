@@ -5,6 +5,7 @@
 
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "connector/session.h"
@@ -28,6 +29,13 @@ Destination FreshDestination(Engine engine, const std::string& name);
 
 // Runs `godwit <args>` (the binary from $GODWIT_BINARY) and waits.
 CommandResult RunGodwit(const std::string& args);
+// The same, sending SIGTERM after `seconds` (for commands that may not end
+// by themselves, such as a `godwit serve` expected to refuse to start).
+CommandResult RunGodwitFor(int seconds, const std::string& args);
+
+// Every (source, destination) pair of the three engines, for
+// INSTANTIATE_TEST_SUITE_P(..., ::testing::ValuesIn(AllEnginePairs()), ...).
+const std::vector<std::pair<Engine, Engine>>& AllEnginePairs();
 
 // Every row of `table` ordered by its first column, as canonical text, with
 // the table's columns as the destination's catalog reports them.

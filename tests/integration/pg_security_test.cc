@@ -345,6 +345,19 @@ json IncrementalSubtask(const json& project) {
 }
 
 // Every file under `dir` whose bytes contain `needle`.
+// Creates and starts a project copying and then synchronizing `src` into
+// `dst`, and waits until its synchronization is monitoring.
+int64_t StartSynchronizing(Daemon& d, const std::string& name, const std::string& src, const std::string& dst) {
+  const int64_t id = d.Create(json{{"name", name},
+                                   {"source", src},
+                                   {"destination", dst},
+                                   {"migration_type", {"schema", "full", "incremental"}}});
+  EXPECT_EQ(d.Call("POST", Path(id, "/start"), json::object()).status, 200);
+  json p = d.WaitFor(id, [](const json& p) { return IncrementalSubtask(p).value("status", "") == "monitoring"; });
+  if (IncrementalSubtask(p).value("status", "") != "monitoring") ADD_FAILURE() << "never monitoring: " << p.dump();
+  return id;
+}
+
 std::vector<std::string> FilesContaining(const std::string& dir, const std::string& needle) {
   std::vector<std::string> found;
   for (const auto& e : std::filesystem::recursive_directory_iterator(dir)) {
@@ -380,13 +393,8 @@ TEST(PgDdlPasswords, NeverReachTheLogTableTheDaemonOrTheApi) {
 
   Daemon d(FreshTempDir("pgsec-pw"));
   d.Start();
-  const int64_t id = d.Create(json{{"name", "pg passwords"},
-                                   {"source", src},
-                                   {"destination", dst},
-                                   {"migration_type", {"schema", "full", "incremental"}}});
-  ASSERT_EQ(d.Call("POST", Path(id, "/start"), json::object()).status, 200);
-  json p = d.WaitFor(id, [](const json& p) { return IncrementalSubtask(p).value("status", "") == "monitoring"; });
-  ASSERT_EQ(IncrementalSubtask(p)["status"], "monitoring") << p.dump();
+  const int64_t id = StartSynchronizing(d, "pg passwords", src, dst);
+  if (HasFailure()) return;
 
   // Applied: the destination gets the column, and nothing of the password.
   SimpleQuery(src, "ALTER ROLE " + role + " PASSWORD 'pgsec-secret-1'; ALTER TABLE t ADD COLUMN c int");
@@ -410,7 +418,7 @@ TEST(PgDdlPasswords, NeverReachTheLogTableTheDaemonOrTheApi) {
   PgAdmin(dp, "INSERT INTO t (id, n) VALUES (99, 1);", ddb);
   SimpleQuery(src, "ALTER ROLE " + role + " WITH ENCRYPTED PASSWORD 'pgsec-secret-2' /* pgsec-secret-3 */;"
                    "CREATE UNIQUE INDEX t_n ON t (n)");
-  p = d.WaitForState(id, "failed", 60s);
+  json p = d.WaitForState(id, "failed", 60s);
   ASSERT_EQ(p["state"], "failed") << p.dump();
   const std::string message = p["error"]["message"].get<std::string>();
   EXPECT_NE(message.find("PASSWORD '***'"), std::string::npos) << message;
@@ -462,13 +470,8 @@ TEST(MysqlDdlLiterals, NeverReachTheDaemonOrTheApi) {
 
   Daemon d(FreshTempDir("mysec-lit"));
   d.Start();
-  const int64_t id = d.Create(json{{"name", "mysql literals"},
-                                   {"source", src},
-                                   {"destination", dst},
-                                   {"migration_type", {"schema", "full", "incremental"}}});
-  ASSERT_EQ(d.Call("POST", Path(id, "/start"), json::object()).status, 200);
-  json p = d.WaitFor(id, [](const json& p) { return IncrementalSubtask(p).value("status", "") == "monitoring"; });
-  ASSERT_EQ(IncrementalSubtask(p)["status"], "monitoring") << p.dump();
+  const int64_t id = StartSynchronizing(d, "mysql literals", src, dst);
+  if (HasFailure()) return;
 
   MysqlAdmin("ALTER TABLE t COMMENT 'mysec-hunter-1', ADD COLUMN d VARCHAR(20) DEFAULT 'mysec-hunter-2' "
              "/* mysec-hunter-3 */;", db);
@@ -482,7 +485,7 @@ TEST(MysqlDdlLiterals, NeverReachTheDaemonOrTheApi) {
   // Refused by the destination: the statement, blanked, in the error.
   PgAdmin(Servers().pg_dest_port, "INSERT INTO t (id, n) VALUES (99, 1);", ddb);
   MysqlAdmin("ALTER TABLE t ADD UNIQUE INDEX t_n (n) COMMENT 'mysec-hunter-4';", db);
-  p = d.WaitForState(id, "failed", 60s);
+  json p = d.WaitForState(id, "failed", 60s);
   ASSERT_EQ(p["state"], "failed") << p.dump();
   const std::string message = p["error"]["message"].get<std::string>();
   EXPECT_NE(message.find("ALTER TABLE t ADD UNIQUE INDEX t_n (n) COMMENT '***'"), std::string::npos) << message;

@@ -70,23 +70,6 @@ std::string ReadFile(const std::string& path) {
   return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
 }
 
-// `godwit <args>`, stopped with SIGTERM after `seconds` (a daemon that
-// should have refused to start would otherwise run for ever); its own exit
-// code.
-CommandResult RunGodwitFor(int seconds, const std::string& args) {
-  std::string cmd = "timeout --preserve-status " + std::to_string(seconds) + " " + std::getenv("GODWIT_BINARY") +
-                    " " + args + " 2>&1";
-  CommandResult r;
-  FILE* p = popen(cmd.c_str(), "r");
-  if (!p) return r;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) r.output.append(buf, n);
-  int status = pclose(p);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
-
 class ServiceSecurityTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {

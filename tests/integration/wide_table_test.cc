@@ -207,11 +207,7 @@ TEST(NonFiniteFloatTest, CopiedWhereHeldRefusedElsewhere) {
 
 INSTANTIATE_TEST_SUITE_P(
     AllPairs, WideTableTest,
-    ::testing::Values(std::pair{Engine::kMysql, Engine::kPostgres}, std::pair{Engine::kMysql, Engine::kMysql},
-                      std::pair{Engine::kMysql, Engine::kSqlite}, std::pair{Engine::kPostgres, Engine::kMysql},
-                      std::pair{Engine::kPostgres, Engine::kPostgres}, std::pair{Engine::kPostgres, Engine::kSqlite},
-                      std::pair{Engine::kSqlite, Engine::kMysql}, std::pair{Engine::kSqlite, Engine::kPostgres},
-                      std::pair{Engine::kSqlite, Engine::kSqlite}),
+    ::testing::ValuesIn(AllEnginePairs()),
     [](const auto& info) { return EngineTag(info.param.first) + "_to_" + EngineTag(info.param.second); });
 
 }  // namespace
