@@ -358,12 +358,14 @@ TEST_F(ServiceSecurityTest, MigrateStateDirectoryIsPrivate) {
 
   // A new one is made 0700, and what is kept in it (the state file, the
   // change log's segments and lock) is the owner's only, whatever the umask.
-  // --until-caught-up: SIGTERM (from the time limit) stops it once caught up.
+  // --until-caught-up: SIGTERM (from the time limit) stops it once caught
+  // up, or, on a loaded machine where it is not yet, at once (exit 130):
+  // either way its state and change log are on disk to check.
   const std::string state = FreshTempDir("sec-state") + "/new";
   CommandResult ok = RunGodwitFor(20, "migrate -q --incremental --until-caught-up --state-dir " + state +
                                            " --include sec_src.t " + MysqlUri("sec_src") + " sqlite://" + dest +
                                            "/b.db");
-  ASSERT_EQ(ok.exit_code, 0) << ok.output;
+  ASSERT_TRUE(ok.exit_code == 0 || ok.exit_code == 130) << ok.exit_code << "\n" << ok.output;
   EXPECT_EQ(Mode(state), 0700u);
   int files = 0, segments = 0;
   for (const auto& e : fs::recursive_directory_iterator(state)) {
