@@ -1,5 +1,7 @@
 #include "common/status.h"
 
+#include <spdlog/spdlog.h>
+
 #include "common/error_catalog.h"
 
 namespace godwit {
@@ -31,6 +33,11 @@ std::string Status::ToString() const {
 Status Status::WithContext(const std::string& context) const {
   if (!rep_) return *this;
   return Status(rep_->code, context + ": " + rep_->message, rep_->hint, rep_->native_code);
+}
+
+void Status::IgnoreBecause(std::string_view why) const {
+  if (!rep_) return;
+  spdlog::warn("ignored error ({}): {}", why, ToString());
 }
 
 }  // namespace godwit

@@ -12,6 +12,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <variant>
 
@@ -70,8 +71,14 @@ class [[nodiscard]] Status {
   // Returns a copy with `context + ": "` prefixed to the message.
   Status WithContext(const std::string& context) const;
 
-  // Marks that an error is deliberately ignored.
+  // Marks that an error is deliberately ignored. Prefer IgnoreBecause, which
+  // says why and leaves a trace in the log.
   void IgnoreError() const {}
+
+  // Marks that an error is deliberately not propagated; `why` says why that
+  // is safe ("best-effort cleanup of a temporary table"). A failed status is
+  // logged at warn level with `why` and its message, so no failure is silent.
+  void IgnoreBecause(std::string_view why) const;
 
  private:
   struct Rep {
