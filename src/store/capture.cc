@@ -1,8 +1,9 @@
 #include "store/capture.h"
 
 #include <algorithm>
-#include <thread>
 #include <variant>
+
+#include "common/retry.h"
 
 namespace godwit::store {
 namespace {
@@ -10,12 +11,6 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 bool IsNone(const Position& p) { return std::holds_alternative<NoPosition>(p); }
-
-// Sleeps up to `d`, waking early when `cancel` is set.
-void SleepUnlessCancelled(std::chrono::milliseconds d, const std::atomic<bool>& cancel) {
-  auto until = Clock::now() + d;
-  while (!cancel && Clock::now() < until) std::this_thread::sleep_for(std::chrono::milliseconds(50));
-}
 
 }  // namespace
 
@@ -128,8 +123,7 @@ Status Capture::Run(const std::atomic<bool>& cancel) {
       std::lock_guard lock(mu_);
       ++stats_.reconnects;
     }
-    auto backoff = std::min(options_.max_backoff, std::chrono::milliseconds(1000L << std::min(failures - 1, 10)));
-    SleepUnlessCancelled(backoff, cancel);
+    SleepUnlessCancelled(Backoff{.max = options_.max_backoff}.Delay(failures), cancel);
   }
   return Status(ErrorCode::kCancelled, "capture stopped; it resumes from the change log's end");
 }

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "common/retry.h"
 #include "connector/mysql/binlog_change_stream.h"
 #include "connector/postgres/pg_change_stream.h"
 #include "connector/session.h"
@@ -33,18 +34,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 using nlohmann::json;
-
-// Sleeps up to `d`, waking early when `stop` is set.
-void SleepUnless(std::chrono::milliseconds d, const std::atomic<bool>& stop) {
-  auto until = Clock::now() + d;
-  while (!stop && Clock::now() < until) {
-    std::this_thread::sleep_for(std::min<Clock::duration>(std::chrono::milliseconds(50), until - Clock::now()));
-  }
-}
-
-std::chrono::milliseconds Backoff(int attempt) {
-  return std::chrono::milliseconds(1000 * std::min(1 << std::min(attempt - 1, 4), 10));
-}
 
 uint64_t EventBytes(const ChangeEvent& e) {
   uint64_t n = 0;
@@ -492,7 +481,7 @@ Status Synchronizer::Impl::RunWriter(const std::atomic<bool>& cancel) {
       ++status.writer_reconnects;
     }
     Warn("Writer: " + st.ToString() + "; reconnecting");
-    SleepUnless(Backoff(failures), stop_all);
+    SleepUnlessCancelled(Backoff{}.Delay(failures), stop_all);
     if (cancel || stop_all) return Status(ErrorCode::kCancelled, "synchronization stopped");
   }
 }
@@ -1031,7 +1020,7 @@ void Synchronizer::Impl::Monitor() {
         next_retention = now + opt.retention_check_interval;
       }
     }
-    SleepUnless(std::chrono::milliseconds(50), stop_all);
+    SleepUnlessCancelled(std::chrono::milliseconds(50), stop_all);
   }
 }
 

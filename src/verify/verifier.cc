@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "common/failpoint.h"
+#include "common/retry.h"
 #include "connector/session.h"
 #include "meta/verify_store.h"
 #include "pipeline/chunker.h"
@@ -592,7 +593,7 @@ void Verifier::Impl::Worker() {
     Status last;
     bool done = false;
     for (int attempt = 0; attempt < 4 && !cancel && !done; ++attempt) {
-      if (attempt > 0) std::this_thread::sleep_for(std::chrono::seconds(1 << (attempt - 1)));
+      if (attempt > 0 && !SleepUnlessCancelled(Backoff{}.Delay(attempt), cancel)) break;
       // Opens a side's session when it has none; false when that failed.
       auto ensure = [&](std::unique_ptr<Session>& session, const Endpoint& endpoint, const char* side) {
         if (session) return true;
