@@ -121,24 +121,19 @@ Status MetaStore::SaveTable(const TableRecord& r) {
 
 Status MetaStore::SaveChunkPlan(const std::string& table_key, const std::vector<ChunkRecord>& chunks) {
   std::lock_guard lock(mu_);
-  RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
-  auto fail = [&](Status st) {
-    Exec("ROLLBACK").IgnoreError();
-    return st;
-  };
-  {
+  return InTransaction(db_, "state store", [&] {
     Stmt del(db_, "DELETE FROM chunk WHERE table_key = ?");
     del.Bind(1, table_key);
-    if (Status st = RunOnce(db_, del, "saving the chunk plan"); !st.ok()) return fail(st);
-  }
-  Stmt ins(db_, "INSERT INTO chunk (table_key, idx, lower_json, upper_json, state) VALUES (?, ?, ?, ?, 0)");
-  if (Status st = ins.status("saving the chunk plan"); !st.ok()) return fail(st);
-  for (const auto& c : chunks) {
-    ins.Bind(1, table_key).Bind(2, c.index).Bind(3, c.lower_json).Bind(4, c.upper_json);
-    if (ins.Step() != SQLITE_DONE) return fail(SqliteError(db_, "saving the chunk plan"));
-    ins.Reset();
-  }
-  return Exec("COMMIT");
+    RETURN_IF_ERROR(RunOnce(db_, del, "saving the chunk plan"));
+    Stmt ins(db_, "INSERT INTO chunk (table_key, idx, lower_json, upper_json, state) VALUES (?, ?, ?, ?, 0)");
+    RETURN_IF_ERROR(ins.status("saving the chunk plan"));
+    for (const auto& c : chunks) {
+      ins.Bind(1, table_key).Bind(2, c.index).Bind(3, c.lower_json).Bind(4, c.upper_json);
+      if (ins.Step() != SQLITE_DONE) return SqliteError(db_, "saving the chunk plan");
+      ins.Reset();
+    }
+    return Status();
+  });
 }
 
 Result<std::vector<ChunkRecord>> MetaStore::LoadChunks(const std::string& table_key) {
@@ -166,20 +161,15 @@ Status MetaStore::MarkChunkStarted(const std::string& table_key, int64_t index) 
 
 Status MetaStore::MarkChunkDone(const std::string& table_key, int64_t index, int64_t rows, int64_t bytes) {
   std::lock_guard lock(mu_);
-  RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
-  Stmt s(db_, "UPDATE chunk SET state = 2, rows = ?, bytes = ? WHERE table_key = ? AND idx = ? AND state <> 2");
-  s.Bind(1, rows).Bind(2, bytes).Bind(3, table_key).Bind(4, index);
-  Status st = RunOnce(db_, s, "recording a chunk checkpoint");
-  if (st.ok() && sqlite3_changes(db_) == 1) {
+  return InTransaction(db_, "state store", [&] {
+    Stmt s(db_, "UPDATE chunk SET state = 2, rows = ?, bytes = ? WHERE table_key = ? AND idx = ? AND state <> 2");
+    s.Bind(1, rows).Bind(2, bytes).Bind(3, table_key).Bind(4, index);
+    RETURN_IF_ERROR(RunOnce(db_, s, "recording a chunk checkpoint"));
+    if (sqlite3_changes(db_) != 1) return Status();  // already done: counted once
     Stmt t(db_, "UPDATE table_progress SET migrated_rows = migrated_rows + ? WHERE table_key = ?");
     t.Bind(1, rows).Bind(2, table_key);
-    st = RunOnce(db_, t, "recording a chunk checkpoint");
-  }
-  if (!st.ok()) {
-    Exec("ROLLBACK").IgnoreError();
-    return st;
-  }
-  return Exec("COMMIT");
+    return RunOnce(db_, t, "recording a chunk checkpoint");
+  });
 }
 
 Status MetaStore::SaveIndex(const IndexRecord& r) {
@@ -212,9 +202,9 @@ Result<std::vector<IndexRecord>> MetaStore::LoadIndexes(const std::string& table
 
 Status MetaStore::Reset() {
   std::lock_guard lock(mu_);
-  return Exec(
-      "BEGIN IMMEDIATE; DELETE FROM migration; DELETE FROM table_progress; DELETE FROM chunk; DELETE FROM index_build; "
-      "COMMIT;");
+  return InTransaction(db_, "state store", [&] {
+    return Exec("DELETE FROM migration; DELETE FROM table_progress; DELETE FROM chunk; DELETE FROM index_build;");
+  });
 }
 
 }  // namespace godwit

@@ -92,25 +92,6 @@ ProjectRow ReadProject(const Stmt& s) {
   return r;
 }
 
-// A transaction that rolls back unless committed.
-class Transaction {
- public:
-  explicit Transaction(sqlite3* db) : db_(db) { begun_ = ExecSql(db_, "BEGIN IMMEDIATE", "project store"); }
-  ~Transaction() {
-    if (begun_.ok() && !done_) ExecSql(db_, "ROLLBACK", "project store").IgnoreError();
-  }
-  const Status& begun() const { return begun_; }
-  Status Commit() {
-    done_ = true;
-    return ExecSql(db_, "COMMIT", "project store");
-  }
-
- private:
-  sqlite3* db_;
-  Status begun_;
-  bool done_ = false;
-};
-
 Status InsertSubtask(sqlite3* db, const SubtaskRow& r) {
   Stmt s(db,
          "INSERT INTO subtask (project_id, seq, kind, status, progress, started_at, ended_at, error, detail_json) "
@@ -148,27 +129,28 @@ ProjectStore::~ProjectStore() { sqlite3_close(db_); }
 Result<int64_t> ProjectStore::Create(const ProjectRow& r, const ProjectSecrets& secrets,
                                      const std::vector<SubtaskRow>& subtasks) {
   std::lock_guard lock(mu_);
-  Transaction tx(db_);
-  RETURN_IF_ERROR(tx.begun());
-  Stmt s(db_,
-         "INSERT INTO project (name, tags_json, migration_type, spec_json, state, stage, step, error_json, "
-         "created_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
-  s.Bind(1, r.name).Bind(2, r.tags_json).Bind(3, r.migration_type).Bind(4, r.spec_json).Bind(5, r.state);
-  s.Bind(6, r.stage).Bind(7, r.step).Bind(8, r.error_json).Bind(9, r.created_by).Bind(10, r.created_at).Bind(
-      11, r.updated_at);
-  RETURN_IF_ERROR(RunOnce(db_, s, "creating a project"));
-  int64_t id = sqlite3_last_insert_rowid(db_);
-  Stmt named(db_, "UPDATE project SET resource_name = ? WHERE id = ?");
-  named.Bind(1, "godwit_" + instance_id_ + "_" + std::to_string(id)).Bind(2, id);
-  RETURN_IF_ERROR(RunOnce(db_, named, "naming a project's resources"));
-  Stmt sec(db_, "INSERT INTO project_secret (project_id, source_password, destination_password) VALUES (?, ?, ?)");
-  sec.Bind(1, id).Bind(2, secrets.source_password).Bind(3, secrets.destination_password);
-  RETURN_IF_ERROR(RunOnce(db_, sec, "storing a project's passwords"));
-  for (SubtaskRow st : subtasks) {
-    st.project_id = id;
-    RETURN_IF_ERROR(InsertSubtask(db_, st));
-  }
-  RETURN_IF_ERROR(tx.Commit());
+  int64_t id = 0;
+  RETURN_IF_ERROR(InTransaction(db_, "project store", [&] {
+    Stmt s(db_,
+           "INSERT INTO project (name, tags_json, migration_type, spec_json, state, stage, step, error_json, "
+           "created_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    s.Bind(1, r.name).Bind(2, r.tags_json).Bind(3, r.migration_type).Bind(4, r.spec_json).Bind(5, r.state);
+    s.Bind(6, r.stage).Bind(7, r.step).Bind(8, r.error_json).Bind(9, r.created_by).Bind(10, r.created_at).Bind(
+        11, r.updated_at);
+    RETURN_IF_ERROR(RunOnce(db_, s, "creating a project"));
+    id = sqlite3_last_insert_rowid(db_);
+    Stmt named(db_, "UPDATE project SET resource_name = ? WHERE id = ?");
+    named.Bind(1, "godwit_" + instance_id_ + "_" + std::to_string(id)).Bind(2, id);
+    RETURN_IF_ERROR(RunOnce(db_, named, "naming a project's resources"));
+    Stmt sec(db_, "INSERT INTO project_secret (project_id, source_password, destination_password) VALUES (?, ?, ?)");
+    sec.Bind(1, id).Bind(2, secrets.source_password).Bind(3, secrets.destination_password);
+    RETURN_IF_ERROR(RunOnce(db_, sec, "storing a project's passwords"));
+    for (SubtaskRow st : subtasks) {
+      st.project_id = id;
+      RETURN_IF_ERROR(InsertSubtask(db_, st));
+    }
+    return Status();
+  }));
   return id;
 }
 
@@ -304,16 +286,16 @@ Status ProjectStore::SaveSubtask(const SubtaskRow& row) {
 
 Status ProjectStore::ReplaceSubtasks(int64_t id, const std::vector<SubtaskRow>& rows) {
   std::lock_guard lock(mu_);
-  Transaction tx(db_);
-  RETURN_IF_ERROR(tx.begun());
-  Stmt del(db_, "DELETE FROM subtask WHERE project_id = ?");
-  del.Bind(1, id);
-  RETURN_IF_ERROR(RunOnce(db_, del, "resetting subtasks"));
-  for (SubtaskRow r : rows) {
-    r.project_id = id;
-    RETURN_IF_ERROR(InsertSubtask(db_, r));
-  }
-  return tx.Commit();
+  return InTransaction(db_, "project store", [&] {
+    Stmt del(db_, "DELETE FROM subtask WHERE project_id = ?");
+    del.Bind(1, id);
+    RETURN_IF_ERROR(RunOnce(db_, del, "resetting subtasks"));
+    for (SubtaskRow r : rows) {
+      r.project_id = id;
+      RETURN_IF_ERROR(InsertSubtask(db_, r));
+    }
+    return Status();
+  });
 }
 
 Status ProjectStore::AddEvent(int64_t project_id, int64_t at, const std::string& kind, const std::string& message) {

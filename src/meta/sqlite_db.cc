@@ -31,6 +31,50 @@ Status ExecSql(sqlite3* db, const std::string& sql, const std::string& what) {
   return Status();
 }
 
+namespace {
+
+// Undoes an open transaction after `cause`; a failed ROLLBACK is logged,
+// and `cause` stays the error to report.
+void RollBack(sqlite3* db, const std::string& what) {
+  // A failed statement may already have ended the transaction (SQLite
+  // rolls back by itself on SQLITE_FULL, SQLITE_IOERR, SQLITE_NOMEM...).
+  if (sqlite3_get_autocommit(db)) return;
+  ExecSql(db, "ROLLBACK", what)
+      .IgnoreBecause("the transaction's own error is the one reported; an unfinished transaction is rolled back "
+                     "when the connection closes");
+}
+
+}  // namespace
+
+Status InTransaction(sqlite3* db, const std::string& what, const std::function<Status()>& body) {
+  if (sqlite3_exec(db, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) != SQLITE_OK) {
+    const int rc = sqlite3_extended_errcode(db);
+    if ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED) {
+      return Status(ErrorCode::kMetadata, what + ": the file is locked by another writer: " + sqlite3_errmsg(db),
+                    "Another Godwit process (or a tool such as sqlite3) is writing to the same file. Stop it, or "
+                    "give each process its own data directory.",
+                    std::to_string(rc));
+    }
+    return SqliteError(db, what);
+  }
+  Status st;
+  try {
+    st = body();
+  } catch (...) {
+    RollBack(db, what);
+    throw;
+  }
+  if (!st.ok()) {
+    RollBack(db, what);
+    return st;
+  }
+  st = ExecSql(db, "COMMIT", what);
+  // A failed COMMIT (SQLITE_BUSY on a reader's lock) leaves the
+  // transaction open: end it, so the next one can begin.
+  if (!st.ok()) RollBack(db, what);
+  return st;
+}
+
 Result<sqlite3*> OpenSqliteWithSchema(const std::string& path, std::span<const std::string_view> migrations,
                                       const std::string& what) {
   // These files hold passwords (the metadata store) and positions and
@@ -85,14 +129,11 @@ Result<sqlite3*> OpenSqliteWithSchema(const std::string& path, std::span<const s
                        "Use the newer Godwit, or move the file away to start over."));
   }
   for (; v < static_cast<int64_t>(migrations.size()); ++v) {
-    Status st = ExecSql(db,
-                        "BEGIN IMMEDIATE; " + std::string(migrations[v]) +
-                            "; PRAGMA user_version = " + std::to_string(v + 1) + "; COMMIT;",
-                        "upgrading " + what);
-    if (!st.ok()) {
-      ExecSql(db, "ROLLBACK", what).IgnoreError();
-      return fail(st);
-    }
+    Status st = InTransaction(db, "upgrading " + what, [&] {
+      return ExecSql(db, std::string(migrations[v]) + "; PRAGMA user_version = " + std::to_string(v + 1),
+                     "upgrading " + what);
+    });
+    if (!st.ok()) return fail(st);
   }
   return db;
 }

@@ -1,6 +1,6 @@
 // Small helpers over the SQLite C API shared by the metadata stores: a
-// self-finalizing prepared statement, error conversion, and opening a file
-// in WAL mode with a versioned schema.
+// self-finalizing prepared statement, error conversion, one way to run a
+// write transaction, and opening a file in WAL mode with a versioned schema.
 //
 // Thread-safety: a Stmt is used by one thread; the stores serialise access
 // to their connection.
@@ -9,6 +9,7 @@
 #include <sqlite3.h>
 
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -62,9 +63,21 @@ Status RunOnce(sqlite3* db, Stmt& stmt, const std::string& what);
 // Runs one or more statements; errors are prefixed with `what`.
 Status ExecSql(sqlite3* db, const std::string& sql, const std::string& what);
 
+// Runs `body` in one write transaction on `db`: BEGIN IMMEDIATE, `body`,
+// COMMIT. IMMEDIATE takes the write lock up front, so a transaction never
+// fails half-way because another connection wrote first. While another
+// connection holds the lock, BEGIN waits for it up to the connection's busy
+// timeout (10 s for files opened with OpenSqliteWithSchema), then fails
+// with an error saying what holds the file. When `body` returns an error or
+// throws, or COMMIT fails, everything `body` did is rolled back and the
+// error (or exception) is passed on. Statements `body` prepares must be
+// finalized when it returns (declare them inside it). `what` prefixes
+// errors. The caller serialises use of `db`.
+Status InTransaction(sqlite3* db, const std::string& what, const std::function<Status()>& body);
+
 // Opens (creating if needed) the file at `path` in WAL mode and applies the
 // schema migrations it has not seen: entry i brings PRAGMA user_version i to
-// i+1, each in its own transaction. `what` names the file in errors. The
+// i+1, each in its own transaction (InTransaction). `what` names the file in errors. The
 // caller owns the returned connection (sqlite3_close).
 Result<sqlite3*> OpenSqliteWithSchema(const std::string& path, std::span<const std::string_view> migrations,
                                       const std::string& what);

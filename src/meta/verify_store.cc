@@ -294,22 +294,21 @@ Status VerifyStore::FinishUnit(const std::string& source, int64_t index, int64_t
                                int64_t rows_destination, bool matched, const std::vector<StoredDiff>& diffs) {
   std::lock_guard lock(mu_);
   const std::string what = What("recording unit " + std::to_string(index) + " of " + source);
-  Transaction tx(db_, what);
-  RETURN_IF_ERROR(tx.begun());
-  {
-    Stmt s(db_,
-           "UPDATE verify_unit SET done = 1, rows_source = ?, rows_destination = ?, matched = ? "
-           "WHERE source = ? AND idx = ?");
-    s.Bind(1, rows_source).Bind(2, rows_destination).Bind(3, static_cast<int64_t>(matched ? 1 : 0));
-    s.Bind(4, source).Bind(5, index);
-    RETURN_IF_ERROR(RunOnce(db_, s, what));
-    if (sqlite3_changes(db_) == 0) {
-      return Status(ErrorCode::kInternal,
-                    What("cannot finish unit " + std::to_string(index) + " of " + source + ": no such unit"));
+  return InTransaction(db_, what, [&] {
+    {
+      Stmt s(db_,
+             "UPDATE verify_unit SET done = 1, rows_source = ?, rows_destination = ?, matched = ? "
+             "WHERE source = ? AND idx = ?");
+      s.Bind(1, rows_source).Bind(2, rows_destination).Bind(3, static_cast<int64_t>(matched ? 1 : 0));
+      s.Bind(4, source).Bind(5, index);
+      RETURN_IF_ERROR(RunOnce(db_, s, what));
+      if (sqlite3_changes(db_) == 0) {
+        return Status(ErrorCode::kInternal,
+                      What("cannot finish unit " + std::to_string(index) + " of " + source + ": no such unit"));
+      }
     }
-  }
-  RETURN_IF_ERROR(InsertDiffs(db_, source, diffs, what));
-  return tx.Commit();
+    return InsertDiffs(db_, source, diffs, what);
+  });
 }
 
 Result<std::vector<StoredDiff>> VerifyStore::Diffs(const std::string& source, size_t limit) {
@@ -370,9 +369,7 @@ Status VerifyStore::RemoveDiffs(const std::string& source, const std::vector<std
   if (key_jsons.empty()) return Status();
   std::lock_guard lock(mu_);
   const std::string what = What("removing differences of " + source);
-  Transaction tx(db_, what);
-  RETURN_IF_ERROR(tx.begun());
-  {
+  return InTransaction(db_, what, [&] {
     Stmt del(db_, "DELETE FROM verify_diff WHERE source = ? AND key_json = ?");
     RETURN_IF_ERROR(del.status(what));
     for (const std::string& key : key_jsons) {
@@ -380,22 +377,21 @@ Status VerifyStore::RemoveDiffs(const std::string& source, const std::vector<std
       if (del.Step() != SQLITE_DONE) return SqliteError(db_, what);
       del.Reset();
     }
-  }
-  return tx.Commit();
+    return Status();
+  });
 }
 
 Status VerifyStore::ReplaceDiffs(const std::string& source, const std::vector<StoredDiff>& diffs) {
   std::lock_guard lock(mu_);
   const std::string what = What("replacing the differences of " + source);
-  Transaction tx(db_, what);
-  RETURN_IF_ERROR(tx.begun());
-  {
-    Stmt del(db_, "DELETE FROM verify_diff WHERE source = ?");
-    del.Bind(1, source);
-    RETURN_IF_ERROR(RunOnce(db_, del, what));
-  }
-  RETURN_IF_ERROR(InsertDiffs(db_, source, diffs, what));
-  return tx.Commit();
+  return InTransaction(db_, what, [&] {
+    {
+      Stmt del(db_, "DELETE FROM verify_diff WHERE source = ?");
+      del.Bind(1, source);
+      RETURN_IF_ERROR(RunOnce(db_, del, what));
+    }
+    return InsertDiffs(db_, source, diffs, what);
+  });
 }
 
 }  // namespace godwit
