@@ -4,9 +4,10 @@
 #include <spdlog/spdlog.h>
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <charconv>
-#include <map>
 #include <set>
+#include <string_view>
 
 #include "common/error_catalog.h"
 
@@ -53,51 +54,104 @@ void SendJson(httplib::Response& res, const json& body, int status = 200) {
 
 // The request body as JSON; an empty body is `{}`. Sends 400 and returns
 // nullopt when it is not JSON.
-std::optional<json> BodyJson(const httplib::Request& req, httplib::Response& res) {
-  if (req.body.empty()) return json::object();
-  json doc = json::parse(req.body, nullptr, false);
+// One request as its handler sees it. The steps every route shares have
+// run before the handler (RunRoute): the bearer token is checked (the
+// pre-routing handler), then the path's project id, the query parameters
+// and the JSON body as the route asks.
+//
+// A handler answers through the Call (Json, Reply, Text, Reject) and
+// returns OK; or it returns an error Status, which RunRoute answers with
+// the status's HTTP code, catalog name, message and hint.
+struct Call {
+  const httplib::Request& req;
+  httplib::Response& res;
+  Orchestrator& orchestrator;
+  const EndpointPolicy& endpoints;
+  int64_t id = 0;              // routes with kId: the project id in the path
+  json body = json::object();  // routes with kBody: the body; an empty one is {}
+
+  // The path's n-th captured group ("start" in /projects/7/start for n = 2).
+  std::string Part(int n) const { return req.matches[n]; }
+  // The query parameter `key`, or `fallback` when the request has none.
+  std::string Param(const std::string& key, const std::string& fallback = {}) const {
+    return req.has_param(key) ? req.get_param_value(key) : fallback;
+  }
+
+  Status Json(const json& doc, int status = 200) {
+    SendJson(res, doc, status);
+    return Status();
+  }
+  // The orchestrator's JSON answer, or its error.
+  Status Reply(const Result<json>& result) { return result.ok() ? Json(*result) : result.status(); }
+  Status Text(const std::string& text, const char* content_type) {
+    res.set_content(text, content_type);
+    return Status();
+  }
+  // Answers 400 INVALID_ARGUMENT in the handler's own words, with no hint
+  // unless given (a Status would add the catalog's default hint). Returns
+  // OK: the request is answered.
+  Status Reject(const std::string& message, const std::string& hint = {}) {
+    SendError(res, 400, "INVALID_ARGUMENT", message, hint);
+    return Status();
+  }
+};
+
+// The body as JSON into `c.body`; an empty body is `{}`. Answers 400 and
+// returns false when it is not a JSON object.
+bool ReadBody(Call& c) {
+  if (c.req.body.empty()) return true;
+  json doc = json::parse(c.req.body, nullptr, false);
   if (doc.is_discarded()) {
-    SendError(res, 400, "BAD_REQUEST", "the request body is not valid JSON",
+    SendError(c.res, 400, "BAD_REQUEST", "the request body is not valid JSON",
               "Send a JSON document with Content-Type: application/json (docs/api.md).");
-    return std::nullopt;
+    return false;
   }
   if (!doc.is_object()) {
-    SendError(res, 400, "BAD_REQUEST", "the request body must be a JSON object");
-    return std::nullopt;
+    SendError(c.res, 400, "BAD_REQUEST", "the request body must be a JSON object");
+    return false;
   }
-  return doc;
+  c.body = std::move(doc);
+  return true;
 }
 
-std::optional<int64_t> PathId(const httplib::Request& req, httplib::Response& res) {
-  int64_t id = 0;
-  const std::string s = req.matches[1];
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), id);
+// The project id (the path's first group) into `c.id`; answers 404 and
+// returns false when it is not an int64 (too many digits).
+bool ReadPathId(Call& c) {
+  const std::string s = c.Part(1);
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), c.id);
   if (ec != std::errc() || p != s.data() + s.size()) {
-    SendError(res, 404, "NOT_FOUND", "no project with id " + s);
-    return std::nullopt;
+    SendError(c.res, 404, "NOT_FOUND", "no project with id " + s);
+    return false;
   }
-  return id;
+  return true;
 }
 
-// Refuses query parameters outside `known`.
-bool OnlyKnownParams(const httplib::Request& req, httplib::Response& res, std::initializer_list<std::string> known) {
-  for (const auto& [key, _] : req.params) {
-    if (std::find(known.begin(), known.end(), key) == known.end()) {
-      SendError(res, 400, "INVALID_ARGUMENT", "unknown query parameter '" + key + "'", "See docs/api.md.");
+// Refuses query parameters outside `known` (names separated by spaces).
+bool OnlyKnownParams(const Call& c, std::string_view known) {
+  for (const auto& [key, _] : c.req.params) {
+    bool found = false;
+    for (size_t at = 0; !found && at < known.size();) {
+      size_t end = std::min(known.find(' ', at), known.size());
+      found = known.substr(at, end - at) == key;
+      at = end + 1;
+    }
+    if (!found) {
+      SendError(c.res, 400, "INVALID_ARGUMENT", "unknown query parameter '" + key + "'", "See docs/api.md.");
       return false;
     }
   }
   return true;
 }
 
-std::optional<int64_t> IntParam(const httplib::Request& req, httplib::Response& res, const std::string& key,
-                                int64_t fallback, int64_t min, int64_t max) {
-  if (!req.has_param(key)) return fallback;
-  std::string s = req.get_param_value(key);
+// The integer query parameter `key` (`fallback` when absent); answers 400
+// and returns nullopt when it is not an integer from `min` to `max`.
+std::optional<int64_t> IntParam(Call& c, const std::string& key, int64_t fallback, int64_t min, int64_t max) {
+  if (!c.req.has_param(key)) return fallback;
+  std::string s = c.req.get_param_value(key);
   int64_t v = 0;
   auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
   if (ec != std::errc() || p != s.data() + s.size() || v < min || v > max) {
-    SendError(res, 400, "INVALID_ARGUMENT",
+    SendError(c.res, 400, "INVALID_ARGUMENT",
               "query parameter '" + key + "' must be an integer from " + std::to_string(min) + " to " +
                   std::to_string(max));
     return std::nullopt;
@@ -145,50 +199,349 @@ struct BatchRequest {
   json args = json::object();
 };
 
-std::optional<BatchRequest> ParseBatch(const httplib::Request& req, httplib::Response& res) {
-  std::string name = req.matches[1];
+// The operation named in the path, the body's arguments and ids. Answers
+// (404 for an unknown operation, 400 for a bad body) and returns nullopt
+// when the request is not one.
+std::optional<BatchRequest> ParseBatch(Call& c) {
+  std::string name = c.Part(1);
   auto op = ParseOperation(name);
   const auto& batch_ops = BatchOperations();
   if (!op || std::find(batch_ops.begin(), batch_ops.end(), *op) == batch_ops.end()) {
     std::string known;
     for (Operation o : batch_ops) known += (known.empty() ? "" : ", ") + std::string(OperationName(o));
-    SendError(res, 404, "NOT_FOUND", "no batch operation '" + name + "'", "Batch operations: " + known + ".");
+    SendError(c.res, 404, "NOT_FOUND", "no batch operation '" + name + "'", "Batch operations: " + known + ".");
     return std::nullopt;
   }
-  auto body = BodyJson(req, res);
-  if (!body) return std::nullopt;
+  // The body is read after the name is known good, so an unknown operation
+  // is a 404 whatever its body.
+  if (!ReadBody(c)) return std::nullopt;
   BatchRequest out{*op, {}, json::object()};
-  for (const auto& [key, value] : body->items()) {
+  for (const auto& [key, value] : c.body.items()) {
     if (key == "ids") continue;
     bool takes = (key == "alerts" && *op == Operation::kModifyAlerts) || (key == "force" && *op == Operation::kRelease);
     if (!takes) {
-      SendError(res, 400, "INVALID_ARGUMENT", "'" + key + "' is not a field of batch " + name, "See docs/api.md.");
+      SendError(c.res, 400, "INVALID_ARGUMENT", "'" + key + "' is not a field of batch " + name,
+                "See docs/api.md.");
       return std::nullopt;
     }
     out.args[key] = value;
   }
   if (out.args.contains("force") && !out.args["force"].is_boolean()) {
-    SendError(res, 400, "INVALID_ARGUMENT", "'force' must be true or false");
+    SendError(c.res, 400, "INVALID_ARGUMENT", "'force' must be true or false");
     return std::nullopt;
   }
   if (*op == Operation::kModifyAlerts && !out.args.contains("alerts")) {
-    SendError(res, 400, "INVALID_ARGUMENT", "batch modify_alerts needs 'alerts': {\"level\", ...}");
+    SendError(c.res, 400, "INVALID_ARGUMENT", "batch modify_alerts needs 'alerts': {\"level\", ...}");
     return std::nullopt;
   }
-  const json& ids = (*body)["ids"];
+  const json& ids = c.body["ids"];
   if (!ids.is_array() || ids.empty() || ids.size() > 1000) {
-    SendError(res, 400, "INVALID_ARGUMENT", "'ids' must be a list of 1 to 1000 project ids");
+    SendError(c.res, 400, "INVALID_ARGUMENT", "'ids' must be a list of 1 to 1000 project ids");
     return std::nullopt;
   }
   std::set<int64_t> seen;
   for (const auto& id : ids) {
     if (!id.is_number_integer()) {
-      SendError(res, 400, "INVALID_ARGUMENT", "'ids' must hold integers");
+      SendError(c.res, 400, "INVALID_ARGUMENT", "'ids' must hold integers");
       return std::nullopt;
     }
     if (seen.insert(id.get<int64_t>()).second) out.ids.push_back(id.get<int64_t>());
   }
   return out;
+}
+
+// The handlers, one per route (kRoutes below).
+
+Status Health(Call& c) { return c.Json(json{{"status", "ok"}}); }
+
+Status StateMachine(Call& c) {
+  json states = json::array();
+  for (ProjectState st : kAllStates) {
+    json ops = json::array();
+    for (Operation op : AllowedOperations(st)) ops.push_back(OperationName(op));
+    states.push_back({{"state", StateName(st)}, {"label", StateLabel(st)}, {"operations", ops}});
+  }
+  return c.Json(json{{"states", states}});
+}
+
+Status CreateProject(Call& c) {
+  ASSIGN_OR_RETURN(auto spec, ParseProjectSpec(c.body, c.endpoints));
+  ASSIGN_OR_RETURN(auto project, c.orchestrator.Create(spec));
+  return c.Json(ProjectToJson(project), 201);
+}
+
+Status ListProjects(Call& c) {
+  ProjectFilter f;
+  f.state = c.Param("status");
+  if (!f.state.empty() && !ParseState(f.state)) {
+    std::string names;
+    for (ProjectState st : kAllStates) names += (names.empty() ? "" : ", ") + std::string(StateName(st));
+    return c.Reject("unknown status '" + f.state + "'", "Known: " + names + ".");
+  }
+  f.tag = c.Param("tag");
+  f.type = c.Param("type");
+  f.keyword = c.Param("keyword");
+  auto page = IntParam(c, "page", 1, 1, 1000000);
+  if (!page) return Status();  // answered
+  auto size = IntParam(c, "page_size", 50, 1, 500);
+  if (!size) return Status();  // answered
+  f.page = *page;
+  f.page_size = *size;
+  ASSIGN_OR_RETURN(auto list, c.orchestrator.List(f));
+  json projects = json::array();
+  for (const auto& p : list.first) projects.push_back(ProjectToJson(p));
+  return c.Json(json{{"projects", projects}, {"total", list.second}, {"page", f.page}, {"page_size", f.page_size}});
+}
+
+Status GetProject(Call& c) {
+  ASSIGN_OR_RETURN(auto project, c.orchestrator.Get(c.id));
+  ASSIGN_OR_RETURN(json subtasks, c.orchestrator.Subtasks(c.id));
+  ASSIGN_OR_RETURN(json tables, c.orchestrator.TableProgress(c.id));
+  json out = ProjectToJson(project);
+  out["subtasks"] = std::move(subtasks);
+  out["progress"] = std::move(tables);
+  json ops = json::array();
+  for (Operation op : AllowedOperations(project.state)) {
+    if (CheckOperation(project, op).ok()) ops.push_back(OperationName(op));
+  }
+  out["allowed_operations"] = ops;
+  return c.Json(out);
+}
+
+Status DeleteProject(Call& c) { return c.Reply(c.orchestrator.Apply(Operation::kDelete, c.id, json::object())); }
+
+// The clone runs anew: its endpoints must be ones the operator allows now
+// (the allowances may have narrowed since the original was created).
+Status CloneProject(Call& c) {
+  ASSIGN_OR_RETURN(auto original, c.orchestrator.Get(c.id));
+  for (const auto* ep : {&original.spec.source, &original.spec.destination}) {
+    Status st = CheckEndpoint(ep->endpoint, c.endpoints);
+    if (!st.ok()) return st.WithContext(ep == &original.spec.source ? "source" : "destination");
+  }
+  ASSIGN_OR_RETURN(auto clone, c.orchestrator.Clone(c.id));
+  return c.Json(ProjectToJson(clone), 201);
+}
+
+// start, pause, resume, release, clone, skip_ddl, skip_full_verification.
+Status ProjectAction(Call& c) {
+  const std::string action = c.Part(2);
+  for (const auto& [key, value] : c.body.items()) {
+    if (action != "release" || key != "force") {
+      return c.Reject("'" + key + "' is not a field of " + action, "See docs/api.md.");
+    }
+    if (!value.is_boolean()) return c.Reject("'force' must be true or false");
+  }
+  if (action == "clone") return CloneProject(c);
+  Operation op = *ParseOperation(action);
+  if (op == Operation::kRelease && c.body.value("force", false)) op = Operation::kForceRelease;
+  return c.Reply(c.orchestrator.Apply(op, c.id, c.body));
+}
+
+// PUT parameters, alerts or objects.
+Status ModifyProject(Call& c) {
+  const std::string what = c.Part(2);
+  Operation op = what == "parameters" ? Operation::kModifyParameters
+                 : what == "alerts"   ? Operation::kModifyAlerts
+                                      : Operation::kModifyObjects;
+  return c.Reply(c.orchestrator.Apply(op, c.id, c.body));
+}
+
+Status ExportProject(Call& c) {
+  const std::string format = c.Param("format", "json");
+  const std::string objects_only = c.Param("objects_only", "false");
+  if (format != "json" && format != "yaml") return c.Reject("format must be json or yaml");
+  if (objects_only != "true" && objects_only != "false") return c.Reject("objects_only must be true or false");
+  ASSIGN_OR_RETURN(auto project, c.orchestrator.Get(c.id));
+  json doc = SpecToJson(project.spec, objects_only == "true");
+  if (format == "json") return c.Json(doc);
+  YAML::Emitter out;
+  out << ToYaml(doc);
+  return c.Text(std::string("# Godwit project ") + std::to_string(c.id) +
+                    " (passwords are not exported: give them again, or name password_env/password_file)\n" +
+                    out.c_str() + "\n",
+                "application/yaml");
+}
+
+// Full verification (docs/verification.md): the result, re-verify,
+// corrections as SQL, applying them.
+Status GetVerification(Call& c) { return c.Reply(c.orchestrator.Verification(c.id)); }
+
+Status Reverify(Call& c) {
+  for (const auto& [key, value] : c.body.items()) {
+    if (key != "mode") return c.Reject("'" + key + "' is not a field of rerun");
+  }
+  const json mode = c.body.value("mode", json("all"));
+  if (!mode.is_string()) return c.Reject("'mode' must be all, abnormal or records");
+  return c.Reply(c.orchestrator.Reverify(c.id, mode.get<std::string>()));
+}
+
+Status CorrectionSql(Call& c) {
+  const std::string del = c.Param("delete_destination_only", "false");
+  if (del != "true" && del != "false") return c.Reject("delete_destination_only must be true or false");
+  ASSIGN_OR_RETURN(std::string sql, c.orchestrator.CorrectionSql(c.id, del == "true"));
+  return c.Text(sql, "application/sql");
+}
+
+Status Correct(Call& c) {
+  for (const auto& [key, value] : c.body.items()) {
+    if (key != "delete_destination_only") return c.Reject("'" + key + "' is not a field of correct");
+    if (!value.is_boolean()) return c.Reject("'delete_destination_only' must be true or false");
+  }
+  return c.Reply(c.orchestrator.Correct(c.id, c.body.value("delete_destination_only", false)));
+}
+
+Status Subtasks(Call& c) {
+  ASSIGN_OR_RETURN(json subtasks, c.orchestrator.Subtasks(c.id));
+  return c.Json(json{{"subtasks", subtasks}});
+}
+
+Status Events(Call& c) {
+  RETURN_IF_ERROR(c.orchestrator.Get(c.id).status());  // 404 for an unknown project
+  ASSIGN_OR_RETURN(auto events, c.orchestrator.Events(c.id));
+  json out = json::array();
+  for (const auto& e : events) out.push_back({{"at", e.at}, {"kind", e.kind}, {"message", e.message}});
+  return c.Json(json{{"events", out}});
+}
+
+Status PreviewBatch(Call& c) {
+  auto batch = ParseBatch(c);
+  if (!batch) return Status();  // answered
+  return c.Json(PreviewToJson(c.orchestrator.Preview(batch->op, batch->ids)));
+}
+
+Status RunBatch(Call& c) {
+  auto batch = ParseBatch(c);
+  if (!batch) return Status();  // answered
+  BatchResult r = c.orchestrator.Batch(batch->op, batch->ids, batch->args);
+  json failed = json::array();
+  for (const auto& [id, reason] : r.failed) failed.push_back({{"id", id}, {"reason", reason}});
+  return c.Json(json{{"succeeded", r.succeeded}, {"failed", failed}});
+}
+
+Status Metrics(Call& c) {
+  std::string out = "# HELP godwit_projects Migration projects by state.\n# TYPE godwit_projects gauge\n";
+  for (ProjectState st : kAllStates) {
+    ProjectFilter f;
+    f.state = std::string(StateName(st));
+    f.page_size = 1;
+    ASSIGN_OR_RETURN(auto list, c.orchestrator.List(f));
+    out += "godwit_projects{state=\"" + f.state + "\"} " + std::to_string(list.second) + "\n";
+  }
+  return c.Text(out, "text/plain; version=0.0.4");
+}
+
+// What RunRoute does before a route's handler.
+enum Needs : unsigned {
+  kNothing = 0,
+  kId = 1,    // the path's first group is a project id (404 when it is not)
+  kBody = 2,  // the body is a JSON object (400 when it is not)
+};
+
+struct Route {
+  const char* method;  // GET, POST, PUT or DELETE
+  const char* pattern;  // httplib's regular expression for the path
+  unsigned needs;
+  // The query parameters the route accepts, separated by spaces (400 for
+  // any other); nullptr: parameters are not looked at.
+  const char* params;
+  Status (*handler)(Call&);
+};
+
+// The API (docs/api.md). httplib tries a method's routes in this order.
+constexpr Route kRoutes[] = {
+    {"GET", "/api/v1/health", kNothing, nullptr, Health},  // the only route without the token
+    {"GET", "/api/v1/state-machine", kNothing, nullptr, StateMachine},
+    {"POST", "/api/v1/projects", kBody, nullptr, CreateProject},
+    {"GET", "/api/v1/projects", kNothing, "status tag type keyword page page_size", ListProjects},
+    {"GET", R"(/api/v1/projects/(\d+))", kId, nullptr, GetProject},
+    {"DELETE", R"(/api/v1/projects/(\d+))", kId, nullptr, DeleteProject},
+    {"POST", R"(/api/v1/projects/(\d+)/(start|pause|resume|release|clone|skip_ddl|skip_full_verification))",
+     kId | kBody, nullptr, ProjectAction},
+    {"PUT", R"(/api/v1/projects/(\d+)/(parameters|alerts|objects))", kId | kBody, nullptr, ModifyProject},
+    {"GET", R"(/api/v1/projects/(\d+)/export)", kId, "format objects_only", ExportProject},
+    {"GET", R"(/api/v1/projects/(\d+)/verification)", kId, "", GetVerification},
+    {"POST", R"(/api/v1/projects/(\d+)/verification/rerun)", kId | kBody, nullptr, Reverify},
+    {"GET", R"(/api/v1/projects/(\d+)/verification/corrections\.sql)", kId, "delete_destination_only",
+     CorrectionSql},
+    {"POST", R"(/api/v1/projects/(\d+)/verification/correct)", kId | kBody, nullptr, Correct},
+    {"GET", R"(/api/v1/projects/(\d+)/subtasks)", kId, nullptr, Subtasks},
+    {"GET", R"(/api/v1/projects/(\d+)/events)", kId, nullptr, Events},
+    {"POST", R"(/api/v1/batch/([a-z_]+)/preview)", kNothing, nullptr, PreviewBatch},  // reads its body itself
+    {"POST", R"(/api/v1/batch/([a-z_]+))", kNothing, nullptr, RunBatch},
+    {"GET", "/metrics", kNothing, nullptr, Metrics},
+};
+
+// The steps every route shares, then its handler; an error the handler
+// returns is answered here.
+void RunRoute(const Route& route, Orchestrator& orchestrator, const EndpointPolicy& endpoints,
+              const httplib::Request& req, httplib::Response& res) {
+  Call c{req, res, orchestrator, endpoints};
+  if ((route.needs & kId) && !ReadPathId(c)) return;
+  if (route.params != nullptr && !OnlyKnownParams(c, route.params)) return;
+  if ((route.needs & kBody) && !ReadBody(c)) return;
+  Status st = route.handler(c);
+  if (!st.ok()) SendStatus(res, st);
+}
+
+// Answers 401 unless the request carries `Bearer <token>`; the health check
+// needs none.
+void RequireToken(httplib::Server& s, const std::string& token) {
+  s.set_pre_routing_handler([&token](const httplib::Request& req, httplib::Response& res) {
+    if (req.path == "/api/v1/health") return httplib::Server::HandlerResponse::Unhandled;
+    const std::string auth = req.get_header_value("Authorization");
+    // Constant-time comparison, so the token cannot be guessed byte by byte.
+    const std::string expected = "Bearer " + token;
+    bool ok = auth.size() == expected.size();
+    unsigned char diff = 0;
+    for (size_t i = 0; ok && i < auth.size(); ++i) diff |= static_cast<unsigned char>(auth[i] ^ expected[i]);
+    if (!ok || diff != 0) {
+      SendStatus(res, Status(ErrorCode::kUnauthorized,
+                             auth.empty() ? "the request has no bearer token" : "the bearer token is wrong"));
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    return httplib::Server::HandlerResponse::Unhandled;
+  });
+}
+
+// Limits, socket options, and the answers httplib gives itself (unknown
+// path, unreadable request, a handler's exception) in the API's error form.
+void ConfigureHttp(httplib::Server& s) {
+  s.set_payload_max_length(kMaxRequestBody);
+  // httplib's default also sets SO_REUSEPORT, with which a second daemon
+  // would silently share the port and answer half the requests with its
+  // own token and projects. SO_REUSEADDR alone keeps fast restarts working.
+  s.set_socket_options([](socket_t sock) {
+    int yes = 1;
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, reinterpret_cast<void*>(&yes), sizeof(yes));
+  });
+  s.set_error_handler(httplib::Server::HandlerWithResponse([](const httplib::Request&, httplib::Response& res) {
+    if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
+    if (res.status == 413) {
+      SendError(res, 400, "BAD_REQUEST",
+                "the request body is larger than " + std::to_string(kMaxRequestBody) + " bytes");
+    } else if (res.status == 404) {
+      SendError(res, 404, "NOT_FOUND", "no such path", "See docs/api.md for the API's paths and methods.");
+    } else {
+      SendError(res, res.status, "BAD_REQUEST",
+                "the request could not be read (HTTP " + std::to_string(res.status) + ")",
+                "POST and PUT need a Content-Length header, even for an empty body: send {} (curl -d '{}').");
+    }
+    return httplib::Server::HandlerResponse::Handled;
+  }));
+  s.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
+    std::string what = "unknown exception";
+    try {
+      if (ep) std::rethrow_exception(ep);
+    } catch (const std::exception& e) {
+      what = e.what();
+    } catch (...) {
+    }
+    SendError(res, 500, "INTERNAL", "internal error: " + what, "Report it with the daemon's log.");
+  });
+  s.set_logger([](const httplib::Request& req, const httplib::Response& res) {
+    // Method, path and status only: bodies may carry passwords.
+    spdlog::info("{} {} {}", req.method, req.path, res.status);
+  });
 }
 
 }  // namespace
@@ -224,312 +577,23 @@ void ApiServer::Stop() { http_->stop(); }
 
 void ApiServer::Routes() {
   httplib::Server& s = *http_;
-  s.set_payload_max_length(kMaxRequestBody);
-  // httplib's default also sets SO_REUSEPORT, with which a second daemon
-  // would silently share the port and answer half the requests with its
-  // own token and projects. SO_REUSEADDR alone keeps fast restarts working.
-  s.set_socket_options([](socket_t sock) {
-    int yes = 1;
-    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, reinterpret_cast<void*>(&yes), sizeof(yes));
-  });
-
-  s.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
-    if (req.path == "/api/v1/health") return httplib::Server::HandlerResponse::Unhandled;
-    const std::string auth = req.get_header_value("Authorization");
-    // Constant-time comparison, so the token cannot be guessed byte by byte.
-    const std::string expected = "Bearer " + token_;
-    bool ok = auth.size() == expected.size();
-    unsigned char diff = 0;
-    for (size_t i = 0; ok && i < auth.size(); ++i) diff |= static_cast<unsigned char>(auth[i] ^ expected[i]);
-    if (!ok || diff != 0) {
-      SendStatus(res, Status(ErrorCode::kUnauthorized,
-                             auth.empty() ? "the request has no bearer token" : "the bearer token is wrong"));
-      return httplib::Server::HandlerResponse::Handled;
-    }
-    return httplib::Server::HandlerResponse::Unhandled;
-  });
-  s.set_error_handler(httplib::Server::HandlerWithResponse([](const httplib::Request&, httplib::Response& res) {
-    if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
-    if (res.status == 413) {
-      SendError(res, 400, "BAD_REQUEST",
-                "the request body is larger than " + std::to_string(kMaxRequestBody) + " bytes");
-    } else if (res.status == 404) {
-      SendError(res, 404, "NOT_FOUND", "no such path", "See docs/api.md for the API's paths and methods.");
+  ConfigureHttp(s);
+  RequireToken(s, token_);
+  for (const Route& route : kRoutes) {
+    httplib::Server::Handler handler = [this, &route](const httplib::Request& req, httplib::Response& res) {
+      RunRoute(route, orchestrator_, endpoints_, req, res);
+    };
+    const std::string_view method = route.method;
+    if (method == "GET") {
+      s.Get(route.pattern, std::move(handler));
+    } else if (method == "POST") {
+      s.Post(route.pattern, std::move(handler));
+    } else if (method == "PUT") {
+      s.Put(route.pattern, std::move(handler));
     } else {
-      SendError(res, res.status, "BAD_REQUEST",
-                "the request could not be read (HTTP " + std::to_string(res.status) + ")",
-                "POST and PUT need a Content-Length header, even for an empty body: send {} (curl -d '{}').");
+      s.Delete(route.pattern, std::move(handler));
     }
-    return httplib::Server::HandlerResponse::Handled;
-  }));
-  s.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
-    std::string what = "unknown exception";
-    try {
-      if (ep) std::rethrow_exception(ep);
-    } catch (const std::exception& e) {
-      what = e.what();
-    } catch (...) {
-    }
-    SendError(res, 500, "INTERNAL", "internal error: " + what, "Report it with the daemon's log.");
-  });
-  s.set_logger([](const httplib::Request& req, const httplib::Response& res) {
-    // Method, path and status only: bodies may carry passwords.
-    spdlog::info("{} {} {}", req.method, req.path, res.status);
-  });
-
-  s.Get("/api/v1/health", [](const httplib::Request&, httplib::Response& res) {
-    SendJson(res, json{{"status", "ok"}});
-  });
-
-  s.Get("/api/v1/state-machine", [](const httplib::Request&, httplib::Response& res) {
-    json states = json::array();
-    for (ProjectState st : kAllStates) {
-      json ops = json::array();
-      for (Operation op : AllowedOperations(st)) ops.push_back(OperationName(op));
-      states.push_back({{"state", StateName(st)}, {"label", StateLabel(st)}, {"operations", ops}});
-    }
-    SendJson(res, json{{"states", states}});
-  });
-
-  s.Post("/api/v1/projects", [this](const httplib::Request& req, httplib::Response& res) {
-    auto body = BodyJson(req, res);
-    if (!body) return;
-    auto spec = ParseProjectSpec(*body, endpoints_);
-    if (!spec.ok()) return SendStatus(res, spec.status());
-    auto p = orchestrator_.Create(*spec);
-    if (!p.ok()) return SendStatus(res, p.status());
-    SendJson(res, ProjectToJson(*p), 201);
-  });
-
-  s.Get("/api/v1/projects", [this](const httplib::Request& req, httplib::Response& res) {
-    if (!OnlyKnownParams(req, res, {"status", "tag", "type", "keyword", "page", "page_size"})) return;
-    ProjectFilter f;
-    f.state = req.get_param_value("status");
-    if (!f.state.empty() && !ParseState(f.state)) {
-      std::string names;
-      for (ProjectState st : kAllStates) names += (names.empty() ? "" : ", ") + std::string(StateName(st));
-      return SendError(res, 400, "INVALID_ARGUMENT", "unknown status '" + f.state + "'", "Known: " + names + ".");
-    }
-    f.tag = req.get_param_value("tag");
-    f.type = req.get_param_value("type");
-    f.keyword = req.get_param_value("keyword");
-    auto page = IntParam(req, res, "page", 1, 1, 1000000);
-    if (!page) return;
-    auto size = IntParam(req, res, "page_size", 50, 1, 500);
-    if (!size) return;
-    f.page = *page;
-    f.page_size = *size;
-    auto list = orchestrator_.List(f);
-    if (!list.ok()) return SendStatus(res, list.status());
-    json projects = json::array();
-    for (const auto& p : list->first) projects.push_back(ProjectToJson(p));
-    SendJson(res, json{{"projects", projects}, {"total", list->second}, {"page", f.page}, {"page_size", f.page_size}});
-  });
-
-  s.Get(R"(/api/v1/projects/(\d+))", [this](const httplib::Request& req, httplib::Response& res) {
-    auto id = PathId(req, res);
-    if (!id) return;
-    auto p = orchestrator_.Get(*id);
-    if (!p.ok()) return SendStatus(res, p.status());
-    auto subtasks = orchestrator_.Subtasks(*id);
-    if (!subtasks.ok()) return SendStatus(res, subtasks.status());
-    auto tables = orchestrator_.TableProgress(*id);
-    if (!tables.ok()) return SendStatus(res, tables.status());
-    json out = ProjectToJson(*p);
-    out["subtasks"] = *subtasks;
-    out["progress"] = *tables;
-    json ops = json::array();
-    for (Operation op : AllowedOperations(p->state)) {
-      if (CheckOperation(*p, op).ok()) ops.push_back(OperationName(op));
-    }
-    out["allowed_operations"] = ops;
-    SendJson(res, out);
-  });
-
-  s.Delete(R"(/api/v1/projects/(\d+))", [this](const httplib::Request& req, httplib::Response& res) {
-    auto id = PathId(req, res);
-    if (!id) return;
-    auto r = orchestrator_.Apply(Operation::kDelete, *id, json::object());
-    if (!r.ok()) return SendStatus(res, r.status());
-    SendJson(res, *r);
-  });
-
-  s.Post(R"(/api/v1/projects/(\d+)/(start|pause|resume|release|clone|skip_ddl|skip_full_verification))",
-         [this](const httplib::Request& req, httplib::Response& res) {
-           auto id = PathId(req, res);
-           if (!id) return;
-           auto body = BodyJson(req, res);
-           if (!body) return;
-           const std::string action = req.matches[2];
-           for (const auto& [key, value] : body->items()) {
-             if (action != "release" || key != "force") {
-               return SendError(res, 400, "INVALID_ARGUMENT", "'" + key + "' is not a field of " + action,
-                                "See docs/api.md.");
-             }
-             if (!value.is_boolean()) return SendError(res, 400, "INVALID_ARGUMENT", "'force' must be true or false");
-           }
-           if (action == "clone") {
-             // The clone runs anew: its endpoints must be ones the operator
-             // allows now (the allowances may have narrowed since).
-             auto original = orchestrator_.Get(*id);
-             if (!original.ok()) return SendStatus(res, original.status());
-             for (const auto* ep : {&original->spec.source, &original->spec.destination}) {
-               Status st = CheckEndpoint(ep->endpoint, endpoints_);
-               if (!st.ok()) return SendStatus(res, st.WithContext(ep == &original->spec.source ? "source" : "destination"));
-             }
-             auto p = orchestrator_.Clone(*id);
-             if (!p.ok()) return SendStatus(res, p.status());
-             return SendJson(res, ProjectToJson(*p), 201);
-           }
-           Operation op = *ParseOperation(action);
-           if (op == Operation::kRelease && body->value("force", false)) op = Operation::kForceRelease;
-           auto r = orchestrator_.Apply(op, *id, *body);
-           if (!r.ok()) return SendStatus(res, r.status());
-           SendJson(res, *r);
-         });
-
-  s.Put(R"(/api/v1/projects/(\d+)/(parameters|alerts|objects))",
-        [this](const httplib::Request& req, httplib::Response& res) {
-          auto id = PathId(req, res);
-          if (!id) return;
-          auto body = BodyJson(req, res);
-          if (!body) return;
-          const std::string what = req.matches[2];
-          Operation op = what == "parameters" ? Operation::kModifyParameters
-                         : what == "alerts"   ? Operation::kModifyAlerts
-                                              : Operation::kModifyObjects;
-          auto r = orchestrator_.Apply(op, *id, *body);
-          if (!r.ok()) return SendStatus(res, r.status());
-          SendJson(res, *r);
-        });
-
-  s.Get(R"(/api/v1/projects/(\d+)/export)", [this](const httplib::Request& req, httplib::Response& res) {
-    auto id = PathId(req, res);
-    if (!id) return;
-    if (!OnlyKnownParams(req, res, {"format", "objects_only"})) return;
-    std::string format = req.has_param("format") ? req.get_param_value("format") : "json";
-    std::string objects_only = req.has_param("objects_only") ? req.get_param_value("objects_only") : "false";
-    if (format != "json" && format != "yaml") {
-      return SendError(res, 400, "INVALID_ARGUMENT", "format must be json or yaml");
-    }
-    if (objects_only != "true" && objects_only != "false") {
-      return SendError(res, 400, "INVALID_ARGUMENT", "objects_only must be true or false");
-    }
-    auto p = orchestrator_.Get(*id);
-    if (!p.ok()) return SendStatus(res, p.status());
-    json doc = SpecToJson(p->spec, objects_only == "true");
-    if (format == "json") return SendJson(res, doc);
-    YAML::Emitter out;
-    out << ToYaml(doc);
-    res.set_content(std::string("# Godwit project ") + std::to_string(*id) +
-                        " (passwords are not exported: give them again, or name password_env/password_file)\n" +
-                        out.c_str() + "\n",
-                    "application/yaml");
-  });
-
-  // Full verification (docs/verification.md): the result, re-verify,
-  // corrections as SQL, applying them.
-  s.Get(R"(/api/v1/projects/(\d+)/verification)", [this](const httplib::Request& req, httplib::Response& res) {
-    auto id = PathId(req, res);
-    if (!id) return;
-    if (!OnlyKnownParams(req, res, {})) return;
-    auto r = orchestrator_.Verification(*id);
-    if (!r.ok()) return SendStatus(res, r.status());
-    SendJson(res, *r);
-  });
-  s.Post(R"(/api/v1/projects/(\d+)/verification/rerun)", [this](const httplib::Request& req, httplib::Response& res) {
-    auto id = PathId(req, res);
-    if (!id) return;
-    auto body = BodyJson(req, res);
-    if (!body) return;
-    for (const auto& [key, value] : body->items()) {
-      if (key != "mode") return SendError(res, 400, "INVALID_ARGUMENT", "'" + key + "' is not a field of rerun");
-    }
-    const json mode = body->value("mode", json("all"));
-    if (!mode.is_string()) return SendError(res, 400, "INVALID_ARGUMENT", "'mode' must be all, abnormal or records");
-    auto r = orchestrator_.Reverify(*id, mode.get<std::string>());
-    if (!r.ok()) return SendStatus(res, r.status());
-    SendJson(res, *r);
-  });
-  s.Get(R"(/api/v1/projects/(\d+)/verification/corrections\.sql)",
-        [this](const httplib::Request& req, httplib::Response& res) {
-          auto id = PathId(req, res);
-          if (!id) return;
-          if (!OnlyKnownParams(req, res, {"delete_destination_only"})) return;
-          const std::string del =
-              req.has_param("delete_destination_only") ? req.get_param_value("delete_destination_only") : "false";
-          if (del != "true" && del != "false") {
-            return SendError(res, 400, "INVALID_ARGUMENT", "delete_destination_only must be true or false");
-          }
-          auto sql = orchestrator_.CorrectionSql(*id, del == "true");
-          if (!sql.ok()) return SendStatus(res, sql.status());
-          res.set_content(*sql, "application/sql");
-        });
-  s.Post(R"(/api/v1/projects/(\d+)/verification/correct)", [this](const httplib::Request& req, httplib::Response& res) {
-    auto id = PathId(req, res);
-    if (!id) return;
-    auto body = BodyJson(req, res);
-    if (!body) return;
-    for (const auto& [key, value] : body->items()) {
-      if (key != "delete_destination_only") {
-        return SendError(res, 400, "INVALID_ARGUMENT", "'" + key + "' is not a field of correct");
-      }
-      if (!value.is_boolean()) {
-        return SendError(res, 400, "INVALID_ARGUMENT", "'delete_destination_only' must be true or false");
-      }
-    }
-    auto r = orchestrator_.Correct(*id, body->value("delete_destination_only", false));
-    if (!r.ok()) return SendStatus(res, r.status());
-    SendJson(res, *r);
-  });
-
-  s.Get(R"(/api/v1/projects/(\d+)/subtasks)", [this](const httplib::Request& req, httplib::Response& res) {
-    auto id = PathId(req, res);
-    if (!id) return;
-    auto r = orchestrator_.Subtasks(*id);
-    if (!r.ok()) return SendStatus(res, r.status());
-    SendJson(res, json{{"subtasks", *r}});
-  });
-
-  s.Get(R"(/api/v1/projects/(\d+)/events)", [this](const httplib::Request& req, httplib::Response& res) {
-    auto id = PathId(req, res);
-    if (!id) return;
-    auto p = orchestrator_.Get(*id);
-    if (!p.ok()) return SendStatus(res, p.status());
-    auto events = orchestrator_.Events(*id);
-    if (!events.ok()) return SendStatus(res, events.status());
-    json out = json::array();
-    for (const auto& e : *events) out.push_back({{"at", e.at}, {"kind", e.kind}, {"message", e.message}});
-    SendJson(res, json{{"events", out}});
-  });
-
-  s.Post(R"(/api/v1/batch/([a-z_]+)/preview)", [this](const httplib::Request& req, httplib::Response& res) {
-    auto batch = ParseBatch(req, res);
-    if (!batch) return;
-    SendJson(res, PreviewToJson(orchestrator_.Preview(batch->op, batch->ids)));
-  });
-
-  s.Post(R"(/api/v1/batch/([a-z_]+))", [this](const httplib::Request& req, httplib::Response& res) {
-    auto batch = ParseBatch(req, res);
-    if (!batch) return;
-    BatchResult r = orchestrator_.Batch(batch->op, batch->ids, batch->args);
-    json failed = json::array();
-    for (const auto& [id, reason] : r.failed) failed.push_back({{"id", id}, {"reason", reason}});
-    SendJson(res, json{{"succeeded", r.succeeded}, {"failed", failed}});
-  });
-
-  s.Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
-    std::string out = "# HELP godwit_projects Migration projects by state.\n# TYPE godwit_projects gauge\n";
-    for (ProjectState st : kAllStates) {
-      ProjectFilter f;
-      f.state = std::string(StateName(st));
-      f.page_size = 1;
-      auto list = orchestrator_.List(f);
-      if (!list.ok()) return SendStatus(res, list.status());
-      out += "godwit_projects{state=\"" + f.state + "\"} " + std::to_string(list->second) + "\n";
-    }
-    res.set_content(out, "text/plain; version=0.0.4");
-  });
+  }
 }
 
 }  // namespace godwit
