@@ -7,6 +7,8 @@
 #include <fstream>
 #include <set>
 
+#include "common/text.h"
+
 namespace godwit {
 namespace {
 
@@ -81,44 +83,11 @@ const char kSecretsDirHint[] =
     "sends the password), or have the operator put the file in the directory given to `godwit serve --secrets-dir "
     "DIR`.";
 
-Result<std::string> PercentDecode(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%') {
-      if (i + 2 >= s.size()) {
-        return Status(ErrorCode::kInvalidArgument, "incomplete percent-escape in endpoint URI");
-      }
-      auto hex = [](char c) -> int {
-        if (c >= '0' && c <= '9') return c - '0';
-        if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-        if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-        return -1;
-      };
-      int hi = hex(s[i + 1]), lo = hex(s[i + 2]);
-      if (hi < 0 || lo < 0) return Status(ErrorCode::kInvalidArgument, "bad percent-escape in endpoint URI");
-      out.push_back(static_cast<char>(hi * 16 + lo));
-      i += 2;
-    } else {
-      out.push_back(s[i]);
-    }
-  }
-  return out;
-}
-
-std::string PercentEncode(std::string_view s) {
-  static const char* kHex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' || c == '/') {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out.push_back('%');
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 15]);
-    }
-  }
-  return out;
+// Undoes the URI's %XX escapes (common/text.h), naming the URI in errors.
+Result<std::string> UriDecode(std::string_view s) {
+  Result<std::string> decoded = PercentDecode(s);
+  if (!decoded.ok()) return Status(ErrorCode::kInvalidArgument, decoded.status().message() + " in endpoint URI");
+  return decoded;
 }
 
 }  // namespace
@@ -154,7 +123,7 @@ Result<Endpoint> ParseEndpointUri(std::string_view uri, const EndpointPolicy& po
   }
 
   if (ep.engine == Engine::kSqlite) {
-    ASSIGN_OR_RETURN(ep.path, PercentDecode(rest));
+    ASSIGN_OR_RETURN(ep.path, UriDecode(rest));
     if (ep.path.empty()) {
       return Status(ErrorCode::kInvalidArgument, "sqlite endpoint has no file path",
                     "Write it as sqlite:///absolute/path.db or sqlite://relative/path.db.");
@@ -169,10 +138,10 @@ Result<Endpoint> ParseEndpointUri(std::string_view uri, const EndpointPolicy& po
       std::string_view userinfo = authority.substr(0, at);
       authority = authority.substr(at + 1);
       if (size_t colon = userinfo.find(':'); colon != std::string_view::npos) {
-        ASSIGN_OR_RETURN(ep.user, PercentDecode(userinfo.substr(0, colon)));
-        ASSIGN_OR_RETURN(ep.password, PercentDecode(userinfo.substr(colon + 1)));
+        ASSIGN_OR_RETURN(ep.user, UriDecode(userinfo.substr(0, colon)));
+        ASSIGN_OR_RETURN(ep.password, UriDecode(userinfo.substr(colon + 1)));
       } else {
-        ASSIGN_OR_RETURN(ep.user, PercentDecode(userinfo));
+        ASSIGN_OR_RETURN(ep.user, UriDecode(userinfo));
       }
     }
     std::string_view host = authority, port;
@@ -198,9 +167,9 @@ Result<Endpoint> ParseEndpointUri(std::string_view uri, const EndpointPolicy& po
         ep.port = static_cast<uint16_t>(p);
       }
     }
-    ASSIGN_OR_RETURN(ep.host, PercentDecode(host));
+    ASSIGN_OR_RETURN(ep.host, UriDecode(host));
     if (ep.host.empty()) ep.host = "127.0.0.1";
-    ASSIGN_OR_RETURN(ep.database, PercentDecode(path));
+    ASSIGN_OR_RETURN(ep.database, UriDecode(path));
     if (ep.user.empty()) ep.user = ep.engine == Engine::kMysql ? "root" : "postgres";
   }
 
@@ -210,10 +179,10 @@ Result<Endpoint> ParseEndpointUri(std::string_view uri, const EndpointPolicy& po
     query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
     if (kv.empty()) continue;
     size_t eq = kv.find('=');
-    ASSIGN_OR_RETURN(std::string key, PercentDecode(kv.substr(0, eq)));
+    ASSIGN_OR_RETURN(std::string key, UriDecode(kv.substr(0, eq)));
     std::string value;
     if (eq != std::string_view::npos) {
-      ASSIGN_OR_RETURN(value, PercentDecode(kv.substr(eq + 1)));
+      ASSIGN_OR_RETURN(value, UriDecode(kv.substr(eq + 1)));
     }
     if (key == "password_env" || key == "password_file") {
       // A stored endpoint's password comes from the store.
@@ -431,11 +400,11 @@ std::string Endpoint::Redacted() const {
   std::string out(EngineName(engine));
   out += "://";
   if (engine == Engine::kSqlite) return out + path;
-  out += PercentEncode(user);
+  out += PercentEncode(user, "/");
   if (!password.empty()) out += ":***";
   out += "@";
   out += host.find(':') != std::string::npos ? "[" + host + "]" : host;
-  out += ":" + std::to_string(port) + "/" + PercentEncode(database);
+  out += ":" + std::to_string(port) + "/" + PercentEncode(database, "/");
   return out;
 }
 
@@ -446,7 +415,7 @@ std::string Endpoint::UriWithoutPassword() const {
   char sep = '?';
   for (const auto& [key, value] : options) {
     if (IsSecretOptionName(key)) continue;  // never stored in clear, shown or exported
-    out += sep + PercentEncode(key) + "=" + PercentEncode(value);
+    out += sep + PercentEncode(key, "/") + "=" + PercentEncode(value, "/");
     sep = '&';
   }
   return out;

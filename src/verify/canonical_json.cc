@@ -6,6 +6,8 @@
 #include <nlohmann/json.hpp>
 #include <vector>
 
+#include "common/text.h"
+
 namespace godwit {
 namespace {
 
@@ -100,7 +102,6 @@ bool AppendNumber(std::string_view s, std::string& digits, std::string& out) {
 // Appends `s` (UTF-8, as the parser decoded it) as a JSON string literal,
 // escaping only what JSON requires.
 void AppendString(std::string_view s, std::string& out) {
-  static constexpr char kHex[] = "0123456789abcdef";
   out.push_back('"');
   size_t run = 0;  // start of the bytes not yet copied
   for (size_t i = 0; i < s.size(); ++i) {
@@ -119,8 +120,7 @@ void AppendString(std::string_view s, std::string& out) {
       case '\t': out.push_back('t'); break;
       default:
         out.append("u00");
-        out.push_back(kHex[c >> 4]);
-        out.push_back(kHex[c & 0xf]);
+        AppendHexLower(s.substr(i, 1), out);
     }
   }
   out.append(s.data() + run, s.size() - run);

@@ -4,6 +4,7 @@
 #include <ctime>
 #include <unordered_map>
 
+#include "common/text.h"
 #include "pipeline/key_set.h"
 #include "schema/dialect.h"
 #include "verify/recheck.h"
@@ -44,7 +45,6 @@ std::pair<uint32_t, size_t> DecodeUtf8(std::string_view s, size_t i) {
 }  // namespace
 
 std::string CommentText(std::string_view text) {
-  static constexpr char kHex[] = "0123456789abcdef";
   std::string out;
   out.reserve(text.size());
   for (size_t i = 0; i < text.size();) {
@@ -58,8 +58,7 @@ std::string CommentText(std::string_view text) {
     // unambiguously. Everything else, accented letters included, as it is.
     if (n == 0) {
       out += "\\x";
-      out += kHex[static_cast<unsigned char>(text[i]) >> 4];
-      out += kHex[static_cast<unsigned char>(text[i]) & 0xF];
+      AppendHexLower(text.substr(i, 1), out);
       ++i;
       continue;
     }
@@ -83,7 +82,8 @@ std::string CommentText(std::string_view text) {
                (cp >= 0x200B && cp <= 0x200F) || (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069) ||
                cp == 0xFEFF) {
       out += "\\u";
-      for (int shift = 12; shift >= 0; shift -= 4) out += kHex[(cp >> shift) & 0xF];
+      const char code_unit[2] = {static_cast<char>(cp >> 8), static_cast<char>(cp & 0xFF)};  // all below U+10000
+      AppendHexLower(std::string_view(code_unit, 2), out);
     } else {
       out.append(text.substr(i, n));
     }
