@@ -908,7 +908,9 @@ void ChangeApplier::Abort() {
   if (!in_transaction_) return;
   in_transaction_ = false;
   *pending_ = Pending{};
-  session_.Execute("ROLLBACK").IgnoreError();  // the apply error is the one to report
+  // The error that led here is the one to report; a failed ROLLBACK leaves
+  // nothing committed (the session is dropped and the batch applied again).
+  session_.Execute("ROLLBACK").IgnoreBecause("rolling back an aborted batch; the error that aborted it is reported");
   const uint64_t statements = stats_.statements;
   stats_ = before_;
   stats_.statements = statements;

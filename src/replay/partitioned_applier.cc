@@ -642,7 +642,8 @@ void PartitionedApplier::Abort() {
   held_seqs_.clear();
   spilled_ = false;
   for (auto& w : workers_) w->Enqueue({.kind = Worker::Task::Kind::kAbort});
-  WaitAll().IgnoreError();
+  WaitAll().IgnoreBecause(
+      "waiting for the partitions to roll back an aborted batch; the error that aborted it is reported");
   serial_ = false;
 }
 

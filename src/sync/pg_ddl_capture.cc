@@ -316,7 +316,7 @@ Status EnsurePgDdlCapture(Session& source, const std::string& publication, const
   Status st;
   for (size_t i = 0; i < statements.size() && st.ok(); ++i) st = source.Execute(statements[i]);
   if (!st.ok()) {
-    source.Execute("ROLLBACK").IgnoreError();
+    source.Execute("ROLLBACK").IgnoreBecause("ending the failed DDL-capture setup, whose own error is reported");
     const std::string what =
         "DDL on the PostgreSQL source is not captured (" + st.message() +
         "): tables created, renamed or dropped, column type changes and index changes are not carried to the "
