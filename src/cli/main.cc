@@ -76,6 +76,10 @@ int main(int argc, char** argv) {
   migrate->add_option("--replication-slot", margs.replication_slot,
                       "PostgreSQL source: create this logical slot and copy inside its snapshot "
                       "(default with --incremental: godwit_ plus a hash of the two URIs)");
+  migrate->add_option("--server-id", margs.server_id,
+                      "MySQL/MariaDB source with --incremental: the replica server_id the binlog stream registers "
+                      "with (default: derived from the two URIs, 1073741824 and up)")
+      ->check(CLI::Range(1u, 4294967295u));
   migrate->add_flag("--incremental", margs.incremental,
                     "after the copy, keep the destination in sync with the source's changes until Ctrl-C "
                     "(run again to resume)");

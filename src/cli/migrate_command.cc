@@ -1,7 +1,6 @@
 #include "cli/migrate_command.h"
 
 #include <unistd.h>
-#include <xxhash.h>
 
 #include <algorithm>
 #include <atomic>
@@ -15,13 +14,8 @@
 #include "cli/command_target.h"
 #include "cli/progress_display.h"
 #include "cli/project_file.h"
-#include "connector/postgres/pg_change_stream.h"
 #include "connector/session.h"
-#include "replay/change_applier.h"
-#include "replay/partitioned_applier.h"
-#include "schema/dialect.h"
-#include "sync/heartbeat.h"
-#include "sync/pg_ddl_capture.h"
+#include "sync/capture_resources.h"
 #include "sync/synchronizer.h"
 
 namespace godwit {
@@ -46,7 +40,7 @@ struct MigratePlan {
   std::string id_hex;     // hash of the source/destination pair: names its state
   std::string log_dir;    // --incremental: the change log
   std::string stream_id;  // --incremental: checkpoint and heartbeat rows
-  uint32_t server_id = 0; // --incremental, MySQL source: the replica id
+  CaptureSetup capture;   // --incremental: what capture holds between runs
 };
 
 Result<MigratePlan> BuildPlan(const MigrateArgs& a) {
@@ -65,6 +59,9 @@ Result<MigratePlan> BuildPlan(const MigrateArgs& a) {
   if (opt.replication_slot.size() > 0 && opt.source.engine != Engine::kPostgres) {
     return Status(ErrorCode::kInvalidArgument, "--replication-slot applies to a PostgreSQL source only");
   }
+  if (a.server_id != 0 && opt.source.engine != Engine::kMysql) {
+    return Status(ErrorCode::kInvalidArgument, "--server-id applies to a MySQL/MariaDB source only");
+  }
   if (a.until_caught_up && !plan.incremental) {
     return Status(ErrorCode::kInvalidArgument, "--until-caught-up needs --incremental");
   }
@@ -77,16 +74,20 @@ Result<MigratePlan> BuildPlan(const MigrateArgs& a) {
   // One state file per source/destination pair, so that re-running the
   // same command resumes it.
   plan.id_hex = target.id_hex;
-  const uint64_t hash = std::stoull(plan.id_hex, nullptr, 16);
   const std::filesystem::path dir(target.state_dir);
   opt.state_path = (dir / ("migrate-" + plan.id_hex + ".db")).string();
   plan.log_dir = (dir / ("migrate-" + plan.id_hex + ".changelog")).string();
   plan.stream_id = "migrate-" + plan.id_hex;
-  // Non-zero, and away from the small ids servers are usually given.
-  plan.server_id = static_cast<uint32_t>(0x40000000u | (hash & 0x3fffffffu));
   if ((plan.incremental || a.release) && opt.source.engine == Engine::kPostgres && opt.replication_slot.empty()) {
     opt.replication_slot = "godwit_" + plan.id_hex;
   }
+  plan.capture.captured = opt.source;
+  plan.capture.applied = opt.destination;
+  plan.capture.objects = opt.objects;
+  plan.capture.names.stream = opt.replication_slot.empty() ? "godwit_" + plan.id_hex : opt.replication_slot;
+  plan.capture.names.replica_server_id = a.server_id;
+  plan.capture.stream_id = plan.stream_id;
+  plan.capture.log_dir = plan.log_dir;
   // A run without --incremental after one with it (its change log kept):
   // synchronization has owned the destination since the copy completed,
   // and the tables it created are no less its own.
@@ -97,54 +98,18 @@ Result<MigratePlan> BuildPlan(const MigrateArgs& a) {
 
 // Frees what --incremental keeps between runs.
 int Release(const MigratePlan& plan) {
-  const FullMigrationOptions& opt = plan.full;
-  std::vector<std::string> freed;
-  Status first;
-  auto note = [&](const std::string& what, const Status& st) {
-    if (st.ok()) return;
-    std::fprintf(stderr, "godwit: could not free %s: %s\n", what.c_str(), st.ToString().c_str());
-    if (first.ok()) first = st;
-  };
-  if (auto src = Connect(opt.source); src.ok()) {
-    Status st = DropHeartbeat(**src, plan.stream_id);
-    note("the heartbeat row", st);
-    if (st.ok()) freed.push_back("heartbeat row " + plan.stream_id);
-  } else {
-    note("the heartbeat row", src.status());
-  }
-  if (opt.source.engine == Engine::kPostgres) {
-    auto dropped = pg::DropLogicalSlot(opt.source, opt.replication_slot);
-    note("replication slot " + opt.replication_slot, dropped.status());
-    if (dropped.ok() && *dropped) freed.push_back("replication slot " + opt.replication_slot);
-    Status st = pg::DropPublication(opt.source, opt.replication_slot);
-    note("publication " + opt.replication_slot, st);
-    if (st.ok()) freed.push_back("publication " + opt.replication_slot);
-    if (auto src = Connect(opt.source); src.ok()) {
-      auto trigger = DropPgDdlCapture(**src, opt.replication_slot, plan.stream_id);
-      note("the DDL capture trigger", trigger.status());
-      if (trigger.ok() && *trigger) freed.push_back("DDL capture trigger of " + opt.replication_slot);
-    } else {
-      note("the DDL capture trigger", src.status());
-    }
-  }
-  if (auto dst = Connect(opt.destination); dst.ok()) {
-    Status st = DropPartitionedCheckpoint(**dst, DialectFor(opt.destination.engine), plan.stream_id);
-    note("the checkpoint row", st);
-    if (st.ok()) freed.push_back("checkpoint row " + plan.stream_id);
-  } else {
-    note("the checkpoint row", dst.status());
-  }
-  std::error_code ec;
-  std::filesystem::remove_all(plan.log_dir, ec);
-  note("the change log " + plan.log_dir, ec ? Status(ErrorCode::kMetadata, ec.message()) : Status());
+  std::vector<std::string> freed, not_freed;
+  Status st = CaptureResources(plan.capture).Release(freed, not_freed);
   for (const auto& f : freed) std::printf("freed %s\n", f.c_str());
-  if (!first.ok()) {
-    PrintError(first);
+  for (const auto& f : not_freed) std::fprintf(stderr, "godwit: could not free %s\n", f.c_str());
+  if (!st.ok()) {
+    PrintError(st);
     return 1;
   }
   std::printf("released: the next run copies everything again, so empty the destination tables first (or give "
               "another destination)\n");
-  std::filesystem::remove(opt.state_path, ec);
+  std::error_code ec;
+  std::filesystem::remove(plan.full.state_path, ec);
   return 0;
 }
 
@@ -168,8 +133,7 @@ Result<std::optional<SyncOptions>> SyncOptionsFor(const MigratePlan& plan) {
   so.log_dir = plan.log_dir;
   so.stream_id = plan.stream_id;
   so.start = *start;
-  so.pg_slot = plan.full.replication_slot;
-  so.mysql_server_id = plan.server_id;
+  so.capture = plan.capture.names;
   return std::optional<SyncOptions>(std::move(so));
 }
 
@@ -221,17 +185,15 @@ int RunSync(const MigratePlan& plan, const MigrateArgs& args) {
   if (tty && !args.quiet) std::fputs("\n", stderr);
   for (const auto& w : final_status.warnings) std::fprintf(stderr, "godwit: warning: %s\n", w.c_str());
   std::fputs(SyncLine(final_status).c_str(), stdout);
-  const std::string keep = plan.full.source.engine == Engine::kPostgres
-                               ? "the replication slot and publication " + plan.full.replication_slot
-                               : "the binlog position";
+  const std::string keep = CaptureResources(plan.capture).Describe();
   if (st.ok()) {
     std::printf("caught up: the destination has applied everything the source committed before the stop request\n");
-    std::printf("%s and the change log are kept: run the same command to continue, or add --release to free them\n",
+    std::printf("%s are kept: run the same command to continue, or add --release to free them\n",
                 keep.c_str());
     return 0;
   }
   if (st.code() == ErrorCode::kCancelled) {
-    std::printf("stopped at durable positions; %s and the change log are kept: run the same command to resume, or "
+    std::printf("stopped at durable positions; %s are kept: run the same command to resume, or "
                 "add --release to free them\n",
                 keep.c_str());
     return 130;
@@ -259,28 +221,21 @@ int RunMigrate(const MigrateArgs& args) {
   sigaction(SIGINT, &sa, nullptr);
   sigaction(SIGTERM, &sa, nullptr);
 
-  if (plan->incremental && args.restart) {
+  if (plan->incremental) {
     // Starting over: what the previous synchronization kept describes the
     // old snapshot (its change log, the destination's checkpoint of it,
     // and on PostgreSQL the slot the new snapshot must be created with).
-    std::error_code ec;
-    std::filesystem::remove_all(plan->log_dir, ec);
-    if (auto dst = Connect(opt.destination); dst.ok()) {
-      DropPartitionedCheckpoint(**dst, DialectFor(opt.destination.engine), plan->stream_id).IgnoreError();
-    }
-    if (opt.source.engine == Engine::kPostgres) {
-      auto dropped = pg::DropLogicalSlot(opt.source, opt.replication_slot);
-      if (!dropped.ok()) {
-        PrintError(dropped.status().WithContext("dropping the previous replication slot"));
+    CaptureResources capture(plan->capture);
+    std::vector<std::string> freed, not_freed, warnings;
+    if (args.restart) {
+      if (Status st = capture.Release(freed, not_freed); !st.ok()) {
+        PrintError(st.WithContext("starting over: freeing what the previous run kept"));
         return 1;
       }
     }
-  }
-  if (plan->incremental) {
     // Before the copy's snapshot: the publication (PostgreSQL) must exist
     // before the slot, and the heartbeat table before capture starts.
-    std::vector<std::string> warnings;
-    Status st = PrepareCapture(opt.source, opt.objects, opt.replication_slot, plan->stream_id, true, warnings);
+    Status st = capture.Prepare(warnings);
     for (const auto& w : warnings) std::fprintf(stderr, "godwit: warning: %s\n", w.c_str());
     if (!st.ok()) {
       PrintError(st.WithContext("preparing change capture"));

@@ -19,6 +19,7 @@ struct MigrateArgs {
   std::string state_dir = ".godwit";
   std::string zero_date;
   std::string replication_slot;
+  uint32_t server_id = 0;  // MySQL source: the binlog replica id; 0 = derived
   bool restart = false;
   // After the copy, keep the destination in sync (change capture + replay)
   // until Ctrl-C, or with until_caught_up until everything committed

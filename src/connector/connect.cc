@@ -1,4 +1,6 @@
 #include "connector/engines.h"
+
+#include <xxhash.h>
 #include "model/row_collector.h"
 
 namespace godwit {
@@ -8,6 +10,24 @@ Result<std::unique_ptr<Session>> Connect(const Endpoint& endpoint) {
     case Engine::kMysql: return ConnectMysql(endpoint);
     case Engine::kPostgres: return ConnectPostgres(endpoint);
     case Engine::kSqlite: return ConnectSqlite(endpoint);
+  }
+  return Status(ErrorCode::kInternal, "unknown engine");
+}
+
+uint32_t ReplicaServerIdFor(const std::string& stream) {
+  const uint64_t hash = XXH3_64bits(stream.data(), stream.size());
+  return static_cast<uint32_t>(0x40000000u | (hash & 0x3fffffffu));
+}
+
+Result<std::unique_ptr<ChangeCapture>> OpenChangeCapture(const Endpoint& db, const CaptureNames& names) {
+  switch (db.engine) {
+    case Engine::kMysql: return OpenBinlogCapture(db, names);
+    case Engine::kPostgres: return OpenPgCapture(db, names);
+    case Engine::kSqlite:
+      return Status(ErrorCode::kUnsupported,
+                    "change capture needs a MySQL/MariaDB or PostgreSQL database: SQLite keeps no change log to read",
+                    "Migrate from SQLite without incremental synchronization (migration_type [schema, full], or "
+                    "godwit migrate without --incremental).");
   }
   return Status(ErrorCode::kInternal, "unknown engine");
 }

@@ -1,8 +1,10 @@
-// Entry points of the engine connectors, used by Connect() only.
+// Entry points of the engine connectors, used by Connect() and
+// OpenChangeCapture() only.
 #pragma once
 
 #include <memory>
 
+#include "connector/change_capture.h"
 #include "connector/session.h"
 
 namespace godwit {
@@ -10,5 +12,8 @@ namespace godwit {
 Result<std::unique_ptr<Session>> ConnectMysql(const Endpoint& endpoint);
 Result<std::unique_ptr<Session>> ConnectPostgres(const Endpoint& endpoint);
 Result<std::unique_ptr<Session>> ConnectSqlite(const Endpoint& endpoint);
+
+Result<std::unique_ptr<ChangeCapture>> OpenBinlogCapture(const Endpoint& db, const CaptureNames& names);
+Result<std::unique_ptr<ChangeCapture>> OpenPgCapture(const Endpoint& db, const CaptureNames& names);
 
 }  // namespace godwit

@@ -667,22 +667,25 @@ double PartitionedApplier::apply_ms() const {
   return ms;
 }
 
-Status DropPartitionedCheckpoint(Session& session, const Dialect& dialect, const std::string& stream_id) {
+Result<bool> DropPartitionedCheckpoint(Session& session, const Dialect& dialect, const std::string& stream_id) {
   TableRef table{"", "godwit_checkpoint"};
   ASSIGN_OR_RETURN(Catalog catalog, session.ReadCatalog([&](const TableRef& ref) {
     return ref.name == table.name &&
            (dialect.engine() == Engine::kSqlite || ref.schema == session.default_schema());
   }));
-  if (catalog.tables.empty()) return Status();
+  if (catalog.tables.empty()) return false;
   if (dialect.engine() != Engine::kSqlite) table.schema = session.default_schema();
   ASSIGN_OR_RETURN(auto rows, ReadCheckpointRows(session, dialect, table));
   std::vector<std::string> partitions;
+  bool had = false;
   for (const auto& [id, row] : rows) {
     if (IsPartitionOf(id, stream_id)) partitions.push_back(id);
+    had = had || id == stream_id || IsPartitionOf(id, stream_id);
   }
   RETURN_IF_ERROR(DeleteCheckpointRows(session, dialect, table, partitions));
   // The stream's own row, and the table when no other stream has one.
-  return DropCheckpoint(session, dialect, stream_id, table);
+  RETURN_IF_ERROR(DropCheckpoint(session, dialect, stream_id, table));
+  return had;
 }
 
 }  // namespace godwit

@@ -192,7 +192,7 @@ class PartitionedApplier {
 
 // The checkpoint rows of `stream_id`'s partitions and its own; the table
 // goes when no other stream has a row (DropCheckpoint).
-Status DropPartitionedCheckpoint(Session& session, const Dialect& dialect, const std::string& stream_id);
+Result<bool> DropPartitionedCheckpoint(Session& session, const Dialect& dialect, const std::string& stream_id);
 
 // Partition k's checkpoint row name.
 std::string PartitionStreamId(const std::string& stream_id, int partition);

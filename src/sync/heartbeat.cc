@@ -66,20 +66,24 @@ Status WriteHeartbeat(Session& source, const std::string& stream_id, int64_t seq
   return Wrap(source.Execute(sql), "writing the heartbeat row in", table);
 }
 
-Status DropHeartbeat(Session& source, const std::string& stream_id) {
+Result<bool> DropHeartbeat(Session& source, const std::string& stream_id) {
   const Dialect& d = DialectFor(source.engine());
   const TableRef table = HeartbeatTable(source);
   auto catalog = source.ReadCatalog([&](const TableRef& ref) { return ref == table; });
   if (!catalog.ok()) return catalog.status();
-  if (catalog->tables.empty()) return Status();
-  RETURN_IF_ERROR(source.Execute("DELETE FROM " + d.QualifiedName(table) + " WHERE " + d.QuoteIdent("stream_id") +
-                                 " = " + d.Literal(ColumnType{}, stream_id)));
-  RowCollector rows;
+  if (catalog->tables.empty()) return false;
+  const std::string where = " WHERE " + d.QuoteIdent("stream_id") + " = " + d.Literal(ColumnType{}, stream_id);
+  RowCollector own;
   ColumnType text = TypeOf(TypeKind::kText);
+  RETURN_IF_ERROR(source.Query("SELECT " + d.QuoteIdent("stream_id") + " FROM " + d.QualifiedName(table) + where,
+                               std::span<const ColumnType>(&text, 1), own, BatchLimits{}));
+  RETURN_IF_ERROR(source.Execute("DELETE FROM " + d.QualifiedName(table) + where));
+  RowCollector rows;
   RETURN_IF_ERROR(source.Query("SELECT " + d.QuoteIdent("stream_id") + " FROM " + d.QualifiedName(table) + " LIMIT 1",
                                std::span<const ColumnType>(&text, 1), rows, BatchLimits{}));
-  if (!rows.rows.empty()) return Status();  // another stream still beats here
-  return source.Execute("DROP TABLE IF EXISTS " + d.QualifiedName(table));
+  // Another stream still beats here: the table stays.
+  if (rows.rows.empty()) RETURN_IF_ERROR(source.Execute("DROP TABLE IF EXISTS " + d.QualifiedName(table)));
+  return !own.rows.empty();
 }
 
 std::optional<Beat> ParseBeat(const ChangeEvent& e, const TableRef& table, const std::string& stream_id) {

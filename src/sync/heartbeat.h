@@ -43,7 +43,8 @@ Status EnsureHeartbeat(Session& source, const std::string& stream_id);
 Status WriteHeartbeat(Session& source, const std::string& stream_id, int64_t seq);
 
 // Deletes this stream's row, and the table when no other stream uses it.
-Status DropHeartbeat(Session& source, const std::string& stream_id);
+// False when the stream had no row.
+Result<bool> DropHeartbeat(Session& source, const std::string& stream_id);
 
 // When `event` is an insert or update of `stream_id`'s heartbeat row in
 // `table`, the beat it carries.

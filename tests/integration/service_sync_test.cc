@@ -10,11 +10,13 @@
 
 #include <atomic>
 #include <functional>
+#include <map>
 #include <random>
 #include <set>
 #include <thread>
 
 #include "connector/session.h"
+#include "model/row_collector.h"
 #include "migration_harness.h"
 #include "service_harness.h"
 #include "test_env.h"
@@ -330,6 +332,89 @@ void MysqlDdlReaches(const std::string& db, const std::string& dest, const std::
   p = d.Get(id);
   EXPECT_EQ(p["state"], "running") << p.dump();
   EXPECT_FALSE(IncrementalSubtask(p)["detail"]["applied_ddl"].empty());
+}
+
+// Replica server_ids on a MySQL source, as (server_id, host) of SHOW SLAVE
+// HOSTS.
+std::vector<std::pair<std::string, std::string>> ReplicaHosts() {
+  auto s = OpenSession(MysqlUri(""));
+  std::vector<ColumnType> text(4);  // MariaDB: Server_id, Host, Port, Master_id
+  for (auto& t : text) t.kind = TypeKind::kText;
+  RowCollector rows;
+  EXPECT_TRUE(s->Query("SHOW SLAVE HOSTS", text, rows, BatchLimits{}).ok());
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& r : rows.rows) out.emplace_back(r[0].value_or(""), r[1].value_or(""));
+  return out;
+}
+
+// Two daemons both number their first project 1. Capturing from one MariaDB
+// at once, their binlog streams must not share a replica server_id (the
+// server disconnects the older stream of an id, and the two would kick each
+// other off for ever); a server_id the user sets that another replica holds
+// is refused at once, naming the holder.
+TEST(ServiceSync, TwoDaemonsCaptureProjectOneFromOneServer) {
+  const std::string db = "ssync_twin_" + std::to_string(getpid());
+  RecreateMysqlDatabase(db);
+  MysqlAdmin("CREATE TABLE t (id INT PRIMARY KEY, v VARCHAR(20)); INSERT INTO t VALUES (1, 'a');"
+             "CREATE TABLE t2 (id INT PRIMARY KEY);", db);
+  std::vector<std::unique_ptr<Daemon>> daemons;
+  std::vector<std::string> dests;
+  std::vector<std::string> names;
+  for (int i = 0; i < 2; ++i) {
+    dests.push_back(PgDestUri(db + "_d" + std::to_string(i)));
+    RecreatePgDatabase(Servers().pg_dest_port, db + "_d" + std::to_string(i));
+    daemons.push_back(std::make_unique<Daemon>(FreshTempDir("ssync_twin" + std::to_string(i))));
+    daemons[i]->Start();
+    const int64_t id = daemons[i]->Create(json{{"source", MysqlUri(db)},
+                                               {"destination", dests[i]},
+                                               {"migration_type", {"schema", "full", "incremental"}}});
+    ASSERT_EQ(id, 1);
+    names.push_back(daemons[i]->Get(id)["resource_name"]);
+    ASSERT_EQ(daemons[i]->Call("POST", Path(id, "/start"), json::object()).status, 200);
+  }
+  for (auto& d : daemons) {
+    json p = d->WaitFor(1, [](const json& p) {
+      return IncrementalSubtask(p).value("status", "") == "monitoring" || p["state"] == "failed";
+    }, std::chrono::seconds(90));
+    ASSERT_EQ(IncrementalSubtask(p)["status"], "monitoring") << p.dump();
+  }
+  MysqlAdmin("INSERT INTO t VALUES (2, 'b'); UPDATE t SET v = 'z' WHERE id = 1;", db);
+  for (int i = 0; i < 2; ++i) {
+    ASSERT_TRUE(Eventually([&] { return ReadTable(dests[i], TableRef{"public", "t"}).rows.size() == 2; }))
+        << daemons[i]->Get(1).dump();
+  }
+  // Both streams registered, under their project's name, with ids of their own.
+  std::map<std::string, std::string> id_of;
+  for (const auto& [server_id, host] : ReplicaHosts()) id_of[host] = server_id;
+  ASSERT_TRUE(id_of.count("godwit:" + names[0]) && id_of.count("godwit:" + names[1]));
+  EXPECT_NE(id_of["godwit:" + names[0]], id_of["godwit:" + names[1]]);
+  // Minutes later neither has been kicked off: still running, no reconnects.
+  std::this_thread::sleep_for(std::chrono::seconds(3));
+  for (auto& d : daemons) {
+    json p = d->Get(1);
+    EXPECT_EQ(p["state"], "running") << p.dump();
+    EXPECT_EQ(IncrementalSubtask(p)["detail"]["metrics"].value("store_reconnects", -1), 0) << p.dump();
+  }
+
+  // A third project told to use the first one's id is refused at once
+  // (the one whose id it took goes on undisturbed).
+  Daemon& second = *daemons[1];
+  const int64_t clash = second.Create(json{{"source", MysqlUri(db)},
+                                          {"destination", PgDestUri(db + "_d1")},
+                                          {"objects", {{"include", {db + ".t2"}}}},
+                                          {"migration_type", {"full", "incremental"}},
+                                          {"replica_server_id", std::stoll(id_of["godwit:" + names[0]])}});
+  ASSERT_EQ(second.Call("POST", Path(clash, "/start"), json::object()).status, 200);
+  json failed = second.WaitForState(clash, "failed", std::chrono::seconds(60));
+  const std::string error = failed.dump();
+  EXPECT_NE(error.find("already taken"), std::string::npos) << error;
+  EXPECT_NE(error.find("godwit:" + names[0]), std::string::npos) << error;
+  EXPECT_EQ(daemons[0]->Get(1)["state"], "running");
+  for (auto& d : daemons) {
+    ASSERT_EQ(d->Call("POST", Path(1, "/pause"), json::object()).status, 200);
+    d->WaitForState(1, "paused");
+    EXPECT_EQ(d->Call("POST", Path(1, "/release"), json::object()).status, 200);
+  }
 }
 
 TEST(ServiceSync, DdlOnMysqlSourceReachesPostgres) {

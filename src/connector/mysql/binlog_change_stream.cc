@@ -14,6 +14,7 @@
 #include "connector/engines.h"
 #include "connector/mysql/binlog_decoder.h"
 #include "connector/mysql/local_infile.h"
+#include "model/row_collector.h"
 
 namespace godwit::mysql {
 namespace {
@@ -59,7 +60,7 @@ class BinlogChangeStream final : public ChangeStream {
     if (m_) mysql_close(m_);
   }
 
-  Status Open(uint32_t server_id) {
+  Status Open(uint32_t server_id, const std::string& report_host) {
     m_ = mysql_init(nullptr);
     if (!m_) return Status(ErrorCode::kInternal, "out of memory initialising the MySQL client");
     unsigned connect_timeout = 10;
@@ -110,6 +111,11 @@ class BinlogChangeStream final : public ChangeStream {
     mariadb_rpl_optionsv(rpl_, MARIADB_RPL_FILENAME, file.c_str(), file.size());
     mariadb_rpl_optionsv(rpl_, MARIADB_RPL_START, static_cast<unsigned long>(by_gtid_ ? 4 : start_.pos));
     mariadb_rpl_optionsv(rpl_, MARIADB_RPL_SERVER_ID, server_id);
+    // With a host the library registers the stream (COM_REGISTER_SLAVE)
+    // before the dump, so it is listed by SHOW SLAVE HOSTS under that name.
+    if (!report_host.empty()) {
+      mariadb_rpl_optionsv(rpl_, MARIADB_RPL_HOST, report_host.c_str(), report_host.size());
+    }
     mariadb_rpl_optionsv(rpl_, MARIADB_RPL_FLAGS, 0u);
     if (mariadb_rpl_open(rpl_) != 0) return Error("starting the binlog dump");
     return Status::Ok();
@@ -377,6 +383,41 @@ Status ReadServerCharsets(Session& catalog, BinlogDecoderOptions& dopts) {
 
 }  // namespace
 
+namespace {
+
+// SHOW SLAVE HOSTS lists the replicas registered with the server. One of
+// another name with `server_id` would be disconnected by this stream's
+// dump, and would disconnect it in turn: refuse, naming it. A user without
+// the privilege to list replicas skips the check (the server still reports
+// a clash once both are connected: kConflict from Next()).
+Status CheckReplicaIdFree(Session& catalog, const Endpoint& endpoint, uint32_t server_id,
+                          const std::string& report_host) {
+  // MariaDB lists four columns (Server_id, Host, Port, Master_id), MySQL 8
+  // five (and Replica_UUID).
+  RowCollector rows;
+  for (size_t columns : {4, 5}) {
+    std::vector<ColumnType> types(columns);
+    for (auto& t : types) t.kind = TypeKind::kText;
+    rows.rows.clear();
+    if (catalog.Query("SHOW SLAVE HOSTS", types, rows, BatchLimits{}).ok()) break;
+    if (columns == 5) return Status::Ok();
+  }
+  for (const auto& r : rows.rows) {
+    if (r[0].value_or("") != std::to_string(server_id)) continue;
+    const std::string host = r[1].value_or("");
+    if (!report_host.empty() && host == report_host) continue;  // this stream's own earlier connection
+    return Status(ErrorCode::kConflict,
+                  "replica server_id " + std::to_string(server_id) + " is already taken on " + endpoint.Redacted() +
+                      " by " + (host.empty() ? std::string("a replica that reports no host") : "\"" + host + "\"") +
+                      " (SHOW SLAVE HOSTS): two streams with one id disconnect each other",
+                  "Give this capture another replica server_id (the project's replica_server_id parameter, or "
+                  "godwit migrate --server-id), or stop the other replica.");
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
 Result<std::unique_ptr<ChangeStream>> OpenBinlogChangeStream(const Endpoint& endpoint,
                                                              const BinlogStreamOptions& options) {
   const auto* start = std::get_if<MysqlBinlogPos>(&options.start);
@@ -417,10 +458,11 @@ Result<std::unique_ptr<ChangeStream>> OpenBinlogChangeStream(const Endpoint& end
     if (k == "zero_date") dopts.zero_date_null = v == "null";
   }
   ASSIGN_OR_RETURN(auto catalog, ConnectMysql(endpoint));
+  RETURN_IF_ERROR(CheckReplicaIdFree(*catalog, endpoint, options.server_id, options.report_host));
   RETURN_IF_ERROR(ReadServerCharsets(*catalog, dopts));
   auto stream = std::make_unique<BinlogChangeStream>(endpoint, std::move(catalog), *start, by_gtid,
                                                      std::move(dopts), options.heartbeat);
-  RETURN_IF_ERROR(stream->Open(options.server_id));
+  RETURN_IF_ERROR(stream->Open(options.server_id, options.report_host));
   return std::unique_ptr<ChangeStream>(std::move(stream));
 }
 

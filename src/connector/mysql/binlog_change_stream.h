@@ -81,6 +81,10 @@ struct BinlogStreamOptions {
   // database (of every database when the endpoint names none).
   std::function<bool(const TableRef&)> tables;
   std::chrono::milliseconds heartbeat{500};
+  // The name the stream registers under (SHOW SLAVE HOSTS' Host column),
+  // so that a DBA, and the clash check below, can tell whose stream an id
+  // belongs to. Empty: the stream does not register.
+  std::string report_host;
 };
 
 // Connects (one replication connection and one catalog session) and
@@ -90,6 +94,9 @@ struct BinlogStreamOptions {
 // GTID start on MySQL (or with a MySQL GTID set); connection failures as
 // ConnectMysql classifies them. A purged start file or a GTID the binlog
 // does not hold may be reported here or by the first Next().
+// Before the dump, when the user may run SHOW SLAVE HOSTS, a replica of
+// another name registered with the same server_id is kConflict naming it
+// (connecting would disconnect it, and it would disconnect this stream).
 Result<std::unique_ptr<ChangeStream>> OpenBinlogChangeStream(const Endpoint& endpoint,
                                                              const BinlogStreamOptions& options);
 

@@ -218,11 +218,16 @@ Status EnsurePublication(const Endpoint& endpoint, const std::string& name, std:
   return Status::Ok();
 }
 
-Status DropPublication(const Endpoint& endpoint, const std::string& name) {
+Result<bool> DropPublication(const Endpoint& endpoint, const std::string& name) {
   ASSIGN_OR_RETURN(ConnPtr conn, OpenConnection(endpoint, false));
+  const std::string params[] = {name};
+  ASSIGN_OR_RETURN(ResultPtr found, ExecParams(conn.get(), "SELECT 1 FROM pg_publication WHERE pubname = $1", params,
+                                               ErrorCode::kReadFailed, "looking up publication"));
+  if (PQntuples(found.get()) == 0) return false;
   auto r = Exec(conn.get(), "DROP PUBLICATION IF EXISTS " + PostgresDialect().QuoteIdent(name), ErrorCode::kConflict,
                 "dropping publication \"" + name + "\"");
-  return r.ok() ? Status::Ok() : r.status();
+  if (!r.ok()) return r.status();
+  return true;
 }
 
 Result<std::vector<TableRef>> TablesWithoutReplicaIdentity(Session& session, std::span<const TableRef> tables) {

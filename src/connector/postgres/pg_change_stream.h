@@ -37,8 +37,8 @@ namespace godwit::pg {
 // when `tables` is empty; kPermissionDenied when the user may not create
 // it.
 Status EnsurePublication(const Endpoint& endpoint, const std::string& name, std::span<const TableRef> tables);
-// Drops publication `name` if it exists.
-Status DropPublication(const Endpoint& endpoint, const std::string& name);
+// Drops publication `name`; false when there was none.
+Result<bool> DropPublication(const Endpoint& endpoint, const std::string& name);
 
 // Creates logical slot `slot` with pgoutput unless it exists. An existing
 // slot of another plugin is kConflict. kServerConfig when the server

@@ -1,0 +1,89 @@
+// What change capture needs and holds on the captured database, per
+// engine: the setup before a copy's snapshot, the stream of committed
+// changes, the log's current end, and the release of what capture kept.
+// One implementation per engine in connector/<engine>/ (PostgreSQL: a
+// logical slot and a publication; MySQL/MariaDB: a binlog position and a
+// replica server_id, nothing kept on the server); SQLite keeps no change
+// log, so OpenChangeCapture refuses it.
+//
+// The captured database is whichever side changes are read from: the
+// source for forward synchronization, the destination for the reverse
+// stage. sync/capture_resources.h adds what every engine shares (the
+// heartbeat row, the checkpoint rows, the local change log) on top.
+//
+// Thread-safety: one thread at a time; streams opened are independent.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+#include "connector/change_stream.h"
+#include "connector/endpoint.h"
+#include "connector/session.h"
+#include "model/position.h"
+#include "model/table_schema.h"
+
+namespace godwit {
+
+// Names one capture stream by on the captured database. Unique per daemon
+// instance, project and direction (or per CLI source/destination pair), so
+// that streams of different daemons, tests or directions never share one.
+struct CaptureNames {
+  // The PostgreSQL slot and publication; the heartbeat row and the
+  // destination's checkpoint rows on every engine.
+  std::string stream;
+  // MySQL/MariaDB: the server_id the binlog stream registers with. 0:
+  // derived from `stream` (ReplicaServerIdFor).
+  uint32_t replica_server_id = 0;
+};
+
+// A replica server_id for `stream`: a hash of the name, non-zero and away
+// from the small ids servers are usually given (0x40000000 and up).
+uint32_t ReplicaServerIdFor(const std::string& stream);
+
+class ChangeCapture {
+ public:
+  virtual ~ChangeCapture() = default;
+
+  // Before the copy's snapshot: makes `tables` capturable from that moment
+  // (PostgreSQL: refuses tables whose rows a change stream cannot identify,
+  // creates the publication, which must exist before the slot). `db` is a
+  // session on the captured database. Idempotent.
+  virtual Status Prepare(Session& db, std::span<const TableRef> tables) = 0;
+
+  // Adds `table` to what Prepare made capturable (an older setup may lack
+  // one Godwit added since, such as its heartbeat table). Idempotent.
+  virtual Status EnsureCaptured(Session& db, const TableRef& table) = 0;
+
+  // The committed changes after `from` (a position this engine recorded).
+  // `tables` says which tables' rows are kept where the engine cannot ask
+  // the server to filter (MySQL); {schema, ""} asks about DDL run in a
+  // schema. Null keeps the endpoint's database.
+  virtual Result<std::unique_ptr<ChangeStream>> Open(const Position& from,
+                                                     std::function<bool(const TableRef&)> tables) = 0;
+
+  // The position at the end of the log now: what a change committed from
+  // here on comes after.
+  virtual Result<Position> LogEnd(Session& db) = 0;
+
+  // Drops what Prepare and the copy's snapshot left on the database and
+  // appends to `freed` what there was ("replication slot godwit_7 on ...").
+  // Nothing there is not an error. Fails with what could not be dropped.
+  virtual Status Release(Session& db, std::vector<std::string>& freed) = 0;
+
+  // What this capture keeps on the database between runs, as a DBA names
+  // it ("the replication slot and publication godwit_7", "the binlog
+  // position (replica server_id 1234)").
+  virtual std::string Describe() const = 0;
+};
+
+// The capture of `db` (the captured database's endpoint) for `names`.
+// kUnsupported for SQLite, saying what to do.
+Result<std::unique_ptr<ChangeCapture>> OpenChangeCapture(const Endpoint& db, const CaptureNames& names);
+
+}  // namespace godwit

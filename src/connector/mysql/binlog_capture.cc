@@ -1,0 +1,69 @@
+// MySQL/MariaDB's ChangeCapture (connector/change_capture.h): the binlog,
+// read as a replica with a server_id of the stream's own. Nothing is kept
+// on the server between runs but the position, which Godwit stores.
+#include <cstdlib>
+
+#include "connector/change_capture.h"
+#include "connector/mysql/binlog_change_stream.h"
+
+namespace godwit {
+namespace {
+
+class BinlogCapture final : public ChangeCapture {
+ public:
+  BinlogCapture(Endpoint db, CaptureNames names) : db_(std::move(db)), names_(std::move(names)) {
+    if (names_.replica_server_id == 0) names_.replica_server_id = ReplicaServerIdFor(names_.stream);
+  }
+
+  // The binlog needs no setup per stream (the precheck checks log_bin,
+  // binlog_format and binlog_row_image).
+  Status Prepare(Session&, std::span<const TableRef>) override { return Status::Ok(); }
+  Status EnsureCaptured(Session&, const TableRef&) override { return Status::Ok(); }
+
+  Result<std::unique_ptr<ChangeStream>> Open(const Position& from,
+                                             std::function<bool(const TableRef&)> tables) override {
+    mysql::BinlogStreamOptions o;
+    o.server_id = names_.replica_server_id;
+    o.start = from;
+    o.tables = std::move(tables);
+    o.report_host = "godwit:" + names_.stream;
+    return mysql::OpenBinlogChangeStream(db_, o);
+  }
+
+  Result<Position> LogEnd(Session& db) override {
+    // MariaDB answers with four columns, MySQL 5.6+ with five (Executed_Gtid_Set).
+    auto master = QueryFirstRow(db, "SHOW MASTER STATUS", 4);
+    if (!master.ok()) master = QueryFirstRow(db, "SHOW MASTER STATUS", 5);
+    ASSIGN_OR_RETURN(auto row, std::move(master));
+    if (row[0].empty()) {
+      return Status(ErrorCode::kServerConfig,
+                    db_.Redacted() + " has no binary log (SHOW MASTER STATUS is empty)",
+                    "Change capture needs log_bin with binlog_format=ROW on the captured server.");
+    }
+    char* end = nullptr;
+    const unsigned long long pos = std::strtoull(row[1].c_str(), &end, 10);
+    if (row[1].empty() || *end != '\0') {
+      return Status(ErrorCode::kReadFailed, db_.Redacted() + " reported binlog position '" + row[1] +
+                                                "', which is not a number (SHOW MASTER STATUS)");
+    }
+    return Position(MysqlBinlogPos{row[0], pos, ""});
+  }
+
+  Status Release(Session&, std::vector<std::string>&) override { return Status::Ok(); }
+
+  std::string Describe() const override {
+    return "the binlog position (replica server_id " + std::to_string(names_.replica_server_id) + ")";
+  }
+
+ private:
+  const Endpoint db_;
+  CaptureNames names_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<ChangeCapture>> OpenBinlogCapture(const Endpoint& db, const CaptureNames& names) {
+  return std::unique_ptr<ChangeCapture>(std::make_unique<BinlogCapture>(db, names));
+}
+
+}  // namespace godwit

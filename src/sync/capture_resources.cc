@@ -1,0 +1,112 @@
+#include "sync/capture_resources.h"
+
+#include <filesystem>
+
+#include "connector/session.h"
+#include "pipeline/object_mapping.h"
+#include "replay/partitioned_applier.h"
+#include "schema/dialect.h"
+#include "sync/heartbeat.h"
+#include "sync/pg_ddl_capture.h"
+
+namespace godwit {
+
+using FailFn = std::function<void(const std::string&, Status)>;
+
+CaptureResources::CaptureResources(CaptureSetup setup) : setup_(std::move(setup)) {}
+
+Status CaptureResources::Prepare(std::vector<std::string>& warnings) {
+  ASSIGN_OR_RETURN(auto capture, OpenChangeCapture(setup_.captured, setup_.names));
+  ASSIGN_OR_RETURN(auto db, Connect(setup_.captured));
+  ObjectMapping mapping(setup_.objects, db->default_schema(), "");
+  auto catalog = db->ReadCatalog([&](const TableRef& ref) { return mapping.Includes(ref); });
+  if (!catalog.ok()) return catalog.status().WithContext("reading the catalog of " + setup_.captured.Redacted());
+  std::vector<TableRef> tables;
+  for (const auto& t : catalog->tables) tables.push_back(t.ref);
+  if (setup_.heartbeat) {
+    if (Status st = EnsureHeartbeat(*db, setup_.stream_id); st.ok()) {
+      tables.push_back(HeartbeatTable(*db));
+    } else {
+      warnings.push_back(st.ToString() + " — " + st.hint());
+    }
+  }
+  RETURN_IF_ERROR(capture->Prepare(*db, tables));
+  if (setup_.captured.engine == Engine::kPostgres) {
+    // pgoutput carries no DDL: Godwit's trigger records it in a table of
+    // the publication, from the copy's snapshot on (the slot comes later).
+    if (Status st = EnsurePgDdlCapture(*db, setup_.names.stream, setup_.stream_id, setup_.objects); !st.ok()) {
+      warnings.push_back(st.ToString() + " — " + st.hint());
+    }
+  }
+  return Status::Ok();
+}
+
+void CaptureResources::ReleaseCaptured(std::vector<std::string>& freed, const FailFn& fail) {
+  const std::string where = " on " + setup_.captured.Redacted();
+  auto db = Connect(setup_.captured);
+  if (!db.ok()) {
+    fail("what stream " + setup_.names.stream + " holds" + where + " (not reachable)", db.status());
+    return;
+  }
+  // A database that cannot be captured (SQLite) holds no capture.
+  if (auto capture = OpenChangeCapture(setup_.captured, setup_.names); capture.ok()) {
+    if (Status st = (*capture)->Release(**db, freed); !st.ok()) fail((*capture)->Describe() + where, st);
+  } else if (capture.status().code() != ErrorCode::kUnsupported) {
+    fail("the change capture " + setup_.names.stream + where, capture.status());
+  }
+  if (setup_.captured.engine == Engine::kPostgres) {
+    auto dropped = DropPgDdlCapture(**db, setup_.names.stream, setup_.stream_id);
+    if (!dropped.ok()) {
+      fail("DDL capture trigger of " + setup_.names.stream + where, dropped.status());
+    } else if (*dropped) {
+      freed.push_back("DDL capture trigger of " + setup_.names.stream + where);
+    }
+  }
+  if (auto dropped = DropHeartbeat(**db, setup_.stream_id); !dropped.ok()) {
+    fail("heartbeat row " + setup_.stream_id + where, dropped.status());
+  } else if (*dropped) {
+    freed.push_back("heartbeat row " + setup_.stream_id + where);
+  }
+}
+
+void CaptureResources::ReleaseApplied(std::vector<std::string>& freed, const FailFn& fail) {
+  const std::string what = "checkpoint row " + setup_.stream_id + " on " + setup_.applied.Redacted();
+  auto db = Connect(setup_.applied);
+  if (!db.ok()) {
+    fail(what + " (not reachable)", db.status());
+    return;
+  }
+  auto dropped = DropPartitionedCheckpoint(**db, DialectFor(setup_.applied.engine), setup_.stream_id);
+  if (!dropped.ok()) {
+    fail(what, dropped.status());
+  } else if (*dropped) {
+    freed.push_back(what);
+  }
+}
+
+Status CaptureResources::Release(std::vector<std::string>& freed, std::vector<std::string>& not_freed) {
+  Status first;
+  const FailFn fail = [&](const std::string& what, Status st) {
+    not_freed.push_back(what + ": " + st.ToString());
+    if (first.ok()) first = std::move(st).WithContext(what);
+  };
+  ReleaseCaptured(freed, fail);
+  ReleaseApplied(freed, fail);
+  std::error_code ec;
+  if (std::filesystem::exists(setup_.log_dir, ec)) {
+    std::filesystem::remove_all(setup_.log_dir, ec);
+    if (ec) {
+      fail("the change log " + setup_.log_dir, Status(ErrorCode::kMetadata, ec.message()));
+    } else {
+      freed.push_back("the change log " + setup_.log_dir);
+    }
+  }
+  return first;
+}
+
+std::string CaptureResources::Describe() const {
+  auto capture = OpenChangeCapture(setup_.captured, setup_.names);
+  return (capture.ok() ? (*capture)->Describe() + " and " : std::string()) + "the change log";
+}
+
+}  // namespace godwit
