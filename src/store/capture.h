@@ -38,7 +38,8 @@ struct CaptureOptions {
   // ...or this long after the first pending event arrived, whichever first.
   std::chrono::milliseconds flush_interval{100};
   // Reconnection attempts after a lost connection, with backoff 1, 2, 4,
-  // 8, 10, 10... seconds, before giving up with the last error.
+  // 8, 10, 10... seconds (common/retry.h, capped at `max_backoff`), before
+  // giving up with the last error.
   int max_reconnects = 12;
   std::chrono::milliseconds max_backoff{10000};
 };

@@ -1,6 +1,6 @@
 // Incremental synchronization of one project and direction: the Store
 // (store/capture.h: the source's change stream into the local change log)
-// and the Writer (replay/change_applier.h: the log into the destination),
+// and the Writer (sync/writer.h over replay/: the log into the destination),
 // each on a thread of its own, with Godwit's heartbeat on the source
 // (sync/heartbeat.h) and a watch on the source's log retention.
 //

@@ -1,0 +1,74 @@
+// What the parts of one synchronization share (sync/synchronizer.h): the
+// options, what Prepare learnt of the source, the change log, the stop
+// flags, and the status the API reads. The Synchronizer owns it; the
+// Writer (sync/writer.h), DDL sync (sync/ddl_sync.h), the Store's thread
+// and the heartbeat/retention monitor hold references to it.
+//
+// Thread-safety: the fields above `stop_all` are set by Prepare/OpenLog
+// before the threads start and only read while they run; the atomics from
+// any thread; the rest under `mu`.
+#pragma once
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <tuple>
+
+#include "pipeline/object_mapping.h"
+#include "store/change_log.h"
+#include "sync/synchronizer.h"
+
+namespace godwit {
+
+struct SyncShared {
+  using Clock = std::chrono::steady_clock;
+
+  explicit SyncShared(SyncOptions o) : opt(std::move(o)) {}
+
+  // A table this synchronization covers: taken by the object rules and,
+  // on a MySQL source whose URI names a database, in that database (the
+  // binlog carries every database's changes; the catalog reads one).
+  bool InScope(const TableRef& ref) const {
+    if (opt.source.engine == Engine::kMysql && !opt.source.database.empty() && ref.schema != opt.source.database) {
+      return false;
+    }
+    return mapping->Includes(ref);
+  }
+
+  // Adds `w` to the status's warnings, once.
+  void Warn(const std::string& w) {
+    std::lock_guard lock(mu);
+    if (std::find(status.warnings.begin(), status.warnings.end(), w) == status.warnings.end()) {
+      status.warnings.push_back(w);
+    }
+  }
+
+  SyncOptions opt;
+  std::string source_default_schema;
+  std::optional<ObjectMapping> mapping;
+  TableRef heartbeat_ref;
+  bool heartbeat = false;  // the heartbeat row is written
+  TableRef ddl_log_ref;    // PostgreSQL source: the DDL trigger's log table
+  std::unique_ptr<store::ChangeLog> log;
+
+  std::atomic<bool> stop_all{false};        // Store and monitor threads stop
+  std::atomic<bool> stop_requested{false};  // RequestStopWhenCaughtUp was called
+  std::atomic<int64_t> target_beat{0};      // the beat that marks "caught up"; 0 = not written yet
+
+  mutable std::mutex mu;
+  SyncStatus status;                            // guarded by mu
+  std::map<TableRef, SyncTableStats> by_table;  // guarded by mu
+  std::deque<std::tuple<Clock::time_point, uint64_t, uint64_t>> samples;  // guarded by mu
+  Clock::time_point applied_at;                 // guarded by mu
+  double statement_ms = 0, commit_ms = 0;       // guarded by mu
+  uint64_t statements = 0, commits = 0;         // guarded by mu
+};
+
+}  // namespace godwit
