@@ -208,7 +208,9 @@ Status ApplyCorrections(Session& destination, const TableCorrections& table, siz
     for (size_t j = i; j < std::min(table.statements.size(), i + per_transaction); ++j) {
       Status st = destination.Execute(table.statements[j]);
       if (!st.ok()) {
-        destination.Execute("ROLLBACK").IgnoreError();
+        destination.Execute("ROLLBACK").IgnoreBecause(
+            "the correction's error is the one reported; the destination discards an unfinished transaction when "
+            "the session closes");
         return st.WithContext("correcting " + table.destination);
       }
     }

@@ -30,7 +30,12 @@ class PgSnapshotLease final : public SnapshotLease {
  public:
   PgSnapshotLease(ConnPtr conn, Position position, std::string token, bool replication)
       : conn_(std::move(conn)), position_(std::move(position)), token_(std::move(token)), replication_(replication) {}
-  ~PgSnapshotLease() override { Release().IgnoreError(); }
+  // A lease dropped without Release (an error path of the copy) ends its
+  // snapshot here, with no caller left to tell.
+  ~PgSnapshotLease() override {
+    Release().IgnoreBecause(
+        "a snapshot lease was dropped without Release; closing its connection ends the snapshot either way");
+  }
 
   const Position& position() const override { return position_; }
   const std::string& token() const override { return token_; }

@@ -253,11 +253,13 @@ class SqliteSession : public Session {
     RETURN_IF_ERROR(Execute("BEGIN IMMEDIATE").WithContext("starting the load of " + table.ref.name));
     Status st = LoadInTransaction(table, sql, plan, pre_sql, source);
     if (!st.ok()) {
-      Execute("ROLLBACK").IgnoreError();  // the load's error is the one to report
+      Execute("ROLLBACK").IgnoreBecause(
+          "the load's error is the one reported; a transaction left open makes the next BEGIN fail, with its error");
       return st;
     }
     if (Status c = Execute("COMMIT"); !c.ok()) {
-      Execute("ROLLBACK").IgnoreError();
+      Execute("ROLLBACK").IgnoreBecause(
+          "the COMMIT's error is the one reported; a transaction left open makes the next BEGIN fail, with its error");
       return Status(ErrorCode::kWriteFailed, c.message(), {}, c.native_code());
     }
     return Status();
