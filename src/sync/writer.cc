@@ -103,8 +103,6 @@ class Batch {
   bool closed_ = false;
 };
 
-}  // namespace
-
 // One connection's worth of the Writer: from the destination's checkpoint
 // until the Writer stops or the destination fails.
 class WriterPass {
@@ -370,6 +368,8 @@ Status WriterPass::Settle() {
   if (batch_->txns > 0 && !mid_txn_) return Commit();
   return applier_->Settle();
 }
+
+}  // namespace
 
 Status Writer::Pass(const std::atomic<bool>& cancel, bool& progressed) {
   // Closes the pass's sessions on return, before any wait to reconnect.
