@@ -74,7 +74,9 @@ class Transaction {
     begun_ = ExecSql(db_, "BEGIN IMMEDIATE", what_);
   }
   ~Transaction() {
-    if (begun_.ok() && !done_) ExecSql(db_, "ROLLBACK", what_).IgnoreError();
+    if (begun_.ok() && !done_) {
+      ExecSql(db_, "ROLLBACK", what_).IgnoreBecause("the statement's error is the one reported");
+    }
   }
   Transaction(const Transaction&) = delete;
   Transaction& operator=(const Transaction&) = delete;
@@ -83,7 +85,9 @@ class Transaction {
     done_ = true;
     Status st = ExecSql(db_, "COMMIT", what_);
     // A failed COMMIT (SQLITE_BUSY) leaves the transaction open.
-    if (!st.ok() && !sqlite3_get_autocommit(db_)) ExecSql(db_, "ROLLBACK", what_).IgnoreError();
+    if (!st.ok() && !sqlite3_get_autocommit(db_)) {
+      ExecSql(db_, "ROLLBACK", what_).IgnoreBecause("the COMMIT's error is the one reported");
+    }
     return st;
   }
 
