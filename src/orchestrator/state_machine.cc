@@ -59,7 +59,7 @@ const std::vector<StateRow>& Table() {
 // The stage an operation additionally needs, or empty when none.
 std::string_view StageCondition(Operation op) {
   switch (op) {
-    case Operation::kEnterForwardSwitchover: return "full verification completed";
+    case Operation::kEnterForwardSwitchover: return "full verification completed, with a forward switchover stage";
     case Operation::kStartForwardSwitchover: return "in the forward switchover stage";
     case Operation::kSkipFullVerification: return "in the full verification stage";
     case Operation::kSkipDdl: return "in the incremental synchronization stage";
@@ -69,7 +69,7 @@ std::string_view StageCondition(Operation op) {
 
 bool StageAllows(Operation op, const StageContext& ctx) {
   switch (op) {
-    case Operation::kEnterForwardSwitchover: return ctx.verification_completed;
+    case Operation::kEnterForwardSwitchover: return ctx.verification_completed && ctx.has_switchover_stage;
     case Operation::kStartForwardSwitchover: return ctx.in_switchover_stage;
     case Operation::kSkipFullVerification: return ctx.in_verification_stage;
     case Operation::kSkipDdl: return ctx.in_incremental_stage;
@@ -117,6 +117,9 @@ StageContext StageContextOf(const Project& project) {
                               project.state != ProjectState::kCompleted;
   ctx.verification_completed = project.stage == SubtaskName(SubtaskKind::kVerification) && project.step == "completed";
   ctx.in_switchover_stage = project.stage == SubtaskName(SubtaskKind::kForwardSwitchover);
+  const auto kinds = SubtasksFor(project.spec.type);
+  ctx.has_switchover_stage =
+      std::find(kinds.begin(), kinds.end(), SubtaskKind::kForwardSwitchover) != kinds.end();
   ctx.in_incremental_stage = project.stage == SubtaskName(SubtaskKind::kIncremental);
   return ctx;
 }

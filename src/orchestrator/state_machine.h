@@ -44,6 +44,11 @@ const std::vector<Operation>& BatchOperations();
 struct StageContext {
   bool in_verification_stage = false;  // the full-verification subtask is current
   bool verification_completed = false;
+  // The migration type has a forward-switchover subtask (ParseProjectSpec
+  // refuses such types until the stage is built, so no project has one yet:
+  // entering the switchover is never offered for an operation that would
+  // fail).
+  bool has_switchover_stage = false;
   bool in_switchover_stage = false;  // the forward-switchover subtask is current
   bool in_incremental_stage = false;  // the incremental-synchronization subtask is current
 };

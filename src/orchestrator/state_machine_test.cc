@@ -65,6 +65,12 @@ TEST(StateMachine, StageConditionsGateSwitchoverAndSkip) {
   EXPECT_TRUE(CheckOperation(p, Operation::kSkipFullVerification).ok());
   EXPECT_FALSE(CheckOperation(p, Operation::kEnterForwardSwitchover).ok());
   p.step = "completed";
+  // Verification completed beside synchronization, without a switchover
+  // stage (every project this version accepts): not offered, so that the
+  // preview never lists what the operation would refuse as UNSUPPORTED.
+  p.spec.type.incremental = p.spec.type.verification = true;
+  EXPECT_FALSE(CheckOperation(p, Operation::kEnterForwardSwitchover).ok());
+  p.spec.type.reverse = true;  // a migration type with a forward switchover
   EXPECT_TRUE(CheckOperation(p, Operation::kEnterForwardSwitchover).ok());
   p.stage = "forward_switchover";
   EXPECT_TRUE(CheckOperation(p, Operation::kStartForwardSwitchover).ok());
