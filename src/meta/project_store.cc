@@ -14,7 +14,7 @@ namespace {
 
 // Versioned schema of the service's tables: entry i brings version i to
 // i+1. Never edit an entry once released; append a new one.
-constexpr std::array<std::string_view, 2> kSchemaMigrations = {
+constexpr std::array<std::string_view, 3> kSchemaMigrations = {
     R"sql(
 CREATE TABLE project (
   id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -68,6 +68,12 @@ CREATE TABLE instance (
   instance_id TEXT NOT NULL
 );
 )sql",
+    // Version 3: a subtask's resume state, typed and versioned by the
+    // orchestrator, apart from the detail the API shows. Subtasks of
+    // version 2 keep '' and are read once from their detail.
+    R"sql(
+ALTER TABLE subtask ADD COLUMN resume_state TEXT NOT NULL DEFAULT '';
+)sql",
 };
 
 constexpr std::string_view kProjectColumns =
@@ -94,13 +100,15 @@ ProjectRow ReadProject(const Stmt& s) {
 
 Status InsertSubtask(sqlite3* db, const SubtaskRow& r) {
   Stmt s(db,
-         "INSERT INTO subtask (project_id, seq, kind, status, progress, started_at, ended_at, error, detail_json) "
-         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (project_id, seq) DO UPDATE SET kind = excluded.kind, "
-         "status = excluded.status, progress = excluded.progress, started_at = excluded.started_at, "
-         "ended_at = excluded.ended_at, error = excluded.error, detail_json = excluded.detail_json");
+         "INSERT INTO subtask (project_id, seq, kind, status, progress, started_at, ended_at, error, detail_json, "
+         "resume_state) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (project_id, seq) DO UPDATE SET "
+         "kind = excluded.kind, status = excluded.status, progress = excluded.progress, "
+         "started_at = excluded.started_at, ended_at = excluded.ended_at, error = excluded.error, "
+         "detail_json = excluded.detail_json, resume_state = excluded.resume_state");
   s.Bind(1, r.project_id).Bind(2, r.seq).Bind(3, r.kind).Bind(4, r.status);
   s.Bind(5, static_cast<int64_t>(r.progress * 100)).Bind(6, r.started_at).Bind(7, r.ended_at).Bind(8, r.error).Bind(
       9, r.detail_json);
+  s.Bind(10, r.resume_state);
   return RunOnce(db, s, "saving a subtask");
 }
 
@@ -265,15 +273,15 @@ Result<ProjectSecrets> ProjectStore::LoadSecrets(int64_t id) {
 Result<std::vector<SubtaskRow>> ProjectStore::LoadSubtasks(int64_t id) {
   std::lock_guard lock(mu_);
   Stmt s(db_,
-         "SELECT project_id, seq, kind, status, progress, started_at, ended_at, error, detail_json FROM subtask "
-         "WHERE project_id = ? ORDER BY seq");
+         "SELECT project_id, seq, kind, status, progress, started_at, ended_at, error, detail_json, resume_state "
+         "FROM subtask WHERE project_id = ? ORDER BY seq");
   RETURN_IF_ERROR(s.status("reading subtasks"));
   s.Bind(1, id);
   std::vector<SubtaskRow> out;
   int rc;
   while ((rc = s.Step()) == SQLITE_ROW) {
     out.push_back(SubtaskRow{s.Int(0), s.Int(1), s.Text(2), s.Text(3), static_cast<double>(s.Int(4)) / 100.0,
-                             s.Int(5), s.Int(6), s.Text(7), s.Text(8)});
+                             s.Int(5), s.Int(6), s.Text(7), s.Text(8), s.Text(9)});
   }
   if (rc != SQLITE_DONE) return SqliteError(db_, "reading subtasks");
   return out;

@@ -65,6 +65,10 @@ struct SubtaskRow {
   int64_t ended_at = 0;
   std::string error;        // "" or a JSON object
   std::string detail_json;  // "" or kind-specific JSON (precheck items, table progress)
+  // "" or what the subtask's next run continues from, in a versioned form
+  // the orchestrator owns (orchestrator/resume_state.h), apart from the
+  // display JSON above.
+  std::string resume_state;
 };
 
 struct EventRow {

@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include "common/error_catalog.h"
+#include "orchestrator/resume_state.h"
 #include "orchestrator/subtask_runner.h"
 #include "verify/catch_up.h"
 #include "verify/verifier.h"
@@ -101,10 +102,48 @@ std::vector<SubtaskRow> FreshSubtasks(const MigrationType& type) {
     SubtaskRow r;
     r.seq = seq++;
     r.kind = std::string(SubtaskName(kind));
-    r.status = "pending";
+    r.status = SubtaskStatusName(SubtaskStatus::kPending);
     rows.push_back(r);
   }
   return rows;
+}
+
+SubtaskStatus StatusOf(const SubtaskRow& r) {
+  // A name this version does not know runs again, as pending would.
+  return ParseSubtaskStatus(r.status).value_or(SubtaskStatus::kPending);
+}
+
+bool Is(const SubtaskRow& r, SubtaskStatus status) { return StatusOf(r) == status; }
+
+// What the subtask's next run continues from, read from its typed state.
+Status LoadResumeState(const SubtaskRow& st, SubtaskKind kind, SubtaskRun& run) {
+  if (kind == SubtaskKind::kIncremental) {
+    ASSIGN_OR_RETURN(run.sync_resume, SyncResumeOf(st));
+  } else if (kind == SubtaskKind::kVerification) {
+    ASSIGN_OR_RETURN(run.verify_resume, VerifyResumeOf(st));
+  }
+  return Status();
+}
+
+// Keeps what a run reported: its display detail and progress, and what its
+// next run continues from (a re-verify asked for is consumed by the run).
+void KeepOutcome(SubtaskRow& st, const SubtaskOutcome& outcome) {
+  if (!outcome.detail.is_null()) st.detail_json = outcome.detail.dump();
+  st.progress = outcome.progress;
+  if (outcome.sync_resume) {
+    SetSyncResume(st, *outcome.sync_resume);
+  } else if (st.kind == SubtaskName(SubtaskKind::kVerification)) {
+    SetVerifyResume(st, VerifyResumeState{});
+  }
+}
+
+Result<SubtaskRow> VerificationRow(ProjectStore& store, int64_t id) {
+  ASSIGN_OR_RETURN(auto rows, store.LoadSubtasks(id));
+  for (auto& r : rows) {
+    if (r.kind == SubtaskName(SubtaskKind::kVerification)) return r;
+  }
+  return Status(ErrorCode::kNotFound, "project " + std::to_string(id) + " has no full verification",
+                "Create the project with 'verification' in its migration_type.");
 }
 
 json SubtaskToJson(const SubtaskRow& r) {
@@ -138,7 +177,11 @@ Status Orchestrator::Start() {
     // Interrupted by a crash: finish it. A failure leaves the project
     // Failed with the reason, from where (force) release can be retried.
     auto p = Load(id);
-    if (p.ok()) Release(*p, /*force=*/false).status().IgnoreError();
+    if (p.ok()) {
+      Release(*p, /*force=*/false)
+          .status()
+          .IgnoreBecause("a release that fails leaves the project Failed with the reason, to release again");
+    }
   }
   int n = std::max(1, options_.max_running_projects);
   for (int i = 0; i < n; ++i) workers_.emplace_back([this] { WorkerLoop(); });
@@ -217,7 +260,7 @@ Result<Project> Orchestrator::Clone(int64_t id) {
 
 void Orchestrator::Event(int64_t id, const std::string& kind, const std::string& message) {
   // History is informative; a failure to record it must not fail the operation.
-  store_.AddEvent(id, Now(), kind, message).IgnoreError();
+  store_.AddEvent(id, Now(), kind, message).IgnoreBecause("the event history is informative");
   // Messages come from Status texts, which never hold a password.
   if (kind == "error" || kind == "alert") {
     spdlog::warn("project {}: {}", id, message);
@@ -240,25 +283,60 @@ Status Orchestrator::Transition(const Project& p, ProjectState to, const std::st
   return Status();
 }
 
-void Orchestrator::Fail(const Project& p, const std::string& subtask, const Status& st, const std::string& object) {
+void Orchestrator::Fail(const Project& p, const std::string& subtask, const Status& st, const std::string& object,
+                        std::vector<ProjectState> from) {
   ProjectError e{std::string(LookupError(st.code()).name), st.message(), st.hint(), subtask, object, Now()};
-  auto moved = store_.TransitionState(p.id, {std::string(StateName(ProjectState::kRunning))},
-                                      std::string(StateName(ProjectState::kFailed)), Now());
-  if (moved.ok() && *moved) {
-    store_.SetError(p.id, ErrorToJson(e).dump()).IgnoreError();
+  std::vector<std::string> from_names;
+  for (ProjectState s : from) from_names.emplace_back(StateName(s));
+  auto moved = store_.TransitionState(p.id, from_names, std::string(StateName(ProjectState::kFailed)), Now());
+  if (!moved.ok()) {
+    // The store refuses writes: nothing more can be recorded; the log keeps both.
+    spdlog::error("project {}: cannot record its failure ({}): {}", p.id, moved.status().ToString(), st.ToString());
+    return;
+  }
+  if (*moved) {
+    store_.SetError(p.id, ErrorToJson(e).dump())
+        .IgnoreBecause("the project is Failed already; its error is in the event below and the log");
     Event(p.id, "error", subtask + (object.empty() ? "" : " (" + object + ")") + ": " + st.ToString());
   }
 }
 
+void Orchestrator::FailRecording(const Project& p, const std::string& subtask, const Status& st) {
+  // A Paused project fails too: its stored stage no longer says where it stands.
+  Fail(p, subtask,
+       Status(ErrorCode::kMetadata, "could not record the progress of " + subtask + ": " + st.message(),
+              "Check that the daemon's data directory is writable and has free space, then resume the project: "
+              "it continues from its checkpoints."),
+       "", {ProjectState::kRunning, ProjectState::kPaused});
+}
+
+Status Orchestrator::Record(SubtaskRow& st, SubtaskStatus status) {
+  st.status = SubtaskStatusName(status);
+  RETURN_IF_ERROR(store_.SaveSubtask(st));
+  return store_.SetStage(st.project_id, st.kind, st.status);
+}
+
 void Orchestrator::FailSubtask(const Project& p, SubtaskRow& st, const SubtaskOutcome& outcome) {
-  st.status = "failed";
   st.ended_at = Now();
   ProjectError e{std::string(LookupError(outcome.status.code()).name), outcome.status.message(),
                  outcome.status.hint(), st.kind, outcome.object, Now()};
   st.error = ErrorToJson(e).dump();
-  store_.SaveSubtask(st).IgnoreError();
-  store_.SetStage(p.id, st.kind, "failed").IgnoreError();
+  Record(st, SubtaskStatus::kFailed).IgnoreBecause("the project is failed next with the subtask's error either way");
   Fail(p, st.kind, outcome.status, outcome.object);
+}
+
+std::pair<std::string, std::string> Orchestrator::StageAfterStop(int64_t id, const SubtaskRow& st) {
+  std::pair<std::string, std::string> own{st.kind, std::string(SubtaskStatusName(SubtaskStatus::kPaused))};
+  if (st.kind != SubtaskName(SubtaskKind::kIncremental)) return own;
+  // A full verification beside the synchronization names the stage once it
+  // has started (RunVerificationBeside); paused or failed, it still does:
+  // the project's error and what it does next are about the verification.
+  auto project = store_.Get(id);
+  if (!project.ok() || !*project || (*project)->stage != SubtaskName(SubtaskKind::kVerification)) return own;
+  auto row = VerificationRow(store_, id);
+  if (!row.ok() || SubtaskDone(StatusOf(*row))) return own;
+  return {row->kind, std::string(SubtaskStatusName(Is(*row, SubtaskStatus::kFailed) ? SubtaskStatus::kFailed
+                                                                                      : SubtaskStatus::kPaused))};
 }
 
 void Orchestrator::Enqueue(int64_t id) {
@@ -322,12 +400,17 @@ void Orchestrator::RunProject(int64_t id) {
       return;
     }
     auto next = std::find_if(subtasks->begin(), subtasks->end(),
-                             [](const SubtaskRow& s) { return s.status != "completed" && s.status != "skipped"; });
+                             [](const SubtaskRow& s) { return !SubtaskDone(StatusOf(s)); });
     if (next == subtasks->end()) {
-      auto moved = store_.TransitionState(id, {std::string(StateName(ProjectState::kRunning))},
-                                          std::string(StateName(ProjectState::kCompleted)), Now());
-      if (moved.ok() && *moved) {
-        store_.SetStage(id, subtasks->empty() ? "" : subtasks->back().kind, "completed").IgnoreError();
+      // The stage first: a project is never Completed at a stage that says
+      // otherwise (paused meanwhile, it is Paused with every subtask done).
+      Status staged = store_.SetStage(id, subtasks->empty() ? "" : subtasks->back().kind, "completed");
+      auto moved = staged.ok() ? store_.TransitionState(id, {std::string(StateName(ProjectState::kRunning))},
+                                                        std::string(StateName(ProjectState::kCompleted)), Now())
+                               : Result<bool>(staged);
+      if (!moved.ok()) {
+        FailRecording(p, "orchestrator", moved.status());
+      } else if (*moved) {
         Event(id, "state", "Running -> Completed: every subtask finished");
       }
       return;
@@ -342,15 +425,13 @@ void Orchestrator::RunProject(int64_t id) {
       FailSubtask(p, st, SubtaskOutcome{s});
       return;
     }
-    st.status = "running";
     if (st.started_at == 0) st.started_at = Now();
     st.ended_at = 0;
     st.error.clear();
-    if (Status s = store_.SaveSubtask(st); !s.ok()) {
+    if (Status s = Record(st, SubtaskStatus::kRunning); !s.ok()) {
       Fail(p, st.kind, s, "");
       return;
     }
-    store_.SetStage(id, st.kind, "running").IgnoreError();
     Event(id, "subtask", st.kind + " started");
 
     SubtaskRun run;
@@ -361,17 +442,19 @@ void Orchestrator::RunProject(int64_t id) {
       std::lock_guard lock(mu_);
       active_[id].engine = engine;
     };
-    run.set_status = [this, id, st](const std::string& status) {
+    run.set_status = [this, p, st, cancel](SubtaskStatus status) {
       SubtaskRow row = st;
-      row.status = status;
-      store_.SaveSubtask(row).IgnoreError();
-      store_.SetStage(id, st.kind, status).IgnoreError();
-      Event(id, "subtask", st.kind + " " + status);
+      if (Status s = Record(row, status); !s.ok()) {
+        FailRecording(p, st.kind, s);
+        cancel->store(true);  // Failed: the run stops
+        return;
+      }
+      Event(p.id, "subtask", st.kind + " " + row.status);
     };
     run.alert = [this, id](const std::string& message) { Event(id, "alert", message); };
-    if (!st.detail_json.empty()) {
-      json previous = json::parse(st.detail_json, nullptr, false);
-      if (previous.is_object()) run.previous_detail = std::move(previous);
+    if (Status s = LoadResumeState(st, *kind, run); !s.ok()) {
+      FailSubtask(p, st, SubtaskOutcome{s});
+      return;
     }
     std::shared_ptr<std::atomic<bool>> skip;
     {
@@ -391,14 +474,14 @@ void Orchestrator::RunProject(int64_t id) {
       continue;
     }
 
-    if (!outcome.detail.is_null()) st.detail_json = outcome.detail.dump();
-    st.progress = outcome.progress;
+    KeepOutcome(st, outcome);
     if (outcome.status.ok()) {
-      st.status = "completed";
       st.progress = 100;
       st.ended_at = Now();
-      store_.SaveSubtask(st).IgnoreError();
-      store_.SetStage(id, st.kind, "completed").IgnoreError();
+      if (Status s = Record(st, SubtaskStatus::kCompleted); !s.ok()) {
+        FailRecording(p, st.kind, s);
+        return;
+      }
       Event(id, "subtask", st.kind + " completed");
       continue;
     }
@@ -410,9 +493,17 @@ void Orchestrator::RunProject(int64_t id) {
     if (cancel->load() || outcome.status.code() == ErrorCode::kCancelled) {
       // Paused (or the daemon is stopping): the subtask resumes from its
       // checkpoints.
-      st.status = stopping ? "pending" : "paused";
-      store_.SaveSubtask(st).IgnoreError();
-      if (!stopping) store_.SetStage(id, st.kind, "paused").IgnoreError();
+      st.status = SubtaskStatusName(stopping ? SubtaskStatus::kPending : SubtaskStatus::kPaused);
+      if (stopping) {
+        store_.SaveSubtask(st).IgnoreBecause(
+            "the daemon is stopping: the project stays Running and its next start runs the subtask again from its "
+            "checkpoints");
+        return;
+      }
+      const auto [stage, step] = StageAfterStop(id, st);
+      Status s = store_.SaveSubtask(st);
+      if (s.ok()) s = store_.SetStage(id, stage, step);
+      if (!s.ok()) FailRecording(p, st.kind, s);
       return;
     }
     FailSubtask(p, st, outcome);
@@ -452,11 +543,11 @@ void Orchestrator::CheckStoppedRetention() {
     int64_t needed_time_us = 0;
     if (auto rows = store_.LoadSubtasks(id); rows.ok()) {
       for (const auto& r : *rows) {
-        if (r.kind != SubtaskName(SubtaskKind::kIncremental) || r.detail_json.empty()) continue;
-        json d = json::parse(r.detail_json, nullptr, false);
-        if (!d.is_object()) continue;
-        if (auto pos = PositionFromJson(d.value("captured_position_json", std::string())); pos.ok()) needed = *pos;
-        needed_time_us = d.value("captured_source_time_us", int64_t{0});
+        if (r.kind != SubtaskName(SubtaskKind::kIncremental)) continue;
+        auto resume = SyncResumeOf(r);
+        if (!resume.ok() || !resume->captured_position) continue;
+        needed = *resume->captured_position;
+        needed_time_us = resume->captured_source_time_us;
       }
     }
     auto alert = CheckProjectRetention(*p, needed, needed_time_us);
@@ -485,7 +576,8 @@ Result<json> Orchestrator::Release(const Project& p, bool force) {
     auto moved = store_.TransitionState(p.id, {std::string(StateName(ProjectState::kReleasing))},
                                         std::string(StateName(ProjectState::kFailed)), Now());
     if (moved.ok() && *moved) {
-      store_.SetError(p.id, ErrorToJson(e).dump()).IgnoreError();
+      store_.SetError(p.id, ErrorToJson(e).dump())
+          .IgnoreBecause("the project is Failed already; the error is returned, in the event below and the log");
       Event(p.id, "error", e.message);
     }
     return Status(st.code(), "project " + std::to_string(p.id) + ": " + e.message, e.hint, st.native_code());
@@ -493,7 +585,8 @@ Result<json> Orchestrator::Release(const Project& p, bool force) {
   RETURN_IF_ERROR(Transition(releasing, ProjectState::kReleased,
                              not_freed.empty() ? "resources freed"
                                                : "force release; not freed: " + Join(not_freed, "; ")));
-  store_.SetStage(p.id, p.stage, "released").IgnoreError();
+  store_.SetStage(p.id, p.stage, "released")
+      .IgnoreBecause("the project is Released, which is what its state says; only the step is stale");
   return json{{"id", p.id}, {"state", StateName(ProjectState::kReleased)}, {"freed", freed}, {"not_freed", not_freed}};
 }
 
@@ -520,8 +613,9 @@ Result<json> Orchestrator::Operate(Operation op, Project& p, const json& args) {
       Enqueue(p.id);
       break;
     case Operation::kResume:
+      // The error first: a Running project never shows the error it resumed from.
+      RETURN_IF_ERROR(store_.SetError(p.id, ""));
       RETURN_IF_ERROR(Transition(p, ProjectState::kRunning, "resumed"));
-      store_.SetError(p.id, "").IgnoreError();
       Enqueue(p.id);
       break;
     case Operation::kPause: {
@@ -566,25 +660,25 @@ Result<json> Orchestrator::Operate(Operation op, Project& p, const json& args) {
       ASSIGN_OR_RETURN(auto rows, store_.LoadSubtasks(p.id));
       auto row = std::find_if(rows.begin(), rows.end(),
                               [](const SubtaskRow& r) { return r.kind == SubtaskName(SubtaskKind::kIncremental); });
-      json detail = row == rows.end() || row->detail_json.empty() ? json(nullptr)
-                                                                  : json::parse(row->detail_json, nullptr, false);
-      if (!detail.is_object() || !detail.contains("failed_ddl") || !detail["failed_ddl"].is_object()) {
+      std::optional<SyncResumeState> resume;
+      if (row != rows.end()) {
+        ASSIGN_OR_RETURN(resume, SyncResumeOf(*row));
+      }
+      if (!resume || !resume->failed_ddl) {
         return Status(ErrorCode::kInvalidState,
                       "project " + std::to_string(p.id) + " did not stop on a DDL statement: there is nothing to skip",
                       "Look at the project's error; resume it if the cause is fixed.");
       }
-      json failed = detail["failed_ddl"];
-      failed["skipped_at"] = Now();
-      if (!detail.contains("skipped_ddl") || !detail["skipped_ddl"].is_array()) detail["skipped_ddl"] = json::array();
-      detail["skipped_ddl"].push_back(failed);
-      detail["failed_ddl"] = nullptr;
-      row->detail_json = detail.dump();
+      DdlRecord skipped = *resume->failed_ddl;
+      skipped.skipped_at = Now();
+      resume->skipped_ddl.push_back(skipped);
+      resume->failed_ddl.reset();
+      SetSyncResume(*row, *resume);
       RETURN_IF_ERROR(store_.SaveSubtask(*row));
       Event(p.id, "operation",
-            "DDL at change " + failed.value("sequence", json(0)).dump() + " skipped: " +
-                failed.value("statement", std::string()));
+            "DDL at change " + std::to_string(skipped.sequence) + " skipped: " + skipped.statement);
+      RETURN_IF_ERROR(store_.SetError(p.id, ""));
       RETURN_IF_ERROR(Transition(p, ProjectState::kRunning, "resumed after skipping a DDL statement"));
-      store_.SetError(p.id, "").IgnoreError();
       Enqueue(p.id);
       break;
     }
@@ -592,21 +686,18 @@ Result<json> Orchestrator::Operate(Operation op, Project& p, const json& args) {
       ASSIGN_OR_RETURN(auto rows, store_.LoadSubtasks(p.id));
       auto row = std::find_if(rows.begin(), rows.end(),
                               [](const SubtaskRow& r) { return r.kind == SubtaskName(SubtaskKind::kVerification); });
-      if (row == rows.end() || row->status == "completed" || row->status == "skipped") {
+      if (row == rows.end() || SubtaskDone(StatusOf(*row))) {
         return Status(ErrorCode::kInvalidState,
                       "full verification of project " + std::to_string(p.id) + " is " +
                           (row == rows.end() ? std::string("not part of the project") : "already " + row->status),
                       "Nothing to skip.");
       }
-      json detail = row->detail_json.empty() ? json::object() : json::parse(row->detail_json, nullptr, false);
-      if (!detail.is_object()) detail = json::object();
+      SetVerifyResume(*row, VerifyResumeState{});  // a re-verify asked for is dropped with the stage
+      json detail = json::parse(row->detail_json, nullptr, false);
       detail["skipped_at"] = Now();
-      detail.erase("rerun_mode");
       row->detail_json = detail.dump();
-      row->status = "skipped";
       row->ended_at = Now();
-      RETURN_IF_ERROR(store_.SaveSubtask(*row));
-      store_.SetStage(p.id, row->kind, "skipped").IgnoreError();
+      RETURN_IF_ERROR(Record(*row, SubtaskStatus::kSkipped));
       {
         std::lock_guard lock(mu_);
         if (auto it = active_.find(p.id); it != active_.end()) it->second.skip_verification->store(true);
@@ -680,7 +771,7 @@ Result<json> Orchestrator::Subtasks(int64_t id) {
   std::lock_guard lock(mu_);
   auto it = active_.find(id);
   for (auto& r : rows) {
-    if ((r.status == "running" || r.status == "monitoring") && it != active_.end()) {
+    if ((Is(r, SubtaskStatus::kRunning) || Is(r, SubtaskStatus::kMonitoring)) && it != active_.end()) {
       const bool verification = r.kind == SubtaskName(SubtaskKind::kVerification);
       RunningEngine* e = verification && it->second.verification ? it->second.verification : it->second.engine;
       if (e) {
@@ -725,11 +816,6 @@ void Orchestrator::RunVerificationBeside(int64_t id, std::shared_ptr<CatchUpWait
                             [](const SubtaskRow& r) { return r.kind == SubtaskName(SubtaskKind::kVerification); });
   if (found == rows->end()) return;
   SubtaskRow st = *found;
-  if (st.status == "completed" || st.status == "skipped") {
-    // Verified already: the project stands in the verification stage.
-    store_.SetStage(id, st.kind, st.status).IgnoreError();
-    return;
-  }
   std::shared_ptr<std::atomic<bool>> cancel, skip;
   {
     std::lock_guard lock(mu_);
@@ -738,17 +824,27 @@ void Orchestrator::RunVerificationBeside(int64_t id, std::shared_ptr<CatchUpWait
     cancel = it->second.cancel;
     skip = it->second.skip_verification;
   }
+  if (SubtaskDone(StatusOf(st))) {
+    // Verified already: the project stands in the verification stage.
+    if (Status s = store_.SetStage(id, st.kind, st.status); !s.ok()) {
+      FailRecording(p, st.kind, s);
+      cancel->store(true);  // the project is Failed: its synchronization stops too
+    }
+    return;
+  }
   if (Status s = CheckStoredEndpoints(p, options_.endpoints); !s.ok()) {
     FailSubtask(p, st, SubtaskOutcome{s});
     cancel->store(true);  // the project is Failed: its synchronization stops too
     return;
   }
-  st.status = "running";
   if (st.started_at == 0) st.started_at = Now();
   st.ended_at = 0;
   st.error.clear();
-  if (!store_.SaveSubtask(st).ok()) return;
-  store_.SetStage(id, st.kind, "running").IgnoreError();
+  if (Status s = Record(st, SubtaskStatus::kRunning); !s.ok()) {
+    FailRecording(p, st.kind, s);
+    cancel->store(true);  // the project is Failed: its synchronization stops too
+    return;
+  }
   Event(id, "subtask", st.kind + " started beside incremental synchronization");
 
   SubtaskRun run;
@@ -762,20 +858,22 @@ void Orchestrator::RunVerificationBeside(int64_t id, std::shared_ptr<CatchUpWait
     std::lock_guard lock(mu_);
     if (auto it = active_.find(id); it != active_.end()) it->second.verification = engine;
   };
-  if (!st.detail_json.empty()) {
-    json previous = json::parse(st.detail_json, nullptr, false);
-    if (previous.is_object()) run.previous_detail = std::move(previous);
+  if (Status s = LoadResumeState(st, SubtaskKind::kVerification, run); !s.ok()) {
+    FailSubtask(p, st, SubtaskOutcome{s});
+    cancel->store(true);  // the project is Failed: its synchronization stops too
+    return;
   }
   SubtaskOutcome outcome = RunSubtask(SubtaskKind::kVerification, run);
   if (skip->load()) return;  // Operate recorded the skip
-  if (!outcome.detail.is_null()) st.detail_json = outcome.detail.dump();
-  st.progress = outcome.progress;
+  KeepOutcome(st, outcome);
   if (outcome.status.ok()) {
-    st.status = "completed";
     st.progress = 100;
     st.ended_at = Now();
-    store_.SaveSubtask(st).IgnoreError();
-    store_.SetStage(id, st.kind, "completed").IgnoreError();
+    if (Status s = Record(st, SubtaskStatus::kCompleted); !s.ok()) {
+      FailRecording(p, st.kind, s);
+      cancel->store(true);  // the project is Failed: its synchronization stops too
+      return;
+    }
     const json& sum = outcome.detail.value("summary", json::object());
     Event(id, "subtask",
           st.kind + " completed: " + std::to_string(sum.value("consistent", 0)) + " tables consistent, " +
@@ -783,9 +881,10 @@ void Orchestrator::RunVerificationBeside(int64_t id, std::shared_ptr<CatchUpWait
     return;
   }
   if (cancel->load() || outcome.status.code() == ErrorCode::kCancelled) {
-    // Paused, or the synchronization stopped: resumes with it.
-    st.status = "paused";
-    store_.SaveSubtask(st).IgnoreError();
+    // Paused, or the synchronization stopped: resumes with it. The stage
+    // stays the verification's (StageAfterStop), unless the
+    // synchronization's own failure names it next.
+    if (Status s = Record(st, SubtaskStatus::kPaused); !s.ok()) FailRecording(p, st.kind, s);
     return;
   }
   FailSubtask(p, st, outcome);
@@ -794,22 +893,15 @@ void Orchestrator::RunVerificationBeside(int64_t id, std::shared_ptr<CatchUpWait
 
 namespace {
 
-Result<SubtaskRow> VerificationRow(ProjectStore& store, int64_t id) {
-  ASSIGN_OR_RETURN(auto rows, store.LoadSubtasks(id));
-  for (auto& r : rows) {
-    if (r.kind == SubtaskName(SubtaskKind::kVerification)) return r;
-  }
-  return Status(ErrorCode::kNotFound, "project " + std::to_string(id) + " has no full verification",
-                "Create the project with 'verification' in its migration_type.");
-}
-
 // A correction or its statements need the verification's results and its
 // state file to itself.
 Status CheckVerificationSettled(const SubtaskRow& row, int64_t id) {
-  if (row.status == "completed" || row.status == "failed" || row.status == "paused") return Status();
+  if (Is(row, SubtaskStatus::kCompleted) || Is(row, SubtaskStatus::kFailed) || Is(row, SubtaskStatus::kPaused)) {
+    return Status();
+  }
   return Status(ErrorCode::kInvalidState,
                 "full verification of project " + std::to_string(id) + " is " + row.status,
-                row.status == "skipped" ? "It was skipped, irreversibly: clone the project to verify again."
+                Is(row, SubtaskStatus::kSkipped) ? "It was skipped, irreversibly: clone the project to verify again."
                                         : "Wait until it has completed.");
 }
 
@@ -823,7 +915,7 @@ Result<json> Orchestrator::Verification(int64_t id) {
     std::lock_guard lock(mu_);
     if (auto it = active_.find(id); it != active_.end()) {
       RunningEngine* e = it->second.verification;
-      if (!e && p.stage == row.kind && row.status == "running") e = it->second.engine;
+      if (!e && p.stage == row.kind && Is(row, SubtaskStatus::kRunning)) e = it->second.engine;
       if (e) detail = e->Detail();
     }
   }
@@ -848,11 +940,8 @@ Result<json> Orchestrator::Reverify(int64_t id, const std::string& mode) {
                   "project " + std::to_string(id) + " is " + std::string(StateLabel(p.state)) +
                       ": it can re-verify when Running, Paused, Failed or Completed");
   }
-  json detail = row.detail_json.empty() ? json::object() : json::parse(row.detail_json, nullptr, false);
-  if (!detail.is_object()) detail = json::object();
-  detail["rerun_mode"] = mode;
-  row.detail_json = detail.dump();
-  row.status = "pending";
+  SetVerifyResume(row, VerifyResumeState{ParseVerifyMode(mode)});
+  row.status = SubtaskStatusName(SubtaskStatus::kPending);
   row.progress = 0;
   row.ended_at = 0;
   RETURN_IF_ERROR(store_.SaveSubtask(row));

@@ -153,7 +153,18 @@ class Orchestrator {
   void RunVerificationBeside(int64_t id, std::shared_ptr<CatchUpWaiter> waiter, const std::atomic<bool>* sync_ended);
   Status Transition(const Project& p, ProjectState to, const std::string& why);
   void Event(int64_t id, const std::string& kind, const std::string& message);
-  void Fail(const Project& p, const std::string& subtask, const Status& st, const std::string& object);
+  // Moves the project from one of `from` to Failed with the error.
+  void Fail(const Project& p, const std::string& subtask, const Status& st, const std::string& object,
+            std::vector<ProjectState> from = {ProjectState::kRunning});
+  // Fails the project (Running or Paused) because its subtask's progress
+  // could not be recorded: its stage would no longer say where it stands.
+  void FailRecording(const Project& p, const std::string& subtask, const Status& st);
+  // Sets the subtask's status, saves its row and names it as the project's
+  // stage at that step.
+  Status Record(SubtaskRow& st, SubtaskStatus status);
+  // The stage (subtask kind, step) a subtask stopped by a pause or a
+  // failure leaves the project at.
+  std::pair<std::string, std::string> StageAfterStop(int64_t id, const SubtaskRow& st);
   // Records the subtask row failed with the outcome's error and fails the project.
   void FailSubtask(const Project& p, SubtaskRow& st, const SubtaskOutcome& outcome);
   Result<nlohmann::json> Release(const Project& p, bool force);

@@ -218,6 +218,37 @@ std::optional<SubtaskKind> ParseSubtask(std::string_view name) {
   return std::nullopt;
 }
 
+namespace {
+struct SubtaskStatusNames {
+  SubtaskStatus status;
+  std::string_view name;
+};
+constexpr SubtaskStatusNames kSubtaskStatusNames[] = {
+    {SubtaskStatus::kPending, "pending"},     {SubtaskStatus::kRunning, "running"},
+    {SubtaskStatus::kMonitoring, "monitoring"}, {SubtaskStatus::kPaused, "paused"},
+    {SubtaskStatus::kCompleted, "completed"}, {SubtaskStatus::kFailed, "failed"},
+    {SubtaskStatus::kSkipped, "skipped"},
+};
+}  // namespace
+
+std::string_view SubtaskStatusName(SubtaskStatus status) {
+  for (const auto& s : kSubtaskStatusNames) {
+    if (s.status == status) return s.name;
+  }
+  return "unknown";
+}
+
+std::optional<SubtaskStatus> ParseSubtaskStatus(std::string_view name) {
+  for (const auto& s : kSubtaskStatusNames) {
+    if (s.name == name) return s.status;
+  }
+  return std::nullopt;
+}
+
+bool SubtaskDone(SubtaskStatus status) {
+  return status == SubtaskStatus::kCompleted || status == SubtaskStatus::kSkipped;
+}
+
 std::vector<std::string> MigrationTypeNames(const MigrationType& type) {
   std::vector<std::string> out;
   if (type.schema) out.push_back("schema");

@@ -50,6 +50,15 @@ enum class SubtaskKind { kPrecheck, kSchema, kFull, kIncremental, kVerification,
 std::string_view SubtaskName(SubtaskKind kind);  // "precheck", "schema_migration", "full_migration"...
 std::optional<SubtaskKind> ParseSubtask(std::string_view name);
 
+// Where one subtask stands. Monitoring: incremental synchronization keeps
+// the destination within the latency threshold (and runs on).
+enum class SubtaskStatus { kPending, kRunning, kMonitoring, kPaused, kCompleted, kFailed, kSkipped };
+// "pending", "running", "monitoring"... (API and store).
+std::string_view SubtaskStatusName(SubtaskStatus status);
+std::optional<SubtaskStatus> ParseSubtaskStatus(std::string_view name);
+// Completed or skipped: the project's run goes past it.
+bool SubtaskDone(SubtaskStatus status);
+
 struct MigrationType {
   bool schema = true;
   bool full = true;

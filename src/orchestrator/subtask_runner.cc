@@ -89,7 +89,8 @@ class FullMigrationEngine : public RunningEngine {
 
 class SyncEngine : public RunningEngine {
  public:
-  SyncEngine(Synchronizer& s, json skipped_ddl) : s_(s), skipped_ddl_(std::move(skipped_ddl)) {}
+  SyncEngine(Synchronizer& s, const std::vector<DdlRecord>& skipped_ddl)
+      : s_(s), skipped_ddl_(SkippedDdlToJson(skipped_ddl)) {}
   void Cancel() override { cancel = true; }
   double Percent() const override {
     SyncStatus st = s_.status();
@@ -145,24 +146,14 @@ SubtaskOutcome RunIncrementalSubtask(const SubtaskRun& run) {
     return out;
   }
   SyncOptions so = std::move(**found);
-  const json& prev = run.previous_detail;
-  const bool was_monitoring = prev.is_object() && prev.value("status", "") == "monitoring";
-  json skipped = prev.is_object() && prev.contains("skipped_ddl") ? prev["skipped_ddl"] : json::array();
-  for (const auto& s : skipped) {
-    if (s.contains("sequence") && s["sequence"].is_number_unsigned()) {
-      so.skip_ddl_sequences.insert(s["sequence"].get<uint64_t>());
-    }
-  }
-  if (prev.is_object() && prev.contains("tables") && prev["tables"].is_array()) {
-    for (const auto& t : prev["tables"]) {
-      so.carried_tables.push_back({t.value("source", ""), t.value("destination", ""), t.value("inserts", uint64_t{0}),
-                                   t.value("updates", uint64_t{0}), t.value("deletes", uint64_t{0})});
-    }
-  }
+  const SyncResumeState& resume = run.sync_resume;
+  const bool was_monitoring = resume.monitoring;
+  so.skip_ddl_sequences = resume.SkipDdlSequences();
+  so.carried_tables = resume.tables;
   Synchronizer sync(so);
-  SyncEngine engine(sync, skipped);
+  SyncEngine engine(sync, resume.skipped_ddl);
   run.attach(&engine);
-  if (was_monitoring && run.set_status) run.set_status("monitoring");
+  if (was_monitoring && run.set_status) run.set_status(SubtaskStatus::kMonitoring);
   // Watches for a pause (the orchestrator's flag) and for the first time
   // latency reaches the threshold.
   std::atomic<bool> finished{false};
@@ -179,7 +170,7 @@ SubtaskOutcome RunIncrementalSubtask(const SubtaskRun& run) {
       SyncStatus st = sync.status();
       if (!monitoring && st.monitoring) {
         monitoring = true;
-        if (run.set_status) run.set_status("monitoring");
+        if (run.set_status) run.set_status(SubtaskStatus::kMonitoring);
       }
       // Full verification runs beside the synchronization once the
       // destination keeps up with the source (PRODUCT.md, step 6).
@@ -215,7 +206,7 @@ SubtaskOutcome RunIncrementalSubtask(const SubtaskRun& run) {
   if (verification.joinable()) verification.join();
   run.attach(nullptr);
   out.detail = engine.Detail();
-  if (was_monitoring) out.detail["status"] = "monitoring";
+  if (was_monitoring) out.detail["status"] = SubtaskStatusName(SubtaskStatus::kMonitoring);
   out.progress = engine.Percent();
   return out;
 }
@@ -228,6 +219,7 @@ VerifyOptions ProjectVerifyOptions(const Project& p, const std::string& project_
   opt.destination = p.spec.destination.endpoint;
   opt.objects = p.spec.objects;
   opt.concurrency = p.spec.params.verify_concurrency > 0 ? p.spec.params.verify_concurrency : DefaultConcurrency();
+  out.sync_resume = SyncResumeAfterRun(resume, sync.status());
   opt.chunk_rows = p.spec.params.chunk_rows;
   opt.state_path = (fs::path(project_dir) / "verify.db").string();
   return opt;
@@ -249,13 +241,10 @@ class VerifyEngine : public RunningEngine {
 SubtaskOutcome RunVerificationSubtask(const SubtaskRun& run) {
   VerifyOptions opt = ProjectVerifyOptions(*run.project, run.project_dir);
   opt.waiter = run.waiter;
-  // A re-verify asked for a mode (Orchestrator: kReverify).
-  const json& prev = run.previous_detail;
-  if (prev.is_object() && prev.contains("rerun_mode") && prev["rerun_mode"].is_string()) {
-    if (auto m = ParseVerifyMode(prev["rerun_mode"].get<std::string>())) {
-      opt.mode = *m;
-      opt.restart = true;
-    }
+  // A re-verify asked for a mode (Orchestrator::Reverify).
+  if (run.verify_resume.rerun_mode) {
+    opt.mode = *run.verify_resume.rerun_mode;
+    opt.restart = true;
   }
   SubtaskOutcome out;
   Verifier verifier(opt);

@@ -21,6 +21,7 @@
 #include "common/status.h"
 #include "model/position.h"
 #include "orchestrator/project.h"
+#include "orchestrator/resume_state.h"
 #include "pipeline/full_migration.h"
 #include "verify/recheck.h"
 #include "verify/verifier.h"
@@ -46,15 +47,17 @@ struct SubtaskRun {
   // so that a pause can cancel it and the API can show its live progress.
   std::function<void(RunningEngine*)> attach;
   // Called when a running subtask's status changes without ending
-  // (incremental synchronization: "monitoring").
-  std::function<void(const std::string&)> set_status;
+  // (incremental synchronization: Monitoring).
+  std::function<void(SubtaskStatus)> set_status;
   // Raises an alert for the user (the project's event history and the log):
   // latency above the alert threshold, the source's log retention at risk.
   std::function<void(const std::string&)> alert;
-  // What the subtask's previous run left (its stored detail): incremental
-  // synchronization carries its Monitoring status, per-table counts and
-  // the DDL the user skipped from run to run.
-  nlohmann::json previous_detail;
+  // What the subtask's previous runs left (its stored resume state):
+  // incremental synchronization carries its Monitoring status, per-table
+  // counts and the DDL the user skipped from run to run; a verification
+  // the re-run mode the user asked for.
+  SyncResumeState sync_resume;
+  VerifyResumeState verify_resume;
   // Incremental synchronization with full verification after it: called
   // once, on a thread of the synchronization's, when it first reaches
   // Monitoring, with a waiter over it (verify/catch_up.h); runs the
@@ -75,6 +78,8 @@ struct SubtaskOutcome {
   std::string object;  // the object the error concerns, when one
   nlohmann::json detail = nullptr;  // precheck items, or per-table progress
   double progress = 0;              // 0..100
+  // Incremental synchronization: what its next run continues from.
+  std::optional<SyncResumeState> sync_resume;
 };
 
 SubtaskOutcome RunSubtask(SubtaskKind kind, const SubtaskRun& run);

@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <filesystem>
+#include <fstream>
 #include <random>
 #include <thread>
 
@@ -16,6 +18,7 @@
 namespace godwit::testing {
 namespace {
 
+namespace fs = std::filesystem;
 using nlohmann::json;
 
 std::string Path(int64_t id, const std::string& tail = "") {
@@ -128,6 +131,15 @@ TEST(VerifyService, BesideSynchronizationUnderWritesFindsOnlyThePlantedDifferenc
   EXPECT_EQ(p["state"], "running");
   EXPECT_EQ(Subtask(p, "incremental_sync")["status"], "monitoring");
   EXPECT_EQ(p["stage"], "full_verification");
+  // Preview and execution agree: entering a forward switchover, which this
+  // version cannot run, is neither offered nor previewed as supported.
+  for (const auto& op : p["allowed_operations"]) EXPECT_NE(op, "enter_forward_switchover") << p.dump(2);
+  Reply preview = d.Call("POST", "/api/v1/batch/enter_forward_switchover/preview", json{{"ids", {id}}});
+  ASSERT_EQ(preview.status, 200) << preview.raw;
+  EXPECT_TRUE(preview.body["supported"].empty()) << preview.raw;
+  Reply entered = d.Call("POST", "/api/v1/batch/enter_forward_switchover", json{{"ids", {id}}});
+  EXPECT_EQ(entered.raw.find("not available in this version"), std::string::npos) << entered.raw;
+  EXPECT_NE(entered.raw.find("forward switchover stage"), std::string::npos) << entered.raw;
   Reply v = d.Call("GET", Path(id, "/verification"));
   ASSERT_EQ(v.status, 200) << v.raw;
   json result = v.body["result"];
@@ -189,6 +201,58 @@ TEST(VerifyService, BesideSynchronizationUnderWritesFindsOnlyThePlantedDifferenc
   app.Stop();
   ASSERT_EQ(d.Call("POST", Path(id, "/pause"), json::object()).status, 200);
   d.WaitForState(id, "paused");
+}
+
+// A verification beside synchronization that is paused, or fails, still
+// names the project's stage (it used to be overwritten with
+// incremental_sync, so a Failed project showed the wrong stage beside an
+// error about the verification).
+TEST(VerifyService, BesideSynchronizationPausedOrFailedKeepsItsStage) {
+  const std::string db = "vsvc_stage";
+  CreateSource(db);
+  const std::string dest_db = "vsvc_stage_" + std::to_string(getpid());
+  RecreatePgDatabase(Servers().pg_dest_port, dest_db);
+  // Each compared unit holds the verification a second: time to pause it
+  // while it runs.
+  Daemon d(FreshTempDir("vsvc-stage"), "verify.unit_compared:1000");
+  const int64_t id = d.Create(json{{"name", "verify stage"},
+                                   {"source", MysqlUri(db)},
+                                   {"destination", PgDestUri(dest_db)},
+                                   {"migration_type", {"schema", "full", "incremental", "verification"}},
+                                   {"chunk_rows", 250},
+                                   {"verify_concurrency", 1}});
+  ASSERT_EQ(d.Call("POST", Path(id, "/start"), json::object()).status, 200);
+  auto running = [](const json& p) { return VerificationStatus(p) == "running"; };
+  json p = d.WaitFor(id, running, std::chrono::seconds(180));
+  ASSERT_EQ(VerificationStatus(p), "running") << p.dump(2);
+
+  // Settled: both subtasks have stopped (the synchronization last), and a
+  // moment later nothing has written the stage again.
+  auto stopped = [](const json& p) {
+    return VerificationStatus(p) != "running" && Subtask(p, "incremental_sync").value("status", "") == "paused";
+  };
+  ASSERT_EQ(d.Call("POST", Path(id, "/pause"), json::object()).status, 200);
+  p = d.WaitFor(id, [&](const json& p) { return p["state"] == "paused" && stopped(p); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  p = d.Get(id);
+  EXPECT_EQ(VerificationStatus(p), "paused") << p.dump(2);
+  EXPECT_EQ(p["stage"], "full_verification") << p.dump(2);
+  EXPECT_EQ(p["step"], "paused") << p.dump(2);
+
+  // The verification's own store damaged while it is paused: its next run
+  // fails on opening it, and the synchronization runs on unaware.
+  const fs::path verify_db = fs::path(d.data_dir()) / "projects" / std::to_string(id) / "verify.db";
+  for (const char* suffix : {"-wal", "-shm"}) fs::remove(verify_db.string() + suffix);
+  std::ofstream(verify_db, std::ios::trunc) << std::string(8192, 'x');
+  ASSERT_EQ(d.Call("POST", Path(id, "/resume"), json::object()).status, 200);
+  p = d.WaitFor(id, [&](const json& p) { return p["state"] == "failed" && stopped(p); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  p = d.Get(id);
+  EXPECT_EQ(p["state"], "failed") << p.dump(2);
+  EXPECT_EQ(p["error"]["subtask"], "full_verification") << p.dump(2);
+  EXPECT_EQ(p["stage"], "full_verification") << p.dump(2);
+  EXPECT_EQ(p["step"], "failed") << p.dump(2);
+  EXPECT_EQ(VerificationStatus(p), "failed") << p.dump(2);
 }
 
 TEST(VerifyService, AfterAFullMigrationAloneAndSkipped) {
