@@ -101,6 +101,18 @@ class Session {
   // snapshot; later Query calls read inside it until EndSnapshot().
   virtual Status JoinSnapshot(const SnapshotLease& lease) = 0;
   virtual Status EndSnapshot() = 0;
+
+  // Names this incarnation of `table` on this server, so a resumed run can
+  // tell the table it created from one dropped and created again (or a
+  // destination that is another server): "" when the table does not
+  // exist; otherwise a token that changes when the table is re-created.
+  // PostgreSQL's (cluster, database and table oids) survives ALTER TABLE
+  // and index builds; MySQL/MariaDB's (CREATE_TIME: nothing else in its
+  // catalog names a table) also changes when ALTER TABLE or CREATE INDEX
+  // rebuilds the table, and has one-second resolution; SQLite's only says
+  // the table exists. Compare it alongside what else is known (rows the
+  // run committed), never alone.
+  virtual Result<std::string> TableIdentity(const TableRef& table) = 0;
 };
 
 // Opens a session to `endpoint`, dispatching on its engine.

@@ -12,7 +12,7 @@ namespace {
 
 // Versioned schema of the store's own tables: entry i brings version i to
 // i+1. Never edit an entry once released; append a new one.
-constexpr std::array<std::string_view, 2> kSchemaMigrations = {
+constexpr std::array<std::string_view, 3> kSchemaMigrations = {
     R"sql(
 CREATE TABLE migration (
   id INTEGER PRIMARY KEY CHECK (id = 1),
@@ -56,6 +56,9 @@ CREATE TABLE index_build (
     R"sql(
 ALTER TABLE chunk ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
 )sql",
+    R"sql(
+ALTER TABLE table_progress ADD COLUMN destination_identity TEXT NOT NULL DEFAULT '';
+)sql",
 };
 
 }  // namespace
@@ -94,14 +97,14 @@ Status MetaStore::SaveMigration(const MigrationRecord& r) {
 Result<std::vector<TableRecord>> MetaStore::LoadTables() {
   std::lock_guard lock(mu_);
   Stmt s(db_,
-         "SELECT table_key, destination, phase, status, estimated_rows, migrated_rows, error FROM table_progress "
-         "ORDER BY table_key");
+         "SELECT table_key, destination, phase, status, estimated_rows, migrated_rows, error, destination_identity "
+         "FROM table_progress ORDER BY table_key");
   RETURN_IF_ERROR(s.status("reading table progress"));
   std::vector<TableRecord> out;
   int rc;
   while ((rc = s.Step()) == SQLITE_ROW) {
     out.push_back(TableRecord{s.Text(0), s.Text(1), static_cast<TablePhase>(s.Int(2)), s.Text(3), s.Int(4), s.Int(5),
-                              s.Text(6)});
+                              s.Text(6), s.Text(7)});
   }
   if (rc != SQLITE_DONE) return SqliteError(db_, "reading table progress");
   return out;
@@ -110,12 +113,13 @@ Result<std::vector<TableRecord>> MetaStore::LoadTables() {
 Status MetaStore::SaveTable(const TableRecord& r) {
   std::lock_guard lock(mu_);
   Stmt s(db_,
-         "INSERT INTO table_progress (table_key, destination, phase, status, estimated_rows, migrated_rows, error) "
-         "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(table_key) DO UPDATE SET destination = excluded.destination, "
-         "phase = excluded.phase, status = excluded.status, estimated_rows = excluded.estimated_rows, "
-         "migrated_rows = excluded.migrated_rows, error = excluded.error");
+         "INSERT INTO table_progress (table_key, destination, phase, status, estimated_rows, migrated_rows, error, "
+         "destination_identity) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(table_key) DO UPDATE SET "
+         "destination = excluded.destination, phase = excluded.phase, status = excluded.status, "
+         "estimated_rows = excluded.estimated_rows, migrated_rows = excluded.migrated_rows, error = excluded.error, "
+         "destination_identity = excluded.destination_identity");
   s.Bind(1, r.key).Bind(2, r.destination).Bind(3, static_cast<int64_t>(r.phase)).Bind(4, r.status).Bind(
-      5, r.estimated_rows).Bind(6, r.migrated_rows).Bind(7, r.error);
+      5, r.estimated_rows).Bind(6, r.migrated_rows).Bind(7, r.error).Bind(8, r.destination_identity);
   return RunOnce(db_, s, "saving table progress");
 }
 
@@ -170,6 +174,23 @@ Status MetaStore::MarkChunkDone(const std::string& table_key, int64_t index, int
     t.Bind(1, rows).Bind(2, table_key);
     return RunOnce(db_, t, "recording a chunk checkpoint");
   });
+}
+
+Status MetaStore::ForgetTableWork(const std::string& table_key) {
+  std::lock_guard lock(mu_);
+  RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
+  Status st;
+  for (const char* sql : {"DELETE FROM chunk WHERE table_key = ?", "DELETE FROM index_build WHERE table_key = ?"}) {
+    Stmt del(db_, sql);
+    del.Bind(1, table_key);
+    st = RunOnce(db_, del, "forgetting a table's progress");
+    if (!st.ok()) break;
+  }
+  if (!st.ok()) {
+    Exec("ROLLBACK").IgnoreError();  // the DELETE's error is the one to report
+    return st;
+  }
+  return Exec("COMMIT");
 }
 
 Status MetaStore::SaveIndex(const IndexRecord& r) {

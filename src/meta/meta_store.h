@@ -52,6 +52,11 @@ struct TableRecord {
   int64_t estimated_rows = 0;
   int64_t migrated_rows = 0;
   std::string error;        // last error, with its code and hint
+  // Session::TableIdentity of the destination table when the run last
+  // created or altered it; "" until it was created (and in state files
+  // written before it was recorded). A resumed run compares it with the
+  // table it finds.
+  std::string destination_identity;
 };
 
 enum class ChunkState { kPending = 0, kStarted = 1, kDone = 2 };
@@ -99,6 +104,10 @@ class MetaStore {
   // Records the committed chunk and adds its rows to the table's count, in
   // one transaction.
   Status MarkChunkDone(const std::string& table_key, int64_t index, int64_t rows, int64_t bytes);
+
+  // Forgets a table's chunk plan and index records, so that it is copied
+  // again from the start (its table record is the caller's to reset).
+  Status ForgetTableWork(const std::string& table_key);
 
   Status SaveIndex(const IndexRecord& record);
   Result<std::vector<IndexRecord>> LoadIndexes(const std::string& table_key);

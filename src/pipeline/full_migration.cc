@@ -36,6 +36,22 @@ constexpr int kMaxChunkRetries = 14;
 
 std::string DescribeRange(const ChunkRecord& c) { return "[" + c.lower_json + ", " + c.upper_json + ")"; }
 
+// Whether `table` on `dst` holds at least one row.
+Result<bool> HasRows(Session& dst, const Dialect& dialect, const TableRef& table) {
+  struct Any : BatchConsumer {
+    bool rows = false;
+    Status Consume(RowBatch& b) override {
+      rows = rows || b.rows() > 0;
+      return Status();
+    }
+  } any;
+  ColumnType one;
+  one.kind = TypeKind::kInt32;
+  RETURN_IF_ERROR(dst.Query("SELECT 1 FROM " + dialect.QualifiedName(table) + " LIMIT 1",
+                            std::span<const ColumnType>(&one, 1), any, BatchLimits{}));
+  return any.rows;
+}
+
 // One table's journey through the migration.
 struct TableJob {
   TableSchema source;
@@ -68,6 +84,9 @@ struct FullMigration::Impl {
   std::vector<Worker> workers;
   MigrationRecord migration;
   bool resumed = false;  // the state file held this migration when the run began
+  // Every table the state file knows was copied (PrepareJobs): with
+  // `incremental`, synchronization owns the destination since.
+  bool copy_completed = false;
   // Taking the snapshot again after a lost connection: a slot the failed
   // attempt created is this run's own and may be replaced.
   bool retrying_snapshot = false;
@@ -107,6 +126,8 @@ struct FullMigration::Impl {
   Status Finish();
   Status PrepareJobs(Session& src, Session& dst);
   Status RecordSynchronized(const TableSchema& source, const TableRef& destination);
+  Status CheckDestination(Session& dst);
+  Result<std::string> WhyNotCreatedHere(Session& dst, const TableJob& job);
   Status CreateTables(Session& dst);
   Status OpenWorkers(Session& src);
   Status PlanTables();
@@ -161,6 +182,7 @@ Status FullMigration::Impl::Run() {
   if (!dst.ok()) return dst.status().WithContext("destination " + opt.destination.Redacted());
 
   RETURN_IF_ERROR(PrepareJobs(**src, **dst));
+  if (resumed) RETURN_IF_ERROR(CheckDestination(**dst));
   migration.state = "running";
   migration.updated_at = now;
   RETURN_IF_ERROR(meta->SaveMigration(migration));
@@ -279,7 +301,7 @@ Status FullMigration::Impl::PrepareJobs(Session& src, Session& dst) {
   for (auto& r : records) by_key[r.key] = r;
   // By phase, not status: a completed table that failed again on a later
   // run (its conversion, say) was still copied.
-  const bool copy_completed =
+  copy_completed =
       !migration.position_json.empty() && !records.empty() &&
       std::all_of(records.begin(), records.end(), [](const TableRecord& r) { return r.phase == TablePhase::kCompleted; });
 
@@ -355,6 +377,64 @@ Status FullMigration::Impl::RecordSynchronized(const TableSchema& source, const 
   return Status();
 }
 
+// A resumed run's tables must still be the ones it created: a destination
+// dropped and created again, or a URI that now names another server, has
+// lost them, and resuming would copy nothing and report success over empty
+// tables. Such tables are copied again from the start, with a warning:
+// nothing of their earlier progress can be trusted, and each table's copy
+// stands alone. With incremental synchronization the source position the
+// state holds belongs to the old copy, so the run stops instead and says
+// how to start over.
+Status FullMigration::Impl::CheckDestination(Session& dst) {
+  std::vector<TableJob*> lost;
+  std::string list;
+  for (auto& job : jobs) {
+    if (job->failed || job->record.phase < TablePhase::kSchemaCreated) continue;
+    auto why = WhyNotCreatedHere(dst, *job);
+    if (!why.ok()) return why.status().WithContext("checking the destination against the saved state");
+    if (why->empty()) continue;
+    lost.push_back(job.get());
+    if (lost.size() <= 5) list += (lost.size() > 1 ? "; " : "") + job->record.destination + " " + *why;
+  }
+  if (lost.empty()) return Status();
+  if (lost.size() > 5) list += "; and " + std::to_string(lost.size() - 5) + " more";
+  const std::string what = "the destination is not the one the state file " + opt.state_path +
+                           " was recorded for (was it dropped and created again, or is it another server?): " + list;
+  if (opt.incremental) {
+    return Status(ErrorCode::kConflict, what,
+                  "Start the migration over: godwit migrate --restart --incremental (in the service, create the "
+                  "project again). The state's source position belongs to the earlier copy.");
+  }
+  for (TableJob* job : lost) {
+    RETURN_IF_ERROR(meta->ForgetTableWork(job->key));
+    job->record = TableRecord{job->key, job->record.destination, TablePhase::kPending, "pending",
+                              job->source.estimated_rows, 0, "", ""};
+    RETURN_IF_ERROR(meta->SaveTable(job->record));
+    progress().SetTable({job->key, job->record.destination, job->record.estimated_rows, 0, "pending", ""});
+  }
+  progress().AddWarning(what + ": " + std::to_string(lost.size()) + " table(s) are copied again from the start");
+  return Status();
+}
+
+// Why the destination table of `job` is not the one this migration created
+// ("" when it is): missing, or empty though the run had committed rows to
+// it or it was created again since (Session::TableIdentity).
+Result<std::string> FullMigration::Impl::WhyNotCreatedHere(Session& dst, const TableJob& job) {
+  ASSIGN_OR_RETURN(std::string now, dst.TableIdentity(job.destination.ref));
+  if (now.empty()) return std::string("is missing");
+  // Synchronization's DDL may have re-created it, and deletes emptied it.
+  if (copy_completed && opt.incremental) return std::string();
+  const TableRecord& r = job.record;
+  const bool recreated = !r.destination_identity.empty() && now != r.destination_identity;
+  if (!recreated && r.migrated_rows == 0) return std::string();
+  // MySQL's identity also changes with the run's own index builds: a table
+  // holding rows is taken as this run's.
+  ASSIGN_OR_RETURN(bool rows, HasRows(dst, dst_dialect, job.destination.ref));
+  if (rows) return std::string();
+  return recreated ? std::string("was created again and is empty")
+                   : "is empty, though " + std::to_string(r.migrated_rows) + " rows were copied into it";
+}
+
 Status FullMigration::Impl::CreateTables(Session& dst) {
   std::set<TableRef> wanted;
   for (auto& job : jobs) {
@@ -381,22 +461,12 @@ Status FullMigration::Impl::CreateTables(Session& dst) {
     if (present.count(job->destination.ref)) {
       // Loading into a table the DBA created beforehand is supported; into
       // one that already holds rows is not (we would mix data).
-      struct Any : BatchConsumer {
-        bool rows = false;
-        Status Consume(RowBatch& b) override {
-          rows = rows || b.rows() > 0;
-          return Status();
-        }
-      } any;
-      ColumnType one;
-      one.kind = TypeKind::kInt32;
-      Status st = dst.Query("SELECT 1 FROM " + dst_dialect.QualifiedName(job->destination.ref) + " LIMIT 1",
-                            std::span<const ColumnType>(&one, 1), any, BatchLimits{});
-      if (!st.ok()) {
-        FailTable(*job, st.WithContext("checking destination table " + job->record.destination));
+      auto rows = HasRows(dst, dst_dialect, job->destination.ref);
+      if (!rows.ok()) {
+        FailTable(*job, rows.status().WithContext("checking destination table " + job->record.destination));
         continue;
       }
-      if (any.rows) {
+      if (*rows) {
         FailTable(*job, Status(ErrorCode::kConflict,
                                "destination table " + job->record.destination + " already exists and holds rows",
                                "Empty or drop it on the destination (or exclude the table), then run again."));
@@ -438,6 +508,12 @@ Status FullMigration::Impl::CreateTables(Session& dst) {
         continue;
       }
     }
+    auto identity = dst.TableIdentity(job->destination.ref);
+    if (!identity.ok()) {
+      FailTable(*job, identity.status().WithContext("created " + job->record.destination));
+      continue;
+    }
+    job->record.destination_identity = *identity;
     // Created (or found empty) but not recorded: the next run finds the
     // table empty and loads into it.
     GODWIT_FAILPOINT("table_created");
@@ -711,6 +787,13 @@ void FullMigration::Impl::RunDeferredDdl(TablePhase from, TablePhase to, const s
   if (self.cancel_) return;
   for (TableJob* job : tables) {
     if (job->failed) continue;
+    // MySQL's identity changes when the DDL rebuilt the table: record the
+    // table as it is now (on error the older one stays; the resume check
+    // does not rely on it alone).
+    if (auto identity = workers[0].destination->TableIdentity(job->destination.ref); identity.ok()) {
+      std::lock_guard lock(job->mu);
+      job->record.destination_identity = *identity;
+    }
     SaveTable(*job, to, to == TablePhase::kCompleted ? "completed" : "indexed").IgnoreError();
   }
 }

@@ -28,6 +28,7 @@ class CannedSession : public Session {
   }
   Status JoinSnapshot(const SnapshotLease&) override { return Status(); }
   Status EndSnapshot() override { return Status(); }
+  Result<std::string> TableIdentity(const TableRef&) override { return std::string(); }
 
  private:
   Engine engine_;

@@ -2,6 +2,8 @@
 // that says what to do, never shows the password, and fails alone.
 #include <gtest/gtest.h>
 
+#include <filesystem>
+
 #include "migration_harness.h"
 #include "test_env.h"
 
@@ -123,6 +125,107 @@ TEST(BadInputTest, ZeroDatesErrorUnlessMappedToNull) {
   EXPECT_FALSE(rows[0][1].has_value());
   EXPECT_EQ(rows[0][2].value_or(""), "2024-01-01 00:00:00");
   EXPECT_FALSE(rows[1][2].has_value());
+}
+
+// The state file is found by the URI pair: a destination database dropped
+// and created again between two runs of the same command must not be
+// reported migrated from that state ("migration completed" over no table).
+// The tables are copied again from the start, with a warning that says why.
+void MigrateAgainIntoRecreatedDestination(Engine engine, const std::string& name) {
+  RecreateMysqlDatabase(name + "_src");
+  MysqlAdmin(
+      "CREATE TABLE a (id INT PRIMARY KEY, v VARCHAR(20));"
+      "INSERT INTO a VALUES (1, 'one'), (2, 'two'), (3, 'three');"
+      "CREATE TABLE b (id INT PRIMARY KEY, n INT, KEY n (n));"
+      "INSERT INTO b VALUES (1, 10), (2, 20);",
+      name + "_src");
+  const std::string state = FreshTempDir(name + "_state");
+  Destination dst = FreshDestination(engine, name + "_dst");
+  const std::string cmd = "migrate -q --state-dir " + state + " " + MysqlUri(name + "_src") + " " + dst.uri;
+  auto r = RunGodwit(cmd);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  ASSERT_EQ(ReadTable(dst.uri, {dst.schema, "a"}).rows.size(), 3u);
+
+  if (engine == Engine::kSqlite) {
+    const std::string file = dst.uri.substr(std::string("sqlite://").size());
+    for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(file + suffix);
+  } else {
+    dst = FreshDestination(engine, name + "_dst");  // same URI, a new empty database
+  }
+  r = RunGodwit(cmd);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("the destination is not the one"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("copied again from the start"), std::string::npos) << r.output;
+  EXPECT_EQ(ReadTable(dst.uri, {dst.schema, "a"}).rows.size(), 3u) << r.output;
+  EXPECT_EQ(ReadTable(dst.uri, {dst.schema, "b"}).rows.size(), 2u) << r.output;
+
+  // Unchanged since: nothing is copied again, and no warning.
+  r = RunGodwit(cmd);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(r.output.find("the destination is not the one"), std::string::npos) << r.output;
+  EXPECT_EQ(ReadTable(dst.uri, {dst.schema, "a"}).rows.size(), 3u) << r.output;
+}
+
+// With --incremental the saved source position belongs to the first copy:
+// the run refuses, and says how to start over.
+TEST(RecreatedDestinationTest, IncrementalRunRefusesAndSaysToRestart) {
+  RecreateMysqlDatabase("recreated_inc_src");
+  MysqlAdmin("CREATE TABLE a (id INT PRIMARY KEY, v VARCHAR(20)); INSERT INTO a VALUES (1, 'one'), (2, 'two');",
+             "recreated_inc_src");
+  const std::string state = FreshTempDir("recreated_inc_state");
+  Destination dst = FreshDestination(Engine::kPostgres, "recreated_inc_dst");
+  const std::string pair = " --state-dir " + state + " " + MysqlUri("recreated_inc_src") + " " + dst.uri;
+  auto r = RunGodwitFor(8, "migrate -q --incremental" + pair);  // copies, then synchronizes until SIGTERM
+  ASSERT_EQ(ReadTable(dst.uri, {"public", "a"}).rows.size(), 2u) << r.output;
+
+  dst = FreshDestination(Engine::kPostgres, "recreated_inc_dst");
+  r = RunGodwitFor(30, "migrate -q --incremental" + pair);
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_NE(r.output.find("the destination is not the one"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("public.a is missing"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("--restart --incremental"), std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find("migration completed"), std::string::npos) << r.output;
+  r = RunGodwit("migrate -q --release" + pair);
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+}
+
+TEST(RecreatedDestinationTest, MysqlDestinationIsCopiedAgain) {
+  MigrateAgainIntoRecreatedDestination(Engine::kMysql, "recreated_my");
+}
+
+TEST(RecreatedDestinationTest, PostgresDestinationIsCopiedAgain) {
+  MigrateAgainIntoRecreatedDestination(Engine::kPostgres, "recreated_pg");
+}
+
+TEST(RecreatedDestinationTest, SqliteDestinationIsCopiedAgain) {
+  MigrateAgainIntoRecreatedDestination(Engine::kSqlite, "recreated_lite");
+}
+
+// One table emptied by dropping and creating it again (PostgreSQL: a new
+// oid) while the other stays: only that table is copied again.
+TEST(RecreatedDestinationTest, RecreatedTableAloneIsCopiedAgain) {
+  RecreateMysqlDatabase("recreated_one_src");
+  MysqlAdmin(
+      "CREATE TABLE a (id INT PRIMARY KEY, v VARCHAR(20));"
+      "INSERT INTO a VALUES (1, 'one'), (2, 'two');"
+      "CREATE TABLE b (id INT PRIMARY KEY, n INT);"
+      "INSERT INTO b VALUES (1, 10);",
+      "recreated_one_src");
+  const std::string state = FreshTempDir("recreated_one_state");
+  Destination dst = FreshDestination(Engine::kPostgres, "recreated_one_dst");
+  const std::string cmd = "migrate -q --state-dir " + state + " " + MysqlUri("recreated_one_src") + " " + dst.uri;
+  auto r = RunGodwit(cmd);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  PgAdmin(Servers().pg_dest_port, "DROP TABLE a; CREATE TABLE a (id int PRIMARY KEY, v varchar(20));",
+          "recreated_one_dst");
+  PgAdmin(Servers().pg_dest_port, "INSERT INTO b VALUES (2, 20);", "recreated_one_dst");
+  r = RunGodwit(cmd);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("public.a was created again and is empty"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("1 table(s) are copied again"), std::string::npos) << r.output;
+  EXPECT_EQ(ReadTable(dst.uri, {"public", "a"}).rows.size(), 2u) << r.output;
+  // b was not copied again: the row added on the destination is still there.
+  EXPECT_EQ(ReadTable(dst.uri, {"public", "b"}).rows.size(), 2u) << r.output;
 }
 
 }  // namespace

@@ -301,6 +301,29 @@ TEST_F(ServiceTest, PauseAndResumeMidCopyLoseAndDuplicateNothing) {
   ExpectSameTable(dest, "big");
 }
 
+// A project resumed after its destination database was dropped and created
+// again: its checkpoints describe tables that are gone, so the copy starts
+// over (as `godwit migrate` does), with a warning, and completes with every
+// row — not a failure on a missing table, nor success over none.
+TEST_F(ServiceTest, ResumeIntoARecreatedDestinationCopiesAgain) {
+  Daemon d(FreshTempDir("svc-recreated"), "chunk_committed:30");
+  static std::atomic<int> n{0};
+  const std::string name = "svc_recreated_" + std::to_string(getpid()) + "_" + std::to_string(n++);
+  RecreatePgDatabase(Servers().pg_dest_port, name);
+  int64_t id = d.Create(Doc("big", 200, PgDestUri(name)));
+  ASSERT_EQ(d.Call("POST", Path(id, "/start")).status, 200);
+  d.WaitFor(id, [](const json& p) { return MigratedRows(p) >= 2000; });
+  ASSERT_EQ(d.Call("POST", Path(id, "/pause")).status, 200);
+  d.WaitFor(id, [](const json& p) { return p["subtasks"][2]["status"] == "paused"; });
+
+  RecreatePgDatabase(Servers().pg_dest_port, name);
+  ASSERT_EQ(d.Call("POST", Path(id, "/resume")).status, 200);
+  json done = d.WaitFor(id, [](const json& p) { return p["state"] == "completed" || p["state"] == "failed"; });
+  ASSERT_EQ(done["state"], "completed") << done.dump(2);
+  EXPECT_NE(done.dump().find("copied again from the start"), std::string::npos) << done.dump(2);
+  ExpectSameTable(PgDestUri(name), "big");
+}
+
 TEST_F(ServiceTest, DaemonKilledMidCopyFinishesAfterRestart) {
   std::string dir = FreshTempDir("svc-kill");
   std::string dest = FreshPgDestination();

@@ -286,6 +286,18 @@ class MysqlSession : public Session {
   }
   Status EndSnapshot() override { return Run("COMMIT", "ending the snapshot"); }
 
+  Result<std::string> TableIdentity(const TableRef& table) override {
+    // MariaDB has no server UUID and InnoDB's table id changes with a
+    // rebuild too: the creation time is the one mark of a re-created table.
+    const std::string& schema = table.schema.empty() ? ep_.database : table.schema;
+    ASSIGN_OR_RETURN(Rows rows, Fetch(m(), "SELECT COALESCE(CAST(CREATE_TIME AS CHAR), '') FROM "
+                                           "information_schema.TABLES WHERE TABLE_SCHEMA = '" +
+                                               Escape(m(), schema) + "' AND TABLE_NAME = '" +
+                                               Escape(m(), table.name) + "' AND TABLE_TYPE = 'BASE TABLE'"));
+    if (rows.empty()) return std::string();
+    return "mysql created " + rows[0][0].value_or("");
+  }
+
  private:
   MYSQL* m() const { return conn_->get(); }
   Status Run(const std::string& sql, const std::string& what, ErrorCode otherwise = ErrorCode::kReadFailed) {

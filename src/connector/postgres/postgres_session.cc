@@ -418,6 +418,31 @@ Status PostgresSession::EndSnapshot() {
   return r.ok() ? Status::Ok() : r.status();
 }
 
+Result<std::string> PostgresSession::TableIdentity(const TableRef& table) {
+  // Oids are given out afresh by every CREATE, but a new cluster built by
+  // the same script gives out the same ones: the cluster's system
+  // identifier tells servers apart. pg_control_system() may be refused to
+  // an ordinary user; the oids are the identity then.
+  const std::string what = "reading the identity of table " + table.ToString();
+  const std::string params[] = {table.schema.empty() ? default_schema_ : table.schema, table.name};
+  ASSIGN_OR_RETURN(ResultPtr found,
+                   ExecParams(conn_.get(),
+                              "SELECT d.oid::text, c.oid::text, "
+                              "has_function_privilege('pg_catalog.pg_control_system()', 'EXECUTE') "
+                              "FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+                              "JOIN pg_catalog.pg_database d ON d.datname = current_database() "
+                              "WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind IN ('r', 'p')",
+                              params, ErrorCode::kReadFailed, what));
+  if (PQntuples(found.get()) == 0) return std::string();
+  std::string cluster;
+  if (std::string_view(PQgetvalue(found.get(), 0, 2)) == "t") {
+    ASSIGN_OR_RETURN(ResultPtr control, Exec(conn_.get(), "SELECT system_identifier::text FROM pg_control_system()",
+                                             ErrorCode::kReadFailed, what));
+    if (PQntuples(control.get()) == 1) cluster = PQgetvalue(control.get(), 0, 0);
+  }
+  return "pg " + cluster + " " + PQgetvalue(found.get(), 0, 0) + " " + PQgetvalue(found.get(), 0, 1);
+}
+
 }  // namespace pg
 
 Result<std::unique_ptr<Session>> ConnectPostgres(const Endpoint& endpoint) {

@@ -33,6 +33,7 @@ class PostgresSession final : public Session {
   Result<std::unique_ptr<SnapshotLease>> ExportSnapshot(const SnapshotOptions& options) override;
   Status JoinSnapshot(const SnapshotLease& lease) override;
   Status EndSnapshot() override;
+  Result<std::string> TableIdentity(const TableRef& table) override;
 
  private:
   // Ends a COPY TO that is abandoned before its end (bad row, consumer

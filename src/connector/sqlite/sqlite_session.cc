@@ -287,6 +287,21 @@ class SqliteSession : public Session {
 
   Result<Catalog> ReadCatalog(const ObjectFilter& filter) override;
 
+  // SQLite keeps nothing that survives VACUUM yet tells a re-created table
+  // apart: the identity says the table exists (a destination file deleted
+  // and created again has none of them).
+  Result<std::string> TableIdentity(const TableRef& table) override {
+    Stmt s;
+    int rc = sqlite3_prepare_v2(db_, "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?", -1, s.out(),
+                                nullptr);
+    if (rc != SQLITE_OK) return SqliteStatus(db_, rc, ErrorCode::kReadFailed, "looking up table " + table.name);
+    sqlite3_bind_text(s.get(), 1, table.name.data(), static_cast<int>(table.name.size()), SQLITE_TRANSIENT);
+    rc = sqlite3_step(s.get());
+    if (rc == SQLITE_ROW) return std::string("sqlite table");
+    if (rc == SQLITE_DONE) return std::string();
+    return SqliteStatus(db_, rc, ErrorCode::kReadFailed, "looking up table " + table.name);
+  }
+
  private:
   Status LoadInTransaction(const TableSchema& table, const std::string& sql, const std::vector<BindAs>& plan,
                            std::span<const std::string> pre_sql, BatchSource& source) {
