@@ -19,7 +19,7 @@ namespace {
 // latest verification however many runs there were. verify_diff is WITHOUT
 // ROWID because it is read and replaced by its key (source, key_json), which
 // is also the order Diffs returns, and may hold 100,000 keys per table.
-constexpr std::array<std::string_view, 1> kSchemaMigrations = {
+constexpr std::array<std::string_view, 2> kSchemaMigrations = {
     R"sql(
 CREATE TABLE verify_run (
   id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -55,6 +55,9 @@ CREATE TABLE verify_diff (
   columns_json TEXT NOT NULL DEFAULT '[]',
   PRIMARY KEY (source, key_json)
 ) WITHOUT ROWID;
+)sql",
+    R"sql(
+ALTER TABLE verify_table ADD COLUMN destination_identity TEXT NOT NULL DEFAULT '';
 )sql",
 };
 
@@ -120,11 +123,11 @@ Status InsertDiffs(sqlite3* db, const std::string& source, const std::vector<Sto
 VerifyRunRecord ReadRun(const Stmt& s) { return VerifyRunRecord{s.Int(0), s.Text(1), s.Text(2), s.Int(3), s.Int(4)}; }
 
 VerifyTableRecord ReadTable(const Stmt& s) {
-  return VerifyTableRecord{s.Text(0), s.Text(1), s.Int(2), s.Text(3), s.Text(4)};
+  return VerifyTableRecord{s.Text(0), s.Text(1), s.Int(2), s.Text(3), s.Text(4), s.Text(5)};
 }
 
 constexpr std::string_view kRunColumns = "id, mode, state, started_at, ended_at";
-constexpr std::string_view kTableColumns = "source, destination, run_id, status, detail_json";
+constexpr std::string_view kTableColumns = "source, destination, run_id, status, detail_json, destination_identity";
 
 }  // namespace
 
@@ -193,7 +196,7 @@ Result<std::optional<VerifyRunRecord>> VerifyStore::UnfinishedRun() {
 }
 
 Status VerifyStore::StartTable(int64_t run_id, const std::string& source, const std::string& destination,
-                               const std::vector<VerifyUnitRecord>& units) {
+                               const std::vector<VerifyUnitRecord>& units, const std::string& destination_identity) {
   std::lock_guard lock(mu_);
   const std::string what = What("starting the verification of " + source);
   Transaction tx(db_, what);
@@ -229,11 +232,11 @@ Status VerifyStore::StartTable(int64_t run_id, const std::string& source, const 
   }
   {
     Stmt table(db_,
-               "INSERT INTO verify_table (source, destination, run_id, status, detail_json) "
-               "VALUES (?, ?, ?, 'running', '{}') ON CONFLICT (source) DO UPDATE SET "
+               "INSERT INTO verify_table (source, destination, run_id, status, detail_json, destination_identity) "
+               "VALUES (?, ?, ?, 'running', '{}', ?) ON CONFLICT (source) DO UPDATE SET "
                "destination = excluded.destination, run_id = excluded.run_id, status = excluded.status, "
-               "detail_json = excluded.detail_json");
-    table.Bind(1, source).Bind(2, destination).Bind(3, run_id);
+               "detail_json = excluded.detail_json, destination_identity = excluded.destination_identity");
+    table.Bind(1, source).Bind(2, destination).Bind(3, run_id).Bind(4, destination_identity);
     RETURN_IF_ERROR(RunOnce(db_, table, what));
   }
   return tx.Commit();

@@ -51,6 +51,10 @@ struct VerifyTableRecord {
   // "pending", "running", "consistent", "inconsistent", "failed", "skipped"
   std::string status;
   std::string detail_json;  // the per-table result (docs/verification.md)
+  // Session::TableIdentity of the destination table when it was verified;
+  // "" when it was missing (and in stores written before it was recorded).
+  // A result recorded for another incarnation of the table is not current.
+  std::string destination_identity;
 };
 
 struct VerifyUnitRecord {
@@ -107,8 +111,9 @@ class VerifyStore {
   // detail_json "{}" (the earlier result described units now gone), all in
   // one transaction. Other tables are untouched. A table that fails before
   // it is split is started with no units, then given its result.
+  // `destination_identity` is recorded with it (VerifyTableRecord).
   Status StartTable(int64_t run_id, const std::string& source, const std::string& destination,
-                    const std::vector<VerifyUnitRecord>& units);
+                    const std::vector<VerifyUnitRecord>& units, const std::string& destination_identity = "");
   // Replaces the table's status and result JSON. kInternal when the table
   // was never started (StartTable records its destination and run).
   Status SaveTableResult(const std::string& source, const std::string& status, const std::string& detail_json);

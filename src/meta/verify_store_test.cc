@@ -92,7 +92,7 @@ TEST(VerifyStoreTest, DataSurvivesReopen) {
     auto r = store->BeginRun("all");
     ASSERT_TRUE(r.ok()) << r.status().ToString();
     run = *r;
-    ASSERT_TRUE(store->StartTable(run, "shop.orders", "public.orders", TwoUnits()).ok());
+    ASSERT_TRUE(store->StartTable(run, "shop.orders", "public.orders", TwoUnits(), "pg 7 16384 16390").ok());
     ASSERT_TRUE(store
                     ->FinishUnit("shop.orders", 0, 50, 49, false,
                                  {Diff("[\"7\"]", DiffKind::kOnlyInSource),
@@ -100,6 +100,9 @@ TEST(VerifyStoreTest, DataSurvivesReopen) {
                     .ok());
   }
   auto store = OpenOrDie(path);  // opening an existing file of this version upgrades nothing
+  auto recorded = store->Table("shop.orders");
+  ASSERT_TRUE(recorded.ok() && recorded->has_value());
+  EXPECT_EQ((*recorded)->destination_identity, "pg 7 16384 16390");
   ASSERT_TRUE(store);
   auto unfinished = store->UnfinishedRun();
   ASSERT_TRUE(unfinished.ok());
@@ -130,13 +133,13 @@ TEST(VerifyStoreTest, DataSurvivesReopen) {
   EXPECT_EQ((*diffs)[1].kind, DiffKind::kDiffering);
   EXPECT_EQ((*diffs)[1].columns, (std::vector<std::string>{"status", "note"}));
 
-  // The file holds schema version 1.
+  // The file holds schema version 2 (1 plus each table's destination identity).
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
   sqlite3_stmt* stmt = nullptr;
   ASSERT_EQ(sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &stmt, nullptr), SQLITE_OK);
   ASSERT_EQ(sqlite3_step(stmt), SQLITE_ROW);
-  EXPECT_EQ(sqlite3_column_int(stmt, 0), 1);
+  EXPECT_EQ(sqlite3_column_int(stmt, 0), 2);
   sqlite3_finalize(stmt);
   sqlite3_close(db);
 }

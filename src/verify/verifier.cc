@@ -367,6 +367,17 @@ Status Verifier::Impl::PlanTable(Session& src, Session& dst, const TableSchema& 
 
   // Verified already in this (resumed) run.
   ASSIGN_OR_RETURN(auto recorded, store->Table(job->source_key));
+  std::string identity;  // "" when the table is missing
+  if (destination) {
+    ASSIGN_OR_RETURN(identity, dst.TableIdentity(destination->ref));
+  }
+  // A result recorded for another incarnation of the destination table
+  // (dropped and created again, or the URI now names another server)
+  // describes rows that are gone: the table is verified again from the
+  // start, never reported from that record.
+  if (recorded && !recorded->destination_identity.empty() && recorded->destination_identity != identity) {
+    recorded.reset();
+  }
   const bool verified_in_this_run =
       recorded && recorded->run_id == run_id && recorded->status != "running" && recorded->status != "pending";
   const bool keep_last = recorded && recorded->run_id != run_id && opt.mode != VerifyMode::kAll &&
@@ -394,7 +405,7 @@ Status Verifier::Impl::PlanTable(Session& src, Session& dst, const TableSchema& 
     r.only_in_source = r.rows_source;
     r.error = "the table is missing on the destination";
     rows_compared += r.rows_source;
-    RETURN_IF_ERROR(store->StartTable(run_id, job->source_key, "", {}));
+    RETURN_IF_ERROR(store->StartTable(run_id, job->source_key, "", {}, identity));
     RETURN_IF_ERROR(store->SaveTableResult(job->source_key, r.status, ToJson(r).dump()));
     jobs.push_back(std::move(job));
     return Status();
@@ -406,7 +417,7 @@ Status Verifier::Impl::PlanTable(Session& src, Session& dst, const TableSchema& 
   if (!pair.ok()) {
     r.status = "failed";
     r.error = pair.status().ToString() + (pair.status().hint().empty() ? "" : " — " + pair.status().hint());
-    RETURN_IF_ERROR(store->StartTable(run_id, job->source_key, r.destination, {}));
+    RETURN_IF_ERROR(store->StartTable(run_id, job->source_key, r.destination, {}, identity));
     RETURN_IF_ERROR(store->SaveTableResult(job->source_key, r.status, ToJson(r).dump()));
     jobs.push_back(std::move(job));
     return Status();
@@ -457,7 +468,7 @@ Status Verifier::Impl::PlanTable(Session& src, Session& dst, const TableSchema& 
         auto ranges = PlanChunks(src, source, opt.chunk_rows);
         if (!ranges.ok()) {
           FailTable(*job, ranges.status().WithContext("planning the units of " + job->source_key));
-          RETURN_IF_ERROR(store->StartTable(run_id, job->source_key, r.destination, {}));
+          RETURN_IF_ERROR(store->StartTable(run_id, job->source_key, r.destination, {}, identity));
           RETURN_IF_ERROR(store->SaveTableResult(job->source_key, r.status, ToJson(r).dump()));
           jobs.push_back(std::move(job));
           return Status();
@@ -485,7 +496,7 @@ Status Verifier::Impl::PlanTable(Session& src, Session& dst, const TableSchema& 
         break;
       }
     }
-    RETURN_IF_ERROR(store->StartTable(run_id, job->source_key, r.destination, units));
+    RETURN_IF_ERROR(store->StartTable(run_id, job->source_key, r.destination, units, identity));
   }
   (void)dst;
   r.units_total = static_cast<int64_t>(units.size());

@@ -704,6 +704,32 @@ TEST(VerifyBadInputTest, TableMissingOnTheDestination) {
   EXPECT_EQ(result["summary"]["differences"], 250);
 }
 
+// Stored results are the destination's as it was then: a destination
+// database dropped and created again (same URI) holds other tables, so
+// --mode abnormal must verify them again rather than report the stored
+// "consistent".
+TEST(VerifyBadInputTest, StoredResultsOfARecreatedDestinationAreNotReused) {
+  for (Engine engine : {Engine::kMysql, Engine::kPostgres}) {
+    SCOPED_TRACE(Tag(engine));
+    Db src = SourceDb(Engine::kMysql, "vcli_recreated_" + Tag(engine));
+    Db dst = DestinationDb(engine, "vcli_recreated_dst_" + Tag(engine));
+    MakeCopies(src, dst, [](Engine e) { return AccountsSql(e, "t_ok", 300); });
+    const std::string state = FreshTempDir("vcli-recreated");
+    CommandResult r = RunGodwit(VerifyArgs(src, dst, state, ""));
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+
+    // MySQL tells a re-created table by its CREATE_TIME, in seconds.
+    std::this_thread::sleep_for(1100ms);
+    dst = DestinationDb(engine, dst.name);
+    Sql(dst, AccountsSql(engine, "t_ok", 300) + "UPDATE t_ok SET name = 'other' WHERE id = 7;");
+    r = RunGodwit(VerifyArgs(src, dst, state, "--mode abnormal"));
+    EXPECT_EQ(r.exit_code, 1) << r.output;
+    Json t = TableOf(ResultJson(r.output), "t_ok");
+    EXPECT_EQ(t["status"], "inconsistent") << t.dump(2);
+    EXPECT_EQ(t["differing"], 1) << t.dump(2);
+  }
+}
+
 TEST(VerifyBadInputTest, EndpointsThatCannotBeUsed) {
   const std::string state = FreshTempDir("vcli-endpoints");
   const std::string pg = PgDestUri("postgres");
