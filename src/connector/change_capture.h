@@ -11,7 +11,9 @@
 // stage. sync/capture_resources.h adds what every engine shares (the
 // heartbeat row, the checkpoint rows, the local change log) on top.
 //
-// Thread-safety: one thread at a time; streams opened are independent.
+// Thread-safety: Open and LogEnd keep no state between calls and may run
+// on different threads (the Store opens, the retention watch reads the
+// log end); the rest one thread at a time. Streams are independent.
 #pragma once
 
 #include <cstdint>
@@ -72,7 +74,7 @@ class ChangeCapture {
   virtual Result<Position> LogEnd(Session& db) = 0;
 
   // Drops what Prepare and the copy's snapshot left on the database and
-  // appends to `freed` what there was ("replication slot godwit_7 on ...").
+  // appends to `freed` what there was ("replication slot godwit_7").
   // Nothing there is not an error. Fails with what could not be dropped.
   virtual Status Release(Session& db, std::vector<std::string>& freed) = 0;
 

@@ -1,5 +1,7 @@
 #include "model/position.h"
 
+#include <cstdio>
+
 #include <nlohmann/json.hpp>
 
 namespace godwit {
@@ -46,12 +48,12 @@ std::string PositionToString(const Position& p) {
   return "none";
 }
 
-namespace {
-
-bool LsnValue(const std::string& text, uint64_t& out) {
+Result<uint64_t> ParseLsn(std::string_view text) {
+  auto bad = [&] {
+    return Status(ErrorCode::kInvalidArgument, "\"" + std::string(text) + "\" is not a PostgreSQL LSN (X/Y)");
+  };
   const size_t slash = text.find('/');
-  if (slash == std::string::npos || slash == 0 || slash + 1 == text.size()) return false;
-  uint64_t hi = 0, lo = 0;
+  if (slash == std::string_view::npos || slash == 0 || slash + 1 == text.size()) return bad();
   auto hex = [](std::string_view s, uint64_t& v) {
     if (s.empty() || s.size() > 8) return false;
     v = 0;
@@ -62,13 +64,25 @@ bool LsnValue(const std::string& text, uint64_t& out) {
     }
     return true;
   };
-  if (!hex(std::string_view(text).substr(0, slash), hi) || !hex(std::string_view(text).substr(slash + 1), lo)) {
-    return false;
-  }
-  out = (hi << 32) | lo;
-  return true;
+  uint64_t hi = 0, lo = 0;
+  if (!hex(text.substr(0, slash), hi) || !hex(text.substr(slash + 1), lo)) return bad();
+  return (hi << 32) | lo;
 }
 
+std::string FormatLsn(uint64_t lsn) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%X/%X", static_cast<unsigned>(lsn >> 32), static_cast<unsigned>(lsn & 0xffffffffu));
+  return buf;
+}
+
+namespace {
+
+bool LsnValue(const std::string& text, uint64_t& out) {
+  auto lsn = ParseLsn(text);
+  if (!lsn.ok()) return false;
+  out = *lsn;
+  return true;
+}
 bool BinlogNumber(const std::string& file, std::string& base, uint64_t& number) {
   const size_t dot = file.rfind('.');
   if (dot == std::string::npos || dot + 1 == file.size()) return false;

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <variant>
 
 #include "common/status.h"
@@ -30,6 +31,11 @@ struct PgLsnPos {
 };
 
 using Position = std::variant<NoPosition, MysqlBinlogPos, PgLsnPos>;
+
+// PostgreSQL LSN text "X/Y" (hex halves, as PostgreSQL prints it) <->
+// 64-bit value. ParseLsn fails with kInvalidArgument on anything else.
+Result<uint64_t> ParseLsn(std::string_view text);
+std::string FormatLsn(uint64_t lsn);
 
 std::string PositionToJson(const Position& p);
 Result<Position> PositionFromJson(const std::string& json);

@@ -302,7 +302,8 @@ std::vector<std::string> SyncDmlNames(const ProjectParameters& params) {
 
 Status ApplyParameters(const json& doc, ProjectParameters& params) {
   RETURN_IF_ERROR(
-      OnlyKnownKeys(doc, "", {"concurrency", "verify_concurrency", "chunk_rows", "zero_date", "sync_dml"}));
+      OnlyKnownKeys(doc, "", {"concurrency", "verify_concurrency", "chunk_rows", "zero_date", "sync_dml",
+                              "replica_server_id"}));
   ProjectParameters p = params;
   if (doc.contains("concurrency")) {
     ASSIGN_OR_RETURN(int64_t n, GetInt(doc, "concurrency", "concurrency", 0, 64));
@@ -314,6 +315,10 @@ Status ApplyParameters(const json& doc, ProjectParameters& params) {
   }
   if (doc.contains("chunk_rows")) {
     ASSIGN_OR_RETURN(p.chunk_rows, GetInt(doc, "chunk_rows", "chunk_rows", 1, 100000000));
+  }
+  if (doc.contains("replica_server_id")) {
+    ASSIGN_OR_RETURN(int64_t id, GetInt(doc, "replica_server_id", "replica_server_id", 0, 4294967295));
+    p.replica_server_id = static_cast<uint32_t>(id);
   }
   if (doc.contains("zero_date")) {
     if (doc["zero_date"].is_null()) {
@@ -399,7 +404,8 @@ Result<ProjectSpec> ParseProjectSpec(const json& doc, const EndpointPolicy& poli
   }
   RETURN_IF_ERROR(OnlyKnownKeys(doc, "",
                                 {"name", "tags", "source", "destination", "objects", "migration_type", "concurrency",
-                                 "verify_concurrency", "chunk_rows", "zero_date", "sync_dml", "alerts", "created_by"}));
+                                 "verify_concurrency", "chunk_rows", "zero_date", "sync_dml", "replica_server_id",
+                                 "alerts", "created_by"}));
   ProjectSpec spec;
   for (const char* required : {"source", "destination"}) {
     if (!doc.contains(required)) return Invalid(required, "is missing");
@@ -429,7 +435,8 @@ Result<ProjectSpec> ParseProjectSpec(const json& doc, const EndpointPolicy& poli
     ASSIGN_OR_RETURN(spec.type, ParseMigrationType(doc));
   }
   json params = json::object();
-  for (const char* key : {"concurrency", "verify_concurrency", "chunk_rows", "zero_date", "sync_dml"}) {
+  for (const char* key :
+       {"concurrency", "verify_concurrency", "chunk_rows", "zero_date", "sync_dml", "replica_server_id"}) {
     if (doc.contains(key)) params[key] = doc[key];
   }
   RETURN_IF_ERROR(ApplyParameters(params, spec.params));
@@ -448,6 +455,9 @@ Result<ProjectSpec> ParseProjectSpec(const json& doc, const EndpointPolicy& poli
   }
   if (spec.params.zero_date == "null" && spec.source.endpoint.engine != Engine::kMysql) {
     return Invalid("zero_date", "applies to a MySQL/MariaDB source only");
+  }
+  if (spec.params.replica_server_id != 0 && spec.source.endpoint.engine != Engine::kMysql) {
+    return Invalid("replica_server_id", "applies to a MySQL/MariaDB source only");
   }
   return spec;
 }
@@ -471,6 +481,7 @@ json SpecToJson(const ProjectSpec& spec, bool objects_only) {
       {"chunk_rows", spec.params.chunk_rows},
       {"zero_date", spec.params.zero_date},
       {"sync_dml", SyncDmlNames(spec.params)},
+      {"replica_server_id", spec.params.replica_server_id},
       {"alerts", {{"level", AlertLevelName(spec.alerts.level)}}},
       {"created_by", spec.created_by},
   };

@@ -93,6 +93,9 @@ struct ProjectParameters {
   bool sync_insert = true;
   bool sync_update = true;
   bool sync_delete = true;
+  // MySQL/MariaDB source: the server_id the binlog stream registers with;
+  // 0 = derived from the project's resource name (connector/change_capture.h).
+  uint32_t replica_server_id = 0;
 };
 std::vector<std::string> SyncDmlNames(const ProjectParameters& params);
 

@@ -9,15 +9,13 @@
 #include <fmt/format.h>
 
 #include "common/failpoint.h"
-#include "connector/postgres/pg_change_stream.h"
 #include "connector/session.h"
 #include "model/row_collector.h"
 #include "precheck/precheck.h"
 #include "replay/change_applier.h"
 #include "replay/partitioned_applier.h"
 #include "schema/dialect.h"
-#include "sync/heartbeat.h"
-#include "sync/pg_ddl_capture.h"
+#include "sync/capture_resources.h"
 #include "sync/retention.h"
 #include "sync/synchronizer.h"
 #include "verify/catch_up.h"
@@ -110,6 +108,21 @@ class SyncEngine : public RunningEngine {
   const json skipped_ddl_;
 };
 
+// What the project's forward synchronization holds: named after the
+// project and this daemon's instance (resource_name), so that daemons and
+// tests capturing from one server never share a slot or a replica id.
+CaptureSetup ProjectCaptureSetup(const Project& p, const std::string& project_dir) {
+  CaptureSetup c;
+  c.captured = SourceEndpoint(p);
+  c.applied = p.spec.destination.endpoint;
+  c.objects = p.spec.objects;
+  c.names.stream = ProjectSlotName(p);
+  c.names.replica_server_id = p.spec.params.replica_server_id;
+  c.stream_id = ProjectSlotName(p);
+  c.log_dir = (fs::path(project_dir) / "changelog").string();
+  return c;
+}
+
 // The synchronization's options for a project, from the position its full
 // migration recorded (nullopt until the copy has taken its snapshot).
 Result<std::optional<SyncOptions>> ProjectSyncOptions(const Project& p, const std::string& project_dir) {
@@ -123,8 +136,7 @@ Result<std::optional<SyncOptions>> ProjectSyncOptions(const Project& p, const st
   so.log_dir = (fs::path(project_dir) / "changelog").string();
   so.stream_id = ProjectSlotName(p);
   so.start = *start;
-  so.pg_slot = ProjectSlotName(p);
-  so.mysql_server_id = static_cast<uint32_t>(0x47000000u + (static_cast<uint64_t>(p.id) & 0xffffffu));
+  so.capture = ProjectCaptureSetup(p, project_dir).names;
   so.apply_insert = p.spec.params.sync_insert;
   so.apply_update = p.spec.params.sync_update;
   so.apply_delete = p.spec.params.sync_delete;
@@ -179,8 +191,10 @@ SubtaskOutcome RunIncrementalSubtask(const SubtaskRun& run) {
         verification = std::thread([&run, &sync_ended, waiter] { run.start_verification(waiter, &sync_ended); });
       }
       // Latency counts from the last applied change: when nothing has been
-      // applied for a while, the lag is at least that long.
-      if (alerting && run.alert && st.latency_seconds) {
+      // applied for a while, the lag is at least that long. Alerts start
+      // once the synchronization is Monitoring (PRODUCT.md): catching up
+      // after the copy is expected to lag.
+      if (alerting && run.alert && monitoring && st.latency_seconds) {
         const double lag = *st.latency_seconds + st.latency_updated_seconds_ago;
         if (lag > threshold && !latency_alerted) {
           latency_alerted = true;
@@ -301,8 +315,7 @@ SubtaskOutcome RunMigrationSubtask(SubtaskKind kind, const SubtaskRun& run) {
     // slot the copy creates (pgoutput looks it up as of each change), and
     // the heartbeat table before capture starts.
     if (opt.source.engine == Engine::kPostgres) opt.replication_slot = ProjectSlotName(p);
-    out.status = PrepareCapture(opt.source, opt.objects, ProjectSlotName(p), ProjectSlotName(p), true,
-                                capture_warnings);
+    out.status = CaptureResources(ProjectCaptureSetup(p, run.project_dir)).Prepare(capture_warnings);
     if (!out.status.ok()) {
       out.status = out.status.WithContext("preparing change capture");
       return out;
@@ -348,25 +361,13 @@ SubtaskOutcome RunMigrationSubtask(SubtaskKind kind, const SubtaskRun& run) {
   return out;
 }
 
-// Runs a one-column query and returns its values.
-Result<std::vector<std::string>> QueryStrings(Session& s, const std::string& sql) {
-  ColumnType text;
-  text.kind = TypeKind::kText;
-  RowCollector rows;
-  RETURN_IF_ERROR(s.Query(sql, std::span<const ColumnType>(&text, 1), rows, BatchLimits{}));
-  std::vector<std::string> out;
-  for (const auto& r : rows.rows) {
-    if (r[0]) out.push_back(*r[0]);
-  }
-  return out;
-}
-
 }  // namespace
 
 Result<std::string> CheckProjectRetention(const Project& p, const Position& needed, int64_t needed_time_us) {
   ASSIGN_OR_RETURN(auto src, Connect(SourceEndpoint(p)));
+  ASSIGN_OR_RETURN(auto capture, OpenChangeCapture(SourceEndpoint(p), ProjectCaptureSetup(p, "").names));
   RetentionWatch watch;
-  return watch.Check(*src, ProjectSlotName(p), needed, needed_time_us);
+  return watch.Check(*src, *capture, ProjectSlotName(p), needed, needed_time_us);
 }
 
 std::string ProjectSlotName(const Project& p) {
@@ -440,67 +441,18 @@ SubtaskOutcome RunSubtask(SubtaskKind kind, const SubtaskRun& run) {
 Status ReleaseResources(const Project& p, const std::string& project_dir, std::vector<std::string>& freed,
                         std::vector<std::string>& not_freed) {
   GODWIT_FAILPOINT("release_resources");
-  Status first;
-  auto failed = [&](const std::string& what, const Status& st) {
-    not_freed.push_back(what + ": " + st.ToString());
-    if (first.ok()) first = st.WithContext(what);
-  };
-
-  if (p.spec.source.endpoint.engine == Engine::kPostgres) {
-    const std::string slot = ProjectSlotName(p);
-    auto src = Connect(p.spec.source.endpoint);
-    if (!src.ok()) {
-      failed("replication slot and publication " + slot + " on the source (not reachable)", src.status());
+  // Also for a project without synchronization: a slot or heartbeat row
+  // left by an earlier run of another type is freed, not leaked.
+  Status first = CaptureResources(ProjectCaptureSetup(p, project_dir)).Release(freed, not_freed);
+  const fs::path tmp = fs::path(project_dir) / "tmp";
+  std::error_code ec;
+  if (fs::exists(tmp, ec)) {
+    fs::remove_all(tmp, ec);
+    if (!ec) {
+      freed.push_back("local " + tmp.string());
     } else {
-      auto slots = QueryStrings(**src, "SELECT slot_name FROM pg_replication_slots WHERE slot_name = '" + slot + "'");
-      if (!slots.ok()) {
-        failed("replication slot " + slot, slots.status());
-      } else if (!slots->empty()) {
-        Status st = (*src)->Execute("SELECT pg_drop_replication_slot('" + slot + "')");
-        st.ok() ? freed.push_back("replication slot " + slot + " on the source") : failed("replication slot " + slot, st);
-      }
-      auto pubs = QueryStrings(**src, "SELECT pubname FROM pg_publication WHERE pubname = '" + slot + "'");
-      if (!pubs.ok()) {
-        failed("publication " + slot, pubs.status());
-      } else if (!pubs->empty()) {
-        Status st = (*src)->Execute("DROP PUBLICATION IF EXISTS " + slot);
-        st.ok() ? freed.push_back("publication " + slot + " on the source") : failed("publication " + slot, st);
-      }
-      if (auto dropped = DropPgDdlCapture(**src, slot, slot); !dropped.ok()) {
-        failed("DDL capture trigger of " + slot, dropped.status());
-      } else if (*dropped) {
-        freed.push_back("DDL capture trigger of " + slot + " on the source");
-      }
-    }
-  }
-
-  if (p.spec.type.incremental) {
-    const std::string stream = ProjectSlotName(p);
-    if (auto src = Connect(p.spec.source.endpoint); !src.ok()) {
-      failed("heartbeat row " + stream + " on the source (not reachable)", src.status());
-    } else if (Status st = DropHeartbeat(**src, stream); !st.ok()) {
-      failed("heartbeat row " + stream + " on the source", st);
-    } else {
-      freed.push_back("heartbeat row " + stream + " on the source");
-    }
-    if (auto dst = Connect(p.spec.destination.endpoint); !dst.ok()) {
-      failed("checkpoint row " + stream + " on the destination (not reachable)", dst.status());
-    } else if (Status st = DropPartitionedCheckpoint(**dst, DialectFor(p.spec.destination.endpoint.engine), stream); !st.ok()) {
-      failed("checkpoint row " + stream + " on the destination", st);
-    } else {
-      freed.push_back("checkpoint row " + stream + " on the destination");
-    }
-  }
-
-  for (const char* local : {"changelog", "tmp"}) {
-    fs::path dir = fs::path(project_dir) / local;
-    std::error_code ec;
-    if (!fs::exists(dir, ec)) continue;
-    fs::remove_all(dir, ec);
-    if (ec) {
-      failed("local " + dir.string(), Status(ErrorCode::kMetadata, ec.message()));
-    } else {
-      freed.push_back("local " + dir.string());
+      not_freed.push_back("local " + tmp.string() + ": " + ec.message());
+      if (first.ok()) first = Status(ErrorCode::kMetadata, "cannot remove " + tmp.string() + ": " + ec.message());
     }
   }
   return first;

@@ -20,7 +20,7 @@ Status CaptureResources::Prepare(std::vector<std::string>& warnings) {
   ASSIGN_OR_RETURN(auto db, Connect(setup_.captured));
   ObjectMapping mapping(setup_.objects, db->default_schema(), "");
   auto catalog = db->ReadCatalog([&](const TableRef& ref) { return mapping.Includes(ref); });
-  if (!catalog.ok()) return catalog.status().WithContext("reading the catalog of " + setup_.captured.Redacted());
+  if (!catalog.ok()) return catalog.status().WithContext("reading the catalog of " + setup_.captured_role);
   std::vector<TableRef> tables;
   for (const auto& t : catalog->tables) tables.push_back(t.ref);
   if (setup_.heartbeat) {
@@ -42,7 +42,7 @@ Status CaptureResources::Prepare(std::vector<std::string>& warnings) {
 }
 
 void CaptureResources::ReleaseCaptured(std::vector<std::string>& freed, const FailFn& fail) {
-  const std::string where = " on " + setup_.captured.Redacted();
+  const std::string where = " on " + setup_.captured_role;
   auto db = Connect(setup_.captured);
   if (!db.ok()) {
     fail("what stream " + setup_.names.stream + " holds" + where + " (not reachable)", db.status());
@@ -50,7 +50,10 @@ void CaptureResources::ReleaseCaptured(std::vector<std::string>& freed, const Fa
   }
   // A database that cannot be captured (SQLite) holds no capture.
   if (auto capture = OpenChangeCapture(setup_.captured, setup_.names); capture.ok()) {
-    if (Status st = (*capture)->Release(**db, freed); !st.ok()) fail((*capture)->Describe() + where, st);
+    std::vector<std::string> dropped;
+    Status st = (*capture)->Release(**db, dropped);
+    for (const auto& d : dropped) freed.push_back(d + where);
+    if (!st.ok()) fail((*capture)->Describe() + where, st);
   } else if (capture.status().code() != ErrorCode::kUnsupported) {
     fail("the change capture " + setup_.names.stream + where, capture.status());
   }
@@ -70,7 +73,7 @@ void CaptureResources::ReleaseCaptured(std::vector<std::string>& freed, const Fa
 }
 
 void CaptureResources::ReleaseApplied(std::vector<std::string>& freed, const FailFn& fail) {
-  const std::string what = "checkpoint row " + setup_.stream_id + " on " + setup_.applied.Redacted();
+  const std::string what = "checkpoint row " + setup_.stream_id + " on " + setup_.applied_role;
   auto db = Connect(setup_.applied);
   if (!db.ok()) {
     fail(what + " (not reachable)", db.status());

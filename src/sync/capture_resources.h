@@ -42,6 +42,9 @@ struct CaptureSetup {
   std::string log_dir;  // the local change log
   // Create Godwit's heartbeat table and row; a failure is a warning.
   bool heartbeat = true;
+  // How messages name the two databases (swapped for the reverse stage).
+  std::string captured_role = "the source";
+  std::string applied_role = "the destination";
 };
 
 class CaptureResources {

@@ -55,7 +55,8 @@ std::string BinlogRetentionAlert(const BinlogRetention& r) {
       r.needed_age_seconds / 60, r.expire_seconds / 60, std::max(0.0, r.expire_seconds - r.needed_age_seconds) / 60);
 }
 
-Result<std::string> RetentionWatch::Check(Session& src, const std::string& pg_slot, const Position& needed,
+Result<std::string> RetentionWatch::Check(Session& src, ChangeCapture& capture, const std::string& pg_slot,
+                                          const Position& needed,
                                           int64_t needed_time_us) {
   if (src.engine() == Engine::kPostgres) {
     const Dialect& d = DialectFor(Engine::kPostgres);
@@ -92,11 +93,10 @@ Result<std::string> RetentionWatch::Check(Session& src, const std::string& pg_sl
     }
   }
   if (in.expire_seconds <= 0 || needed_time_us == 0) return std::string();
-  // MariaDB answers with 4 columns, MySQL 8 with 5 (Executed_Gtid_Set).
-  auto master = QueryFirstRow(src, "SHOW MASTER STATUS", 4);
-  if (!master.ok()) master = QueryFirstRow(src, "SHOW MASTER STATUS", 5);
+  auto log_end = capture.LogEnd(src);
   const auto* pos = std::get_if<MysqlBinlogPos>(&needed);
-  in.reading_current_file = master.ok() && pos && pos->file == (*master)[0];
+  const auto* end = log_end.ok() ? std::get_if<MysqlBinlogPos>(&*log_end) : nullptr;
+  in.reading_current_file = pos && end && pos->file == end->file;
   in.needed_age_seconds = static_cast<double>(NowMicros() - needed_time_us) / 1e6;
   return BinlogRetentionAlert(in);
 }

@@ -16,6 +16,7 @@
 #include <string>
 
 #include "common/status.h"
+#include "connector/change_capture.h"
 #include "connector/session.h"
 #include "model/position.h"
 
@@ -47,8 +48,9 @@ class RetentionWatch {
   // reports that). MySQL: `needed` is the position the Store continues from
   // and `needed_time_us` the commit time of the last change it stored
   // (0 when unknown: no alert).
-  Result<std::string> Check(Session& source, const std::string& pg_slot, const Position& needed,
-                            int64_t needed_time_us);
+  // `capture` is the source's (connector/change_capture.h): where its log ends.
+  Result<std::string> Check(Session& source, ChangeCapture& capture, const std::string& pg_slot,
+                            const Position& needed, int64_t needed_time_us);
 
  private:
   std::optional<std::pair<std::chrono::steady_clock::time_point, double>> last_wal_;

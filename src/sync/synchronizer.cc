@@ -9,8 +9,6 @@
 #include <nlohmann/json.hpp>
 
 #include "common/retry.h"
-#include "connector/mysql/binlog_change_stream.h"
-#include "connector/postgres/pg_change_stream.h"
 #include "connector/session.h"
 #include "meta/meta_store.h"
 #include "model/row_collector.h"
@@ -103,52 +101,6 @@ Result<std::optional<Position>> RecordedStartPosition(const std::string& state_p
   return std::optional<Position>(std::move(start));
 }
 
-Status PrepareCapture(const Endpoint& source, const ObjectRules& objects, const std::string& pg_publication,
-                      const std::string& stream_id, bool heartbeat, std::vector<std::string>& warnings) {
-  if (source.engine != Engine::kPostgres && source.engine != Engine::kMysql) {
-    return Status(ErrorCode::kUnsupported,
-                  "incremental synchronization needs a MySQL/MariaDB or PostgreSQL source: SQLite keeps no change log "
-                  "to read",
-                  "Run a full migration only (migration_type [schema, full]) from a SQLite source.");
-  }
-  ASSIGN_OR_RETURN(auto src, Connect(source));
-  ObjectMapping mapping(objects, src->default_schema(), "");
-  auto catalog = src->ReadCatalog([&](const TableRef& ref) { return mapping.Includes(ref); });
-  if (!catalog.ok()) return catalog.status().WithContext("reading the source catalog");
-  std::vector<TableRef> tables;
-  for (const auto& t : catalog->tables) tables.push_back(t.ref);
-  if (heartbeat) {
-    if (Status st = EnsureHeartbeat(*src, stream_id); st.ok()) {
-      tables.push_back(HeartbeatTable(*src));
-    } else {
-      warnings.push_back(st.ToString() + " — " + st.hint());
-    }
-  }
-  if (source.engine == Engine::kPostgres) {
-    if (pg_publication.empty()) return Status(ErrorCode::kInternal, "PrepareCapture needs a publication name");
-    ASSIGN_OR_RETURN(auto unidentified, pg::TablesWithoutReplicaIdentity(*src, tables));
-    if (!unidentified.empty()) {
-      std::string names;
-      for (const auto& t : unidentified) names += (names.empty() ? "" : ", ") + t.ToString();
-      return Status(ErrorCode::kPrecheckFailed,
-                    "PostgreSQL cannot identify the rows of " + names +
-                        " in a change stream (no primary key, REPLICA IDENTITY DEFAULT or NOTHING); publishing them "
-                        "would make PostgreSQL refuse UPDATE and DELETE on them on the source",
-                    "Add a primary key, or run ALTER TABLE ... REPLICA IDENTITY FULL on each (or USING INDEX a unique "
-                    "index on NOT NULL columns), or exclude these tables from the migration.");
-    }
-    // Before the publication and the slot: DDL from the copy's snapshot on
-    // is recorded, and its log rows are published with the tables.
-    if (Status st = EnsurePgDdlCapture(*src, pg_publication, stream_id, objects); st.ok()) {
-      tables.push_back(DdlLogTable(*src));
-    } else {
-      warnings.push_back(st.ToString() + " — " + st.hint());
-    }
-    RETURN_IF_ERROR(pg::EnsurePublication(source, pg_publication, tables));
-  }
-  return Status();
-}
-
 // Wires the parts together: the Store (capture), the Writer, and the
 // monitor thread (heartbeat and retention watch), over SyncShared.
 struct Synchronizer::Impl : SyncShared {
@@ -161,6 +113,8 @@ struct Synchronizer::Impl : SyncShared {
   void CheckRetention(Session& src);
   Result<std::unique_ptr<ChangeStream>> OpenStream(const Position& from);
 
+  // The source's change capture (slot and publication, or binlog replica).
+  std::unique_ptr<ChangeCapture> source_capture;
   DdlSync ddl{*this};
   Writer writer{*this, ddl};
   std::unique_ptr<store::Capture> capture;
@@ -202,11 +156,9 @@ SyncStatus Synchronizer::status() const {
 }
 
 Status Synchronizer::Impl::Prepare() {
-  if (opt.source.engine != Engine::kPostgres && opt.source.engine != Engine::kMysql) {
-    return Status(ErrorCode::kUnsupported,
-                  "incremental synchronization needs a MySQL/MariaDB or PostgreSQL source: SQLite keeps no change log "
-                  "to read",
-                  "Run a full migration only from a SQLite source.");
+  // kUnsupported, saying what to do, for a source that keeps no change log.
+  if (!source_capture) {
+    ASSIGN_OR_RETURN(source_capture, OpenChangeCapture(opt.source, opt.capture));
   }
   if (opt.stream_id.empty()) return Status(ErrorCode::kInternal, "the synchronization needs a stream id");
   ASSIGN_OR_RETURN(auto src, Connect(opt.source));
@@ -240,29 +192,15 @@ Status Synchronizer::Impl::Prepare() {
     ddl_log_ref = DdlLogTable(*src);
     // Projects from before DDL capture get it here; for the others this
     // refreshes the trigger (the object rules may have changed).
-    if (Status st = EnsurePgDdlCapture(*src, opt.pg_slot, opt.stream_id, opt.objects); !st.ok()) {
+    if (Status st = EnsurePgDdlCapture(*src, opt.capture.stream, opt.stream_id, opt.objects); !st.ok()) {
       Warn(st.ToString() + " — " + st.hint());
     }
     RETURN_IF_ERROR(ddl.LoadPgCatalog(*src, catalog->tables));
   }
   if (opt.heartbeat) {
     Status st = EnsureHeartbeat(*src, opt.stream_id);
-    if (st.ok() && opt.source.engine == Engine::kPostgres) {
-      // The publication must carry the heartbeat table (an older one may not).
-      auto in_pub = QueryFirstRow(*src,
-                             "SELECT count(*) FROM pg_publication_tables WHERE pubname = " +
-                                 DialectFor(Engine::kPostgres).Literal(ColumnType{}, opt.pg_slot) +
-                                 " AND schemaname = " +
-                                 DialectFor(Engine::kPostgres).Literal(ColumnType{}, heartbeat_ref.schema) +
-                                 " AND tablename = 'godwit_heartbeat'",
-                             1);
-      if (!in_pub.ok()) {
-        st = in_pub.status();
-      } else if ((*in_pub)[0] == "0") {
-        st = src->Execute("ALTER PUBLICATION " + DialectFor(Engine::kPostgres).QuoteIdent(opt.pg_slot) +
-                          " ADD TABLE " + DialectFor(Engine::kPostgres).QualifiedName(heartbeat_ref));
-      }
-    }
+    // The capture must carry the heartbeat table (an older setup may not).
+    if (st.ok()) st = source_capture->EnsureCaptured(*src, heartbeat_ref);
     if (st.ok()) {
       heartbeat = true;
     } else {
@@ -275,25 +213,14 @@ Status Synchronizer::Impl::Prepare() {
 }
 
 Result<std::unique_ptr<ChangeStream>> Synchronizer::Impl::OpenStream(const Position& from) {
-  if (opt.source.engine == Engine::kPostgres) {
-    pg::PgStreamOptions o;
-    o.slot = opt.pg_slot;
-    o.publication = opt.pg_slot;
-    o.start = from;
-    return pg::OpenPgChangeStream(opt.source, o);
-  }
-  mysql::BinlogStreamOptions o;
-  o.server_id = opt.mysql_server_id;
-  o.start = from;
-  o.tables = [this](const TableRef& ref) {
+  return source_capture->Open(from, [this](const TableRef& ref) {
     // {db, ""} asks whether DDL run in database db may concern the
     // migration: any may (a statement run elsewhere can name a migrated
     // table as db.table), so all DDL is kept and the Writer picks what
     // concerns it.
     if (ref.name.empty()) return true;
     return ref == heartbeat_ref || InScope(ref);
-  };
-  return mysql::OpenBinlogChangeStream(opt.source, o);
+  });
 }
 
 Status Synchronizer::RunCapture(const std::atomic<bool>& stop) {
@@ -418,7 +345,7 @@ void Synchronizer::Impl::CheckRetention(Session& src) {
   auto cs = capture->stats();
   needed = cs.durable_position;
   needed_time_us = cs.last_commit_time_us;
-  auto alert = retention.Check(src, opt.pg_slot, needed, needed_time_us);
+  auto alert = retention.Check(src, *source_capture, opt.capture.stream, needed, needed_time_us);
   if (!alert.ok()) return;  // the next check tries again
   std::lock_guard lock(mu);
   status.retention_alert = *alert;

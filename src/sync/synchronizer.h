@@ -48,6 +48,7 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include "common/status.h"
+#include "connector/change_capture.h"
 #include "connector/endpoint.h"
 #include "model/object_rules.h"
 #include "model/position.h"
@@ -69,10 +70,9 @@ struct SyncOptions {
   // Where capture starts while the log is empty: the position the full
   // migration recorded (a PgLsnPos with its slot, or a MysqlBinlogPos).
   Position start;
-  // PostgreSQL source: the logical slot and the publication (same name).
-  std::string pg_slot;
-  // MySQL source: this capture's replica id (unique among the source's replicas).
-  uint32_t mysql_server_id = 0;
+  // The capture's names on the source: the PostgreSQL slot and
+  // publication, the MySQL replica server_id (connector/change_capture.h).
+  CaptureNames capture;
   bool apply_insert = true;
   bool apply_update = true;
   bool apply_delete = true;
@@ -149,15 +149,6 @@ struct SyncStatus {
 // "0.4 seconds (updated 0.2 seconds ago)", or "unknown (nothing applied yet)".
 std::string FormatLatency(const SyncStatus& status);
 nlohmann::json SyncStatusToJson(const SyncStatus& status);
-
-// The PostgreSQL publication a synchronization reads: every source table
-// the rules take, plus the heartbeat table when Godwit may create it.
-// Created before the replication slot (pgoutput looks the publication up
-// as of each change, so one created later fails for the changes before it).
-// Also creates the heartbeat table and row (any engine) unless `heartbeat`
-// is off; its failure is a warning (returned in `warnings`), not an error.
-Status PrepareCapture(const Endpoint& source, const ObjectRules& objects, const std::string& pg_publication,
-                      const std::string& stream_id, bool heartbeat, std::vector<std::string>& warnings);
 
 // Where synchronization starts: the position the full migration recorded
 // with its snapshot in its state file. nullopt until the copy has taken

@@ -2,6 +2,7 @@
 
 #include <thread>
 
+#include "connector/change_capture.h"
 #include "model/row_collector.h"
 #include "pipeline/object_mapping.h"
 #include "schema/dialect.h"
@@ -50,25 +51,6 @@ std::string CheckpointRowsSql(Session& destination, const std::string& stream_id
          d.Literal(ColumnType{}, stream_id + ".p%");
 }
 
-Result<Position> SourceLogEnd(Session& source) {
-  if (source.engine() == Engine::kPostgres) {
-    ASSIGN_OR_RETURN(auto row, QueryFirstRow(source, "SELECT pg_current_wal_lsn()::text", 1));
-    return Position(PgLsnPos{row[0], ""});
-  }
-  if (source.engine() == Engine::kMysql) {
-    // MariaDB returns four columns, MySQL 5.6+ five.
-    auto master = QueryFirstRow(source, "SHOW MASTER STATUS", 4);
-    if (!master.ok()) master = QueryFirstRow(source, "SHOW MASTER STATUS", 5);
-    ASSIGN_OR_RETURN(auto row, std::move(master));
-    if (row[0].empty()) {
-      return Status(ErrorCode::kServerConfig, "the source has no binary log (SHOW MASTER STATUS is empty)",
-                    "Synchronization needs log_bin on the source.");
-    }
-    return Position(MysqlBinlogPos{row[0], std::stoull(row[1]), ""});
-  }
-  return Status(ErrorCode::kUnsupported, "SQLite keeps no change log: nothing synchronizes from it");
-}
-
 // Whether the synchronization's heartbeat row on the source was written in
 // the last few seconds (it is written every second while it runs).
 bool SynchronizationAlive(Session& source, const std::string& stream_id) {
@@ -100,7 +82,9 @@ Status CheckpointCatchUp::WaitPast(std::chrono::system_clock::time_point before,
   using namespace std::chrono;
   (void)before;  // the position read now is after it: see the header
   ASSIGN_OR_RETURN(auto src, Connect(source_));
-  ASSIGN_OR_RETURN(Position end, SourceLogEnd(*src));
+  // Only the log's position is read: the names are not used.
+  ASSIGN_OR_RETURN(auto capture, OpenChangeCapture(source_, CaptureNames{"godwit_catch_up", 1}));
+  ASSIGN_OR_RETURN(Position end, capture->LogEnd(*src));
   ASSIGN_OR_RETURN(auto dst, Connect(destination_));
   const std::string sql = CheckpointRowsSql(*dst, stream_id_, DialectFor(dst->engine()).QuoteIdent("position_json"));
   const auto deadline = steady_clock::now() + timeout;

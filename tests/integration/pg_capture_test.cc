@@ -182,7 +182,7 @@ TEST_F(PgCaptureTest, StreamsTransactionsInOrderWithCanonicalValues) {
   EXPECT_EQ(txns[1].front().position, txns[0].back().position);
   EXPECT_EQ(std::get<PgLsnPos>(txns[0].back().position).slot, kSlot);
   for (size_t i = 1; i < txns.size(); ++i) {
-    EXPECT_GT(*pg::ParseLsn(Lsn(txns[i].back())), *pg::ParseLsn(Lsn(txns[i - 1].back())));
+    EXPECT_GT(*ParseLsn(Lsn(txns[i].back())), *ParseLsn(Lsn(txns[i - 1].back())));
   }
 
   // T1

@@ -417,6 +417,38 @@ TEST(ServiceSync, TwoDaemonsCaptureProjectOneFromOneServer) {
   }
 }
 
+// Alerts start once the synchronization is Monitoring (PRODUCT.md): a
+// synchronization still catching up (here: every destination commit held
+// 1.5 s, so latency never gets under a 1 s threshold) raises none.
+TEST(ServiceSync, NoLatencyAlertBeforeMonitoring) {
+  const std::string db = "ssync_lag_" + std::to_string(getpid());
+  RecreateMysqlDatabase(db);
+  MysqlAdmin("CREATE TABLE t (id INT PRIMARY KEY, v INT); INSERT INTO t VALUES (1, 0);", db);
+  RecreatePgDatabase(Servers().pg_dest_port, db);
+  Daemon d(FreshTempDir("ssync_lag"), "replay.before_commit:1500");
+  d.Start();
+  const int64_t id = d.Create(json{{"source", MysqlUri(db)},
+                                   {"destination", PgDestUri(db)},
+                                   {"migration_type", {"schema", "full", "incremental"}},
+                                   {"alerts", {{"level", "high"}, {"latency_threshold_seconds", 1}}}});
+  ASSERT_EQ(d.Call("POST", Path(id, "/start"), json::object()).status, 200);
+  json p = d.WaitFor(id, [](const json& p) { return IncrementalSubtask(p).value("status", "") == "running"; });
+  for (int i = 0; i < 10; ++i) {
+    MysqlAdmin("UPDATE t SET v = v + 1;", db);
+    std::this_thread::sleep_for(std::chrono::milliseconds(800));
+  }
+  p = d.Get(id);
+  ASSERT_EQ(p["state"], "running") << p.dump();
+  ASSERT_NE(IncrementalSubtask(p).value("status", ""), "monitoring") << "the delay should keep latency over 1 s";
+  ASSERT_TRUE(IncrementalSubtask(p)["detail"]["latency"].get<std::string>().find("seconds") != std::string::npos)
+      << IncrementalSubtask(p).dump();
+  Reply events = d.Call("GET", Path(id, "/events"));
+  EXPECT_EQ(events.raw.find("alert threshold"), std::string::npos) << events.raw;
+  ASSERT_EQ(d.Call("POST", Path(id, "/pause"), json::object()).status, 200);
+  d.WaitForState(id, "paused");
+  EXPECT_EQ(d.Call("POST", Path(id, "/release"), json::object()).status, 200);
+}
+
 TEST(ServiceSync, DdlOnMysqlSourceReachesPostgres) {
   const std::string dest_db = "ssync_ddl_dst_" + std::to_string(getpid());
   RecreatePgDatabase(Servers().pg_dest_port, dest_db);

@@ -58,9 +58,9 @@ class PgCapture final : public ChangeCapture {
   Status Release(Session&, std::vector<std::string>& freed) override {
     // The slot first: a publication is harmless, a slot holds WAL.
     ASSIGN_OR_RETURN(bool slot, pg::DropLogicalSlot(db_, names_.stream));
-    if (slot) freed.push_back("replication slot " + names_.stream + " on " + db_.Redacted());
+    if (slot) freed.push_back("replication slot " + names_.stream);
     ASSIGN_OR_RETURN(bool publication, pg::DropPublication(db_, names_.stream));
-    if (publication) freed.push_back("publication " + names_.stream + " on " + db_.Redacted());
+    if (publication) freed.push_back("publication " + names_.stream);
     return Status::Ok();
   }
 

@@ -73,33 +73,6 @@ class PgoutputReader {
   bool ok_ = true;
 };
 
-Result<uint64_t> ParseLsn(std::string_view text) {
-  auto bad = [&] {
-    return Status(ErrorCode::kInvalidArgument, "\"" + std::string(text) + "\" is not a PostgreSQL LSN (X/Y)");
-  };
-  size_t slash = text.find('/');
-  if (slash == std::string_view::npos || slash == 0 || slash + 1 == text.size()) return bad();
-  auto hex = [](std::string_view s, uint64_t& v) {
-    if (s.size() > 8) return false;
-    v = 0;
-    for (char c : s) {
-      int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
-      if (d < 0) return false;
-      v = v * 16 + static_cast<uint64_t>(d);
-    }
-    return true;
-  };
-  uint64_t hi = 0, lo = 0;
-  if (!hex(text.substr(0, slash), hi) || !hex(text.substr(slash + 1), lo)) return bad();
-  return (hi << 32) | lo;
-}
-
-std::string FormatLsn(uint64_t lsn) {
-  char buf[32];
-  std::snprintf(buf, sizeof(buf), "%X/%X", static_cast<unsigned>(lsn >> 32), static_cast<unsigned>(lsn & 0xffffffffu));
-  return buf;
-}
-
 PgOutputDecoder::PgOutputDecoder(std::string slot, uint64_t start_lsn)
     : slot_(std::move(slot)), restart_lsn_(start_lsn), txn_restart_lsn_(start_lsn) {}
 

@@ -37,11 +37,6 @@
 
 namespace godwit::pg {
 
-// LSN text "X/Y" (hex halves, as PostgreSQL prints it) <-> 64-bit value.
-// ParseLsn fails with kInvalidArgument on anything else.
-Result<uint64_t> ParseLsn(std::string_view text);
-std::string FormatLsn(uint64_t lsn);
-
 // PostgreSQL timestamps count microseconds from 2000-01-01 UTC.
 constexpr int64_t kPgEpochUnixMicros = 946684800LL * 1000000;
 
