@@ -178,19 +178,14 @@ Status MetaStore::MarkChunkDone(const std::string& table_key, int64_t index, int
 
 Status MetaStore::ForgetTableWork(const std::string& table_key) {
   std::lock_guard lock(mu_);
-  RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
-  Status st;
-  for (const char* sql : {"DELETE FROM chunk WHERE table_key = ?", "DELETE FROM index_build WHERE table_key = ?"}) {
-    Stmt del(db_, sql);
-    del.Bind(1, table_key);
-    st = RunOnce(db_, del, "forgetting a table's progress");
-    if (!st.ok()) break;
-  }
-  if (!st.ok()) {
-    Exec("ROLLBACK").IgnoreError();  // the DELETE's error is the one to report
-    return st;
-  }
-  return Exec("COMMIT");
+  return InTransaction(db_, "state store", [&] {
+    for (const char* sql : {"DELETE FROM chunk WHERE table_key = ?", "DELETE FROM index_build WHERE table_key = ?"}) {
+      Stmt del(db_, sql);
+      del.Bind(1, table_key);
+      RETURN_IF_ERROR(RunOnce(db_, del, "forgetting a table's progress"));
+    }
+    return Status();
+  });
 }
 
 Status MetaStore::SaveIndex(const IndexRecord& r) {

@@ -147,7 +147,8 @@ TEST(ProjectStoreTest, ProjectsOfAnOlderStoreKeepTheirEmptyName) {
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
   ASSERT_EQ(sqlite3_exec(db,
-                         "ALTER TABLE project DROP COLUMN resource_name; DROP TABLE instance; PRAGMA user_version = 1;",
+                         "ALTER TABLE project DROP COLUMN resource_name; DROP TABLE instance; "
+                         "ALTER TABLE subtask DROP COLUMN resume_state; PRAGMA user_version = 1;",
                          nullptr, nullptr, nullptr),
             SQLITE_OK)
       << sqlite3_errmsg(db);

@@ -69,38 +69,6 @@ int64_t NowSeconds() {
       .count();
 }
 
-// A transaction that rolls back unless committed. Statements prepared
-// inside it must be declared after it, so they are finalized first.
-class Transaction {
- public:
-  Transaction(sqlite3* db, const std::string& what) : db_(db), what_(what) {
-    begun_ = ExecSql(db_, "BEGIN IMMEDIATE", what_);
-  }
-  ~Transaction() {
-    if (begun_.ok() && !done_) {
-      ExecSql(db_, "ROLLBACK", what_).IgnoreBecause("the statement's error is the one reported");
-    }
-  }
-  Transaction(const Transaction&) = delete;
-  Transaction& operator=(const Transaction&) = delete;
-  const Status& begun() const { return begun_; }
-  Status Commit() {
-    done_ = true;
-    Status st = ExecSql(db_, "COMMIT", what_);
-    // A failed COMMIT (SQLITE_BUSY) leaves the transaction open.
-    if (!st.ok() && !sqlite3_get_autocommit(db_)) {
-      ExecSql(db_, "ROLLBACK", what_).IgnoreBecause("the COMMIT's error is the one reported");
-    }
-    return st;
-  }
-
- private:
-  sqlite3* db_;
-  std::string what_;
-  Status begun_;
-  bool done_ = false;
-};
-
 // Inserts (or replaces, same key) each diff with one prepared statement:
 // FinishUnit may carry tens of thousands.
 Status InsertDiffs(sqlite3* db, const std::string& source, const std::vector<StoredDiff>& diffs,
@@ -199,47 +167,47 @@ Status VerifyStore::StartTable(int64_t run_id, const std::string& source, const 
                                const std::vector<VerifyUnitRecord>& units, const std::string& destination_identity) {
   std::lock_guard lock(mu_);
   const std::string what = What("starting the verification of " + source);
-  Transaction tx(db_, what);
-  RETURN_IF_ERROR(tx.begun());
-  {
-    Stmt run(db_, "SELECT 1 FROM verify_run WHERE id = ?");
-    RETURN_IF_ERROR(run.status(what));
-    run.Bind(1, run_id);
-    int rc = run.Step();
-    if (rc == SQLITE_DONE) {
-      return Status(ErrorCode::kInternal,
-                    What("cannot start " + source + " in run " + std::to_string(run_id) + ": no such run"));
+  return InTransaction(db_, what, [&] {
+    {
+      Stmt run(db_, "SELECT 1 FROM verify_run WHERE id = ?");
+      RETURN_IF_ERROR(run.status(what));
+      run.Bind(1, run_id);
+      int rc = run.Step();
+      if (rc == SQLITE_DONE) {
+        return Status(ErrorCode::kInternal,
+                      What("cannot start " + source + " in run " + std::to_string(run_id) + ": no such run"));
+      }
+      if (rc != SQLITE_ROW) return SqliteError(db_, what);
     }
-    if (rc != SQLITE_ROW) return SqliteError(db_, what);
-  }
-  for (const char* sql : {"DELETE FROM verify_unit WHERE source = ?", "DELETE FROM verify_diff WHERE source = ?"}) {
-    Stmt del(db_, sql);
-    del.Bind(1, source);
-    RETURN_IF_ERROR(RunOnce(db_, del, what));
-  }
-  {
-    Stmt ins(db_,
-             "INSERT INTO verify_unit (source, idx, lower_json, upper_json, bucket, buckets) "
-             "VALUES (?, ?, ?, ?, ?, ?)");
-    RETURN_IF_ERROR(ins.status(what));
-    for (size_t i = 0; i < units.size(); ++i) {
-      const VerifyUnitRecord& u = units[i];
-      ins.Bind(1, source).Bind(2, static_cast<int64_t>(i)).Bind(3, u.lower_json).Bind(4, u.upper_json);
-      ins.Bind(5, u.bucket).Bind(6, u.buckets);
-      if (ins.Step() != SQLITE_DONE) return SqliteError(db_, what);
-      ins.Reset();
+    for (const char* sql : {"DELETE FROM verify_unit WHERE source = ?", "DELETE FROM verify_diff WHERE source = ?"}) {
+      Stmt del(db_, sql);
+      del.Bind(1, source);
+      RETURN_IF_ERROR(RunOnce(db_, del, what));
     }
-  }
-  {
-    Stmt table(db_,
-               "INSERT INTO verify_table (source, destination, run_id, status, detail_json, destination_identity) "
-               "VALUES (?, ?, ?, 'running', '{}', ?) ON CONFLICT (source) DO UPDATE SET "
-               "destination = excluded.destination, run_id = excluded.run_id, status = excluded.status, "
-               "detail_json = excluded.detail_json, destination_identity = excluded.destination_identity");
-    table.Bind(1, source).Bind(2, destination).Bind(3, run_id).Bind(4, destination_identity);
-    RETURN_IF_ERROR(RunOnce(db_, table, what));
-  }
-  return tx.Commit();
+    {
+      Stmt ins(db_,
+               "INSERT INTO verify_unit (source, idx, lower_json, upper_json, bucket, buckets) "
+               "VALUES (?, ?, ?, ?, ?, ?)");
+      RETURN_IF_ERROR(ins.status(what));
+      for (size_t i = 0; i < units.size(); ++i) {
+        const VerifyUnitRecord& u = units[i];
+        ins.Bind(1, source).Bind(2, static_cast<int64_t>(i)).Bind(3, u.lower_json).Bind(4, u.upper_json);
+        ins.Bind(5, u.bucket).Bind(6, u.buckets);
+        if (ins.Step() != SQLITE_DONE) return SqliteError(db_, what);
+        ins.Reset();
+      }
+    }
+    {
+      Stmt table(db_,
+                 "INSERT INTO verify_table (source, destination, run_id, status, detail_json, destination_identity) "
+                 "VALUES (?, ?, ?, 'running', '{}', ?) ON CONFLICT (source) DO UPDATE SET "
+                 "destination = excluded.destination, run_id = excluded.run_id, status = excluded.status, "
+                 "detail_json = excluded.detail_json, destination_identity = excluded.destination_identity");
+      table.Bind(1, source).Bind(2, destination).Bind(3, run_id).Bind(4, destination_identity);
+      RETURN_IF_ERROR(RunOnce(db_, table, what));
+    }
+    return Status();
+  });
 }
 
 Status VerifyStore::SaveTableResult(const std::string& source, const std::string& status,

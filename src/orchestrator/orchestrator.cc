@@ -1008,17 +1008,10 @@ Result<json> Orchestrator::Correct(int64_t id, bool delete_destination_only) {
   std::shared_ptr<CatchUpWaiter> waiter;
   if (p.state == ProjectState::kRunning && p.spec.type.incremental) {
     waiter = std::make_shared<SyncCatchUp>([this, id] {
-      SyncStatus s;
       std::lock_guard lock(mu_);
       auto it = active_.find(id);
-      if (it == active_.end() || !it->second.engine) return s;
-      const json d = it->second.engine->Detail();
-      s.running = d.value("running", false);
-      s.heartbeat = d.value("heartbeat", false);
-      s.applied_beat_written_us = d.value("applied_beat_written_us", int64_t{0});
-      s.applied_seq = d.value("applied_sequence", uint64_t{0});
-      s.captured_seq = d.value("captured_sequence", uint64_t{0});
-      return s;
+      if (it == active_.end() || !it->second.engine) return SyncStatus{};
+      return it->second.engine->Sync().value_or(SyncStatus{});
     });
   }
   ASSIGN_OR_RETURN(auto verifier, RecheckForCorrection(p, ProjectDir(id), waiter));

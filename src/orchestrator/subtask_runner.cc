@@ -101,6 +101,7 @@ class SyncEngine : public RunningEngine {
     out["skipped_ddl"] = skipped_ddl_;
     return out;
   }
+  std::optional<SyncStatus> Sync() const override { return s_.status(); }
   std::atomic<bool> cancel{false};
 
  private:

@@ -37,6 +37,9 @@ class RunningEngine {
   // Live detail as the API shows it: per-table progress of a copy, or the
   // synchronization's latency, positions and counts.
   virtual nlohmann::json Detail() const = 0;
+  // A synchronization's status (nullopt for the other engines), for what
+  // waits on it in code rather than reading its display JSON.
+  virtual std::optional<SyncStatus> Sync() const { return std::nullopt; }
 };
 
 struct SubtaskRun {
