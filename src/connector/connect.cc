@@ -43,4 +43,13 @@ Result<std::vector<std::string>> QueryFirstRow(Session& session, std::string_vie
   return out;
 }
 
+const ServerChecks& ServerChecksFor(Engine engine) {
+  switch (engine) {
+    case Engine::kMysql: return MysqlServerChecksInstance();
+    case Engine::kPostgres: return PostgresServerChecksInstance();
+    case Engine::kSqlite: return SqliteServerChecksInstance();
+  }
+  return SqliteServerChecksInstance();  // not reached: every engine is listed above
+}
+
 }  // namespace godwit

@@ -1,10 +1,11 @@
-// Entry points of the engine connectors, used by Connect() and
-// OpenChangeCapture() only.
+// Entry points of the engine connectors, used by Connect(),
+// OpenChangeCapture() and ServerChecksFor() only.
 #pragma once
 
 #include <memory>
 
 #include "connector/change_capture.h"
+#include "connector/server_checks.h"
 #include "connector/session.h"
 
 namespace godwit {
@@ -15,5 +16,9 @@ Result<std::unique_ptr<Session>> ConnectSqlite(const Endpoint& endpoint);
 
 Result<std::unique_ptr<ChangeCapture>> OpenBinlogCapture(const Endpoint& db, const CaptureNames& names);
 Result<std::unique_ptr<ChangeCapture>> OpenPgCapture(const Endpoint& db, const CaptureNames& names);
+
+const ServerChecks& MysqlServerChecksInstance();
+const ServerChecks& PostgresServerChecksInstance();
+const ServerChecks& SqliteServerChecksInstance();
 
 }  // namespace godwit

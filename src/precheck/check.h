@@ -15,6 +15,7 @@
 #include <string_view>
 #include <vector>
 
+#include "connector/server_checks.h"
 #include "connector/session.h"
 #include "model/row_collector.h"
 #include "pipeline/object_mapping.h"
@@ -67,22 +68,13 @@ void CheckReplicaIdentity(const PrecheckContext& context, std::vector<PrecheckIt
 // "source.connect" and "destination.connect".
 void CheckConnectivity(PrecheckContext& context, std::vector<PrecheckItem>& items);
 
-// ---- helpers shared by the checks ----
+// ---- helpers shared by the checks (and NameList, QueryTextRows from
+// connector/server_checks.h) ----
 
 PrecheckItem Passed(std::string id, std::string title, std::string message);
 PrecheckItem Warning(std::string id, std::string title, std::string message, std::string hint);
 PrecheckItem Failed(std::string id, std::string title, std::string message, std::string hint);
 // A check that could not run; `reason` names what to fix first.
 PrecheckItem Skipped(std::string id, std::string title, const std::string& reason);
-
-// Runs a query whose `columns` columns are read as plain text (PostgreSQL
-// booleans come back as "t"/"f"). For small results only.
-Result<std::vector<TextRow>> QueryText(Session& session, std::string_view sql, size_t columns);
-
-// A string literal for `engine`'s SQL.
-std::string TextLiteral(Engine engine, std::string_view text);
-
-// "a, b, c" of at most `limit` names, then "and N more".
-std::string NameList(const std::vector<std::string>& names, size_t limit = 20, const std::string& separator = ", ");
 
 }  // namespace godwit::precheck

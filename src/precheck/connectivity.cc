@@ -3,13 +3,14 @@
 // The message and hint come from the connector, which classifies the
 // failure from the driver's code (host unreachable, authentication, unknown
 // database) and never includes the password; the endpoint is shown
-// redacted. A SQLite destination that does not exist yet is fine — the
-// migration creates it — as long as its directory exists; it is not
+// redacted. A file destination (SQLite) that does not exist yet is fine —
+// the migration creates it — as long as its directory exists; it is not
 // created here, since a precheck changes nothing.
 #include <sys/stat.h>
 
 #include <filesystem>
 
+#include "connector/server_checks.h"
 #include "precheck/check.h"
 
 namespace godwit::precheck {
@@ -23,7 +24,7 @@ void ConnectSide(PrecheckContext& context, Side side, std::vector<PrecheckItem>&
   std::string& unavailable = side == Side::kSource ? context.source_unavailable : context.destination_unavailable;
   std::unique_ptr<Session>& slot = side == Side::kSource ? context.source : context.destination;
 
-  if (side == Side::kDestination && ep.engine == Engine::kSqlite) {
+  if (side == Side::kDestination && ServerChecksFor(ep.engine).IsFile()) {
     struct stat sb;
     if (stat(ep.path.c_str(), &sb) != 0) {
       std::filesystem::path dir = std::filesystem::path(ep.path).parent_path();

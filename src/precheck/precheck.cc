@@ -6,8 +6,8 @@
 #include <map>
 
 #include "common/text.h"
+#include "connector/server_checks.h"
 #include "precheck/check.h"
-#include "schema/dialect.h"
 
 namespace godwit {
 namespace precheck {
@@ -15,17 +15,6 @@ namespace {
 
 constexpr const char* kTablesId = "source.tables";
 constexpr const char* kTablesTitle = "tables chosen by the include/exclude patterns";
-
-// The destination's default schema when there is no session to ask:
-// PostgreSQL's public, MySQL's database from the URI, none for SQLite.
-std::string AssumedDefaultSchema(const Endpoint& ep) {
-  switch (ep.engine) {
-    case Engine::kMysql: return ep.database;
-    case Engine::kPostgres: return "public";
-    case Engine::kSqlite: return "";
-  }
-  return "";
-}
 
 // Reads the chosen source tables into the context and reports them.
 void ChooseTables(PrecheckContext& context, std::vector<PrecheckItem>& items) {
@@ -36,7 +25,8 @@ void ChooseTables(PrecheckContext& context, std::vector<PrecheckItem>& items) {
     return;
   }
   std::string dst_default =
-      context.destination ? context.destination->default_schema() : AssumedDefaultSchema(r.destination);
+      context.destination ? context.destination->default_schema()
+                          : ServerChecksFor(r.destination.engine).AssumedDefaultSchema(r.destination);
   if (!context.source) {
     items.push_back(Skipped(kTablesId, kTablesTitle, context.source_unavailable));
     context.tables_unavailable = context.source_unavailable;
@@ -126,27 +116,6 @@ PrecheckItem Skipped(std::string id, std::string title, const std::string& reaso
                       "Fix the failed item first and run the precheck again.",
                       "",
                       true};
-}
-
-Result<std::vector<TextRow>> QueryText(Session& session, std::string_view sql, size_t columns) {
-  std::vector<ColumnType> types(columns);  // default ColumnType is unbounded text
-  RowCollector rows;
-  RETURN_IF_ERROR(session.Query(sql, types, rows, BatchLimits{}));
-  return std::move(rows.rows);
-}
-
-std::string TextLiteral(Engine engine, std::string_view text) {
-  ColumnType type;
-  type.kind = TypeKind::kText;
-  std::string owned(text);  // a non-null data() even when empty: null means SQL NULL to Literal
-  return DialectFor(engine).Literal(type, owned);
-}
-
-std::string NameList(const std::vector<std::string>& names, size_t limit, const std::string& separator) {
-  std::string out;
-  for (size_t i = 0; i < names.size() && i < limit; ++i) out += (i ? separator : "") + names[i];
-  if (names.size() > limit) out += separator + "and " + std::to_string(names.size() - limit) + " more";
-  return out;
 }
 
 }  // namespace precheck

@@ -1,9 +1,9 @@
-#include "precheck/mysql_grants.h"
+#include "connector/mysql/mysql_grants.h"
 
 #include <cctype>
 #include <optional>
 
-namespace godwit::precheck {
+namespace godwit::mysql {
 namespace {
 
 std::string Trim(std::string_view s) {
@@ -213,4 +213,4 @@ bool MysqlGrants::HasOnTable(std::string_view privilege, std::string_view db, st
   return it != tables_.end() && Contains(it->second, privilege);
 }
 
-}  // namespace godwit::precheck
+}  // namespace godwit::mysql

@@ -1,7 +1,8 @@
-// Internal to precheck/: what SHOW GRANTS says the current MySQL/MariaDB
-// account may do. SHOW GRANTS (rather than information_schema's
-// USER_PRIVILEGES) because it also lists the privileges of MariaDB's
-// current role, and it needs no privilege to run.
+// What SHOW GRANTS says the current MySQL/MariaDB account may do, for the
+// precheck's privilege questions (mysql_server_checks.cc). SHOW GRANTS
+// (rather than information_schema's USER_PRIVILEGES) because it also lists
+// the privileges of MariaDB's current role, and it needs no privilege to
+// run.
 //
 // Understood: global (`*.*`), database (`db`.*, with LIKE wildcards `%`
 // and `_` and `\` escapes) and table (`db`.`t`) grants, ALL [PRIVILEGES],
@@ -19,7 +20,7 @@
 #include <utility>
 #include <vector>
 
-namespace godwit::precheck {
+namespace godwit::mysql {
 
 class MysqlGrants {
  public:
@@ -46,4 +47,4 @@ class MysqlGrants {
 // `\` escaping the next character.
 bool MysqlGrantPatternMatches(std::string_view pattern, std::string_view name);
 
-}  // namespace godwit::precheck
+}  // namespace godwit::mysql

@@ -1,8 +1,8 @@
-#include "precheck/mysql_grants.h"
+#include "connector/mysql/mysql_grants.h"
 
 #include <gtest/gtest.h>
 
-namespace godwit::precheck {
+namespace godwit::mysql {
 namespace {
 
 TEST(MysqlGrantPatternTest, LikeWildcardsAndEscapes) {
@@ -66,4 +66,4 @@ TEST(MysqlGrantsTest, BackquotedNamesWithOddCharacters) {
 }
 
 }  // namespace
-}  // namespace godwit::precheck
+}  // namespace godwit::mysql
