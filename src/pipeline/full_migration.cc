@@ -420,11 +420,15 @@ Status FullMigration::Impl::CheckDestination(Session& dst) {
 // ("" when it is): missing, or empty though the run had committed rows to
 // it or it was created again since (Session::TableIdentity).
 Result<std::string> FullMigration::Impl::WhyNotCreatedHere(Session& dst, const TableJob& job) {
-  ASSIGN_OR_RETURN(std::string now, dst.TableIdentity(job.destination.ref));
-  if (now.empty()) return std::string("is missing");
-  // Synchronization's DDL may have re-created it, and deletes emptied it.
-  if (copy_completed && opt.incremental) return std::string();
   const TableRecord& r = job.record;
+  ASSIGN_OR_RETURN(std::string now, dst.TableIdentity(job.destination.ref));
+  if (copy_completed && opt.incremental) {
+    // Synchronization owns the tables now: its DDL may have re-created one
+    // and its deletes emptied it. A table it is to create (recorded without
+    // an identity by RecordSynchronized) may not exist yet.
+    return now.empty() && !r.destination_identity.empty() ? std::string("is missing") : std::string();
+  }
+  if (now.empty()) return std::string("is missing");
   const bool recreated = !r.destination_identity.empty() && now != r.destination_identity;
   if (!recreated && r.migrated_rows == 0) return std::string();
   // MySQL's identity also changes with the run's own index builds: a table
