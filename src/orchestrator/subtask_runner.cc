@@ -220,6 +220,7 @@ SubtaskOutcome RunIncrementalSubtask(const SubtaskRun& run) {
   // The verification waits on this synchronization: it ends with it.
   if (verification.joinable()) verification.join();
   run.attach(nullptr);
+  out.sync_resume = SyncResumeAfterRun(resume, sync.status());
   out.detail = engine.Detail();
   if (was_monitoring) out.detail["status"] = SubtaskStatusName(SubtaskStatus::kMonitoring);
   out.progress = engine.Percent();
@@ -234,7 +235,6 @@ VerifyOptions ProjectVerifyOptions(const Project& p, const std::string& project_
   opt.destination = p.spec.destination.endpoint;
   opt.objects = p.spec.objects;
   opt.concurrency = p.spec.params.verify_concurrency > 0 ? p.spec.params.verify_concurrency : DefaultConcurrency();
-  out.sync_resume = SyncResumeAfterRun(resume, sync.status());
   opt.chunk_rows = p.spec.params.chunk_rows;
   opt.state_path = (fs::path(project_dir) / "verify.db").string();
   return opt;
