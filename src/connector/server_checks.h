@@ -18,6 +18,7 @@
 #include <functional>
 #include <optional>
 #include <set>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -66,6 +67,12 @@ struct Verdict {
   std::string hint;
 };
 
+// A check an engine adds on the tables change capture will read.
+struct CapturedTablesCheck {
+  std::string name;  // the precheck's item id is "source.<name>"
+  std::string title;
+};
+
 class ServerChecks {
  public:
   virtual ~ServerChecks() = default;
@@ -102,6 +109,14 @@ class ServerChecks {
 
   // Whether the user may read the change log (replication privileges).
   virtual Verdict CheckReplication(Session& db, const Endpoint& ep) const = 0;
+
+  // What change capture demands of every captured table beyond what all
+  // engines need, when this engine demands something (PostgreSQL: rows a
+  // publication can identify, or the source refuses UPDATE and DELETE on
+  // them once they are in it). nullopt: nothing.
+  virtual std::optional<CapturedTablesCheck> CapturedTablesDemand() const { return std::nullopt; }
+  // Whether `tables` meet that demand; asked only when there is one.
+  virtual Verdict CheckCapturedTables(Session&, std::span<const TableRef>) const { return {true, "", ""}; }
 };
 
 // The checks for `engine`; lives for the program.

@@ -8,10 +8,13 @@
 // Settings: wal_level = logical, a free replication slot
 // (max_replication_slots minus slots in use) and a free WAL sender
 // (max_wal_senders minus walsender backends).
+//
+// Captured tables: each must let logical replication identify its rows.
 #include <cstdlib>
 #include <map>
 #include <memory>
 
+#include "connector/postgres/pg_change_stream.h"
 #include "connector/server_checks.h"
 #include "schema/dialect.h"
 
@@ -247,7 +250,35 @@ class PostgresServerChecks : public ServerChecks {
                 " REPLICATION; and allow it replication connections in pg_hba.conf (host replication " + role +
                 " ...)."};
   }
+
+  std::optional<CapturedTablesCheck> CapturedTablesDemand() const override {
+    return CapturedTablesCheck{"replica_identity",
+                               "PostgreSQL can identify the rows of every chosen table (replica identity)"};
+  }
+
+  Verdict CheckCapturedTables(Session& db, std::span<const TableRef> tables) const override;
 };
+
+// A table without a primary key and with REPLICA IDENTITY DEFAULT (or
+// NOTHING) cannot be identified by logical replication; once it is in
+// Godwit's publication, PostgreSQL refuses UPDATE and DELETE on it on the
+// source, breaking the application.
+Verdict PostgresServerChecks::CheckCapturedTables(Session& db, std::span<const TableRef> tables) const {
+  auto unidentified = TablesWithoutReplicaIdentity(db, tables);
+  if (!unidentified.ok()) {
+    return {false, "could not read the replica identities: " + unidentified.status().message(),
+            "Grant the migration user SELECT on pg_class and pg_index (the default)."};
+  }
+  if (unidentified->empty()) return {true, "every chosen table has a primary key or a replica identity", ""};
+  std::vector<std::string> names;
+  for (const TableRef& t : *unidentified) names.push_back(t.ToString());
+  return {false,
+          std::to_string(names.size()) + " table(s) have no primary key and REPLICA IDENTITY DEFAULT or NOTHING: " +
+              NameList(names) +
+              ". In the publication, PostgreSQL would refuse UPDATE and DELETE on them on the source",
+          "For each: add a primary key, or ALTER TABLE ... REPLICA IDENTITY FULL (or USING INDEX on a unique index "
+          "over NOT NULL columns); or exclude the tables from the migration."};
+}
 
 }  // namespace
 }  // namespace pg
