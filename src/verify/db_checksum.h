@@ -20,6 +20,8 @@
 // sum(hashtextextended(ROW(...)::text, 0)) (which writes NULL as nothing and
 // '' as ""), about half as fast.
 //
+// The SQL itself is each engine's (schema/verify_sql.h).
+//
 // Both are plain autocommit SELECTs: a consistent non-locking read on
 // InnoDB, a statement snapshot on PostgreSQL; no table lock, no row lock.
 #pragma once

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "schema/verify_sql.h"
 #include "verify/db_checksum.h"
 #include "verify/row_hash.h"
 
@@ -102,10 +103,9 @@ Result<TablePair> PairTables(const TableSchema& source, Engine source_engine, co
       positions.push_back(pos);
       const ColumnType& st = source.columns[s].type;
       const ColumnType& dt = destination.columns[p.destination_columns[pos]].type;
-      // PostgreSQL's "default" collation is each database's own, which
+      // A collation that is each database's own (PostgreSQL's "default")
       // two databases may set differently: not known to order alike.
-      const bool database_default =
-          source_engine == Engine::kPostgres && (st.collation.empty() || st.collation == "default");
+      const bool database_default = VerifySqlFor(source_engine).CollationIsDatabaseDefault(st);
       const bool same_order = source_engine == destination_engine && st.kind == dt.kind && !database_default &&
                               st.charset == dt.charset && st.collation == dt.collation &&
                               st.kind != TypeKind::kFloat && st.kind != TypeKind::kDouble &&
