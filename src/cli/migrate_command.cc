@@ -86,7 +86,7 @@ Result<MigratePlan> BuildPlan(const MigrateArgs& a) {
   plan.capture.objects = opt.objects;
   plan.capture.names.stream = opt.replication_slot.empty() ? "godwit_" + plan.id_hex : opt.replication_slot;
   plan.capture.names.replica_server_id = a.server_id;
-  plan.capture.stream_id = plan.stream_id;
+  plan.capture.names.row_id = plan.stream_id;
   plan.capture.log_dir = plan.log_dir;
   // A run without --incremental after one with it (its change log kept):
   // synchronization has owned the destination since the copy completed,

@@ -1,16 +1,33 @@
 #include "common/text.h"
 
+#include <array>
+#include <cstdint>
+
 namespace godwit {
 
 namespace {
 
+// Written into place (bytea and binary keys pass through here per value on
+// the copy's and the Writer's paths).
 void AppendHex(std::string_view bytes, const char (&digits)[17], std::string& out) {
-  out.reserve(out.size() + bytes.size() * 2);
+  const size_t at = out.size();
+  out.resize(at + bytes.size() * 2);
+  char* w = out.data() + at;
   for (unsigned char c : bytes) {
-    out.push_back(digits[c >> 4]);
-    out.push_back(digits[c & 15]);
+    *w++ = digits[c >> 4];
+    *w++ = digits[c & 15];
   }
 }
+
+constexpr std::array<int8_t, 256> MakeHexValues() {
+  std::array<int8_t, 256> t{};
+  for (auto& v : t) v = -1;
+  for (int c = '0'; c <= '9'; ++c) t[c] = static_cast<int8_t>(c - '0');
+  for (int c = 'a'; c <= 'f'; ++c) t[c] = static_cast<int8_t>(c - 'a' + 10);
+  for (int c = 'A'; c <= 'F'; ++c) t[c] = static_cast<int8_t>(c - 'A' + 10);
+  return t;
+}
+constexpr std::array<int8_t, 256> kHexValues = MakeHexValues();
 
 constexpr char kUpperDigits[] = "0123456789ABCDEF";
 constexpr char kLowerDigits[] = "0123456789abcdef";
@@ -25,12 +42,7 @@ bool IsUnreserved(unsigned char c) {
 void AppendHexUpper(std::string_view bytes, std::string& out) { AppendHex(bytes, kUpperDigits, out); }
 void AppendHexLower(std::string_view bytes, std::string& out) { AppendHex(bytes, kLowerDigits, out); }
 
-int HexDigitValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
+int HexDigitValue(char c) { return kHexValues[static_cast<unsigned char>(c)]; }
 
 bool DecodeHex(std::string_view hex, std::string& out) {
   if (hex.size() % 2 != 0) return false;

@@ -27,6 +27,7 @@
 #include "connector/change_stream.h"
 #include "connector/endpoint.h"
 #include "connector/session.h"
+#include "model/object_rules.h"
 #include "model/position.h"
 #include "model/table_schema.h"
 
@@ -42,6 +43,10 @@ struct CaptureNames {
   // MySQL/MariaDB: the server_id the binlog stream registers with. 0:
   // derived from `stream` (ReplicaServerIdFor).
   uint32_t replica_server_id = 0;
+  // Names this stream's rows in Godwit's tables: the heartbeat row, the
+  // destination's checkpoint rows, the PostgreSQL DDL log's rows (the
+  // service uses `stream`; godwit migrate a name of its own).
+  std::string row_id;
 };
 
 // A replica server_id for `stream`: a hash of the name, non-zero and away
@@ -52,11 +57,15 @@ class ChangeCapture {
  public:
   virtual ~ChangeCapture() = default;
 
-  // Before the copy's snapshot: makes `tables` capturable from that moment
-  // (PostgreSQL: refuses tables whose rows a change stream cannot identify,
-  // creates the publication, which must exist before the slot). `db` is a
-  // session on the captured database. Idempotent.
-  virtual Status Prepare(Session& db, std::span<const TableRef> tables) = 0;
+  // Before the copy's snapshot: makes `tables` (those `objects` take)
+  // capturable from that moment, DDL included (PostgreSQL: refuses tables
+  // whose rows a change stream cannot identify, creates the publication,
+  // which must exist before the slot, and the trigger that records DDL).
+  // What the user may not create and capture can do without (the DDL
+  // trigger) is a warning appended to `warnings`. `db` is a session on the
+  // captured database. Idempotent.
+  virtual Status Prepare(Session& db, std::span<const TableRef> tables, const ObjectRules& objects,
+                         std::vector<std::string>& warnings) = 0;
 
   // Adds `table` to what Prepare made capturable (an older setup may lack
   // one Godwit added since, such as its heartbeat table). Idempotent.
@@ -75,8 +84,9 @@ class ChangeCapture {
 
   // Drops what Prepare and the copy's snapshot left on the database and
   // appends to `freed` what there was ("replication slot godwit_7").
-  // Nothing there is not an error. Fails with what could not be dropped.
-  virtual Status Release(Session& db, std::vector<std::string>& freed) = 0;
+  // Nothing there is not an error; an engine that keeps nothing on the
+  // server does not connect. Fails with what could not be dropped.
+  virtual Status Release(std::vector<std::string>& freed) = 0;
 
   // What this capture keeps on the database between runs, as a DBA names
   // it ("the replication slot and publication godwit_7", "the binlog

@@ -1,5 +1,5 @@
 // Which source objects a migration takes and what they are called on the
-// destination (see pipeline/object_mapping.h for how they are applied).
+// destination (see model/object_mapping.h for how they are applied).
 #pragma once
 
 #include <map>

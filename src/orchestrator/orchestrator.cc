@@ -9,6 +9,7 @@
 #include "common/error_catalog.h"
 #include "orchestrator/resume_state.h"
 #include "orchestrator/subtask_runner.h"
+#include "orchestrator/sync_catch_up.h"
 #include "verify/catch_up.h"
 #include "verify/verifier.h"
 
@@ -1004,7 +1005,7 @@ Result<json> Orchestrator::Correct(int64_t id, bool delete_destination_only) {
   ASSIGN_OR_RETURN(SubtaskRow row, VerificationRow(store_, id));
   RETURN_IF_ERROR(CheckVerificationSettled(row, id));
   // While the project synchronizes, a re-check waits for the Writer to
-  // pass the moment the source row was read (verify/catch_up.h).
+  // pass the moment the source row was read (orchestrator/sync_catch_up.h).
   std::shared_ptr<CatchUpWaiter> waiter;
   if (p.state == ProjectState::kRunning && p.spec.type.incremental) {
     waiter = std::make_shared<SyncCatchUp>([this, id] {

@@ -3,7 +3,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
-#include "pipeline/object_mapping.h"
+#include "model/object_mapping.h"
 
 namespace godwit {
 namespace {

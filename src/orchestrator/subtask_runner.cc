@@ -18,6 +18,7 @@
 #include "sync/capture_resources.h"
 #include "sync/retention.h"
 #include "sync/synchronizer.h"
+#include "orchestrator/sync_catch_up.h"
 #include "verify/catch_up.h"
 #include "verify/verifier.h"
 
@@ -119,7 +120,8 @@ CaptureSetup ProjectCaptureSetup(const Project& p, const std::string& project_di
   c.objects = p.spec.objects;
   c.names.stream = ProjectSlotName(p);
   c.names.replica_server_id = p.spec.params.replica_server_id;
-  c.stream_id = ProjectSlotName(p);
+  c.names.row_id = ProjectSlotName(p);
+  c.synchronized = p.spec.type.incremental;
   c.log_dir = (fs::path(project_dir) / "changelog").string();
   return c;
 }
@@ -442,8 +444,8 @@ SubtaskOutcome RunSubtask(SubtaskKind kind, const SubtaskRun& run) {
 Status ReleaseResources(const Project& p, const std::string& project_dir, std::vector<std::string>& freed,
                         std::vector<std::string>& not_freed) {
   GODWIT_FAILPOINT("release_resources");
-  // Also for a project without synchronization: a slot or heartbeat row
-  // left by an earlier run of another type is freed, not leaked.
+  // A project without synchronization still drops a slot or publication
+  // of its name on the source (left by an earlier version), not leaked.
   Status first = CaptureResources(ProjectCaptureSetup(p, project_dir)).Release(freed, not_freed);
   const fs::path tmp = fs::path(project_dir) / "tmp";
   std::error_code ec;

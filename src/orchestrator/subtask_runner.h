@@ -63,7 +63,7 @@ struct SubtaskRun {
   VerifyResumeState verify_resume;
   // Incremental synchronization with full verification after it: called
   // once, on a thread of the synchronization's, when it first reaches
-  // Monitoring, with a waiter over it (verify/catch_up.h); runs the
+  // Monitoring, with a waiter over it (orchestrator/sync_catch_up.h); runs the
   // verification subtask beside it and returns when that ends, or soon
   // after `sync_ended` is set (the synchronization stopped).
   std::function<void(std::shared_ptr<CatchUpWaiter>, const std::atomic<bool>* sync_ended)> start_verification;

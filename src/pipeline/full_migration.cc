@@ -369,7 +369,7 @@ Status FullMigration::Impl::RecordSynchronized(const TableSchema& source, const 
   RETURN_IF_ERROR(meta->SaveTable(record));
   progress().SetTable({key, record.destination, record.estimated_rows, 0, "completed", ""});
   // Both engines' DDL is carried now (PostgreSQL's by an event trigger,
-  // sync/pg_ddl_capture.h); what is not (a PostgreSQL table without a
+  // connector/postgres/pg_ddl_capture.h); what is not (a PostgreSQL table without a
   // replica identity, say) docs/incremental.md lists.
   progress().AddWarning("table " + key + " was created or renamed on the source after the copy: it is not copied, "
                         "synchronization carries it (its DDL creates " + record.destination +

@@ -22,7 +22,7 @@
 #include "common/status.h"
 #include "connector/endpoint.h"
 #include "model/value.h"
-#include "pipeline/object_mapping.h"
+#include "model/object_mapping.h"
 #include "pipeline/progress.h"
 
 namespace godwit {

@@ -18,7 +18,7 @@
 #include "connector/server_checks.h"
 #include "connector/session.h"
 #include "model/row_collector.h"
-#include "pipeline/object_mapping.h"
+#include "model/object_mapping.h"
 #include "precheck/precheck.h"
 
 namespace godwit::precheck {

@@ -23,7 +23,7 @@
 #include <vector>
 
 #include "connector/endpoint.h"
-#include "pipeline/object_mapping.h"
+#include "model/object_mapping.h"
 
 namespace godwit {
 

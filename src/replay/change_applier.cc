@@ -6,14 +6,14 @@
 #include <utility>
 
 #include "common/failpoint.h"
-#include "sync/statement_redaction.h"
+#include "schema/statement_redaction.h"
 
 namespace godwit {
 namespace {
 
 // A statement in an error message: its literals (the rows' values, a
 // captured DDL's strings) blanked, since the message reaches the logs, the
-// project's error and the API (sync/statement_redaction.h).
+// project's error and the API (schema/statement_redaction.h).
 std::string Abbreviate(const std::string& sql, Engine engine) { return RedactStatementForMessage(sql, engine); }
 
 // Counts the rows of a query (an existence probe).

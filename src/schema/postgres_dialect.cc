@@ -7,8 +7,8 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
+#include <cstring>
 
-#include "connector/postgres/postgres_codec.h"
 #include "schema/dialects.h"
 #include "schema/literal_text.h"
 
@@ -123,7 +123,7 @@ class PostgresDialectImpl final : public Dialect {
       case TypeKind::kBlob: {
         // E'\\x..': the same bytes whatever standard_conforming_strings says.
         std::string out = "E'\\\\x";
-        AppendHex(canonical, out);
+        AppendHexLower(canonical, out);
         out += "'::bytea";
         return out;
       }
@@ -395,6 +395,28 @@ std::string PgIdentifier(std::string_view name) {
 std::string EnumTypeName(const TableRef& table, std::string_view column) {
   std::string type = Quote(table.name + "_" + std::string(column));
   return table.schema.empty() ? type : Quote(table.schema) + "." + type;
+}
+
+size_t StripUtcOffsetInPlace(char* text, size_t size) {
+  std::string_view s(text, size);
+  if (s.ends_with("+00")) return size - 3;
+  if (s.ends_with("+00 BC")) {
+    std::memmove(text + size - 6, text + size - 3, 3);
+    return size - 3;
+  }
+  return size;  // infinity, -infinity
+}
+
+void AppendTimestampTzInput(std::string_view canonical, std::string& out) {
+  if (canonical == "infinity" || canonical == "-infinity") {
+    out.append(canonical);
+  } else if (canonical.ends_with(" BC")) {
+    out.append(canonical.substr(0, canonical.size() - 3));
+    out.append("+00 BC");
+  } else {
+    out.append(canonical);
+    out.append("+00");
+  }
 }
 
 }  // namespace pg

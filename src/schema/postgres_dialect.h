@@ -23,4 +23,12 @@ std::string PgIdentifier(std::string_view name);
 // (through PgIdentifier), quoted and qualified with the table's schema.
 std::string EnumTypeName(const TableRef& table, std::string_view column);
 
+// Canonical timestamptz text -> PostgreSQL input in UTC ("...+00", with the
+// offset before a trailing " BC"; "infinity" unchanged): the dialect's
+// literals and the connector's COPY rows.
+void AppendTimestampTzInput(std::string_view canonical, std::string& out);
+// PostgreSQL timestamptz output in UTC -> canonical text: removes the
+// "+00" (also before a trailing " BC") in place; returns the new length.
+size_t StripUtcOffsetInPlace(char* text, size_t size);
+
 }  // namespace godwit::pg

@@ -3,11 +3,10 @@
 #include <filesystem>
 
 #include "connector/session.h"
-#include "pipeline/object_mapping.h"
+#include "model/object_mapping.h"
 #include "replay/partitioned_applier.h"
 #include "schema/dialect.h"
 #include "sync/heartbeat.h"
-#include "sync/pg_ddl_capture.h"
 
 namespace godwit {
 
@@ -24,62 +23,46 @@ Status CaptureResources::Prepare(std::vector<std::string>& warnings) {
   std::vector<TableRef> tables;
   for (const auto& t : catalog->tables) tables.push_back(t.ref);
   if (setup_.heartbeat) {
-    if (Status st = EnsureHeartbeat(*db, setup_.stream_id); st.ok()) {
+    if (Status st = EnsureHeartbeat(*db, setup_.names.row_id); st.ok()) {
       tables.push_back(HeartbeatTable(*db));
     } else {
       warnings.push_back(st.ToString() + " — " + st.hint());
     }
   }
-  RETURN_IF_ERROR(capture->Prepare(*db, tables));
-  if (setup_.captured.engine == Engine::kPostgres) {
-    // pgoutput carries no DDL: Godwit's trigger records it in a table of
-    // the publication, from the copy's snapshot on (the slot comes later).
-    if (Status st = EnsurePgDdlCapture(*db, setup_.names.stream, setup_.stream_id, setup_.objects); !st.ok()) {
-      warnings.push_back(st.ToString() + " — " + st.hint());
-    }
-  }
-  return Status::Ok();
+  return capture->Prepare(*db, tables, setup_.objects, warnings);
 }
 
 void CaptureResources::ReleaseCaptured(std::vector<std::string>& freed, const FailFn& fail) {
   const std::string where = " on " + setup_.captured_role;
-  auto db = Connect(setup_.captured);
-  if (!db.ok()) {
-    fail("what stream " + setup_.names.stream + " holds" + where + " (not reachable)", db.status());
-    return;
-  }
   // A database that cannot be captured (SQLite) holds no capture.
   if (auto capture = OpenChangeCapture(setup_.captured, setup_.names); capture.ok()) {
     std::vector<std::string> dropped;
-    Status st = (*capture)->Release(**db, dropped);
+    Status st = (*capture)->Release(dropped);
     for (const auto& d : dropped) freed.push_back(d + where);
-    if (!st.ok()) fail((*capture)->Describe() + where, st);
+    if (!st.ok()) fail("what stream " + setup_.names.stream + " holds" + where, st);
   } else if (capture.status().code() != ErrorCode::kUnsupported) {
     fail("the change capture " + setup_.names.stream + where, capture.status());
   }
-  if (setup_.captured.engine == Engine::kPostgres) {
-    auto dropped = DropPgDdlCapture(**db, setup_.names.stream, setup_.stream_id);
-    if (!dropped.ok()) {
-      fail("DDL capture trigger of " + setup_.names.stream + where, dropped.status());
-    } else if (*dropped) {
-      freed.push_back("DDL capture trigger of " + setup_.names.stream + where);
-    }
-  }
-  if (auto dropped = DropHeartbeat(**db, setup_.stream_id); !dropped.ok()) {
-    fail("heartbeat row " + setup_.stream_id + where, dropped.status());
+  if (!setup_.synchronized) return;
+  const std::string heartbeat = "heartbeat row " + setup_.names.row_id + where;
+  auto db = Connect(setup_.captured);
+  if (!db.ok()) {
+    fail(heartbeat + " (not reachable)", db.status());
+  } else if (auto dropped = DropHeartbeat(**db, setup_.names.row_id); !dropped.ok()) {
+    fail(heartbeat, dropped.status());
   } else if (*dropped) {
-    freed.push_back("heartbeat row " + setup_.stream_id + where);
+    freed.push_back(heartbeat);
   }
 }
 
 void CaptureResources::ReleaseApplied(std::vector<std::string>& freed, const FailFn& fail) {
-  const std::string what = "checkpoint row " + setup_.stream_id + " on " + setup_.applied_role;
+  const std::string what = "checkpoint row " + setup_.names.row_id + " on " + setup_.applied_role;
   auto db = Connect(setup_.applied);
   if (!db.ok()) {
     fail(what + " (not reachable)", db.status());
     return;
   }
-  auto dropped = DropPartitionedCheckpoint(**db, DialectFor(setup_.applied.engine), setup_.stream_id);
+  auto dropped = DropPartitionedCheckpoint(**db, DialectFor(setup_.applied.engine), setup_.names.row_id);
   if (!dropped.ok()) {
     fail(what, dropped.status());
   } else if (*dropped) {
@@ -94,7 +77,7 @@ Status CaptureResources::Release(std::vector<std::string>& freed, std::vector<st
     if (first.ok()) first = std::move(st).WithContext(what);
   };
   ReleaseCaptured(freed, fail);
-  ReleaseApplied(freed, fail);
+  if (setup_.synchronized) ReleaseApplied(freed, fail);
   std::error_code ec;
   if (std::filesystem::exists(setup_.log_dir, ec)) {
     std::filesystem::remove_all(setup_.log_dir, ec);

@@ -4,10 +4,9 @@
 // capture on the source; reverse: capture on the destination).
 //
 //   captured database   the engine's capture (connector/change_capture.h:
-//                       PostgreSQL slot + publication, MySQL nothing but
-//                       a replica id), Godwit's heartbeat row
-//                       (sync/heartbeat.h) and, on PostgreSQL, the DDL
-//                       trigger (sync/pg_ddl_capture.h)
+//                       PostgreSQL slot + publication + DDL trigger, MySQL
+//                       nothing but a replica id) and Godwit's heartbeat
+//                       row (sync/heartbeat.h)
 //   applied database    the checkpoint rows (replay/partitioned_applier.h)
 //   local               the change log directory (store/change_log.h)
 //
@@ -36,12 +35,14 @@ struct CaptureSetup {
   Endpoint applied;     // where they are applied (holds the checkpoint rows)
   ObjectRules objects;  // the tables of `captured` that are synchronized
   CaptureNames names;   // the slot/publication name and replica id
-  // Names the heartbeat row and the checkpoint rows (the service uses the
-  // capture's name; godwit migrate a name of its own).
-  std::string stream_id;
   std::string log_dir;  // the local change log
   // Create Godwit's heartbeat table and row; a failure is a warning.
   bool heartbeat = true;
+  // False for a project that never synchronized (a full migration): only
+  // what the engine's capture may hold is released (a slot an earlier
+  // version or type left), not heartbeat and checkpoint rows, so that a
+  // destination or MySQL source that is gone does not block its release.
+  bool synchronized = true;
   // How messages name the two databases (swapped for the reverse stage).
   std::string captured_role = "the source";
   std::string applied_role = "the destination";

@@ -10,7 +10,7 @@
 #include "schema/dialect.h"
 #include "schema/table_conversion.h"
 #include "sync/heartbeat.h"
-#include "sync/statement_redaction.h"
+#include "schema/statement_redaction.h"
 
 namespace godwit {
 

@@ -1,7 +1,7 @@
 // DDL sync: carries the source's schema changes to the destination while
 // the Writer (sync/writer.h) applies the change log. A MySQL source sends
 // its DDL statements in the binlog; a PostgreSQL source sends the commands
-// its event trigger recorded (sync/pg_ddl_capture.h) and, for column
+// its event trigger recorded (connector/postgres/pg_ddl_capture.h) and, for column
 // changes, only the rows' new column lists. Either way the destination's
 // DDL is planned from the source's catalog (sync/schema_sync.h), never by
 // running the captured text.
@@ -25,7 +25,7 @@
 #include "model/table_schema.h"
 #include "replay/partitioned_applier.h"
 #include "sync/ddl_statement.h"
-#include "sync/pg_ddl_capture.h"
+#include "connector/postgres/pg_ddl_capture.h"
 #include "sync/schema_sync.h"
 #include "sync/sync_shared.h"
 
@@ -62,7 +62,7 @@ class DdlSync {
   // the Writer holds so the DDL runs outside its transaction.
   Status HandleDdl(const ChangeEvent& e, uint64_t seq, Session& dst, PartitionedApplier& applier,
                    const std::function<Status()>& settle);
-  // A command recorded by the PostgreSQL DDL trigger (sync/pg_ddl_capture.h).
+  // A command recorded by the PostgreSQL DDL trigger (connector/postgres/pg_ddl_capture.h).
   Status HandlePgDdl(const PgDdl& r, uint64_t seq, Session& dst, PartitionedApplier& applier,
                      const std::function<Status()>& settle);
 

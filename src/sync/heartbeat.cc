@@ -3,7 +3,7 @@
 #include <chrono>
 
 #include "model/row_collector.h"
-#include "pipeline/object_mapping.h"
+#include "model/object_mapping.h"
 #include "schema/dialect.h"
 
 namespace godwit {

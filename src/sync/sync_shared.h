@@ -21,7 +21,7 @@
 #include <string>
 #include <tuple>
 
-#include "pipeline/object_mapping.h"
+#include "model/object_mapping.h"
 #include "store/change_log.h"
 #include "sync/synchronizer.h"
 

@@ -18,7 +18,7 @@
 #include "schema/dialect.h"
 #include "store/change_log.h"
 #include "sync/heartbeat.h"
-#include "sync/pg_ddl_capture.h"
+#include "connector/postgres/pg_ddl_capture.h"
 #include "sync/source_rows.h"
 
 namespace godwit {

@@ -10,7 +10,7 @@
 #include "connector/session.h"
 #include "meta/verify_store.h"
 #include "pipeline/chunker.h"
-#include "pipeline/object_mapping.h"
+#include "model/object_mapping.h"
 #include "schema/dialect.h"
 #include "verify/db_checksum.h"
 #include "verify/unit_pass.h"

@@ -32,7 +32,7 @@
 #include "connector/session.h"
 #include "migration_harness.h"
 #include "service_harness.h"
-#include "sync/pg_ddl_capture.h"
+#include "connector/postgres/pg_ddl_capture.h"
 #include "test_env.h"
 
 namespace godwit::testing {

@@ -516,7 +516,7 @@ size_t IndexCount(const std::string& uri, const TableRef& t) {
 }
 
 // DDL on a PostgreSQL source while synchronization runs, recorded by
-// Godwit's event trigger (sync/pg_ddl_capture.h), reaches the destination
+// Godwit's event trigger (connector/postgres/pg_ddl_capture.h), reaches the destination
 // (`dest`, whose tables land in `schema`): a new table and its rows (in
 // the creating transaction and after), index changes, column type changes,
 // a table rename and drop; a table the patterns exclude stays behind; a

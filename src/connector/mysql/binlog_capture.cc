@@ -17,7 +17,9 @@ class BinlogCapture final : public ChangeCapture {
 
   // The binlog needs no setup per stream (the precheck checks log_bin,
   // binlog_format and binlog_row_image).
-  Status Prepare(Session&, std::span<const TableRef>) override { return Status::Ok(); }
+  Status Prepare(Session&, std::span<const TableRef>, const ObjectRules&, std::vector<std::string>&) override {
+    return Status::Ok();
+  }
   Status EnsureCaptured(Session&, const TableRef&) override { return Status::Ok(); }
 
   Result<std::unique_ptr<ChangeStream>> Open(const Position& from,
@@ -49,7 +51,7 @@ class BinlogCapture final : public ChangeCapture {
     return Position(MysqlBinlogPos{row[0], pos, ""});
   }
 
-  Status Release(Session&, std::vector<std::string>&) override { return Status::Ok(); }
+  Status Release(std::vector<std::string>&) override { return Status::Ok(); }
 
   std::string Describe() const override {
     return "the binlog position (replica server_id " + std::to_string(names_.replica_server_id) + ")";

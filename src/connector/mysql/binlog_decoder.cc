@@ -7,7 +7,7 @@
 
 #include "connector/mysql/mysql_json.h"
 #include "connector/mysql/mysql_types.h"
-#include "sync/statement_redaction.h"
+#include "schema/statement_redaction.h"
 
 namespace godwit::mysql {
 namespace {

@@ -3,7 +3,9 @@
 #include <fmt/format.h>
 
 #include "connector/change_capture.h"
+#include "connector/engines.h"
 #include "connector/postgres/pg_change_stream.h"
+#include "connector/postgres/pg_ddl_capture.h"
 #include "connector/postgres/postgres_connector.h"
 #include "schema/dialects.h"
 
@@ -14,7 +16,8 @@ class PgCapture final : public ChangeCapture {
  public:
   PgCapture(Endpoint db, CaptureNames names) : db_(std::move(db)), names_(std::move(names)) {}
 
-  Status Prepare(Session& db, std::span<const TableRef> tables) override {
+  Status Prepare(Session& db, std::span<const TableRef> tables, const ObjectRules& objects,
+                 std::vector<std::string>& warnings) override {
     ASSIGN_OR_RETURN(auto unidentified, pg::TablesWithoutReplicaIdentity(db, tables));
     if (!unidentified.empty()) {
       std::string names;
@@ -26,7 +29,13 @@ class PgCapture final : public ChangeCapture {
                     "Add a primary key, or run ALTER TABLE ... REPLICA IDENTITY FULL on each (or USING INDEX a unique "
                     "index on NOT NULL columns), or exclude these tables from the migration.");
     }
-    return pg::EnsurePublication(db_, names_.stream, tables);
+    RETURN_IF_ERROR(pg::EnsurePublication(db_, names_.stream, tables));
+    // pgoutput carries no DDL: Godwit's trigger records it in a table of
+    // the publication, from the copy's snapshot on (the slot comes later).
+    if (Status st = EnsurePgDdlCapture(db, names_.stream, names_.row_id, objects); !st.ok()) {
+      warnings.push_back(st.ToString() + " — " + st.hint());
+    }
+    return Status::Ok();
   }
 
   Status EnsureCaptured(Session& db, const TableRef& table) override {
@@ -55,12 +64,15 @@ class PgCapture final : public ChangeCapture {
     return Position(PgLsnPos{row[0], ""});
   }
 
-  Status Release(Session&, std::vector<std::string>& freed) override {
+  Status Release(std::vector<std::string>& freed) override {
     // The slot first: a publication is harmless, a slot holds WAL.
     ASSIGN_OR_RETURN(bool slot, pg::DropLogicalSlot(db_, names_.stream));
     if (slot) freed.push_back("replication slot " + names_.stream);
     ASSIGN_OR_RETURN(bool publication, pg::DropPublication(db_, names_.stream));
     if (publication) freed.push_back("publication " + names_.stream);
+    ASSIGN_OR_RETURN(auto db, ConnectPostgres(db_));
+    ASSIGN_OR_RETURN(bool trigger, DropPgDdlCapture(*db, names_.stream, names_.row_id));
+    if (trigger) freed.push_back("DDL capture trigger of " + names_.stream);
     return Status::Ok();
   }
 

@@ -107,10 +107,6 @@ bool NeedsEscape(std::string_view v) {
   return false;
 }
 
-bool EndsWith(std::string_view s, std::string_view suffix) {
-  return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
-}
-
 }  // namespace
 
 std::vector<CopyOutConv> PlanCopyOut(std::span<const ColumnType> types) {
@@ -143,50 +139,6 @@ std::vector<CopyInConv> PlanCopyIn(std::span<const Column> columns) {
     }
   }
   return plan;
-}
-
-size_t StripUtcOffsetInPlace(char* text, size_t size) {
-  std::string_view s(text, size);
-  if (EndsWith(s, "+00")) return size - 3;
-  if (EndsWith(s, "+00 BC")) {
-    std::memmove(text + size - 6, text + size - 3, 3);
-    return size - 3;
-  }
-  return size;  // infinity, -infinity
-}
-
-void AppendTimestampTzInput(std::string_view canonical, std::string& out) {
-  if (canonical == "infinity" || canonical == "-infinity") {
-    out.append(canonical);
-  } else if (EndsWith(canonical, " BC")) {
-    out.append(canonical.substr(0, canonical.size() - 3));
-    out.append("+00 BC");
-  } else {
-    out.append(canonical);
-    out.append("+00");
-  }
-}
-
-void AppendHex(std::string_view bytes, std::string& out) {
-  size_t at = out.size();
-  out.resize(at + bytes.size() * 2);
-  char* w = out.data() + at;
-  for (unsigned char c : bytes) {
-    *w++ = kHexDigits[c >> 4];
-    *w++ = kHexDigits[c & 15];
-  }
-}
-
-bool DecodeHex(std::string_view hex, std::string& out) {
-  if (hex.size() % 2 != 0) return false;
-  out.reserve(out.size() + hex.size() / 2);
-  for (size_t i = 0; i < hex.size(); i += 2) {
-    int hi = kHexValue[static_cast<unsigned char>(hex[i])];
-    int lo = kHexValue[static_cast<unsigned char>(hex[i + 1])];
-    if (hi < 0 || lo < 0) return false;
-    out.push_back(static_cast<char>(hi * 16 + lo));
-  }
-  return true;
 }
 
 Status DecodeCopyRow(std::string_view line, std::span<const CopyOutConv> plan, RowBatch& batch) {
@@ -269,7 +221,7 @@ void EncodeCopyRow(std::span<const Value> row, std::span<const CopyInConv> plan,
         break;
       case CopyInConv::kBytea:
         out.append("\\\\x");  // the bytea hex form "\x..", its backslash escaped for COPY
-        AppendHex(b, out);
+        AppendHexLower(b, out);
         break;
       case CopyInConv::kTimestampTz:
         if (NeedsEscape(b)) {

@@ -19,9 +19,13 @@
 #include <vector>
 
 #include "common/status.h"
+#include "common/text.h"
 #include "model/table_schema.h"
 #include "model/value.h"
+#include "schema/postgres_dialect.h"
 
+// The timestamptz text helpers (AppendTimestampTzInput, StripUtcOffsetInPlace)
+// are the dialect's (schema/postgres_dialect.h); hex is common/text.h's.
 namespace godwit::pg {
 
 // What DecodeCopyRow does to one column after unescaping.
@@ -53,18 +57,5 @@ Status DecodeCopyRow(std::string_view line, std::span<const CopyOutConv> plan, R
 // Appends `row` in COPY text format, with the trailing '\n', to `out`.
 // `row.size()` must equal `plan.size()`.
 void EncodeCopyRow(std::span<const Value> row, std::span<const CopyInConv> plan, std::string& out);
-
-// Canonical timestamptz text -> PostgreSQL input in UTC ("...+00", with the
-// offset before a trailing " BC"; "infinity" unchanged). Shared with the
-// dialect's Literal().
-void AppendTimestampTzInput(std::string_view canonical, std::string& out);
-// PostgreSQL timestamptz output in UTC -> canonical text: removes the
-// "+00" (also before a trailing " BC") in place; returns the new length.
-size_t StripUtcOffsetInPlace(char* text, size_t size);
-
-// Lower-case hex of `bytes`, appended to `out`.
-void AppendHex(std::string_view bytes, std::string& out);
-// Decodes hex digits in `hex` (even count) into `out`; false when malformed.
-bool DecodeHex(std::string_view hex, std::string& out);
 
 }  // namespace godwit::pg

@@ -138,7 +138,7 @@ TEST(Hex, DecodeAndAppend) {
   EXPECT_FALSE(DecodeHex("0", bad));
   EXPECT_FALSE(DecodeHex("zz", bad));
   std::string hex;
-  AppendHex(out, hex);
+  AppendHexLower(out, hex);
   EXPECT_EQ(hex, "00ffa1");
 }
 

@@ -1,4 +1,4 @@
-#include "sync/statement_redaction.h"
+#include "schema/statement_redaction.h"
 
 #include <cctype>
 #include <vector>

@@ -1,13 +1,13 @@
-#include "sync/pg_ddl_capture.h"
+#include "connector/postgres/pg_ddl_capture.h"
 
 #include <cctype>
 #include <random>
 
 #include <nlohmann/json.hpp>
 
-#include "pipeline/object_mapping.h"
+#include "model/object_mapping.h"
 #include "schema/dialect.h"
-#include "sync/statement_redaction.h"
+#include "schema/statement_redaction.h"
 
 namespace godwit {
 namespace {
@@ -47,7 +47,7 @@ std::string DollarTagFor(const std::string& body) {
 }
 
 // PL/pgSQL that sets `q_text` to current_query() with its literals and
-// comments replaced by ***, always: the rule of sync/statement_redaction.h,
+// comments replaced by ***, always: the rule of schema/statement_redaction.h,
 // in SQL so that the clear text never lands in the log table (a credential
 // need not follow a word that says so: CREATE SERVER ... OPTIONS, a
 // COMMENT, a DEFAULT). Both readings of backslashes are taken (the

@@ -38,7 +38,7 @@ class ObjectMapping {
   std::string destination_default_;
 };
 
-// Godwit's own tables: the heartbeat and the DDL log (sync/pg_ddl_capture.h)
+// Godwit's own tables: the heartbeat and the DDL log (connector/postgres/pg_ddl_capture.h)
 // it writes on a source, and the replay checkpoint it keeps on a
 // destination. No pattern ever includes them, so a later migration from
 // that database (or the reverse direction) does not copy them.

@@ -18,7 +18,7 @@
 //
 // The statement recorded is the client's query string (current_query(),
 // which may hold several statements), with every literal and comment
-// replaced by *** (sync/statement_redaction.h): "ALTER ROLE app PASSWORD
+// replaced by *** (schema/statement_redaction.h): "ALTER ROLE app PASSWORD
 // 'x'; ALTER TABLE ..." sent in one query, a CREATE SERVER's OPTIONS or a
 // COMMENT holding a credential never leave it in the log table, the change
 // log, Godwit's logs or the API. Godwit needs only the words: it plans the
@@ -76,7 +76,7 @@ struct PgDdl {
   // The table's columns right after the command, in order; empty for drops.
   std::vector<std::string> columns;
   // The statement text the client sent (may hold several statements),
-  // redacted (sync/statement_redaction.h).
+  // redacted (schema/statement_redaction.h).
   std::string statement;
 };
 
@@ -84,7 +84,7 @@ struct PgDdl {
 // command it records.
 std::optional<PgDdl> ParsePgDdl(const ChangeEvent& event, const TableRef& log_table, const std::string& stream_id);
 
-// A shell glob (pipeline/object_mapping.h GlobMatch) as a PostgreSQL
+// A shell glob (model/object_mapping.h GlobMatch) as a PostgreSQL
 // regular expression matching the same whole strings.
 std::string GlobToPgRegex(const std::string& glob);
 

@@ -1,4 +1,4 @@
-#include "sync/pg_ddl_capture.h"
+#include "connector/postgres/pg_ddl_capture.h"
 
 #include <gtest/gtest.h>
 

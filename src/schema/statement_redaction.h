@@ -10,7 +10,7 @@
 // content, so every string literal and comment in a statement is replaced
 // by *** before the text is logged, reported, stored in Godwit's events or
 // errors, or returned by the API. The PostgreSQL DDL trigger applies the
-// same rule in SQL (sync/pg_ddl_capture.cc) so that the clear text never
+// same rule in SQL (connector/postgres/pg_ddl_capture.cc) so that the clear text never
 // reaches the source's log table.
 //
 // No code path runs a captured statement on the destination: Godwit reads

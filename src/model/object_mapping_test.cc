@@ -1,4 +1,4 @@
-#include "pipeline/object_mapping.h"
+#include "model/object_mapping.h"
 
 #include <gtest/gtest.h>
 
