@@ -19,6 +19,7 @@
 #include <thread>
 
 #include "cli/data_dir.h"
+#include "common/text.h"
 #include "connector/endpoint.h"
 #include "meta/project_store.h"
 #include "orchestrator/orchestrator.h"
@@ -75,12 +76,7 @@ Result<std::string> LoadOrCreateToken(const fs::path& path) {
   if (!random.read(reinterpret_cast<char*>(bytes), sizeof bytes)) {
     return Status(ErrorCode::kInternal, "cannot read /dev/urandom to make the API token");
   }
-  static const char* kHex = "0123456789abcdef";
-  token.clear();
-  for (unsigned char b : bytes) {
-    token.push_back(kHex[b >> 4]);
-    token.push_back(kHex[b & 15]);
-  }
+  token = HexLower(std::string_view(reinterpret_cast<const char*>(bytes), sizeof bytes));
   fs::path tmp = path.string() + ".tmp";
   {
     // A new file (O_EXCL: not one left or planted there), mode 0600 before

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 #include <unordered_map>
 
+#include "common/text.h"
 #include "model/row_collector.h"
 #include "schema/dialect.h"
 
@@ -198,7 +199,6 @@ class MatchConsumer : public RoundConsumer {
   std::vector<uint64_t> columns_;
 };
 
-constexpr char kHex[] = "0123456789abcdef";
 
 }  // namespace
 
@@ -314,10 +314,7 @@ std::string EncodeKeyJson(const std::vector<ColumnType>& types, const KeyValues&
       continue;
     }
     std::string hex = "\\x";
-    for (unsigned char c : key[i]) {
-      hex.push_back(kHex[c >> 4]);
-      hex.push_back(kHex[c & 15]);
-    }
+    AppendHexLower(key[i], hex);
     arr.push_back(std::move(hex));
   }
   return arr.dump();

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "common/text.h"
 #include "connector/mysql/mysql_json.h"
 #include "connector/mysql/mysql_types.h"
 #include "schema/statement_redaction.h"
@@ -520,11 +521,10 @@ Result<size_t> DecodeBinlogValue(uint8_t type, uint16_t meta, const ColumnType& 
         if (v.size() > 16) return TypeMismatch(type, col);
         std::string bytes(v);
         bytes.resize(16, '\0');
-        static constexpr char kHex[] = "0123456789abcdef";
+        // 8-4-4-4-12 hex digits.
         for (size_t i = 0; i < 16; ++i) {
           if (i == 4 || i == 6 || i == 8 || i == 10) out.push_back('-');
-          out.push_back(kHex[static_cast<uint8_t>(bytes[i]) >> 4]);
-          out.push_back(kHex[static_cast<uint8_t>(bytes[i]) & 15]);
+          AppendHexLower(std::string_view(bytes).substr(i, 1), out);
         }
       } else {
         return TypeMismatch(type, col);

@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/text.h"
 #include "model/object_mapping.h"
 #include "schema/dialect.h"
 #include "schema/statement_redaction.h"
@@ -33,14 +34,11 @@ std::string BodyLit(const std::string& s) {
 // stream's names, and a fixed tag inside one of them would end the body
 // there and run the rest as SQL.
 std::string DollarTagFor(const std::string& body) {
-  static constexpr char kHex[] = "0123456789abcdef";
   std::random_device rd;
   while (true) {
-    std::string tag = "$godwit_";
-    for (int i = 0; i < 4; ++i) {
-      const uint32_t r = rd();
-      for (int k = 0; k < 8; ++k) tag += kHex[(r >> (4 * k)) & 0xF];
-    }
+    uint32_t random[4];
+    for (auto& r : random) r = rd();
+    std::string tag = "$godwit_" + HexLower(std::string_view(reinterpret_cast<const char*>(random), sizeof random));
     tag += "$";
     if (body.find(tag) == std::string::npos) return tag;
   }
