@@ -53,7 +53,7 @@ Result<bool> DropLogicalSlot(const Endpoint& endpoint, const std::string& slot);
 // REPLICA IDENTITY NOTHING, or DEFAULT without a primary key. Once such a
 // table is in a publication, PostgreSQL refuses UPDATE and DELETE on it on
 // the source itself — so Godwit never publishes one (the precheck and
-// PrepareCapture report them instead).
+// PostgreSQL's ChangeCapture::Prepare report them instead).
 Result<std::vector<TableRef>> TablesWithoutReplicaIdentity(Session& session, std::span<const TableRef> tables);
 
 struct PgStreamOptions {
