@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "migration_harness.h"
+#include "process.h"
 #include "test_env.h"
 
 namespace godwit::testing {
@@ -69,11 +70,10 @@ TEST(CollationTest, PostgresToMysqlTextKeyStaysCaseSensitive) {
 
 TEST(CollationTest, SqliteToMysqlBinaryKeysCaseSensitiveNocaseNot) {
   std::string path = FreshTempDir("coll3-src") + "/s.db";
-  FILE* p = popen(("sqlite3 " + path).c_str(), "w");
-  fputs("CREATE TABLE t (k TEXT PRIMARY KEY, nc TEXT COLLATE NOCASE);"
-        "INSERT INTO t VALUES ('a', 'x'), ('A', 'y');",
-        p);
-  ASSERT_EQ(pclose(p), 0);
+  ASSERT_EQ(RunSqlite3(path,
+                       "CREATE TABLE t (k TEXT PRIMARY KEY, nc TEXT COLLATE NOCASE);"
+                       "INSERT INTO t VALUES ('a', 'x'), ('A', 'y');"),
+            0);
   RecreateMysqlDatabase("coll_lite_dst");
   auto r = RunGodwit("migrate -q --state-dir " + FreshTempDir("coll3") + " sqlite://" + path + " " +
                      MysqlUri("coll_lite_dst"));

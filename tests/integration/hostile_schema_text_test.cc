@@ -19,6 +19,7 @@
 #include "migration_harness.h"
 #include "model/row_collector.h"
 #include "schema/sql_lexer.h"
+#include "process.h"
 #include "test_env.h"
 
 namespace godwit::testing {
@@ -73,9 +74,7 @@ std::string PrepareSource(Engine e, const std::string& tag) {
       return PgSourceUri(db);
     case Engine::kSqlite: {
       const std::string path = FreshTempDir("hostile-src-" + tag) + "/s.db";
-      FILE* p = popen(("sqlite3 " + path).c_str(), "w");
-      fputs(SourceSql(e).c_str(), p);
-      EXPECT_EQ(pclose(p), 0);
+      EXPECT_EQ(RunSqlite3(path, SourceSql(e)), 0);
       return "sqlite://" + path;
     }
   }
@@ -129,9 +128,7 @@ TEST_P(HostileSchemaTextTest, LiteralsStayLiteralsAndNothingElseRuns) {
   const TableRef canary{schema, "canary"}, orders{schema, "orders"}, view{schema, "v_hostile"};
   const std::string create_canary = "CREATE TABLE " + dd.QualifiedName(canary) + " (x INT)";
   if (dst_engine == Engine::kSqlite) {  // the file does not exist yet
-    FILE* p = popen(("sqlite3 " + dst_uri.substr(std::string("sqlite://").size())).c_str(), "w");
-    fputs((create_canary + ";\n").c_str(), p);
-    ASSERT_EQ(pclose(p), 0);
+    ASSERT_EQ(RunSqlite3(dst_uri.substr(std::string("sqlite://").size()), create_canary + ";\n"), 0);
   }
   auto dst = OpenSession(dst_uri);
   if (dst_engine != Engine::kSqlite) ASSERT_TRUE(dst->Execute(create_canary).ok());
@@ -187,9 +184,7 @@ TEST_P(OneStatementTest, ExecuteRefusesASecondStatement) {
   const std::string tag = Tag(e);
   auto [uri, schema] = FreshDestination(e, "hostile_one_" + tag);
   if (e == Engine::kSqlite) {
-    FILE* p = popen(("sqlite3 " + uri.substr(std::string("sqlite://").size())).c_str(), "w");
-    fputs("CREATE TABLE keep (x INT);\n", p);
-    ASSERT_EQ(pclose(p), 0);
+    ASSERT_EQ(RunSqlite3(uri.substr(std::string("sqlite://").size()), "CREATE TABLE keep (x INT);\n"), 0);
   }
   auto s = OpenSession(uri);
   const Dialect& d = DialectFor(e);
@@ -238,12 +233,10 @@ TEST_P(CorrectionsFileTest, SourceValuesStayValuesWhateverTheSessionSettings) {
   const std::string path = dir + "/s.db";
   const std::string marker1 = dir + "/ran1", marker3 = dir + "/ran3", marker2 = dir + "/ran2";
   {
-    FILE* p = popen(("sqlite3 " + path).c_str(), "w");
     const std::string sql = "CREATE TABLE t (id INTEGER PRIMARY KEY, n INTEGER, a TEXT, b TEXT);\n"
                             "INSERT INTO t VALUES (1, 1, 'x\\', '); \\! touch " + marker1 + " #'), (2, 2, 'ok', 'ok'), "
                             "(3, 3, 'y''', '); \\! touch " + marker3 + " #');\n";
-    fputs(sql.c_str(), p);
-    ASSERT_EQ(pclose(p), 0);
+    ASSERT_EQ(RunSqlite3(path, sql), 0);
   }
   const std::string src_uri = "sqlite://" + path;
   const std::string table = "CREATE TABLE t (id BIGINT PRIMARY KEY, n BIGINT, a TEXT, b TEXT);"
@@ -303,11 +296,9 @@ TEST_P(CorrectionsFileTest, SourceValuesStayValuesWhateverTheSessionSettings) {
   // `1--` in an INTEGER column, a line break and a client command in the
   // next: a data error naming the column, no file line written from it.
   {
-    FILE* p = popen(("sqlite3 " + path).c_str(), "w");
     const std::string sql = "UPDATE t SET n = '1--', a = char(10) || ');' || char(10) || '\\! touch " + marker2 +
                             "' || char(10) WHERE id = 2;\n";
-    fputs(sql.c_str(), p);
-    ASSERT_EQ(pclose(p), 0);
+    ASSERT_EQ(RunSqlite3(path, sql), 0);
   }
   std::filesystem::remove(file);
   CommandResult r = RunGodwit("verify -q --state-dir " + FreshTempDir(tag + "-state2") + " --corrections " + file +
@@ -330,11 +321,10 @@ TEST_P(CorrectionsFileTest, SourceValuesStayValuesWhateverTheSessionSettings) {
 TEST(SqliteDefaults, AreLiteralsOrExpressionsNeverText) {
   const std::string dir = FreshTempDir("sqlite-defaults");
   {
-    FILE* p = popen(("sqlite3 " + dir + "/s.db").c_str(), "w");
-    fputs("CREATE TABLE d (id INTEGER PRIMARY KEY, x INTEGER DEFAULT '1--', y TEXT);\n"
-          "CREATE TABLE e (id INTEGER PRIMARY KEY, y TEXT DEFAULT ('a' || 'b'), z INT DEFAULT -3);\n",
-          p);
-    ASSERT_EQ(pclose(p), 0);
+    ASSERT_EQ(RunSqlite3(dir + "/s.db",
+                         "CREATE TABLE d (id INTEGER PRIMARY KEY, x INTEGER DEFAULT '1--', y TEXT);\n"
+                         "CREATE TABLE e (id INTEGER PRIMARY KEY, y TEXT DEFAULT ('a' || 'b'), z INT DEFAULT -3);\n"),
+              0);
   }
   const std::string db = "sqlite_defaults_dst";
   RecreatePgDatabase(Servers().pg_dest_port, db);

@@ -7,6 +7,7 @@
 
 #include "migration_harness.h"
 #include "model/row_collector.h"
+#include "process.h"
 #include "test_env.h"
 
 namespace godwit::testing {
@@ -68,9 +69,7 @@ const std::vector<Values> kOrderRows = {{"1", "a`b", "1.50", "1"},
 std::string Tag(Engine e) { return e == Engine::kMysql ? "mysql" : e == Engine::kPostgres ? "pg" : "sqlite"; }
 
 std::string RunSqlite(const std::string& path, const char* sql) {
-  FILE* p = popen(("sqlite3 " + path).c_str(), "w");
-  fputs(sql, p);
-  EXPECT_EQ(pclose(p), 0);
+  EXPECT_EQ(RunSqlite3(path, sql), 0);
   return "sqlite://" + path;
 }
 

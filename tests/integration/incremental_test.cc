@@ -43,6 +43,8 @@
 #include "connector/session.h"
 #include "migration_harness.h"
 #include "model/row_collector.h"
+#include "poll.h"
+#include "process.h"
 #include "test_env.h"
 
 namespace godwit::testing {
@@ -94,41 +96,16 @@ class GodwitRun {
  public:
   // Starts `godwit args...`, its output appended to `log`; `crash_at` sets
   // GODWIT_CRASH_AT.
-  GodwitRun(const std::vector<std::string>& args, const std::string& crash_at, const std::string& log) : log_(log) {
-    std::ifstream in(log, std::ios::binary | std::ios::ate);
-    offset_ = in ? static_cast<size_t>(in.tellg()) : 0;
-    // Everything the child needs is made here: the writer thread may hold
-    // the allocator's lock at the fork, so the child only calls dup2 and
-    // execve, which are async-signal-safe.
-    std::string bin = std::getenv("GODWIT_BINARY");
-    std::vector<std::string> env;
-    for (char** e = environ; *e != nullptr; ++e) {
-      if (std::string_view(*e).rfind("GODWIT_CRASH_AT=", 0) != 0) env.emplace_back(*e);
-    }
-    if (!crash_at.empty()) env.push_back("GODWIT_CRASH_AT=" + crash_at);
-    std::vector<char*> argv{bin.data()}, envp;
-    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    for (auto& e : env) envp.push_back(e.data());
-    envp.push_back(nullptr);
-    const int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-    if (fd < 0) throw std::runtime_error("cannot open " + log);
-    pid_ = fork();
-    if (pid_ == 0) {
-      dup2(fd, 1);
-      dup2(fd, 2);
-      execve(bin.c_str(), argv.data(), envp.data());
-      _exit(127);
-    }
-    close(fd);
-    if (pid_ < 0) throw std::runtime_error("fork failed");
-  }
+  GodwitRun(const std::vector<std::string>& args, const std::string& crash_at, const std::string& log)
+      : log_(log), offset_(LogSize(log)), child_(Spawn(args, crash_at, log)) {}
   ~GodwitRun() {
-    if (!exited_) {
-      kill(pid_, SIGKILL);
+    if (!child_.Exited()) {
+      child_.Signal(SIGKILL);
       Wait(60s);
     }
   }
+  GodwitRun(const GodwitRun&) = delete;
+  GodwitRun& operator=(const GodwitRun&) = delete;
 
   // This run's output so far.
   std::string Output() const {
@@ -140,50 +117,37 @@ class GodwitRun {
   }
 
   // Whether the process has ended (then exit_code() is set).
-  bool Exited() {
-    if (exited_) return true;
-    int status = 0;
-    if (waitpid(pid_, &status, WNOHANG) == pid_) Record(status);
-    return exited_;
-  }
+  bool Exited() { return child_.Exited(); }
 
   // Waits up to `timeout` for the process to end; false if it is still running.
   bool Wait(std::chrono::seconds timeout) {
-    auto deadline = Clock::now() + timeout;
-    while (!Exited()) {
-      if (Clock::now() > deadline) return false;
-      std::this_thread::sleep_for(20ms);
-    }
-    return true;
+    return PollUntil(timeout, 20ms, [&] { return Exited(); });
   }
 
   // Exit code, or 128 + signal.
-  int exit_code() const { return exit_code_; }
-  void Signal(int sig) { kill(pid_, sig); }
+  int exit_code() const { return child_.exit_code(); }
+  void Signal(int sig) { child_.Signal(sig); }
 
  private:
-  void Record(int status) {
-    exited_ = true;
-    exit_code_ = WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
+  // Where this run's output starts in the log, which earlier runs may have
+  // written to.
+  static size_t LogSize(const std::string& log) {
+    std::ifstream in(log, std::ios::binary | std::ios::ate);
+    return in ? static_cast<size_t>(in.tellg()) : 0;
+  }
+
+  static pid_t Spawn(const std::vector<std::string>& args, const std::string& crash_at, const std::string& log) {
+    std::vector<std::string> argv{GodwitBinary()};
+    argv.insert(argv.end(), args.begin(), args.end());
+    std::vector<std::string> set;
+    if (!crash_at.empty()) set.push_back("GODWIT_CRASH_AT=" + crash_at);
+    return SpawnLogged(argv, EnvironWith(set, {"GODWIT_CRASH_AT"}), log);
   }
 
   std::string log_;
-  size_t offset_ = 0;
-  pid_t pid_ = -1;
-  bool exited_ = false;
-  int exit_code_ = -1;
+  size_t offset_;
+  Child child_;
 };
-
-// Polls `cond` every 20 ms for up to `timeout`.
-template <typename F>
-bool PollUntil(std::chrono::seconds timeout, F cond) {
-  auto deadline = Clock::now() + timeout;
-  while (Clock::now() < deadline) {
-    if (cond()) return true;
-    std::this_thread::sleep_for(20ms);
-  }
-  return cond();
-}
 
 // ---------------------------------------------------------------------------
 // SQL literals written by hand (not with Godwit's dialects, whose output
@@ -966,21 +930,21 @@ class IncrementalTest : public ::testing::TestWithParam<Pair> {
     ASSERT_NO_FATAL_FAILURE(WaitUntilReplaying(run, dst));
     // Then some more transactions go through while it runs.
     const uint64_t written = writer.transactions();
-    ASSERT_TRUE(PollUntil(60s, [&] { return run.Exited() || writer.transactions() >= written + 100; }));
+    ASSERT_TRUE(PollUntil(60s, 20ms, [&] { return run.Exited() || writer.transactions() >= written + 100; }));
     int64_t later = AppliedSequence(dst);
-    ASSERT_TRUE(PollUntil(60s, [&] { return run.Exited() || AppliedSequence(dst) > later; })) << LogTail();
+    ASSERT_TRUE(PollUntil(60s, 20ms, [&] { return run.Exited() || AppliedSequence(dst) > later; })) << LogTail();
     ASSERT_NO_FATAL_FAILURE(StopCaughtUp(run, writer));
   }
 
   // Waits until `run` has finished its copy and the destination's
   // checkpoint has moved: replay is under way.
   void WaitUntilReplaying(GodwitRun& run, Session& dst) {
-    ASSERT_TRUE(PollUntil(120s, [&] {
+    ASSERT_TRUE(PollUntil(120s, 20ms, [&] {
       return run.Exited() || run.Output().find("migration completed") != std::string::npos;
     })) << LogTail();
     ASSERT_FALSE(run.Exited()) << run.Output();
     int64_t first = AppliedSequence(dst);
-    ASSERT_TRUE(PollUntil(60s, [&] { return run.Exited() || AppliedSequence(dst) > first; })) << LogTail();
+    ASSERT_TRUE(PollUntil(60s, 20ms, [&] { return run.Exited() || AppliedSequence(dst) > first; })) << LogTail();
   }
 
   // Stops the writer, then `run` with SIGTERM (--until-caught-up): it must
@@ -1163,7 +1127,7 @@ TEST_P(IncrementalTest, ReplayKilledAroundCommitsAndInsideALargeTransaction) {
     Exec(*locker, "BEGIN");
     Exec(*locker, lock_sql);
     GodwitRun run(args_, "", log_);
-    ASSERT_TRUE(PollUntil(120s, [&] { return run.Exited() || BlockedOnLock(*observer) > 0; })) << LogTail();
+    ASSERT_TRUE(PollUntil(120s, 20ms, [&] { return run.Exited() || BlockedOnLock(*observer) > 0; })) << LogTail();
     ASSERT_FALSE(run.Exited()) << "ended before reaching the locked row:\n" << run.Output();
     run.Signal(SIGKILL);
     ASSERT_TRUE(run.Wait(30s));
@@ -1181,7 +1145,7 @@ TEST_P(IncrementalTest, ReplayKilledAroundCommitsAndInsideALargeTransaction) {
       Exec(*locker, "BEGIN");
       Exec(*locker, lock_sql);
       GodwitRun run(args_, "replay.before_commit:1", log_);
-      ASSERT_TRUE(PollUntil(120s, [&] { return run.Exited() || BlockedOnLock(*observer) > 0; })) << LogTail();
+      ASSERT_TRUE(PollUntil(120s, 20ms, [&] { return run.Exited() || BlockedOnLock(*observer) > 0; })) << LogTail();
       if (!run.Exited()) killed_at_its_commit = true;
       Exec(*locker, "ROLLBACK");
       ASSERT_TRUE(run.Wait(120s)) << LogTail();
@@ -1222,7 +1186,7 @@ TEST_P(IncrementalTest, ReplayKilledAroundCommitsAndInsideALargeTransaction) {
     // The server keeps a file a binlog dump thread still reads (the last
     // run's, until the server notices its client is gone): purge until
     // only the current file is left.
-    ASSERT_TRUE(PollUntil(60s,
+    ASSERT_TRUE(PollUntil(60s, 20ms,
                           [&] {
                             Exec(*admin, "PURGE BINARY LOGS TO '" + current->at(0) + "'");
                             auto files = Column0(*admin, "SHOW BINARY LOGS", 2);  // Log_name, File_size
@@ -1263,8 +1227,8 @@ TEST_P(IncrementalTest, DestinationServerCrashDuringReplay) {
   auto dst = OpenSession(dst_uri_);
   const int64_t after_crash = AppliedSequence(*dst);
   const uint64_t written = writer.transactions();
-  ASSERT_TRUE(PollUntil(60s, [&] { return run.Exited() || writer.transactions() >= written + 100; }));
-  ASSERT_TRUE(PollUntil(90s, [&] { return run.Exited() || AppliedSequence(*dst) > after_crash; })) << LogTail();
+  ASSERT_TRUE(PollUntil(60s, 20ms, [&] { return run.Exited() || writer.transactions() >= written + 100; }));
+  ASSERT_TRUE(PollUntil(90s, 20ms, [&] { return run.Exited() || AppliedSequence(*dst) > after_crash; })) << LogTail();
   ASSERT_NO_FATAL_FAILURE(StopCaughtUp(run, writer));
   ExpectEqual("after the destination server crashed");
   ASSERT_NO_FATAL_FAILURE(Release(*dst));
@@ -1313,7 +1277,7 @@ TEST(IncrementalPgTest, ToastedValueOfARowMovedWhileTheCopyWasDown) {
   GodwitRun run(args, "", log);
   auto d = OpenSession(dst.uri);
   ASSERT_TRUE(
-      PollUntil(60s, [&] { return run.Exited() || run.Output().find("migration completed") != std::string::npos; }));
+      PollUntil(60s, 20ms, [&] { return run.Exited() || run.Output().find("migration completed") != std::string::npos; }));
   ASSERT_FALSE(run.Exited()) << run.Output();
   run.Signal(SIGTERM);
   ASSERT_TRUE(run.Wait(60s));
@@ -1345,13 +1309,13 @@ TEST(IncrementalMyTest, RerunAfterSynchronizationCreatedTables) {
   // stops it once caught up; returns its output.
   auto run_once = [&](const std::function<void()>& meanwhile, const std::function<bool()>& until) {
     GodwitRun run(args, "", log);
-    EXPECT_TRUE(PollUntil(120s, [&] {
+    EXPECT_TRUE(PollUntil(120s, 20ms, [&] {
       return run.Exited() || run.Output().find("migration completed") != std::string::npos;
     }));
     EXPECT_FALSE(run.Exited()) << run.Output();
     if (run.Exited()) return run.Output();
     meanwhile();
-    EXPECT_TRUE(PollUntil(60s, until)) << run.Output();
+    EXPECT_TRUE(PollUntil(60s, 20ms, until)) << run.Output();
     run.Signal(SIGTERM);
     EXPECT_TRUE(run.Wait(120s)) << run.Output();
     EXPECT_EQ(run.exit_code(), 0) << run.Output();
@@ -1363,7 +1327,7 @@ TEST(IncrementalMyTest, RerunAfterSynchronizationCreatedTables) {
   // stream by a second DDL on the same table: docs/incremental.md).
   auto step = [&](const std::string& sql, const std::string& table, int64_t rows) {
     MysqlAdmin(sql, db);
-    EXPECT_TRUE(PollUntil(60s, [&] { return rows_on_dst(table) == rows; })) << "did not arrive: " << sql;
+    EXPECT_TRUE(PollUntil(60s, 20ms, [&] { return rows_on_dst(table) == rows; })) << "did not arrive: " << sql;
   };
   run_once(
       [&] {

@@ -28,6 +28,7 @@
 
 #include "meta/meta_store.h"
 #include "migration_harness.h"
+#include "process.h"
 #include "test_env.h"
 
 namespace godwit::testing {
@@ -37,28 +38,17 @@ constexpr int kRows = 120000;
 
 // Starts godwit with `args`; returns the pid. `crash_at` sets GODWIT_CRASH_AT.
 pid_t Spawn(const std::vector<std::string>& args, const std::string& crash_at, const std::string& log) {
-  pid_t pid = fork();
-  if (pid == 0) {
-    if (!crash_at.empty()) setenv("GODWIT_CRASH_AT", crash_at.c_str(), 1);
-    FILE* f = freopen(log.c_str(), "a", stdout);
-    (void)f;
-    dup2(fileno(stdout), 2);
-    std::vector<char*> argv;
-    std::string bin = std::getenv("GODWIT_BINARY");
-    argv.push_back(bin.data());
-    for (auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    execv(bin.c_str(), argv.data());
-    _exit(127);
-  }
-  return pid;
+  std::vector<std::string> argv{GodwitBinary()};
+  argv.insert(argv.end(), args.begin(), args.end());
+  std::vector<std::string> set;
+  if (!crash_at.empty()) set.push_back("GODWIT_CRASH_AT=" + crash_at);
+  return SpawnLogged(argv, EnvironWith(set), log);
 }
 
 int Wait(pid_t pid) {
   int status = 0;
   waitpid(pid, &status, 0);
-  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
-  return WEXITSTATUS(status);
+  return ExitCode(status);
 }
 
 std::string DropSlotSql(const std::string& slot) {

@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "model/row_collector.h"
+#include "process.h"
 #include "test_env.h"
 #include "verify/row_hash.h"
 
@@ -27,28 +28,19 @@ Destination FreshDestination(Engine engine, const std::string& name) {
 }
 
 namespace {
-CommandResult RunShell(const std::string& cmd) {
-  CommandResult r;
-  FILE* p = popen(cmd.c_str(), "r");
-  if (!p) return r;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) r.output.append(buf, n);
-  int status = pclose(p);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
+CommandResult RunCommand(const std::string& cmd) {
+  ShellOutput out = RunShell(cmd);
+  return {WIFEXITED(out.status) ? WEXITSTATUS(out.status) : -1, std::move(out.output)};
 }
 }  // namespace
 
 CommandResult RunGodwit(const std::string& args) {
-  const char* bin = std::getenv("GODWIT_BINARY");
-  return RunShell(std::string(bin ? bin : "godwit") + " " + args + " 2>&1");
+  return RunCommand(GodwitBinary() + " " + args + " 2>&1");
 }
 
 CommandResult RunGodwitFor(int seconds, const std::string& args) {
-  const char* bin = std::getenv("GODWIT_BINARY");
-  return RunShell("timeout --preserve-status " + std::to_string(seconds) + " " + std::string(bin ? bin : "godwit") +
-                  " " + args + " 2>&1");
+  return RunCommand("timeout --preserve-status " + std::to_string(seconds) + " " + GodwitBinary() + " " + args +
+                    " 2>&1");
 }
 
 const std::vector<std::pair<Engine, Engine>>& AllEnginePairs() {

@@ -22,6 +22,7 @@
 #include "connector/session.h"
 #include "model/row_collector.h"
 #include "replay/partitioned_applier.h"
+#include "columns.h"
 #include "test_env.h"
 
 namespace godwit {
@@ -34,35 +35,18 @@ const TableRef kKv{"src", "kv"};
 const TableRef kUq{"src", "uq"};
 const TableRef kLoose{"src", "loose"};
 
-Column Col(std::string name, TypeKind kind, bool nullable = true) {
-  Column c;
-  c.name = std::move(name);
-  c.type.kind = kind;
-  c.nullable = nullable;
-  return c;
-}
-
-IndexDef Index(std::vector<std::string> cols, bool primary) {
-  IndexDef k;
-  k.name = primary ? "pk" : "uq_u";
-  k.primary = primary;
-  k.unique = true;
-  for (auto& c : cols) k.columns.push_back(IndexColumn{c});
-  return k;
-}
-
 std::map<TableRef, TableSchema> DestTables(const std::string& schema) {
   std::map<TableRef, TableSchema> out;
   TableSchema kv;
   kv.ref = {schema, "kv"};
   kv.columns = {Col("id", TypeKind::kInt64, false), Col("v", TypeKind::kText), Col("w", TypeKind::kText)};
-  kv.primary_key = Index({"id"}, true);
+  kv.primary_key = UniqueIndex("pk", {"id"}, true);
   out[kKv] = kv;
   TableSchema uq;
   uq.ref = {schema, "uq"};
   uq.columns = {Col("id", TypeKind::kInt64, false), Col("u", TypeKind::kInt64, false)};
-  uq.primary_key = Index({"id"}, true);
-  uq.indexes.push_back(Index({"u"}, false));
+  uq.primary_key = UniqueIndex("pk", {"id"}, true);
+  uq.indexes.push_back(UniqueIndex("uq_u", {"u"}, false));
   out[kUq] = uq;
   TableSchema loose;
   loose.ref = {schema, "loose"};

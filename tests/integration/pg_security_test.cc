@@ -33,6 +33,8 @@
 #include "migration_harness.h"
 #include "service_harness.h"
 #include "connector/postgres/pg_ddl_capture.h"
+#include "poll.h"
+#include "process.h"
 #include "test_env.h"
 
 namespace godwit::testing {
@@ -41,16 +43,6 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using namespace std::chrono_literals;
 using nlohmann::json;
-
-template <typename F>
-bool PollUntil(std::chrono::seconds timeout, F cond) {
-  const auto deadline = Clock::now() + timeout;
-  while (Clock::now() < deadline) {
-    if (cond()) return true;
-    std::this_thread::sleep_for(100ms);
-  }
-  return cond();
-}
 
 // A dollar-quoted literal: reads the same whatever standard_conforming_strings
 // says, so the fixtures do not depend on the setting under test.
@@ -93,24 +85,10 @@ void DropSlotsOf(int port, const std::string& db) {
 // `godwit ARGS...` in the background, its output to `log`.
 class Run {
  public:
-  Run(const std::vector<std::string>& args, const std::string& log) : log_(log) {
-    std::string bin = std::getenv("GODWIT_BINARY");
-    std::vector<char*> argv{bin.data()};
-    std::vector<std::string> a(args);
-    for (auto& s : a) argv.push_back(s.data());
-    argv.push_back(nullptr);
-    pid_ = fork();
-    if (pid_ == 0) {
-      FILE* f = freopen(log.c_str(), "a", stdout);
-      (void)f;
-      dup2(1, 2);
-      execv(bin.c_str(), argv.data());
-      _exit(127);
-    }
-  }
+  Run(const std::vector<std::string>& args, const std::string& log) : log_(log), child_(Spawn(args, log)) {}
   ~Run() {
-    if (!done_) {
-      kill(pid_, SIGKILL);
+    if (!child_.Exited()) {
+      child_.Signal(SIGKILL);
       Wait();
     }
   }
@@ -120,26 +98,22 @@ class Run {
     ss << in.rdbuf();
     return ss.str();
   }
-  bool Exited() {
-    if (done_) return true;
-    int st = 0;
-    if (waitpid(pid_, &st, WNOHANG) == pid_) {
-      done_ = true;
-      code_ = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-    }
-    return done_;
-  }
+  bool Exited() { return child_.Exited(); }
   int Wait(std::chrono::seconds timeout = 120s) {
-    PollUntil(timeout, [&] { return Exited(); });
-    return code_;
+    PollUntil(timeout, 100ms, [&] { return Exited(); });
+    return child_.exit_code();
   }
-  void Signal(int sig) { kill(pid_, sig); }
+  void Signal(int sig) { child_.Signal(sig); }
 
  private:
+  static pid_t Spawn(const std::vector<std::string>& args, const std::string& log) {
+    std::vector<std::string> argv{GodwitBinary()};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return SpawnLogged(argv, EnvironWith({}), log);
+  }
+
   std::string log_;
-  pid_t pid_ = -1;
-  bool done_ = false;
-  int code_ = -1;
+  Child child_;
 };
 
 // ---------------------------------------------------------------------------
@@ -170,7 +144,7 @@ void CopyReplayAndCorrect(const std::string& name, bool source_off, bool destina
                                    "--until-caught-up", src, dst};
   {
     Run run(args, log);
-    ASSERT_TRUE(PollUntil(120s, [&] {
+    ASSERT_TRUE(PollUntil(120s, 100ms, [&] {
       return run.Exited() || run.Output().find("migration completed") != std::string::npos;
     }));
     ASSERT_FALSE(run.Exited()) << run.Output();
@@ -185,7 +159,7 @@ void CopyReplayAndCorrect(const std::string& name, bool source_off, bool destina
     work += "DELETE FROM t WHERE k = " + Dq("new " + Tricky()[5]) + ";";
     work += "UPDATE t SET k = " + Dq("moved " + Tricky()[6]) + " WHERE k = " + Dq(Tricky()[6]) + ";";
     PgAdmin(sp, work, sdb);
-    EXPECT_TRUE(PollUntil(60s, [&] { return run.Exited() || RowsText(dst, t) == RowsText(src, t); }))
+    EXPECT_TRUE(PollUntil(60s, 100ms, [&] { return run.Exited() || RowsText(dst, t) == RowsText(src, t); }))
         << "replay did not make the destination equal to the source:\nsource:\n"
         << RowsText(src, t) << "destination:\n"
         << RowsText(dst, t) << run.Output();
@@ -398,14 +372,14 @@ TEST(PgDdlPasswords, NeverReachTheLogTableTheDaemonOrTheApi) {
 
   // Applied: the destination gets the column, and nothing of the password.
   SimpleQuery(src, "ALTER ROLE " + role + " PASSWORD 'pgsec-secret-1'; ALTER TABLE t ADD COLUMN c int");
-  EXPECT_TRUE(PollUntil(60s, [&] { return ReadTable(dst, {"public", "t"}).columns.size() == 3; }))
+  EXPECT_TRUE(PollUntil(60s, 100ms, [&] { return ReadTable(dst, {"public", "t"}).columns.size() == 3; }))
       << d.Get(id).dump();
   // A credential after no word of secrecy (a comment, a default): every
   // literal and comment is blanked, while the destination still gets the
   // column with its default, read from the source's catalog.
   SimpleQuery(src, "COMMENT ON TABLE t IS 'pw=pgsec-hunter-4'; ALTER TABLE t ADD COLUMN d text "
                    "DEFAULT 'pgsec-hunter-5' /* pgsec-hunter-6 */");
-  EXPECT_TRUE(PollUntil(60s, [&] { return ReadTable(dst, {"public", "t"}).columns.size() == 4; }))
+  EXPECT_TRUE(PollUntil(60s, 100ms, [&] { return ReadTable(dst, {"public", "t"}).columns.size() == 4; }))
       << d.Get(id).dump();
   {
     const TableContents t = ReadTable(dst, {"public", "t"});
@@ -475,7 +449,7 @@ TEST(MysqlDdlLiterals, NeverReachTheDaemonOrTheApi) {
 
   MysqlAdmin("ALTER TABLE t COMMENT 'mysec-hunter-1', ADD COLUMN d VARCHAR(20) DEFAULT 'mysec-hunter-2' "
              "/* mysec-hunter-3 */;", db);
-  EXPECT_TRUE(PollUntil(60s, [&] { return ReadTable(dst, {"public", "t"}).columns.size() == 3; }))
+  EXPECT_TRUE(PollUntil(60s, 100ms, [&] { return ReadTable(dst, {"public", "t"}).columns.size() == 3; }))
       << d.Get(id).dump();
   {
     const TableContents t = ReadTable(dst, {"public", "t"});
@@ -510,7 +484,7 @@ TEST(MysqlDdlLiterals, NeverReachTheDaemonOrTheApi) {
   ASSERT_EQ(d.Call("POST", Path(id, "/skip_ddl"), json::object()).status, 200);
   d.WaitForState(id, "running");
   MysqlAdmin("INSERT INTO t (id, n) VALUES (2, 2);", db);
-  EXPECT_TRUE(PollUntil(60s, [&] { return ReadTable(dst, {"public", "t"}).rows.size() == 2; })) << d.Get(id).dump();
+  EXPECT_TRUE(PollUntil(60s, 100ms, [&] { return ReadTable(dst, {"public", "t"}).rows.size() == 2; })) << d.Get(id).dump();
   ASSERT_EQ(d.Call("POST", Path(id, "/pause"), json::object()).status, 200);
   d.WaitForState(id, "paused");
   EXPECT_EQ(d.Call("POST", Path(id, "/release"), json::object()).status, 200);

@@ -8,18 +8,14 @@
 #include <filesystem>
 
 #include "migration_harness.h"
+#include "process.h"
 #include "test_env.h"
 
 namespace godwit::testing {
 namespace {
 
 std::string Capture(const std::string& cmd) {
-  std::string out;
-  FILE* p = popen(cmd.c_str(), "r");
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  pclose(p);
+  std::string out = RunShell(cmd).output;
   while (!out.empty() && (out.back() == '\n' || out.back() == ' ')) out.pop_back();
   return out;
 }

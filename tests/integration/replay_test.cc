@@ -14,6 +14,7 @@
 #include "connector/session.h"
 #include "replay/change_applier.h"
 #include "sync/source_rows.h"
+#include "columns.h"
 #include "test_env.h"
 
 namespace godwit {
@@ -26,24 +27,6 @@ const TableRef kItems{"src", "items"};
 const TableRef kPairs{"src", "pairs"};
 const TableRef kLoose{"src", "loose"};
 
-Column Col(std::string name, TypeKind kind, bool nullable = true, uint32_t length = 0) {
-  Column c;
-  c.name = std::move(name);
-  c.type.kind = kind;
-  c.type.length = length;
-  c.nullable = nullable;
-  return c;
-}
-
-IndexDef Key(std::vector<std::string> cols) {
-  IndexDef k;
-  k.name = "pk";
-  k.primary = true;
-  k.unique = true;
-  for (auto& c : cols) k.columns.push_back(IndexColumn{c});
-  return k;
-}
-
 std::map<TableRef, TableSchema> DestTables(const std::string& schema) {
   std::map<TableRef, TableSchema> out;
   TableSchema items;
@@ -55,14 +38,14 @@ std::map<TableRef, TableSchema> DestTables(const std::string& schema) {
   items.columns[2].type.precision = 12;
   items.columns[2].type.scale = 3;
   items.columns[5].type.fsp = 6;
-  items.primary_key = Key({"id"});
+  items.primary_key = UniqueIndex("pk", {"id"}, true);
   out[kItems] = items;
 
   TableSchema pairs;
   pairs.ref = {schema, "pairs"};
   pairs.columns = {Col("a", TypeKind::kInt32, false), Col("b", TypeKind::kVarchar, false, 20),
                    Col("v", TypeKind::kText)};
-  pairs.primary_key = Key({"a", "b"});
+  pairs.primary_key = UniqueIndex("pk", {"a", "b"}, true);
   out[kPairs] = pairs;
 
   TableSchema loose;

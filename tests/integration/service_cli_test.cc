@@ -13,6 +13,7 @@
 
 #include "migration_harness.h"
 #include "service_harness.h"
+#include "process.h"
 #include "test_env.h"
 
 namespace godwit::testing {
@@ -30,14 +31,10 @@ struct CliRun {
 CliRun Godwit(const std::string& args, const std::string& input = "") {
   std::string dir = FreshTempDir("cli-run");
   std::ofstream(dir + "/in") << input;
-  std::string cmd = std::string(std::getenv("GODWIT_BINARY")) + " " + args + " <" + dir + "/in 2>" + dir + "/err";
+  ShellOutput out = RunShell(GodwitBinary() + " " + args + " <" + dir + "/in 2>" + dir + "/err");
   CliRun r;
-  FILE* p = popen(cmd.c_str(), "r");
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
-  int status = pclose(p);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  r.out = std::move(out.output);
+  r.exit_code = WIFEXITED(out.status) ? WEXITSTATUS(out.status) : -1;
   std::ifstream e(dir + "/err");
   std::stringstream ss;
   ss << e.rdbuf();

@@ -1,5 +1,7 @@
 #include "service_harness.h"
 
+#include "poll.h"
+#include "process.h"
 #include "test_env.h"
 
 #include <gtest/gtest.h>
@@ -17,6 +19,7 @@ namespace godwit::testing {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
+using namespace std::chrono_literals;
 
 Daemon::Daemon(std::string data_dir, std::string delays, std::vector<std::string> args)
     : data_dir_(std::move(data_dir)), delays_(std::move(delays)), args_(std::move(args)) {
@@ -37,24 +40,13 @@ void Daemon::Start() {
   fs::permissions(data_dir_, fs::perms::owner_all);  // the daemon refuses one others may enter
   fs::remove(fs::path(data_dir_) / "server.addr");
   std::string log = (fs::path(data_dir_) / "daemon.out").string();
-  pid_ = fork();
-  if (pid_ == 0) {
-    if (!delays_.empty()) setenv("GODWIT_DELAY_AT", delays_.c_str(), 1);
-    FILE* f = freopen(log.c_str(), "a", stdout);
-    (void)f;
-    dup2(fileno(stdout), 2);
-    std::string bin = std::getenv("GODWIT_BINARY");
-    std::vector<std::string> argv_text = {bin, "serve", "--data-dir=" + data_dir_, "--listen", "127.0.0.1:0"};
-    argv_text.insert(argv_text.end(), args_.begin(), args_.end());
-    std::vector<char*> argv;
-    for (auto& a : argv_text) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    execv(bin.c_str(), argv.data());
-    _exit(127);
-  }
+  std::vector<std::string> argv = {GodwitBinary(), "serve", "--data-dir=" + data_dir_, "--listen", "127.0.0.1:0"};
+  argv.insert(argv.end(), args_.begin(), args_.end());
+  std::vector<std::string> set;
+  if (!delays_.empty()) set.push_back("GODWIT_DELAY_AT=" + delays_);
+  pid_ = SpawnLogged(argv, EnvironWith(set), log);
   fs::path addr = fs::path(data_dir_) / "server.addr";
-  for (int i = 0; i < 300 && !fs::exists(addr); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  ASSERT_TRUE(fs::exists(addr)) << "the daemon did not start; see " << log;
+  ASSERT_TRUE(PollUntil(15s, 50ms, [&] { return fs::exists(addr); })) << "the daemon did not start; see " << log;
   std::this_thread::sleep_for(std::chrono::milliseconds(50));  // the file is written in one go; let it close
   std::ifstream in(addr);
   std::string line;
@@ -62,10 +54,7 @@ void Daemon::Start() {
   port_ = std::stoi(line.substr(line.rfind(':') + 1));
   std::ifstream tok(fs::path(data_dir_) / "token");
   std::getline(tok, token_);
-  for (int i = 0; i < 100; ++i) {
-    if (Call("GET", "/api/v1/health").status == 200) return;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
+  if (PollUntil(5s, 50ms, [&] { return Call("GET", "/api/v1/health").status == 200; })) return;
   FAIL() << "the daemon does not answer on port " << port_;
 }
 
@@ -80,12 +69,9 @@ void Daemon::Terminate() {
   if (pid_ <= 0) return;
   kill(pid_, SIGTERM);
   int status = 0;
-  for (int i = 0; i < 600; ++i) {
-    if (waitpid(pid_, &status, WNOHANG) == pid_) {
-      pid_ = -1;
-      return;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  if (PollUntil(30s, 50ms, [&] { return waitpid(pid_, &status, WNOHANG) == pid_; })) {
+    pid_ = -1;
+    return;
   }
   ADD_FAILURE() << "the daemon did not stop within 30 s of SIGTERM";
   Kill9();
@@ -130,13 +116,8 @@ json Daemon::Get(int64_t id) {
 }
 
 json Daemon::WaitFor(int64_t id, const std::function<bool(const json&)>& done, std::chrono::seconds timeout) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
   json p;
-  while (std::chrono::steady_clock::now() < deadline) {
-    p = Get(id);
-    if (done(p)) return p;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
+  if (PollUntil(timeout, 100ms, [&] { return done(p = Get(id)); })) return p;
   ADD_FAILURE() << "project " << id << " did not reach the expected condition in time; last seen: " << p.dump();
   return p;
 }

@@ -19,6 +19,7 @@
 #include "model/row_collector.h"
 #include "migration_harness.h"
 #include "service_harness.h"
+#include "poll.h"
 #include "test_env.h"
 
 namespace godwit::testing {
@@ -121,12 +122,8 @@ std::multiset<std::string> Rows(const std::string& uri, const TableRef& t) {
 // Polls until the destination equals the source (synchronization has
 // caught up) or the timeout; returns whether it did.
 bool EventuallyEqual(const std::string& dest_uri, std::chrono::seconds timeout) {
-  auto until = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < until) {
-    if (Rows(MysqlUri(kDb), {kDb, "items"}) == Rows(dest_uri, {"public", "items"})) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(500));
-  }
-  return false;
+  return PollUntil(timeout, std::chrono::milliseconds(500),
+                   [&] { return Rows(MysqlUri(kDb), {kDb, "items"}) == Rows(dest_uri, {"public", "items"}); });
 }
 
 json IncrementalSubtask(const json& project) {
@@ -257,12 +254,7 @@ bool Eventually(const std::function<bool()>& check, std::chrono::seconds timeout
       return false;
     }
   };
-  auto until = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < until) {
-    if (holds()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(300));
-  }
-  return holds();
+  return PollUntil(timeout, std::chrono::milliseconds(300), holds);
 }
 
 // DDL on a MySQL source while synchronization runs reaches the

@@ -39,6 +39,8 @@
 #include <thread>
 
 #include "migration_harness.h"
+#include "poll.h"
+#include "process.h"
 #include "test_env.h"
 
 namespace godwit::testing {
@@ -141,27 +143,9 @@ std::vector<std::string> Words(const std::string& s) {
 Process Start(const std::string& args, const std::vector<std::string>& env) {
   Process p;
   p.log = FreshTempDir("vcli-log") + "/out.log";
-  const char* bin = std::getenv("GODWIT_BINARY");
-  std::string binary = bin ? bin : "godwit";
-  std::vector<std::string> words = Words(args);
-  std::vector<char*> argv{binary.data()};
-  for (auto& w : words) argv.push_back(w.data());
-  argv.push_back(nullptr);
-  std::vector<std::string> environment(env);
-  for (char** e = environ; *e != nullptr; ++e) environment.emplace_back(*e);
-  std::vector<char*> envp;
-  for (auto& e : environment) envp.push_back(e.data());
-  envp.push_back(nullptr);
-  const int fd = open(p.log.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) throw std::runtime_error("cannot create " + p.log);
-  p.pid = fork();
-  if (p.pid == 0) {
-    dup2(fd, 1);
-    dup2(fd, 2);
-    execve(binary.c_str(), argv.data(), envp.data());
-    _exit(127);
-  }
-  close(fd);
+  std::vector<std::string> argv{GodwitBinary()};
+  for (auto& w : Words(args)) argv.push_back(w);
+  p.pid = SpawnLogged(argv, EnvironWith(env), p.log, /*truncate=*/true);
   return p;
 }
 
@@ -198,16 +182,6 @@ Finished Finish(Process& p) {
 Finished RunWithEnv(const std::string& args, const std::vector<std::string>& env) {
   Process p = Start(args, env);
   return Finish(p);
-}
-
-template <typename F>
-bool WaitUntil(F done, std::chrono::milliseconds limit) {
-  const auto until = Clock::now() + limit;
-  while (Clock::now() < until) {
-    if (done()) return true;
-    std::this_thread::sleep_for(20ms);
-  }
-  return done();
 }
 
 // --- reading results ----------------------------------------------------
@@ -269,13 +243,10 @@ std::string StateFile(const std::string& dir) {
 std::string StateQuery(const std::string& dir, const std::string& sql) {
   const std::string file = StateFile(dir);
   if (file.empty()) throw std::runtime_error("no verify-*.db in " + dir);
-  FILE* p = popen(("sqlite3 -batch -cmd '.timeout 5000' " + ShellQuote(file) + " " + ShellQuote(sql) + " 2>&1").c_str(),
-                  "r");
-  if (!p) throw std::runtime_error("cannot run sqlite3");
-  std::string out;
-  char buf[4096];
-  for (size_t n; (n = fread(buf, 1, sizeof buf, p)) > 0;) out.append(buf, n);
-  if (pclose(p) != 0) throw std::runtime_error("sqlite3 " + sql + ": " + out);
+  ShellOutput r = RunShell("sqlite3 -batch -cmd '.timeout 5000' " + ShellQuote(file) + " " + ShellQuote(sql) + " 2>&1");
+  if (r.status == -1) throw std::runtime_error("cannot run sqlite3");
+  std::string out = std::move(r.output);
+  if (r.status != 0) throw std::runtime_error("sqlite3 " + sql + ": " + out);
   while (!out.empty() && out.back() == '\n') out.pop_back();
   return out;
 }
@@ -495,12 +466,12 @@ TEST(VerifyCorrectionsTest, CorrectionsUseTheSourcesCurrentRows) {
   const std::string file = state + "/corrections.sql";
   Process p = Start(VerifyArgs(src, dst, state, "--concurrency 1 --corrections " + file),
                     {"GODWIT_DELAY_AT=verify.unit_done:300"});
-  const bool found = WaitUntil(
+  const bool found = PollUntil(
+      20s, 20ms,
       [&] {
         return PollStateCount(state, "SELECT count(*) FROM verify_diff WHERE key_json IN ('[\"300\"]', '[\"310\"]')") ==
                2;
-      },
-      20s);
+      });
   Sql(src, "DELETE FROM acct WHERE id = 300; UPDATE acct SET name = 'renamed-310' WHERE id = 310;");
   const bool mid_run = Running(p);  // so the corrections are built after the change
   Finished f = Finish(p);
@@ -951,11 +922,11 @@ void ExpectNoBlocking(const Db& src, const Db& dst) {
   Process p = Start("verify -q --json --chunk-rows 20000 --state-dir " + state + " " + src.uri + " " + dst.uri,
                     {"GODWIT_DELAY_AT=verify.unit_compared:200"});
   measuring = true;
-  const bool started = WaitUntil(
+  const bool started = PollUntil(
+      30s, 20ms,
       [&] {
         return !Running(p) || PollStateCount(state, "SELECT count(*) FROM verify_unit WHERE done = 1").value_or(0) >= 3;
-      },
-      30s);
+      });
   double alter_seconds = -1;
   bool alter_mid_run = false;
   Status alter;

@@ -4,6 +4,7 @@
 
 #include <cstdio>
 
+#include "process.h"
 #include "test_env.h"
 
 namespace godwit::testing {
@@ -102,10 +103,7 @@ std::string PrepareWideSource(Engine e, const std::string& tag) {
       return PgSourceUri(db);
     case Engine::kSqlite: {
       std::string path = FreshTempDir("wide-src-" + tag) + "/src.db";
-      std::string cmd = "sqlite3 " + path;
-      FILE* p = popen(cmd.c_str(), "w");
-      fputs(SqliteWide().c_str(), p);
-      EXPECT_EQ(pclose(p), 0);
+      EXPECT_EQ(RunSqlite3(path, SqliteWide()), 0);
       return "sqlite://" + path;
     }
   }
