@@ -62,23 +62,7 @@ std::string SourceSql(Engine e) {
 }
 
 std::string PrepareSource(Engine e, const std::string& tag) {
-  const std::string db = "hostile_src_" + tag;
-  switch (e) {
-    case Engine::kMysql:
-      RecreateMysqlDatabase(db);
-      MysqlAdmin(SourceSql(e), db);
-      return MysqlUri(db);
-    case Engine::kPostgres:
-      RecreatePgDatabase(Servers().pg_source_port, db);
-      PgAdmin(Servers().pg_source_port, SourceSql(e), db);
-      return PgSourceUri(db);
-    case Engine::kSqlite: {
-      const std::string path = FreshTempDir("hostile-src-" + tag) + "/s.db";
-      EXPECT_EQ(RunSqlite3(path, SourceSql(e)), 0);
-      return "sqlite://" + path;
-    }
-  }
-  return "";
+  return FreshSource(e, "hostile_src_" + tag, SourceSql(e));
 }
 
 // The view's one row as text.

@@ -7,7 +7,6 @@
 
 #include "migration_harness.h"
 #include "model/row_collector.h"
-#include "process.h"
 #include "test_env.h"
 
 namespace godwit::testing {
@@ -68,26 +67,9 @@ const std::vector<Values> kOrderRows = {{"1", "a`b", "1.50", "1"},
 
 std::string Tag(Engine e) { return e == Engine::kMysql ? "mysql" : e == Engine::kPostgres ? "pg" : "sqlite"; }
 
-std::string RunSqlite(const std::string& path, const char* sql) {
-  EXPECT_EQ(RunSqlite3(path, sql), 0);
-  return "sqlite://" + path;
-}
-
 std::string PrepareSource(Engine e, const std::string& tag) {
-  std::string db = "quote_src_" + tag;
-  switch (e) {
-    case Engine::kMysql:
-      RecreateMysqlDatabase(db);
-      MysqlAdmin(kMysqlSchema, db);
-      return MysqlUri(db);
-    case Engine::kPostgres:
-      RecreatePgDatabase(Servers().pg_source_port, db);
-      PgAdmin(Servers().pg_source_port, kPgSchema, db);
-      return PgSourceUri(db);
-    case Engine::kSqlite:
-      return RunSqlite(FreshTempDir("quote-src-" + tag) + "/s.db", kSqliteSchema);
-  }
-  return "";
+  return FreshSource(e, "quote_src_" + tag,
+                     e == Engine::kMysql ? kMysqlSchema : e == Engine::kPostgres ? kPgSchema : kSqliteSchema);
 }
 
 void ExpectTable(const std::string& uri, const TableRef& ref, const std::vector<std::string>& columns,

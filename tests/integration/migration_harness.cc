@@ -1,5 +1,6 @@
 #include "migration_harness.h"
 
+#include <gtest/gtest.h>
 #include <sys/wait.h>
 
 #include <cstdio>
@@ -25,6 +26,25 @@ Destination FreshDestination(Engine engine, const std::string& name) {
       return {"sqlite://" + FreshTempDir(name) + "/dst.db", ""};
   }
   return {};
+}
+
+std::string FreshSource(Engine engine, const std::string& name, const std::string& sql) {
+  switch (engine) {
+    case Engine::kMysql:
+      RecreateMysqlDatabase(name);
+      MysqlAdmin(sql, name);
+      return MysqlUri(name);
+    case Engine::kPostgres:
+      RecreatePgDatabase(Servers().pg_source_port, name);
+      PgAdmin(Servers().pg_source_port, sql, name);
+      return PgSourceUri(name);
+    case Engine::kSqlite: {
+      const std::string path = FreshTempDir(name) + "/src.db";
+      EXPECT_EQ(RunSqlite3(path, sql), 0) << "sqlite3 " << path;
+      return "sqlite://" + path;
+    }
+  }
+  return "";
 }
 
 namespace {

@@ -27,6 +27,11 @@ struct Destination {
 };
 Destination FreshDestination(Engine engine, const std::string& name);
 
+// A source database on `engine` named `name`, emptied and then filled by
+// `sql` (in that engine's SQL, run by its command-line client); for SQLite
+// a new file in a fresh directory. Returns its URI.
+std::string FreshSource(Engine engine, const std::string& name, const std::string& sql);
+
 // Runs `godwit <args>` (the binary from $GODWIT_BINARY) and waits.
 CommandResult RunGodwit(const std::string& args);
 // The same, sending SIGTERM after `seconds` (for commands that may not end

@@ -4,7 +4,7 @@
 
 #include <cstdio>
 
-#include "process.h"
+#include "migration_harness.h"
 #include "test_env.h"
 
 namespace godwit::testing {
@@ -91,23 +91,8 @@ std::string Blob1MiB() {
 }
 
 std::string PrepareWideSource(Engine e, const std::string& tag) {
-  std::string db = "wide_src_" + tag;
-  switch (e) {
-    case Engine::kMysql:
-      RecreateMysqlDatabase(db);
-      MysqlAdmin(kMysqlWide, db);
-      return MysqlUri(db);
-    case Engine::kPostgres:
-      RecreatePgDatabase(Servers().pg_source_port, db);
-      PgAdmin(Servers().pg_source_port, kPgWide, db);
-      return PgSourceUri(db);
-    case Engine::kSqlite: {
-      std::string path = FreshTempDir("wide-src-" + tag) + "/src.db";
-      EXPECT_EQ(RunSqlite3(path, SqliteWide()), 0);
-      return "sqlite://" + path;
-    }
-  }
-  return "";
+  return FreshSource(e, "wide_src_" + tag,
+                     e == Engine::kMysql ? kMysqlWide : e == Engine::kPostgres ? kPgWide : SqliteWide());
 }
 
 }  // namespace godwit::testing
