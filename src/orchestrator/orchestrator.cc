@@ -591,23 +591,34 @@ Result<json> Orchestrator::Release(const Project& p, bool force) {
   return json{{"id", p.id}, {"state", StateName(ProjectState::kReleased)}, {"freed", freed}, {"not_freed", not_freed}};
 }
 
-Result<json> Orchestrator::Apply(Operation op, int64_t id, const json& args) {
+Result<json> Orchestrator::Apply(Operation op, int64_t id, const OperationArgs& args) {
   ASSIGN_OR_RETURN(Project p, Load(id));
   return Operate(op, p, args);
 }
 
-Result<json> Orchestrator::Operate(Operation op, Project& p, const json& args) {
+namespace {
+
+// The arguments of the kind `op` needs; a caller that passes another kind
+// has not parsed them (ParseOperationArgs), which is a bug.
+template <typename T>
+Result<const T*> ArgsOf(Operation op, const OperationArgs& args) {
+  if (const T* typed = std::get_if<T>(&args)) return typed;
+  return Status(ErrorCode::kInternal, std::string(OperationName(op)) + " was given no arguments of its kind");
+}
+
+}  // namespace
+
+Result<json> Orchestrator::SaveSpec(const Project& p) {
+  ASSIGN_OR_RETURN(bool ok, store_.UpdateSpec(RowOf(p), std::string(StateName(p.state))));
+  if (!ok) {
+    return Status(ErrorCode::kInvalidState, "project " + std::to_string(p.id) + " changed state meanwhile",
+                  "Look at the project again and retry if its new state allows the change.");
+  }
+  return ProjectToJson(p);
+}
+
+Result<json> Orchestrator::Operate(Operation op, Project& p, const OperationArgs& args) {
   RETURN_IF_ERROR(CheckOperation(p, op));
-  const json no_args = json::object();
-  const json& a = args.is_object() ? args : no_args;
-  auto updated = [&]() -> Result<json> {
-    ASSIGN_OR_RETURN(bool ok, store_.UpdateSpec(RowOf(p), std::string(StateName(p.state))));
-    if (!ok) {
-      return Status(ErrorCode::kInvalidState, "project " + std::to_string(p.id) + " changed state meanwhile",
-                    "Look at the project again and retry if its new state allows the change.");
-    }
-    return ProjectToJson(p);
-  };
   switch (op) {
     case Operation::kStart:
       RETURN_IF_ERROR(Transition(p, ProjectState::kRunning, "started"));
@@ -631,8 +642,8 @@ Result<json> Orchestrator::Operate(Operation op, Project& p, const json& args) {
     }
     case Operation::kRelease:
     case Operation::kForceRelease: {
-      bool force = op == Operation::kForceRelease || a.value("force", false);
-      return Release(p, force);
+      const auto* release = std::get_if<ReleaseArgs>(&args);
+      return Release(p, op == Operation::kForceRelease || (release && release->force));
     }
     case Operation::kDelete: {
       WaitIdle(p.id);
@@ -642,18 +653,22 @@ Result<json> Orchestrator::Operate(Operation op, Project& p, const json& args) {
       return json{{"deleted", p.id}};
     }
     case Operation::kModifyAlerts: {
-      ASSIGN_OR_RETURN(p.spec.alerts, ParseAlertConfig(a.contains("alerts") ? a["alerts"] : a));
+      ASSIGN_OR_RETURN(const auto* modify, ArgsOf<ModifyAlertsArgs>(op, args));
+      p.spec.alerts = modify->alerts;
       Event(p.id, "operation", "alert configuration changed to " + std::string(AlertLevelName(p.spec.alerts.level)));
-      return updated();
+      return SaveSpec(p);
     }
-    case Operation::kModifyParameters:
-      RETURN_IF_ERROR(ApplyParameters(a, p.spec.params));
-      Event(p.id, "operation", "parameters changed: " + a.dump());
-      return updated();
+    case Operation::kModifyParameters: {
+      ASSIGN_OR_RETURN(const auto* modify, ArgsOf<ModifyParametersArgs>(op, args));
+      ApplyParameterUpdate(modify->update, p.spec.params);
+      Event(p.id, "operation", "parameters changed: " + ParameterUpdateToJson(modify->update).dump());
+      return SaveSpec(p);
+    }
     case Operation::kModifyObjects: {
-      ASSIGN_OR_RETURN(p.spec.objects, ParseObjectRules(a));
+      ASSIGN_OR_RETURN(const auto* modify, ArgsOf<ModifyObjectsArgs>(op, args));
+      p.spec.objects = modify->objects;
       Event(p.id, "operation", "migration objects changed");
-      return updated();
+      return SaveSpec(p);
     }
     case Operation::kViewParameters:
       return SpecToJson(p.spec);
@@ -747,7 +762,7 @@ BatchPreview Orchestrator::Preview(Operation op, const std::vector<int64_t>& ids
   return out;
 }
 
-BatchResult Orchestrator::Batch(Operation op, const std::vector<int64_t>& ids, const json& args) {
+BatchResult Orchestrator::Batch(Operation op, const std::vector<int64_t>& ids, const OperationArgs& args) {
   BatchResult out;
   BatchPreview preview = Preview(op, ids);
   for (const auto& u : preview.unsupported) out.failed.emplace_back(u.id, u.reason);
@@ -923,10 +938,8 @@ Result<json> Orchestrator::Verification(int64_t id) {
   return json{{"status", row.status}, {"started_at", row.started_at}, {"ended_at", row.ended_at}, {"result", detail}};
 }
 
-Result<json> Orchestrator::Reverify(int64_t id, const std::string& mode) {
-  if (!ParseVerifyMode(mode)) {
-    return Status(ErrorCode::kInvalidArgument, "mode must be all, abnormal or records, not '" + mode + "'");
-  }
+Result<json> Orchestrator::Reverify(int64_t id, VerifyMode verify_mode) {
+  const std::string mode(VerifyModeName(verify_mode));
   std::unique_lock correcting(correction_mu_, std::try_to_lock);
   if (!correcting.owns_lock()) {
     return Status(ErrorCode::kInvalidState, "a correction is being applied or prepared",
@@ -941,7 +954,7 @@ Result<json> Orchestrator::Reverify(int64_t id, const std::string& mode) {
                   "project " + std::to_string(id) + " is " + std::string(StateLabel(p.state)) +
                       ": it can re-verify when Running, Paused, Failed or Completed");
   }
-  SetVerifyResume(row, VerifyResumeState{ParseVerifyMode(mode)});
+  SetVerifyResume(row, VerifyResumeState{verify_mode});
   row.status = SubtaskStatusName(SubtaskStatus::kPending);
   row.progress = 0;
   row.ended_at = 0;

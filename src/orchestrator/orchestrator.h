@@ -40,10 +40,12 @@
 
 #include "common/status.h"
 #include "meta/project_store.h"
+#include "orchestrator/operation_args.h"
 #include "orchestrator/project.h"
 #include "orchestrator/state_machine.h"
 #include "pipeline/full_migration.h"
 #include "verify/recheck.h"
+#include "verify/verifier.h"
 
 namespace godwit {
 
@@ -102,13 +104,15 @@ class Orchestrator {
   Result<std::pair<std::vector<Project>, int64_t>> List(const ProjectFilter& filter);
 
   // Performs `op` on one project. `args` carries what the operation needs
-  // (alerts, parameters, objects, force). Returns what the operation has to
-  // report (release: what was freed); INVALID_STATE when the state table
-  // refuses it, NOT_FOUND for an unknown id.
-  Result<nlohmann::json> Apply(Operation op, int64_t id, const nlohmann::json& args);
+  // (operation_args.h: alerts, parameters, objects, force); modify
+  // operations given no arguments of their kind are refused (INTERNAL).
+  // Returns what the operation has to report (release: what was freed);
+  // INVALID_STATE when the state table refuses it, NOT_FOUND for an
+  // unknown id.
+  Result<nlohmann::json> Apply(Operation op, int64_t id, const OperationArgs& args = NoArgs{});
 
   BatchPreview Preview(Operation op, const std::vector<int64_t>& ids);
-  BatchResult Batch(Operation op, const std::vector<int64_t>& ids, const nlohmann::json& args);
+  BatchResult Batch(Operation op, const std::vector<int64_t>& ids, const OperationArgs& args = NoArgs{});
 
   // Subtasks with live progress for the one running, and the running
   // engine's per-table progress (or the last stored one).
@@ -117,12 +121,12 @@ class Orchestrator {
   Result<std::vector<EventRow>> Events(int64_t id);
 
   // Full verification (docs/verification.md): the last result; a re-verify
-  // in `mode` (all, abnormal, records); the correction statements of the
+  // in `mode`; the correction statements of the
   // recorded differences; applying them (then re-checking the rows). Each
   // needs the project's verification to have run and not be running or
   // skipped.
   Result<nlohmann::json> Verification(int64_t id);
-  Result<nlohmann::json> Reverify(int64_t id, const std::string& mode);
+  Result<nlohmann::json> Reverify(int64_t id, VerifyMode mode);
   Result<std::string> CorrectionSql(int64_t id, bool delete_destination_only);
   Result<nlohmann::json> Correct(int64_t id, bool delete_destination_only);
 
@@ -168,7 +172,9 @@ class Orchestrator {
   // Records the subtask row failed with the outcome's error and fails the project.
   void FailSubtask(const Project& p, SubtaskRow& st, const SubtaskOutcome& outcome);
   Result<nlohmann::json> Release(const Project& p, bool force);
-  Result<nlohmann::json> Operate(Operation op, Project& p, const nlohmann::json& args);
+  Result<nlohmann::json> Operate(Operation op, Project& p, const OperationArgs& args);
+  // Saves the project's changed spec (the modify operations) and returns the project.
+  Result<nlohmann::json> SaveSpec(const Project& p);
 
   ProjectStore& store_;
   // Held while corrections are prepared or applied (they rewrite the

@@ -1,6 +1,7 @@
 #include "orchestrator/project.h"
 
 #include <nlohmann/json.hpp>
+#include <algorithm>
 #include <set>
 
 #include "model/object_mapping.h"
@@ -300,50 +301,74 @@ std::vector<std::string> SyncDmlNames(const ProjectParameters& params) {
   return out;
 }
 
-Status ApplyParameters(const json& doc, ProjectParameters& params) {
+Result<ParameterUpdate> ParseParameterUpdate(const json& doc) {
   RETURN_IF_ERROR(
       OnlyKnownKeys(doc, "", {"concurrency", "verify_concurrency", "chunk_rows", "zero_date", "sync_dml",
                               "replica_server_id"}));
-  ProjectParameters p = params;
+  ParameterUpdate u;
   if (doc.contains("concurrency")) {
     ASSIGN_OR_RETURN(int64_t n, GetInt(doc, "concurrency", "concurrency", 0, 64));
-    p.concurrency = static_cast<int>(n);
+    u.concurrency = static_cast<int>(n);
   }
   if (doc.contains("verify_concurrency")) {
     ASSIGN_OR_RETURN(int64_t n, GetInt(doc, "verify_concurrency", "verify_concurrency", 0, 64));
-    p.verify_concurrency = static_cast<int>(n);
+    u.verify_concurrency = static_cast<int>(n);
   }
   if (doc.contains("chunk_rows")) {
-    ASSIGN_OR_RETURN(p.chunk_rows, GetInt(doc, "chunk_rows", "chunk_rows", 1, 100000000));
+    ASSIGN_OR_RETURN(u.chunk_rows, GetInt(doc, "chunk_rows", "chunk_rows", 1, 100000000));
   }
   if (doc.contains("replica_server_id")) {
     ASSIGN_OR_RETURN(int64_t id, GetInt(doc, "replica_server_id", "replica_server_id", 0, 4294967295));
-    p.replica_server_id = static_cast<uint32_t>(id);
+    u.replica_server_id = static_cast<uint32_t>(id);
   }
   if (doc.contains("zero_date")) {
     if (doc["zero_date"].is_null()) {
-      p.zero_date = "null";
+      u.zero_date = "null";
     } else {
-      ASSIGN_OR_RETURN(p.zero_date, GetString(doc, "zero_date", "zero_date"));
-      if (p.zero_date != "error" && p.zero_date != "null") return Invalid("zero_date", "must be 'error' or 'null'");
+      ASSIGN_OR_RETURN(u.zero_date, GetString(doc, "zero_date", "zero_date"));
+      if (u.zero_date != "error" && u.zero_date != "null") return Invalid("zero_date", "must be 'error' or 'null'");
     }
   }
   if (doc.contains("sync_dml")) {
-    ASSIGN_OR_RETURN(auto kinds, GetStringList(doc, "sync_dml", "sync_dml"));
-    p.sync_insert = p.sync_update = p.sync_delete = false;
-    for (const auto& k : kinds) {
-      if (k == "insert") {
-        p.sync_insert = true;
-      } else if (k == "update") {
-        p.sync_update = true;
-      } else if (k == "delete") {
-        p.sync_delete = true;
-      } else {
+    ASSIGN_OR_RETURN(u.sync_dml, GetStringList(doc, "sync_dml", "sync_dml"));
+    for (const auto& k : *u.sync_dml) {
+      if (k != "insert" && k != "update" && k != "delete") {
         return Invalid("sync_dml", "has an unknown kind '" + k + "' (known: insert, update, delete)");
       }
     }
   }
-  params = p;
+  return u;
+}
+
+void ApplyParameterUpdate(const ParameterUpdate& update, ProjectParameters& params) {
+  if (update.concurrency) params.concurrency = *update.concurrency;
+  if (update.verify_concurrency) params.verify_concurrency = *update.verify_concurrency;
+  if (update.chunk_rows) params.chunk_rows = *update.chunk_rows;
+  if (update.replica_server_id) params.replica_server_id = *update.replica_server_id;
+  if (update.zero_date) params.zero_date = *update.zero_date;
+  if (update.sync_dml) {
+    const auto& kinds = *update.sync_dml;
+    auto has = [&](const char* kind) { return std::find(kinds.begin(), kinds.end(), kind) != kinds.end(); };
+    params.sync_insert = has("insert");
+    params.sync_update = has("update");
+    params.sync_delete = has("delete");
+  }
+}
+
+json ParameterUpdateToJson(const ParameterUpdate& update) {
+  json out = json::object();
+  if (update.concurrency) out["concurrency"] = *update.concurrency;
+  if (update.verify_concurrency) out["verify_concurrency"] = *update.verify_concurrency;
+  if (update.chunk_rows) out["chunk_rows"] = *update.chunk_rows;
+  if (update.replica_server_id) out["replica_server_id"] = *update.replica_server_id;
+  if (update.zero_date) out["zero_date"] = *update.zero_date;
+  if (update.sync_dml) out["sync_dml"] = *update.sync_dml;
+  return out;
+}
+
+Status ApplyParameters(const json& doc, ProjectParameters& params) {
+  ASSIGN_OR_RETURN(ParameterUpdate update, ParseParameterUpdate(doc));
+  ApplyParameterUpdate(update, params);
   return Status();
 }
 

@@ -130,7 +130,24 @@ Result<ProjectSpec> ParseProjectSpec(const nlohmann::json& doc, const EndpointPo
 // The project document without passwords. `objects_only`: just {"objects"}.
 nlohmann::json SpecToJson(const ProjectSpec& spec, bool objects_only = false);
 
+// A partial update of the parameters (modify_parameters): only what was
+// given is set. sync_dml is the validated list as given.
+struct ParameterUpdate {
+  std::optional<int> concurrency;
+  std::optional<int> verify_concurrency;
+  std::optional<int64_t> chunk_rows;
+  std::optional<std::string> zero_date;  // "error" or "null"
+  std::optional<std::vector<std::string>> sync_dml;
+  std::optional<uint32_t> replica_server_id;
+};
+void ApplyParameterUpdate(const ParameterUpdate& update, ProjectParameters& params);
+// The update as its JSON document (the keys given, in key order).
+nlohmann::json ParameterUpdateToJson(const ParameterUpdate& update);
+
 // Partial updates, validated the same way (unknown keys refused).
+Result<ParameterUpdate> ParseParameterUpdate(const nlohmann::json& doc);
+// ParseParameterUpdate, then ApplyParameterUpdate; `params` is unchanged
+// on error.
 Status ApplyParameters(const nlohmann::json& doc, ProjectParameters& params);
 Result<AlertConfig> ParseAlertConfig(const nlohmann::json& doc);
 Result<ObjectRules> ParseObjectRules(const nlohmann::json& doc);

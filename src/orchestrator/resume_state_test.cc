@@ -80,7 +80,7 @@ TEST_F(ResumeStateStore, SkipDdlReadsTheTypedStateWhateverTheDisplaySays) {
   Orchestrator o(*store_, OrchestratorOptions{dir_.string()});
   // The API's fields renamed: nothing here says which DDL failed.
   const int64_t id = FailedSyncProject(o, Stopped(), json{{"refused_ddl", {{"seq", 1}}}, {"skipped", json::array()}});
-  auto skipped = o.Apply(Operation::kSkipDdl, id, json::object());
+  auto skipped = o.Apply(Operation::kSkipDdl, id);
   ASSERT_TRUE(skipped.ok()) << skipped.status().ToString();
 
   SubtaskRow row = SyncRow(id);
@@ -103,7 +103,7 @@ TEST_F(ResumeStateStore, SkipDdlIgnoresAFailedDdlOnlyTheDisplayShows) {
   SyncResumeState none = Stopped();
   none.failed_ddl.reset();
   const int64_t id = FailedSyncProject(o, none, json{{"failed_ddl", {{"sequence", 9}, {"statement", "DROP TABLE t"}}}});
-  auto skipped = o.Apply(Operation::kSkipDdl, id, json::object());
+  auto skipped = o.Apply(Operation::kSkipDdl, id);
   ASSERT_FALSE(skipped.ok());
   EXPECT_EQ(skipped.status().code(), ErrorCode::kInvalidState) << skipped.status().ToString();
   EXPECT_EQ(SyncResumeOf(SyncRow(id))->SkipDdlSequences(), (std::set<uint64_t>{7}));

@@ -10,6 +10,8 @@
 #include <string_view>
 
 #include "common/error_catalog.h"
+#include "orchestrator/operation_args.h"
+#include "verify/verifier.h"
 
 namespace godwit {
 namespace {
@@ -250,6 +252,19 @@ std::optional<BatchRequest> ParseBatch(Call& c) {
   return out;
 }
 
+// The batch with its arguments. Bad arguments fail each project the
+// operation applies to, after the projects it does not (as when the
+// orchestrator read the arguments per project).
+BatchResult BatchWithArgs(Orchestrator& orchestrator, const BatchRequest& batch) {
+  auto args = ParseOperationArgs(batch.op, batch.args);
+  if (args.ok()) return orchestrator.Batch(batch.op, batch.ids, *args);
+  BatchResult out;
+  BatchPreview preview = orchestrator.Preview(batch.op, batch.ids);
+  for (const auto& u : preview.unsupported) out.failed.emplace_back(u.id, u.reason);
+  for (const auto& s : preview.supported) out.failed.emplace_back(s.id, args.status().message());
+  return out;
+}
+
 // The handlers, one per route (kRoutes below).
 
 Status Health(Call& c) { return c.Json(json{{"status", "ok"}}); }
@@ -308,7 +323,7 @@ Status GetProject(Call& c) {
   return c.Json(out);
 }
 
-Status DeleteProject(Call& c) { return c.Reply(c.orchestrator.Apply(Operation::kDelete, c.id, json::object())); }
+Status DeleteProject(Call& c) { return c.Reply(c.orchestrator.Apply(Operation::kDelete, c.id)); }
 
 // The clone runs anew: its endpoints must be ones the operator allows now
 // (the allowances may have narrowed since the original was created).
@@ -320,6 +335,20 @@ Status CloneProject(Call& c) {
   }
   ASSIGN_OR_RETURN(auto clone, c.orchestrator.Clone(c.id));
   return c.Json(ProjectToJson(clone), 201);
+}
+
+// `op` on the path's project with the body's arguments. A bad argument is
+// answered after what the project itself refuses (404 for an unknown id,
+// 409 when its state does not allow `op`), as when the orchestrator read
+// the arguments: a client learns first that the operation cannot apply.
+Status ApplyWithArgs(Call& c, Operation op) {
+  auto args = ParseOperationArgs(op, c.body);
+  if (!args.ok()) {
+    ASSIGN_OR_RETURN(auto project, c.orchestrator.Get(c.id));
+    RETURN_IF_ERROR(CheckOperation(project, op));
+    return args.status();
+  }
+  return c.Reply(c.orchestrator.Apply(op, c.id, *args));
 }
 
 // start, pause, resume, release, clone, skip_ddl, skip_full_verification.
@@ -334,7 +363,7 @@ Status ProjectAction(Call& c) {
   if (action == "clone") return CloneProject(c);
   Operation op = *ParseOperation(action);
   if (op == Operation::kRelease && c.body.value("force", false)) op = Operation::kForceRelease;
-  return c.Reply(c.orchestrator.Apply(op, c.id, c.body));
+  return ApplyWithArgs(c, op);
 }
 
 // PUT parameters, alerts or objects.
@@ -343,7 +372,7 @@ Status ModifyProject(Call& c) {
   Operation op = what == "parameters" ? Operation::kModifyParameters
                  : what == "alerts"   ? Operation::kModifyAlerts
                                       : Operation::kModifyObjects;
-  return c.Reply(c.orchestrator.Apply(op, c.id, c.body));
+  return ApplyWithArgs(c, op);
 }
 
 Status ExportProject(Call& c) {
@@ -372,7 +401,12 @@ Status Reverify(Call& c) {
   }
   const json mode = c.body.value("mode", json("all"));
   if (!mode.is_string()) return c.Reject("'mode' must be all, abnormal or records");
-  return c.Reply(c.orchestrator.Reverify(c.id, mode.get<std::string>()));
+  auto verify_mode = ParseVerifyMode(mode.get<std::string>());
+  if (!verify_mode) {
+    return Status(ErrorCode::kInvalidArgument,
+                  "mode must be all, abnormal or records, not '" + mode.get<std::string>() + "'");
+  }
+  return c.Reply(c.orchestrator.Reverify(c.id, *verify_mode));
 }
 
 Status CorrectionSql(Call& c) {
@@ -412,7 +446,7 @@ Status PreviewBatch(Call& c) {
 Status RunBatch(Call& c) {
   auto batch = ParseBatch(c);
   if (!batch) return Status();  // answered
-  BatchResult r = c.orchestrator.Batch(batch->op, batch->ids, batch->args);
+  BatchResult r = BatchWithArgs(c.orchestrator, *batch);
   json failed = json::array();
   for (const auto& [id, reason] : r.failed) failed.push_back({{"id", id}, {"reason", reason}});
   return c.Json(json{{"succeeded", r.succeeded}, {"failed", failed}});
