@@ -109,7 +109,7 @@ struct FullMigration::Impl {
       job.record.status = "failed";
       job.record.error = ErrorText(st);
     }
-    meta->SaveTable(job.record).IgnoreError();  // the error is also in progress; the store failing is reported later
+    meta->SaveTable(job.record).IgnoreBecause("the table's failure is reported in progress and fails the run either way");
     progress().UpdateTable(job.key, "failed", job.record.error);
   }
 
@@ -227,7 +227,7 @@ Status FullMigration::Impl::Run() {
     RETURN_IF_ERROR(PlanTables());
     progress().SetPhase("copying");
     RETURN_IF_ERROR(CopyRows());
-    for (auto& w : workers) w.source->EndSnapshot().IgnoreError();  // read-only transactions; nothing to lose
+    for (auto& w : workers) w.source->EndSnapshot().IgnoreBecause("read-only snapshot transactions: nothing to lose");
   }
   if (!self.cancel_) {
     if (workers.empty()) {
@@ -266,7 +266,8 @@ Status FullMigration::Impl::Finish() {
   migration.updated_at = static_cast<int64_t>(std::time(nullptr));
   if (self.cancel_) {
     migration.state = "cancelled";
-    meta->SaveMigration(migration).IgnoreError();
+    meta->SaveMigration(migration).IgnoreBecause(
+        "'cancelled' is for display; a resume continues from the chunks and tables recorded as done");
     progress().SetPhase("cancelled");
     return Status(ErrorCode::kCancelled, "migration stopped; run the same command again to resume");
   }
@@ -504,7 +505,7 @@ Status FullMigration::Impl::CreateTables(Session& dst) {
         if (st.ok()) {
           st = dst.Execute("COMMIT");
         } else {
-          dst.Execute("ROLLBACK").IgnoreError();  // the statement's error is the one to report
+          dst.Execute("ROLLBACK").IgnoreBecause("the statement's error is the one to report");
         }
       }
       if (!st.ok()) {
@@ -702,7 +703,13 @@ Status FullMigration::Impl::CopyRows() {
         job.record.migrated_rows += stats->rows;
         table_done = --job.chunks_left == 0 && !job.failed;
       }
-      if (table_done) SaveTable(job, TablePhase::kCopied, "copied").IgnoreError();
+      // A table not recorded as copied is not one: a resume would take it
+      // for done without this record, so its loss fails the table.
+      if (table_done) {
+        if (Status saved = SaveTable(job, TablePhase::kCopied, "copied"); !saved.ok()) {
+          FailTable(job, saved.WithContext("recording " + job.key + " as copied"));
+        }
+      }
     }
   };
   std::vector<std::thread> threads;
@@ -753,7 +760,8 @@ void FullMigration::Impl::RunDeferredDdl(TablePhase from, TablePhase to, const s
     for (auto& [name, sql] : ddl) {
       if (completed.count(name)) continue;
       if (!sql.ok()) {
-        meta->SaveIndex({job->key, name, "", "failed", 0, 0, ErrorText(sql.status())}).IgnoreError();
+        meta->SaveIndex({job->key, name, "", "failed", 0, 0, ErrorText(sql.status())})
+            .IgnoreBecause("the index's failure fails its table, which is what a resume acts on");
         FailTable(*job, sql.status().WithContext(name + " of " + job->key));
         continue;
       }
@@ -768,13 +776,13 @@ void FullMigration::Impl::RunDeferredDdl(TablePhase from, TablePhase to, const s
       if (i >= items.size() || self.cancel_) return;
       Item& it = items[i];
       IndexRecord rec{it.job->key, it.name, it.ddl, "running", NowMs(), 0, ""};
-      meta->SaveIndex(rec).IgnoreError();
+      meta->SaveIndex(rec).IgnoreBecause("index records are for display; the table's phase decides a resume");
       GODWIT_FAILPOINT("deferred_ddl");
       Status st = dst.Execute(it.ddl);
       rec.ended_at_ms = NowMs();
       rec.status = st.ok() ? "completed" : "failed";
       rec.error = st.ok() ? "" : ErrorText(st);
-      meta->SaveIndex(rec).IgnoreError();
+      meta->SaveIndex(rec).IgnoreBecause("index records are for display; the table's phase decides a resume");
       if (!st.ok()) {
         FailTable(*it.job, Status(st.code(), it.name + " of " + it.job->key + ": " + st.message() +
                                                  " (statement: " + it.ddl + ")",
@@ -798,7 +806,12 @@ void FullMigration::Impl::RunDeferredDdl(TablePhase from, TablePhase to, const s
       std::lock_guard lock(job->mu);
       job->record.destination_identity = *identity;
     }
-    SaveTable(*job, to, to == TablePhase::kCompleted ? "completed" : "indexed").IgnoreError();
+    // Its indexes and constraints are in; without the record a resume
+    // would build them again over existing ones: its loss fails the table.
+    if (Status saved = SaveTable(*job, to, to == TablePhase::kCompleted ? "completed" : "indexed"); !saved.ok()) {
+      FailTable(*job, saved.WithContext("recording " + job->key + " as " +
+                                        (to == TablePhase::kCompleted ? "completed" : "indexed")));
+    }
   }
 }
 
@@ -837,10 +850,12 @@ void FullMigration::Impl::CreateViews(Session& dst, const std::vector<ViewDef>& 
       failed_names.push_back(key);
       std::string err = ErrorText(st) + " — create the view on the destination by hand, or exclude it";
       progress().SetTable({key, out.ref.ToString(), 0, 0, "failed", err});
-      meta->SaveTable({key, out.ref.ToString(), TablePhase::kPending, "failed", 0, 0, err}).IgnoreError();
+      meta->SaveTable({key, out.ref.ToString(), TablePhase::kPending, "failed", 0, 0, err})
+          .IgnoreBecause("the view's failure is counted and reported by this run");
     } else {
       progress().SetTable({key, out.ref.ToString(), 0, 0, "completed", ""});
-      meta->SaveTable({key, out.ref.ToString(), TablePhase::kCompleted, "completed", 0, 0, ""}).IgnoreError();
+      meta->SaveTable({key, out.ref.ToString(), TablePhase::kCompleted, "completed", 0, 0, ""})
+          .IgnoreBecause("a view without its record is created again on resume, which replaces it");
     }
   }
 }

@@ -705,7 +705,8 @@ void Verifier::Impl::FailTable(TableJob& job, const Status& st) {
   r.error = st.ToString();
   if (!st.hint().empty()) r.error += " — " + st.hint();
   r.elapsed_seconds = job.earlier_seconds + SecondsSince(job.started);
-  store->SaveTableResult(job.source_key, r.status, ToJson(r).dump()).IgnoreError();
+  store->SaveTableResult(job.source_key, r.status, ToJson(r).dump())
+      .IgnoreBecause("the table's failure fails the run; a table without a stored result is verified again");
 }
 
 void Verifier::Impl::FinalizeLocked(TableJob& job) {
@@ -732,7 +733,9 @@ Status Verifier::Run() {
   if (!st.ok()) {
     // A run begun (or resumed) and not verified: closed, so that the next
     // command starts afresh rather than resume a run that compared nothing.
-    if (im.store && im.run_id != 0) im.store->EndRun(im.run_id, "failed").IgnoreError();
+    if (im.store && im.run_id != 0) {
+      im.store->EndRun(im.run_id, "failed").IgnoreBecause("the preparation's error is the one to report");
+    }
     std::lock_guard<std::mutex> lock(im.mu);
     im.state = "failed";
     return st;
@@ -757,7 +760,8 @@ Status Verifier::Run() {
       // Interim result of an interrupted table, for the resume's elapsed time.
       if (cancel_ && job->result.status == "running") {
         job->result.elapsed_seconds = job->earlier_seconds + SecondsSince(job->started);
-        im.store->SaveTableResult(job->source_key, "running", ToJson(job->result).dump()).IgnoreError();
+        im.store->SaveTableResult(job->source_key, "running", ToJson(job->result).dump())
+            .IgnoreBecause("only the resumed run's elapsed time depends on it");
       }
     }
     im.state = cancel_ ? "cancelled" : failed.empty() ? "completed" : "failed";
