@@ -115,7 +115,9 @@ TEST_P(HostileSchemaTextTest, LiteralsStayLiteralsAndNothingElseRuns) {
     ASSERT_EQ(RunSqlite3(dst_uri.substr(std::string("sqlite://").size()), create_canary + ";\n"), 0);
   }
   auto dst = OpenSession(dst_uri);
-  if (dst_engine != Engine::kSqlite) ASSERT_TRUE(dst->Execute(create_canary).ok());
+  if (dst_engine != Engine::kSqlite) {
+    ASSERT_TRUE(dst->Execute(create_canary).ok());
+  }
 
   CommandResult run = RunGodwit("migrate -q --state-dir " + FreshTempDir("hostile-state-" + tag) + " " + src_uri +
                                 " " + dst_uri);
@@ -173,7 +175,9 @@ TEST_P(OneStatementTest, ExecuteRefusesASecondStatement) {
   auto s = OpenSession(uri);
   const Dialect& d = DialectFor(e);
   const std::string keep = d.QualifiedName({schema, "keep"}), pwned = d.QualifiedName({schema, "pwned"});
-  if (e != Engine::kSqlite) ASSERT_TRUE(s->Execute("CREATE TABLE " + keep + " (x INT)").ok());
+  if (e != Engine::kSqlite) {
+    ASSERT_TRUE(s->Execute("CREATE TABLE " + keep + " (x INT)").ok());
+  }
   EXPECT_FALSE(s->Execute("CREATE TABLE " + pwned + " (x INT); DROP TABLE " + keep).ok()) << tag;
   EXPECT_FALSE(s->Execute("SELECT 1; DROP TABLE " + keep).ok()) << tag;
   EXPECT_FALSE(s->Execute(std::string("SELECT 1\0; DROP TABLE ", 22) + keep).ok()) << tag;

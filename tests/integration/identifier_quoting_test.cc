@@ -150,7 +150,9 @@ TEST_P(IdentifierQuotingTest, AwkwardNamesSurvive) {
   EXPECT_EQ(fk.ref_table.name, parent.name);
   EXPECT_EQ(fk.ref_columns, std::vector<std::string>{"id"});
   // SQLite's catalog does not report foreign key names.
-  if (dst_engine != Engine::kSqlite) EXPECT_EQ(fk.name, "fk 'p' \"x\"") << tag;
+  if (dst_engine != Engine::kSqlite) {
+    EXPECT_EQ(fk.name, "fk 'p' \"x\"") << tag;
+  }
 
   ASSERT_EQ(o->checks.size(), 1u) << tag;
   EXPECT_EQ(o->checks[0].name, "chk \"select\"") << tag;

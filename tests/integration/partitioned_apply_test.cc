@@ -281,7 +281,9 @@ class PartitionedApplyTest : public ::testing::TestWithParam<Engine> {
     for (const auto& [x, y] : w.loose) loose.push_back({std::to_string(x), y});
     EXPECT_EQ(Rows("kv", "id, v, w", "id"), kv);
     EXPECT_EQ(Rows("uq", "id, u", "id"), uq);
-    if (with_keyless) EXPECT_EQ(Rows("loose", "x, y", "x, y"), loose);
+    if (with_keyless) {
+      EXPECT_EQ(Rows("loose", "x, y", "x, y"), loose);
+    }
   }
 
   // Every partition's checkpoint row, by name.

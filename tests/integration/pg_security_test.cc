@@ -399,7 +399,7 @@ TEST(PgDdlPasswords, NeverReachTheLogTableTheDaemonOrTheApi) {
   EXPECT_NE(message.find("CREATE UNIQUE INDEX t_n ON t (n)"), std::string::npos) << message;
 
   std::string api;
-  for (const std::string path : {Path(id), Path(id, "/subtasks"), Path(id, "/events"), Path(id, "/export"),
+  for (const std::string& path : {Path(id), Path(id, "/subtasks"), Path(id, "/events"), Path(id, "/export"),
                                  std::string("/api/v1/projects")}) {
     api += d.Call("GET", path).raw;
   }
@@ -465,7 +465,7 @@ TEST(MysqlDdlLiterals, NeverReachTheDaemonOrTheApi) {
   EXPECT_NE(message.find("ALTER TABLE t ADD UNIQUE INDEX t_n (n) COMMENT '***'"), std::string::npos) << message;
 
   std::string api;
-  for (const std::string path : {Path(id), Path(id, "/subtasks"), Path(id, "/events"), Path(id, "/export"),
+  for (const std::string& path : {Path(id), Path(id, "/subtasks"), Path(id, "/events"), Path(id, "/export"),
                                  std::string("/api/v1/projects")}) {
     api += d.Call("GET", path).raw;
   }
