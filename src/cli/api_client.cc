@@ -17,16 +17,11 @@ constexpr const char* kDefaultServer = "http://127.0.0.1:8190";
 
 std::string DefaultHint(int status) {
   switch (status) {
-    case 0:
-      return "Start the daemon with `godwit serve`, or point --server / $GODWIT_SERVER at it.";
-    case 400:
-      return "Correct the value named in the message; docs/api.md describes the fields.";
-    case 401:
-      return "Pass --token or set $GODWIT_TOKEN; run as the user who started the daemon to use DATA_DIR/token.";
-    case 404:
-      return "Check the project id with `godwit project list`.";
-    case 409:
-      return "`godwit project show ID` gives the state; docs/api.md lists what each state allows.";
+    case 0: return "Start the daemon with `godwit serve`, or point --server / $GODWIT_SERVER at it.";
+    case 400: return "Correct the value named in the message; docs/api.md describes the fields.";
+    case 401: return "Pass --token or set $GODWIT_TOKEN; run as the user who started the daemon to use DATA_DIR/token.";
+    case 404: return "Check the project id with `godwit project list`.";
+    case 409: return "`godwit project show ID` gives the state; docs/api.md lists what each state allows.";
     default:
       if (status >= 500) return "Look at the daemon's log; the operation can be tried again.";
       return "";

@@ -32,8 +32,8 @@ inline constexpr int kExitRefused = 5;      // 409: not allowed in the current s
 // be reached (`transport_error` says why).
 struct ApiReply {
   int status = 0;
-  std::string body;            // raw body, as the daemon sent it
-  nlohmann::json json;         // the parsed body; null when it is not JSON
+  std::string body;     // raw body, as the daemon sent it
+  nlohmann::json json;  // the parsed body; null when it is not JSON
   std::string transport_error;
   bool ok() const { return status >= 200 && status < 300; }
 };
@@ -43,7 +43,7 @@ struct ApiReply {
 //     what to do: hint
 struct ApiError {
   int exit_code = kExitFailed;
-  std::string code;     // the API's code (NOT_FOUND, INVALID_STATE...) or the CLI's own
+  std::string code;  // the API's code (NOT_FOUND, INVALID_STATE...) or the CLI's own
   std::string message;
   std::string hint;
 };

@@ -31,9 +31,7 @@ int Fail(ClientContext& c, const ApiError& e) {
 
 int FailReply(ClientContext& c, const ApiReply& reply) { return Fail(c, ErrorFromReply(reply, c.api.server())); }
 
-int FailStatus(ClientContext& c, const Status& st) {
-  return Fail(c, UsageError(st.message(), st.hint()));
-}
+int FailStatus(ClientContext& c, const Status& st) { return Fail(c, UsageError(st.message(), st.hint())); }
 
 // The body exactly as the daemon sent it, one document per line.
 void PrintRaw(ClientContext& c, const ApiReply& reply) {
@@ -54,7 +52,8 @@ std::optional<std::vector<int64_t>> ParseIds(ClientContext& c, const std::vector
   for (const auto& t : texts) {
     auto id = ParseId(t);
     if (!id) {
-      *exit_code = Fail(c, UsageError("'" + t + "' is not a project id", "Ids are the numbers `godwit project list` shows."));
+      *exit_code =
+          Fail(c, UsageError("'" + t + "' is not a project id", "Ids are the numbers `godwit project list` shows."));
       return std::nullopt;
     }
     if (std::find(ids.begin(), ids.end(), *id) == ids.end()) ids.push_back(*id);
@@ -174,7 +173,8 @@ int RunBatch(ClientContext& c, const std::string& operation, const std::vector<i
   } else {
     c.out << RenderBatchResult(Human(operation), result.json);
   }
-  bool any_failed = result.json.contains("failed") && result.json["failed"].is_array() && !result.json["failed"].empty();
+  bool any_failed =
+      result.json.contains("failed") && result.json["failed"].is_array() && !result.json["failed"].empty();
   if (any_failed || unsupported > 0) {
     if (!any_failed) {
       Info(c) << unsupported << " selected project(s) did not support " << Human(operation)
@@ -190,7 +190,8 @@ void PrintReleaseDetails(ClientContext& c, const json& answer) {
   for (const auto& [key, value] : answer.items()) {
     if (!value.is_array() || value.empty()) continue;
     c.out << "  " << Human(key) << ":\n";
-    for (const auto& item : value) c.out << "    " << (item.is_string() ? item.get<std::string>() : item.dump()) << "\n";
+    for (const auto& item : value)
+      c.out << "    " << (item.is_string() ? item.get<std::string>() : item.dump()) << "\n";
   }
 }
 
@@ -214,8 +215,8 @@ int SingleOperation(ClientContext& c, const std::string& operation, int64_t id, 
   }
   // The answer is the project, or for release what was freed (with the
   // project under "project" when the daemon includes it).
-  const json& project = reply.json.contains("project") && reply.json["project"].is_object() ? reply.json["project"]
-                                                                                          : reply.json;
+  const json& project =
+      reply.json.contains("project") && reply.json["project"].is_object() ? reply.json["project"] : reply.json;
   std::string state = StateText(project);
   c.out << Describe(project, id) << ": " << Human(operation) << (state.empty() ? " done" : ", now " + state) << "\n";
   if (operation == "release") PrintReleaseDetails(c, reply.json);
@@ -380,7 +381,8 @@ int ParamsSet(ClientContext& c, const std::string& id_text, const json& params) 
     return kExitOk;
   }
   std::string changed;
-  for (const auto& [k, v] : params.items()) changed += (changed.empty() ? "" : ", ") + Human(k) + " " + (v.is_string() ? v.get<std::string>() : v.dump());
+  for (const auto& [k, v] : params.items())
+    changed += (changed.empty() ? "" : ", ") + Human(k) + " " + (v.is_string() ? v.get<std::string>() : v.dump());
   c.out << "project " << ids->front() << ": parameters set: " << changed << "\n";
   return kExitOk;
 }
@@ -508,10 +510,9 @@ std::string RenderVerificationResult(const json& result) {
   const json& summary = Member(result, "summary");
   const json& metrics = Member(result, "metrics");
   if (summary.is_object()) {
-    out += Thousands(Int(summary, "tables")) + " table(s): " + Thousands(Int(summary, "consistent")) +
-           " consistent, " + Thousands(Int(summary, "inconsistent")) + " inconsistent, " +
-           Thousands(Int(summary, "failed")) + " failed; " + Thousands(Int(summary, "differences")) +
-           " difference(s)";
+    out += Thousands(Int(summary, "tables")) + " table(s): " + Thousands(Int(summary, "consistent")) + " consistent, " +
+           Thousands(Int(summary, "inconsistent")) + " inconsistent, " + Thousands(Int(summary, "failed")) +
+           " failed; " + Thousands(Int(summary, "differences")) + " difference(s)";
     // A correction's re-check reads only the corrected rows by key: it
     // compares no rows worth a rate.
     if (metrics.is_object() && Int(metrics, "rows_compared") > 0) {
@@ -578,15 +579,20 @@ std::string CorrectionLeftovers(const json& result, int64_t id, bool delete_extr
   std::string sid = std::to_string(id);
   std::string out = "Not every table is consistent after the correction:\n";
   if (kept > 0) {
-    out += "  " + std::to_string(kept) + " table(s) keep rows only in the destination: delete them with "
-           "`godwit project correct " + sid + " --delete-extra` (review them first with "
-           "`godwit project corrections " + sid + " --delete-extra`)\n";
+    out += "  " + std::to_string(kept) +
+           " table(s) keep rows only in the destination: delete them with "
+           "`godwit project correct " +
+           sid +
+           " --delete-extra` (review them first with "
+           "`godwit project corrections " +
+           sid + " --delete-extra`)\n";
   }
   if (failed > 0) out += "  " + std::to_string(failed) + " table(s) failed: their errors above say why\n";
   if (other > 0) {
-    out += "  " + std::to_string(other) + " table(s) still differ: tables without a key are not corrected row by "
-           "row (copy them again); rows changing meanwhile settle: `godwit project reverify " + sid +
-           " --mode records`\n";
+    out += "  " + std::to_string(other) +
+           " table(s) still differ: tables without a key are not corrected row by "
+           "row (copy them again); rows changing meanwhile settle: `godwit project reverify " +
+           sid + " --mode records`\n";
   }
   return out;
 }
@@ -635,8 +641,7 @@ int VerificationRerun(ClientContext& c, const std::string& id_text, const std::s
     return kExitOk;
   }
   std::string state = Str(reply.json, "state");
-  c.out << Describe(reply.json, id) << ": re-verify (" << mode << ") requested, now " << StateText(reply.json)
-        << "\n";
+  c.out << Describe(reply.json, id) << ": re-verify (" << mode << ") requested, now " << StateText(reply.json) << "\n";
   if (state == "paused" || state == "failed") {
     c.out << "  it runs when the project resumes: godwit resume " << id << "\n";
   } else {
@@ -704,12 +709,15 @@ ClientCommandLine::ClientCommandLine(CLI::App& app) {
   project->require_subcommand(1);
 
   auto* create = project->add_subcommand("create", "Create a project from a YAML or JSON file (docs/cli.md)");
-  create->add_option("-f,--file", file_, "the project file: the `godwit migrate` keys plus name, tags, "
-                                         "migration_type, alerts, verify_concurrency, created_by")
+  create
+      ->add_option("-f,--file", file_,
+                   "the project file: the `godwit migrate` keys plus name, tags, "
+                   "migration_type, alerts, verify_concurrency, created_by")
       ->required();
   create->add_option("--name", name_, "the project's name (overrides the file)");
-  create->add_option("--tag", tags_, "a tag to add; repeatable")->allow_extra_args(false)->multi_option_policy(
-      CLI::MultiOptionPolicy::TakeAll);
+  create->add_option("--tag", tags_, "a tag to add; repeatable")
+      ->allow_extra_args(false)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   AddGlobals(create);
   Register(create, [this](ClientContext& c) { return ProjectCreate(c, file_, name_, tags_, CurrentUser()); });
 
@@ -766,9 +774,10 @@ ClientCommandLine::ClientCommandLine(CLI::App& app) {
   auto* reverify = project->add_subcommand(
       "reverify", "Verify again: every table, the tables not consistent last time, or the rows found different");
   reverify->add_option("ID", id_, "the project id")->required();
-  reverify->add_option("--mode", mode_,
-                       "all (default): every table; abnormal: the tables not consistent last time; records: only "
-                       "the rows found different, read again by key")
+  reverify
+      ->add_option("--mode", mode_,
+                   "all (default): every table; abnormal: the tables not consistent last time; records: only "
+                   "the rows found different, read again by key")
       ->check(CLI::IsMember({"all", "abnormal", "records"}));
   AddGlobals(reverify);
   Register(reverify, [this](ClientContext& c) { return VerificationRerun(c, id_, mode_.empty() ? "all" : mode_); });
@@ -780,8 +789,7 @@ ClientCommandLine::ClientCommandLine(CLI::App& app) {
   corrections->add_flag("--delete-extra", delete_extra_,
                         "also DELETE rows only in the destination (without it they are listed as comments and kept)");
   AddGlobals(corrections, /*json=*/false);
-  Register(corrections,
-           [this](ClientContext& c) { return VerificationCorrections(c, id_, delete_extra_, out_file_); });
+  Register(corrections, [this](ClientContext& c) { return VerificationCorrections(c, id_, delete_extra_, out_file_); });
 
   auto* correct = project->add_subcommand(
       "correct", "Correct the destination for the differences found; exit 0 when every table is consistent then");
@@ -795,16 +803,14 @@ ClientCommandLine::ClientCommandLine(CLI::App& app) {
   ids_option(skip_verification, "one or more project ids");
   yes_flag(skip_verification);
   AddGlobals(skip_verification);
-  Register(skip_verification,
-           [this](ClientContext& c) { return RunOperation(c, "skip_full_verification", ids_); });
+  Register(skip_verification, [this](ClientContext& c) { return RunOperation(c, "skip_full_verification", ids_); });
 
   // Lifecycle operations.
   struct Op {
     const char* name;
     const char* help;
   };
-  for (const Op& op : {Op{"start", "Start Not Started projects"},
-                       Op{"pause", "Pause Running projects at a checkpoint"},
+  for (const Op& op : {Op{"start", "Start Not Started projects"}, Op{"pause", "Pause Running projects at a checkpoint"},
                        Op{"resume", "Resume Paused or Failed projects from their checkpoints"},
                        Op{"release", "Free what projects hold (replication slots, local change logs)"},
                        Op{"delete", "Delete Not Started or Released projects and their local data"},
@@ -829,9 +835,10 @@ ClientCommandLine::ClientCommandLine(CLI::App& app) {
   alerts_set->add_option("--level", level_, "none, low, medium or high")
       ->required()
       ->check(CLI::IsMember({"none", "low", "medium", "high"}));
-  latency_opt_ = alerts_set->add_option("--latency-threshold", latency_threshold_,
-                                        "seconds of replication latency that raise an alert (default by level: "
-                                        "low 300, medium 60, high 10)")
+  latency_opt_ = alerts_set
+                     ->add_option("--latency-threshold", latency_threshold_,
+                                  "seconds of replication latency that raise an alert (default by level: "
+                                  "low 300, medium 60, high 10)")
                      ->check(CLI::NonNegativeNumber);
   yes_flag(alerts_set);
   AddGlobals(alerts_set);
@@ -846,7 +853,8 @@ ClientCommandLine::ClientCommandLine(CLI::App& app) {
   params->require_subcommand(1);
   auto* params_set = params->add_subcommand("set", "Change parameters (Not Started, Paused or Failed projects)");
   params_set->add_option("ID", id_, "the project id")->required();
-  concurrency_opt_ = params_set->add_option("--concurrency", concurrency_, "full-migration workers (0 = the core count)");
+  concurrency_opt_ =
+      params_set->add_option("--concurrency", concurrency_, "full-migration workers (0 = the core count)");
   verify_concurrency_opt_ =
       params_set->add_option("--verify-concurrency", verify_concurrency_, "verification workers (0 = the core count)");
   chunk_rows_opt_ = params_set->add_option("--chunk-rows", chunk_rows_, "rows per chunk");

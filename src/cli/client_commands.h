@@ -40,8 +40,8 @@ struct ClientContext {
   std::istream& in;
   std::ostream& out;
   std::ostream& err;
-  bool json = false;  // print the API's JSON as it is (stdout); human text goes to `err`
-  bool yes = false;   // batches: no confirmation question
+  bool json = false;         // print the API's JSON as it is (stdout); human text goes to `err`
+  bool yes = false;          // batches: no confirmation question
   bool interactive = false;  // `in` is a terminal (it echoes the answer itself)
 };
 
@@ -57,7 +57,7 @@ struct ListFilters {
   std::string tag;
   std::string type;
   std::string keyword;
-  int page = 0;       // 0: the daemon's default
+  int page = 0;  // 0: the daemon's default
   int page_size = 0;
 };
 int ProjectList(ClientContext& c, const ListFilters& filters);

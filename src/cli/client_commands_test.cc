@@ -81,15 +81,16 @@ TEST(ExitCodeTest, HttpStatusMapsToDocumentedCodes) {
 
 TEST(ExitCodeTest, ErrorFromReplyUsesTheApiErrorAndFallsBack) {
   ApiError e = ErrorFromReply(
-      Reply(409, json{{"error", {{"code", "INVALID_STATE"}, {"message", "project 7 is Paused"}, {"hint", "resume it"}}}}),
+      Reply(409,
+            json{{"error", {{"code", "INVALID_STATE"}, {"message", "project 7 is Paused"}, {"hint", "resume it"}}}}),
       "http://h:1");
   EXPECT_EQ(e.exit_code, kExitRefused);
   EXPECT_EQ(e.code, "INVALID_STATE");
   EXPECT_EQ(e.message, "project 7 is Paused");
   EXPECT_EQ(e.hint, "resume it");
 
-  ApiError no_hint = ErrorFromReply(Reply(401, json{{"error", {{"code", "UNAUTHORIZED"}, {"message", "bad token"}}}}),
-                                    "http://h:1");
+  ApiError no_hint =
+      ErrorFromReply(Reply(401, json{{"error", {{"code", "UNAUTHORIZED"}, {"message", "bad token"}}}}), "http://h:1");
   EXPECT_EQ(no_hint.exit_code, kExitUnreachable);
   EXPECT_NE(no_hint.hint.find("--token"), std::string::npos);
 
@@ -163,7 +164,8 @@ TEST_F(ClientCommandsTest, NotFoundExits4AndBadIdExits2WithoutACall) {
 
 json Preview(std::vector<int64_t> supported, std::vector<std::pair<int64_t, std::string>> unsupported) {
   json p = {{"supported", json::array()}, {"unsupported", json::array()}};
-  for (auto id : supported) p["supported"].push_back({{"id", id}, {"name", "p" + std::to_string(id)}, {"updated_at", 0}});
+  for (auto id : supported)
+    p["supported"].push_back({{"id", id}, {"name", "p" + std::to_string(id)}, {"updated_at", 0}});
   for (auto& [id, reason] : unsupported) p["unsupported"].push_back({{"id", id}, {"name", "x"}, {"reason", reason}});
   return p;
 }
@@ -213,7 +215,8 @@ TEST_F(ClientCommandsTest, BatchWithUnsupportedOrFailuresExits1) {
 }
 
 TEST_F(ClientCommandsTest, BatchNobodySupportsExits5OrNotFound4) {
-  api_.replies.push_back(Reply(200, Preview({}, {{1, "project 1 is Running: start is not allowed"}, {5, "no such project"}})));
+  api_.replies.push_back(
+      Reply(200, Preview({}, {{1, "project 1 is Running: start is not allowed"}, {5, "no such project"}})));
   auto c = Context("", false, true);
   EXPECT_EQ(RunOperation(c, "start", {"1", "5"}), kExitRefused);
   api_.replies.push_back(Reply(200, Preview({}, {{5, "no such project"}, {6, "no such project"}})));
@@ -347,12 +350,26 @@ json VerificationResult() {
                  {"samples", {{{"key", {"42"}}, {"kind", "differing"}, {"columns", {"status"}}}}},
                  {"detail", "complete"},
                  {"error", ""}};
-  json users = {{"source", "shop.users"}, {"destination", "public.users"}, {"status", "consistent"},
-                {"method", "database"}, {"rows_compared", 12000}, {"only_in_source", 0},
-                {"only_in_destination", 0}, {"differing", 0}, {"differing_columns", json::object()},
-                {"samples", json::array()}, {"detail", "complete"}, {"error", ""}};
-  json gone = {{"source", "shop.gone"}, {"destination", ""}, {"status", "failed"}, {"method", ""},
-               {"rows_compared", 0}, {"only_in_source", 0}, {"only_in_destination", 0}, {"differing", 0},
+  json users = {{"source", "shop.users"},
+                {"destination", "public.users"},
+                {"status", "consistent"},
+                {"method", "database"},
+                {"rows_compared", 12000},
+                {"only_in_source", 0},
+                {"only_in_destination", 0},
+                {"differing", 0},
+                {"differing_columns", json::object()},
+                {"samples", json::array()},
+                {"detail", "complete"},
+                {"error", ""}};
+  json gone = {{"source", "shop.gone"},
+               {"destination", ""},
+               {"status", "failed"},
+               {"method", ""},
+               {"rows_compared", 0},
+               {"only_in_source", 0},
+               {"only_in_destination", 0},
+               {"differing", 0},
                {"error", "permission denied for table gone"}};
   return {{"run", 3},
           {"state", "completed"},
@@ -370,18 +387,19 @@ TEST_F(ClientCommandsTest, VerificationShowsStatusTablesAndSummary) {
   EXPECT_EQ(api_.calls[0].method, "GET");
   EXPECT_EQ(api_.calls[0].path, "/projects/7/verification");
   EXPECT_TRUE(api_.calls[0].body.is_null());
-  EXPECT_EQ(out_.str(),
-            "Full verification: completed\n"
-            "TABLE        DESTINATION    STATUS        METHOD         ROWS  ONLY IN SOURCE  ONLY IN DEST  DIFFERING  "
-            "DIFFERING COLUMNS\n"
-            "shop.orders  public.orders  inconsistent  hashed    1,000,003               3             1          4  "
-            "status 3, note 1\n"
-            "shop.users   public.users   consistent    database     12,000               0             0          0  -\n"
-            "shop.gone    (missing)      failed        -                 0               0             0          0  -\n"
-            "  shop.orders: differing [\"42\"] (status)\n"
-            "  shop.gone: permission denied for table gone\n"
-            "3 table(s): 1 consistent, 1 inconsistent, 1 failed; 8 difference(s); 1,012,003 rows compared in 2s "
-            "(476,191 rows/s)\n");
+  EXPECT_EQ(
+      out_.str(),
+      "Full verification: completed\n"
+      "TABLE        DESTINATION    STATUS        METHOD         ROWS  ONLY IN SOURCE  ONLY IN DEST  DIFFERING  "
+      "DIFFERING COLUMNS\n"
+      "shop.orders  public.orders  inconsistent  hashed    1,000,003               3             1          4  "
+      "status 3, note 1\n"
+      "shop.users   public.users   consistent    database     12,000               0             0          0  -\n"
+      "shop.gone    (missing)      failed        -                 0               0             0          0  -\n"
+      "  shop.orders: differing [\"42\"] (status)\n"
+      "  shop.gone: permission denied for table gone\n"
+      "3 table(s): 1 consistent, 1 inconsistent, 1 failed; 8 difference(s); 1,012,003 rows compared in 2s "
+      "(476,191 rows/s)\n");
   EXPECT_EQ(err_.str(), "");
 }
 
@@ -390,14 +408,16 @@ TEST_F(ClientCommandsTest, VerificationRunningNotStartedAndJson) {
   result["tables"][0]["status"] = "running";
   result["tables"][0]["units_done"] = 12;
   result["tables"][0]["units_total"] = 40;
-  api_.replies.push_back(Reply(200, json{{"status", "running"}, {"started_at", 0}, {"ended_at", 0}, {"result", result}}));
+  api_.replies.push_back(
+      Reply(200, json{{"status", "running"}, {"started_at", 0}, {"ended_at", 0}, {"result", result}}));
   auto c = Context();
   EXPECT_EQ(VerificationShow(c, "7"), kExitOk);
   EXPECT_NE(out_.str().find("shop.orders  public.orders  running 12/40"), std::string::npos) << out_.str();
 
   // Not started yet: the status alone.
   out_.str("");
-  api_.replies.push_back(Reply(200, json{{"status", "pending"}, {"started_at", 0}, {"ended_at", 0}, {"result", nullptr}}));
+  api_.replies.push_back(
+      Reply(200, json{{"status", "pending"}, {"started_at", 0}, {"ended_at", 0}, {"result", nullptr}}));
   EXPECT_EQ(VerificationShow(c, "7"), kExitOk);
   EXPECT_EQ(out_.str(), "Full verification: pending\n");
 
@@ -411,10 +431,11 @@ TEST_F(ClientCommandsTest, VerificationRunningNotStartedAndJson) {
 }
 
 TEST_F(ClientCommandsTest, VerificationOfAProjectWithoutItExits4) {
-  api_.replies.push_back(Reply(404, json{{"error",
-                                          {{"code", "NOT_FOUND"},
-                                           {"message", "project 7 has no full verification"},
-                                           {"hint", "Create the project with 'verification' in its migration_type."}}}}));
+  api_.replies.push_back(
+      Reply(404, json{{"error",
+                       {{"code", "NOT_FOUND"},
+                        {"message", "project 7 has no full verification"},
+                        {"hint", "Create the project with 'verification' in its migration_type."}}}}));
   auto c = Context();
   EXPECT_EQ(VerificationShow(c, "7"), kExitNotFound);
   EXPECT_EQ(err_.str(),
@@ -482,8 +503,8 @@ TEST_F(ClientCommandsTest, ReverifySendsTheModeAndSaysWhatHappens) {
   // A bad mode never reaches the daemon; the daemon's 400 is exit 2 too.
   EXPECT_EQ(VerificationRerun(c, "7", "some"), kExitUsage);
   EXPECT_EQ(api_.calls.size(), 2u);
-  api_.replies.push_back(
-      Reply(400, json{{"error", {{"code", "INVALID_ARGUMENT"}, {"message", "mode must be all, abnormal or records"}}}}));
+  api_.replies.push_back(Reply(
+      400, json{{"error", {{"code", "INVALID_ARGUMENT"}, {"message", "mode must be all, abnormal or records"}}}}));
   EXPECT_EQ(VerificationRerun(c, "7", "abnormal"), kExitUsage);
 }
 
@@ -506,8 +527,7 @@ TEST_F(ClientCommandsTest, CorrectionsAreWrittenToAFileOrStdout) {
   std::stringstream ss;
   ss << in.rdbuf();
   EXPECT_EQ(ss.str(), sql);
-  EXPECT_NE(out_.str().find("wrote the corrections of project 3 to " + path.string()), std::string::npos)
-      << out_.str();
+  EXPECT_NE(out_.str().find("wrote the corrections of project 3 to " + path.string()), std::string::npos) << out_.str();
   std::filesystem::remove(path);
 
   // Without a file, the SQL alone on stdout (to pipe into a client).
@@ -579,11 +599,12 @@ TEST(ClientCommandLineTest, VerificationCommandsSendTheirRequests) {
                seen.push_back("GET " + req.path + " " + req.get_param_value("delete_destination_only"));
                res.set_content("-- Godwit corrections\n", "application/sql");
              });
-  server.Post(R"(/api/v1/projects/(\d+)/skip_full_verification)", [&](const httplib::Request& req, httplib::Response& res) {
-    seen.push_back("POST " + req.path + " " + req.body);
-    res.status = 409;
-    res.set_content(R"({"error": {"code": "INVALID_STATE", "message": "already skipped"}})", "application/json");
-  });
+  server.Post(
+      R"(/api/v1/projects/(\d+)/skip_full_verification)", [&](const httplib::Request& req, httplib::Response& res) {
+        seen.push_back("POST " + req.path + " " + req.body);
+        res.status = 409;
+        res.set_content(R"({"error": {"code": "INVALID_STATE", "message": "already skipped"}})", "application/json");
+      });
   int port = server.bind_to_any_port("127.0.0.1");
   ASSERT_GT(port, 0);
   std::thread t([&] { server.listen_after_bind(); });

@@ -20,9 +20,9 @@ Result<CommandTarget> ResolveCommandTarget(const CommandTargetArgs& a, const std
     ASSIGN_OR_RETURN(opt, LoadProjectFile(a.project_file, &t.file_incremental));
   } else {
     if (a.source_uri.empty() || a.destination_uri.empty()) {
-      return Status(ErrorCode::kInvalidArgument, "SOURCE_URI and DEST_URI are required (or -f PROJECT_FILE)",
-                    "Example: godwit " + command +
-                        " mysql://app@127.0.0.1:3306/shop postgresql://postgres@127.0.0.1/shop");
+      return Status(
+          ErrorCode::kInvalidArgument, "SOURCE_URI and DEST_URI are required (or -f PROJECT_FILE)",
+          "Example: godwit " + command + " mysql://app@127.0.0.1:3306/shop postgresql://postgres@127.0.0.1/shop");
     }
     auto src = ParseEndpointUri(a.source_uri);
     if (!src.ok()) return src.status().WithContext("source");

@@ -24,10 +24,10 @@ struct CommandTargetArgs {
 };
 
 struct CommandTarget {
-  FullMigrationOptions options;  // state_path left empty
-  bool file_incremental = false; // the project file says `incremental: true`
-  std::string id_hex;            // XXH3 of the redacted URI pair
-  std::string state_dir;         // created
+  FullMigrationOptions options;   // state_path left empty
+  bool file_incremental = false;  // the project file says `incremental: true`
+  std::string id_hex;             // XXH3 of the redacted URI pair
+  std::string state_dir;          // created
 };
 
 // `command` names the command in the usage example of an error.

@@ -53,17 +53,19 @@ Status EnsurePrivateDirectory(const std::string& dir, const std::string& what, c
     return Status(ErrorCode::kInvalidArgument,
                   what + " " + dir + " belongs to " + owner + ", not to " + me +
                       " who runs Godwit: it holds secrets and migrated data, so only its owner may use it",
-                  "Run `chown " + me + " " + dir + "` (and check what its owner could have read or left in it), "
-                  "or give a directory of your own with " + flag + ".");
+                  "Run `chown " + me + " " + dir +
+                      "` (and check what its owner could have read or left in it), "
+                      "or give a directory of your own with " +
+                      flag + ".");
   }
   if ((sb.st_mode & 077) != 0) {
     char mode[8];
     std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(sb.st_mode & 07777));
-    return Status(ErrorCode::kInvalidArgument,
-                  what + " " + dir + " is open to other users (mode " + mode +
-                      "): it holds secrets and migrated data, so only its owner may enter it",
-                  "Run `chmod 700 " + dir + "` (and check who could have read it), or give another directory with " +
-                      flag + ".");
+    return Status(
+        ErrorCode::kInvalidArgument,
+        what + " " + dir + " is open to other users (mode " + mode +
+            "): it holds secrets and migrated data, so only its owner may enter it",
+        "Run `chmod 700 " + dir + "` (and check who could have read it), or give another directory with " + flag + ".");
   }
   return Status();
 }

@@ -59,15 +59,21 @@ int main(int argc, char** argv) {
       "append ?password_env=VAR or ?password_file=PATH instead of writing the password.");
   migrate->add_option("SOURCE_URI", margs.source_uri, "where the data comes from");
   migrate->add_option("DEST_URI", margs.destination_uri, "where it goes");
-  migrate->add_option("-f,--file", margs.project_file, "a project YAML file instead of the URIs (docs/project-file.md)");
+  migrate->add_option("-f,--file", margs.project_file,
+                      "a project YAML file instead of the URIs (docs/project-file.md)");
   // One pattern per flag (repeat the flag), so that patterns never swallow the URIs.
-  migrate->add_option("--include", margs.include, "glob of tables to take (matched against schema.table and table); repeatable")
+  migrate
+      ->add_option("--include", margs.include,
+                   "glob of tables to take (matched against schema.table and table); repeatable")
       ->allow_extra_args(false)
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   migrate->add_option("--exclude", margs.exclude, "glob of tables to leave out; repeatable")
       ->allow_extra_args(false)
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
-  migrate->add_option("--concurrency", margs.concurrency, "parallel copy workers (default: the number of cores, at least 2)")->check(CLI::Range(1, 64));
+  migrate
+      ->add_option("--concurrency", margs.concurrency,
+                   "parallel copy workers (default: the number of cores, at least 2)")
+      ->check(CLI::Range(1, 64));
   migrate->add_option("--chunk-rows", margs.chunk_rows, "rows per chunk, the unit of checkpointing (default 100000)")
       ->check(CLI::PositiveNumber);
   migrate->add_option("--state-dir", margs.state_dir, "where progress is kept for resuming")->capture_default_str();
@@ -76,9 +82,10 @@ int main(int argc, char** argv) {
   migrate->add_option("--replication-slot", margs.replication_slot,
                       "PostgreSQL source: create this logical slot and copy inside its snapshot "
                       "(default with --incremental: godwit_ plus a hash of the two URIs)");
-  migrate->add_option("--server-id", margs.server_id,
-                      "MySQL/MariaDB source with --incremental: the replica server_id the binlog stream registers "
-                      "with (default: derived from the two URIs, 1073741824 and up)")
+  migrate
+      ->add_option("--server-id", margs.server_id,
+                   "MySQL/MariaDB source with --incremental: the replica server_id the binlog stream registers "
+                   "with (default: derived from the two URIs, 1073741824 and up)")
       ->check(CLI::Range(1u, 4294967295u));
   migrate->add_flag("--incremental", margs.incremental,
                     "after the copy, keep the destination in sync with the source's changes until Ctrl-C "
@@ -89,7 +96,8 @@ int main(int argc, char** argv) {
   migrate->add_flag("--release", margs.release,
                     "free what --incremental keeps between runs (PostgreSQL slot and publication, heartbeat row, "
                     "change log) and exit");
-  migrate->add_flag("--restart", margs.restart, "forget saved progress and start over (the destination is not emptied)");
+  migrate->add_flag("--restart", margs.restart,
+                    "forget saved progress and start over (the destination is not emptied)");
   migrate->add_flag("-q,--quiet", margs.quiet, "no live progress display");
 
   godwit::VerifyArgs vargs;
@@ -101,24 +109,30 @@ int main(int argc, char** argv) {
   verify->add_option("SOURCE_URI", vargs.source_uri, "the source, as for migrate");
   verify->add_option("DEST_URI", vargs.destination_uri, "the destination");
   verify->add_option("-f,--file", vargs.project_file, "a project YAML file instead of the URIs (docs/project-file.md)");
-  verify->add_option("--include", vargs.include, "glob of tables to verify (matched against schema.table and table); repeatable")
+  verify
+      ->add_option("--include", vargs.include,
+                   "glob of tables to verify (matched against schema.table and table); repeatable")
       ->allow_extra_args(false)
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   verify->add_option("--exclude", vargs.exclude, "glob of tables to leave out; repeatable")
       ->allow_extra_args(false)
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
-  verify->add_option("--concurrency", vargs.concurrency, "units compared at once")->capture_default_str()->check(CLI::Range(1, 64));
+  verify->add_option("--concurrency", vargs.concurrency, "units compared at once")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 64));
   verify->add_option("--chunk-rows", vargs.chunk_rows, "rows per unit (default: the project file's, else 100000)")
       ->check(CLI::PositiveNumber);
-  verify->add_option("--method", vargs.method,
-                     "auto: checksums inside the database for same-engine tables declared alike, else hashing in "
-                     "Godwit; database: refuse tables that cannot be checksummed inside the database; hashed: always "
-                     "hash in Godwit")
+  verify
+      ->add_option("--method", vargs.method,
+                   "auto: checksums inside the database for same-engine tables declared alike, else hashing in "
+                   "Godwit; database: refuse tables that cannot be checksummed inside the database; hashed: always "
+                   "hash in Godwit")
       ->capture_default_str()
       ->check(CLI::IsMember({"auto", "database", "hashed"}));
-  verify->add_option("--mode", vargs.mode,
-                     "all: every table; abnormal: only tables not consistent last time; records: only the rows found "
-                     "different last time, read again by key")
+  verify
+      ->add_option("--mode", vargs.mode,
+                   "all: every table; abnormal: only tables not consistent last time; records: only the rows found "
+                   "different last time, read again by key")
       ->capture_default_str()
       ->check(CLI::IsMember({"all", "abnormal", "records"}));
   verify->add_option("--corrections", vargs.corrections_file,
@@ -141,13 +155,15 @@ int main(int argc, char** argv) {
   states->add_flag("--markdown", markdown, "print docs/state-machine.md (the table is the same either way)");
 
   godwit::ServeArgs sargs;
-  auto* serve = app.add_subcommand("serve", "Run the daemon: the REST API (docs/api.md) and the projects' orchestrator");
+  auto* serve =
+      app.add_subcommand("serve", "Run the daemon: the REST API (docs/api.md) and the projects' orchestrator");
   serve->add_option("--listen", sargs.listen, "host:port to answer on (loopback unless told otherwise)")
       ->capture_default_str();
   serve->add_option("--data-dir", sargs.data_dir, "metadata, token and local data (default $GODWIT_HOME or ~/.godwit)");
-  serve->add_option("--retention-check-seconds", sargs.retention_check_seconds,
-                    "how often Paused/Failed synchronizing projects are checked for the source discarding WAL or "
-                    "binlog they still need (0: never)")
+  serve
+      ->add_option("--retention-check-seconds", sargs.retention_check_seconds,
+                   "how often Paused/Failed synchronizing projects are checked for the source discarding WAL or "
+                   "binlog they still need (0: never)")
       ->capture_default_str()
       ->check(CLI::Range(0, 86400));
   serve->add_option("--max-running-projects", sargs.max_running_projects, "projects executing subtasks at once")
@@ -158,9 +174,10 @@ int main(int argc, char** argv) {
   serve->add_option("--secrets-dir", sargs.secrets_dir,
                     "the directory whose files API clients may name as password_file (and as libpq sslrootcert, "
                     "sslcert, sslkey, sslcrl); default: none");
-  serve->add_option("--secrets-env", sargs.secrets_env,
-                    "environment variables API clients may name as password_env (NAME or PREFIX*, comma-separated); "
-                    "default: none")
+  serve
+      ->add_option("--secrets-env", sargs.secrets_env,
+                   "environment variables API clients may name as password_env (NAME or PREFIX*, comma-separated); "
+                   "default: none")
       ->delimiter(',');
   serve->add_option("--sqlite-dir", sargs.sqlite_dir,
                     "the directory API clients' sqlite:// endpoints must lie in; default: none (SQLite refused)");

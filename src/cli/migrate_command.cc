@@ -45,10 +45,9 @@ struct MigratePlan {
 
 Result<MigratePlan> BuildPlan(const MigrateArgs& a) {
   MigratePlan plan;
-  ASSIGN_OR_RETURN(CommandTarget target,
-                   ResolveCommandTarget({a.project_file, a.source_uri, a.destination_uri, a.include, a.exclude,
-                                         a.zero_date, a.state_dir},
-                                        "migrate"));
+  ASSIGN_OR_RETURN(CommandTarget target, ResolveCommandTarget({a.project_file, a.source_uri, a.destination_uri,
+                                                               a.include, a.exclude, a.zero_date, a.state_dir},
+                                                              "migrate"));
   plan.full = std::move(target.options);
   FullMigrationOptions& opt = plan.full;
   plan.incremental = a.incremental || target.file_incremental;
@@ -106,8 +105,9 @@ int Release(const MigratePlan& plan) {
     PrintError(st);
     return 1;
   }
-  std::printf("released: the next run copies everything again, so empty the destination tables first (or give "
-              "another destination)\n");
+  std::printf(
+      "released: the next run copies everything again, so empty the destination tables first (or give "
+      "another destination)\n");
   std::error_code ec;
   std::filesystem::remove(plan.full.state_path, ec);
   return 0;
@@ -141,10 +141,10 @@ Result<std::optional<SyncOptions>> SyncOptionsFor(const MigratePlan& plan) {
 int RunSync(const MigratePlan& plan, const MigrateArgs& args) {
   auto found = SyncOptionsFor(plan);
   if (!found.ok() || !*found) {
-    PrintError(found.ok() ? Status(ErrorCode::kMetadata,
-                                   "the full migration recorded no source position to synchronize from",
-                                   "Run the command with --restart --incremental to copy again from a new snapshot.")
-                          : found.status());
+    PrintError(found.ok()
+                   ? Status(ErrorCode::kMetadata, "the full migration recorded no source position to synchronize from",
+                            "Run the command with --restart --incremental to copy again from a new snapshot.")
+                   : found.status());
     return 1;
   }
   const SyncOptions& so = **found;
@@ -188,14 +188,14 @@ int RunSync(const MigratePlan& plan, const MigrateArgs& args) {
   const std::string keep = CaptureResources(plan.capture).Describe();
   if (st.ok()) {
     std::printf("caught up: the destination has applied everything the source committed before the stop request\n");
-    std::printf("%s are kept: run the same command to continue, or add --release to free them\n",
-                keep.c_str());
+    std::printf("%s are kept: run the same command to continue, or add --release to free them\n", keep.c_str());
     return 0;
   }
   if (st.code() == ErrorCode::kCancelled) {
-    std::printf("stopped at durable positions; %s are kept: run the same command to resume, or "
-                "add --release to free them\n",
-                keep.c_str());
+    std::printf(
+        "stopped at durable positions; %s are kept: run the same command to resume, or "
+        "add --release to free them\n",
+        keep.c_str());
     return 130;
   }
   PrintError(st);

@@ -14,8 +14,8 @@ struct MigrateArgs {
   std::string project_file;
   std::vector<std::string> include;
   std::vector<std::string> exclude;
-  int concurrency = 0;      // 0 = project file's or the core count
-  int64_t chunk_rows = 0;   // 0 = project file's or 100000
+  int concurrency = 0;     // 0 = project file's or the core count
+  int64_t chunk_rows = 0;  // 0 = project file's or 100000
   std::string state_dir = ".godwit";
   std::string zero_date;
   std::string replication_slot;

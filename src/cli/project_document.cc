@@ -27,9 +27,8 @@ json PlainScalar(const std::string& s) {
   if (s == "true" || s == "True" || s == "TRUE") return true;
   if (s == "false" || s == "False" || s == "FALSE") return false;
   size_t digits_from = (s[0] == '-' || s[0] == '+') ? 1 : 0;
-  if (digits_from < s.size() &&
-      std::all_of(s.begin() + static_cast<std::ptrdiff_t>(digits_from), s.end(),
-                  [](char c) { return c >= '0' && c <= '9'; })) {
+  if (digits_from < s.size() && std::all_of(s.begin() + static_cast<std::ptrdiff_t>(digits_from), s.end(),
+                                            [](char c) { return c >= '0' && c <= '9'; })) {
     int64_t v = 0;
     const char* begin = s.data() + (s[0] == '+' ? 1 : 0);
     auto [end, ec] = std::from_chars(begin, s.data() + s.size(), v);
@@ -41,8 +40,7 @@ json PlainScalar(const std::string& s) {
 json NodeToJson(const YAML::Node& node) {
   switch (node.Type()) {
     case YAML::NodeType::Undefined:
-    case YAML::NodeType::Null:
-      return nullptr;
+    case YAML::NodeType::Null: return nullptr;
     case YAML::NodeType::Scalar: {
       const std::string& tag = node.Tag();
       // "!" marks a quoted scalar; an explicit !!str keeps text as text.

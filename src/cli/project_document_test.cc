@@ -129,7 +129,8 @@ TEST(ResolvePasswordsTest, EnvironmentReferenceKeepsTheName) {
 
 TEST(ResolvePasswordsTest, FileReferenceReadsTheFirstLine) {
   std::string path = TempFile("pw", "filepw\r\nsecond line\n");
-  json doc = {{"source", "sqlite:///tmp/a.db"}, {"destination", {{"uri", "postgresql://u@h/db"}, {"password_file", path}}}};
+  json doc = {{"source", "sqlite:///tmp/a.db"},
+              {"destination", {{"uri", "postgresql://u@h/db"}, {"password_file", path}}}};
   ASSERT_TRUE(ResolvePasswords(doc, FakeEnv({})).ok());
   EXPECT_EQ(doc["destination"]["password"], json("filepw"));
   EXPECT_EQ(doc["destination"]["password_file"], json(path));
@@ -140,9 +141,8 @@ TEST(ResolvePasswordsTest, UriQueryReferenceBecomesAMapping) {
   json doc = {{"source", "mysql://app@h:3306/shop?ssl_mode=required&password_env=MY%5FPW"},
               {"destination", {{"uri", "postgresql://u@h/db?password_env=PG_PW"}}}};
   ASSERT_TRUE(ResolvePasswords(doc, FakeEnv({{"MY_PW", "a"}, {"PG_PW", "b"}})).ok());
-  EXPECT_EQ(doc["source"], (json{{"uri", "mysql://app@h:3306/shop?ssl_mode=required"},
-                                 {"password_env", "MY_PW"},
-                                 {"password", "a"}}));
+  EXPECT_EQ(doc["source"],
+            (json{{"uri", "mysql://app@h:3306/shop?ssl_mode=required"}, {"password_env", "MY_PW"}, {"password", "a"}}));
   EXPECT_EQ(doc["destination"], (json{{"uri", "postgresql://u@h/db"}, {"password_env", "PG_PW"}, {"password", "b"}}));
 }
 

@@ -24,11 +24,13 @@ Result<Endpoint> ParseEndpointNode(const YAML::Node& node, const std::string& fi
     if (!node["uri"]) return Invalid("'" + field + ".uri' is missing");
     uri = node["uri"].as<std::string>();
     for (const char* key : {"password_env", "password_file"}) {
-      if (node[key]) query += std::string(query.empty() && uri.find('?') == std::string::npos ? "?" : "&") + key + "=" +
-                             node[key].as<std::string>();
+      if (node[key])
+        query += std::string(query.empty() && uri.find('?') == std::string::npos ? "?" : "&") + key + "=" +
+                 node[key].as<std::string>();
     }
     if (node["password"]) {
-      return Invalid("'" + field + ".password' is not accepted: passwords in files leak; use password_env or "
+      return Invalid("'" + field +
+                     ".password' is not accepted: passwords in files leak; use password_env or "
                      "password_file");
     }
   } else {
@@ -66,8 +68,9 @@ Result<FullMigrationOptions> ParseProjectYaml(const std::string& text, bool* inc
   try {
     YAML::Node root = YAML::Load(text);
     if (!root.IsMap()) return Invalid("the top level must be a mapping");
-    static const std::set<std::string> kKnown = {"name", "source", "destination", "objects", "concurrency",
-                                                 "chunk_rows", "zero_date", "replication_slot", "incremental"};
+    static const std::set<std::string> kKnown = {"name",      "source",           "destination",
+                                                 "objects",   "concurrency",      "chunk_rows",
+                                                 "zero_date", "replication_slot", "incremental"};
     for (const auto& kv : root) {
       std::string key = kv.first.as<std::string>();
       if (!kKnown.count(key)) return Invalid("unknown field '" + key + "'");

@@ -288,9 +288,8 @@ int RunServe(const ServeArgs& args) {
   sigaddset(&stop_signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
-  Orchestrator orchestrator(**store,
-                            OrchestratorOptions{dir.string(), args.max_running_projects, args.retention_check_seconds,
-                                                endpoints});
+  Orchestrator orchestrator(
+      **store, OrchestratorOptions{dir.string(), args.max_running_projects, args.retention_check_seconds, endpoints});
   ApiServer server(orchestrator, *token, endpoints);
   auto port = server.Bind(listen->first, listen->second);
   if (!port.ok()) {
@@ -305,11 +304,11 @@ int RunServe(const ServeArgs& args) {
                (dir / "token").string());
   std::string env_names;
   for (const auto& n : endpoints.secrets_env) env_names += (env_names.empty() ? "" : ",") + n;
-  spdlog::info("API clients' endpoints may use: password_file and libpq ssl files in {}; password_env {}; SQLite "
-               "files in {}",
-               endpoints.secrets_dir.empty() ? "(none)" : endpoints.secrets_dir,
-               env_names.empty() ? "(none)" : env_names,
-               endpoints.sqlite_dir.empty() ? "(none)" : endpoints.sqlite_dir);
+  spdlog::info(
+      "API clients' endpoints may use: password_file and libpq ssl files in {}; password_env {}; SQLite "
+      "files in {}",
+      endpoints.secrets_dir.empty() ? "(none)" : endpoints.secrets_dir, env_names.empty() ? "(none)" : env_names,
+      endpoints.sqlite_dir.empty() ? "(none)" : endpoints.sqlite_dir);
   // For scripts and tests that asked for any free port.
   std::ofstream(dir / "server.addr") << listen->first << ":" << *port << "\n";
 

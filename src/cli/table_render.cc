@@ -183,7 +183,8 @@ std::string RenderProjectList(const json& answer) {
   if (projects.is_array()) {
     for (const auto& p : projects) {
       rows.push_back({Cell(Field(p, "id")), Cell(Field(p, "name")), StateOf(p), StageOf(p),
-                      Cell(Field(p, "migration_type")), Cell(Field(p, "tags")), FormatLocalTime(Field(p, "updated_at"))});
+                      Cell(Field(p, "migration_type")), Cell(Field(p, "tags")),
+                      FormatLocalTime(Field(p, "updated_at"))});
     }
   }
   std::string out;
@@ -388,7 +389,8 @@ std::string RenderBatchPreview(const std::string& operation, const json& preview
 std::string RenderBatchResult(const std::string& operation, const json& result) {
   const json& failed = Field(result, "failed");
   size_t failures = failed.is_array() ? failed.size() : 0;
-  std::string out = fmt::format("{}: {} succeeded, {} failed\n", operation, Count(Field(result, "succeeded")), failures);
+  std::string out =
+      fmt::format("{}: {} succeeded, {} failed\n", operation, Count(Field(result, "succeeded")), failures);
   if (failures > 0) {
     std::vector<std::vector<std::string>> rows;
     for (const auto& f : failed) rows.push_back({Cell(Field(f, "id")), Cell(Field(f, "reason"))});

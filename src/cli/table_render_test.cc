@@ -32,8 +32,8 @@ class TableRenderTest : public ::testing::Test {
 };
 
 TEST_F(TableRenderTest, ColumnsAlignWithoutTrailingSpaces) {
-  std::string out = RenderTable({"ID", "NAME", "STATE"}, {{"7", "shop", "Running"}, {"12", "warehouse", "Paused"}},
-                                {true});
+  std::string out =
+      RenderTable({"ID", "NAME", "STATE"}, {{"7", "shop", "Running"}, {"12", "warehouse", "Paused"}}, {true});
   EXPECT_EQ(out,
             "ID  NAME       STATE\n"
             " 7  shop       Running\n"
@@ -106,10 +106,18 @@ TEST_F(TableRenderTest, ProjectList) {
 
 TEST_F(TableRenderTest, Subtasks) {
   json subtasks = json::array({
-      {{"kind", "precheck"}, {"status", "completed"}, {"progress", 100.0}, {"started_at", 1714572000},
-       {"ended_at", 1714572003}, {"duration_seconds", 3}},
-      {{"kind", "full_migration"}, {"status", "running"}, {"progress", 50.0}, {"started_at", 1714572010},
-       {"ended_at", nullptr}, {"duration_seconds", 125}},
+      {{"kind", "precheck"},
+       {"status", "completed"},
+       {"progress", 100.0},
+       {"started_at", 1714572000},
+       {"ended_at", 1714572003},
+       {"duration_seconds", 3}},
+      {{"kind", "full_migration"},
+       {"status", "running"},
+       {"progress", 50.0},
+       {"started_at", 1714572010},
+       {"ended_at", nullptr},
+       {"duration_seconds", 125}},
       {{"kind", "schema_migration"}, {"status", "pending"}, {"progress", 0}},
   });
   EXPECT_EQ(RenderSubtasks(subtasks),
@@ -121,14 +129,20 @@ TEST_F(TableRenderTest, Subtasks) {
 }
 
 TEST_F(TableRenderTest, SynchronizationLatencyAndCounts) {
-  json detail = {{"latency", "0.4 seconds (updated 0.2 seconds ago)"},
-                 {"metrics", {{"transactions", 1520}, {"rows", 8210}, {"rows_per_second", 410.4}}},
-                 {"retention_alert", "the replication slot godwit_7 retains 800 MB of WAL"},
-                 {"failed_ddl", nullptr},
-                 {"tables", json::array({{{"source", "shop.orders"}, {"inserts", 10}, {"updates", 2000},
-                                          {"deletes", 1}, {"total", 2011}}})}};
-  json subtasks = json::array({{{"kind", "incremental_sync"}, {"status", "monitoring"}, {"progress", 100.0},
-                                {"started_at", 1714572010}, {"ended_at", 0}, {"duration_seconds", 5},
+  json detail = {
+      {"latency", "0.4 seconds (updated 0.2 seconds ago)"},
+      {"metrics", {{"transactions", 1520}, {"rows", 8210}, {"rows_per_second", 410.4}}},
+      {"retention_alert", "the replication slot godwit_7 retains 800 MB of WAL"},
+      {"failed_ddl", nullptr},
+      {"tables",
+       json::array(
+           {{{"source", "shop.orders"}, {"inserts", 10}, {"updates", 2000}, {"deletes", 1}, {"total", 2011}}})}};
+  json subtasks = json::array({{{"kind", "incremental_sync"},
+                                {"status", "monitoring"},
+                                {"progress", 100.0},
+                                {"started_at", 1714572010},
+                                {"ended_at", 0},
+                                {"duration_seconds", 5},
                                 {"detail", detail}}});
   const std::string out = RenderSubtasks(subtasks);
   EXPECT_NE(out.find("Synchronization: latency 0.4 seconds (updated 0.2 seconds ago), applied 1,520 transactions, "
@@ -167,12 +181,13 @@ TEST_F(TableRenderTest, ProjectDetail) {
                    {"object", "shop.orders"},
                    {"at", 1714572187}}},
                  {"subtasks", json::array({{{"kind", "precheck"}, {"status", "completed"}, {"progress", 100.0}}})},
-                 {"progress", {{"tables", json::array({{{"source", "shop.orders"},
-                                          {"destination", "public.orders"},
-                                          {"status", "copying"},
-                                          {"migrated_rows", 1234567},
-                                          {"estimated_rows", 2000000}}})},
-                                {"metrics", {{"rows_per_second", 5000}}}}}};
+                 {"progress",
+                  {{"tables", json::array({{{"source", "shop.orders"},
+                                            {"destination", "public.orders"},
+                                            {"status", "copying"},
+                                            {"migrated_rows", 1234567},
+                                            {"estimated_rows", 2000000}}})},
+                   {"metrics", {{"rows_per_second", 5000}}}}}};
   std::string out = RenderProjectDetail(detail);
   EXPECT_NE(out.find("ID           7\n"), std::string::npos) << out;
   EXPECT_NE(out.find("State        Failed\n"), std::string::npos) << out;
@@ -180,8 +195,7 @@ TEST_F(TableRenderTest, ProjectDetail) {
   EXPECT_NE(out.find("Source       mysql://app@127.0.0.1:3306/shop  (password from $SRC_PW)\n"), std::string::npos)
       << out;
   EXPECT_NE(out.find("Objects      include shop.*; rename schema shop -> public\n"), std::string::npos) << out;
-  EXPECT_NE(out.find("concurrency auto, verify concurrency 2, chunk rows 100,000, zero dates error"),
-            std::string::npos)
+  EXPECT_NE(out.find("concurrency auto, verify concurrency 2, chunk rows 100,000, zero dates error"), std::string::npos)
       << out;
   EXPECT_NE(out.find("Created      2024-05-01 14:00:00 by alice\n"), std::string::npos) << out;
   EXPECT_NE(out.find("\nSubtasks\nKIND"), std::string::npos) << out;
@@ -207,8 +221,9 @@ TEST_F(TableRenderTest, StateLabels) {
 
 TEST_F(TableRenderTest, BatchPreviewAndResult) {
   json preview = {{"supported", {{{"id", 1}, {"name", "a"}, {"updated_at", 1714572000}}}},
-                  {"unsupported", {{{"id", 2}, {"name", "b"}, {"reason", "project 2 is Paused"}},
-                                   {{"id", 99}, {"name", nullptr}, {"reason", "no such project"}}}}};
+                  {"unsupported",
+                   {{{"id", 2}, {"name", "b"}, {"reason", "project 2 is Paused"}},
+                    {{"id", 99}, {"name", nullptr}, {"reason", "no such project"}}}}};
   EXPECT_EQ(RenderBatchPreview("pause", preview),
             "1 project(s) support pause:\n"
             "ID  NAME  UPDATED\n"

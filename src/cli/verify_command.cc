@@ -80,10 +80,9 @@ std::string TableLine(const TableVerifyResult& t) {
 }  // namespace
 
 int RunVerify(const VerifyArgs& args) {
-  auto target = ResolveCommandTarget(
-      {args.project_file, args.source_uri, args.destination_uri, args.include, args.exclude, args.zero_date,
-       args.state_dir},
-      "verify");
+  auto target = ResolveCommandTarget({args.project_file, args.source_uri, args.destination_uri, args.include,
+                                      args.exclude, args.zero_date, args.state_dir},
+                                     "verify");
   if (!target.ok()) {
     PrintVerifyError(target.status());
     return kVerifyUsage;
@@ -118,8 +117,10 @@ int RunVerify(const VerifyArgs& args) {
   if (auto dst = Connect(opt.destination); dst.ok()) {
     if (auto found = HasCheckpointRows(**dst, stream_id); found.ok() && *found) {
       opt.waiter = std::make_shared<CheckpointCatchUp>(opt.source, opt.destination, stream_id);
-      std::fprintf(stderr, "godwit: the destination is synchronized by %s: differences are confirmed once it has "
-                           "applied what the source committed before the row was read\n", stream_id.c_str());
+      std::fprintf(stderr,
+                   "godwit: the destination is synchronized by %s: differences are confirmed once it has "
+                   "applied what the source committed before the row was read\n",
+                   stream_id.c_str());
     }
   }
 
@@ -177,8 +178,8 @@ int RunVerify(const VerifyArgs& args) {
         PrintVerifyError(corrections.status().WithContext("building the corrections"));
         return kVerifyCouldNotVerify;
       }
-      const std::string sql = CorrectionsSql(opt.source.Redacted(), opt.destination.Redacted(),
-                                             opt.destination.engine, *corrections);
+      const std::string sql =
+          CorrectionsSql(opt.source.Redacted(), opt.destination.Redacted(), opt.destination.engine, *corrections);
       // Full source rows: 0600, never through a link (WritePrivateFile).
       if (Status written = WritePrivateFile(args.corrections_file, sql); !written.ok()) {
         PrintVerifyError(Status(written.code(), written.message(), "Give a writable path to --corrections."));

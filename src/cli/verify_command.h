@@ -16,10 +16,10 @@ struct VerifyArgs {
   int concurrency = 2;
   int64_t chunk_rows = 0;  // 0 = project file's or 100000
   std::string method = "auto";
-  std::string mode = "all";        // all | abnormal | records
-  std::string corrections_file;    // write the correction SQL here
-  bool apply = false;              // apply the corrections
-  bool delete_extra = false;       // corrections delete rows only in the destination
+  std::string mode = "all";      // all | abnormal | records
+  std::string corrections_file;  // write the correction SQL here
+  bool apply = false;            // apply the corrections
+  bool delete_extra = false;     // corrections delete rows only in the destination
   std::string zero_date;
   std::string state_dir = ".godwit";
   bool restart = false;

@@ -17,7 +17,8 @@ constexpr std::array kCatalog = {
                       "variable or a file)."},
     ErrorCatalogEntry{ErrorCode::kUnknownDatabase, "UNKNOWN_DATABASE", "the named database or schema does not exist",
                       "Create the database first or correct its name in the endpoint."},
-    ErrorCatalogEntry{ErrorCode::kPermissionDenied, "PERMISSION_DENIED", "the user lacks a privilege the migration needs",
+    ErrorCatalogEntry{ErrorCode::kPermissionDenied, "PERMISSION_DENIED",
+                      "the user lacks a privilege the migration needs",
                       "Grant the privilege named in the message to the migration user."},
     ErrorCatalogEntry{ErrorCode::kNotFound, "NOT_FOUND", "the named object does not exist",
                       "Check the name; include/exclude patterns are matched against schema.table."},
@@ -52,7 +53,8 @@ constexpr std::array kCatalog = {
     ErrorCatalogEntry{ErrorCode::kUnauthorized, "UNAUTHORIZED", "the API request carries no valid bearer token",
                       "Send 'Authorization: Bearer TOKEN' with the token from the daemon's DATA_DIR/token (the CLI "
                       "reads it, or give --token / GODWIT_TOKEN)."},
-    ErrorCatalogEntry{ErrorCode::kPrecheckFailed, "PRECHECK_FAILED", "a precheck item failed: the project did not start",
+    ErrorCatalogEntry{ErrorCode::kPrecheckFailed, "PRECHECK_FAILED",
+                      "a precheck item failed: the project did not start",
                       "Each failed item says what to change; change it and resume the project, which runs the "
                       "precheck again."},
 };

@@ -17,7 +17,7 @@ bool FailpointsEnabled();
 
 }  // namespace godwit
 
-#define GODWIT_FAILPOINT(name)                               \
-  do {                                                       \
+#define GODWIT_FAILPOINT(name)                                       \
+  do {                                                               \
     if (::godwit::FailpointsEnabled()) ::godwit::FailpointHit(name); \
   } while (0)

@@ -22,35 +22,35 @@ namespace godwit {
 // hint. Never renumber: codes are persisted in the metadata store.
 enum class ErrorCode : int {
   kOk = 0,
-  kInvalidArgument = 1,     // bad user input (URI, option, YAML)
-  kHostUnreachable = 2,     // TCP connection failed / timed out
-  kAuthFailed = 3,          // wrong user or password
-  kUnknownDatabase = 4,     // database / schema does not exist
-  kPermissionDenied = 5,    // missing privilege
-  kNotFound = 6,            // table, column or object not found
-  kUnsupported = 7,         // type or object Godwit cannot convert
-  kDataError = 8,           // a row value that cannot be carried (zero date, NaN into MySQL...)
-  kDdlFailed = 9,           // destination rejected a DDL statement
-  kWriteFailed = 10,        // destination rejected rows
-  kReadFailed = 11,         // source read failed
-  kConnectionLost = 12,     // server went away mid-operation; retryable
-  kServerConfig = 13,       // server setting prevents the operation (binlog_format, wal_level...)
-  kConflict = 14,           // destination already holds data / state mismatch
-  kCancelled = 15,          // stopped by the user
-  kMetadata = 16,           // the local metadata store failed
-  kInternal = 17,           // a bug in Godwit
-  kInvalidState = 18,       // operation not allowed in the project's current state
-  kUnauthorized = 19,       // API request without a valid token
-  kPrecheckFailed = 20,     // a precheck item failed; the project does not start
+  kInvalidArgument = 1,   // bad user input (URI, option, YAML)
+  kHostUnreachable = 2,   // TCP connection failed / timed out
+  kAuthFailed = 3,        // wrong user or password
+  kUnknownDatabase = 4,   // database / schema does not exist
+  kPermissionDenied = 5,  // missing privilege
+  kNotFound = 6,          // table, column or object not found
+  kUnsupported = 7,       // type or object Godwit cannot convert
+  kDataError = 8,         // a row value that cannot be carried (zero date, NaN into MySQL...)
+  kDdlFailed = 9,         // destination rejected a DDL statement
+  kWriteFailed = 10,      // destination rejected rows
+  kReadFailed = 11,       // source read failed
+  kConnectionLost = 12,   // server went away mid-operation; retryable
+  kServerConfig = 13,     // server setting prevents the operation (binlog_format, wal_level...)
+  kConflict = 14,         // destination already holds data / state mismatch
+  kCancelled = 15,        // stopped by the user
+  kMetadata = 16,         // the local metadata store failed
+  kInternal = 17,         // a bug in Godwit
+  kInvalidState = 18,     // operation not allowed in the project's current state
+  kUnauthorized = 19,     // API request without a valid token
+  kPrecheckFailed = 20,   // a precheck item failed; the project does not start
 };
 
 class [[nodiscard]] Status {
  public:
   Status() = default;  // OK
   Status(ErrorCode code, std::string message, std::string hint = {}, std::string native_code = {})
-      : rep_(code == ErrorCode::kOk ? nullptr
-                                    : std::make_shared<Rep>(Rep{code, std::move(message), std::move(hint),
-                                                                std::move(native_code)})) {}
+      : rep_(code == ErrorCode::kOk
+                 ? nullptr
+                 : std::make_shared<Rep>(Rep{code, std::move(message), std::move(hint), std::move(native_code)})) {}
 
   static Status Ok() { return Status(); }
 
@@ -94,7 +94,7 @@ class [[nodiscard]] Status {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : v_(std::move(value)) {}         // NOLINT: implicit by design
   Result(Status status) : v_(std::move(status)) {}  // NOLINT: must not be OK
 
   bool ok() const { return std::holds_alternative<T>(v_); }
@@ -120,10 +120,10 @@ class [[nodiscard]] Result {
 #define GODWIT_CONCAT(a, b) GODWIT_CONCAT_INNER(a, b)
 
 // Returns early from the enclosing function when `expr` (a Status) fails.
-#define RETURN_IF_ERROR(expr)                      \
-  do {                                             \
-    ::godwit::Status _gw_status = (expr);          \
-    if (!_gw_status.ok()) return _gw_status;       \
+#define RETURN_IF_ERROR(expr)                \
+  do {                                       \
+    ::godwit::Status _gw_status = (expr);    \
+    if (!_gw_status.ok()) return _gw_status; \
   } while (0)
 
 // `ASSIGN_OR_RETURN(auto x, MakeX());`

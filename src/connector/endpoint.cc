@@ -21,13 +21,26 @@ using Trust = EndpointPolicy::Trust;
 // could forward, with the daemon's own ticket; GSS is off for API clients
 // (ForceRemotePgOptions). Not hostaddr: it would bypass the host check.
 const std::set<std::string, std::less<>> kPgPlainKeywords = {
-    "sslmode",          "sslcompression",       "sslsni",
-    "sslnegotiation",   "ssl_min_protocol_version", "ssl_max_protocol_version",
-    "sslcertmode",      "gssencmode",           "channel_binding",
-    "require_auth",     "requirepeer",          "connect_timeout",
-    "application_name", "target_session_attrs", "load_balance_hosts",
-    "keepalives",       "keepalives_idle",      "keepalives_interval",
-    "keepalives_count", "tcp_user_timeout",
+    "sslmode",
+    "sslcompression",
+    "sslsni",
+    "sslnegotiation",
+    "ssl_min_protocol_version",
+    "ssl_max_protocol_version",
+    "sslcertmode",
+    "gssencmode",
+    "channel_binding",
+    "require_auth",
+    "requirepeer",
+    "connect_timeout",
+    "application_name",
+    "target_session_attrs",
+    "load_balance_hosts",
+    "keepalives",
+    "keepalives_idle",
+    "keepalives_interval",
+    "keepalives_count",
+    "tcp_user_timeout",
 };
 // A file that cannot exist (/dev/null is not a directory: stat fails with
 // ENOTDIR, which libpq takes as "no such file" and goes on without a client
@@ -37,8 +50,7 @@ const std::set<std::string, std::less<>> kPgPlainKeywords = {
 const char kNoClientFile[] = "/dev/null/godwit-no-client-certificate";
 // libpq keywords naming a file libpq reads (a certificate, a key, a CRL):
 // for an API client, only files inside the operator's secrets directory.
-const std::set<std::string, std::less<>> kPgFileKeywords = {"sslrootcert", "sslcert", "sslkey", "sslcrl",
-                                                            "sslcrldir"};
+const std::set<std::string, std::less<>> kPgFileKeywords = {"sslrootcert", "sslcert", "sslkey", "sslcrl", "sslcrldir"};
 // Options the MySQL and SQLite sessions know (they refuse any other).
 const std::set<std::string, std::less<>> kMysqlSqliteKeywords = {"zero_date", "create"};
 
@@ -299,8 +311,9 @@ namespace {
 // in as the daemon's own OS user (PostgreSQL peer, MariaDB unix_socket
 // authentication), and libpq's errors would tell which directories exist.
 Status CheckRemoteHost(const Endpoint& endpoint) {
-  const char kHint[] = "Give the server's address or host name (TCP), e.g. 127.0.0.1 for a server on the daemon's "
-                       "host; the daemon does not connect API clients' endpoints through Unix sockets.";
+  const char kHint[] =
+      "Give the server's address or host name (TCP), e.g. 127.0.0.1 for a server on the daemon's "
+      "host; the daemon does not connect API clients' endpoints through Unix sockets.";
   if (endpoint.engine == Engine::kPostgres) {
     // libpq takes a comma-separated list of hosts; an element that is a
     // path ('/...'), an abstract socket ('@...') or empty (libpq's default
@@ -359,18 +372,21 @@ Status CheckEndpoint(const Endpoint& endpoint, const EndpointPolicy& policy) {
       continue;
     }
     if (key == "passfile" || key == "service" || key == "servicefile") {
-      return Refused("PostgreSQL option '" + key + "' is not accepted by the daemon: it makes libpq read a file of "
-                     "the daemon's host",
+      return Refused("PostgreSQL option '" + key +
+                         "' is not accepted by the daemon: it makes libpq read a file of "
+                         "the daemon's host",
                      "Give the host, user and database in the URI and send the password with the request.");
     }
     if (key == "options") {
-      return Refused("PostgreSQL option 'options' is not accepted by the daemon: it sets server settings for "
-                     "Godwit's sessions, which Godwit chooses itself",
-                     "Remove it; set what the server needs per role or database (ALTER ROLE ... SET) instead.");
+      return Refused(
+          "PostgreSQL option 'options' is not accepted by the daemon: it sets server settings for "
+          "Godwit's sessions, which Godwit chooses itself",
+          "Remove it; set what the server needs per role or database (ALTER ROLE ... SET) instead.");
     }
     if (IsSecretOptionName(key)) {
-      return Refused("PostgreSQL option '" + key + "' holds a secret, which the daemon would have to store and "
-                     "show in clear",
+      return Refused("PostgreSQL option '" + key +
+                         "' holds a secret, which the daemon would have to store and "
+                         "show in clear",
                      "Remove it: the daemon takes only the password (user:password@ in the URI, or the "
                      "endpoint's password field); use an unencrypted key file in the secrets directory.");
     }

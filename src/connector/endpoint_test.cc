@@ -78,7 +78,6 @@ TEST(EndpointTest, BadInputSaysWhat) {
   EXPECT_NE(bad_port.status().message().find("99999"), std::string::npos);
 }
 
-
 // ---- What an API client's endpoint may reach (EndpointPolicy kRemote) ----
 
 namespace fs = std::filesystem;
@@ -127,9 +126,9 @@ TEST(EndpointPolicyTest, RemotePasswordFileOnlyInsideTheSecretsDirectory) {
   EXPECT_EQ(ReadPasswordFile(d.secrets + "/pw", d.policy).value(), "inside");
 
   std::string first;
-  for (const std::string& path : {d.outside + "/pw", d.outside + "/missing", d.secrets + "/link",
-                                  d.secrets + "/../outside/pw", d.secrets + "/nowhere/../../outside/pw",
-                                  d.data + "/token", std::string("relative/pw")}) {
+  for (const std::string& path :
+       {d.outside + "/pw", d.outside + "/missing", d.secrets + "/link", d.secrets + "/../outside/pw",
+        d.secrets + "/nowhere/../../outside/pw", d.data + "/token", std::string("relative/pw")}) {
     auto r = ParseEndpointUri("mysql://u@h/db?password_file=" + path, d.policy);
     ASSERT_FALSE(r.ok()) << path;
     EXPECT_EQ(r.status().code(), ErrorCode::kInvalidArgument);
@@ -196,15 +195,16 @@ TEST(EndpointPolicyTest, RemotePostgresOptionsFromTheAllowList) {
   RemoteDirs d = MakeRemote("ep-libpq");
   std::ofstream(d.secrets + "/root.crt").close();
   const std::string base = "postgresql://u:p@h/db?";
-  for (const std::string& option : std::vector<std::string>{"sslmode=verify-full", "connect_timeout=5", "application_name=x",
-                                    "target_session_attrs=read-write", "keepalives=1", "keepalives_idle=30",
-                                    "sslrootcert=" + d.secrets + "/root.crt"}) {
+  for (const std::string& option : std::vector<std::string>{
+           "sslmode=verify-full", "connect_timeout=5", "application_name=x", "target_session_attrs=read-write",
+           "keepalives=1", "keepalives_idle=30", "sslrootcert=" + d.secrets + "/root.crt"}) {
     auto r = ParseEndpointUri(base + option, d.policy);
     EXPECT_TRUE(r.ok()) << option << ": " << r.status().ToString();
   }
-  for (const std::string& option : std::vector<std::string>{"passfile=/tmp/x", "service=s", "servicefile=/tmp/x", "sslkey=/etc/ssl/x.key", "sslcert=" + d.outside + "/c",
-        "sslrootcert=" + d.data + "/token", "options=-c%20x%3Dy", "sslpassword=k", "hostaddr=1.2.3.4",
-        "host=/tmp", "requiressl=1", "whatever=1"}) {
+  for (const std::string& option :
+       std::vector<std::string>{"passfile=/tmp/x", "service=s", "servicefile=/tmp/x", "sslkey=/etc/ssl/x.key",
+                                "sslcert=" + d.outside + "/c", "sslrootcert=" + d.data + "/token", "options=-c%20x%3Dy",
+                                "sslpassword=k", "hostaddr=1.2.3.4", "host=/tmp", "requiressl=1", "whatever=1"}) {
     auto r = ParseEndpointUri(base + option, d.policy);
     ASSERT_FALSE(r.ok()) << option;
     EXPECT_NE(r.status().message().find(option.substr(0, option.find('='))), std::string::npos)
@@ -231,7 +231,8 @@ TEST(EndpointPolicyTest, RemoteHostsOnlyOverTcp) {
     // The command line may keep using sockets.
     EXPECT_TRUE(ParseEndpointUri(uri).ok()) << uri;
   }
-  for (const std::string& uri : std::vector<std::string>{"mysql://root@localhost/", "mariadb://root@LocalHost:3306/db"}) {
+  for (const std::string& uri :
+       std::vector<std::string>{"mysql://root@localhost/", "mariadb://root@LocalHost:3306/db"}) {
     auto r = ParseEndpointUri(uri, d.policy);
     ASSERT_FALSE(r.ok()) << uri;
     EXPECT_NE(r.status().message().find("Unix socket"), std::string::npos) << r.status().ToString();
@@ -242,9 +243,9 @@ TEST(EndpointPolicyTest, RemoteHostsOnlyOverTcp) {
   EXPECT_FALSE(CheckEndpoint(empty_host, d.policy).ok());
   empty_host.engine = Engine::kPostgres;
   EXPECT_FALSE(CheckEndpoint(empty_host, d.policy).ok());
-  for (const std::string& uri : std::vector<std::string>{"postgresql://u@127.0.0.1/db", "postgresql://u@db.example,db2.example/db",
-                                                          "postgresql://u@[::1]:5433/db", "mysql://u@127.0.0.1/db",
-                                                          "mysql://u@db.example/db", "mysql://u@/db"}) {
+  for (const std::string& uri : std::vector<std::string>{
+           "postgresql://u@127.0.0.1/db", "postgresql://u@db.example,db2.example/db", "postgresql://u@[::1]:5433/db",
+           "mysql://u@127.0.0.1/db", "mysql://u@db.example/db", "mysql://u@/db"}) {
     auto r = ParseEndpointUri(uri, d.policy);
     EXPECT_TRUE(r.ok()) << uri << ": " << r.status().ToString();
   }
@@ -283,9 +284,8 @@ TEST(EndpointPolicyTest, RemotePostgresUsesNoneOfTheDaemonsCredentials) {
   // A certificate in the secrets directory is kept.
   std::ofstream(d.secrets + "/client.crt").close();
   std::ofstream(d.secrets + "/client.key").close();
-  auto own = ParseEndpointUri("postgresql://u@h/db?sslcert=" + d.secrets + "/client.crt&sslkey=" + d.secrets +
-                                  "/client.key",
-                              d.policy);
+  auto own = ParseEndpointUri(
+      "postgresql://u@h/db?sslcert=" + d.secrets + "/client.crt&sslkey=" + d.secrets + "/client.key", d.policy);
   ASSERT_TRUE(own.ok()) << own.status().ToString();
   EXPECT_EQ(own->options.at("sslcert"), d.secrets + "/client.crt");
   EXPECT_EQ(own->options.at("sslkey"), d.secrets + "/client.key");

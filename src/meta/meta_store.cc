@@ -79,7 +79,8 @@ Result<std::optional<MigrationRecord>> MetaStore::LoadMigration() {
   int rc = s.Step();
   if (rc == SQLITE_DONE) return std::optional<MigrationRecord>();
   if (rc != SQLITE_ROW) return SqliteError(db_, "reading the migration");
-  return std::optional<MigrationRecord>(MigrationRecord{s.Text(0), s.Text(1), s.Text(2), s.Text(3), s.Int(4), s.Int(5)});
+  return std::optional<MigrationRecord>(
+      MigrationRecord{s.Text(0), s.Text(1), s.Text(2), s.Text(3), s.Int(4), s.Int(5)});
 }
 
 Status MetaStore::SaveMigration(const MigrationRecord& r) {
@@ -89,8 +90,12 @@ Status MetaStore::SaveMigration(const MigrationRecord& r) {
          "VALUES (1, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET source = excluded.source, "
          "destination = excluded.destination, position_json = excluded.position_json, state = excluded.state, "
          "updated_at = excluded.updated_at");
-  s.Bind(1, r.source).Bind(2, r.destination).Bind(3, r.position_json).Bind(4, r.state).Bind(5, r.created_at).Bind(
-      6, r.updated_at);
+  s.Bind(1, r.source)
+      .Bind(2, r.destination)
+      .Bind(3, r.position_json)
+      .Bind(4, r.state)
+      .Bind(5, r.created_at)
+      .Bind(6, r.updated_at);
   return RunOnce(db_, s, "saving the migration");
 }
 
@@ -118,8 +123,14 @@ Status MetaStore::SaveTable(const TableRecord& r) {
          "destination = excluded.destination, phase = excluded.phase, status = excluded.status, "
          "estimated_rows = excluded.estimated_rows, migrated_rows = excluded.migrated_rows, error = excluded.error, "
          "destination_identity = excluded.destination_identity");
-  s.Bind(1, r.key).Bind(2, r.destination).Bind(3, static_cast<int64_t>(r.phase)).Bind(4, r.status).Bind(
-      5, r.estimated_rows).Bind(6, r.migrated_rows).Bind(7, r.error).Bind(8, r.destination_identity);
+  s.Bind(1, r.key)
+      .Bind(2, r.destination)
+      .Bind(3, static_cast<int64_t>(r.phase))
+      .Bind(4, r.status)
+      .Bind(5, r.estimated_rows)
+      .Bind(6, r.migrated_rows)
+      .Bind(7, r.error)
+      .Bind(8, r.destination_identity);
   return RunOnce(db_, s, "saving table progress");
 }
 
@@ -142,8 +153,9 @@ Status MetaStore::SaveChunkPlan(const std::string& table_key, const std::vector<
 
 Result<std::vector<ChunkRecord>> MetaStore::LoadChunks(const std::string& table_key) {
   std::lock_guard lock(mu_);
-  Stmt s(db_,
-         "SELECT idx, lower_json, upper_json, state, rows, bytes, attempts FROM chunk WHERE table_key = ? ORDER BY idx");
+  Stmt s(
+      db_,
+      "SELECT idx, lower_json, upper_json, state, rows, bytes, attempts FROM chunk WHERE table_key = ? ORDER BY idx");
   RETURN_IF_ERROR(s.status("reading the chunk plan"));
   s.Bind(1, table_key);
   std::vector<ChunkRecord> out;
@@ -195,8 +207,13 @@ Status MetaStore::SaveIndex(const IndexRecord& r) {
          "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(table_key, name) DO UPDATE SET ddl = excluded.ddl, "
          "status = excluded.status, started_at_ms = excluded.started_at_ms, ended_at_ms = excluded.ended_at_ms, "
          "error = excluded.error");
-  s.Bind(1, r.table_key).Bind(2, r.name).Bind(3, r.ddl).Bind(4, r.status).Bind(5, r.started_at_ms).Bind(
-      6, r.ended_at_ms).Bind(7, r.error);
+  s.Bind(1, r.table_key)
+      .Bind(2, r.name)
+      .Bind(3, r.ddl)
+      .Bind(4, r.status)
+      .Bind(5, r.started_at_ms)
+      .Bind(6, r.ended_at_ms)
+      .Bind(7, r.error);
   return RunOnce(db_, s, "saving an index record");
 }
 

@@ -27,8 +27,8 @@ struct sqlite3;
 namespace godwit {
 
 struct MigrationRecord {
-  std::string source;       // redacted URI, for messages and a sanity check on resume
-  std::string destination;  // redacted URI
+  std::string source;         // redacted URI, for messages and a sanity check on resume
+  std::string destination;    // redacted URI
   std::string position_json;  // model/position.h; empty until the snapshot was taken
   std::string state;          // "running", "completed", "failed", "cancelled"
   int64_t created_at = 0;     // unix seconds
@@ -36,22 +36,22 @@ struct MigrationRecord {
 };
 
 enum class TablePhase {
-  kPending = 0,       // nothing done yet
-  kSchemaCreated = 1, // destination table exists (created by us or found empty)
-  kPlanned = 2,       // chunk plan saved
-  kCopied = 3,        // every chunk done
-  kIndexed = 4,       // secondary and unique indexes built
-  kCompleted = 5,     // constraints added, after-load steps run
+  kPending = 0,        // nothing done yet
+  kSchemaCreated = 1,  // destination table exists (created by us or found empty)
+  kPlanned = 2,        // chunk plan saved
+  kCopied = 3,         // every chunk done
+  kIndexed = 4,        // secondary and unique indexes built
+  kCompleted = 5,      // constraints added, after-load steps run
 };
 
 struct TableRecord {
   std::string key;          // source "schema.table"
   std::string destination;  // destination "schema.table"
   TablePhase phase = TablePhase::kPending;
-  std::string status;       // "pending", "running", "completed", "failed", "skipped"
+  std::string status;  // "pending", "running", "completed", "failed", "skipped"
   int64_t estimated_rows = 0;
   int64_t migrated_rows = 0;
-  std::string error;        // last error, with its code and hint
+  std::string error;  // last error, with its code and hint
   // Session::TableIdentity of the destination table when the run last
   // created or altered it; "" until it was created (and in state files
   // written before it was recorded). A resumed run compares it with the

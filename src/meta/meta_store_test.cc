@@ -160,7 +160,8 @@ TEST(ProjectStoreTest, ProjectsOfAnOlderStoreKeepTheirEmptyName) {
   EXPECT_EQ((*row)->resource_name, "");
   auto fresh = (*store)->Create(Row(), {}, {});
   ASSERT_TRUE(fresh.ok());
-  EXPECT_EQ((*(*store)->Get(*fresh))->resource_name, "godwit_" + (*store)->instance_id() + "_" + std::to_string(*fresh));
+  EXPECT_EQ((*(*store)->Get(*fresh))->resource_name,
+            "godwit_" + (*store)->instance_id() + "_" + std::to_string(*fresh));
 }
 
 }  // namespace

@@ -106,8 +106,11 @@ Status InsertSubtask(sqlite3* db, const SubtaskRow& r) {
          "started_at = excluded.started_at, ended_at = excluded.ended_at, error = excluded.error, "
          "detail_json = excluded.detail_json, resume_state = excluded.resume_state");
   s.Bind(1, r.project_id).Bind(2, r.seq).Bind(3, r.kind).Bind(4, r.status);
-  s.Bind(5, static_cast<int64_t>(r.progress * 100)).Bind(6, r.started_at).Bind(7, r.ended_at).Bind(8, r.error).Bind(
-      9, r.detail_json);
+  s.Bind(5, static_cast<int64_t>(r.progress * 100))
+      .Bind(6, r.started_at)
+      .Bind(7, r.ended_at)
+      .Bind(8, r.error)
+      .Bind(9, r.detail_json);
   s.Bind(10, r.resume_state);
   return RunOnce(db, s, "saving a subtask");
 }
@@ -143,8 +146,12 @@ Result<int64_t> ProjectStore::Create(const ProjectRow& r, const ProjectSecrets& 
            "INSERT INTO project (name, tags_json, migration_type, spec_json, state, stage, step, error_json, "
            "created_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     s.Bind(1, r.name).Bind(2, r.tags_json).Bind(3, r.migration_type).Bind(4, r.spec_json).Bind(5, r.state);
-    s.Bind(6, r.stage).Bind(7, r.step).Bind(8, r.error_json).Bind(9, r.created_by).Bind(10, r.created_at).Bind(
-        11, r.updated_at);
+    s.Bind(6, r.stage)
+        .Bind(7, r.step)
+        .Bind(8, r.error_json)
+        .Bind(9, r.created_by)
+        .Bind(10, r.created_at)
+        .Bind(11, r.updated_at);
     RETURN_IF_ERROR(RunOnce(db_, s, "creating a project"));
     id = sqlite3_last_insert_rowid(db_);
     Stmt named(db_, "UPDATE project SET resource_name = ? WHERE id = ?");
@@ -193,7 +200,8 @@ Result<std::pair<std::vector<ProjectRow>, int64_t>> ProjectStore::List(const Pro
   if (count.Step() != SQLITE_ROW) return SqliteError(db_, "counting projects");
   int64_t total = count.Int(0);
 
-  Stmt s(db_, "SELECT " + std::string(kProjectColumns) + " FROM project" + where + " ORDER BY id DESC LIMIT ?5 OFFSET ?6");
+  Stmt s(db_,
+         "SELECT " + std::string(kProjectColumns) + " FROM project" + where + " ORDER BY id DESC LIMIT ?5 OFFSET ?6");
   RETURN_IF_ERROR(s.status("listing projects"));
   bind(s);
   s.Bind(5, f.page_size).Bind(6, (f.page - 1) * f.page_size);
@@ -280,8 +288,8 @@ Result<std::vector<SubtaskRow>> ProjectStore::LoadSubtasks(int64_t id) {
   std::vector<SubtaskRow> out;
   int rc;
   while ((rc = s.Step()) == SQLITE_ROW) {
-    out.push_back(SubtaskRow{s.Int(0), s.Int(1), s.Text(2), s.Text(3), static_cast<double>(s.Int(4)) / 100.0,
-                             s.Int(5), s.Int(6), s.Text(7), s.Text(8), s.Text(9)});
+    out.push_back(SubtaskRow{s.Int(0), s.Int(1), s.Text(2), s.Text(3), static_cast<double>(s.Int(4)) / 100.0, s.Int(5),
+                             s.Int(6), s.Text(7), s.Text(8), s.Text(9)});
   }
   if (rc != SQLITE_DONE) return SqliteError(db_, "reading subtasks");
   return out;

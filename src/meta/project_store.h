@@ -59,7 +59,7 @@ struct SubtaskRow {
   int64_t project_id = 0;
   int64_t seq = 0;  // order in the pipeline
   std::string kind;
-  std::string status;  // pending, running, paused, completed, failed, skipped
+  std::string status;   // pending, running, paused, completed, failed, skipped
   double progress = 0;  // 0..100
   int64_t started_at = 0;
   int64_t ended_at = 0;

@@ -40,8 +40,9 @@ void RollBack(sqlite3* db, const std::string& what) {
   // rolls back by itself on SQLITE_FULL, SQLITE_IOERR, SQLITE_NOMEM...).
   if (sqlite3_get_autocommit(db)) return;
   ExecSql(db, "ROLLBACK", what)
-      .IgnoreBecause("the transaction's own error is the one reported; an unfinished transaction is rolled back "
-                     "when the connection closes");
+      .IgnoreBecause(
+          "the transaction's own error is the one reported; an unfinished transaction is rolled back "
+          "when the connection closes");
 }
 
 }  // namespace
@@ -82,7 +83,8 @@ Result<sqlite3*> OpenSqliteWithSchema(const std::string& path, std::span<const s
   // new file with 0644 less the umask, so create it ourselves with 0600
   // first, and tighten one an older Godwit left readable. Its -wal and
   // -shm files take the database file's mode.
-  int fd = path.empty() || path == ":memory:" ? -2 : ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+  int fd =
+      path.empty() || path == ":memory:" ? -2 : ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
   if (fd == -1 && errno == ELOOP) {
     // A link planted where the file should be would have it written
     // wherever the link points.
@@ -97,8 +99,8 @@ Result<sqlite3*> OpenSqliteWithSchema(const std::string& path, std::span<const s
   if (fd >= 0 && ::fstat(fd, &sb) == 0 && (sb.st_mode & 077) != 0) ::fchmod(fd, 0600);
   if (fd >= 0) ::close(fd);
   sqlite3* db = nullptr;
-  int rc = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
-                           nullptr);
+  int rc =
+      sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, nullptr);
   if (rc != SQLITE_OK) {
     std::string msg = db ? sqlite3_errmsg(db) : "out of memory";
     sqlite3_close(db);

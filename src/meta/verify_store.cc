@@ -65,8 +65,7 @@ constexpr std::string_view kCorruptHint =
     "The file was changed by something other than Godwit; move it away to verify again from the start.";
 
 int64_t NowSeconds() {
-  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
 // Inserts (or replaces, same key) each diff with one prepared statement:
@@ -101,12 +100,9 @@ constexpr std::string_view kTableColumns = "source, destination, run_id, status,
 
 std::string_view DiffKindName(DiffKind kind) {
   switch (kind) {
-    case DiffKind::kOnlyInSource:
-      return "only_in_source";
-    case DiffKind::kOnlyInDestination:
-      return "only_in_destination";
-    case DiffKind::kDiffering:
-      return "differing";
+    case DiffKind::kOnlyInSource: return "only_in_source";
+    case DiffKind::kOnlyInDestination: return "only_in_destination";
+    case DiffKind::kDiffering: return "differing";
   }
   return "differing";
 }
@@ -217,8 +213,7 @@ Status VerifyStore::SaveTableResult(const std::string& source, const std::string
   s.Bind(1, status).Bind(2, detail_json).Bind(3, source);
   RETURN_IF_ERROR(RunOnce(db_, s, What("saving the result of " + source)));
   if (sqlite3_changes(db_) == 0) {
-    return Status(ErrorCode::kInternal,
-                  What("cannot save the result of " + source + ": the table was never started"));
+    return Status(ErrorCode::kInternal, What("cannot save the result of " + source + ": the table was never started"));
   }
   return Status();
 }
@@ -265,8 +260,8 @@ Result<std::vector<VerifyUnitRecord>> VerifyStore::Units(const std::string& sour
   return out;
 }
 
-Status VerifyStore::FinishUnit(const std::string& source, int64_t index, int64_t rows_source,
-                               int64_t rows_destination, bool matched, const std::vector<StoredDiff>& diffs) {
+Status VerifyStore::FinishUnit(const std::string& source, int64_t index, int64_t rows_source, int64_t rows_destination,
+                               bool matched, const std::vector<StoredDiff>& diffs) {
   std::lock_guard lock(mu_);
   const std::string what = What("recording unit " + std::to_string(index) + " of " + source);
   return InTransaction(db_, what, [&] {
@@ -300,10 +295,10 @@ Result<std::vector<StoredDiff>> VerifyStore::Diffs(const std::string& source, si
     const std::string kind = s.Text(1);
     std::optional<DiffKind> parsed = ParseDiffKind(kind);
     if (!parsed) {
-      return Status(ErrorCode::kMetadata,
-                    What("the difference at key " + d.key_json + " of " + source + " has an unknown kind '" + kind +
-                         "'"),
-                    std::string(kCorruptHint));
+      return Status(
+          ErrorCode::kMetadata,
+          What("the difference at key " + d.key_json + " of " + source + " has an unknown kind '" + kind + "'"),
+          std::string(kCorruptHint));
     }
     d.kind = *parsed;
     const std::string columns = s.Text(2);

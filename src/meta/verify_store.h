@@ -38,8 +38,8 @@ namespace godwit {
 
 struct VerifyRunRecord {
   int64_t id = 0;
-  std::string mode;   // "all", "abnormal", "records"
-  std::string state;  // "running", "completed", "failed", "cancelled"
+  std::string mode;        // "all", "abnormal", "records"
+  std::string state;       // "running", "completed", "failed", "cancelled"
   int64_t started_at = 0;  // unix seconds
   int64_t ended_at = 0;    // 0 while running
 };
@@ -61,12 +61,12 @@ struct VerifyUnitRecord {
   int64_t index = 0;
   std::string lower_json;  // KeyBoundToJson (pipeline/chunker.h); "null" unbounded
   std::string upper_json;
-  int64_t bucket = 0;      // hash-bucket units: this unit's bucket of `buckets`
+  int64_t bucket = 0;  // hash-bucket units: this unit's bucket of `buckets`
   int64_t buckets = 1;
   bool done = false;
-  int64_t rows_source = 0;       // set when done
+  int64_t rows_source = 0;  // set when done
   int64_t rows_destination = 0;
-  bool matched = false;          // pass 1 found both sides' digests equal
+  bool matched = false;  // pass 1 found both sides' digests equal
 };
 
 enum class DiffKind { kOnlyInSource, kOnlyInDestination, kDiffering };
@@ -75,9 +75,9 @@ std::string_view DiffKindName(DiffKind kind);  // "only_in_source", "only_in_des
 std::optional<DiffKind> ParseDiffKind(std::string_view name);
 
 struct StoredDiff {
-  std::string key_json;                // the key's canonical values as a JSON array of strings (source side)
+  std::string key_json;  // the key's canonical values as a JSON array of strings (source side)
   DiffKind kind = DiffKind::kDiffering;
-  std::vector<std::string> columns;    // differing columns (kDiffering), destination names
+  std::vector<std::string> columns;  // differing columns (kDiffering), destination names
 };
 
 class VerifyStore {

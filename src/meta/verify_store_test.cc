@@ -212,7 +212,7 @@ TEST(VerifyStoreTest, StartTableReplacesOnlyThatTable) {
   ASSERT_TRUE(run2.ok());
   std::vector<VerifyUnitRecord> buckets(3);
   for (int64_t i = 0; i < 3; ++i) {
-    buckets[i].index = 99;  // ignored: indexes follow the order given
+    buckets[i].index = 99;   // ignored: indexes follow the order given
     buckets[i].done = true;  // ignored: every unit starts not done
     buckets[i].lower_json = "null";
     buckets[i].upper_json = "null";
@@ -427,9 +427,9 @@ TEST(VerifyStoreTest, DiffOnTheSameKeyIsReplaced) {
   ASSERT_TRUE(store->StartTable(*run, "a.t", "public.t", TwoUnits()).ok());
   ASSERT_TRUE(store->FinishUnit("a.t", 0, 1, 1, false, {Diff("[\"5\"]", DiffKind::kDiffering, {"a"})}).ok());
   ASSERT_TRUE(
-      store->FinishUnit("a.t", 1, 1, 0, false, {Diff("[\"5\"]", DiffKind::kOnlyInSource), Diff("[\"6\"]",
-                                                                                               DiffKind::kDiffering,
-                                                                                               {"b", "c"})})
+      store
+          ->FinishUnit("a.t", 1, 1, 0, false,
+                       {Diff("[\"5\"]", DiffKind::kOnlyInSource), Diff("[\"6\"]", DiffKind::kDiffering, {"b", "c"})})
           .ok());
   auto diffs = store->Diffs("a.t");
   ASSERT_TRUE(diffs.ok());
@@ -441,8 +441,8 @@ TEST(VerifyStoreTest, DiffOnTheSameKeyIsReplaced) {
 
   // Within one call the last difference for a key wins.
   ASSERT_TRUE(store
-                  ->ReplaceDiffs("a.t", {Diff("[\"8\"]", DiffKind::kOnlyInSource),
-                                         Diff("[\"8\"]", DiffKind::kOnlyInDestination)})
+                  ->ReplaceDiffs(
+                      "a.t", {Diff("[\"8\"]", DiffKind::kOnlyInSource), Diff("[\"8\"]", DiffKind::kOnlyInDestination)})
                   .ok());
   diffs = store->Diffs("a.t");
   ASSERT_TRUE(diffs.ok());
@@ -458,12 +458,12 @@ TEST(VerifyStoreTest, RemoveReplaceCountAndLimit) {
   ASSERT_TRUE(store->StartTable(*run, "a.t", "public.t", TwoUnits()).ok());
   ASSERT_TRUE(store->StartTable(*run, "a.u", "public.u", TwoUnits()).ok());
   // Inserted out of order; read back ordered by key_json.
-  ASSERT_TRUE(store
-                  ->FinishUnit("a.t", 0, 4, 4, false,
-                               {Diff("[\"d\"]", DiffKind::kDiffering, {"x"}), Diff("[\"b\"]", DiffKind::kOnlyInSource),
-                                Diff("[\"a\"]", DiffKind::kOnlyInDestination), Diff("[\"c\"]", DiffKind::kDiffering,
-                                                                                   {"y"})})
-                  .ok());
+  ASSERT_TRUE(
+      store
+          ->FinishUnit("a.t", 0, 4, 4, false,
+                       {Diff("[\"d\"]", DiffKind::kDiffering, {"x"}), Diff("[\"b\"]", DiffKind::kOnlyInSource),
+                        Diff("[\"a\"]", DiffKind::kOnlyInDestination), Diff("[\"c\"]", DiffKind::kDiffering, {"y"})})
+          .ok());
   ASSERT_TRUE(store->FinishUnit("a.u", 0, 1, 1, false, {Diff("[\"b\"]", DiffKind::kDiffering, {"z"})}).ok());
 
   auto all = store->Diffs("a.t");
@@ -540,9 +540,9 @@ TEST(VerifyStoreTest, CorruptDiffIsReported) {
   }
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
-  ASSERT_EQ(sqlite3_exec(db, "INSERT INTO verify_diff VALUES ('a.t', '[\"1\"]', 'weird', '[]')", nullptr, nullptr,
-                         nullptr),
-            SQLITE_OK);
+  ASSERT_EQ(
+      sqlite3_exec(db, "INSERT INTO verify_diff VALUES ('a.t', '[\"1\"]', 'weird', '[]')", nullptr, nullptr, nullptr),
+      SQLITE_OK);
   sqlite3_close(db);
   auto store = OpenOrDie(path);
   ASSERT_TRUE(store);

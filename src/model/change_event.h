@@ -72,9 +72,9 @@ struct ChangeEvent {
   // kDdl: the default schema the statement ran in (MySQL's current database).
   std::string ddl_schema;
 
-  Position position;            // restart point (see above)
-  int64_t commit_time_us = 0;   // source commit time, microseconds since the epoch; 0 when unknown
-  std::string transaction_id;   // PostgreSQL xid, MySQL GTID or XID; empty when unknown
+  Position position;           // restart point (see above)
+  int64_t commit_time_us = 0;  // source commit time, microseconds since the epoch; 0 when unknown
+  std::string transaction_id;  // PostgreSQL xid, MySQL GTID or XID; empty when unknown
 
   bool operator==(const ChangeEvent&) const = default;
 };

@@ -23,8 +23,8 @@ Result<Position> PositionFromJson(const std::string& json) {
     auto j = nlohmann::json::parse(json);
     std::string kind = j.at("kind").get<std::string>();
     if (kind == "mysql_binlog") {
-      return Position(MysqlBinlogPos{j.at("file").get<std::string>(), j.at("pos").get<uint64_t>(),
-                                     j.value("gtid", std::string())});
+      return Position(
+          MysqlBinlogPos{j.at("file").get<std::string>(), j.at("pos").get<uint64_t>(), j.value("gtid", std::string())});
     }
     if (kind == "pg_lsn") {
       return Position(PgLsnPos{j.at("lsn").get<std::string>(), j.value("slot", std::string())});
@@ -58,7 +58,10 @@ Result<uint64_t> ParseLsn(std::string_view text) {
     if (s.empty() || s.size() > 8) return false;
     v = 0;
     for (char c : s) {
-      int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+      int d = c >= '0' && c <= '9'   ? c - '0'
+              : c >= 'a' && c <= 'f' ? c - 'a' + 10
+              : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                     : -1;
       if (d < 0) return false;
       v = v * 16 + static_cast<uint64_t>(d);
     }

@@ -49,10 +49,8 @@ bool ColumnType::IsInteger() const {
     case TypeKind::kInt16:
     case TypeKind::kInt24:
     case TypeKind::kInt32:
-    case TypeKind::kInt64:
-      return true;
-    default:
-      return false;
+    case TypeKind::kInt64: return true;
+    default: return false;
   }
 }
 
@@ -64,10 +62,8 @@ bool ColumnType::IsString() const {
     case TypeKind::kEnum:
     case TypeKind::kSet:
     case TypeKind::kJson:
-    case TypeKind::kUuid:
-      return true;
-    default:
-      return false;
+    case TypeKind::kUuid: return true;
+    default: return false;
   }
 }
 

@@ -22,25 +22,25 @@ enum class TypeKind : uint8_t {
   kInt32,  // INT / INTEGER
   kInt64,  // BIGINT
   kDecimal,
-  kFloat,   // 4-byte IEEE
-  kDouble,  // 8-byte IEEE
-  kChar,    // fixed length, `length` characters
-  kVarchar, // `length` characters; 0 = unbounded (PostgreSQL varchar)
-  kText,    // `length` = max bytes hint (255, 65535, 16M, 4G); 0 = unbounded
-  kBinary,  // fixed length bytes
+  kFloat,    // 4-byte IEEE
+  kDouble,   // 8-byte IEEE
+  kChar,     // fixed length, `length` characters
+  kVarchar,  // `length` characters; 0 = unbounded (PostgreSQL varchar)
+  kText,     // `length` = max bytes hint (255, 65535, 16M, 4G); 0 = unbounded
+  kBinary,   // fixed length bytes
   kVarbinary,
-  kBlob,    // `length` = max bytes hint as for kText
+  kBlob,  // `length` = max bytes hint as for kText
   kDate,
   kTime,         // `fsp` fractional digits
   kDateTime,     // timestamp without time zone, `fsp`
   kTimestampTz,  // instant; canonical text is UTC, `fsp`
   kYear,
   kJson,
-  kEnum,   // `labels`
-  kSet,    // `labels`
+  kEnum,  // `labels`
+  kSet,   // `labels`
   kUuid,
-  kBit,    // `length` bits
-  kNative, // same-engine only: `native` type carried verbatim as text
+  kBit,     // `length` bits
+  kNative,  // same-engine only: `native` type carried verbatim as text
 };
 
 std::string_view TypeKindName(TypeKind k);
@@ -51,9 +51,9 @@ struct ColumnType {
   uint32_t length = 0;       // chars, bytes or bits, see TypeKind
   uint32_t precision = 0;    // decimal; 0 = unconstrained numeric
   uint32_t scale = 0;
-  uint32_t fsp = 0;          // fractional second digits (0..6)
+  uint32_t fsp = 0;                 // fractional second digits (0..6)
   std::vector<std::string> labels;  // enum / set members, in order
-  std::string native;        // the source's own spelling, for messages and kNative
+  std::string native;               // the source's own spelling, for messages and kNative
   // Text columns' collation as the source's catalog names it: MySQL
   // charset and collation ("utf8mb4", "utf8mb4_bin"); PostgreSQL collation
   // name ("default", "C", ...; charset empty); SQLite collating sequence

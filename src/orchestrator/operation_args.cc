@@ -12,8 +12,8 @@ using nlohmann::json;
 Status OnlyKey(Operation op, const json& args, std::string_view allowed) {
   for (const auto& [key, _] : args.items()) {
     if (key != allowed) {
-      return Status(ErrorCode::kInvalidArgument,
-                    "'" + key + "' is not a field of " + std::string(OperationName(op)), "See docs/api.md.");
+      return Status(ErrorCode::kInvalidArgument, "'" + key + "' is not a field of " + std::string(OperationName(op)),
+                    "See docs/api.md.");
     }
   }
   return Status();
@@ -41,8 +41,7 @@ Result<OperationArgs> ParseOperationArgs(Operation op, const json& args) {
   }
   switch (op) {
     case Operation::kRelease:
-    case Operation::kForceRelease:
-      return ParseRelease(op, a);
+    case Operation::kForceRelease: return ParseRelease(op, a);
     case Operation::kModifyAlerts: {
       // The API's PUT takes the alert configuration itself; a batch wraps it in "alerts".
       ASSIGN_OR_RETURN(AlertConfig alerts, ParseAlertConfig(a.contains("alerts") ? a["alerts"] : a));
@@ -64,8 +63,7 @@ Result<OperationArgs> ParseOperationArgs(Operation op, const json& args) {
     case Operation::kEnterForwardSwitchover:
     case Operation::kStartForwardSwitchover:
     case Operation::kSkipFullVerification:
-    case Operation::kSkipDdl:
-      break;
+    case Operation::kSkipDdl: break;
   }
   RETURN_IF_ERROR(OnlyKey(op, a, ""));
   return OperationArgs{NoArgs{}};

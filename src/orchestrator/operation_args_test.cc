@@ -83,7 +83,8 @@ TEST(OperationArgs, ModifyParametersIsAPartialUpdate) {
             "'chunk_rows' must be between 1 and 100000000");
   EXPECT_EQ(ErrorOf(Operation::kModifyParameters, json{{"sync_dml", {"truncate"}}}),
             "'sync_dml' has an unknown kind 'truncate' (known: insert, update, delete)");
-  EXPECT_EQ(ErrorOf(Operation::kModifyParameters, json{{"zero_date", "zero"}}), "'zero_date' must be 'error' or 'null'");
+  EXPECT_EQ(ErrorOf(Operation::kModifyParameters, json{{"zero_date", "zero"}}),
+            "'zero_date' must be 'error' or 'null'");
   EXPECT_EQ(ErrorOf(Operation::kModifyParameters, json{{"workers", 2}}), "'workers' is not a known field");
 }
 

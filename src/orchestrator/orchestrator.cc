@@ -79,7 +79,8 @@ Result<Project> ProjectOf(const ProjectRow& row, const ProjectSecrets& secrets) 
   p.spec.source.endpoint.password = secrets.source_password;
   p.spec.destination.endpoint.password = secrets.destination_password;
   auto state = ParseState(row.state);
-  if (!state) return Status(ErrorCode::kMetadata, "project " + std::to_string(row.id) + " has unknown state " + row.state);
+  if (!state)
+    return Status(ErrorCode::kMetadata, "project " + std::to_string(row.id) + " has unknown state " + row.state);
   p.state = *state;
   p.stage = row.stage;
   p.step = row.step;
@@ -319,8 +320,12 @@ Status Orchestrator::Record(SubtaskRow& st, SubtaskStatus status) {
 
 void Orchestrator::FailSubtask(const Project& p, SubtaskRow& st, const SubtaskOutcome& outcome) {
   st.ended_at = Now();
-  ProjectError e{std::string(LookupError(outcome.status.code()).name), outcome.status.message(),
-                 outcome.status.hint(), st.kind, outcome.object, Now()};
+  ProjectError e{std::string(LookupError(outcome.status.code()).name),
+                 outcome.status.message(),
+                 outcome.status.hint(),
+                 st.kind,
+                 outcome.object,
+                 Now()};
   st.error = ErrorToJson(e).dump();
   Record(st, SubtaskStatus::kFailed).IgnoreBecause("the project is failed next with the subtask's error either way");
   Fail(p, st.kind, outcome.status, outcome.object);
@@ -337,7 +342,7 @@ std::pair<std::string, std::string> Orchestrator::StageAfterStop(int64_t id, con
   auto row = VerificationRow(store_, id);
   if (!row.ok() || SubtaskDone(StatusOf(*row))) return own;
   return {row->kind, std::string(SubtaskStatusName(Is(*row, SubtaskStatus::kFailed) ? SubtaskStatus::kFailed
-                                                                                      : SubtaskStatus::kPaused))};
+                                                                                    : SubtaskStatus::kPaused))};
 }
 
 void Orchestrator::Enqueue(int64_t id) {
@@ -400,8 +405,8 @@ void Orchestrator::RunProject(int64_t id) {
       Fail(p, "orchestrator", subtasks.status(), "");
       return;
     }
-    auto next = std::find_if(subtasks->begin(), subtasks->end(),
-                             [](const SubtaskRow& s) { return !SubtaskDone(StatusOf(s)); });
+    auto next =
+        std::find_if(subtasks->begin(), subtasks->end(), [](const SubtaskRow& s) { return !SubtaskDone(StatusOf(s)); });
     if (next == subtasks->end()) {
       // The stage first: a project is never Completed at a stage that says
       // otherwise (paused meanwhile, it is Paused with every subtask done).
@@ -554,7 +559,8 @@ void Orchestrator::CheckStoppedRetention() {
     auto alert = CheckProjectRetention(*p, needed, needed_time_us);
     if (!alert.ok()) continue;  // the source is down or refuses: the next check tries again
     std::string& last = retention_alerts_[id];
-    if (*alert != last && !alert->empty()) Event(id, "alert", "while " + std::string(StateLabel(p->state)) + ": " + *alert);
+    if (*alert != last && !alert->empty())
+      Event(id, "alert", "while " + std::string(StateLabel(p->state)) + ": " + *alert);
     last = *alert;
   }
 }
@@ -570,10 +576,13 @@ Result<json> Orchestrator::Release(const Project& p, bool force) {
   Project releasing = p;
   releasing.state = ProjectState::kReleasing;
   if (!st.ok() && !force) {
-    ProjectError e{std::string(LookupError(st.code()).name), "release failed: " + st.message(),
+    ProjectError e{std::string(LookupError(st.code()).name),
+                   "release failed: " + st.message(),
                    "Fix what the message names and release again, or force release to free what can be freed and "
                    "list the rest.",
-                   "release", "", Now()};
+                   "release",
+                   "",
+                   Now()};
     auto moved = store_.TransitionState(p.id, {std::string(StateName(ProjectState::kReleasing))},
                                         std::string(StateName(ProjectState::kFailed)), Now());
     if (moved.ok() && *moved) {
@@ -583,9 +592,9 @@ Result<json> Orchestrator::Release(const Project& p, bool force) {
     }
     return Status(st.code(), "project " + std::to_string(p.id) + ": " + e.message, e.hint, st.native_code());
   }
-  RETURN_IF_ERROR(Transition(releasing, ProjectState::kReleased,
-                             not_freed.empty() ? "resources freed"
-                                               : "force release; not freed: " + Join(not_freed, "; ")));
+  RETURN_IF_ERROR(
+      Transition(releasing, ProjectState::kReleased,
+                 not_freed.empty() ? "resources freed" : "force release; not freed: " + Join(not_freed, "; ")));
   store_.SetStage(p.id, p.stage, "released")
       .IgnoreBecause("the project is Released, which is what its state says; only the step is stale");
   return json{{"id", p.id}, {"state", StateName(ProjectState::kReleased)}, {"freed", freed}, {"not_freed", not_freed}};
@@ -670,8 +679,7 @@ Result<json> Orchestrator::Operate(Operation op, Project& p, const OperationArgs
       Event(p.id, "operation", "migration objects changed");
       return SaveSpec(p);
     }
-    case Operation::kViewParameters:
-      return SpecToJson(p.spec);
+    case Operation::kViewParameters: return SpecToJson(p.spec);
     case Operation::kSkipDdl: {
       ASSIGN_OR_RETURN(auto rows, store_.LoadSubtasks(p.id));
       auto row = std::find_if(rows.begin(), rows.end(),
@@ -691,8 +699,7 @@ Result<json> Orchestrator::Operate(Operation op, Project& p, const OperationArgs
       resume->failed_ddl.reset();
       SetSyncResume(*row, *resume);
       RETURN_IF_ERROR(store_.SaveSubtask(*row));
-      Event(p.id, "operation",
-            "DDL at change " + std::to_string(skipped.sequence) + " skipped: " + skipped.statement);
+      Event(p.id, "operation", "DDL at change " + std::to_string(skipped.sequence) + " skipped: " + skipped.statement);
       RETURN_IF_ERROR(store_.SetError(p.id, ""));
       RETURN_IF_ERROR(Transition(p, ProjectState::kRunning, "resumed after skipping a DDL statement"));
       Enqueue(p.id);
@@ -738,8 +745,8 @@ BatchPreview Orchestrator::Preview(Operation op, const std::vector<int64_t>& ids
   for (int64_t id : ids) {
     auto p = Load(id);
     if (!p.ok()) {
-      out.unsupported.push_back({id, "", p.status().code() == ErrorCode::kNotFound ? "no such project"
-                                                                                  : p.status().ToString()});
+      out.unsupported.push_back(
+          {id, "", p.status().code() == ErrorCode::kNotFound ? "no such project" : p.status().ToString()});
       continue;
     }
     if (Status st = CheckOperation(*p, op); !st.ok()) {
@@ -752,8 +759,8 @@ BatchPreview Orchestrator::Preview(Operation op, const std::vector<int64_t>& ids
       std::pair<std::string, std::string> group{Join(MigrationTypeNames(p->spec.type), ","), p->step};
       if (!switchover_group) switchover_group = group;
       if (*switchover_group != group) {
-        out.unsupported.push_back({id, p->spec.name,
-                                   "a different migration type or switchover step than the first selected project"});
+        out.unsupported.push_back(
+            {id, p->spec.name, "a different migration type or switchover step than the first selected project"});
         continue;
       }
     }
@@ -805,7 +812,8 @@ Result<json> Orchestrator::TableProgress(int64_t id) {
     std::lock_guard lock(mu_);
     if (auto it = active_.find(id); it != active_.end() && it->second.engine) {
       json live = it->second.engine->Detail();
-      if (live.contains("phase")) return live;  // a copy running; a synchronization shows the copy's last table progress
+      if (live.contains("phase"))
+        return live;  // a copy running; a synchronization shows the copy's last table progress
     }
   }
   ASSIGN_OR_RETURN(auto rows, store_.LoadSubtasks(id));
@@ -915,10 +923,9 @@ Status CheckVerificationSettled(const SubtaskRow& row, int64_t id) {
   if (Is(row, SubtaskStatus::kCompleted) || Is(row, SubtaskStatus::kFailed) || Is(row, SubtaskStatus::kPaused)) {
     return Status();
   }
-  return Status(ErrorCode::kInvalidState,
-                "full verification of project " + std::to_string(id) + " is " + row.status,
+  return Status(ErrorCode::kInvalidState, "full verification of project " + std::to_string(id) + " is " + row.status,
                 Is(row, SubtaskStatus::kSkipped) ? "It was skipped, irreversibly: clone the project to verify again."
-                                        : "Wait until it has completed.");
+                                                 : "Wait until it has completed.");
 }
 
 }  // namespace
@@ -950,9 +957,9 @@ Result<json> Orchestrator::Reverify(int64_t id, VerifyMode verify_mode) {
   RETURN_IF_ERROR(CheckVerificationSettled(row, id));
   if (p.state != ProjectState::kRunning && p.state != ProjectState::kPaused && p.state != ProjectState::kFailed &&
       p.state != ProjectState::kCompleted) {
-    return Status(ErrorCode::kInvalidState,
-                  "project " + std::to_string(id) + " is " + std::string(StateLabel(p.state)) +
-                      ": it can re-verify when Running, Paused, Failed or Completed");
+    return Status(ErrorCode::kInvalidState, "project " + std::to_string(id) + " is " +
+                                                std::string(StateLabel(p.state)) +
+                                                ": it can re-verify when Running, Paused, Failed or Completed");
   }
   SetVerifyResume(row, VerifyResumeState{verify_mode});
   row.status = SubtaskStatusName(SubtaskStatus::kPending);
@@ -983,7 +990,7 @@ namespace {
 // those rows first (records mode), so statements are built from rows still
 // different now.
 Result<std::unique_ptr<Verifier>> RecheckForCorrection(const Project& p, const std::string& dir,
-                                                        std::shared_ptr<CatchUpWaiter> waiter) {
+                                                       std::shared_ptr<CatchUpWaiter> waiter) {
   VerifyOptions opt = ProjectVerifyOptions(p, dir);
   opt.mode = VerifyMode::kInconsistentRecords;
   opt.restart = true;

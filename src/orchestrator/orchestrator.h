@@ -142,7 +142,7 @@ class Orchestrator {
     // Full verification running beside incremental synchronization.
     RunningEngine* verification = nullptr;  // guarded by mu_
     std::shared_ptr<std::atomic<bool>> skip_verification = std::make_shared<std::atomic<bool>>(false);
-    bool rerun = false;               // resumed while winding down
+    bool rerun = false;  // resumed while winding down
   };
 
   Result<Project> Load(int64_t id);
@@ -189,7 +189,7 @@ class Orchestrator {
   bool stopping_ = false;             // guarded by mu_
   std::vector<std::thread> workers_;
   std::thread retention_thread_;
-  std::condition_variable retention_cv_;  // wakes the retention thread at shutdown
+  std::condition_variable retention_cv_;             // wakes the retention thread at shutdown
   std::map<int64_t, std::string> retention_alerts_;  // retention thread only: the last alert per project
 };
 

@@ -17,10 +17,14 @@ struct StateNames {
   std::string_view label;
 };
 constexpr StateNames kStateNames[] = {
-    {ProjectState::kNotStarted, "not_started", "Not Started"}, {ProjectState::kRunning, "running", "Running"},
-    {ProjectState::kModifying, "modifying", "Modifying"},      {ProjectState::kIntegrating, "integrating", "Integrating"},
-    {ProjectState::kPaused, "paused", "Paused"},               {ProjectState::kFailed, "failed", "Failed"},
-    {ProjectState::kCompleted, "completed", "Completed"},      {ProjectState::kReleasing, "releasing", "Releasing"},
+    {ProjectState::kNotStarted, "not_started", "Not Started"},
+    {ProjectState::kRunning, "running", "Running"},
+    {ProjectState::kModifying, "modifying", "Modifying"},
+    {ProjectState::kIntegrating, "integrating", "Integrating"},
+    {ProjectState::kPaused, "paused", "Paused"},
+    {ProjectState::kFailed, "failed", "Failed"},
+    {ProjectState::kCompleted, "completed", "Completed"},
+    {ProjectState::kReleasing, "releasing", "Releasing"},
     {ProjectState::kReleased, "released", "Released"},
 };
 
@@ -86,7 +90,7 @@ Result<std::vector<std::string>> GetStringList(const json& doc, const std::strin
 }
 
 Result<std::map<std::string, std::string>> GetStringMap(const json& doc, const std::string& key,
-                                                         const std::string& field) {
+                                                        const std::string& field) {
   const json& v = doc.at(key);
   if (!v.is_object()) return Invalid(field, "must be a mapping of names");
   std::map<std::string, std::string> out;
@@ -166,12 +170,12 @@ Result<MigrationType> ParseMigrationType(const json& doc) {
     } else if (n == "verification") {
       type.verification = true;
     } else if (n == "reverse") {
-      return Status(ErrorCode::kUnsupported,
-                    "migration type '" + n + "' is not available in this version of Godwit",
+      return Status(ErrorCode::kUnsupported, "migration type '" + n + "' is not available in this version of Godwit",
                     "Create the project with migration_type [schema, full, incremental, verification] (or some "
                     "of them); reverse incremental migration comes with a later version.");
     } else {
-      return Invalid("migration_type", "has an unknown stage '" + n + "' (known: schema, full, incremental, verification)");
+      return Invalid("migration_type",
+                     "has an unknown stage '" + n + "' (known: schema, full, incremental, verification)");
     }
   }
   if (type.incremental && !type.full) {
@@ -225,9 +229,9 @@ struct SubtaskStatusNames {
   std::string_view name;
 };
 constexpr SubtaskStatusNames kSubtaskStatusNames[] = {
-    {SubtaskStatus::kPending, "pending"},     {SubtaskStatus::kRunning, "running"},
+    {SubtaskStatus::kPending, "pending"},       {SubtaskStatus::kRunning, "running"},
     {SubtaskStatus::kMonitoring, "monitoring"}, {SubtaskStatus::kPaused, "paused"},
-    {SubtaskStatus::kCompleted, "completed"}, {SubtaskStatus::kFailed, "failed"},
+    {SubtaskStatus::kCompleted, "completed"},   {SubtaskStatus::kFailed, "failed"},
     {SubtaskStatus::kSkipped, "skipped"},
 };
 }  // namespace
@@ -302,9 +306,8 @@ std::vector<std::string> SyncDmlNames(const ProjectParameters& params) {
 }
 
 Result<ParameterUpdate> ParseParameterUpdate(const json& doc) {
-  RETURN_IF_ERROR(
-      OnlyKnownKeys(doc, "", {"concurrency", "verify_concurrency", "chunk_rows", "zero_date", "sync_dml",
-                              "replica_server_id"}));
+  RETURN_IF_ERROR(OnlyKnownKeys(
+      doc, "", {"concurrency", "verify_concurrency", "chunk_rows", "zero_date", "sync_dml", "replica_server_id"}));
   ParameterUpdate u;
   if (doc.contains("concurrency")) {
     ASSIGN_OR_RETURN(int64_t n, GetInt(doc, "concurrency", "concurrency", 0, 64));
@@ -388,8 +391,8 @@ Result<AlertConfig> ParseAlertConfig(const json& doc) {
   }
   alerts.latency_threshold_seconds = DefaultLatencyThreshold(alerts.level);
   if (doc.contains("latency_threshold_seconds")) {
-    ASSIGN_OR_RETURN(int64_t n, GetInt(doc, "latency_threshold_seconds", "alerts.latency_threshold_seconds", 1,
-                                       7 * 24 * 3600));
+    ASSIGN_OR_RETURN(int64_t n,
+                     GetInt(doc, "latency_threshold_seconds", "alerts.latency_threshold_seconds", 1, 7 * 24 * 3600));
     if (alerts.level == AlertLevel::kNone) {
       return Invalid("alerts.latency_threshold_seconds", "has no meaning with level 'none'");
     }
@@ -427,10 +430,10 @@ Result<ProjectSpec> ParseProjectSpec(const json& doc, const EndpointPolicy& poli
                   "'replication_slot' is chosen by the service: a project's slot is named godwit_ID",
                   "Remove the key; it applies to `godwit migrate` only.");
   }
-  RETURN_IF_ERROR(OnlyKnownKeys(doc, "",
-                                {"name", "tags", "source", "destination", "objects", "migration_type", "concurrency",
-                                 "verify_concurrency", "chunk_rows", "zero_date", "sync_dml", "replica_server_id",
-                                 "alerts", "created_by"}));
+  RETURN_IF_ERROR(OnlyKnownKeys(
+      doc, "",
+      {"name", "tags", "source", "destination", "objects", "migration_type", "concurrency", "verify_concurrency",
+       "chunk_rows", "zero_date", "sync_dml", "replica_server_id", "alerts", "created_by"}));
   ProjectSpec spec;
   for (const char* required : {"source", "destination"}) {
     if (!doc.contains(required)) return Invalid(required, "is missing");

@@ -35,9 +35,9 @@ enum class ProjectState {
   kReleased,
 };
 inline constexpr ProjectState kAllStates[] = {
-    ProjectState::kNotStarted, ProjectState::kRunning,   ProjectState::kModifying,
-    ProjectState::kIntegrating, ProjectState::kPaused,   ProjectState::kFailed,
-    ProjectState::kCompleted,  ProjectState::kReleasing, ProjectState::kReleased,
+    ProjectState::kNotStarted,  ProjectState::kRunning,   ProjectState::kModifying,
+    ProjectState::kIntegrating, ProjectState::kPaused,    ProjectState::kFailed,
+    ProjectState::kCompleted,   ProjectState::kReleasing, ProjectState::kReleased,
 };
 // "not_started", "running"... (API and store).
 std::string_view StateName(ProjectState state);

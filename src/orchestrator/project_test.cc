@@ -158,7 +158,6 @@ TEST(ProjectSlotName, IsTheStoredResourceNameOrTheOldFormForOlderProjects) {
   EXPECT_EQ(ProjectToJson(p)["resource_name"], "godwit_0a1b2c3d_3");
 }
 
-
 TEST(ProjectSpec, ClientDocumentReadsOnlyWhatTheOperatorAllows) {
   // The daemon, for an API client: no secrets directory, no variables.
   EndpointPolicy remote;

@@ -117,7 +117,8 @@ SyncResumeState SyncResumeAfterRun(const SyncResumeState& before, const SyncStat
 json SkippedDdlToJson(const std::vector<DdlRecord>& skipped) {
   json out = json::array();
   for (const auto& d : skipped) {
-    out.push_back({{"sequence", d.sequence}, {"statement", d.statement}, {"error", d.error}, {"skipped_at", d.skipped_at}});
+    out.push_back(
+        {{"sequence", d.sequence}, {"statement", d.statement}, {"error", d.error}, {"skipped_at", d.skipped_at}});
   }
   return out;
 }

@@ -149,9 +149,9 @@ TEST(ResumeState, ARowFromBeforeTheBlobIsReadFromItsDetailOnce) {
 }
 
 TEST(SubtaskStatus, NamesRoundTrip) {
-  for (SubtaskStatus s : {SubtaskStatus::kPending, SubtaskStatus::kRunning, SubtaskStatus::kMonitoring,
-                          SubtaskStatus::kPaused, SubtaskStatus::kCompleted, SubtaskStatus::kFailed,
-                          SubtaskStatus::kSkipped}) {
+  for (SubtaskStatus s :
+       {SubtaskStatus::kPending, SubtaskStatus::kRunning, SubtaskStatus::kMonitoring, SubtaskStatus::kPaused,
+        SubtaskStatus::kCompleted, SubtaskStatus::kFailed, SubtaskStatus::kSkipped}) {
     EXPECT_EQ(ParseSubtaskStatus(SubtaskStatusName(s)), s);
   }
   EXPECT_FALSE(ParseSubtaskStatus("exploded").has_value());

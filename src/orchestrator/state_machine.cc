@@ -102,24 +102,28 @@ std::optional<Operation> ParseOperation(std::string_view name) {
 
 const std::vector<Operation>& BatchOperations() {
   static const std::vector<Operation> kBatch = {
-      Operation::kStart,         Operation::kPause,
-      Operation::kResume,        Operation::kRelease,
-      Operation::kDelete,        Operation::kModifyAlerts,
-      Operation::kSkipFullVerification, Operation::kEnterForwardSwitchover,
-      Operation::kStartForwardSwitchover, Operation::kSkipDdl,
+      Operation::kStart,
+      Operation::kPause,
+      Operation::kResume,
+      Operation::kRelease,
+      Operation::kDelete,
+      Operation::kModifyAlerts,
+      Operation::kSkipFullVerification,
+      Operation::kEnterForwardSwitchover,
+      Operation::kStartForwardSwitchover,
+      Operation::kSkipDdl,
   };
   return kBatch;
 }
 
 StageContext StageContextOf(const Project& project) {
   StageContext ctx;
-  ctx.in_verification_stage = project.stage == SubtaskName(SubtaskKind::kVerification) &&
-                              project.state != ProjectState::kCompleted;
+  ctx.in_verification_stage =
+      project.stage == SubtaskName(SubtaskKind::kVerification) && project.state != ProjectState::kCompleted;
   ctx.verification_completed = project.stage == SubtaskName(SubtaskKind::kVerification) && project.step == "completed";
   ctx.in_switchover_stage = project.stage == SubtaskName(SubtaskKind::kForwardSwitchover);
   const auto kinds = SubtasksFor(project.spec.type);
-  ctx.has_switchover_stage =
-      std::find(kinds.begin(), kinds.end(), SubtaskKind::kForwardSwitchover) != kinds.end();
+  ctx.has_switchover_stage = std::find(kinds.begin(), kinds.end(), SubtaskKind::kForwardSwitchover) != kinds.end();
   ctx.in_incremental_stage = project.stage == SubtaskName(SubtaskKind::kIncremental);
   return ctx;
 }
@@ -142,16 +146,16 @@ Status CheckOperation(const Project& project, Operation op) {
       if (auto cond = StageCondition(a); !cond.empty()) list += " (" + std::string(cond) + ")";
     }
     return Status(ErrorCode::kInvalidState,
-                  who + ": " + std::string(OperationLabel(op)) + " is not allowed; allowed in this state: " +
-                      (list.empty() ? "none" : list),
+                  who + ": " + std::string(OperationLabel(op)) +
+                      " is not allowed; allowed in this state: " + (list.empty() ? "none" : list),
                   project.state == ProjectState::kReleasing
                       ? "Wait until the release has finished."
                       : "Choose an operation the state allows (docs/state-machine.md).");
   }
   if (!StageAllows(op, StageContextOf(project))) {
     return Status(ErrorCode::kInvalidState,
-                  who + " at stage '" + (project.stage.empty() ? "none" : project.stage) + "': " +
-                      std::string(OperationLabel(op)) + " needs the project " + std::string(StageCondition(op)),
+                  who + " at stage '" + (project.stage.empty() ? "none" : project.stage) +
+                      "': " + std::string(OperationLabel(op)) + " needs the project " + std::string(StageCondition(op)),
                   "Wait until the project reaches that stage.");
   }
   return Status();

@@ -49,7 +49,7 @@ struct StageContext {
   // entering the switchover is never offered for an operation that would
   // fail).
   bool has_switchover_stage = false;
-  bool in_switchover_stage = false;  // the forward-switchover subtask is current
+  bool in_switchover_stage = false;   // the forward-switchover subtask is current
   bool in_incremental_stage = false;  // the incremental-synchronization subtask is current
 };
 StageContext StageContextOf(const Project& project);

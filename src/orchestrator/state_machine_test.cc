@@ -16,21 +16,23 @@ std::set<Operation> Expected(ProjectState s) {
     case ProjectState::kNotStarted:
       return {O::kStart, O::kDelete, O::kModifyAlerts, O::kModifyParameters, O::kModifyObjects};
     case ProjectState::kRunning:
-      return {O::kPause, O::kModifyAlerts, O::kViewParameters, O::kEnterForwardSwitchover,
-              O::kStartForwardSwitchover, O::kSkipFullVerification};
-    case ProjectState::kPaused:
-      return {O::kResume, O::kRelease, O::kForceRelease, O::kModifyAlerts, O::kModifyParameters,
+      return {O::kPause,
+              O::kModifyAlerts,
+              O::kViewParameters,
+              O::kEnterForwardSwitchover,
+              O::kStartForwardSwitchover,
               O::kSkipFullVerification};
+    case ProjectState::kPaused:
+      return {O::kResume,       O::kRelease,          O::kForceRelease,
+              O::kModifyAlerts, O::kModifyParameters, O::kSkipFullVerification};
     case ProjectState::kFailed:
       // Skip DDL: the Writer stopped on a DDL statement the destination refused.
-      return {O::kResume, O::kRelease, O::kForceRelease, O::kModifyAlerts, O::kModifyParameters,
-              O::kSkipFullVerification, O::kSkipDdl};
-    case ProjectState::kCompleted:
-      return {O::kRelease, O::kForceRelease};
-    case ProjectState::kReleased:
-      return {O::kDelete};
-    default:
-      return {};
+      return {O::kResume,       O::kRelease,          O::kForceRelease,
+              O::kModifyAlerts, O::kModifyParameters, O::kSkipFullVerification,
+              O::kSkipDdl};
+    case ProjectState::kCompleted: return {O::kRelease, O::kForceRelease};
+    case ProjectState::kReleased: return {O::kDelete};
+    default: return {};
   }
 }
 

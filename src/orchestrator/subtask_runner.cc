@@ -68,8 +68,8 @@ SubtaskOutcome RunPrecheckSubtask(const SubtaskRun& run) {
       message += (i ? "; " : "") + failed[i]->title + ": " + failed[i]->message;
       if (!failed[i]->hint.empty()) hint += (hint.empty() ? "" : " ") + failed[i]->hint;
     }
-    out.status = Status(ErrorCode::kPrecheckFailed, message,
-                        hint + " Then resume the project: the precheck runs again.");
+    out.status =
+        Status(ErrorCode::kPrecheckFailed, message, hint + " Then resume the project: the precheck runs again.");
     out.object = failed.front()->object;
   }
   return out;
@@ -143,9 +143,8 @@ Result<std::optional<SyncOptions>> ProjectSyncOptions(const Project& p, const st
   so.apply_insert = p.spec.params.sync_insert;
   so.apply_update = p.spec.params.sync_update;
   so.apply_delete = p.spec.params.sync_delete;
-  so.monitoring_threshold_seconds =
-      p.spec.alerts.level == AlertLevel::kNone ? DefaultLatencyThreshold(AlertLevel::kLow)
-                                               : p.spec.alerts.latency_threshold_seconds;
+  so.monitoring_threshold_seconds = p.spec.alerts.level == AlertLevel::kNone ? DefaultLatencyThreshold(AlertLevel::kLow)
+                                                                             : p.spec.alerts.latency_threshold_seconds;
   return std::optional<SyncOptions>(std::move(so));
 }
 
@@ -154,10 +153,10 @@ SubtaskOutcome RunIncrementalSubtask(const SubtaskRun& run) {
   SubtaskOutcome out;
   auto found = ProjectSyncOptions(p, run.project_dir);
   if (!found.ok() || !*found) {
-    out.status = found.ok() ? Status(ErrorCode::kMetadata,
-                                     "the full migration recorded no source position to synchronize from",
-                                     "Clone the project to copy again from a new snapshot.")
-                            : found.status();
+    out.status =
+        found.ok() ? Status(ErrorCode::kMetadata, "the full migration recorded no source position to synchronize from",
+                            "Clone the project to copy again from a new snapshot.")
+                   : found.status();
     return out;
   }
   SyncOptions so = std::move(**found);
@@ -333,8 +332,10 @@ SubtaskOutcome RunMigrationSubtask(SubtaskKind kind, const SubtaskRun& run) {
                     [&p, &run] { return ProjectSyncOptions(p, run.project_dir); },
                     [&](const Status& st) {
                       std::lock_guard lock(capture_mu);
-                      capture_error = "change capture during the copy stopped (synchronization retries it after the "
-                                      "copy): " + st.ToString();
+                      capture_error =
+                          "change capture during the copy stopped (synchronization retries it after the "
+                          "copy): " +
+                          st.ToString();
                     });
   }
   FullMigrationEngine engine(migration);
@@ -355,8 +356,8 @@ SubtaskOutcome RunMigrationSubtask(SubtaskKind kind, const SubtaskRun& run) {
         out.object = t.source;
         // The run's error lists the failed objects; the first one's own
         // error is what the DBA acts on.
-        out.status = Status(out.status.code(), out.status.message() + " — " + t.source + ": " + t.error,
-                            out.status.hint());
+        out.status =
+            Status(out.status.code(), out.status.message() + " — " + t.source + ": " + t.error, out.status.hint());
         break;
       }
     }
@@ -420,15 +421,11 @@ double ProgressPercent(const ProgressSnapshot& snap) {
 
 SubtaskOutcome RunSubtask(SubtaskKind kind, const SubtaskRun& run) {
   switch (kind) {
-    case SubtaskKind::kPrecheck:
-      return RunPrecheckSubtask(run);
+    case SubtaskKind::kPrecheck: return RunPrecheckSubtask(run);
     case SubtaskKind::kSchema:
-    case SubtaskKind::kFull:
-      return RunMigrationSubtask(kind, run);
-    case SubtaskKind::kIncremental:
-      return RunIncrementalSubtask(run);
-    case SubtaskKind::kVerification:
-      return RunVerificationSubtask(run);
+    case SubtaskKind::kFull: return RunMigrationSubtask(kind, run);
+    case SubtaskKind::kIncremental: return RunIncrementalSubtask(run);
+    case SubtaskKind::kVerification: return RunVerificationSubtask(run);
     default: {
       // ParseProjectSpec refuses the types that would need these, so a
       // stored project never reaches here; say so plainly if one does.

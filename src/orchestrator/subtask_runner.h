@@ -77,8 +77,8 @@ struct SubtaskRun {
 };
 
 struct SubtaskOutcome {
-  Status status;       // OK, CANCELLED (paused), or the error
-  std::string object;  // the object the error concerns, when one
+  Status status;                    // OK, CANCELLED (paused), or the error
+  std::string object;               // the object the error concerns, when one
   nlohmann::json detail = nullptr;  // precheck items, or per-table progress
   double progress = 0;              // 0..100
   // Incremental synchronization: what its next run continues from.

@@ -26,8 +26,7 @@ Status SyncCatchUp::WaitPast(std::chrono::system_clock::time_point before, std::
     }
     if (steady_clock::now() >= deadline) {
       return Status(ErrorCode::kReadFailed,
-                    "the destination did not catch up with the source within " + std::to_string(timeout.count()) +
-                        " s",
+                    "the destination did not catch up with the source within " + std::to_string(timeout.count()) + " s",
                     "Synchronization latency is high; verify the records again once it is low.");
     }
     std::this_thread::sleep_for(milliseconds(50));

@@ -17,8 +17,7 @@ int64_t NowNs() {
 // The hand-off between the reader (producer) and the writer (consumer).
 class BatchQueue : public BatchConsumer, public BatchSource {
  public:
-  BatchQueue(size_t capacity, const std::atomic<bool>* cancel,
-             const std::function<void(int64_t, int64_t)>* on_read)
+  BatchQueue(size_t capacity, const std::atomic<bool>* cancel, const std::function<void(int64_t, int64_t)>* on_read)
       : capacity_(capacity), cancel_(cancel), on_read_(on_read) {}
 
   // Reader side.
@@ -74,10 +73,10 @@ class BatchQueue : public BatchConsumer, public BatchSource {
   const std::function<void(int64_t, int64_t)>* on_read_;
   std::mutex mu_;
   std::condition_variable not_full_, not_empty_;
-  std::deque<RowBatch> queue_;  // guarded by mu_
-  bool reader_done_ = false;    // guarded by mu_
-  bool writer_gone_ = false;    // guarded by mu_
-  Status reader_status_;        // guarded by mu_
+  std::deque<RowBatch> queue_;    // guarded by mu_
+  bool reader_done_ = false;      // guarded by mu_
+  bool writer_gone_ = false;      // guarded by mu_
+  Status reader_status_;          // guarded by mu_
   int64_t rows_ = 0, bytes_ = 0;  // reader thread only until join
 };
 

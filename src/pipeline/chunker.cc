@@ -152,9 +152,9 @@ class KeyCollector : public BatchConsumer {
 
 }  // namespace
 
-Result<std::vector<std::string>> ChunkClearStatements(Session& source, const TableSchema& src_table,
-                                                      const Dialect& dst, const TableSchema& dst_table,
-                                                      const std::optional<IndexDef>& key, const ChunkRange& range) {
+Result<std::vector<std::string>> ChunkClearStatements(Session& source, const TableSchema& src_table, const Dialect& dst,
+                                                      const TableSchema& dst_table, const std::optional<IndexDef>& key,
+                                                      const ChunkRange& range) {
   std::string del = "DELETE FROM " + dst.QualifiedName(dst_table.ref);
   if (!key) return std::vector<std::string>{del};
   std::vector<ColumnType> types = KeyTypes(src_table, *key);
@@ -167,9 +167,9 @@ Result<std::vector<std::string>> ChunkClearStatements(Session& source, const Tab
   for (const auto& k : key->columns) cols += (cols.empty() ? "" : ", ") + sd.SelectExpr(*src_table.FindColumn(k.name));
   std::string pred = ChunkPredicate(sd, src_table, *key, range);
   KeyCollector collect;
-  RETURN_IF_ERROR(source.Query("SELECT " + cols + " FROM " + sd.QualifiedName(src_table.ref) +
-                                   (pred.empty() ? "" : " WHERE " + pred),
-                               types, collect, BatchLimits{}));
+  RETURN_IF_ERROR(source.Query(
+      "SELECT " + cols + " FROM " + sd.QualifiedName(src_table.ref) + (pred.empty() ? "" : " WHERE " + pred), types,
+      collect, BatchLimits{}));
   std::vector<std::string> statements;
   for (auto& cond : KeySetPredicates(dst, dst_table, *key, collect.keys)) statements.push_back(del + " WHERE " + cond);
   return statements;
@@ -205,7 +205,8 @@ Result<std::vector<ChunkRange>> PlanChunks(Session& session, const TableSchema& 
     std::vector<ColumnType> two = {types[0], types[0]};
     std::string col = d.QuoteIdent(key->columns[0].name);
     RowCollector minmax;
-    RETURN_IF_ERROR(session.Query("SELECT MIN(" + col + "), MAX(" + col + ") FROM " + from, two, minmax, BatchLimits{}));
+    RETURN_IF_ERROR(
+        session.Query("SELECT MIN(" + col + "), MAX(" + col + ") FROM " + from, two, minmax, BatchLimits{}));
     if (minmax.rows.empty() || !minmax.rows[0][0] || !minmax.rows[0][1]) {
       chunks.push_back({});  // empty table
       return chunks;

@@ -23,7 +23,6 @@
 
 namespace godwit {
 
-
 struct ChunkRange {
   std::optional<KeyValues> lower;  // inclusive
   std::optional<KeyValues> upper;  // exclusive
@@ -49,9 +48,9 @@ std::string ChunkPredicate(const Dialect& dialect, const TableSchema& table, con
 // the chunk key, absent for a table copied as one chunk. Reads through
 // `source`, which should be inside the migration's snapshot. Memory: the
 // text of the chunk's keys.
-Result<std::vector<std::string>> ChunkClearStatements(Session& source, const TableSchema& src_table,
-                                                      const Dialect& dst, const TableSchema& dst_table,
-                                                      const std::optional<IndexDef>& key, const ChunkRange& range);
+Result<std::vector<std::string>> ChunkClearStatements(Session& source, const TableSchema& src_table, const Dialect& dst,
+                                                      const TableSchema& dst_table, const std::optional<IndexDef>& key,
+                                                      const ChunkRange& range);
 
 // Keys per DELETE statement of ChunkClearStatements.
 inline constexpr size_t kKeysPerDelete = kKeysPerCondition;

@@ -109,7 +109,8 @@ struct FullMigration::Impl {
       job.record.status = "failed";
       job.record.error = ErrorText(st);
     }
-    meta->SaveTable(job.record).IgnoreBecause("the table's failure is reported in progress and fails the run either way");
+    meta->SaveTable(job.record)
+        .IgnoreBecause("the table's failure is reported in progress and fails the run either way");
     progress().UpdateTable(job.key, "failed", job.record.error);
   }
 
@@ -172,7 +173,8 @@ Status FullMigration::Impl::Run() {
   }
   int64_t now = static_cast<int64_t>(std::time(nullptr));
   resumed = saved.has_value();
-  migration = saved ? *saved : MigrationRecord{opt.source.Redacted(), opt.destination.Redacted(), "", "running", now, now};
+  migration =
+      saved ? *saved : MigrationRecord{opt.source.Redacted(), opt.destination.Redacted(), "", "running", now, now};
   if (!migration.position_json.empty()) self.snapshot_taken_ = true;
 
   auto src = Connect(opt.source);
@@ -199,9 +201,8 @@ Status FullMigration::Impl::Run() {
     }
   }
 
-  bool need_rows = std::any_of(jobs.begin(), jobs.end(), [](const auto& j) {
-    return !j->failed && j->record.phase < TablePhase::kCopied;
-  });
+  bool need_rows = std::any_of(jobs.begin(), jobs.end(),
+                               [](const auto& j) { return !j->failed && j->record.phase < TablePhase::kCopied; });
   if (need_rows) {
     progress().SetPhase("snapshot");
     // A source restarting or a connection dropping while the snapshot is
@@ -278,8 +279,7 @@ Status FullMigration::Impl::Finish() {
     std::string names;
     for (size_t i = 0; i < failed_names.size() && i < 10; ++i) names += (i ? ", " : "") + failed_names[i];
     if (failed_names.size() > 10) names += ", ...";
-    return Status(ErrorCode::kWriteFailed,
-                  std::to_string(failed_objects) + " object(s) failed: " + names,
+    return Status(ErrorCode::kWriteFailed, std::to_string(failed_objects) + " object(s) failed: " + names,
                   "Each failed object's error says what to do; fix it and run the same command again: finished "
                   "work is kept and the rest resumes.");
   }
@@ -292,7 +292,8 @@ Status FullMigration::Impl::PrepareJobs(Session& src, Session& dst) {
   auto catalog = src.ReadCatalog([&](const TableRef& ref) { return mapping.Includes(ref); });
   if (!catalog.ok()) return catalog.status().WithContext("reading the source catalog");
   if (catalog->tables.empty()) {
-    return Status(ErrorCode::kNotFound, "no table of " + opt.source.Redacted() + " matches the include/exclude patterns",
+    return Status(ErrorCode::kNotFound,
+                  "no table of " + opt.source.Redacted() + " matches the include/exclude patterns",
                   "Check the database name in the URI and the --include/--exclude patterns (matched against "
                   "'schema.table' and 'table').");
   }
@@ -302,9 +303,9 @@ Status FullMigration::Impl::PrepareJobs(Session& src, Session& dst) {
   for (auto& r : records) by_key[r.key] = r;
   // By phase, not status: a completed table that failed again on a later
   // run (its conversion, say) was still copied.
-  copy_completed =
-      !migration.position_json.empty() && !records.empty() &&
-      std::all_of(records.begin(), records.end(), [](const TableRecord& r) { return r.phase == TablePhase::kCompleted; });
+  copy_completed = !migration.position_json.empty() && !records.empty() &&
+                   std::all_of(records.begin(), records.end(),
+                               [](const TableRecord& r) { return r.phase == TablePhase::kCompleted; });
 
   std::set<TableRef> dst_refs;
   for (const TableSchema& t : catalog->tables) {
@@ -322,9 +323,9 @@ Status FullMigration::Impl::PrepareJobs(Session& src, Session& dst) {
       RETURN_IF_ERROR(RecordSynchronized(t, dst_ref));
       continue;
     }
-    job->record = it != by_key.end()
-                      ? it->second
-                      : TableRecord{job->key, dst_ref.ToString(), TablePhase::kPending, "pending", t.estimated_rows, 0, ""};
+    job->record = it != by_key.end() ? it->second : TableRecord{job->key,  dst_ref.ToString(), TablePhase::kPending,
+                                                                "pending", t.estimated_rows,   0,
+                                                                ""};
     job->record.destination = dst_ref.ToString();
     if (job->record.phase < TablePhase::kPlanned) job->record.estimated_rows = t.estimated_rows;
     progress().SetTable({job->key, job->record.destination, job->record.estimated_rows, job->record.migrated_rows,
@@ -372,8 +373,10 @@ Status FullMigration::Impl::RecordSynchronized(const TableSchema& source, const 
   // Both engines' DDL is carried now (PostgreSQL's by an event trigger,
   // connector/postgres/pg_ddl_capture.h); what is not (a PostgreSQL table without a
   // replica identity, say) docs/incremental.md lists.
-  progress().AddWarning("table " + key + " was created or renamed on the source after the copy: it is not copied, "
-                        "synchronization carries it (its DDL creates " + record.destination +
+  progress().AddWarning("table " + key +
+                        " was created or renamed on the source after the copy: it is not copied, "
+                        "synchronization carries it (its DDL creates " +
+                        record.destination +
                         " on the destination, then its rows follow; docs/incremental.md says which DDL is carried)");
   return Status();
 }
@@ -408,8 +411,8 @@ Status FullMigration::Impl::CheckDestination(Session& dst) {
   }
   for (TableJob* job : lost) {
     RETURN_IF_ERROR(meta->ForgetTableWork(job->key));
-    job->record = TableRecord{job->key, job->record.destination, TablePhase::kPending, "pending",
-                              job->source.estimated_rows, 0, "", ""};
+    job->record = TableRecord{
+        job->key, job->record.destination, TablePhase::kPending, "pending", job->source.estimated_rows, 0, "", ""};
     RETURN_IF_ERROR(meta->SaveTable(job->record));
     progress().SetTable({job->key, job->record.destination, job->record.estimated_rows, 0, "pending", ""});
   }
@@ -566,8 +569,9 @@ Status FullMigration::Impl::PlanTables() {
     if (job->failed || job->record.phase != TablePhase::kSchemaCreated) continue;
     auto t0 = std::chrono::steady_clock::now();
     auto plan = PlanChunks(reader, job->source, opt.chunk_rows);
-    progress().ChunkingTime(std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0).count(),
-                            plan.ok() ? static_cast<int64_t>(plan->size()) : 0);
+    progress().ChunkingTime(
+        std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0).count(),
+        plan.ok() ? static_cast<int64_t>(plan->size()) : 0);
     if (!plan.ok()) {
       FailTable(*job, plan.status().WithContext("splitting " + job->key + " into chunks"));
       continue;
@@ -784,8 +788,8 @@ void FullMigration::Impl::RunDeferredDdl(TablePhase from, TablePhase to, const s
       rec.error = st.ok() ? "" : ErrorText(st);
       meta->SaveIndex(rec).IgnoreBecause("index records are for display; the table's phase decides a resume");
       if (!st.ok()) {
-        FailTable(*it.job, Status(st.code(), it.name + " of " + it.job->key + ": " + st.message() +
-                                                 " (statement: " + it.ddl + ")",
+        FailTable(*it.job, Status(st.code(),
+                                  it.name + " of " + it.job->key + ": " + st.message() + " (statement: " + it.ddl + ")",
                                   st.hint(), st.native_code()));
       }
     }

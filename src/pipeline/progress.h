@@ -15,7 +15,7 @@
 namespace godwit {
 
 struct TableProgress {
-  std::string source;       // "schema.table"
+  std::string source;  // "schema.table"
   std::string destination;
   int64_t estimated_rows = 0;
   int64_t migrated_rows = 0;
@@ -73,12 +73,12 @@ class Progress {
  private:
   const std::chrono::steady_clock::time_point start_;
   mutable std::mutex mu_;
-  std::string phase_;                          // guarded by mu_
-  std::chrono::steady_clock::time_point phase_start_;             // guarded by mu_
-  std::vector<std::pair<std::string, double>> phase_seconds_;     // guarded by mu_
-  std::map<std::string, TableProgress> tables_;  // guarded by mu_
-  std::vector<std::string> order_;             // guarded by mu_
-  std::vector<std::string> warnings_;          // guarded by mu_
+  std::string phase_;                                          // guarded by mu_
+  std::chrono::steady_clock::time_point phase_start_;          // guarded by mu_
+  std::vector<std::pair<std::string, double>> phase_seconds_;  // guarded by mu_
+  std::map<std::string, TableProgress> tables_;                // guarded by mu_
+  std::vector<std::string> order_;                             // guarded by mu_
+  std::vector<std::string> warnings_;                          // guarded by mu_
   std::atomic<int64_t> rows_read_{0}, bytes_read_{0}, rows_written_{0}, bytes_written_{0};
   std::atomic<int64_t> chunks_done_{0}, chunks_total_{0};
   std::atomic<int64_t> read_ns_{0}, write_ns_{0}, chunking_ns_{0}, planned_chunks_{0};

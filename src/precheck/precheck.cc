@@ -24,9 +24,9 @@ void ChooseTables(PrecheckContext& context, std::vector<PrecheckItem>& items) {
     context.tables_unavailable = "the include/exclude patterns are invalid (see " + std::string(kTablesId) + ")";
     return;
   }
-  std::string dst_default =
-      context.destination ? context.destination->default_schema()
-                          : ServerChecksFor(r.destination.engine).AssumedDefaultSchema(r.destination);
+  std::string dst_default = context.destination
+                                ? context.destination->default_schema()
+                                : ServerChecksFor(r.destination.engine).AssumedDefaultSchema(r.destination);
   if (!context.source) {
     items.push_back(Skipped(kTablesId, kTablesTitle, context.source_unavailable));
     context.tables_unavailable = context.source_unavailable;

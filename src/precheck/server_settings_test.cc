@@ -87,8 +87,10 @@ TEST(ServerSettingsTest, MysqlBinlogOff) {
 }
 
 TEST(ServerSettingsTest, MysqlRowMetadataIsRecommendedNeverRequired) {
-  const std::vector<TextRow> minimal = {{"binlog_format", "ROW"},          {"binlog_row_image", "FULL"},
-                                        {"binlog_row_metadata", "MINIMAL"}, {"log_bin", "ON"},
+  const std::vector<TextRow> minimal = {{"binlog_format", "ROW"},
+                                        {"binlog_row_image", "FULL"},
+                                        {"binlog_row_metadata", "MINIMAL"},
+                                        {"log_bin", "ON"},
                                         {"server_id", "1"}};
   for (bool incremental : {true, false}) {
     auto items = RunSettingsCheck(Engine::kMysql, minimal, incremental);

@@ -39,9 +39,9 @@ class CountingConsumer : public BatchConsumer {
 // A destination table as the applier uses it.
 struct ChangeApplier::TableState {
   const TableSchema* schema = nullptr;
-  std::string display;        // for messages: source -> destination
-  std::string qname;          // quoted destination name
-  std::vector<int> key;       // destination column indexes of the key; empty = keyless
+  std::string display;   // for messages: source -> destination
+  std::string qname;     // quoted destination name
+  std::vector<int> key;  // destination column indexes of the key; empty = keyless
   std::vector<std::string> key_names;
   // Every key column compares exactly with `=` (no collation to work
   // around): deletes by key can then be one `key IN (...)`, which plans far
@@ -59,7 +59,7 @@ struct ChangeApplier::TableState {
 struct ChangeApplier::Pending {
   enum class Kind { kNone, kUpsert, kDelete } kind = Kind::kNone;
   TableState* table = nullptr;
-  std::vector<int> columns;  // kUpsert: destination indexes, in statement order
+  std::vector<int> columns;       // kUpsert: destination indexes, in statement order
   std::vector<std::string> rows;  // "(v1, v2...)" or a key predicate
   std::set<std::string> keys;     // key literals already in `rows`
   bool in_list = false;           // kDelete: rows are key tuples for `key IN (...)`
@@ -82,8 +82,7 @@ Result<std::unique_ptr<ChangeApplier>> ChangeApplier::Open(Session& session, con
     return Status(ErrorCode::kInvalidArgument, "the change applier needs a stream id for its checkpoint row");
   }
   if (options.max_rows_per_statement == 0) options.max_rows_per_statement = 1;
-  std::unique_ptr<ChangeApplier> applier(
-      new ChangeApplier(session, dialect, std::move(tables), std::move(options)));
+  std::unique_ptr<ChangeApplier> applier(new ChangeApplier(session, dialect, std::move(tables), std::move(options)));
   applier->checkpoint_ref_ = applier->options_.checkpoint_table;
   if (applier->checkpoint_ref_.schema.empty() && dialect.engine() != Engine::kSqlite) {
     applier->checkpoint_ref_.schema = session.default_schema();
@@ -165,8 +164,8 @@ Status ChangeApplier::WriteCheckpoint(const std::string& stream_id, const Positi
   const std::string sql =
       "INSERT INTO " + dialect_.QualifiedName(checkpoint_ref_) + " (" + dialect_.QuoteIdent("stream_id") + ", " +
       dialect_.QuoteIdent("applied_sequence") + ", " + dialect_.QuoteIdent("position_json") + ") VALUES (" +
-      dialect_.Literal(ColumnType{}, stream_id) + ", " + dialect_.Literal(seq_type, std::to_string(sequence)) +
-      ", " + dialect_.Literal(ColumnType{}, PositionToJson(position)) + ")" +
+      dialect_.Literal(ColumnType{}, stream_id) + ", " + dialect_.Literal(seq_type, std::to_string(sequence)) + ", " +
+      dialect_.Literal(ColumnType{}, PositionToJson(position)) + ")" +
       dialect_.UpsertSuffix({"stream_id"}, {"applied_sequence", "position_json"});
   return Run(sql, checkpoint_ref_.ToString());
 }
@@ -175,9 +174,10 @@ Status ChangeApplier::Run(const std::string& sql, const std::string& table) {
   ++stats_.statements;
   Status st = session_.Execute(sql);
   if (st.ok()) return st;
-  return Status(st.retryable() ? st.code() : ErrorCode::kWriteFailed,
-                "applying changes to " + table + ": " + st.message() + "; statement: " + Abbreviate(sql, dialect_.engine()), {},
-                st.native_code());
+  return Status(
+      st.retryable() ? st.code() : ErrorCode::kWriteFailed,
+      "applying changes to " + table + ": " + st.message() + "; statement: " + Abbreviate(sql, dialect_.engine()), {},
+      st.native_code());
 }
 
 Result<bool> ChangeApplier::RowExists(TableState& table, const std::string& predicate) {
@@ -189,7 +189,8 @@ Result<bool> ChangeApplier::RowExists(TableState& table, const std::string& pred
   ++stats_.statements;
   if (Status st = session_.Query(sql, types, rows, BatchLimits{}); !st.ok()) {
     return Status(st.retryable() ? st.code() : ErrorCode::kWriteFailed,
-                  "applying changes to " + table.display + ": " + st.message() + "; statement: " + Abbreviate(sql, dialect_.engine()),
+                  "applying changes to " + table.display + ": " + st.message() +
+                      "; statement: " + Abbreviate(sql, dialect_.engine()),
                   {}, st.native_code());
   }
   return rows.rows > 0;
@@ -200,8 +201,8 @@ Result<ChangeApplier::TableState*> ChangeApplier::Table(const TableRef& source) 
   if (it != tables_.end()) return it->second.get();
   auto schema = schemas_.find(source);
   if (schema == schemas_.end()) {
-    return Status(ErrorCode::kNotFound, "a change arrived for " + source.ToString() +
-                                            ", which has no destination table in this migration");
+    return Status(ErrorCode::kNotFound,
+                  "a change arrived for " + source.ToString() + ", which has no destination table in this migration");
   }
   auto state = std::make_unique<TableState>();
   state->schema = &schema->second;
@@ -280,8 +281,8 @@ Status MapColumns(const ChangeEvent& e, const TableSchema& s, const std::string&
   for (const std::string& name : e.columns) {
     int idx = s.ColumnIndex(name);
     if (idx < 0) {
-      return Status(ErrorCode::kNotFound, "a change to " + display + " has column " + name +
-                                              ", which the destination table lacks",
+      return Status(ErrorCode::kNotFound,
+                    "a change to " + display + " has column " + name + ", which the destination table lacks",
                     "Apply the source's DDL to the destination (DDL sync) or restart the migration.");
     }
     dest.push_back(idx);
@@ -296,12 +297,11 @@ Status MapColumns(const ChangeEvent& e, const TableSchema& s, const std::string&
 Status ChangeApplier::ApplyEvent(const ChangeEvent& e) {
   switch (e.kind) {
     case ChangeKind::kBegin:
-    case ChangeKind::kCommit:
-      return Status();
+    case ChangeKind::kCommit: return Status();
     case ChangeKind::kDdl:
-      return Status(ErrorCode::kUnsupported,
-                    "the change applier does not run DDL (" + RedactStatementForMessage(e.ddl, std::nullopt) +
-                        "); the DDL step applies it");
+      return Status(ErrorCode::kUnsupported, "the change applier does not run DDL (" +
+                                                 RedactStatementForMessage(e.ddl, std::nullopt) +
+                                                 "); the DDL step applies it");
     case ChangeKind::kTruncate: {
       ASSIGN_OR_RETURN(TableState * t, Table(e.table));
       RETURN_IF_ERROR(Flush());
@@ -322,10 +322,9 @@ Status ChangeApplier::ApplyEvent(const ChangeEvent& e) {
   RETURN_IF_ERROR(MapColumns(e, *t->schema, t->display, t->last_columns, t->last_dest));
   const size_t n = e.columns.size();
   if ((!e.before.empty() && e.before.size() != n) || (!e.after.empty() && e.after.size() != n)) {
-    return Status(ErrorCode::kInvalidArgument, "a change to " + t->display + " has row images of " +
-                                                   std::to_string(e.before.size()) + "/" +
-                                                   std::to_string(e.after.size()) + " values for " +
-                                                   std::to_string(n) + " columns");
+    return Status(ErrorCode::kInvalidArgument,
+                  "a change to " + t->display + " has row images of " + std::to_string(e.before.size()) + "/" +
+                      std::to_string(e.after.size()) + " values for " + std::to_string(n) + " columns");
   }
   if (e.kind == ChangeKind::kInsert) ++stats_.inserts;
   if (e.kind == ChangeKind::kUpdate) ++stats_.updates;
@@ -375,8 +374,7 @@ Status ChangeApplier::ApplyRowEvent(const ChangeEvent& e, TableState& t) {
   for (int k : t.key) {
     int pos = view.EventColumn(k);
     if (pos < 0) {
-      return Status(ErrorCode::kInvalidArgument,
-                    "a change to " + t.display + " lacks key column " + s.columns[k].name);
+      return Status(ErrorCode::kInvalidArgument, "a change to " + t.display + " lacks key column " + s.columns[k].name);
     }
     key_pos.push_back(pos);
   }
@@ -590,8 +588,9 @@ Result<bool> ChangeApplier::FillFromSource(const ChangeEvent& e, TableState& t, 
                            " unchanged (the source does not resend such values, e.g. PostgreSQL's TOASTed ones)";
   if (!options_.source_row) {
     return Status(ErrorCode::kUnsupported,
-                  what + ", the destination has no row to keep them from, and this applier cannot read them from "
-                         "the source",
+                  what +
+                      ", the destination has no row to keep them from, and this applier cannot read them from "
+                      "the source",
                   "Give the applier a source row lookup (ApplierOptions::source_row).");
   }
   ++stats_.source_reads;
@@ -616,7 +615,8 @@ Status ChangeApplier::ApplyKeylessEvent(const ChangeEvent& e, TableState& t) {
   if (!t.warned_keyless) {
     t.warned_keyless = true;
     if (options_.on_warning) {
-      options_.on_warning(t.display + " has no primary key or unique NOT NULL index: its changes are matched by "
+      options_.on_warning(t.display +
+                          " has no primary key or unique NOT NULL index: its changes are matched by "
                           "the full row image, one row at a time, and rows the full copy already holds may be "
                           "duplicated");
     }
@@ -630,9 +630,8 @@ Status ChangeApplier::ApplyKeylessEvent(const ChangeEvent& e, TableState& t) {
     std::string pred;
     for (size_t i = 0; i < img.size(); ++i) {
       if (img[i].state == FieldValue::State::kUnchanged) continue;
-      pred += (pred.empty() ? "" : " AND ") +
-              dialect_.NullSafeEqual(dialect_.ExactKeyExpr(s.columns[t.last_dest[i]]),
-                                     view.Literal(static_cast<int>(i), img[i]));
+      pred += (pred.empty() ? "" : " AND ") + dialect_.NullSafeEqual(dialect_.ExactKeyExpr(s.columns[t.last_dest[i]]),
+                                                                     view.Literal(static_cast<int>(i), img[i]));
     }
     if (pred.empty()) pred = "1 = 1";
     return pred;
@@ -747,7 +746,7 @@ Status ChangeApplier::Apply(std::span<const ChangeEvent> events) {
 Status ChangeApplier::ApplyCompacted(std::span<const ChangeEvent> events) {
   // One key's net effect: deleted, or the event whose image it ends with.
   struct KeyOp {
-    const ChangeEvent* upsert = nullptr;  // null: deleted
+    const ChangeEvent* upsert = nullptr;   // null: deleted
     const ChangeEvent* deleted = nullptr;  // the event carrying the key to delete
   };
   struct TableRun {

@@ -35,7 +35,8 @@ class CheckpointRows : public BatchConsumer {
       try {
         seq = std::stoull(std::string(row[1].bytes()));
       } catch (const std::exception&) {
-        return Status(ErrorCode::kMetadata, "a replay checkpoint row has a bad sequence: " + std::string(row[1].bytes()));
+        return Status(ErrorCode::kMetadata,
+                      "a replay checkpoint row has a bad sequence: " + std::string(row[1].bytes()));
       }
       rows[std::string(row[0].bytes())] = {seq, std::string(row[2].bytes())};
     }
@@ -45,8 +46,8 @@ class CheckpointRows : public BatchConsumer {
 };
 
 Result<std::map<std::string, std::pair<uint64_t, std::string>>> ReadCheckpointRows(Session& session,
-                                                                                  const Dialect& dialect,
-                                                                                  TableRef table) {
+                                                                                   const Dialect& dialect,
+                                                                                   TableRef table) {
   if (table.schema.empty() && dialect.engine() != Engine::kSqlite) table.schema = session.default_schema();
   ColumnType text;
   text.kind = TypeKind::kText;
@@ -85,8 +86,7 @@ std::string PartitionStreamId(const std::string& stream_id, int partition) {
 // ---------------------------------------------------------------------------
 // Routing
 
-PartitionRouter::PartitionRouter(const std::map<TableRef, TableSchema>& tables, const Dialect& dialect,
-                                 int partitions)
+PartitionRouter::PartitionRouter(const std::map<TableRef, TableSchema>& tables, const Dialect& dialect, int partitions)
     : tables_(tables), dialect_(dialect), partitions_(std::max(1, partitions)) {
   Rebuild();
 }
@@ -161,8 +161,8 @@ const PartitionRouter::TableRoute* PartitionRouter::RouteOf(const TableRef& tabl
   return &r;
 }
 
-std::optional<uint64_t> PartitionRouter::KeyHash(const TableRef& table, const TableRoute& route,
-                                                 const RowImage& image, const RowImage* fill) const {
+std::optional<uint64_t> PartitionRouter::KeyHash(const TableRef& table, const TableRoute& route, const RowImage& image,
+                                                 const RowImage* fill) const {
   uint64_t h = HashText(table.ToString(), 0x9e3779b97f4a7c15ULL);
   for (int pos : route.key_positions) {
     if (pos < 0 || static_cast<size_t>(pos) >= image.size()) return std::nullopt;
@@ -253,9 +253,9 @@ struct PartitionedApplier::Worker {
 
   std::mutex mu;
   std::condition_variable cv;
-  std::deque<Task> queue;  // guarded by mu
-  size_t unfinished = 0;   // queued + running; guarded by mu
-  Status error;            // the first failure since the last abort; guarded by mu
+  std::deque<Task> queue;   // guarded by mu
+  size_t unfinished = 0;    // queued + running; guarded by mu
+  Status error;             // the first failure since the last abort; guarded by mu
   uint64_t checkpoint = 0;  // committed sequence; guarded by mu
   double apply_ms = 0;      // guarded by mu
   std::thread thread;
@@ -356,8 +356,7 @@ struct PartitionedApplier::Worker {
         }
         return Settle();
       }
-      default:
-        return Status();
+      default: return Status();
     }
   }
 
@@ -596,7 +595,8 @@ Status PartitionedApplier::Commit(const Position& position, uint64_t sequence, u
     std::vector<std::string> also;
     for (size_t k = 1; k < workers_.size(); ++k) {
       std::lock_guard lock(workers_[k]->mu);
-      if (workers_[k]->checkpoint < sequence) also.push_back(PartitionStreamId(options_.stream_id, static_cast<int>(k)));
+      if (workers_[k]->checkpoint < sequence)
+        also.push_back(PartitionStreamId(options_.stream_id, static_cast<int>(k)));
     }
     workers_[0]->Enqueue({.kind = Worker::Task::Kind::kCommit,
                           .position = position,
@@ -670,8 +670,7 @@ double PartitionedApplier::apply_ms() const {
 Result<bool> DropPartitionedCheckpoint(Session& session, const Dialect& dialect, const std::string& stream_id) {
   TableRef table{"", "godwit_checkpoint"};
   ASSIGN_OR_RETURN(Catalog catalog, session.ReadCatalog([&](const TableRef& ref) {
-    return ref.name == table.name &&
-           (dialect.engine() == Engine::kSqlite || ref.schema == session.default_schema());
+    return ref.name == table.name && (dialect.engine() == Engine::kSqlite || ref.schema == session.default_schema());
   }));
   if (catalog.tables.empty()) return false;
   if (dialect.engine() != Engine::kSqlite) table.schema = session.default_schema();

@@ -168,7 +168,7 @@ class PartitionedApplier {
   Status WaitAll();
   Status EnterSerial();
   Status SettleRouted();  // Settle without the held events
-  Status RouteHeld();  // hands the held events to the partitions
+  Status RouteHeld();     // hands the held events to the partitions
   Status RouteOne(ChangeEvent& e, uint64_t sequence);
 
   ApplierOptions options_;

@@ -76,7 +76,9 @@ class Dialect {
   // Empties `table` inside the current transaction, rolling back with it.
   // PostgreSQL TRUNCATE is transactional; MySQL's commits implicitly, so
   // MySQL (and SQLite, which has none) delete every row instead.
-  virtual std::string TruncateInTransaction(const TableRef& table) const { return "DELETE FROM " + QualifiedName(table); }
+  virtual std::string TruncateInTransaction(const TableRef& table) const {
+    return "DELETE FROM " + QualifiedName(table);
+  }
 
   // The native type for a canonical type; kUnsupported with a hint when
   // the engine cannot hold it.

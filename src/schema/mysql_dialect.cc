@@ -56,7 +56,8 @@ class MysqlDialectImpl : public Dialect {
     if ((type.IsInteger() || type.kind == TypeKind::kBool || type.kind == TypeKind::kYear) && IsIntegerText(v)) {
       return std::string(v);
     }
-    if (v.find_first_of(std::string_view("'\\\0", 3)) != std::string_view::npos) return "_utf8mb4 X'" + HexUpper(v) + "'";
+    if (v.find_first_of(std::string_view("'\\\0", 3)) != std::string_view::npos)
+      return "_utf8mb4 X'" + HexUpper(v) + "'";
     return "'" + std::string(v) + "'";
   }
 
@@ -100,12 +101,9 @@ class MysqlDialectImpl : public Dialect {
     // accents. CONVERT first: the column may have another character set.
     switch (c.type.kind) {
       case TypeKind::kVarchar:
-      case TypeKind::kText:
-        return "CAST(CONVERT(" + QuoteIdent(c.name) + " USING utf8mb4) AS BINARY)";
-      case TypeKind::kChar:
-        return "(CONVERT(" + QuoteIdent(c.name) + " USING utf8mb4) COLLATE utf8mb4_bin)";
-      default:
-        return QuoteIdent(c.name);
+      case TypeKind::kText: return "CAST(CONVERT(" + QuoteIdent(c.name) + " USING utf8mb4) AS BINARY)";
+      case TypeKind::kChar: return "(CONVERT(" + QuoteIdent(c.name) + " USING utf8mb4) COLLATE utf8mb4_bin)";
+      default: return QuoteIdent(c.name);
     }
   }
 
@@ -273,8 +271,7 @@ class MysqlDialectImpl : public Dialect {
     // AUTO_INCREMENT needs a key; when the column is not the primary key's
     // first column, the unique index comes later, so give it a plain key now.
     for (const Column& c : t.columns) {
-      if (c.auto_increment && c.type.IsInteger() &&
-          !(t.primary_key && t.primary_key->columns.front().name == c.name)) {
+      if (c.auto_increment && c.type.IsInteger() && !(t.primary_key && t.primary_key->columns.front().name == c.name)) {
         sql += ", KEY " + QuoteIdent(c.name + "_autoinc") + " (" + QuoteIdent(c.name) + ")";
       }
     }
@@ -284,8 +281,7 @@ class MysqlDialectImpl : public Dialect {
   }
 
   std::string CreateSchemaIfNotExists(std::string_view schema) const override {
-    return "CREATE DATABASE IF NOT EXISTS " + QuoteIdent(schema) +
-           " CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci";
+    return "CREATE DATABASE IF NOT EXISTS " + QuoteIdent(schema) + " CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci";
   }
 
   Result<std::string> CreateIndex(const TableSchema& t, const IndexDef& idx) const override {

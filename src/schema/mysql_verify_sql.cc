@@ -21,8 +21,7 @@ class MysqlVerifySqlImpl : public VerifySql {
       if (c.nullable) nulls += (nulls.empty() ? "" : ", ") + std::string("ISNULL(") + d.QuoteIdent(c.name) + ")";
     }
     if (!nulls.empty()) values += ", CONCAT(" + nulls + ")";
-    return "SELECT COUNT(*), COALESCE(SUM(CRC32(CONCAT_WS('#'" + values + "))), 0) FROM " +
-           d.QualifiedName(table.ref);
+    return "SELECT COUNT(*), COALESCE(SUM(CRC32(CONCAT_WS('#'" + values + "))), 0) FROM " + d.QualifiedName(table.ref);
   }
 
   std::string ChecksumProbe() const override {

@@ -62,8 +62,8 @@ std::string PgString(std::string_view text) {
 bool StartsWith(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
 
 bool IsVaryingBit(const ColumnType& t) {
-  return StartsWith(t.native, "bit varying") || StartsWith(t.native, "varbit") ||
-         StartsWith(t.native, "BIT VARYING") || StartsWith(t.native, "VARBIT");
+  return StartsWith(t.native, "bit varying") || StartsWith(t.native, "varbit") || StartsWith(t.native, "BIT VARYING") ||
+         StartsWith(t.native, "VARBIT");
 }
 
 // PostgreSQL identity columns must be smallint, integer or bigint.
@@ -136,8 +136,7 @@ class PostgresDialectImpl final : public Dialect {
         AppendTimestampTzInput(canonical, text);
         return PgString(text);
       }
-      default:
-        return PgString(canonical);
+      default: return PgString(canonical);
     }
   }
 
@@ -154,7 +153,9 @@ class PostgresDialectImpl final : public Dialect {
     return "ctid = (SELECT ctid FROM " + QualifiedName(table.ref) + " WHERE " + std::string(predicate) + " LIMIT 1)";
   }
 
-  std::string TruncateInTransaction(const TableRef& table) const override { return "TRUNCATE TABLE " + QualifiedName(table); }
+  std::string TruncateInTransaction(const TableRef& table) const override {
+    return "TRUNCATE TABLE " + QualifiedName(table);
+  }
 
   Result<std::vector<std::string>> ModifyColumn(const TableSchema& table, const Column& c) const override {
     if (c.type.kind == TypeKind::kEnum) {
@@ -169,7 +170,9 @@ class PostgresDialectImpl final : public Dialect {
     switch (c.default_kind) {
       case Column::DefaultKind::kNone:
       case Column::DefaultKind::kNull: out.push_back(alter + " DROP DEFAULT"); break;
-      case Column::DefaultKind::kLiteral: out.push_back(alter + " SET DEFAULT " + Literal(c.type, c.default_value)); break;
+      case Column::DefaultKind::kLiteral:
+        out.push_back(alter + " SET DEFAULT " + Literal(c.type, c.default_value));
+        break;
       case Column::DefaultKind::kCurrentTimestamp: out.push_back(alter + " SET DEFAULT CURRENT_TIMESTAMP"); break;
       case Column::DefaultKind::kExpression: out.push_back(alter + " SET DEFAULT " + c.default_value); break;
     }
@@ -177,7 +180,8 @@ class PostgresDialectImpl final : public Dialect {
   }
 
   std::string DropIndex(const TableSchema& table, const IndexDef& index) const override {
-    return "DROP INDEX IF EXISTS " + (table.ref.schema.empty() ? "" : Quote(table.ref.schema) + ".") + Quote(index.name);
+    return "DROP INDEX IF EXISTS " + (table.ref.schema.empty() ? "" : Quote(table.ref.schema) + ".") +
+           Quote(index.name);
   }
 
   Result<std::string> ColumnTypeSql(const ColumnType& t) const override {
@@ -282,8 +286,8 @@ class PostgresDialectImpl final : public Dialect {
       for (const auto& ic : table.primary_key->columns) cols.push_back(ic.name);
       // MySQL calls every primary key PRIMARY: give it PostgreSQL's usual name.
       const std::string& pk = table.primary_key->name;
-      sql += ",\n  CONSTRAINT " + Quote(ScopedIndexName(table, pk == "PRIMARY" ? "" : pk, "pkey")) +
-             " PRIMARY KEY (" + ColumnList(cols) + ")";
+      sql += ",\n  CONSTRAINT " + Quote(ScopedIndexName(table, pk == "PRIMARY" ? "" : pk, "pkey")) + " PRIMARY KEY (" +
+             ColumnList(cols) + ")";
     }
     sql += "\n)";
     out.push_back(std::move(sql));
@@ -324,12 +328,11 @@ class PostgresDialectImpl final : public Dialect {
 
   Result<std::string> AddForeignKey(const TableSchema& table, const ForeignKey& fk) const override {
     if (fk.columns.empty() || fk.columns.size() != fk.ref_columns.size()) {
-      return Status(ErrorCode::kUnsupported, "foreign key " + fk.name + " of " + table.ref.ToString() +
-                                                 " has mismatched column lists");
+      return Status(ErrorCode::kUnsupported,
+                    "foreign key " + fk.name + " of " + table.ref.ToString() + " has mismatched column lists");
     }
     auto action = [](const std::string& a) -> Result<std::string> {
-      if (a.empty() || a == "NO ACTION" || a == "RESTRICT" || a == "CASCADE" || a == "SET NULL" ||
-          a == "SET DEFAULT") {
+      if (a.empty() || a == "NO ACTION" || a == "RESTRICT" || a == "CASCADE" || a == "SET NULL" || a == "SET DEFAULT") {
         return a;
       }
       return Status(ErrorCode::kUnsupported, "foreign key action '" + a + "' is not known to PostgreSQL");
@@ -357,7 +360,8 @@ class PostgresDialectImpl final : public Dialect {
   }
 
   Result<std::vector<std::string>> CreateView(const ViewDef& view) const override {
-    if (view.definition.empty()) return Status(ErrorCode::kUnsupported, "view " + view.ref.ToString() + " has no definition");
+    if (view.definition.empty())
+      return Status(ErrorCode::kUnsupported, "view " + view.ref.ToString() + " has no definition");
     std::vector<std::string> out = {"CREATE OR REPLACE VIEW " + QualifiedName(view.ref) + " AS\n" + view.definition};
     if (!view.comment.empty()) {
       out.push_back("COMMENT ON VIEW " + QualifiedName(view.ref) + " IS " + PgString(view.comment));
@@ -373,9 +377,8 @@ class PostgresDialectImpl final : public Dialect {
       // pg_get_serial_sequence parses its first argument as SQL (hence the
       // quoted name) and takes the column name literally.
       std::string col = Quote(c.name);
-      out.push_back("SELECT setval(pg_get_serial_sequence(" + PgString(qname) + ", " +
-                    PgString(PgIdentifier(c.name)) + "), GREATEST(COALESCE(MAX(" + col + "), 0), 0) + 1, false) FROM " +
-                    qname);
+      out.push_back("SELECT setval(pg_get_serial_sequence(" + PgString(qname) + ", " + PgString(PgIdentifier(c.name)) +
+                    "), GREATEST(COALESCE(MAX(" + col + "), 0), 0) + 1, false) FROM " + qname);
     }
     return out;
   }
@@ -385,7 +388,7 @@ class PostgresDialectImpl final : public Dialect {
 
 std::string PgIdentifier(std::string_view name) {
   if (name.size() <= kMaxIdentifierBytes) return std::string(name);
-  size_t cut = kMaxIdentifierBytes - 9;  // room for '_' and 8 hex digits
+  size_t cut = kMaxIdentifierBytes - 9;                                             // room for '_' and 8 hex digits
   while (cut > 0 && (static_cast<unsigned char>(name[cut]) & 0xC0) == 0x80) --cut;  // UTF-8 continuation byte
   char hash[10];
   std::snprintf(hash, sizeof(hash), "_%08x", Fnv1a(name));

@@ -178,9 +178,10 @@ TEST(PostgresDialect, IndexesForeignKeysChecksViews) {
   EXPECT_EQ(d.CreateIndex(t, expr).status().code(), ErrorCode::kUnsupported);
 
   ForeignKey fk{"fk_p", {"pid"}, {"", "parent"}, {"id"}, "CASCADE", ""};
-  EXPECT_EQ(d.AddForeignKey(t, fk).value(),
-            "ALTER TABLE \"s\".\"t\" ADD CONSTRAINT \"fk_p\" FOREIGN KEY (\"pid\") REFERENCES \"s\".\"parent\" (\"id\") "
-            "ON DELETE CASCADE");
+  EXPECT_EQ(
+      d.AddForeignKey(t, fk).value(),
+      "ALTER TABLE \"s\".\"t\" ADD CONSTRAINT \"fk_p\" FOREIGN KEY (\"pid\") REFERENCES \"s\".\"parent\" (\"id\") "
+      "ON DELETE CASCADE");
   fk.on_update = "DROP DATABASE";
   EXPECT_EQ(d.AddForeignKey(t, fk).status().code(), ErrorCode::kUnsupported);
 

@@ -14,8 +14,8 @@ class PostgresVerifySqlImpl : public VerifySql {
                             bool record_text) const override {
     std::string values;
     for (int i : columns) values += (values.empty() ? "" : ", ") + d.QuoteIdent(table.columns[i].name);
-    const std::string hash = record_text ? "hashtextextended(ROW(" + values + ")::text, 0)"
-                                         : "hash_record_extended(ROW(" + values + "), 0)";
+    const std::string hash =
+        record_text ? "hashtextextended(ROW(" + values + ")::text, 0)" : "hash_record_extended(ROW(" + values + "), 0)";
     return "SELECT count(*), coalesce(sum(" + hash + "), 0) FROM " + d.QualifiedName(table.ref);
   }
 

@@ -59,9 +59,8 @@ class Lexer {
  private:
   Status Error(size_t at, const std::string& what) const {
     std::string near(s_.substr(at, 40));
-    return Status(ErrorCode::kInvalidArgument,
-                  Name(d_) + " SQL text cannot be read: " + what + " (at byte " +
-                      std::to_string(at) + ", near \"" + near + "\")");
+    return Status(ErrorCode::kInvalidArgument, Name(d_) + " SQL text cannot be read: " + what + " (at byte " +
+                                                   std::to_string(at) + ", near \"" + near + "\")");
   }
 
   void Emit(TokenKind kind, size_t begin, std::string value = {}, std::string prefix = {}) {
@@ -341,7 +340,8 @@ class Lexer {
     if (k >= s_.size()) return std::nullopt;
     const std::string_view tag = s_.substr(i_, k + 1 - i_);
     size_t end = s_.find(tag, k + 1);
-    if (end == std::string_view::npos) return Error(begin, "a dollar-quoted string " + std::string(tag) + " is not closed");
+    if (end == std::string_view::npos)
+      return Error(begin, "a dollar-quoted string " + std::string(tag) + " is not closed");
     std::string value(s_.substr(k + 1, end - k - 1));
     i_ = end + tag.size();
     Emit(TokenKind::kString, begin, std::move(value), std::string(tag));
@@ -531,6 +531,8 @@ Result<std::string> Translate(std::string_view text, Engine from, Engine to) {
   return Render(tokens, from, to);
 }
 
-bool IsWord(const Token& t, std::string_view word) { return t.kind == TokenKind::kWord && EqualsIgnoreCase(t.text, word); }
+bool IsWord(const Token& t, std::string_view word) {
+  return t.kind == TokenKind::kWord && EqualsIgnoreCase(t.text, word);
+}
 
 }  // namespace godwit::sql

@@ -117,7 +117,8 @@ TEST(SqlLexerTest, HostileLiteralsStayLiterals) {
   // A PostgreSQL literal ending in a backslash must not escape MySQL's quote.
   EXPECT_EQ(*Translate("SELECT 'a\\' AS x, ', 1); DROP TABLE t; -- ' AS y", kPg, kMy),
             "SELECT 'a\\\\' AS x, ', 1); DROP TABLE t; -- ' AS y");
-  EXPECT_EQ(*Translate("SELECT $q$it's$q$ AS \"x\", E'\\'' AS \"y\"", kPg, kMy), "SELECT 'it\\'s' AS `x`, '\\'' AS `y`");
+  EXPECT_EQ(*Translate("SELECT $q$it's$q$ AS \"x\", E'\\'' AS \"y\"", kPg, kMy),
+            "SELECT 'it\\'s' AS `x`, '\\'' AS `y`");
   // Comments are dropped; their content never reaches the destination.
   EXPECT_EQ(*Translate("SELECT 1 /* it's */ + 2 # ';\n", kMy, kPg), "SELECT 1   + 2  \n");
   EXPECT_EQ(*Translate("SELECT [a'b] FROM t -- it's", kLite, kMy), "SELECT `a'b` FROM t  ");

@@ -20,7 +20,8 @@ std::string WithLength(const char* name, uint32_t n) {
   return n ? std::string(name) + "(" + std::to_string(n) + ")" : std::string(name);
 }
 
-std::string SizedName(uint32_t length, const char* tiny, const char* normal, const char* medium, const char* long_name) {
+std::string SizedName(uint32_t length, const char* tiny, const char* normal, const char* medium,
+                      const char* long_name) {
   if (length == 0) return normal;
   if (length <= 255) return tiny;
   if (length <= 65535) return normal;
@@ -134,8 +135,9 @@ class SqliteDialectImpl : public Dialect {
       ASSIGN_OR_RETURN(std::string type, ColumnTypeSql(c.type));
       if (i) sql += ", ";
       sql += QuoteIdent(c.name) + " ";
-      bool rowid_pk = c.auto_increment && c.type.IsInteger() && !(c.type.kind == TypeKind::kInt64 && c.type.is_unsigned) &&
-                      t.primary_key && t.primary_key->columns.size() == 1 && t.primary_key->columns[0].name == c.name;
+      bool rowid_pk = c.auto_increment && c.type.IsInteger() &&
+                      !(c.type.kind == TypeKind::kInt64 && c.type.is_unsigned) && t.primary_key &&
+                      t.primary_key->columns.size() == 1 && t.primary_key->columns[0].name == c.name;
       if (rowid_pk) {
         // Only the exact spelling INTEGER makes the column the rowid.
         sql += "INTEGER PRIMARY KEY AUTOINCREMENT";

@@ -43,8 +43,8 @@ void MarkLiterals(std::string_view s, Engine engine, bool backslash_escapes, std
       i = j + 1;
     } else if (pg && c == '$' && (i == 0 || !IdentChar(s[i - 1]))) {
       size_t j = i + 1;
-      if (j < n && (std::isalpha(static_cast<unsigned char>(s[j])) || s[j] == '_' ||
-                    static_cast<unsigned char>(s[j]) >= 0x80)) {
+      if (j < n &&
+          (std::isalpha(static_cast<unsigned char>(s[j])) || s[j] == '_' || static_cast<unsigned char>(s[j]) >= 0x80)) {
         while (j < n && IdentChar(s[j]) && s[j] != '$') ++j;
       }
       if (j >= n || s[j] != '$') {

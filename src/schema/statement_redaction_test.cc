@@ -59,7 +59,9 @@ TEST(RedactStatementSecrets, PasswordsInAMultiStatementQueryString) {
   EXPECT_EQ(Pg("CREATE SUBSCRIPTION s CONNECTION 'host=h password=pw' PUBLICATION p -- secret note\nALTER TABLE t"),
             "CREATE SUBSCRIPTION s CONNECTION '***' PUBLICATION p --***\nALTER TABLE t");
   EXPECT_EQ(Pg("ALTER ROLE r PASSWORD 'x' /* the secret /* nested */ is x */; ALTER TABLE t ADD c int"),
-            "ALTER ROLE r PASSWORD '***' /*" "***" "*/; ALTER TABLE t ADD c int");
+            "ALTER ROLE r PASSWORD '***' /*"
+            "***"
+            "*/; ALTER TABLE t ADD c int");
   EXPECT_EQ(My("CREATE USER u IDENTIFIED BY \"pw\\\"x\"; # secret\nALTER TABLE `t` ADD c INT"),
             "CREATE USER u IDENTIFIED BY \"***\"; #***\nALTER TABLE `t` ADD c INT");
 }

@@ -11,8 +11,12 @@ namespace {
 // ("::character varying", "::timestamp without time zone"), qualified and
 // quoted names, modifiers ("::numeric(10,2)") and arrays ("::text[]").
 std::vector<sql::Token> StripPgCasts(const std::vector<sql::Token>& in) {
-  static const char* kTypeWords[] = {"character varying", "double precision", "timestamp without time zone",
-                                     "timestamp with time zone", "time without time zone", "time with time zone",
+  static const char* kTypeWords[] = {"character varying",
+                                     "double precision",
+                                     "timestamp without time zone",
+                                     "timestamp with time zone",
+                                     "time without time zone",
+                                     "time with time zone",
                                      "bit varying"};
   auto punct = [&](size_t k, char c) {
     return k < in.size() && in[k].kind == sql::TokenKind::kPunct && in[k].text[0] == c;
@@ -99,7 +103,9 @@ bool CaseSensitiveSource(Engine engine, const ColumnType& t) {
     case Engine::kSqlite: return t.collation != "NOCASE" && t.collation != "nocase";
     case Engine::kMysql: {
       const std::string& c = t.collation;
-      auto ends_with = [&](std::string_view s) { return c.size() >= s.size() && c.compare(c.size() - s.size(), s.size(), s) == 0; };
+      auto ends_with = [&](std::string_view s) {
+        return c.size() >= s.size() && c.compare(c.size() - s.size(), s.size(), s) == 0;
+      };
       return c == "binary" || ends_with("_bin") || ends_with("_cs");
     }
   }
@@ -194,8 +200,8 @@ Result<ConvertedTable> ConvertTable(const TableSchema& source, const TableRef& d
   std::vector<IndexDef> kept;
   for (IndexDef& idx : t.indexes) {
     if (!idx.unsupported_reason.empty()) {
-      out.warnings.push_back("index " + idx.name + " of " + source.ref.ToString() + " was skipped: " +
-                             idx.unsupported_reason + "; create it on the destination by hand");
+      out.warnings.push_back("index " + idx.name + " of " + source.ref.ToString() +
+                             " was skipped: " + idx.unsupported_reason + "; create it on the destination by hand");
       continue;
     }
     if (dst_engine != Engine::kMysql) {

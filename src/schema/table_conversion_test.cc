@@ -12,9 +12,9 @@ TEST(TranslateExpressionTest, RequotesMysqlIdentifiers) {
 
 TEST(TranslateExpressionTest, StripsPostgresCasts) {
   EXPECT_EQ(*TranslateExpression("(price > (0)::numeric)", Engine::kPostgres, Engine::kMysql), "(price > (0))");
-  EXPECT_EQ(*TranslateExpression("((status)::text = ANY ('{a,b}'::character varying[]))", Engine::kPostgres,
-                                Engine::kSqlite),
-            "((status) = ANY ('{a,b}'))");
+  EXPECT_EQ(
+      *TranslateExpression("((status)::text = ANY ('{a,b}'::character varying[]))", Engine::kPostgres, Engine::kSqlite),
+      "((status) = ANY ('{a,b}'))");
   EXPECT_EQ(*TranslateExpression("\"Qty\" >= 1", Engine::kPostgres, Engine::kMysql), "`Qty` >= 1");
 }
 

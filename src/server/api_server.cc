@@ -22,20 +22,14 @@ constexpr const char* kJson = "application/json";
 int HttpStatusOf(ErrorCode code) {
   switch (code) {
     case ErrorCode::kInvalidArgument:
-    case ErrorCode::kUnsupported:
-      return 400;
-    case ErrorCode::kUnauthorized:
-      return 401;
-    case ErrorCode::kNotFound:
-      return 404;
+    case ErrorCode::kUnsupported: return 400;
+    case ErrorCode::kUnauthorized: return 401;
+    case ErrorCode::kNotFound: return 404;
     case ErrorCode::kInvalidState:
-    case ErrorCode::kConflict:
-      return 409;
+    case ErrorCode::kConflict: return 409;
     case ErrorCode::kMetadata:
-    case ErrorCode::kInternal:
-      return 500;
-    default:
-      return 502;  // a database failed (release reaching the source, for one)
+    case ErrorCode::kInternal: return 500;
+    default: return 502;  // a database failed (release reaching the source, for one)
   }
 }
 
@@ -153,9 +147,9 @@ std::optional<int64_t> IntParam(Call& c, const std::string& key, int64_t fallbac
   int64_t v = 0;
   auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
   if (ec != std::errc() || p != s.data() + s.size() || v < min || v > max) {
-    SendError(c.res, 400, "INVALID_ARGUMENT",
-              "query parameter '" + key + "' must be an integer from " + std::to_string(min) + " to " +
-                  std::to_string(max));
+    SendError(
+        c.res, 400, "INVALID_ARGUMENT",
+        "query parameter '" + key + "' must be an integer from " + std::to_string(min) + " to " + std::to_string(max));
     return std::nullopt;
   }
   return v;
@@ -173,17 +167,12 @@ YAML::Node ToYaml(const json& j) {
       for (const auto& v : j) n.push_back(ToYaml(v));
       return n;
     }
-    case json::value_t::string:
-      return YAML::Node(j.get<std::string>());
-    case json::value_t::boolean:
-      return YAML::Node(j.get<bool>());
+    case json::value_t::string: return YAML::Node(j.get<std::string>());
+    case json::value_t::boolean: return YAML::Node(j.get<bool>());
     case json::value_t::number_integer:
-    case json::value_t::number_unsigned:
-      return YAML::Node(j.get<int64_t>());
-    case json::value_t::number_float:
-      return YAML::Node(j.get<double>());
-    default:
-      return YAML::Node(YAML::NodeType::Null);
+    case json::value_t::number_unsigned: return YAML::Node(j.get<int64_t>());
+    case json::value_t::number_float: return YAML::Node(j.get<double>());
+    default: return YAML::Node(YAML::NodeType::Null);
   }
 }
 
@@ -222,8 +211,7 @@ std::optional<BatchRequest> ParseBatch(Call& c) {
     if (key == "ids") continue;
     bool takes = (key == "alerts" && *op == Operation::kModifyAlerts) || (key == "force" && *op == Operation::kRelease);
     if (!takes) {
-      SendError(c.res, 400, "INVALID_ARGUMENT", "'" + key + "' is not a field of batch " + name,
-                "See docs/api.md.");
+      SendError(c.res, 400, "INVALID_ARGUMENT", "'" + key + "' is not a field of batch " + name, "See docs/api.md.");
       return std::nullopt;
     }
     out.args[key] = value;
@@ -472,7 +460,7 @@ enum Needs : unsigned {
 };
 
 struct Route {
-  const char* method;  // GET, POST, PUT or DELETE
+  const char* method;   // GET, POST, PUT or DELETE
   const char* pattern;  // httplib's regular expression for the path
   unsigned needs;
   // The query parameters the route accepts, separated by spaces (400 for
@@ -495,8 +483,7 @@ constexpr Route kRoutes[] = {
     {"GET", R"(/api/v1/projects/(\d+)/export)", kId, "format objects_only", ExportProject},
     {"GET", R"(/api/v1/projects/(\d+)/verification)", kId, "", GetVerification},
     {"POST", R"(/api/v1/projects/(\d+)/verification/rerun)", kId | kBody, nullptr, Reverify},
-    {"GET", R"(/api/v1/projects/(\d+)/verification/corrections\.sql)", kId, "delete_destination_only",
-     CorrectionSql},
+    {"GET", R"(/api/v1/projects/(\d+)/verification/corrections\.sql)", kId, "delete_destination_only", CorrectionSql},
     {"POST", R"(/api/v1/projects/(\d+)/verification/correct)", kId | kBody, nullptr, Correct},
     {"GET", R"(/api/v1/projects/(\d+)/subtasks)", kId, nullptr, Subtasks},
     {"GET", R"(/api/v1/projects/(\d+)/events)", kId, nullptr, Events},

@@ -108,7 +108,8 @@ void CaptureUntil(ChangeLog& log, Capture& capture, uint64_t events) {
   std::atomic<bool> cancel{false};
   Status result;
   std::thread t([&] { result = capture.Run(cancel); });
-  for (int i = 0; i < 2000 && log.durable_seq() < events; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  for (int i = 0; i < 2000 && log.durable_seq() < events; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
   cancel = true;
   t.join();
   EXPECT_EQ(result.code(), ErrorCode::kCancelled) << result.ToString();

@@ -46,8 +46,7 @@ Status ChangeLogReader::OpenSegment(uint64_t first_seq) {
   ASSIGN_OR_RETURN(HeaderRead hr, ReadSegmentHeader(file));
   if (hr.outcome != ReadOutcome::kOk) return CorruptError(file.path() + ": " + hr.why);
   if (hr.header.first_seq != first_seq) {
-    return CorruptError(file.path() + ": its header says it starts at sequence " +
-                        std::to_string(hr.header.first_seq));
+    return CorruptError(file.path() + ": its header says it starts at sequence " + std::to_string(hr.header.first_seq));
   }
   file_ = std::move(file);
   offset_ = hr.size;
@@ -80,9 +79,8 @@ Status ChangeLogReader::ReadRecord() {
     }
     if (outcome == ReadOutcome::kBad) return CorruptError(Where(file_.path(), offset_) + ": " + why);
     if (h.first_seq != next_record_seq_) {
-      return CorruptError(Where(file_.path(), offset_) + ": record starts at sequence " +
-                          std::to_string(h.first_seq) + " where " + std::to_string(next_record_seq_) +
-                          " was expected");
+      return CorruptError(Where(file_.path(), offset_) + ": record starts at sequence " + std::to_string(h.first_seq) +
+                          " where " + std::to_string(next_record_seq_) + " was expected");
     }
     if (h.end_seq() <= next_seq_) {  // wholly before the start point: skip unread
       offset_ += h.frame_size();
@@ -252,8 +250,8 @@ Status ChangeLog::RecoverLastSegment(std::vector<uint64_t>* firsts) {
   }
 }
 
-Result<ReadOutcome> ChangeLog::ScanRecord(const File& file, const std::string& path, uint64_t offset,
-                                          uint64_t expected, bool decode, RecordHeader* h, std::string* raw,
+Result<ReadOutcome> ChangeLog::ScanRecord(const File& file, const std::string& path, uint64_t offset, uint64_t expected,
+                                          bool decode, RecordHeader* h, std::string* raw,
                                           std::vector<ChangeEvent>* events, std::string* why) {
   ASSIGN_OR_RETURN(ReadOutcome outcome, codec_.ReadHeader(file, offset, h, why));
   if (outcome != ReadOutcome::kOk) return outcome;
@@ -296,8 +294,8 @@ Status ChangeLog::CheckEarlierSegment(uint64_t first_seq, uint64_t next_first_se
   for (;;) {
     RecordHeader h;
     std::string why;
-    ASSIGN_OR_RETURN(ReadOutcome outcome, ScanRecord(file, path, offset, expected, options_.verify_all_on_open, &h,
-                                                     &raw, &events, &why));
+    ASSIGN_OR_RETURN(ReadOutcome outcome,
+                     ScanRecord(file, path, offset, expected, options_.verify_all_on_open, &h, &raw, &events, &why));
     if (outcome == ReadOutcome::kEnd) break;
     if (outcome != ReadOutcome::kOk) {
       return CorruptError("corrupt record in the middle of the log (" + path + " is not the last segment), " +
@@ -307,8 +305,8 @@ Status ChangeLog::CheckEarlierSegment(uint64_t first_seq, uint64_t next_first_se
     offset += h.frame_size();
   }
   if (expected != next_first_seq) {
-    return CorruptError(path + " ends before sequence " + std::to_string(expected) + " but the next segment starts at " +
-                        std::to_string(next_first_seq));
+    return CorruptError(path + " ends before sequence " + std::to_string(expected) +
+                        " but the next segment starts at " + std::to_string(next_first_seq));
   }
   return Status::Ok();
 }
@@ -347,8 +345,9 @@ Status ChangeLog::WriteRecord(uint64_t first_seq, uint32_t count, const std::str
 Result<AppendResult> ChangeLog::Append(const std::vector<ChangeEvent>& events) {
   std::lock_guard<std::mutex> lock(append_mu_);
   if (!failed_.ok()) {
-    return Status(failed_.code(), "change log " + dir_ + " refuses appends after an earlier failure: " +
-                                      failed_.message(), failed_.hint());
+    return Status(failed_.code(),
+                  "change log " + dir_ + " refuses appends after an earlier failure: " + failed_.message(),
+                  failed_.hint());
   }
   AppendResult result;
   if (events.empty()) {
@@ -408,8 +407,8 @@ Result<std::unique_ptr<ChangeLogReader>> ChangeLog::OpenReader(uint64_t from_seq
     const std::vector<uint64_t>& segs = shared_->segments;
     if (from_seq < segs.front()) {
       return Status(ErrorCode::kNotFound,
-                    "change log " + dir_ + " no longer holds sequence " + std::to_string(from_seq) +
-                        " (it starts at " + std::to_string(segs.front()) + ")",
+                    "change log " + dir_ + " no longer holds sequence " + std::to_string(from_seq) + " (it starts at " +
+                        std::to_string(segs.front()) + ")",
                     "the segment was released as applied; the Writer must resume from its own checkpoint");
     }
     segment = *(std::upper_bound(segs.begin(), segs.end(), from_seq) - 1);

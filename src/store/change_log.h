@@ -62,9 +62,9 @@ struct RecoveryReport {
   // True when a damaged tail was cut off; capture must re-read the source
   // from `last_position`.
   bool tail_cut = false;
-  std::string segment;       // the file that was cut (or removed), when tail_cut
+  std::string segment;  // the file that was cut (or removed), when tail_cut
   uint64_t bytes_dropped = 0;
-  std::string reason;        // why the tail was not valid
+  std::string reason;  // why the tail was not valid
   // The last event the log holds durably (0 when it holds none), and its
   // restart position: where capture continues. With no event, the position
   // stored with the last segment (NoPosition for a new log).
@@ -73,9 +73,9 @@ struct RecoveryReport {
 };
 
 struct AppendResult {
-  uint64_t first_seq = 0;  // of the first event appended (0 when none were)
-  uint64_t last_seq = 0;   // the log's last durable sequence after this Append
-  Position last_position;  // restart position of the event last_seq
+  uint64_t first_seq = 0;      // of the first event appended (0 when none were)
+  uint64_t last_seq = 0;       // the log's last durable sequence after this Append
+  Position last_position;      // restart position of the event last_seq
   uint64_t bytes_written = 0;  // on disk, framing included
 };
 
@@ -180,11 +180,11 @@ class ChangeLog {
   // two threads serialises instead of corrupting the file).
   std::mutex append_mu_;
   RecordCodec codec_;
-  File active_;                 // the last segment, open for append
+  File active_;  // the last segment, open for append
   uint64_t active_header_size_ = 0;
-  uint64_t next_seq_ = 1;       // the next event's sequence number
-  Position last_position_;      // of event next_seq_ - 1
-  Status failed_;               // sticky after an I/O error in Append
+  uint64_t next_seq_ = 1;   // the next event's sequence number
+  Position last_position_;  // of event next_seq_ - 1
+  Status failed_;           // sticky after an I/O error in Append
   std::string raw_, body_, frame_;
 };
 

@@ -64,8 +64,8 @@ void BM_Append1M(benchmark::State& state) {
   std::filesystem::remove_all(dir);
   state.counters["events"] =
       benchmark::Counter(static_cast<double>(kEvents) * state.iterations(), benchmark::Counter::kIsRate);
-  state.counters["MB"] = benchmark::Counter(static_cast<double>(raw_bytes) * state.iterations() / 1e6,
-                                              benchmark::Counter::kIsRate);
+  state.counters["MB"] =
+      benchmark::Counter(static_cast<double>(raw_bytes) * state.iterations() / 1e6, benchmark::Counter::kIsRate);
   state.counters["compression"] = static_cast<double>(raw_bytes) / static_cast<double>(disk_bytes);
 }
 BENCHMARK(BM_Append1M)->Arg(100)->Arg(1000)->Arg(10000)->Unit(benchmark::kMillisecond)->Iterations(1)->UseRealTime();

@@ -278,8 +278,8 @@ TEST(ChangeLogTest, FlippedByteInTailIsCut) {
   auto [path, ends] = ThreeRecords(dir);
   uint64_t good = ends[1];
   // Length, raw length, sequence, count, codec, checksum and body bytes.
-  for (uint64_t at : {good, good + 5, good + 9, good + 17, good + 20, good + 22, good + kRecordHeaderSize + 3,
-                      ends[2] - 1}) {
+  for (uint64_t at :
+       {good, good + 5, good + 9, good + 17, good + 20, good + 22, good + kRecordHeaderSize + 3, ends[2] - 1}) {
     SCOPED_TRACE("flip at " + std::to_string(at));
     fs::remove_all(dir);
     ThreeRecords(dir);
@@ -521,9 +521,8 @@ TEST(ChangeLogTest, CrashLoopKeepsEveryAcknowledgedEvent) {
     const char* name;
     int hit;
   };
-  for (Point p : {Point{"store_record_written", 3}, Point{"store_append_synced", 9},
-                  Point{"store_segment_created", 2}, Point{"store_record_written", 40},
-                  Point{"store_append_synced", 1}}) {
+  for (Point p : {Point{"store_record_written", 3}, Point{"store_append_synced", 9}, Point{"store_segment_created", 2},
+                  Point{"store_record_written", 40}, Point{"store_append_synced", 1}}) {
     std::string spec = std::string(p.name) + ":" + std::to_string(p.hit);
     SCOPED_TRACE(spec);
     pid_t pid = fork();

@@ -34,12 +34,8 @@ void PutImage(const RowImage& image, std::string* out) {
   PutVarint(image.size(), out);
   for (const FieldValue& f : image) {
     switch (f.state) {
-      case FieldValue::State::kNull:
-        out->push_back(0);
-        break;
-      case FieldValue::State::kUnchanged:
-        out->push_back(1);
-        break;
+      case FieldValue::State::kNull: out->push_back(0); break;
+      case FieldValue::State::kUnchanged: out->push_back(1); break;
       case FieldValue::State::kValue:
         PutVarint(2 + static_cast<uint64_t>(f.bytes.size()), out);
         out->append(f.bytes);
@@ -128,8 +124,7 @@ void ReadImage(Reader& r, RowImage* image, const char* field) {
 
 Position ReadPosition(Reader& r) {
   switch (r.Byte("position tag")) {
-    case kPosNone:
-      return NoPosition{};
+    case kPosNone: return NoPosition{};
     case kPosMysql: {
       MysqlBinlogPos p;
       p.file = r.String("binlog file");
@@ -143,9 +138,7 @@ Position ReadPosition(Reader& r) {
       p.slot = r.String("slot");
       return p;
     }
-    default:
-      r.Fail("unknown position tag");
-      return NoPosition{};
+    default: r.Fail("unknown position tag"); return NoPosition{};
   }
 }
 
@@ -237,8 +230,7 @@ Status DecodeEvents(std::string_view data, std::vector<ChangeEvent>* events, con
   Reader r(data);
   uint8_t version = r.Byte("version");
   if (!r.failed() && version != kBatchVersion) {
-    return Corrupt(what, "unknown batch version " + std::to_string(version) +
-                             " (written by a newer Godwit?)");
+    return Corrupt(what, "unknown batch version " + std::to_string(version) + " (written by a newer Godwit?)");
   }
   uint64_t n = r.Count("event count");
   events->clear();

@@ -114,8 +114,8 @@ TEST(EventCodecTest, UnknownVersionKindOrTagIsAnError) {
 }
 
 TEST(EventCodecTest, PositionAlone) {
-  for (const Position& p : {Position{NoPosition{}}, Position{MysqlBinlogPos{"f.1", 4, "g"}},
-                            Position{PgLsnPos{"1/2", "s"}}}) {
+  for (const Position& p :
+       {Position{NoPosition{}}, Position{MysqlBinlogPos{"f.1", 4, "g"}}, Position{PgLsnPos{"1/2", "s"}}}) {
     std::string buf;
     EncodePosition(p, &buf);
     auto back = DecodePosition(buf, "p");

@@ -80,15 +80,9 @@ Status CorruptError(const std::string& message) {
 Result<File> File::Open(const std::string& path, Mode mode) {
   int flags = O_CLOEXEC;
   switch (mode) {
-    case Mode::kRead:
-      flags |= O_RDONLY;
-      break;
-    case Mode::kAppend:
-      flags |= O_RDWR | O_APPEND;
-      break;
-    case Mode::kCreate:
-      flags |= O_RDWR | O_APPEND | O_CREAT | O_EXCL;
-      break;
+    case Mode::kRead: flags |= O_RDONLY; break;
+    case Mode::kAppend: flags |= O_RDWR | O_APPEND; break;
+    case Mode::kCreate: flags |= O_RDWR | O_APPEND | O_CREAT | O_EXCL; break;
   }
   // 0600: segments hold row images, the migrated data itself.
   int fd = ::open(path.c_str(), flags, 0600);
@@ -197,7 +191,8 @@ Result<HeaderRead> ReadSegmentHeader(const File& file) {
   RETURN_IF_ERROR(file.ReadAt(0, kSegmentFixedHeader, &fixed));
   if (fixed.empty()) return bad("the file is empty (no segment header)");
   if (fixed.size() < kSegmentFixedHeader) return bad("the segment header is cut short");
-  if (std::memcmp(fixed.data(), kSegmentMagic, sizeof kSegmentMagic) != 0) return bad("not a Godwit change log segment");
+  if (std::memcmp(fixed.data(), kSegmentMagic, sizeof kSegmentMagic) != 0)
+    return bad("not a Godwit change log segment");
   uint32_t version = Get32(fixed.data() + 8);
   if (version != kSegmentVersion) {
     return bad("segment format version " + std::to_string(version) + " is not one this Godwit reads");
@@ -208,7 +203,8 @@ Result<HeaderRead> ReadSegmentHeader(const File& file) {
   RETURN_IF_ERROR(file.ReadAt(kSegmentFixedHeader, pos_len + 8, &rest));
   if (rest.size() < pos_len + 8) return bad("the segment header is cut short");
   std::string all = fixed + rest.substr(0, pos_len);
-  if (XXH64(all.data(), all.size(), 0) != Get64(rest.data() + pos_len)) return bad("the segment header checksum does not match");
+  if (XXH64(all.data(), all.size(), 0) != Get64(rest.data() + pos_len))
+    return bad("the segment header checksum does not match");
   auto pos = DecodePosition(std::string_view(rest).substr(0, pos_len), file.path() + " header");
   if (!pos.ok()) return bad(pos.status().message());
   r.header.first_seq = Get64(fixed.data() + 12);
@@ -239,7 +235,8 @@ Status RecordCodec::Frame(uint64_t first_seq, uint32_t count, std::string_view r
     if (cctx_ == nullptr) return Status(ErrorCode::kInternal, "zstd: cannot allocate a compression context");
     scratch_.resize(ZSTD_compressBound(raw.size()));
     size_t n = ZSTD_compressCCtx(cctx_, scratch_.data(), scratch_.size(), raw.data(), raw.size(), level_);
-    if (ZSTD_isError(n)) return Status(ErrorCode::kInternal, std::string("zstd compression failed: ") + ZSTD_getErrorName(n));
+    if (ZSTD_isError(n))
+      return Status(ErrorCode::kInternal, std::string("zstd compression failed: ") + ZSTD_getErrorName(n));
     if (n < raw.size()) {
       codec = kCodecZstd;
       body = std::string_view(scratch_.data(), n);

@@ -95,8 +95,8 @@ DdlStatement ClassifyDdl(std::string_view statement, const std::string& default_
     // CREATE OR REPLACE / ONLINE / IGNORE / TEMPORARY / UNIQUE / FULLTEXT ...
     std::vector<std::string> modifiers;
     while (next == "OR" || next == "REPLACE" || next == "ONLINE" || next == "OFFLINE" || next == "IGNORE" ||
-           next == "TEMPORARY" || next == "UNIQUE" || next == "FULLTEXT" || next == "SPATIAL" ||
-           next == "UNLOGGED" || next == "CONCURRENTLY") {
+           next == "TEMPORARY" || next == "UNIQUE" || next == "FULLTEXT" || next == "SPATIAL" || next == "UNLOGGED" ||
+           next == "CONCURRENTLY") {
       modifiers.push_back(next);
       next = Upper(words.Next());
     }

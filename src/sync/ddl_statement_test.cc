@@ -98,8 +98,9 @@ TEST(ClassifyDdl, LiteralsAndCommentsHoldNoWords) {
 }
 
 TEST(ClassifyDdl, OtherStatementsAreNotTableDdl) {
-  for (const char* s : {"GRANT SELECT ON shop.* TO app", "FLUSH PRIVILEGES", "CREATE USER x", "CREATE VIEW v AS SELECT 1",
-                        "CREATE TEMPORARY TABLE t (a int)", "DROP INDEX ix", "ANALYZE TABLE t", ""}) {
+  for (const char* s :
+       {"GRANT SELECT ON shop.* TO app", "FLUSH PRIVILEGES", "CREATE USER x", "CREATE VIEW v AS SELECT 1",
+        "CREATE TEMPORARY TABLE t (a int)", "DROP INDEX ix", "ANALYZE TABLE t", ""}) {
     EXPECT_EQ(ClassifyDdl(s, "shop").kind, DdlKind::kOther) << s;
   }
 }

@@ -18,10 +18,11 @@ Status DdlSync::LoadPgCatalog(Session& src, const std::vector<TableSchema>& migr
   std::vector<ColumnType> text(3);
   for (auto& t : text) t.kind = TypeKind::kText;
   RowCollector rels;
-  RETURN_IF_ERROR(src.Query("SELECT c.oid::text, n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON "
-                            "n.oid = c.relnamespace WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN "
-                            "('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%'",
-                            text, rels, BatchLimits{}));
+  RETURN_IF_ERROR(
+      src.Query("SELECT c.oid::text, n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON "
+                "n.oid = c.relnamespace WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN "
+                "('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%'",
+                text, rels, BatchLimits{}));
   pg_relations_.clear();
   for (const auto& r : rels.rows) {
     pg_relations_[std::stoll(r[0].value_or("0"))] = TableRef{r[1].value_or(""), r[2].value_or("")};
@@ -171,12 +172,9 @@ Status DdlSync::ApplyDdl(const DdlStatement& ddl, const std::string& statement, 
       AppliedDdl(RedactStatement(d.TruncateInTransaction(it->second.ref), d.engine()));
       return Status();
     }
-    case DdlKind::kRenameTable:
-      return ApplyRename(ddl, dst, applier);
-    case DdlKind::kDropTable:
-      return SyncTable(ddl.table, {}, dst, applier, true);
-    default:
-      return SyncTable(ddl.table, ColumnChangeOptions(ddl, statement), dst, applier, false);
+    case DdlKind::kRenameTable: return ApplyRename(ddl, dst, applier);
+    case DdlKind::kDropTable: return SyncTable(ddl.table, {}, dst, applier, true);
+    default: return SyncTable(ddl.table, ColumnChangeOptions(ddl, statement), dst, applier, false);
   }
 }
 
@@ -201,7 +199,7 @@ Status DdlSync::ApplyRename(const DdlStatement& ddl, Session& dst, PartitionedAp
   if (from_in) {
     // The table leaves the migration: its destination copy stays as it is.
     s_.Warn("table " + ddl.table.ToString() + " was renamed to " + ddl.new_table.ToString() +
-         ", which the migration does not include: its changes are no longer applied");
+            ", which the migration does not include: its changes are no longer applied");
     tables_.erase(ddl.table);
     applier.SetTable(ddl.table, std::nullopt);
     return Status();
@@ -225,7 +223,8 @@ Status DdlSync::SyncTable(const TableRef& source, const TableChangeOptions& opti
     wanted = std::move(converted.table);
   } else if (!allow_drop) {
     // Gone by now: a later DROP in the log brings the destination along.
-    s_.Warn("table " + source.ToString() + " no longer exists on the source; its DDL is left to the statements after it");
+    s_.Warn("table " + source.ToString() +
+            " no longer exists on the source; its DDL is left to the statements after it");
     return Status();
   }
   ASSIGN_OR_RETURN(Catalog dest_catalog, dst.ReadCatalog([&](const TableRef& r) { return r == dest_ref; }));
@@ -241,7 +240,8 @@ Status DdlSync::SyncTable(const TableRef& source, const TableChangeOptions& opti
     std::lock_guard lock(s_.mu);
     // Shown in the API: the source's defaults and comments blanked.
     for (const auto& sql : change.statements) s_.status.applied_ddl.push_back(RedactStatement(sql, d.engine()));
-    if (wanted && !s_.by_table.count(source)) s_.by_table[source] = SyncTableStats{source.ToString(), dest_ref.ToString()};
+    if (wanted && !s_.by_table.count(source))
+      s_.by_table[source] = SyncTableStats{source.ToString(), dest_ref.ToString()};
   }
   columns_seen_.erase(source);
   if (wanted) {

@@ -37,9 +37,7 @@ class DdlSync {
 
   // --- Prepare ---
   // A migrated table and its destination schema.
-  void AddTable(const TableRef& source, TableSchema destination) {
-    tables_.emplace(source, std::move(destination));
-  }
+  void AddTable(const TableRef& source, TableSchema destination) { tables_.emplace(source, std::move(destination)); }
   // PostgreSQL source: every table's name by oid (a recorded ALTER TABLE
   // under a new name for a known oid is a rename) and the table of each
   // migrated table's index (DROP INDEX is recorded after the index left

@@ -25,7 +25,8 @@ Status Wrap(const Status& st, const std::string& what, const TableRef& table) {
   if (st.ok()) return st;
   return Status(st.code(), what + " " + table.ToString() + ": " + st.message(),
                 "Godwit measures replication lag from a heartbeat row it updates every second on the source; grant "
-                "the migration user CREATE, INSERT, UPDATE and DELETE on " + table.ToString() +
+                "the migration user CREATE, INSERT, UPDATE and DELETE on " +
+                    table.ToString() +
                     "'s schema, or run without the heartbeat (lag is then measured from your own writes only).",
                 st.native_code());
 }
@@ -44,10 +45,9 @@ Status EnsureHeartbeat(Session& source, const std::string& stream_id) {
   const TableRef table = HeartbeatTable(source);
   ASSIGN_OR_RETURN(std::string id_sql, d.ColumnTypeSql(TypeOf(TypeKind::kVarchar, 191)));
   ASSIGN_OR_RETURN(std::string int_sql, d.ColumnTypeSql(TypeOf(TypeKind::kInt64)));
-  const std::string create = "CREATE TABLE IF NOT EXISTS " + d.QualifiedName(table) + " (" +
-                             d.QuoteIdent("stream_id") + " " + id_sql + " NOT NULL PRIMARY KEY, " +
-                             d.QuoteIdent("seq") + " " + int_sql + " NOT NULL, " + d.QuoteIdent("written_us") + " " +
-                             int_sql + " NOT NULL)";
+  const std::string create = "CREATE TABLE IF NOT EXISTS " + d.QualifiedName(table) + " (" + d.QuoteIdent("stream_id") +
+                             " " + id_sql + " NOT NULL PRIMARY KEY, " + d.QuoteIdent("seq") + " " + int_sql +
+                             " NOT NULL, " + d.QuoteIdent("written_us") + " " + int_sql + " NOT NULL)";
   RETURN_IF_ERROR(Wrap(source.Execute(create), "creating the heartbeat table", table));
   const std::string insert = "INSERT INTO " + d.QualifiedName(table) + " (" + d.QuoteIdent("stream_id") + ", " +
                              d.QuoteIdent("seq") + ", " + d.QuoteIdent("written_us") + ") VALUES " +
@@ -59,9 +59,8 @@ Status WriteHeartbeat(Session& source, const std::string& stream_id, int64_t seq
   const Dialect& d = DialectFor(source.engine());
   const TableRef table = HeartbeatTable(source);
   const std::string sql = "UPDATE " + d.QualifiedName(table) + " SET " + d.QuoteIdent("seq") + " = " +
-                          d.Literal(TypeOf(TypeKind::kInt64), std::to_string(seq)) + ", " +
-                          d.QuoteIdent("written_us") + " = " +
-                          d.Literal(TypeOf(TypeKind::kInt64), std::to_string(NowMicros())) + " WHERE " +
+                          d.Literal(TypeOf(TypeKind::kInt64), std::to_string(seq)) + ", " + d.QuoteIdent("written_us") +
+                          " = " + d.Literal(TypeOf(TypeKind::kInt64), std::to_string(NowMicros())) + " WHERE " +
                           d.QuoteIdent("stream_id") + " = " + d.Literal(ColumnType{}, stream_id);
   return Wrap(source.Execute(sql), "writing the heartbeat row in", table);
 }

@@ -56,17 +56,17 @@ std::string BinlogRetentionAlert(const BinlogRetention& r) {
 }
 
 Result<std::string> RetentionWatch::Check(Session& src, ChangeCapture& capture, const std::string& pg_slot,
-                                          const Position& needed,
-                                          int64_t needed_time_us) {
+                                          const Position& needed, int64_t needed_time_us) {
   if (src.engine() == Engine::kPostgres) {
     const Dialect& d = DialectFor(Engine::kPostgres);
     ASSIGN_OR_RETURN(auto r, QueryFirstRow(src,
-                                      "SELECT s.wal_status, coalesce(s.safe_wal_size::text, ''), "
-                                      "pg_wal_lsn_diff(pg_current_wal_lsn(), s.restart_lsn)::bigint::text, "
-                                      "pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::bigint::text, "
-                                      "current_setting('max_slot_wal_keep_size') FROM pg_replication_slots s "
-                                      "WHERE s.slot_name = " + d.Literal(ColumnType{}, pg_slot),
-                                      5));
+                                           "SELECT s.wal_status, coalesce(s.safe_wal_size::text, ''), "
+                                           "pg_wal_lsn_diff(pg_current_wal_lsn(), s.restart_lsn)::bigint::text, "
+                                           "pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::bigint::text, "
+                                           "current_setting('max_slot_wal_keep_size') FROM pg_replication_slots s "
+                                           "WHERE s.slot_name = " +
+                                               d.Literal(ColumnType{}, pg_slot),
+                                           5));
     if (r[0].empty()) return std::string();
     SlotRetention in;
     in.slot = pg_slot;
@@ -86,7 +86,8 @@ Result<std::string> RetentionWatch::Check(Session& src, ChangeCapture& capture, 
   BinlogRetention in;
   // binlog_expire_logs_seconds (MariaDB 10.6+, MySQL 8) wins; older
   // servers have only expire_logs_days, MySQL 8.4 only the former.
-  if (auto secs = QueryFirstRow(src, "SELECT @@binlog_expire_logs_seconds", 1); secs.ok()) in.expire_seconds = Number((*secs)[0]);
+  if (auto secs = QueryFirstRow(src, "SELECT @@binlog_expire_logs_seconds", 1); secs.ok())
+    in.expire_seconds = Number((*secs)[0]);
   if (in.expire_seconds == 0) {
     if (auto days = QueryFirstRow(src, "SELECT @@expire_logs_days", 1); days.ok()) {
       in.expire_seconds = Number((*days)[0]) * 86400;

@@ -24,7 +24,7 @@ namespace godwit {
 
 struct SlotRetention {
   std::string slot;
-  std::string wal_status;               // reserved, extended, unreserved, lost
+  std::string wal_status;                // reserved, extended, unreserved, lost
   std::optional<double> safe_wal_bytes;  // nullopt: no max_slot_wal_keep_size
   double retained_bytes = 0;             // from the slot's restart_lsn to now
   std::string max_slot_wal_keep_size;    // as the server prints it
@@ -34,9 +34,9 @@ struct SlotRetention {
 std::string SlotRetentionAlert(const SlotRetention& r);
 
 struct BinlogRetention {
-  double expire_seconds = 0;       // 0: binlogs never expire
+  double expire_seconds = 0;  // 0: binlogs never expire
   bool reading_current_file = false;
-  double needed_age_seconds = 0;   // age of the oldest change not yet stored
+  double needed_age_seconds = 0;  // age of the oldest change not yet stored
 };
 std::string BinlogRetentionAlert(const BinlogRetention& r);
 
@@ -49,8 +49,8 @@ class RetentionWatch {
   // and `needed_time_us` the commit time of the last change it stored
   // (0 when unknown: no alert).
   // `capture` is the source's (connector/change_capture.h): where its log ends.
-  Result<std::string> Check(Session& source, ChangeCapture& capture, const std::string& pg_slot,
-                            const Position& needed, int64_t needed_time_us);
+  Result<std::string> Check(Session& source, ChangeCapture& capture, const std::string& pg_slot, const Position& needed,
+                            int64_t needed_time_us);
 
  private:
   std::optional<std::pair<std::chrono::steady_clock::time_point, double>> last_wal_;

@@ -84,8 +84,9 @@ TEST(PlanTableChange, RedefinesOnlyTheNamedColumns) {
   now.ref = wanted.ref = {"public", "orders"};
   auto on_pg = PlanTableChange(wanted, now, pg, {.redefines = [](const std::string&) { return true; }});
   ASSERT_TRUE(on_pg.ok());
-  EXPECT_NE(Joined(*on_pg).find("ALTER COLUMN \"note\" TYPE character varying(40) USING \"note\"::character varying(40)"),
-            std::string::npos)
+  EXPECT_NE(
+      Joined(*on_pg).find("ALTER COLUMN \"note\" TYPE character varying(40) USING \"note\"::character varying(40)"),
+      std::string::npos)
       << Joined(*on_pg);
   EXPECT_NE(Joined(*on_pg).find("ALTER COLUMN \"note\" SET NOT NULL"), std::string::npos);
 }

@@ -46,8 +46,9 @@ class SourceRows {
                                                 " without a value for key column " + c.name);
       }
       const std::string lhs = dialect_.QuoteIdent(c.name);
-      where += (where.empty() ? "" : " AND ") +
-               (v.state == FieldValue::State::kNull ? lhs + " IS NULL" : lhs + " = " + dialect_.Literal(c.type, v.bytes));
+      where +=
+          (where.empty() ? "" : " AND ") +
+          (v.state == FieldValue::State::kNull ? lhs + " IS NULL" : lhs + " = " + dialect_.Literal(c.type, v.bytes));
     }
     const std::string sql = "SELECT " + select + " FROM " + dialect_.QualifiedName(table->ref) + " WHERE " + where;
     RowCollector rows;
@@ -88,8 +89,8 @@ class SourceRows {
     TableSchema& t = schemas_[ref] = std::move(catalog->tables.front());
     for (const std::string& name : needed) {
       if (t.FindColumn(name) == nullptr) {
-        return Status(ErrorCode::kNotFound, "the source table " + ref.ToString() + " has no column " + name +
-                                                " any more",
+        return Status(ErrorCode::kNotFound,
+                      "the source table " + ref.ToString() + " has no column " + name + " any more",
                       "The column was dropped or renamed on the source while the destination still lacked this "
                       "row. Verify the destination table, or release the migration and migrate again.");
       }

@@ -63,12 +63,12 @@ struct SyncShared {
   std::atomic<int64_t> target_beat{0};      // the beat that marks "caught up"; 0 = not written yet
 
   mutable std::mutex mu;
-  SyncStatus status;                            // guarded by mu
-  std::map<TableRef, SyncTableStats> by_table;  // guarded by mu
+  SyncStatus status;                                                      // guarded by mu
+  std::map<TableRef, SyncTableStats> by_table;                            // guarded by mu
   std::deque<std::tuple<Clock::time_point, uint64_t, uint64_t>> samples;  // guarded by mu
-  Clock::time_point applied_at;                 // guarded by mu
-  double statement_ms = 0, commit_ms = 0;       // guarded by mu
-  uint64_t statements = 0, commits = 0;         // guarded by mu
+  Clock::time_point applied_at;                                           // guarded by mu
+  double statement_ms = 0, commit_ms = 0;                                 // guarded by mu
+  uint64_t statements = 0, commits = 0;                                   // guarded by mu
 };
 
 }  // namespace godwit

@@ -108,8 +108,8 @@ struct Synchronizer::Impl : SyncShared {
 
   Status Prepare();
   void Monitor();
-  Status OpenLog();   // opens the change log and creates the Store over it
-  void CloseLog();    // after the Store stopped: lets go of the log's directory
+  Status OpenLog();  // opens the change log and creates the Store over it
+  void CloseLog();   // after the Store stopped: lets go of the log's directory
   void CheckRetention(Session& src);
   Result<std::unique_ptr<ChangeStream>> OpenStream(const Position& from);
 

@@ -101,7 +101,6 @@ struct SyncOptions {
   std::chrono::milliseconds retention_check_interval{30000};
 };
 
-
 // A captured DDL the destination refused: the project stops here until
 // the user fixes the destination or skips the statement.
 struct FailedDdl {
@@ -112,9 +111,9 @@ struct FailedDdl {
 
 struct SyncStatus {
   bool running = false;
-  bool heartbeat = false;    // the heartbeat row is being written
-  bool monitoring = false;   // latency has been at or under the threshold
-  bool caught_up = false;    // a requested stop-when-caught-up was reached
+  bool heartbeat = false;   // the heartbeat row is being written
+  bool monitoring = false;  // latency has been at or under the threshold
+  bool caught_up = false;   // a requested stop-when-caught-up was reached
   // Latency of the last applied transaction (apply time minus its source
   // time); nullopt until one was applied in this run.
   std::optional<double> latency_seconds;
@@ -133,7 +132,7 @@ struct SyncStatus {
   uint64_t transactions = 0;  // applied by this run
   uint64_t rows = 0;
   uint64_t bytes = 0;
-  double rows_per_second = 0;   // over the last few seconds
+  double rows_per_second = 0;  // over the last few seconds
   double bytes_per_second = 0;
   double avg_statement_ms = 0;
   double avg_commit_ms = 0;

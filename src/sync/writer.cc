@@ -89,8 +89,8 @@ class Batch {
   }
 
   uint64_t txns = 0, events = 0, rows = 0, bytes = 0;
-  Position position;     // of the last complete source transaction
-  uint64_t seq = 0;      // its commit's change-log sequence
+  Position position;  // of the last complete source transaction
+  uint64_t seq = 0;   // its commit's change-log sequence
   int64_t commit_time = 0;
   std::optional<Beat> beat;  // the newest heartbeat in the batch
   std::map<TableRef, SyncTableStats> counts;
@@ -163,9 +163,9 @@ Status WriterPass::Open() {
   // source's current row, read by key: the destination's row at that key
   // may be another row's (a resumed copy, keys reused after deletes).
   ao.source_row = SourceRowLookupFor(opt.source);
-  ASSIGN_OR_RETURN(applier_, PartitionedApplier::Open([&opt] { return Connect(opt.destination); },
-                                                      DialectFor(opt.destination.engine), ddl_.tables(), ao,
-                                                      opt.apply_parallelism));
+  ASSIGN_OR_RETURN(
+      applier_, PartitionedApplier::Open([&opt] { return Connect(opt.destination); },
+                                         DialectFor(opt.destination.engine), ddl_.tables(), ao, opt.apply_parallelism));
   session_ = &applier_->control_session();
   const auto resume = applier_->resume_point();
   const uint64_t from = resume ? resume->sequence + 1 : 1;
@@ -180,8 +180,8 @@ Status WriterPass::Open() {
   auto reader = s_.log->OpenReader(from);
   if (!reader.ok()) {
     return Status(ErrorCode::kMetadata,
-                  fmt::format("the destination has applied changes up to {}, but the change log ends at {}",
-                              from - 1, s_.log->durable_seq()),
+                  fmt::format("the destination has applied changes up to {}, but the change log ends at {}", from - 1,
+                              s_.log->durable_seq()),
                   "The local change log was deleted or replaced while the destination kept its checkpoint. Release "
                   "the project and migrate again (or clone it).");
   }
@@ -246,12 +246,9 @@ Status WriterPass::Step(store::LogEntry& entry) {
       if (batch_->txns == 0) batch_->started = Clock::now();
       mid_txn_ = true;
       return Status();
-    case ChangeKind::kCommit:
-      return OnCommit(e, entry.seq);
-    case ChangeKind::kDdl:
-      return ddl_.HandleDdl(e, entry.seq, *session_, *applier_, settle_);
-    default:
-      return OnRow(e, entry.seq);
+    case ChangeKind::kCommit: return OnCommit(e, entry.seq);
+    case ChangeKind::kDdl: return ddl_.HandleDdl(e, entry.seq, *session_, *applier_, settle_);
+    default: return OnRow(e, entry.seq);
   }
 }
 
@@ -282,7 +279,8 @@ Status WriterPass::OnRow(ChangeEvent& e, uint64_t seq) {
     // publication: its rows are no longer the migration's.
     if (!s_.InScope(e.table)) return Status();
     if (!s_.opt.ddl_sync) {
-      s_.Warn("changes to " + e.table.ToString() + " are not applied: the table is new on the source and DDL sync is off");
+      s_.Warn("changes to " + e.table.ToString() +
+              " are not applied: the table is new on the source and DDL sync is off");
       return Status();
     }
   }

@@ -118,9 +118,7 @@ void AppendString(std::string_view s, std::string& out) {
       case '\n': out.push_back('n'); break;
       case '\r': out.push_back('r'); break;
       case '\t': out.push_back('t'); break;
-      default:
-        out.append("u00");
-        AppendHexLower(s.substr(i, 1), out);
+      default: out.append("u00"); AppendHexLower(s.substr(i, 1), out);
     }
   }
   out.append(s.data() + run, s.size() - run);

@@ -32,9 +32,9 @@ bool SynchronizationAlive(Session& source, const std::string& stream_id) {
                            1);
   if (!row.ok() || (*row)[0].empty()) return false;
   const int64_t written_us = std::strtoll((*row)[0].c_str(), nullptr, 10);
-  const int64_t now_us = std::chrono::duration_cast<std::chrono::microseconds>(
-                             std::chrono::system_clock::now().time_since_epoch())
-                             .count();
+  const int64_t now_us =
+      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count();
   return now_us - written_us < 5'000'000;
 }
 
@@ -73,8 +73,10 @@ Status CheckpointCatchUp::WaitPast(std::chrono::system_clock::time_point before,
     if (!SynchronizationAlive(*src, stream_id_)) return Status();
     if (steady_clock::now() >= deadline) {
       return Status(ErrorCode::kReadFailed,
-                    "the synchronization into the destination (" + stream_id_ + ") did not reach the source's "
-                    "position " + PositionToString(end) + " within " + std::to_string(timeout.count()) + " s",
+                    "the synchronization into the destination (" + stream_id_ +
+                        ") did not reach the source's "
+                        "position " +
+                        PositionToString(end) + " within " + std::to_string(timeout.count()) + " s",
                     "Is `godwit migrate --incremental` running? Verify again once it has caught up.");
     }
     std::this_thread::sleep_for(milliseconds(100));

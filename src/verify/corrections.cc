@@ -184,13 +184,14 @@ std::string CorrectionsSql(const std::string& source_uri, const std::string& des
   if (destination == Engine::kPostgres) {
     sql += "SET standard_conforming_strings = on;\nSET client_encoding = 'UTF8';\n";
   } else if (destination == Engine::kMysql) {
-    sql += "SET NAMES utf8mb4;\nSET SESSION sql_mode = "
-           "'STRICT_ALL_TABLES,NO_AUTO_VALUE_ON_ZERO,NO_ENGINE_SUBSTITUTION,ERROR_FOR_DIVISION_BY_ZERO';\n";
+    sql +=
+        "SET NAMES utf8mb4;\nSET SESSION sql_mode = "
+        "'STRICT_ALL_TABLES,NO_AUTO_VALUE_ON_ZERO,NO_ENGINE_SUBSTITUTION,ERROR_FOR_DIVISION_BY_ZERO';\n";
   }
   for (const auto& t : tables) {
     if (t.statements.empty() && t.comments.empty()) continue;
-    sql += "\n-- " + CommentText(t.source) + " -> " + CommentText(t.destination) + ": " + std::to_string(t.upserts) + " rows written, " +
-           std::to_string(t.deletes) + " deleted, " + std::to_string(t.kept_destination_only) +
+    sql += "\n-- " + CommentText(t.source) + " -> " + CommentText(t.destination) + ": " + std::to_string(t.upserts) +
+           " rows written, " + std::to_string(t.deletes) + " deleted, " + std::to_string(t.kept_destination_only) +
            " only in the destination kept\n";
     for (const auto& c : t.comments) sql += "-- " + CommentText(c) + "\n";
     if (t.statements.empty()) continue;
@@ -208,9 +209,10 @@ Status ApplyCorrections(Session& destination, const TableCorrections& table, siz
     for (size_t j = i; j < std::min(table.statements.size(), i + per_transaction); ++j) {
       Status st = destination.Execute(table.statements[j]);
       if (!st.ok()) {
-        destination.Execute("ROLLBACK").IgnoreBecause(
-            "the correction's error is the one reported; the destination discards an unfinished transaction when "
-            "the session closes");
+        destination.Execute("ROLLBACK")
+            .IgnoreBecause(
+                "the correction's error is the one reported; the destination discards an unfinished transaction when "
+                "the session closes");
         return st.WithContext("correcting " + table.destination);
       }
     }

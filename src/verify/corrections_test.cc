@@ -37,8 +37,8 @@ TEST(CorrectionsSql, CommentsNeverBecomeStatements) {
   t.statements = {"INSERT INTO public.t (k) VALUES ('1')"};
   t.upserts = 1;
   t.kept_destination_only = 2;
-  const std::string sql = CorrectionsSql("postgresql://u@h/s\nDROP TABLE d;", "postgresql://u@h/d", Engine::kPostgres,
-                                         {t});
+  const std::string sql =
+      CorrectionsSql("postgresql://u@h/s\nDROP TABLE d;", "postgresql://u@h/d", Engine::kPostgres, {t});
   std::vector<std::string> statements;
   for (const auto& l : Lines(sql)) {
     if (l.empty() || l.starts_with("-- ")) {
@@ -48,8 +48,8 @@ TEST(CorrectionsSql, CommentsNeverBecomeStatements) {
     statements.push_back(l);
   }
   EXPECT_EQ(statements,
-            (std::vector<std::string>{"SET standard_conforming_strings = on;", "SET client_encoding = 'UTF8';", "BEGIN;",
-                                      "INSERT INTO public.t (k) VALUES ('1');", "COMMIT;"}))
+            (std::vector<std::string>{"SET standard_conforming_strings = on;", "SET client_encoding = 'UTF8';",
+                                      "BEGIN;", "INSERT INTO public.t (k) VALUES ('1');", "COMMIT;"}))
       << sql;
   EXPECT_NE(sql.find("-- only in the destination, kept: x\\nDROP TABLE c; --\n"), std::string::npos) << sql;
   EXPECT_NE(sql.find("-- only in the destination, kept: y\\r*\\/z\n"), std::string::npos) << sql;
@@ -66,7 +66,8 @@ TEST(CorrectionsSql, SetsTheSessionItsLiteralsAreWrittenFor) {
   t.statements = {"DELETE FROM t WHERE k = 1"};
   t.deletes = 1;
   const std::string pg = CorrectionsSql("a", "b", Engine::kPostgres, {t});
-  EXPECT_LT(pg.find("\nSET standard_conforming_strings = on;\nSET client_encoding = 'UTF8';\n"), pg.find("BEGIN;")) << pg;
+  EXPECT_LT(pg.find("\nSET standard_conforming_strings = on;\nSET client_encoding = 'UTF8';\n"), pg.find("BEGIN;"))
+      << pg;
   const std::string my = CorrectionsSql("a", "b", Engine::kMysql, {t});
   const size_t mode = my.find("\nSET NAMES utf8mb4;\nSET SESSION sql_mode = '");
   ASSERT_NE(mode, std::string::npos) << my;

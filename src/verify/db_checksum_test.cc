@@ -8,8 +8,10 @@ namespace {
 TableSchema Orders() {
   TableSchema t;
   t.ref = {"shop", "orders"};
-  t.columns = {{"id", {TypeKind::kInt32}, false}, {"note", {TypeKind::kVarchar}, true},
-               {"total", {TypeKind::kDecimal}, false}, {"paid", {TypeKind::kDateTime}, true}};
+  t.columns = {{"id", {TypeKind::kInt32}, false},
+               {"note", {TypeKind::kVarchar}, true},
+               {"total", {TypeKind::kDecimal}, false},
+               {"paid", {TypeKind::kDateTime}, true}};
   return t;
 }
 

@@ -65,7 +65,8 @@ Result<KeyedRows> ReadRowsByKey(Session& session, const TablePair& pair, Side si
 
 std::string KeyNormalForm(const TablePair& pair, const KeyValues& key) {
   std::vector<Value> row(pair.names.size());
-  for (size_t i = 0; i < pair.key_positions.size() && i < key.size(); ++i) row[pair.key_positions[i]] = Value::Of(key[i]);
+  for (size_t i = 0; i < pair.key_positions.size() && i < key.size(); ++i)
+    row[pair.key_positions[i]] = Value::Of(key[i]);
   std::string out;
   MakeHasher(pair).Key(row, out);
   return out;

@@ -52,7 +52,7 @@ class NoCatchUp : public CatchUpWaiter {
 struct KeyedRow {
   XXH128_hash_t row{};
   std::vector<uint64_t> columns;
-  KeyValues key;  // canonical values as that side returned them
+  KeyValues key;      // canonical values as that side returned them
   int64_t count = 1;  // rows at this key (more than one: a duplicate the destination lacks a constraint against)
 };
 using KeyedRows = std::unordered_map<std::string, KeyedRow>;

@@ -72,7 +72,7 @@ bool ParseIeee(std::string_view v, T& out) {
 template <typename Bits, typename T>
 void AppendIeee(T value, std::string& out) {
   if (std::isnan(value)) value = std::numeric_limits<T>::quiet_NaN();  // one pattern for every NaN
-  if (value == 0) value = 0;                                            // -0 is +0
+  if (value == 0) value = 0;                                           // -0 is +0
   Bits bits = std::bit_cast<Bits>(value);
   char bytes[sizeof bits];
   for (size_t i = 0; i < sizeof bits; ++i) bytes[i] = static_cast<char>((bits >> (8 * i)) & 0xff);  // little-endian
@@ -84,20 +84,17 @@ void AppendIeee(T value, std::string& out) {
 // (AppendComputedForm).
 std::optional<std::string_view> TrimmedForm(TypeKind kind, std::string_view v) {
   switch (kind) {
-    case TypeKind::kDecimal:
-      return TrimDecimal(v);
+    case TypeKind::kDecimal: return TrimDecimal(v);
     case TypeKind::kFloat:
     case TypeKind::kDouble:
-    case TypeKind::kJson:
-      return std::nullopt;
+    case TypeKind::kJson: return std::nullopt;
     case TypeKind::kChar: {
       size_t end = v.find_last_not_of(' ');
       return v.substr(0, end == std::string_view::npos ? 0 : end + 1);
     }
     case TypeKind::kTime:
     case TypeKind::kDateTime:
-    case TypeKind::kTimestampTz:
-      return TrimFraction(v);
+    case TypeKind::kTimestampTz: return TrimFraction(v);
     case TypeKind::kUuid:
       if (HasUpperAscii(v)) return std::nullopt;
       return v;
@@ -108,8 +105,7 @@ std::optional<std::string_view> TrimmedForm(TypeKind kind, std::string_view v) {
       if (first == std::string_view::npos) return v.substr(v.empty() ? 0 : v.size() - 1);
       return v.substr(first);
     }
-    default:
-      return v;
+    default: return v;
   }
 }
 
@@ -140,8 +136,7 @@ void AppendComputedForm(TypeKind kind, std::string_view v, std::string& out) {
     case TypeKind::kUuid:
       for (char c : v) out.push_back(c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c);
       return;
-    default:
-      out.append(v);
+    default: out.append(v);
   }
 }
 
@@ -159,8 +154,8 @@ void AppendVarint(uint64_t n, std::string& out) {
 // uuid before char: a MySQL CHAR(36) holding an uppercase UUID copied
 // into a PostgreSQL uuid column is the same value in lowercase.
 constexpr TypeKind kLenientFirst[] = {
-    TypeKind::kJson,    TypeKind::kFloat,       TypeKind::kDouble, TypeKind::kUuid, TypeKind::kChar,
-    TypeKind::kDecimal, TypeKind::kTime,        TypeKind::kDateTime, TypeKind::kTimestampTz, TypeKind::kBit,
+    TypeKind::kJson,    TypeKind::kFloat, TypeKind::kDouble,   TypeKind::kUuid,        TypeKind::kChar,
+    TypeKind::kDecimal, TypeKind::kTime,  TypeKind::kDateTime, TypeKind::kTimestampTz, TypeKind::kBit,
 };
 
 }  // namespace

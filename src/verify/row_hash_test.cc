@@ -56,7 +56,7 @@ TEST(NormalFormTest, Float) {
   ExpectDiffer(TypeKind::kFloat, "NaN", "0");
   EXPECT_EQ(Normal(TypeKind::kFloat, "1").size(), 4u);
   EXPECT_EQ(Normal(TypeKind::kFloat, "1"), std::string("\x00\x00\x80\x3f", 4));  // little-endian
-  EXPECT_EQ(Normal(TypeKind::kFloat, "not a number"), "not a number");          // as read
+  EXPECT_EQ(Normal(TypeKind::kFloat, "not a number"), "not a number");           // as read
 }
 
 TEST(NormalFormTest, Double) {
@@ -202,8 +202,8 @@ TEST(RowHasherTest, NormalFormsHashEqual) {
   RowHasher h({Type(TypeKind::kInt32), Type(TypeKind::kDecimal), Type(TypeKind::kFloat), Type(TypeKind::kChar),
                Type(TypeKind::kDateTime), Type(TypeKind::kJson)},
               {0});
-  auto mysql = RowHash(h, {"1", "1.500000", "0.10000000149011612", "ab", "2024-01-01 00:00:00.000000",
-                           R"({"b":1,"a":[1.0]})"});
+  auto mysql =
+      RowHash(h, {"1", "1.500000", "0.10000000149011612", "ab", "2024-01-01 00:00:00.000000", R"({"b":1,"a":[1.0]})"});
   auto pg = RowHash(h, {"1", "1.5", "0.1", "ab   ", "2024-01-01 00:00:00", R"({"a": [1], "b": 1})"});
   EXPECT_TRUE(Equal(mysql, pg));
   auto other = RowHash(h, {"1", "1.5", "0.1", "ab   ", "2024-01-01 00:00:00", R"({"a": [1], "b": 2})"});
@@ -229,11 +229,15 @@ TEST(RowHasherTest, KeyUsesNormalForms) {
   uint64_t h2 = h.Key(r2, k2);
   EXPECT_EQ(h1, h2);
   EXPECT_EQ(k1, k2);
-  EXPECT_EQ(k1, std::string("\x01\x01" "a", 3));
+  EXPECT_EQ(k1, std::string("\x01\x01"
+                            "a",
+                            3));
   auto r3 = Row({"x", "b"});
   std::string k3 = "stale";
   EXPECT_NE(h.Key(r3, k3), h1);
-  EXPECT_EQ(k3, std::string("\x01\x01" "b", 3));  // replaced, not appended
+  EXPECT_EQ(k3, std::string("\x01\x01"
+                            "b",
+                            3));  // replaced, not appended
 }
 
 TEST(RowHasherTest, CompositeKeyInKeyOrder) {
@@ -242,7 +246,11 @@ TEST(RowHasherTest, CompositeKeyInKeyOrder) {
   auto r1 = Row({"1", "2", "x"});
   auto r2 = Row({"2", "1", "x"});
   EXPECT_NE(h.Key(r1, k1), h.Key(r2, k2));
-  EXPECT_EQ(k1, std::string("\x01\x01" "2" "\x01\x01" "1", 6));
+  EXPECT_EQ(k1, std::string("\x01\x01"
+                            "2"
+                            "\x01\x01"
+                            "1",
+                            6));
 }
 
 TEST(RowHasherTest, ColumnsTellWhichDiffer) {

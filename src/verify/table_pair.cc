@@ -26,10 +26,8 @@ bool OrdersAlike(TypeKind k) {
     case TypeKind::kTime:
     case TypeKind::kDateTime:
     case TypeKind::kTimestampTz:
-    case TypeKind::kYear:
-      return true;
-    default:
-      return false;
+    case TypeKind::kYear: return true;
+    default: return false;
   }
 }
 
@@ -107,9 +105,8 @@ Result<TablePair> PairTables(const TableSchema& source, Engine source_engine, co
       // two databases may set differently: not known to order alike.
       const bool database_default = VerifySqlFor(source_engine).CollationIsDatabaseDefault(st);
       const bool same_order = source_engine == destination_engine && st.kind == dt.kind && !database_default &&
-                              st.charset == dt.charset && st.collation == dt.collation &&
-                              st.kind != TypeKind::kFloat && st.kind != TypeKind::kDouble &&
-                              st.kind != TypeKind::kJson;
+                              st.charset == dt.charset && st.collation == dt.collation && st.kind != TypeKind::kFloat &&
+                              st.kind != TypeKind::kDouble && st.kind != TypeKind::kJson;
       if (!(OrdersAlike(st.kind) && OrdersAlike(dt.kind)) && !same_order) ranges_agree = false;
     }
     if (!positions.empty()) {
@@ -138,8 +135,8 @@ Result<TablePair> PairTables(const TableSchema& source, Engine source_engine, co
       const ColumnType& st = source.columns[p.source_columns[i]].type;
       const ColumnType& dt = destination.columns[p.destination_columns[i]].type;
       if (!SameDeclaration(st, dt)) {
-        why_not = "column " + p.names[i] + " is " + st.native + " on the source and " + dt.native +
-                  " on the destination";
+        why_not =
+            "column " + p.names[i] + " is " + st.native + " on the source and " + dt.native + " on the destination";
         break;
       }
     }

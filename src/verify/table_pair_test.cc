@@ -49,8 +49,9 @@ TEST(PairTables, ADifferentDeclarationFallsBackToHashingAndSaysWhy) {
 
 TEST(PairTables, TextKeysAcrossEnginesAreComparedInBuckets) {
   auto s = Table({Col("code", TypeKind::kVarchar, "varchar(10)", false), Col("n", TypeKind::kInt32, "int")}, {"code"});
-  auto d = Table({Col("n", TypeKind::kInt32, "integer"), Col("code", TypeKind::kVarchar, "character varying(10)", false)},
-                 {"code"});
+  auto d =
+      Table({Col("n", TypeKind::kInt32, "integer"), Col("code", TypeKind::kVarchar, "character varying(10)", false)},
+            {"code"});
   auto p = PairTables(s, Engine::kMysql, d, Engine::kPostgres, MethodChoice::kAuto);
   ASSERT_TRUE(p.ok());
   EXPECT_EQ(p->method, VerifyMethod::kHashed);

@@ -73,9 +73,7 @@ struct HeldRow {
 
 bool SameHash(const XXH128_hash_t& a, const XXH128_hash_t& b) { return a.low64 == b.low64 && a.high64 == b.high64; }
 
-std::string RowHashKey(const XXH128_hash_t& h) {
-  return std::string(reinterpret_cast<const char*>(&h), sizeof h);
-}
+std::string RowHashKey(const XXH128_hash_t& h) { return std::string(reinterpret_cast<const char*>(&h), sizeof h); }
 
 // Decides which rows of a scan take part in this round of pass 2.
 struct RowFilter {
@@ -100,7 +98,11 @@ class RoundConsumer : public BatchConsumer {
  public:
   RoundConsumer(const TablePair& pair, RowHasher hasher, RowFilter filter, const std::atomic<bool>& cancel,
                 std::unordered_map<std::string, HeldRow>& held)
-      : pair_(pair), hasher_(std::move(hasher)), filter_(filter), cancel_(cancel), held_(held),
+      : pair_(pair),
+        hasher_(std::move(hasher)),
+        filter_(filter),
+        cancel_(cancel),
+        held_(held),
         keyed_(!pair.key_positions.empty()) {}
 
   Status Consume(RowBatch& batch) override {
@@ -199,7 +201,6 @@ class MatchConsumer : public RoundConsumer {
   std::vector<uint64_t> columns_;
 };
 
-
 }  // namespace
 
 std::string SideSelectSql(const TablePair& pair, Side side, std::string_view predicate) {
@@ -258,7 +259,8 @@ Result<UnitDiff> DiffUnit(Session& source, Session& destination, const TablePair
   const size_t per_row = 160 + 8 * pair.names.size() + 32 * std::max<size_t>(pair.key_positions.size(), 1);
   size_t share = static_cast<size_t>(std::max<int64_t>(expected_rows, 1));
   if (buckets > 1 && !selected.empty()) share = share * selected.size() / buckets + 1;
-  const uint64_t rounds = std::max<uint64_t>(1, (share * per_row + memory_bytes - 1) / std::max<size_t>(memory_bytes, 1));
+  const uint64_t rounds =
+      std::max<uint64_t>(1, (share * per_row + memory_bytes - 1) / std::max<size_t>(memory_bytes, 1));
 
   const auto src_types = SideTypes(pair, Side::kSource);
   const auto dst_types = SideTypes(pair, Side::kDestination);

@@ -54,7 +54,7 @@ Result<ChecksumText> ChecksumSide(Session& session, const std::string& sql);
 
 struct RowDifference {
   DiffKind kind = DiffKind::kDiffering;
-  KeyValues key;  // canonical values on the side the row was read from (the source's, when on both)
+  KeyValues key;                     // canonical values on the side the row was read from (the source's, when on both)
   std::vector<std::string> columns;  // kDiffering: the compared columns whose values differ
 };
 

@@ -8,7 +8,8 @@ namespace {
 TEST(KeyJson, EveryValueComesBackExactly) {
   ColumnType text{TypeKind::kVarchar}, bytes{TypeKind::kVarbinary};
   const std::vector<ColumnType> types = {text, bytes, text, text};
-  const KeyValues key = {"caf\xC3\xA9", std::string("\x00\xff", 2), std::string("bad \xff utf8"), "\\x41 looks like hex"};
+  const KeyValues key = {"caf\xC3\xA9", std::string("\x00\xff", 2), std::string("bad \xff utf8"),
+                         "\\x41 looks like hex"};
   const std::string json = EncodeKeyJson(types, key);
   auto back = DecodeKeyJson(types, json);
   ASSERT_TRUE(back.ok()) << back.status().ToString();

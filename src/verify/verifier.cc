@@ -87,9 +87,8 @@ nlohmann::json ToJson(const TableVerifyResult& t) {
   nlohmann::json samples = nlohmann::json::array();
   for (const auto& s : t.samples) {
     nlohmann::json key = nlohmann::json::parse(s.key_json, nullptr, false);
-    samples.push_back({{"key", key.is_discarded() ? nlohmann::json(s.key_json) : key},
-                       {"kind", s.kind},
-                       {"columns", s.columns}});
+    samples.push_back(
+        {{"key", key.is_discarded() ? nlohmann::json(s.key_json) : key}, {"kind", s.kind}, {"columns", s.columns}});
   }
   nlohmann::json j = {{"source", t.source},
                       {"destination", t.destination},
@@ -232,7 +231,7 @@ nlohmann::json ToJson(const VerifySnapshot& s) {
 struct TableJob {
   TablePair pair;
   std::string source_key;
-  std::vector<VerifyUnitRecord> todo;  // units not done at the start of this run
+  std::vector<VerifyUnitRecord> todo;        // units not done at the start of this run
   Clock::time_point started = Clock::now();  // reset when its first unit starts
   bool began = false;
   double earlier_seconds = 0;  // spent in an interrupted earlier attempt
@@ -284,7 +283,8 @@ struct Verifier::Impl {
   void FinalizeLocked(TableJob& job);
 };
 
-Verifier::Verifier(VerifyOptions options) : options_(std::move(options)), impl_(std::make_unique<Impl>(options_, cancel_)) {}
+Verifier::Verifier(VerifyOptions options)
+    : options_(std::move(options)), impl_(std::make_unique<Impl>(options_, cancel_)) {}
 Verifier::~Verifier() = default;
 
 Status Verifier::Impl::Prepare() {
@@ -328,9 +328,8 @@ Status Verifier::Impl::Prepare() {
   }
 
   ObjectMapping mapping(opt.objects, src.default_schema(), dst.default_schema());
-  ASSIGN_OR_RETURN(Catalog source_catalog, src.ReadCatalog([&](const TableRef& ref) {
-    return !IsGodwitTable(ref) && mapping.Includes(ref);
-  }));
+  ASSIGN_OR_RETURN(Catalog source_catalog,
+                   src.ReadCatalog([&](const TableRef& ref) { return !IsGodwitTable(ref) && mapping.Includes(ref); }));
   std::vector<TableRef> wanted;
   for (const auto& t : source_catalog.tables) wanted.push_back(mapping.DestinationOf(t.ref));
   ASSIGN_OR_RETURN(Catalog destination_catalog, dst.ReadCatalog([&](const TableRef& ref) {
@@ -380,8 +379,8 @@ Status Verifier::Impl::PlanTable(Session& src, Session& dst, const TableSchema& 
   }
   const bool verified_in_this_run =
       recorded && recorded->run_id == run_id && recorded->status != "running" && recorded->status != "pending";
-  const bool keep_last = recorded && recorded->run_id != run_id && opt.mode != VerifyMode::kAll &&
-                         recorded->status == "consistent";
+  const bool keep_last =
+      recorded && recorded->run_id != run_id && opt.mode != VerifyMode::kAll && recorded->status == "consistent";
   if (verified_in_this_run || keep_last) {
     job->result = TableResultFromJson(recorded->detail_json);
     job->result.status = recorded->status;
@@ -398,8 +397,9 @@ Status Verifier::Impl::PlanTable(Session& src, Session& dst, const TableSchema& 
 
   if (!destination) {
     // Missing on the destination: every source row is a difference.
-    ASSIGN_OR_RETURN(auto count, QueryFirstRow(src, "SELECT COUNT(*) FROM " +
-                                                        DialectFor(opt.source.engine).QualifiedName(source.ref), 1));
+    ASSIGN_OR_RETURN(
+        auto count,
+        QueryFirstRow(src, "SELECT COUNT(*) FROM " + DialectFor(opt.source.engine).QualifiedName(source.ref), 1));
     r.status = "inconsistent";
     r.rows_source = std::strtoll(count[0].c_str(), nullptr, 10);
     r.only_in_source = r.rows_source;
@@ -513,7 +513,7 @@ Status Verifier::Impl::PlanTable(Session& src, Session& dst, const TableSchema& 
 }
 
 Result<bool> Verifier::Impl::CompareUnit(Session& src, Session& dst, TableJob& job, const VerifyUnitRecord& unit,
-                                          std::vector<RowDifference>& diffs, int64_t& rows_src, int64_t& rows_dst) {
+                                         std::vector<RowDifference>& diffs, int64_t& rows_src, int64_t& rows_dst) {
   const TablePair& pair = job.pair;
   ASSIGN_OR_RETURN(auto lower, KeyBoundFromJson(unit.lower_json));
   ASSIGN_OR_RETURN(auto upper, KeyBoundFromJson(unit.upper_json));
@@ -528,10 +528,14 @@ Result<bool> Verifier::Impl::CompareUnit(Session& src, Session& dst, TableJob& j
   if (pair.method == VerifyMethod::kDatabase && !job.force_hashed) {
     const bool record_text = pg_record_text || job.record_text;
     auto [a, b] = BothSides(
-        [&] { return ChecksumSide(src, ChunkChecksumSql(DialectFor(pair.source_engine), pair.source,
-                                                        pair.source_columns, src_pred, record_text)); },
-        [&] { return ChecksumSide(dst, ChunkChecksumSql(DialectFor(pair.destination_engine), pair.destination,
-                                                        pair.destination_columns, dst_pred, record_text)); });
+        [&] {
+          return ChecksumSide(src, ChunkChecksumSql(DialectFor(pair.source_engine), pair.source, pair.source_columns,
+                                                    src_pred, record_text));
+        },
+        [&] {
+          return ChecksumSide(dst, ChunkChecksumSql(DialectFor(pair.destination_engine), pair.destination,
+                                                    pair.destination_columns, dst_pred, record_text));
+        });
     if (!a.ok() || !b.ok()) {
       const Status& st = a.ok() ? b.status() : a.status();
       if (Retryable(st) || st.code() == ErrorCode::kCancelled) return st;
@@ -577,8 +581,7 @@ Result<bool> Verifier::Impl::CompareUnit(Session& src, Session& dst, TableJob& j
   rows_src = d.rows_source;
   rows_dst = d.rows_destination;
   if (d.differences.empty()) return false;
-  ASSIGN_OR_RETURN(RecheckResult checked,
-                   Recheck(src, dst, pair, d.differences, *waiter, opt.sync_wait, opt.batch));
+  ASSIGN_OR_RETURN(RecheckResult checked, Recheck(src, dst, pair, d.differences, *waiter, opt.sync_wait, opt.batch));
   diffs = std::move(checked.confirmed);
   std::lock_guard<std::mutex> lock(mu);
   job.result.rechecked_in_flight += checked.in_flight;
@@ -808,8 +811,10 @@ Result<std::vector<TableCorrections>> Verifier::Corrections(const CorrectionOpti
       TableCorrections t;
       t.source = job->source_key;
       t.destination = "(missing)";
-      t.comments.push_back(job->source_key + " is missing on the destination: create and copy it (godwit migrate "
-                           "--include " + job->source_key + ")");
+      t.comments.push_back(job->source_key +
+                           " is missing on the destination: create and copy it (godwit migrate "
+                           "--include " +
+                           job->source_key + ")");
       out.push_back(std::move(t));
       continue;
     }

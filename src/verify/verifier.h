@@ -92,7 +92,7 @@ struct TableVerifyResult {
   std::string status = "pending";  // pending, running, consistent, inconsistent, failed
   std::string method;              // "database", "hashed"
   std::string method_reason;
-  std::string units_kind;          // "range", "bucket", "whole"
+  std::string units_kind;  // "range", "bucket", "whole"
   int64_t units_total = 0;
   int64_t units_done = 0;
   int64_t units_mismatched = 0;

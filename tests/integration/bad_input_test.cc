@@ -18,15 +18,16 @@ TEST(BadInputTest, WrongPasswordSaysSo) {
   EXPECT_NE(r.exit_code, 0);
   EXPECT_NE(r.output.find("AUTH_FAILED"), std::string::npos) << r.output;
   EXPECT_EQ(r.output.find("not-the-password"), std::string::npos) << r.output;
-  std::string pg = "postgresql://godwit:wrong-pg-pw@127.0.0.1:" + std::to_string(Servers().pg_source_port) + "/postgres";
+  std::string pg =
+      "postgresql://godwit:wrong-pg-pw@127.0.0.1:" + std::to_string(Servers().pg_source_port) + "/postgres";
   r = RunGodwit("migrate -q --state-dir " + FreshTempDir("bad1b") + " " + pg + " " + SqliteDest("bad1e"));
   EXPECT_NE(r.output.find("AUTH_FAILED"), std::string::npos) << r.output;
   EXPECT_EQ(r.output.find("wrong-pg-pw"), std::string::npos) << r.output;
 }
 
 TEST(BadInputTest, UnreachableHostAndUnknownDatabase) {
-  auto r = RunGodwit("migrate -q --state-dir " + FreshTempDir("bad2") +
-                     " mysql://godwit:godwit-pw@127.0.0.1:1/x " + SqliteDest("bad2d"));
+  auto r = RunGodwit("migrate -q --state-dir " + FreshTempDir("bad2") + " mysql://godwit:godwit-pw@127.0.0.1:1/x " +
+                     SqliteDest("bad2d"));
   EXPECT_NE(r.exit_code, 0);
   EXPECT_NE(r.output.find("HOST_UNREACHABLE"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("what to do"), std::string::npos) << r.output;

@@ -82,8 +82,8 @@ TEST(ChunkingTest, ClearRemovesExactlyTheChunksRowsMysqlToPostgres) {
       "INSERT INTO words VALUES ('apple', 1), ('Banana', 2), ('cherry', 3), ('Date', 4), ('elder', 5), ('Fig', 6);",
       "chunk_clear_src");
   RecreatePgDatabase(Servers().pg_dest_port, "chunk_clear_dst");
-  auto r = RunGodwit("migrate -q --state-dir " + FreshTempDir("chunk-clear") + " " + MysqlUri("chunk_clear_src") +
-                     " " + PgDestUri("chunk_clear_dst"));
+  auto r = RunGodwit("migrate -q --state-dir " + FreshTempDir("chunk-clear") + " " + MysqlUri("chunk_clear_src") + " " +
+                     PgDestUri("chunk_clear_dst"));
   ASSERT_EQ(r.exit_code, 0) << r.output;
 
   auto src = OpenSession(MysqlUri("chunk_clear_src"));
@@ -147,9 +147,9 @@ TEST(ChunkingTest, ClearMatchesKeysExactlyOnMysql) {
   TableSchema sp = Table(*src, {"public", "pairs"});
   TableSchema dp = Table(*dst, {"chunk_exact_dst", "pairs"});
   RowCollector one;
-  ASSERT_TRUE(src->Query("SELECT code, region FROM pairs WHERE code = 'x'", std::vector<ColumnType>(2), one,
-                         BatchLimits{})
-                  .ok());
+  ASSERT_TRUE(
+      src->Query("SELECT code, region FROM pairs WHERE code = 'x'", std::vector<ColumnType>(2), one, BatchLimits{})
+          .ok());
   ASSERT_EQ(one.rows.size(), 1u);
   EXPECT_EQ(one.rows[0][1].value_or(""), "eu  ") << "the premise: PostgreSQL pads CHAR";
   // The chunk of ('x', 'eu'): everything below ('y', ...).

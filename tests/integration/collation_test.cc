@@ -45,8 +45,8 @@ TEST(CollationTest, MysqlToMysqlKeepsBinaryCollation) {
                      MysqlUri("coll_dst"));
   ASSERT_EQ(r.exit_code, 0) << r.output;
   TableContents got = ReadTable(MysqlUri("coll_dst"), {"coll_dst", "t"});
-  EXPECT_EQ(Sorted(got.rows), Sorted({R({"1", "a", "x"}), R({"2", "A", "x"}), R({"3", "é", "y"}),
-                                      R({"4", "E", "Y"}), R({"5", "e", nullptr})}));
+  EXPECT_EQ(Sorted(got.rows), Sorted({R({"1", "a", "x"}), R({"2", "A", "x"}), R({"3", "é", "y"}), R({"4", "E", "Y"}),
+                                      R({"5", "e", nullptr})}));
   EXPECT_EQ(ColumnNamed(got, "code").type.collation, "utf8mb4_bin");
   EXPECT_EQ(ColumnNamed(got, "name").type.collation, "utf8mb4_general_ci");
 }
@@ -63,8 +63,8 @@ TEST(CollationTest, PostgresToMysqlTextKeyStaysCaseSensitive) {
                      MysqlUri("coll_pg_dst"));
   ASSERT_EQ(r.exit_code, 0) << r.output;
   TableContents got = ReadTable(MysqlUri("coll_pg_dst"), {"coll_pg_dst", "t"});
-  EXPECT_EQ(Sorted(got.rows), Sorted({R({"a", "x", "lower"}), R({"A", "X", "upper"}), R({"é", "É", "accent"}),
-                                      R({"e", "E", nullptr})}));
+  EXPECT_EQ(Sorted(got.rows),
+            Sorted({R({"a", "x", "lower"}), R({"A", "X", "upper"}), R({"é", "É", "accent"}), R({"e", "E", nullptr})}));
   for (const char* col : {"k", "u", "note"}) EXPECT_EQ(ColumnNamed(got, col).type.collation, "utf8mb4_bin") << col;
 }
 

@@ -87,8 +87,9 @@ bool Accepts(Session& s, const TableRef& table, int id, const std::string& note)
   const Dialect& d = DialectFor(s.engine());
   ColumnType int_type;
   int_type.kind = TypeKind::kInt32;
-  return s.Execute("INSERT INTO " + d.QualifiedName(table) + " VALUES (" + d.Literal(int_type, std::to_string(id)) +
-                   ", " + d.Literal(ColumnType{}, note) + ")")
+  return s
+      .Execute("INSERT INTO " + d.QualifiedName(table) + " VALUES (" + d.Literal(int_type, std::to_string(id)) + ", " +
+               d.Literal(ColumnType{}, note) + ")")
       .ok();
 }
 
@@ -119,8 +120,8 @@ TEST_P(HostileSchemaTextTest, LiteralsStayLiteralsAndNothingElseRuns) {
     ASSERT_TRUE(dst->Execute(create_canary).ok());
   }
 
-  CommandResult run = RunGodwit("migrate -q --state-dir " + FreshTempDir("hostile-state-" + tag) + " " + src_uri +
-                                " " + dst_uri);
+  CommandResult run =
+      RunGodwit("migrate -q --state-dir " + FreshTempDir("hostile-state-" + tag) + " " + src_uri + " " + dst_uri);
   EXPECT_EQ(run.exit_code, 0) << run.output;
 
   // Nothing else ran: the canary is there, and the only objects are the
@@ -136,7 +137,7 @@ TEST_P(HostileSchemaTextTest, LiteralsStayLiteralsAndNothingElseRuns) {
 
   // The view means the same on both sides: every literal's value.
   auto src = OpenSession(src_uri);
-  const std::string src_schema = src_engine == Engine::kMysql    ? "hostile_src_" + tag
+  const std::string src_schema = src_engine == Engine::kMysql      ? "hostile_src_" + tag
                                  : src_engine == Engine::kPostgres ? "public"
                                                                    : "";
   auto src_row = ViewRow(*src, {src_schema, "v_hostile"});
@@ -207,8 +208,8 @@ std::vector<std::optional<std::string>> RowOf(Session& s, int id) {
   for (auto& t : types) t.kind = TypeKind::kText;
   RowCollector rows;
   const std::string as = s.engine() == Engine::kPostgres ? "TEXT" : "CHAR";
-  Status st = s.Query("SELECT CAST(n AS " + as + "), a, b FROM t WHERE id = " + std::to_string(id), types, rows,
-                      BatchLimits{});
+  Status st =
+      s.Query("SELECT CAST(n AS " + as + "), a, b FROM t WHERE id = " + std::to_string(id), types, rows, BatchLimits{});
   EXPECT_TRUE(st.ok()) << st.ToString();
   if (rows.rows.size() != 1) return {};
   return rows.rows[0];
@@ -221,16 +222,22 @@ TEST_P(CorrectionsFileTest, SourceValuesStayValuesWhateverTheSessionSettings) {
   const std::string path = dir + "/s.db";
   const std::string marker1 = dir + "/ran1", marker3 = dir + "/ran3", marker2 = dir + "/ran2";
   {
-    const std::string sql = "CREATE TABLE t (id INTEGER PRIMARY KEY, n INTEGER, a TEXT, b TEXT);\n"
-                            "INSERT INTO t VALUES (1, 1, 'x\\', '); \\! touch " + marker1 + " #'), (2, 2, 'ok', 'ok'), "
-                            "(3, 3, 'y''', '); \\! touch " + marker3 + " #');\n";
+    const std::string sql =
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, n INTEGER, a TEXT, b TEXT);\n"
+        "INSERT INTO t VALUES (1, 1, 'x\\', '); \\! touch " +
+        marker1 +
+        " #'), (2, 2, 'ok', 'ok'), "
+        "(3, 3, 'y''', '); \\! touch " +
+        marker3 + " #');\n";
     ASSERT_EQ(RunSqlite3(path, sql), 0);
   }
   const std::string src_uri = "sqlite://" + path;
-  const std::string table = "CREATE TABLE t (id BIGINT PRIMARY KEY, n BIGINT, a TEXT, b TEXT);"
-                            "CREATE TABLE canary (x INT);";
-  const std::string rows = "DELETE FROM t; INSERT INTO t VALUES (1, 1, 'old', 'old'), (2, 2, 'ok', 'ok'), "
-                           "(3, 3, 'old', 'old');";
+  const std::string table =
+      "CREATE TABLE t (id BIGINT PRIMARY KEY, n BIGINT, a TEXT, b TEXT);"
+      "CREATE TABLE canary (x INT);";
+  const std::string rows =
+      "DELETE FROM t; INSERT INTO t VALUES (1, 1, 'old', 'old'), (2, 2, 'ok', 'ok'), "
+      "(3, 3, 'old', 'old');";
   std::string dst_uri, client;
   if (dst_engine == Engine::kPostgres) {
     RecreatePgDatabase(Servers().pg_dest_port, tag);
@@ -339,10 +346,8 @@ INSTANTIATE_TEST_SUITE_P(AllEngines, OneStatementTest,
                          ::testing::Values(Engine::kMysql, Engine::kPostgres, Engine::kSqlite),
                          [](const auto& info) { return Tag(info.param); });
 
-INSTANTIATE_TEST_SUITE_P(
-    AllPairs, HostileSchemaTextTest,
-    ::testing::ValuesIn(AllEnginePairs()),
-    [](const auto& info) { return Tag(info.param.first) + "_to_" + Tag(info.param.second); });
+INSTANTIATE_TEST_SUITE_P(AllPairs, HostileSchemaTextTest, ::testing::ValuesIn(AllEnginePairs()),
+                         [](const auto& info) { return Tag(info.param.first) + "_to_" + Tag(info.param.second); });
 
 }  // namespace
 }  // namespace godwit::testing

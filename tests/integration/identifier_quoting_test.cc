@@ -61,15 +61,16 @@ INSERT INTO "order" VALUES (1, 'a`b', '1.50', 1), (2, '"q"', NULL, 2), (3, NULL,
 const std::vector<std::string> kParentColumns = {"id", "Group", "it's"};
 const std::vector<Values> kParentRows = {{"1", "Alpha", "it's \"quoted\""}, {"2", "beta", std::nullopt}};
 const std::vector<std::string> kOrderColumns = {"select", "back`tick", "Mixed Case", "parent id"};
-const std::vector<Values> kOrderRows = {{"1", "a`b", "1.50", "1"},
-                                        {"2", "\"q\"", std::nullopt, "2"},
-                                        {"3", std::nullopt, "-2.25", std::nullopt}};
+const std::vector<Values> kOrderRows = {
+    {"1", "a`b", "1.50", "1"}, {"2", "\"q\"", std::nullopt, "2"}, {"3", std::nullopt, "-2.25", std::nullopt}};
 
 std::string Tag(Engine e) { return e == Engine::kMysql ? "mysql" : e == Engine::kPostgres ? "pg" : "sqlite"; }
 
 std::string PrepareSource(Engine e, const std::string& tag) {
   return FreshSource(e, "quote_src_" + tag,
-                     e == Engine::kMysql ? kMysqlSchema : e == Engine::kPostgres ? kPgSchema : kSqliteSchema);
+                     e == Engine::kMysql      ? kMysqlSchema
+                     : e == Engine::kPostgres ? kPgSchema
+                                              : kSqliteSchema);
 }
 
 void ExpectTable(const std::string& uri, const TableRef& ref, const std::vector<std::string>& columns,
@@ -88,8 +89,8 @@ void ExpectTable(const std::string& uri, const TableRef& ref, const std::vector<
       }
       ASSERT_TRUE(have.has_value()) << tag << " " << ref.ToString() << " row " << r << " " << columns[c];
       EXPECT_TRUE(CanonicalEqual(got.columns[c].type.kind, *want, *have))
-          << tag << " " << ref.ToString() << " row " << r << " " << columns[c] << ": expected '" << *want
-          << "', got '" << *have << "'";
+          << tag << " " << ref.ToString() << " row " << r << " " << columns[c] << ": expected '" << *want << "', got '"
+          << *have << "'";
     }
   }
 }
@@ -106,8 +107,8 @@ TEST_P(IdentifierQuotingTest, AwkwardNamesSurvive) {
   std::string src_uri = PrepareSource(src_engine, tag);
   auto [dst_uri, schema] = FreshDestination(dst_engine, "quote_dst_" + tag);
 
-  CommandResult run = RunGodwit("migrate -q --state-dir " + FreshTempDir("quote-state-" + tag) + " " + src_uri + " " +
-                                dst_uri);
+  CommandResult run =
+      RunGodwit("migrate -q --state-dir " + FreshTempDir("quote-state-" + tag) + " " + src_uri + " " + dst_uri);
   ASSERT_EQ(run.exit_code, 0) << run.output;
   EXPECT_EQ(run.output.find("warning"), std::string::npos) << run.output;
 
@@ -174,10 +175,8 @@ TEST_P(IdentifierQuotingTest, AwkwardNamesSurvive) {
   EXPECT_EQ(rows.rows[0][0], "2") << tag;
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    AllPairs, IdentifierQuotingTest,
-    ::testing::ValuesIn(AllEnginePairs()),
-    [](const auto& info) { return Tag(info.param.first) + "_to_" + Tag(info.param.second); });
+INSTANTIATE_TEST_SUITE_P(AllPairs, IdentifierQuotingTest, ::testing::ValuesIn(AllEnginePairs()),
+                         [](const auto& info) { return Tag(info.param.first) + "_to_" + Tag(info.param.second); });
 
 }  // namespace
 }  // namespace godwit::testing

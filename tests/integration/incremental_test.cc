@@ -258,10 +258,8 @@ std::string JsonText(Rng& rng) {
     return out + "\"";
   };
   switch (Uniform(rng, 0, 3)) {
-    case 0:
-      return "[]";
-    case 1:
-      return fmt::format("[{}, {}, null, true]", Uniform(rng, -1000, 1000), Uniform(rng, 0, 99) / 4.0);
+    case 0: return "[]";
+    case 1: return fmt::format("[{}, {}, null, true]", Uniform(rng, -1000, 1000), Uniform(rng, 0, 99) / 4.0);
     case 2:
       return fmt::format(R"({{"n": {}, "s": {}, "a": [1, 2.5, {{"b": null}}]}})", Uniform(rng, -1e9, 1e9),
                          q(Unicode(rng, 30)));
@@ -440,9 +438,9 @@ ANALYZE;
 )sql";
 
 void CreateSource(Engine engine, const std::string& db, bool out_of_line) {
-  const std::string sql = fmt::format(fmt::runtime(engine == Engine::kMysql ? kMysqlSource : kPgSource),
-                                      fmt::arg("items", kItems), fmt::arg("accounts", kAccounts),
-                                      fmt::arg("big_every", out_of_line ? 20 : 1000000000));
+  const std::string sql =
+      fmt::format(fmt::runtime(engine == Engine::kMysql ? kMysqlSource : kPgSource), fmt::arg("items", kItems),
+                  fmt::arg("accounts", kAccounts), fmt::arg("big_every", out_of_line ? 20 : 1000000000));
   if (engine == Engine::kMysql) {
     RecreateMysqlDatabase(db);
     MysqlAdmin(sql, db);
@@ -1046,7 +1044,8 @@ TEST_P(IncrementalTest, VerifiedWhileSynchronizingUnderWrites) {
   writer.Start();
   GodwitRun run(args_, "", log_);
   ASSERT_NO_FATAL_FAILURE(WaitUntilReplaying(run, *dst));
-  const std::string verify = "verify -q --json --chunk-rows 200 --state-dir " + state_ + " " + src_uri_ + " " + dst_uri_;
+  const std::string verify =
+      "verify -q --json --chunk-rows 200 --state-dir " + state_ + " " + src_uri_ + " " + dst_uri_;
   CommandResult v = RunGodwit(verify);
   EXPECT_EQ(v.exit_code, 0) << v.output;
   EXPECT_NE(v.output.find("is synchronized by migrate-"), std::string::npos) << v.output;
@@ -1276,8 +1275,8 @@ TEST(IncrementalPgTest, ToastedValueOfARowMovedWhileTheCopyWasDown) {
   PgAdmin(port, "DELETE FROM t WHERE id = 25; UPDATE t SET id = 25, v = -1 WHERE id = 28;", "inc_toast_src");
   GodwitRun run(args, "", log);
   auto d = OpenSession(dst.uri);
-  ASSERT_TRUE(
-      PollUntil(60s, 20ms, [&] { return run.Exited() || run.Output().find("migration completed") != std::string::npos; }));
+  ASSERT_TRUE(PollUntil(60s, 20ms,
+                        [&] { return run.Exited() || run.Output().find("migration completed") != std::string::npos; }));
   ASSERT_FALSE(run.Exited()) << run.Output();
   run.Signal(SIGTERM);
   ASSERT_TRUE(run.Wait(60s));
@@ -1298,7 +1297,7 @@ TEST(IncrementalMyTest, RerunAfterSynchronizationCreatedTables) {
   Destination dst = FreshDestination(Engine::kPostgres, "inc_rerun_dst");
   const std::string state = FreshTempDir("inc-rerun");
   const std::string log = state + "/godwit.log";
-  const std::vector<std::string> args = {"migrate",        "-q", "--state-dir", state, "--incremental",
+  const std::vector<std::string> args = {"migrate",           "-q",         "--state-dir", state, "--incremental",
                                          "--until-caught-up", MysqlUri(db), dst.uri};
   auto d = OpenSession(dst.uri);
   auto rows_on_dst = [&](const std::string& table) {
@@ -1309,9 +1308,8 @@ TEST(IncrementalMyTest, RerunAfterSynchronizationCreatedTables) {
   // stops it once caught up; returns its output.
   auto run_once = [&](const std::function<void()>& meanwhile, const std::function<bool()>& until) {
     GodwitRun run(args, "", log);
-    EXPECT_TRUE(PollUntil(120s, 20ms, [&] {
-      return run.Exited() || run.Output().find("migration completed") != std::string::npos;
-    }));
+    EXPECT_TRUE(PollUntil(
+        120s, 20ms, [&] { return run.Exited() || run.Output().find("migration completed") != std::string::npos; }));
     EXPECT_FALSE(run.Exited()) << run.Output();
     if (run.Exited()) return run.Output();
     meanwhile();
@@ -1338,8 +1336,9 @@ TEST(IncrementalMyTest, RerunAfterSynchronizationCreatedTables) {
       [] { return true; });
   if (HasFailure()) return;
 
-  const std::string out = run_once([&] { MysqlAdmin("INSERT INTO t2 VALUES (3, 'z'); INSERT INTO t VALUES (3, 'c');", db); },
-                                   [&] { return rows_on_dst("t2") == 3 && rows_on_dst("t") == 3; });
+  const std::string out =
+      run_once([&] { MysqlAdmin("INSERT INTO t2 VALUES (3, 'z'); INSERT INTO t VALUES (3, 'c');", db); },
+               [&] { return rows_on_dst("t2") == 3 && rows_on_dst("t") == 3; });
   EXPECT_EQ(out.find("CONFLICT"), std::string::npos) << out;
   EXPECT_NE(out.find("table " + db + ".t2 was created or renamed on the source after the copy"), std::string::npos)
       << out;

@@ -87,8 +87,7 @@ std::string StateFile(const std::string& state_dir) {
 }
 
 // How many times each finished chunk ("table#index") has been started.
-std::map<std::string, int64_t> DoneChunkAttempts(const std::string& state_dir,
-                                                 const std::vector<std::string>& tables) {
+std::map<std::string, int64_t> DoneChunkAttempts(const std::string& state_dir, const std::vector<std::string>& tables) {
   std::map<std::string, int64_t> out;
   std::string path = StateFile(state_dir);
   if (path.empty()) return out;
@@ -117,18 +116,20 @@ TEST_P(KillResumeTest, DestinationEqualsSourceAfterRepeatedKills) {
     MysqlAdmin(
         "CREATE TABLE sbtest1 (id INT PRIMARY KEY, k INT NOT NULL DEFAULT 0, c CHAR(120) NOT NULL DEFAULT '', "
         "pad CHAR(60) NOT NULL DEFAULT '', KEY k_1 (k));"
-        "INSERT INTO sbtest1 SELECT seq, FLOOR(RAND(seq) * 100000), MD5(seq), MD5(-seq) FROM seq_1_to_" + gen_rows + ";"
-        "CREATE TABLE accounts (code VARCHAR(20) NOT NULL, region CHAR(2) NOT NULL, balance DECIMAL(20,4), "
-        "PRIMARY KEY (code, region));"
-        "INSERT INTO accounts SELECT CONCAT('acct-', seq), IF(seq % 2, 'eu', 'us'), seq / 7 FROM seq_1_to_20000;"
-        "CREATE TABLE keys_mixed (name VARCHAR(40) NOT NULL PRIMARY KEY, kind ENUM('small', 'Large', 'odd one') "
-        "NOT NULL, n INT);"
-        "INSERT INTO keys_mixed SELECT CONCAT(ELT(1 + seq % 5, 'alpha', 'Bravo', 'CHARLIE', 'delta', 'Echo'), '-', "
-        "seq), ELT(1 + seq % 3, 'small', 'Large', 'odd one'), seq FROM seq_1_to_20000;"
-        "CREATE TABLE keys_uuid (id UUID NOT NULL PRIMARY KEY, n INT);"
-        "INSERT INTO keys_uuid SELECT CONCAT(SUBSTR(h, 1, 8), '-', SUBSTR(h, 9, 4), '-1', SUBSTR(h, 14, 3), '-', "
-        "ELT(1 + seq % 4, '8', '9', 'a', 'b'), SUBSTR(h, 18, 3), '-', SUBSTR(h, 21, 12)), seq FROM "
-        "(SELECT seq, MD5(seq) AS h FROM seq_1_to_20000) s;",
+        "INSERT INTO sbtest1 SELECT seq, FLOOR(RAND(seq) * 100000), MD5(seq), MD5(-seq) FROM seq_1_to_" +
+            gen_rows +
+            ";"
+            "CREATE TABLE accounts (code VARCHAR(20) NOT NULL, region CHAR(2) NOT NULL, balance DECIMAL(20,4), "
+            "PRIMARY KEY (code, region));"
+            "INSERT INTO accounts SELECT CONCAT('acct-', seq), IF(seq % 2, 'eu', 'us'), seq / 7 FROM seq_1_to_20000;"
+            "CREATE TABLE keys_mixed (name VARCHAR(40) NOT NULL PRIMARY KEY, kind ENUM('small', 'Large', 'odd one') "
+            "NOT NULL, n INT);"
+            "INSERT INTO keys_mixed SELECT CONCAT(ELT(1 + seq % 5, 'alpha', 'Bravo', 'CHARLIE', 'delta', 'Echo'), '-', "
+            "seq), ELT(1 + seq % 3, 'small', 'Large', 'odd one'), seq FROM seq_1_to_20000;"
+            "CREATE TABLE keys_uuid (id UUID NOT NULL PRIMARY KEY, n INT);"
+            "INSERT INTO keys_uuid SELECT CONCAT(SUBSTR(h, 1, 8), '-', SUBSTR(h, 9, 4), '-1', SUBSTR(h, 14, 3), '-', "
+            "ELT(1 + seq % 4, '8', '9', 'a', 'b'), SUBSTR(h, 18, 3), '-', SUBSTR(h, 21, 12)), seq FROM "
+            "(SELECT seq, MD5(seq) AS h FROM seq_1_to_20000) s;",
         "kill_src_" + tag);
     src_uri = MysqlUri("kill_src_" + tag);
     src_schema = "kill_src_" + tag;
@@ -137,12 +138,15 @@ TEST_P(KillResumeTest, DestinationEqualsSourceAfterRepeatedKills) {
     // from being dropped.
     PgAdmin(Servers().pg_source_port, DropSlotSql(slot));
     RecreatePgDatabase(Servers().pg_source_port, "kill_src_" + tag);
-    PgAdmin(Servers().pg_source_port,
-            "CREATE TABLE sbtest1 (id integer PRIMARY KEY, k integer NOT NULL DEFAULT 0, c char(120) NOT NULL DEFAULT "
-            "'', pad char(60) NOT NULL DEFAULT '');"
-            "CREATE INDEX k_1 ON sbtest1 (k);"
-            "INSERT INTO sbtest1 SELECT g, (g * 7919) % 100000, md5(g::text), md5((-g)::text) FROM "
-            "generate_series(1, " + gen_rows + ") g;"
+    PgAdmin(
+        Servers().pg_source_port,
+        "CREATE TABLE sbtest1 (id integer PRIMARY KEY, k integer NOT NULL DEFAULT 0, c char(120) NOT NULL DEFAULT "
+        "'', pad char(60) NOT NULL DEFAULT '');"
+        "CREATE INDEX k_1 ON sbtest1 (k);"
+        "INSERT INTO sbtest1 SELECT g, (g * 7919) % 100000, md5(g::text), md5((-g)::text) FROM "
+        "generate_series(1, " +
+            gen_rows +
+            ") g;"
             "CREATE TABLE accounts (code varchar(20) NOT NULL, region char(2) NOT NULL, balance numeric(20,4), "
             "PRIMARY KEY (code, region));"
             "INSERT INTO accounts SELECT 'acct-' || g, CASE WHEN g % 2 = 1 THEN 'eu' ELSE 'us' END, g / 7.0 FROM "
@@ -156,7 +160,7 @@ TEST_P(KillResumeTest, DestinationEqualsSourceAfterRepeatedKills) {
             "'-' || (ARRAY['8', '9', 'a', 'b'])[1 + g % 4] || substr(h, 18, 3) || '-' || substr(h, 21, 12))::uuid, g "
             "FROM (SELECT g, md5(g::text) AS h FROM generate_series(1, 20000) g) s;"
             "ANALYZE;",
-            "kill_src_" + tag);
+        "kill_src_" + tag);
     src_uri = PgSourceUri("kill_src_" + tag);
     src_schema = "public";
   }
@@ -171,8 +175,8 @@ TEST_P(KillResumeTest, DestinationEqualsSourceAfterRepeatedKills) {
   }
   std::string state = FreshTempDir("kill-state-" + tag);
   std::string log = state + "/godwit.log";
-  std::vector<std::string> args = {"migrate", "-q",           "--state-dir", state, "--chunk-rows", "3000",
-                                   "--concurrency", "3", src_uri, dst_uri};
+  std::vector<std::string> args = {"migrate",       "-q", "--state-dir", state,  "--chunk-rows", "3000",
+                                   "--concurrency", "3",  src_uri,       dst_uri};
   // With a PostgreSQL source the copy runs in a replication slot's snapshot.
   if (p.src == Engine::kPostgres) args.insert(args.begin() + 1, {"--replication-slot", slot});
   const std::vector<std::string> tables = {src_schema + ".sbtest1", src_schema + ".accounts",
@@ -194,11 +198,11 @@ TEST_P(KillResumeTest, DestinationEqualsSourceAfterRepeatedKills) {
   // table whose key the engines order differently, then any chunk; then
   // during the index builds.
   int kills = 0;
-  for (const std::string& crash :
-       {std::string("schema_statement:2"), std::string("table_created:2"), std::string("snapshot_taken:1"),
-        "chunk_committed/" + src_schema + ".keys_mixed:2", "chunk_committed/" + src_schema + ".keys_uuid:2",
-        std::string("chunk_committed:5"), std::string("chunk_committed:9"), "chunk_committed/" + src_schema +
-        ".keys_mixed:1", std::string("chunk_committed:17"), std::string("deferred_ddl:2")}) {
+  for (const std::string& crash : {std::string("schema_statement:2"), std::string("table_created:2"),
+                                   std::string("snapshot_taken:1"), "chunk_committed/" + src_schema + ".keys_mixed:2",
+                                   "chunk_committed/" + src_schema + ".keys_uuid:2", std::string("chunk_committed:5"),
+                                   std::string("chunk_committed:9"), "chunk_committed/" + src_schema + ".keys_mixed:1",
+                                   std::string("chunk_committed:17"), std::string("deferred_ddl:2")}) {
     int rc = Wait(Spawn(args, crash, log));
     if (rc == 0) break;  // the run had already passed that point
     ASSERT_EQ(rc, 128 + SIGKILL) << "run with " << crash << " failed otherwise; log " << log;
@@ -250,7 +254,8 @@ TEST_P(KillResumeTest, DestinationEqualsSourceAfterRepeatedKills) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Pairs, KillResumeTest,
-                         ::testing::Values(Pair{Engine::kMysql, Engine::kPostgres}, Pair{Engine::kPostgres, Engine::kMysql}),
+                         ::testing::Values(Pair{Engine::kMysql, Engine::kPostgres},
+                                           Pair{Engine::kPostgres, Engine::kMysql}),
                          [](const auto& info) {
                            return std::string(info.param.src == Engine::kMysql ? "mysql" : "pg") + "_to_" +
                                   (info.param.dst == Engine::kMysql ? "mysql" : "pg");

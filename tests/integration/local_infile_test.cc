@@ -50,9 +50,10 @@ void SetUpSource() {
   if (done) return;
   done = true;
   RecreateMysqlDatabase(kDb);
-  MysqlAdmin("CREATE TABLE items (id INT PRIMARY KEY, name VARCHAR(40) NOT NULL);"
-             "INSERT INTO items VALUES (1, 'one'), (2, 'two'), (3, 'three');",
-             kDb);
+  MysqlAdmin(
+      "CREATE TABLE items (id INT PRIMARY KEY, name VARCHAR(40) NOT NULL);"
+      "INSERT INTO items VALUES (1, 'one'), (2, 'two'), (3, 'three');",
+      kDb);
 }
 
 std::string Join(const std::vector<std::string>& v) {

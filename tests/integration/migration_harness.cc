@@ -16,14 +16,9 @@ namespace godwit::testing {
 
 Destination FreshDestination(Engine engine, const std::string& name) {
   switch (engine) {
-    case Engine::kMysql:
-      RecreateMysqlDatabase(name);
-      return {MysqlUri(name), name};
-    case Engine::kPostgres:
-      RecreatePgDatabase(Servers().pg_dest_port, name);
-      return {PgDestUri(name), "public"};
-    case Engine::kSqlite:
-      return {"sqlite://" + FreshTempDir(name) + "/dst.db", ""};
+    case Engine::kMysql: RecreateMysqlDatabase(name); return {MysqlUri(name), name};
+    case Engine::kPostgres: RecreatePgDatabase(Servers().pg_dest_port, name); return {PgDestUri(name), "public"};
+    case Engine::kSqlite: return {"sqlite://" + FreshTempDir(name) + "/dst.db", ""};
   }
   return {};
 }
@@ -54,9 +49,7 @@ CommandResult RunCommand(const std::string& cmd) {
 }
 }  // namespace
 
-CommandResult RunGodwit(const std::string& args) {
-  return RunCommand(GodwitBinary() + " " + args + " 2>&1");
-}
+CommandResult RunGodwit(const std::string& args) { return RunCommand(GodwitBinary() + " " + args + " 2>&1"); }
 
 CommandResult RunGodwitFor(int seconds, const std::string& args) {
   return RunCommand("timeout --preserve-status " + std::to_string(seconds) + " " + GodwitBinary() + " " + args +
@@ -65,11 +58,9 @@ CommandResult RunGodwitFor(int seconds, const std::string& args) {
 
 const std::vector<std::pair<Engine, Engine>>& AllEnginePairs() {
   static const std::vector<std::pair<Engine, Engine>> pairs = {
-      {Engine::kMysql, Engine::kPostgres},    {Engine::kMysql, Engine::kMysql},
-      {Engine::kMysql, Engine::kSqlite},      {Engine::kPostgres, Engine::kMysql},
-      {Engine::kPostgres, Engine::kPostgres}, {Engine::kPostgres, Engine::kSqlite},
-      {Engine::kSqlite, Engine::kMysql},      {Engine::kSqlite, Engine::kPostgres},
-      {Engine::kSqlite, Engine::kSqlite}};
+      {Engine::kMysql, Engine::kPostgres}, {Engine::kMysql, Engine::kMysql},       {Engine::kMysql, Engine::kSqlite},
+      {Engine::kPostgres, Engine::kMysql}, {Engine::kPostgres, Engine::kPostgres}, {Engine::kPostgres, Engine::kSqlite},
+      {Engine::kSqlite, Engine::kMysql},   {Engine::kSqlite, Engine::kPostgres},   {Engine::kSqlite, Engine::kSqlite}};
   return pairs;
 }
 
@@ -100,9 +91,9 @@ TableContents ReadTable(const std::string& uri, const TableRef& table) {
     types.push_back(c.type);
   }
   RowCollector collect;
-  Status st = (*session)->Query("SELECT " + cols + " FROM " + d.QualifiedName(t.ref) + " ORDER BY " +
-                                    d.QuoteIdent(t.columns[0].name),
-                                types, collect, BatchLimits{});
+  Status st = (*session)->Query(
+      "SELECT " + cols + " FROM " + d.QualifiedName(t.ref) + " ORDER BY " + d.QuoteIdent(t.columns[0].name), types,
+      collect, BatchLimits{});
   if (!st.ok()) throw std::runtime_error(st.ToString());
   out.rows = std::move(collect.rows);
   return out;

@@ -69,7 +69,8 @@ class Collect : public BatchConsumer {
   Status Consume(RowBatch& b) override {
     for (size_t r = 0; r < b.rows(); ++r) {
       RowImage img;
-      for (const Value& v : b.row(r)) img.push_back(v.is_null() ? FieldValue::Null() : FieldValue::Of(std::string(v.bytes())));
+      for (const Value& v : b.row(r))
+        img.push_back(v.is_null() ? FieldValue::Null() : FieldValue::Of(std::string(v.bytes())));
       rows.push_back(std::move(img));
     }
     return Status::Ok();
@@ -139,16 +140,34 @@ TEST(MysqlCapture, TransactionsValuesDdlAndRestart) {
   ASSERT_EQ(copied.size(), 2u);
   EXPECT_EQ(t1[1].after, copied[0]);
   EXPECT_EQ(t1[2].after, copied[1]);
-  const RowImage expected1 = {
-      FieldValue::Of("1"), FieldValue::Of("-128"), FieldValue::Of("255"), FieldValue::Of("-300"),
-      FieldValue::Of("16777215"), FieldValue::Of("-2147483648"), FieldValue::Of("18446744073709551615"),
-      FieldValue::Of("-9007199254740993"), FieldValue::Of("-12345678.9012"), FieldValue::Of("0.50"),
-      FieldValue::Of("1.5"), FieldValue::Of("0.1"), FieldValue::Of("2024-02-29"), FieldValue::Of("-12:34:56.789"),
-      FieldValue::Of("2024-01-02 03:04:05.123456"), FieldValue::Of("2024-05-06 07:08:09.25"), FieldValue::Of("2024"),
-      FieldValue::Of("ab"), FieldValue::Of("h\xc3\xa9llo"), FieldValue::Of("tab\there"),
-      FieldValue::Of(std::string("\x00\xff\x41", 3)), FieldValue::Of(std::string("\x01\x02\x00\x00", 4)),
-      FieldValue::Of(std::string("\x00\x00", 2)), FieldValue::Of("{\"a\": [1, 2]}"), FieldValue::Of("y"),
-      FieldValue::Of("a,c"), FieldValue::Of("1000000101"), FieldValue::Of("caf\xc3\xa9")};
+  const RowImage expected1 = {FieldValue::Of("1"),
+                              FieldValue::Of("-128"),
+                              FieldValue::Of("255"),
+                              FieldValue::Of("-300"),
+                              FieldValue::Of("16777215"),
+                              FieldValue::Of("-2147483648"),
+                              FieldValue::Of("18446744073709551615"),
+                              FieldValue::Of("-9007199254740993"),
+                              FieldValue::Of("-12345678.9012"),
+                              FieldValue::Of("0.50"),
+                              FieldValue::Of("1.5"),
+                              FieldValue::Of("0.1"),
+                              FieldValue::Of("2024-02-29"),
+                              FieldValue::Of("-12:34:56.789"),
+                              FieldValue::Of("2024-01-02 03:04:05.123456"),
+                              FieldValue::Of("2024-05-06 07:08:09.25"),
+                              FieldValue::Of("2024"),
+                              FieldValue::Of("ab"),
+                              FieldValue::Of("h\xc3\xa9llo"),
+                              FieldValue::Of("tab\there"),
+                              FieldValue::Of(std::string("\x00\xff\x41", 3)),
+                              FieldValue::Of(std::string("\x01\x02\x00\x00", 4)),
+                              FieldValue::Of(std::string("\x00\x00", 2)),
+                              FieldValue::Of("{\"a\": [1, 2]}"),
+                              FieldValue::Of("y"),
+                              FieldValue::Of("a,c"),
+                              FieldValue::Of("1000000101"),
+                              FieldValue::Of("caf\xc3\xa9")};
   EXPECT_EQ(t1[1].after, expected1);
   EXPECT_EQ(t1[1].table, (TableRef{kDb, "t"}));
   EXPECT_EQ(t1[1].columns.size(), 28u);
@@ -165,7 +184,8 @@ TEST(MysqlCapture, TransactionsValuesDdlAndRestart) {
 
   // T2: an update and a primary-key update; T3: a delete; T4: a large
   // transaction; a DDL; T5: a row after the DDL (the catalog is re-read).
-  MysqlAdmin("BEGIN; UPDATE t SET vc = 'changed', d = 1.5 WHERE id = 1; UPDATE t SET id = 3 WHERE id = 2; COMMIT;", kDb);
+  MysqlAdmin("BEGIN; UPDATE t SET vc = 'changed', d = 1.5 WHERE id = 1; UPDATE t SET id = 3 WHERE id = 2; COMMIT;",
+             kDb);
   MysqlAdmin("DELETE FROM t WHERE id = 1;", kDb);
   MysqlAdmin("INSERT INTO big SELECT seq, CONCAT('v', seq) FROM seq_1_to_3000;", kDb);
   auto rest = ReadTransactions(*s, 3);
@@ -240,7 +260,6 @@ TEST(MysqlCapture, TransactionsValuesDdlAndRestart) {
   ASSERT_TRUE(idle.ok());
   EXPECT_FALSE(idle->has_value());
   s.reset();
-
 }
 
 // The row values of a stream's inserts, in order.
@@ -282,9 +301,9 @@ TEST(MysqlCapture, StartFromGtid) {
   auto by_gtid = mysql::OpenBinlogChangeStream(Source(), GtidOptions({"", 0, before.gtid}, kServerId + 10, false));
   ASSERT_TRUE(by_gtid.ok()) << by_gtid.status().ToString();
   auto evs = ReadTransactions(**by_gtid, 2);
-  ASSERT_EQ(Kinds(evs), (std::vector<ChangeKind>{ChangeKind::kBegin, ChangeKind::kInsert, ChangeKind::kCommit,
-                                                 ChangeKind::kBegin, ChangeKind::kInsert, ChangeKind::kInsert,
-                                                 ChangeKind::kCommit}));
+  ASSERT_EQ(Kinds(evs),
+            (std::vector<ChangeKind>{ChangeKind::kBegin, ChangeKind::kInsert, ChangeKind::kCommit, ChangeKind::kBegin,
+                                     ChangeKind::kInsert, ChangeKind::kInsert, ChangeKind::kCommit}));
   EXPECT_EQ(InsertedIds(evs), (std::vector<std::string>{"1", "2", "3"}));
   EXPECT_EQ(evs[1].after[1], FieldValue::Of("one"));
   auto idle = (*by_gtid)->Next(std::chrono::milliseconds(300));
@@ -432,23 +451,25 @@ TEST(MysqlCapture, RowsBeforeAlterDecodeWithTheShapeTheyWereWrittenWith) {
   }
   RecreateMysqlDatabase(kDb);
   // A YEAR before an unsigned column: YEAR takes no SIGNEDNESS bit.
-  MysqlAdmin("CREATE TABLE m (id int PRIMARY KEY, a varchar(20) CHARACTER SET latin1, b int unsigned, c tinyint, "
-             "d enum('x','\xc3\xa9t\xc3\xa9') CHARACTER SET latin1, y year, u int unsigned, s set('p','q'));",
-             kDb);
+  MysqlAdmin(
+      "CREATE TABLE m (id int PRIMARY KEY, a varchar(20) CHARACTER SET latin1, b int unsigned, c tinyint, "
+      "d enum('x','\xc3\xa9t\xc3\xa9') CHARACTER SET latin1, y year, u int unsigned, s set('p','q'));",
+      kDb);
   // MariaDB's UUID travels as a BINARY(16): the catalog tells it apart.
   MysqlAdmin("CREATE TABLE uu (id int PRIMARY KEY, w uuid);", kDb);
   const MysqlBinlogPos start = CurrentPos();
   MysqlAdmin("INSERT INTO uu VALUES (1, '123e4567-e89b-12d3-a456-426614174000');", kDb);
-  MysqlAdmin("INSERT INTO m VALUES (1, 'caf\xc3\xa9', 4000000000, -5, '\xc3\xa9t\xc3\xa9', 2024, 4000000001, 'p,q');"
-             "ALTER TABLE m ADD COLUMN e varchar(10) DEFAULT 'new';"
-             "INSERT INTO m (id, a, b, c, d, y, u, s) VALUES (2, 'two', 2, 2, 'x', 2002, 2, 'q');"
-             "ALTER TABLE m DROP COLUMN c;"
-             "INSERT INTO m (id, a, b, d, y, u, s, e) VALUES (3, 'three', 3, 'x', 2003, 3, '', 'e3');"
-             "ALTER TABLE m MODIFY b varchar(30);"
-             "INSERT INTO m (id, a, b, d, y, u, s, e) VALUES (4, 'four', 'b is text', 'x', 2004, 4, 'p', 'e4');"
-             "ALTER TABLE m RENAME COLUMN a TO title;"
-             "INSERT INTO m (id, title, b, d, y, u, s, e) VALUES (5, 'five', 'b5', 'x', 2005, 5, 'q', 'e5');",
-             kDb);
+  MysqlAdmin(
+      "INSERT INTO m VALUES (1, 'caf\xc3\xa9', 4000000000, -5, '\xc3\xa9t\xc3\xa9', 2024, 4000000001, 'p,q');"
+      "ALTER TABLE m ADD COLUMN e varchar(10) DEFAULT 'new';"
+      "INSERT INTO m (id, a, b, c, d, y, u, s) VALUES (2, 'two', 2, 2, 'x', 2002, 2, 'q');"
+      "ALTER TABLE m DROP COLUMN c;"
+      "INSERT INTO m (id, a, b, d, y, u, s, e) VALUES (3, 'three', 3, 'x', 2003, 3, '', 'e3');"
+      "ALTER TABLE m MODIFY b varchar(30);"
+      "INSERT INTO m (id, a, b, d, y, u, s, e) VALUES (4, 'four', 'b is text', 'x', 2004, 4, 'p', 'e4');"
+      "ALTER TABLE m RENAME COLUMN a TO title;"
+      "INSERT INTO m (id, title, b, d, y, u, s, e) VALUES (5, 'five', 'b5', 'x', 2005, 5, 'q', 'e5');",
+      kDb);
   // Only now, with the catalog at its last shape, does capture read them.
   auto s = Open(start);
   ASSERT_NE(s, nullptr);
@@ -472,8 +493,8 @@ TEST(MysqlCapture, RowsBeforeAlterDecodeWithTheShapeTheyWereWrittenWith) {
     return img;
   };
   EXPECT_EQ(rows[0]->columns, (Names{"id", "a", "b", "c", "d", "y", "u", "s"}));
-  EXPECT_EQ(rows[0]->after, of({"1", "caf\xc3\xa9", "4000000000", "-5", "\xc3\xa9t\xc3\xa9", "2024", "4000000001",
-                                "p,q"}));
+  EXPECT_EQ(rows[0]->after,
+            of({"1", "caf\xc3\xa9", "4000000000", "-5", "\xc3\xa9t\xc3\xa9", "2024", "4000000001", "p,q"}));
   EXPECT_EQ(rows[1]->columns, (Names{"id", "a", "b", "c", "d", "y", "u", "s", "e"}));
   EXPECT_EQ(rows[1]->after, of({"2", "two", "2", "2", "x", "2002", "2", "q", "new"}));
   EXPECT_EQ(rows[2]->columns, (Names{"id", "a", "b", "d", "y", "u", "s", "e"}));

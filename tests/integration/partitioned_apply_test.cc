@@ -211,8 +211,8 @@ std::string DestUri(Engine engine) {
   return PgDestUri("partitioned_dst");
 }
 
-Result<std::unique_ptr<PartitionedApplier>> OpenApplier(const Endpoint& ep, const std::string& schema,
-                                                        int partitions, std::vector<std::string>* warnings) {
+Result<std::unique_ptr<PartitionedApplier>> OpenApplier(const Endpoint& ep, const std::string& schema, int partitions,
+                                                        std::vector<std::string>* warnings) {
   ApplierOptions opt;
   opt.stream_id = "par";
   if (warnings) opt.on_warning = [warnings](const std::string& w) { warnings->push_back(w); };
@@ -308,8 +308,8 @@ TEST_P(PartitionedApplyTest, RandomChangeLogOverFourPartitionsEqualsTheSource) {
   ASSERT_TRUE(st.ok()) << st.ToString();
   ExpectEqualsModel(w, true);
   const std::string last = std::to_string(w.log.back().seq);
-  EXPECT_EQ(Checkpoints(), (std::map<std::string, std::string>{
-                               {"par", last}, {"par.p1", last}, {"par.p2", last}, {"par.p3", last}}));
+  EXPECT_EQ(Checkpoints(),
+            (std::map<std::string, std::string>{{"par", last}, {"par.p1", last}, {"par.p2", last}, {"par.p3", last}}));
   EXPECT_EQ(warnings.size(), 1u) << "one warning: the keyless table";
   // Everything is applied: a reopened applier resumes after the end.
   applier->reset();

@@ -118,8 +118,9 @@ class PgCaptureTest : public ::testing::Test {
  protected:
   void SetUp() override {
     int port = Servers().pg_source_port;
-    PgAdmin(port, std::string("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = '") +
-                      kSlot + "';");
+    PgAdmin(port,
+            std::string("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = '") +
+                kSlot + "';");
     RecreatePgDatabase(port, kDb);
     PgAdmin(port,
             "CREATE TYPE mood AS ENUM ('sad', 'happy');"
@@ -158,14 +159,15 @@ TEST_F(PgCaptureTest, StreamsTransactionsInOrderWithCanonicalValues) {
   const std::string big = w.Value("SELECT string_agg(md5(g::text), '') FROM generate_series(1, 400) g");
   ASSERT_EQ(big.size(), 12800u);
   // T1: two rows of every type and a row of the mixed-case table.
-  w.Run("BEGIN;"
-        "INSERT INTO t VALUES (1, true, -7, 9007199254740993, 1.5, 1.5, 0.1, 'ab', 'héllo', E'tab\\there', "
-        "  '\\x00ff41', '2024-02-29', '13:14:15.123', '2024-01-02 03:04:05', '2024-01-02 05:04:05.5+02', "
-        "  '{\"b\": [1, 2], \"a\": 1}', 'A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11', B'1010', 'happy', "
-        "  (SELECT string_agg(md5(g::text), '') FROM generate_series(1, 400) g));"
-        "INSERT INTO t (id) VALUES (2);"
-        "INSERT INTO \"Other\".\"Mixed Case\" VALUES ('k1', 1);"
-        "COMMIT;");
+  w.Run(
+      "BEGIN;"
+      "INSERT INTO t VALUES (1, true, -7, 9007199254740993, 1.5, 1.5, 0.1, 'ab', 'héllo', E'tab\\there', "
+      "  '\\x00ff41', '2024-02-29', '13:14:15.123', '2024-01-02 03:04:05', '2024-01-02 05:04:05.5+02', "
+      "  '{\"b\": [1, 2], \"a\": 1}', 'A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11', B'1010', 'happy', "
+      "  (SELECT string_agg(md5(g::text), '') FROM generate_series(1, 400) g));"
+      "INSERT INTO t (id) VALUES (2);"
+      "INSERT INTO \"Other\".\"Mixed Case\" VALUES ('k1', 1);"
+      "COMMIT;");
   // T2: update of a non-key column; the TOASTed column is not sent.
   w.Run("UPDATE t SET i2 = 8 WHERE id = 1;");
   // T3: a primary-key update; T4: a delete; T5: a truncate.
@@ -190,14 +192,31 @@ TEST_F(PgCaptureTest, StreamsTransactionsInOrderWithCanonicalValues) {
   const ChangeEvent& ins = txns[0][1];
   EXPECT_EQ(ins.kind, ChangeKind::kInsert);
   EXPECT_EQ(ins.table, (TableRef{"public", "t"}));
-  EXPECT_EQ(ins.columns, (std::vector<std::string>{"id", "b", "i2", "i8", "n", "f4", "f8", "c", "vc", "tx", "by", "d",
-                                                   "tm", "ts", "tz", "j", "u", "bt", "e", "big"}));
+  EXPECT_EQ(ins.columns, (std::vector<std::string>{"id", "b", "i2", "i8", "n",  "f4", "f8", "c",  "vc", "tx",
+                                                   "by", "d", "tm", "ts", "tz", "j",  "u",  "bt", "e",  "big"}));
   auto v = [](std::string s) { return FieldValue::Of(std::move(s)); };
-  EXPECT_EQ(ins.after, (RowImage{v("1"), v("1"), v("-7"), v("9007199254740993"), v("1.50"), v("1.5"), v("0.1"),
-                                 v("ab "), v("héllo"), v("tab\there"), v(std::string("\x00\xff" "A", 3)),
-                                 v("2024-02-29"), v("13:14:15.123"), v("2024-01-02 03:04:05"),
-                                 v("2024-01-02 03:04:05.5"), v("{\"a\": 1, \"b\": [1, 2]}"),
-                                 v("a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11"), v("1010"), v("happy"), v(big)}));
+  EXPECT_EQ(ins.after, (RowImage{v("1"),
+                                 v("1"),
+                                 v("-7"),
+                                 v("9007199254740993"),
+                                 v("1.50"),
+                                 v("1.5"),
+                                 v("0.1"),
+                                 v("ab "),
+                                 v("héllo"),
+                                 v("tab\there"),
+                                 v(std::string("\x00\xff"
+                                               "A",
+                                               3)),
+                                 v("2024-02-29"),
+                                 v("13:14:15.123"),
+                                 v("2024-01-02 03:04:05"),
+                                 v("2024-01-02 03:04:05.5"),
+                                 v("{\"a\": 1, \"b\": [1, 2]}"),
+                                 v("a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11"),
+                                 v("1010"),
+                                 v("happy"),
+                                 v(big)}));
   EXPECT_TRUE(ins.before.empty());
   EXPECT_EQ(txns[0][2].after[0], v("2"));
   EXPECT_EQ(txns[0][2].after[1], FieldValue::Null());
@@ -307,8 +326,8 @@ TEST_F(PgCaptureTest, DroppedSlotIsServerConfigError) {
   // The walsender may take a moment to release the slot.
   for (int i = 0; i < 50; ++i) {
     Workload w;
-    if (w.Value(std::string("SELECT count(*) FROM pg_replication_slots WHERE active AND slot_name = '") + kSlot + "'") ==
-        "0") {
+    if (w.Value(std::string("SELECT count(*) FROM pg_replication_slots WHERE active AND slot_name = '") + kSlot +
+                "'") == "0") {
       break;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(100));

@@ -51,12 +51,7 @@ std::string Dq(const std::string& s) { return "$v$" + s + "$v$"; }
 // Values that are SQL when a backslash escapes the quote after it.
 const std::vector<std::string>& Tricky() {
   static const std::vector<std::string> v = {
-      "a\\';DROP TABLE keep.canary;--",
-      "b\\",
-      "c\\\\'",
-      "d'' \\x27 \\047",
-      "e\\n\\t\\\\",
-      "f\\\\\\';SELECT 1/0;--",
+      "a\\';DROP TABLE keep.canary;--",  "b\\", "c\\\\'", "d'' \\x27 \\047", "e\\n\\t\\\\", "f\\\\\\';SELECT 1/0;--",
       "g'); DROP TABLE keep.canary; --",
   };
   return v;
@@ -131,8 +126,8 @@ void CopyReplayAndCorrect(const std::string& name, bool source_off, bool destina
   }
   std::string seed = "CREATE TABLE t (k text PRIMARY KEY, v text, n int);";
   for (size_t i = 0; i < Tricky().size(); ++i) {
-    seed += "INSERT INTO t VALUES (" + Dq(Tricky()[i]) + ", " + Dq("v " + Tricky()[i]) + ", " + std::to_string(i) +
-            ");";
+    seed +=
+        "INSERT INTO t VALUES (" + Dq(Tricky()[i]) + ", " + Dq("v " + Tricky()[i]) + ", " + std::to_string(i) + ");";
   }
   PgAdmin(sp, seed, sdb);
   const std::string src = PgSourceUri(sdb), dst = PgDestUri(ddb);
@@ -140,13 +135,12 @@ void CopyReplayAndCorrect(const std::string& name, bool source_off, bool destina
 
   const std::string state = FreshTempDir(name);
   const std::string log = state + "/godwit.log";
-  std::vector<std::string> args = {"migrate", "-q", "--state-dir", state, "--include", "public.t", "--incremental",
-                                   "--until-caught-up", src, dst};
+  std::vector<std::string> args = {
+      "migrate", "-q", "--state-dir", state, "--include", "public.t", "--incremental", "--until-caught-up", src, dst};
   {
     Run run(args, log);
-    ASSERT_TRUE(PollUntil(120s, 100ms, [&] {
-      return run.Exited() || run.Output().find("migration completed") != std::string::npos;
-    }));
+    ASSERT_TRUE(PollUntil(
+        120s, 100ms, [&] { return run.Exited() || run.Output().find("migration completed") != std::string::npos; }));
     ASSERT_FALSE(run.Exited()) << run.Output();
     EXPECT_EQ(RowsText(dst, t), RowsText(src, t)) << "after the full copy";
     // Replay: inserts, updates and deletes by such keys, and a key update.
@@ -176,8 +170,8 @@ void CopyReplayAndCorrect(const std::string& name, bool source_off, bool destina
               "; INSERT INTO t VALUES (" + Dq("extra " + Tricky()[3]) + ", 'x', 0);",
           ddb);
   const std::string vstate = FreshTempDir(name + "-verify");
-  CommandResult r = RunGodwit("verify -q --state-dir " + vstate + " --include public.t --apply --delete-extra " +
-                              src + " " + dst);
+  CommandResult r =
+      RunGodwit("verify -q --state-dir " + vstate + " --include public.t --apply --delete-extra " + src + " " + dst);
   EXPECT_EQ(r.exit_code, 0) << r.output;
   EXPECT_EQ(RowsText(dst, t), RowsText(src, t)) << "after the corrections\n" << r.output;
   EXPECT_TRUE(CanaryThere(dp, ddb)) << "a value ran as SQL on the destination";
@@ -190,13 +184,9 @@ void CopyReplayAndCorrect(const std::string& name, bool source_off, bool destina
   DropSlotsOf(sp, sdb);
 }
 
-TEST(PgStandardConformingStringsOff, OnTheDestination) {
-  CopyReplayAndCorrect("pgsec_scs_dst", false, true);
-}
+TEST(PgStandardConformingStringsOff, OnTheDestination) { CopyReplayAndCorrect("pgsec_scs_dst", false, true); }
 
-TEST(PgStandardConformingStringsOff, OnTheSource) {
-  CopyReplayAndCorrect("pgsec_scs_src", true, false);
-}
+TEST(PgStandardConformingStringsOff, OnTheSource) { CopyReplayAndCorrect("pgsec_scs_src", true, false); }
 
 // ---------------------------------------------------------------------------
 // Item 5: the corrections file's comments.
@@ -237,7 +227,8 @@ TEST(PgCorrectionsFile, KeysWithNewlinesAndCommentEndsStayComments) {
   EXPECT_EQ(statements[0], "SET standard_conforming_strings = on;") << sql;
   EXPECT_EQ(statements[1], "SET client_encoding = 'UTF8';") << sql;
   EXPECT_EQ(statements[2], "BEGIN;") << sql;
-  EXPECT_TRUE(statements[3].starts_with("INSERT INTO \"public\".\"t\"") || statements[3].starts_with("INSERT INTO public.t"))
+  EXPECT_TRUE(statements[3].starts_with("INSERT INTO \"public\".\"t\"") ||
+              statements[3].starts_with("INSERT INTO public.t"))
       << sql;
   EXPECT_EQ(statements[4], "COMMIT;") << sql;
   EXPECT_NE(sql.find("-- only in the destination, kept: x\\nDROP TABLE keep.canary; --\n"), std::string::npos) << sql;
@@ -264,9 +255,10 @@ TEST(PgDdlTrigger, AnIncludePatternCannotBreakOutOfTheFunctionBody) {
   // Unchecked function bodies: a body cut short by a pattern would be
   // accepted and the statements after it run. The DDL sessions also read
   // literals with standard_conforming_strings off.
-  PgAdmin(sp,
-          "ALTER DATABASE \"" + db + "\" SET check_function_bodies = off;"
-          "ALTER DATABASE \"" + db + "\" SET standard_conforming_strings = off;");
+  PgAdmin(sp, "ALTER DATABASE \"" + db +
+                  "\" SET check_function_bodies = off;"
+                  "ALTER DATABASE \"" +
+                  db + "\" SET standard_conforming_strings = off;");
   PgAdmin(sp,
           "CREATE SCHEMA keep; CREATE TABLE keep.canary (id int); INSERT INTO keep.canary VALUES (1);"
           "CREATE PUBLICATION pgsec_tag_pub;",
@@ -307,9 +299,7 @@ TEST(PgDdlTrigger, AnIncludePatternCannotBreakOutOfTheFunctionBody) {
   EXPECT_TRUE(*dropped);
 }
 
-std::string Path(int64_t id, const std::string& tail = "") {
-  return "/api/v1/projects/" + std::to_string(id) + tail;
-}
+std::string Path(int64_t id, const std::string& tail = "") { return "/api/v1/projects/" + std::to_string(id) + tail; }
 
 json IncrementalSubtask(const json& project) {
   for (const auto& s : project["subtasks"]) {
@@ -322,10 +312,8 @@ json IncrementalSubtask(const json& project) {
 // Creates and starts a project copying and then synchronizing `src` into
 // `dst`, and waits until its synchronization is monitoring.
 int64_t StartSynchronizing(Daemon& d, const std::string& name, const std::string& src, const std::string& dst) {
-  const int64_t id = d.Create(json{{"name", name},
-                                   {"source", src},
-                                   {"destination", dst},
-                                   {"migration_type", {"schema", "full", "incremental"}}});
+  const int64_t id = d.Create(json{
+      {"name", name}, {"source", src}, {"destination", dst}, {"migration_type", {"schema", "full", "incremental"}}});
   EXPECT_EQ(d.Call("POST", Path(id, "/start"), json::object()).status, 200);
   json p = d.WaitFor(id, [](const json& p) { return IncrementalSubtask(p).value("status", "") == "monitoring"; });
   if (IncrementalSubtask(p).value("status", "") != "monitoring") ADD_FAILURE() << "never monitoring: " << p.dump();
@@ -372,15 +360,18 @@ TEST(PgDdlPasswords, NeverReachTheLogTableTheDaemonOrTheApi) {
 
   // Applied: the destination gets the column, and nothing of the password.
   SimpleQuery(src, "ALTER ROLE " + role + " PASSWORD 'pgsec-secret-1'; ALTER TABLE t ADD COLUMN c int");
-  EXPECT_TRUE(PollUntil(60s, 100ms, [&] { return ReadTable(dst, {"public", "t"}).columns.size() == 3; }))
-      << d.Get(id).dump();
+  EXPECT_TRUE(PollUntil(60s, 100ms, [&] {
+    return ReadTable(dst, {"public", "t"}).columns.size() == 3;
+  })) << d.Get(id).dump();
   // A credential after no word of secrecy (a comment, a default): every
   // literal and comment is blanked, while the destination still gets the
   // column with its default, read from the source's catalog.
-  SimpleQuery(src, "COMMENT ON TABLE t IS 'pw=pgsec-hunter-4'; ALTER TABLE t ADD COLUMN d text "
-                   "DEFAULT 'pgsec-hunter-5' /* pgsec-hunter-6 */");
-  EXPECT_TRUE(PollUntil(60s, 100ms, [&] { return ReadTable(dst, {"public", "t"}).columns.size() == 4; }))
-      << d.Get(id).dump();
+  SimpleQuery(src,
+              "COMMENT ON TABLE t IS 'pw=pgsec-hunter-4'; ALTER TABLE t ADD COLUMN d text "
+              "DEFAULT 'pgsec-hunter-5' /* pgsec-hunter-6 */");
+  EXPECT_TRUE(PollUntil(60s, 100ms, [&] {
+    return ReadTable(dst, {"public", "t"}).columns.size() == 4;
+  })) << d.Get(id).dump();
   {
     const TableContents t = ReadTable(dst, {"public", "t"});
     ASSERT_EQ(t.columns.size(), 4u);
@@ -390,8 +381,9 @@ TEST(PgDdlPasswords, NeverReachTheLogTableTheDaemonOrTheApi) {
   // Refused by the destination: the statement goes into the project's
   // error, redacted.
   PgAdmin(dp, "INSERT INTO t (id, n) VALUES (99, 1);", ddb);
-  SimpleQuery(src, "ALTER ROLE " + role + " WITH ENCRYPTED PASSWORD 'pgsec-secret-2' /* pgsec-secret-3 */;"
-                   "CREATE UNIQUE INDEX t_n ON t (n)");
+  SimpleQuery(src, "ALTER ROLE " + role +
+                       " WITH ENCRYPTED PASSWORD 'pgsec-secret-2' /* pgsec-secret-3 */;"
+                       "CREATE UNIQUE INDEX t_n ON t (n)");
   json p = d.WaitForState(id, "failed", 60s);
   ASSERT_EQ(p["state"], "failed") << p.dump();
   const std::string message = p["error"]["message"].get<std::string>();
@@ -399,8 +391,8 @@ TEST(PgDdlPasswords, NeverReachTheLogTableTheDaemonOrTheApi) {
   EXPECT_NE(message.find("CREATE UNIQUE INDEX t_n ON t (n)"), std::string::npos) << message;
 
   std::string api;
-  for (const std::string& path : {Path(id), Path(id, "/subtasks"), Path(id, "/events"), Path(id, "/export"),
-                                 std::string("/api/v1/projects")}) {
+  for (const std::string& path :
+       {Path(id), Path(id, "/subtasks"), Path(id, "/events"), Path(id, "/export"), std::string("/api/v1/projects")}) {
     api += d.Call("GET", path).raw;
   }
   EXPECT_NE(api.find("t_n"), std::string::npos) << api;
@@ -408,8 +400,8 @@ TEST(PgDdlPasswords, NeverReachTheLogTableTheDaemonOrTheApi) {
   ASSERT_TRUE(log_table.ok()) << log_table.status().ToString();
   EXPECT_NE((*log_table)[0].find("PASSWORD '***'"), std::string::npos) << (*log_table)[0];
   EXPECT_NE((*log_table)[0].find("DEFAULT '***'"), std::string::npos) << (*log_table)[0];
-  for (const std::string secret : {"pgsec-secret-1", "pgsec-secret-2", "pgsec-secret-3", "pgsec-hunter-4",
-                                   "pgsec-hunter-5", "pgsec-hunter-6"}) {
+  for (const std::string secret :
+       {"pgsec-secret-1", "pgsec-secret-2", "pgsec-secret-3", "pgsec-hunter-4", "pgsec-hunter-5", "pgsec-hunter-6"}) {
     EXPECT_EQ(api.find(secret), std::string::npos) << secret << " in the API:\n" << api;
     EXPECT_EQ((*log_table)[0].find(secret), std::string::npos) << secret << " in the log table";
     EXPECT_EQ(FilesContaining(d.data_dir(), secret), std::vector<std::string>{}) << secret << " in the daemon's files";
@@ -447,10 +439,13 @@ TEST(MysqlDdlLiterals, NeverReachTheDaemonOrTheApi) {
   const int64_t id = StartSynchronizing(d, "mysql literals", src, dst);
   if (HasFailure()) return;
 
-  MysqlAdmin("ALTER TABLE t COMMENT 'mysec-hunter-1', ADD COLUMN d VARCHAR(20) DEFAULT 'mysec-hunter-2' "
-             "/* mysec-hunter-3 */;", db);
-  EXPECT_TRUE(PollUntil(60s, 100ms, [&] { return ReadTable(dst, {"public", "t"}).columns.size() == 3; }))
-      << d.Get(id).dump();
+  MysqlAdmin(
+      "ALTER TABLE t COMMENT 'mysec-hunter-1', ADD COLUMN d VARCHAR(20) DEFAULT 'mysec-hunter-2' "
+      "/* mysec-hunter-3 */;",
+      db);
+  EXPECT_TRUE(PollUntil(60s, 100ms, [&] {
+    return ReadTable(dst, {"public", "t"}).columns.size() == 3;
+  })) << d.Get(id).dump();
   {
     const TableContents t = ReadTable(dst, {"public", "t"});
     ASSERT_EQ(t.columns.size(), 3u);
@@ -465,8 +460,8 @@ TEST(MysqlDdlLiterals, NeverReachTheDaemonOrTheApi) {
   EXPECT_NE(message.find("ALTER TABLE t ADD UNIQUE INDEX t_n (n) COMMENT '***'"), std::string::npos) << message;
 
   std::string api;
-  for (const std::string& path : {Path(id), Path(id, "/subtasks"), Path(id, "/events"), Path(id, "/export"),
-                                 std::string("/api/v1/projects")}) {
+  for (const std::string& path :
+       {Path(id), Path(id, "/subtasks"), Path(id, "/events"), Path(id, "/export"), std::string("/api/v1/projects")}) {
     api += d.Call("GET", path).raw;
   }
   EXPECT_NE(api.find("DEFAULT '***'"), std::string::npos) << api;  // applied_ddl
@@ -484,7 +479,9 @@ TEST(MysqlDdlLiterals, NeverReachTheDaemonOrTheApi) {
   ASSERT_EQ(d.Call("POST", Path(id, "/skip_ddl"), json::object()).status, 200);
   d.WaitForState(id, "running");
   MysqlAdmin("INSERT INTO t (id, n) VALUES (2, 2);", db);
-  EXPECT_TRUE(PollUntil(60s, 100ms, [&] { return ReadTable(dst, {"public", "t"}).rows.size() == 2; })) << d.Get(id).dump();
+  EXPECT_TRUE(PollUntil(60s, 100ms, [&] {
+    return ReadTable(dst, {"public", "t"}).rows.size() == 2;
+  })) << d.Get(id).dump();
   ASSERT_EQ(d.Call("POST", Path(id, "/pause"), json::object()).status, 200);
   d.WaitForState(id, "paused");
   EXPECT_EQ(d.Call("POST", Path(id, "/release"), json::object()).status, 200);

@@ -32,13 +32,16 @@ std::string SavedPosition(const std::string& state_dir) {
 TEST(PositionTest, PostgresSlotCreatedAndPositionSaved) {
   int port = Servers().pg_source_port;
   RecreatePgDatabase(port, "pos_src");
-  PgAdmin(port, "CREATE TABLE t (id int PRIMARY KEY, v text); INSERT INTO t SELECT g, 'v' || g FROM generate_series(1, 1000) g;",
-          "pos_src");
-  PgAdmin(port, "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = 'godwit_pos_test';");
+  PgAdmin(
+      port,
+      "CREATE TABLE t (id int PRIMARY KEY, v text); INSERT INTO t SELECT g, 'v' || g FROM generate_series(1, 1000) g;",
+      "pos_src");
+  PgAdmin(port,
+          "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = 'godwit_pos_test';");
   std::string state = FreshTempDir("pos-pg");
   std::string dst = "sqlite://" + FreshTempDir("pos-pg-dst") + "/d.db";
-  auto r = RunGodwit("migrate -q --replication-slot godwit_pos_test --state-dir " + state + " " + PgSourceUri("pos_src") +
-                     " " + dst);
+  auto r = RunGodwit("migrate -q --replication-slot godwit_pos_test --state-dir " + state + " " +
+                     PgSourceUri("pos_src") + " " + dst);
   ASSERT_EQ(r.exit_code, 0) << r.output;
   std::string pos = SavedPosition(state);
   EXPECT_NE(pos.find("\"kind\":\"pg_lsn\""), std::string::npos) << pos;

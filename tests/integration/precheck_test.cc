@@ -59,11 +59,10 @@ TEST(PrecheckTest, GoodMysqlToPostgresSetupPassesEverything) {
   request.incremental = true;
   request.verification = true;
   auto items = RunPrecheck(request);
-  ExpectAllPassed(
-      items, {"source.connect", "destination.connect", "source.tables", "source.privileges", "destination.privileges",
-              "source.replication_privileges", "source.log_bin", "source.binlog_format", "source.binlog_row_image",
-              "source.binlog_row_metadata", "source.server_id", "source.tables_without_primary_key",
-              "source.unsupported_types"});
+  ExpectAllPassed(items, {"source.connect", "destination.connect", "source.tables", "source.privileges",
+                          "destination.privileges", "source.replication_privileges", "source.log_bin",
+                          "source.binlog_format", "source.binlog_row_image", "source.binlog_row_metadata",
+                          "source.server_id", "source.tables_without_primary_key", "source.unsupported_types"});
   for (const auto& i : items) EXPECT_TRUE(i.hint.empty()) << i.id << ": " << i.hint;
   EXPECT_TRUE(Contains(Find(items, "source.tables")->message, "2 table(s)")) << Dump(items);
 }
@@ -79,10 +78,9 @@ TEST(PrecheckTest, GoodPostgresSourceWithReverseToMysqlPassesEverything) {
   request.incremental = true;
   request.reverse = true;
   auto items = RunPrecheck(request);
-  ExpectAllPassed(
-      items, {"source.wal_level", "source.replication_slots", "source.wal_senders", "source.replication_privileges",
-              "source.replica_identity", "destination.replication_privileges", "destination.binlog_format",
-              "destination.server_id"});
+  ExpectAllPassed(items, {"source.wal_level", "source.replication_slots", "source.wal_senders",
+                          "source.replication_privileges", "source.replica_identity",
+                          "destination.replication_privileges", "destination.binlog_format", "destination.server_id"});
 }
 
 TEST(PrecheckTest, PostgresTablesWhoseRowsCannotBeIdentifiedFailForIncremental) {

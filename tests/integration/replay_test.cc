@@ -64,8 +64,14 @@ const std::string kTricky = "it's a \\ back\\slash, \"quoted\", and \xF0\x9F\x98
 const std::string kBytes = std::string("\x00\x01\xff'\\", 5);
 
 RowImage Item(int id, int qty, std::string note = "n") {
-  return {V(std::to_string(id)), V(std::to_string(qty)), V("12.340"), V(kTricky), V(kBytes),
-          V("2024-01-02 03:04:05.123456"), V("{\"a\": 1}"), note == "NULL" ? N : V(note)};
+  return {V(std::to_string(id)),
+          V(std::to_string(qty)),
+          V("12.340"),
+          V(kTricky),
+          V(kBytes),
+          V("2024-01-02 03:04:05.123456"),
+          V("{\"a\": 1}"),
+          note == "NULL" ? N : V(note)};
 }
 Row ItemRow(int id, int qty, std::string note = "n") {
   Row r;
@@ -120,9 +126,7 @@ class ReplayTest : public ::testing::TestWithParam<Engine> {
         RecreatePgDatabase(Servers().pg_dest_port, "replay_dst");
         uri = PgDestUri("replay_dst");
         break;
-      case Engine::kSqlite:
-        uri = "sqlite://" + FreshTempDir("replay") + "/d.db?create=1";
-        break;
+      case Engine::kSqlite: uri = "sqlite://" + FreshTempDir("replay") + "/d.db?create=1"; break;
     }
     uri_ = uri;
     auto ep = ParseEndpointUri(uri);
@@ -236,12 +240,12 @@ TEST_P(ReplayTest, IdempotentRulesCheckpointAndAtomicity) {
   RowImage five_after = Item(50, 55, "ignored");
   five_after[7] = U;  // key change with an unchanged column: moves the row
   std::vector<ChangeEvent> tx2 = {
-      Ins(Item(1, 11)),                   // duplicate insert -> update
-      Upd(Item(9, 90), Item(9, 91)),      // update of a missing row -> insert
-      Upd(Item(2, 20), Item(20, 21)),     // primary key change
-      Del(Item(77, 0)),                   // delete of a missing row: no-op
-      Upd(Item(3, 30), three_after),      // unchanged column kept
-      Upd(Item(5, 50), five_after),       // key change + unchanged column
+      Ins(Item(1, 11)),                // duplicate insert -> update
+      Upd(Item(9, 90), Item(9, 91)),   // update of a missing row -> insert
+      Upd(Item(2, 20), Item(20, 21)),  // primary key change
+      Del(Item(77, 0)),                // delete of a missing row: no-op
+      Upd(Item(3, 30), three_after),   // unchanged column kept
+      Upd(Item(5, 50), five_after),    // key change + unchanged column
       Ev(ChangeKind::kUpdate, kPairs, pair_cols, {V("1"), V("a"), N}, {V("1"), V("a"), V("x2")}, true),
       Ev(ChangeKind::kDelete, kPairs, pair_cols, {V("1"), V("b"), N}, {}, true),
       Ev(ChangeKind::kUpdate, kLoose, loose_cols, {V("1"), V("p")}, {V("1"), V("q")}),
@@ -438,9 +442,8 @@ TEST_P(ReplayTest, SigkillAroundCommit) {
   applier.reset();
 
   auto run_child = [&](const std::string& failpoint) {
-    const std::string cmd = "GODWIT_CRASH_AT=" + failpoint + ":1 GODWIT_REPLAY_CHILD_URI='" + uri_ +
-                            "' /proc/" + std::to_string(getpid()) +
-                            "/exe --gtest_filter=ReplayCrashChild.* > /dev/null 2>&1";
+    const std::string cmd = "GODWIT_CRASH_AT=" + failpoint + ":1 GODWIT_REPLAY_CHILD_URI='" + uri_ + "' /proc/" +
+                            std::to_string(getpid()) + "/exe --gtest_filter=ReplayCrashChild.* > /dev/null 2>&1";
     return std::system(cmd.c_str());
   };
   // Killed before COMMIT: neither the rows nor the checkpoint.

@@ -64,7 +64,7 @@ class RogueMysql {
   std::atomic<int> requests_{0};
   std::atomic<int> answered_{0};
   mutable std::mutex mu_;
-  std::string received_;             // guarded by mu_
+  std::string received_;              // guarded by mu_
   std::vector<std::string> queries_;  // guarded by mu_
   std::vector<int> open_fds_;         // guarded by mu_
   std::vector<std::thread> threads_;  // guarded by mu_

@@ -123,7 +123,8 @@ json Daemon::WaitFor(int64_t id, const std::function<bool(const json&)>& done, s
 }
 
 json Daemon::WaitForState(int64_t id, const std::string& state, std::chrono::seconds timeout) {
-  return WaitFor(id, [&](const json& p) { return p.value("state", "") == state; }, timeout);
+  return WaitFor(
+      id, [&](const json& p) { return p.value("state", "") == state; }, timeout);
 }
 
 int64_t MigratedRows(const json& project) {

@@ -35,7 +35,7 @@ class Daemon {
   // Starts the daemon unless it runs (the constructor starts it; this
   // starts it again after Kill9 or Terminate).
   void Start();
-  void Kill9();     // SIGKILL, as a crash would
+  void Kill9();      // SIGKILL, as a crash would
   void Terminate();  // SIGTERM and wait
 
   const std::string& token() const { return token_; }

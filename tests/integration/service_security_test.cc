@@ -31,9 +31,7 @@ using nlohmann::json;
 
 const char* kPassword = "godwit-pw";
 
-std::string Path(int64_t id, const std::string& tail = "") {
-  return "/api/v1/projects/" + std::to_string(id) + tail;
-}
+std::string Path(int64_t id, const std::string& tail = "") { return "/api/v1/projects/" + std::to_string(id) + tail; }
 
 // The test user's URIs without the password.
 std::string MysqlNoPassword(const std::string& db) {
@@ -83,8 +81,8 @@ class ServiceSecurityTest : public ::testing::Test {
   static json Doc(const json& source, const json& destination = nullptr) {
     return json{{"name", "sec"},
                 {"source", source},
-                {"destination", destination.is_null() ? json("sqlite://" + FreshTempDir("sec-dst") + "/d.db?create=1")
-                                                      : destination},
+                {"destination",
+                 destination.is_null() ? json("sqlite://" + FreshTempDir("sec-dst") + "/d.db?create=1") : destination},
                 {"objects", {{"include", {"sec_src.t"}}}},
                 {"concurrency", 1}};
   }
@@ -131,19 +129,18 @@ TEST_F(ServiceSecurityTest, PasswordFileOnlyInsideTheSecretsDirectoryAndNeverSay
 
   Daemon d(FreshTempDir("sec-dir"), "", {"--secrets-dir=" + secrets});
   std::string first;
-  for (const std::string& file : {outside + "/mysql", outside + "/missing", secrets + "/link",
-                                  secrets + "/../" + fs::path(outside).filename().string() + "/mysql",
-                                  d.data_dir() + "/token"}) {
-    Reply r = d.Call("POST", "/api/v1/projects",
-                     Doc(json{{"uri", MysqlNoPassword("sec_src")}, {"password_file", file}}));
+  for (const std::string& file :
+       {outside + "/mysql", outside + "/missing", secrets + "/link",
+        secrets + "/../" + fs::path(outside).filename().string() + "/mysql", d.data_dir() + "/token"}) {
+    Reply r =
+        d.Call("POST", "/api/v1/projects", Doc(json{{"uri", MysqlNoPassword("sec_src")}, {"password_file", file}}));
     EXPECT_EQ(r.status, 400) << file << ": " << r.raw;
     std::string text = Replace(Message(r), file, "FILE");
     if (first.empty()) first = text;
     EXPECT_EQ(text, first) << r.raw;
   }
   // Inside it: read, and the project logs in with it.
-  EXPECT_EQ(Run(d, Doc(json{{"uri", MysqlNoPassword("sec_src")}, {"password_file", secrets + "/mysql"}})),
-            "completed");
+  EXPECT_EQ(Run(d, Doc(json{{"uri", MysqlNoPassword("sec_src")}, {"password_file", secrets + "/mysql"}})), "completed");
   EXPECT_EQ(Run(d, Doc(json(MysqlNoPassword("sec_src") + "?password_file=" + secrets + "/mysql"))), "completed");
 }
 
@@ -172,7 +169,8 @@ TEST_F(ServiceSecurityTest, PasswordEnvOnlyFromTheOperatorsList) {
   // With the password in the request (what the CLI sends), the reference is
   // only a name to show: not read, so not refused.
   EXPECT_EQ(d.Call("POST", "/api/v1/projects",
-                   Doc(json{{"uri", MysqlNoPassword("sec_src")}, {"password_env", "GODWIT_SEC_NOT_ALLOWED"},
+                   Doc(json{{"uri", MysqlNoPassword("sec_src")},
+                            {"password_env", "GODWIT_SEC_NOT_ALLOWED"},
                             {"password", kPassword}}))
                 .status,
             201);
@@ -206,10 +204,10 @@ TEST_F(ServiceSecurityTest, SqliteFilesOnlyUnderTheSqliteDirectoryAndNeverTheDat
 
   // The attack: the daemon's own metadata store (every stored password) as
   // a source, copied to a destination the client reads.
-  for (const std::string& path : {data + "/godwit.db", allowed + "/meta.db", allowed + "/../" +
-                                      fs::path(allowed).filename().string() + "/daemon/godwit.db",
-                                  outside + "/x.db", allowed + "/out/x.db", outside + "/missing.db",
-                                  std::string("/etc/passwd")}) {
+  for (const std::string& path :
+       {data + "/godwit.db", allowed + "/meta.db",
+        allowed + "/../" + fs::path(allowed).filename().string() + "/daemon/godwit.db", outside + "/x.db",
+        allowed + "/out/x.db", outside + "/missing.db", std::string("/etc/passwd")}) {
     json doc = Doc("sqlite://" + path, PgDestUri("postgres"));
     doc.erase("objects");
     Reply r = d.Call("POST", "/api/v1/projects", doc);
@@ -239,18 +237,19 @@ TEST_F(ServiceSecurityTest, OnlyAllowedLibpqKeywordsPassThrough) {
   const std::string base = PgDestUri("sec_libpq");
   for (const std::string& option :
        {"passfile=/etc/passwd", "service=godwit", "servicefile=/etc/passwd", "sslkey=/etc/ssl/private/x.key",
-        "sslcert=/etc/passwd", "sslrootcert=/etc/passwd", "sslcrl=/etc/passwd", "options=-csession_replication_role%3Dreplica",
-        "sslpassword=zz-key-secret", "hostaddr=127.0.0.2", "host=/var/run/postgresql", "no_such_keyword=1"}) {
+        "sslcert=/etc/passwd", "sslrootcert=/etc/passwd", "sslcrl=/etc/passwd",
+        "options=-csession_replication_role%3Dreplica", "sslpassword=zz-key-secret", "hostaddr=127.0.0.2",
+        "host=/var/run/postgresql", "no_such_keyword=1"}) {
     Reply r = d.Call("POST", "/api/v1/projects", Doc(MysqlUri("sec_src"), base + "?" + option));
     EXPECT_EQ(r.status, 400) << option << ": " << r.raw;
     const std::string key = option.substr(0, option.find('='));
     EXPECT_NE(Message(r).find(key), std::string::npos) << r.raw;
     EXPECT_EQ(r.raw.find("zz-key-secret"), std::string::npos) << r.raw;
   }
-  EXPECT_EQ(Run(d, Doc(MysqlUri("sec_src"),
-                       base + "?sslmode=disable&connect_timeout=7&application_name=sec&keepalives=1"
-                              "&target_session_attrs=any")),
-            "completed");
+  EXPECT_EQ(
+      Run(d, Doc(MysqlUri("sec_src"), base + "?sslmode=disable&connect_timeout=7&application_name=sec&keepalives=1"
+                                             "&target_session_attrs=any")),
+      "completed");
 }
 
 // ---------------------------------------------------------------------------
@@ -312,8 +311,8 @@ TEST_F(ServiceSecurityTest, DataDirectoryIsCreatedPrivateAndHoldsOnlyPrivateFile
 
 TEST_F(ServiceSecurityTest, DataDirectoryOthersMayEnterIsRefused) {
   const std::string data = FreshTempDir("sec-open");
-  fs::permissions(data, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
-                            fs::perms::others_read | fs::perms::others_exec);
+  fs::permissions(data, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec | fs::perms::others_read |
+                            fs::perms::others_exec);
   CommandResult r = RunGodwitFor(20, "serve --listen 127.0.0.1:0 --data-dir " + data);
   EXPECT_NE(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("chmod 700 " + data), std::string::npos) << r.output;
@@ -347,8 +346,8 @@ TEST_F(ServiceSecurityTest, SecondDaemonOnTheSameDataDirectoryIsRefusedWhileTheF
 TEST_F(ServiceSecurityTest, MigrateStateDirectoryIsPrivate) {
   // One others may enter is refused, with the fix in the message.
   const std::string open = FreshTempDir("sec-state-open");
-  fs::permissions(open, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
-                            fs::perms::others_read | fs::perms::others_exec);
+  fs::permissions(open, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec | fs::perms::others_read |
+                            fs::perms::others_exec);
   const std::string dest = FreshTempDir("sec-state-dst");
   CommandResult refused = RunGodwitFor(60, "migrate -q --state-dir " + open + " --include sec_src.t " +
                                                MysqlUri("sec_src") + " sqlite://" + dest + "/a.db");
@@ -362,9 +361,9 @@ TEST_F(ServiceSecurityTest, MigrateStateDirectoryIsPrivate) {
   // up, or, on a loaded machine where it is not yet, at once (exit 130):
   // either way its state and change log are on disk to check.
   const std::string state = FreshTempDir("sec-state") + "/new";
-  CommandResult ok = RunGodwitFor(20, "migrate -q --incremental --until-caught-up --state-dir " + state +
-                                           " --include sec_src.t " + MysqlUri("sec_src") + " sqlite://" + dest +
-                                           "/b.db");
+  CommandResult ok =
+      RunGodwitFor(20, "migrate -q --incremental --until-caught-up --state-dir " + state + " --include sec_src.t " +
+                           MysqlUri("sec_src") + " sqlite://" + dest + "/b.db");
   ASSERT_TRUE(ok.exit_code == 0 || ok.exit_code == 130) << ok.exit_code << "\n" << ok.output;
   EXPECT_EQ(Mode(state), 0700u);
   int files = 0, segments = 0;
@@ -388,11 +387,10 @@ TEST_F(ServiceSecurityTest, UnixSocketHostsAreRefusedForApiClients) {
   // unix_socket): the client would borrow the daemon's identity.
   Daemon d(FreshTempDir("sec-socket"));
   const std::string port = std::to_string(Servers().pg_dest_port);
-  for (const std::string& uri :
-       {"postgresql://postgres@%2Fvar%2Frun%2Fpostgresql:" + port + "/postgres",
-        "postgresql://postgres@%40pg:" + port + "/postgres",
-        "postgresql://postgres@127.0.0.1%2C%2Fvar%2Frun%2Fpostgresql:" + port + "/postgres",
-        "postgresql://postgres@127.0.0.1%2C:" + port + "/postgres"}) {
+  for (const std::string& uri : {"postgresql://postgres@%2Fvar%2Frun%2Fpostgresql:" + port + "/postgres",
+                                 "postgresql://postgres@%40pg:" + port + "/postgres",
+                                 "postgresql://postgres@127.0.0.1%2C%2Fvar%2Frun%2Fpostgresql:" + port + "/postgres",
+                                 "postgresql://postgres@127.0.0.1%2C:" + port + "/postgres"}) {
     Reply r = d.Call("POST", "/api/v1/projects", Doc(MysqlUri("sec_src"), uri));
     EXPECT_EQ(r.status, 400) << uri << ": " << r.raw;
     EXPECT_NE(Message(r).find("Unix socket"), std::string::npos) << r.raw;

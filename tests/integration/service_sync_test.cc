@@ -29,9 +29,7 @@ using nlohmann::json;
 constexpr const char* kDb = "ssync_src";
 constexpr int kSeedRows = 3000;
 
-std::string Path(int64_t id, const std::string& tail = "") {
-  return "/api/v1/projects/" + std::to_string(id) + tail;
-}
+std::string Path(int64_t id, const std::string& tail = "") { return "/api/v1/projects/" + std::to_string(id) + tail; }
 
 // The application: random transactions of inserts, updates, primary-key
 // updates and deletes until stopped. Ids it inserts come from its own
@@ -73,13 +71,11 @@ class Writer {
             txn.push_back("UPDATE items SET qty = qty + 1, note = 'upd é " + std::to_string(rng() % 100) +
                           "', at = NOW(3) WHERE id = " + std::to_string(any_id()));
             break;
-          case 3:
-            txn.push_back("DELETE FROM items WHERE id = " + std::to_string(any_id()));
-            break;
+          case 3: txn.push_back("DELETE FROM items WHERE id = " + std::to_string(any_id())); break;
           case 4:
             // A primary-key update: the row moves to a fresh id.
-            txn.push_back("UPDATE items SET id = " + std::to_string(next_id++) + " WHERE id = " +
-                          std::to_string(any_id()));
+            txn.push_back("UPDATE items SET id = " + std::to_string(next_id++) +
+                          " WHERE id = " + std::to_string(any_id()));
             break;
         }
       }
@@ -122,8 +118,9 @@ std::multiset<std::string> Rows(const std::string& uri, const TableRef& t) {
 // Polls until the destination equals the source (synchronization has
 // caught up) or the timeout; returns whether it did.
 bool EventuallyEqual(const std::string& dest_uri, std::chrono::seconds timeout) {
-  return PollUntil(timeout, std::chrono::milliseconds(500),
-                   [&] { return Rows(MysqlUri(kDb), {kDb, "items"}) == Rows(dest_uri, {"public", "items"}); });
+  return PollUntil(timeout, std::chrono::milliseconds(500), [&] {
+    return Rows(MysqlUri(kDb), {kDb, "items"}) == Rows(dest_uri, {"public", "items"});
+  });
 }
 
 json IncrementalSubtask(const json& project) {
@@ -161,8 +158,9 @@ TEST(ServiceSync, WritesDuringCopyPauseResumeKillDdlSkipAndRelease) {
   ASSERT_EQ(d.Call("POST", Path(id, "/start"), json::object()).status, 200);
 
   // Monitoring: latency at or under the high level's 10 s threshold.
-  json p = d.WaitFor(id, [](const json& p) { return IncrementalSubtask(p).value("status", "") == "monitoring"; },
-                     std::chrono::seconds(120));
+  json p = d.WaitFor(
+      id, [](const json& p) { return IncrementalSubtask(p).value("status", "") == "monitoring"; },
+      std::chrono::seconds(120));
   ASSERT_EQ(IncrementalSubtask(p)["status"], "monitoring") << p.dump();
   json detail = IncrementalSubtask(p)["detail"];
   EXPECT_NE(detail["latency"].get<std::string>().find("seconds (updated"), std::string::npos) << detail.dump();
@@ -294,16 +292,19 @@ void MysqlDdlReaches(const std::string& db, const std::string& dest, const std::
     auto c = (*s)->ReadCatalog([&](const TableRef& r) { return r == t; });
     return c.ok() && !c->tables.empty() && c->tables[0].indexes.size() == 1;
   });
-  step("CREATE TABLE t2 (a INT PRIMARY KEY, b TEXT); INSERT INTO t2 VALUES (1, 'x'), (2, 'y')",
-       [&] { return TableExists(dest, {schema, "t2"}) && ReadTable(dest, {schema, "t2"}).rows.size() == 2; });
+  step("CREATE TABLE t2 (a INT PRIMARY KEY, b TEXT); INSERT INTO t2 VALUES (1, 'x'), (2, 'y')", [&] {
+    return TableExists(dest, {schema, "t2"}) && ReadTable(dest, {schema, "t2"}).rows.size() == 2;
+  });
   step("ALTER TABLE t CHANGE qty quantity INT NOT NULL DEFAULT 7; INSERT INTO t VALUES (21, 'r', 6)",
        [&] { return ColumnNames(dest, t).count("quantity") > 0 && ReadTable(dest, t).rows.size() == 4; });
   step("TRUNCATE t2", [&] { return ReadTable(dest, {schema, "t2"}).rows.empty(); });
-  step("INSERT INTO t2 VALUES (3, 'z'); CREATE TABLE t3 (a INT PRIMARY KEY)",
-       [&] { return TableExists(dest, {schema, "t3"}); });
+  step("INSERT INTO t2 VALUES (3, 'z'); CREATE TABLE t3 (a INT PRIMARY KEY)", [&] {
+    return TableExists(dest, {schema, "t3"});
+  });
   step("DROP TABLE t3", [&] { return !TableExists(dest, {schema, "t3"}); });
-  step("RENAME TABLE t2 TO t2b; INSERT INTO t2b VALUES (4, 'w')",
-       [&] { return TableExists(dest, {schema, "t2b"}) && ReadTable(dest, {schema, "t2b"}).rows.size() == 2; });
+  step("RENAME TABLE t2 TO t2b; INSERT INTO t2b VALUES (4, 'w')", [&] {
+    return TableExists(dest, {schema, "t2b"}) && ReadTable(dest, {schema, "t2b"}).rows.size() == 2;
+  });
   step("ALTER TABLE t DROP COLUMN quantity", [&] { return ColumnNames(dest, t).count("quantity") == 0; });
   // A statement run from another database, naming the table with its own.
   step("ALTER TABLE " + db + ".t ADD COLUMN w INT", [&] { return ColumnNames(dest, t).count("w") > 0; });
@@ -347,8 +348,10 @@ std::vector<std::pair<std::string, std::string>> ReplicaHosts() {
 TEST(ServiceSync, TwoDaemonsCaptureProjectOneFromOneServer) {
   const std::string db = "ssync_twin_" + std::to_string(getpid());
   RecreateMysqlDatabase(db);
-  MysqlAdmin("CREATE TABLE t (id INT PRIMARY KEY, v VARCHAR(20)); INSERT INTO t VALUES (1, 'a');"
-             "CREATE TABLE t2 (id INT PRIMARY KEY);", db);
+  MysqlAdmin(
+      "CREATE TABLE t (id INT PRIMARY KEY, v VARCHAR(20)); INSERT INTO t VALUES (1, 'a');"
+      "CREATE TABLE t2 (id INT PRIMARY KEY);",
+      db);
   std::vector<std::unique_ptr<Daemon>> daemons;
   std::vector<std::string> dests;
   std::vector<std::string> names;
@@ -357,23 +360,26 @@ TEST(ServiceSync, TwoDaemonsCaptureProjectOneFromOneServer) {
     RecreatePgDatabase(Servers().pg_dest_port, db + "_d" + std::to_string(i));
     daemons.push_back(std::make_unique<Daemon>(FreshTempDir("ssync_twin" + std::to_string(i))));
     daemons[i]->Start();
-    const int64_t id = daemons[i]->Create(json{{"source", MysqlUri(db)},
-                                               {"destination", dests[i]},
-                                               {"migration_type", {"schema", "full", "incremental"}}});
+    const int64_t id = daemons[i]->Create(json{
+        {"source", MysqlUri(db)}, {"destination", dests[i]}, {"migration_type", {"schema", "full", "incremental"}}});
     ASSERT_EQ(id, 1);
     names.push_back(daemons[i]->Get(id)["resource_name"]);
     ASSERT_EQ(daemons[i]->Call("POST", Path(id, "/start"), json::object()).status, 200);
   }
   for (auto& d : daemons) {
-    json p = d->WaitFor(1, [](const json& p) {
-      return IncrementalSubtask(p).value("status", "") == "monitoring" || p["state"] == "failed";
-    }, std::chrono::seconds(90));
+    json p = d->WaitFor(
+        1,
+        [](const json& p) {
+          return IncrementalSubtask(p).value("status", "") == "monitoring" || p["state"] == "failed";
+        },
+        std::chrono::seconds(90));
     ASSERT_EQ(IncrementalSubtask(p)["status"], "monitoring") << p.dump();
   }
   MysqlAdmin("INSERT INTO t VALUES (2, 'b'); UPDATE t SET v = 'z' WHERE id = 1;", db);
   for (int i = 0; i < 2; ++i) {
-    ASSERT_TRUE(Eventually([&] { return ReadTable(dests[i], TableRef{"public", "t"}).rows.size() == 2; }))
-        << daemons[i]->Get(1).dump();
+    ASSERT_TRUE(Eventually([&] {
+      return ReadTable(dests[i], TableRef{"public", "t"}).rows.size() == 2;
+    })) << daemons[i]->Get(1).dump();
   }
   // Both streams registered, under their project's name, with ids of their own.
   std::map<std::string, std::string> id_of;
@@ -392,10 +398,10 @@ TEST(ServiceSync, TwoDaemonsCaptureProjectOneFromOneServer) {
   // (the one whose id it took goes on undisturbed).
   Daemon& second = *daemons[1];
   const int64_t clash = second.Create(json{{"source", MysqlUri(db)},
-                                          {"destination", PgDestUri(db + "_d1")},
-                                          {"objects", {{"include", {db + ".t2"}}}},
-                                          {"migration_type", {"full", "incremental"}},
-                                          {"replica_server_id", std::stoll(id_of["godwit:" + names[0]])}});
+                                           {"destination", PgDestUri(db + "_d1")},
+                                           {"objects", {{"include", {db + ".t2"}}}},
+                                           {"migration_type", {"full", "incremental"}},
+                                           {"replica_server_id", std::stoll(id_of["godwit:" + names[0]])}});
   ASSERT_EQ(second.Call("POST", Path(clash, "/start"), json::object()).status, 200);
   json failed = second.WaitForState(clash, "failed", std::chrono::seconds(60));
   const std::string error = failed.dump();
@@ -459,7 +465,8 @@ TEST(ServiceSync, ColumnChangesOnPostgresSourceReachPostgres) {
   const std::string db = "ssync_pgddl";
   const int src_port = Servers().pg_source_port;
   RecreatePgDatabase(src_port, db);
-  PgAdmin(src_port, "CREATE TABLE t (id int PRIMARY KEY, v text, b bytea); INSERT INTO t VALUES (1, 'a', '\\x01');", db);
+  PgAdmin(src_port, "CREATE TABLE t (id int PRIMARY KEY, v text, b bytea); INSERT INTO t VALUES (1, 'a', '\\x01');",
+          db);
   const std::string dest_db = "ssync_pgddl_dst_" + std::to_string(getpid());
   RecreatePgDatabase(Servers().pg_dest_port, dest_db);
   const std::string dest = PgDestUri(dest_db);
@@ -548,22 +555,27 @@ void PgDdlReaches(const std::string& db, const std::string& dest, const std::str
     }
     return out;
   };
-  step("BEGIN; CREATE TABLE n1 (a int PRIMARY KEY, b text); INSERT INTO n1 VALUES (1, 'x'); COMMIT;"
-       "CREATE TABLE skip_me (a int PRIMARY KEY); INSERT INTO skip_me VALUES (1);"
-       "INSERT INTO n1 VALUES (2, 'y');",
-       [&] { return TableExists(dest, {schema, "n1"}) && ReadTable(dest, {schema, "n1"}).rows.size() == 2; });
+  step(
+      "BEGIN; CREATE TABLE n1 (a int PRIMARY KEY, b text); INSERT INTO n1 VALUES (1, 'x'); COMMIT;"
+      "CREATE TABLE skip_me (a int PRIMARY KEY); INSERT INTO skip_me VALUES (1);"
+      "INSERT INTO n1 VALUES (2, 'y');",
+      [&] {
+        return TableExists(dest, {schema, "n1"}) && ReadTable(dest, {schema, "n1"}).rows.size() == 2;
+      });
   EXPECT_FALSE(TableExists(dest, {schema, "skip_me"}));
   step("CREATE INDEX t_v ON t (v)", [&] { return IndexCount(dest, t) == 1; });
   step("DROP INDEX t_v", [&] { return IndexCount(dest, t) == 0; });
-  step("ALTER TABLE t ALTER COLUMN n TYPE bigint, ALTER COLUMN v TYPE varchar(50);"
-       "INSERT INTO t VALUES (2, 5000000000, repeat('z', 40))",
-       [&] { return ReadTable(dest, t).rows.size() == 2; });
+  step(
+      "ALTER TABLE t ALTER COLUMN n TYPE bigint, ALTER COLUMN v TYPE varchar(50);"
+      "INSERT INTO t VALUES (2, 5000000000, repeat('z', 40))",
+      [&] { return ReadTable(dest, t).rows.size() == 2; });
   auto cols = ReadTable(dest, t).columns;
   ASSERT_EQ(cols.size(), 3u);
   EXPECT_EQ(cols[1].type.kind, TypeKind::kInt64);
   EXPECT_EQ(cols[2].type.length, 50);
-  step("ALTER TABLE n1 RENAME TO n2; INSERT INTO n2 VALUES (3, 'z')",
-       [&] { return TableExists(dest, {schema, "n2"}) && ReadTable(dest, {schema, "n2"}).rows.size() == 3; });
+  step("ALTER TABLE n1 RENAME TO n2; INSERT INTO n2 VALUES (3, 'z')", [&] {
+    return TableExists(dest, {schema, "n2"}) && ReadTable(dest, {schema, "n2"}).rows.size() == 3;
+  });
   EXPECT_FALSE(TableExists(dest, {schema, "n1"}));
   step("INSERT INTO n2 VALUES (4, 'w'); DROP TABLE n2", [&] { return !TableExists(dest, {schema, "n2"}); });
   EXPECT_EQ(rows(dest, t), rows(PgSourceUri(db), {"public", "t"}));

@@ -63,9 +63,7 @@ class ServiceTest : public ::testing::Test {
   }
 };
 
-std::string Path(int64_t id, const std::string& tail = "") {
-  return "/api/v1/projects/" + std::to_string(id) + tail;
-}
+std::string Path(int64_t id, const std::string& tail = "") { return "/api/v1/projects/" + std::to_string(id) + tail; }
 
 // Order-independent digest of a table's rows, for comparing both sides.
 std::pair<size_t, std::multiset<std::string>> Rows(const std::string& uri, const TableRef& t) {
@@ -108,9 +106,14 @@ std::vector<OpCall> Operations() {
       {"release", post("/release", json{{"force", false}})},
       {"force_release", post("/release", json{{"force", true}})},
       {"delete", [](Daemon& d, int64_t id) { return d.Call("DELETE", Path(id)); }},
-      {"modify_alerts", [](Daemon& d, int64_t id) { return d.Call("PUT", Path(id, "/alerts"), json{{"level", "high"}}); }},
+      {"modify_alerts",
+       [](Daemon& d, int64_t id) {
+         return d.Call("PUT", Path(id, "/alerts"), json{{"level", "high"}});
+       }},
       {"modify_parameters",
-       [](Daemon& d, int64_t id) { return d.Call("PUT", Path(id, "/parameters"), json{{"chunk_rows", 150}}); }},
+       [](Daemon& d, int64_t id) {
+         return d.Call("PUT", Path(id, "/parameters"), json{{"chunk_rows", 150}});
+       }},
       {"modify_objects",
        [](Daemon& d, int64_t id) {
          return d.Call("PUT", Path(id, "/objects"), json{{"include", {"svc_src.small"}}});
@@ -419,7 +422,8 @@ TEST_F(ServiceTest, BatchOverAMixedSelection) {
 
   // Batch alerts need the alerts; batch release then delete.
   EXPECT_EQ(d.Call("POST", "/api/v1/batch/modify_alerts", json{{"ids", {a}}}).status, 400);
-  Reply alerts = d.Call("POST", "/api/v1/batch/modify_alerts", json{{"ids", {a, b}}, {"alerts", {{"level", "medium"}}}});
+  Reply alerts =
+      d.Call("POST", "/api/v1/batch/modify_alerts", json{{"ids", {a, b}}, {"alerts", {{"level", "medium"}}}});
   EXPECT_EQ(alerts.body["succeeded"], 0) << "Completed allows release only: " << alerts.raw;
   Reply release = d.Call("POST", "/api/v1/batch/release", json{{"ids", {a, b, done}}});
   EXPECT_EQ(release.body["succeeded"], 3) << release.raw;
@@ -496,7 +500,8 @@ TEST_F(ServiceTest, AFailingProjectFailsAloneWithWhereItFailed) {
   // The destination already holds a table `small` with rows: the copy of
   // that table must refuse to mix data, and say which table.
   std::string dest = FreshPgDestination();
-  PgAdmin(Servers().pg_dest_port, "CREATE TABLE public.small (id INT PRIMARY KEY, v TEXT); INSERT INTO public.small VALUES (1, 'x');",
+  PgAdmin(Servers().pg_dest_port,
+          "CREATE TABLE public.small (id INT PRIMARY KEY, v TEXT); INSERT INTO public.small VALUES (1, 'x');",
           dest.substr(dest.rfind('/') + 1));
   int64_t bad = d.Create(Doc("small", 100, dest));
   std::vector<int64_t> good;
@@ -522,8 +527,8 @@ TEST_F(ServiceTest, AFailingProjectFailsAloneWithWhereItFailed) {
 TEST_F(ServiceTest, ReleaseFreesTheSlotAndForceReleaseListsWhatItCouldNot) {
   Daemon d(FreshTempDir("svc-release"));
   RecreatePgDatabase(Servers().pg_source_port, "svc_pg_src");
-  PgAdmin(Servers().pg_source_port, "CREATE TABLE t (id INT PRIMARY KEY, v TEXT); INSERT INTO t VALUES (1, 'a'), (2, 'b');",
-          "svc_pg_src");
+  PgAdmin(Servers().pg_source_port,
+          "CREATE TABLE t (id INT PRIMARY KEY, v TEXT); INSERT INTO t VALUES (1, 'a'), (2, 'b');", "svc_pg_src");
   json doc = {{"source", PgSourceUri("svc_pg_src")}, {"destination", FreshPgDestination()}};
   int64_t id = d.Create(doc);
   ASSERT_EQ(d.Call("POST", Path(id, "/start")).status, 200);
@@ -536,8 +541,8 @@ TEST_F(ServiceTest, ReleaseFreesTheSlotAndForceReleaseListsWhatItCouldNot) {
   EXPECT_EQ(name.rfind("godwit_", 0), 0u) << name;
   EXPECT_NE(name, "godwit_" + std::to_string(id)) << "the name must tell this daemon's project 1 from another's";
   PgAdmin(Servers().pg_source_port,
-          "SELECT pg_create_logical_replication_slot('" + name +
-              "', 'pgoutput'); CREATE PUBLICATION " + name + " FOR TABLE t;",
+          "SELECT pg_create_logical_replication_slot('" + name + "', 'pgoutput'); CREATE PUBLICATION " + name +
+              " FOR TABLE t;",
           "svc_pg_src");
   std::filesystem::create_directories(d.data_dir() + "/projects/" + std::to_string(id) + "/changelog");
   Reply release = d.Call("POST", Path(id, "/release"), json{{"force", false}});

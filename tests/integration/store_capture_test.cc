@@ -91,8 +91,8 @@ TEST(StoreCapture, EveryCommittedChangeOnceThroughConnectionLossAndRestart) {
     write(20, 10);
     write(1, 20000);  // a large transaction, appended in pieces
     // Kill the walsender mid-stream: capture must reconnect and resume.
-    Sql("SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots WHERE slot_name = '" +
-        std::string(kSlot) + "' AND active_pid IS NOT NULL");
+    Sql("SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots WHERE slot_name = '" + std::string(kSlot) +
+        "' AND active_pid IS NOT NULL");
     write(20, 10);
     for (int i = 0; i < 600 && capture.stats().transactions + 0 < 41; ++i) {
       std::this_thread::sleep_for(std::chrono::milliseconds(100));

@@ -37,7 +37,8 @@ std::string MakeSource(Engine engine, const std::string& tag) {
           "INSERT INTO sbtest1 SELECT seq, FLOOR(RAND(seq) * " +
               std::to_string(kRows) +
               "), CONCAT_WS('-', MD5(seq), MD5(seq + 1), MD5(seq + 2)), CONCAT_WS('-', MD5(seq + 3), 'x') "
-              "FROM seq_1_to_" + std::to_string(kRows) + ";",
+              "FROM seq_1_to_" +
+              std::to_string(kRows) + ";",
           db);
       return MysqlUri(db);
     case Engine::kPostgres:
@@ -48,7 +49,8 @@ std::string MakeSource(Engine engine, const std::string& tag) {
               "INSERT INTO sbtest1 SELECT g, (g * 7919) % " +
                   std::to_string(kRows) +
                   ", md5(g::text) || '-' || md5((g + 1)::text) || '-' || md5((g + 2)::text), "
-                  "md5((g + 3)::text) || '-x' FROM generate_series(1, " + std::to_string(kRows) + ") g;",
+                  "md5((g + 3)::text) || '-x' FROM generate_series(1, " +
+                  std::to_string(kRows) + ") g;",
               db);
       return PgSourceUri(db);
     case Engine::kSqlite: {
@@ -62,10 +64,10 @@ std::string MakeSource(Engine engine, const std::string& tag) {
             "CREATE INDEX k_1 ON sbtest1 (k)"}) {
         EXPECT_TRUE((*s)->Execute(sql).ok()) << sql;
       }
-      std::string insert =
-          "WITH RECURSIVE g(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM g WHERE n < " + std::to_string(kRows) +
-          ") INSERT INTO sbtest1 SELECT n, (n * 7919) % " + std::to_string(kRows) +
-          ", printf('%020d-%s-%s', n * 104729, hex(n), 'c'), printf('pad-%d', n) FROM g";
+      std::string insert = "WITH RECURSIVE g(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM g WHERE n < " +
+                           std::to_string(kRows) + ") INSERT INTO sbtest1 SELECT n, (n * 7919) % " +
+                           std::to_string(kRows) +
+                           ", printf('%020d-%s-%s', n * 104729, hex(n), 'c'), printf('pad-%d', n) FROM g";
       EXPECT_TRUE((*s)->Execute(insert).ok());
       return "sqlite://" + path;
     }
@@ -87,8 +89,8 @@ TEST_P(SysbenchPairsTest, EveryValueAndTheIndexArrive) {
   std::string src = MakeSource(p.src, tag);
   std::string dst = FreshDestination(p.dst, "sb_dst_" + tag).uri;
   std::string state = FreshTempDir("sb-state");
-  CommandResult r = RunGodwit("migrate '" + src + "' '" + dst + "' --include '*sbtest1' --concurrency 2 --chunk-rows 1500 -q --state-dir " +
-                              state);
+  CommandResult r = RunGodwit("migrate '" + src + "' '" + dst +
+                              "' --include '*sbtest1' --concurrency 2 --chunk-rows 1500 -q --state-dir " + state);
   ASSERT_EQ(r.exit_code, 0) << r.output;
 
   auto src_ref = ParseEndpointUri(src);
@@ -120,9 +122,10 @@ TEST_P(SysbenchPairsTest, EveryValueAndTheIndexArrive) {
 // and checkpointed by that key, and arrives whole.
 TEST(UniqueKeyTable, MigratesInChunksByItsUniqueKey) {
   RecreateMysqlDatabase("sb_uk_src");
-  MysqlAdmin("CREATE TABLE uk (code VARCHAR(20) NOT NULL, v INT, UNIQUE KEY uk_code (code));"
-             "INSERT INTO uk SELECT CONCAT('K', LPAD(seq, 6, '0')), seq FROM seq_1_to_5000;",
-             "sb_uk_src");
+  MysqlAdmin(
+      "CREATE TABLE uk (code VARCHAR(20) NOT NULL, v INT, UNIQUE KEY uk_code (code));"
+      "INSERT INTO uk SELECT CONCAT('K', LPAD(seq, 6, '0')), seq FROM seq_1_to_5000;",
+      "sb_uk_src");
   RecreatePgDatabase(Servers().pg_dest_port, "sb_uk_dst");
   CommandResult r = RunGodwit("migrate '" + MysqlUri("sb_uk_src") + "' '" + PgDestUri("sb_uk_dst") +
                               "' --chunk-rows 400 --concurrency 2 --state-dir " + FreshTempDir("sb-uk"));

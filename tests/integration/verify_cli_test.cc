@@ -93,13 +93,19 @@ std::string AccountsSql(Engine e, const std::string& table, int rows) {
   if (e == Engine::kMysql) {
     return "CREATE TABLE " + table +
            " (id INT PRIMARY KEY, name VARCHAR(40) NOT NULL, note VARCHAR(40) NULL, amount DECIMAL(12,2));"
-           "INSERT INTO " + table + " SELECT seq, CONCAT('name-', seq), IF(seq % 7 = 0, '', CONCAT('note-', seq)),"
-           " seq + 0.25 FROM seq_1_to_" + n + ";";
+           "INSERT INTO " +
+           table +
+           " SELECT seq, CONCAT('name-', seq), IF(seq % 7 = 0, '', CONCAT('note-', seq)),"
+           " seq + 0.25 FROM seq_1_to_" +
+           n + ";";
   }
   return "CREATE TABLE " + table +
          " (id integer PRIMARY KEY, name varchar(40) NOT NULL, note varchar(40), amount numeric(12,2));"
-         "INSERT INTO " + table + " SELECT g, 'name-' || g, CASE WHEN g % 7 = 0 THEN '' ELSE 'note-' || g END,"
-         " g + 0.25 FROM generate_series(1, " + n + ") g;";
+         "INSERT INTO " +
+         table +
+         " SELECT g, 'name-' || g, CASE WHEN g % 7 = 0 THEN '' ELSE 'note-' || g END,"
+         " g + 0.25 FROM generate_series(1, " +
+         n + ") g;";
 }
 
 std::string NoKeySql(Engine e) {
@@ -329,8 +335,8 @@ void ExpectSameRows(const Db& src, const Db& dst, const std::string& table, cons
       ADD_FAILURE() << "id " << id << " missing on the destination";
       continue;
     }
-    EXPECT_TRUE(SameRow(d.columns, row, it->second)) << "id " << id << ": source " << RowText(row)
-                                                     << ", destination " << RowText(it->second);
+    EXPECT_TRUE(SameRow(d.columns, row, it->second))
+        << "id " << id << ": source " << RowText(row) << ", destination " << RowText(it->second);
   }
   for (const auto& id : extra) EXPECT_TRUE(got.count(id)) << "extra row " << id << " should be kept";
 }
@@ -466,12 +472,9 @@ TEST(VerifyCorrectionsTest, CorrectionsUseTheSourcesCurrentRows) {
   const std::string file = state + "/corrections.sql";
   Process p = Start(VerifyArgs(src, dst, state, "--concurrency 1 --corrections " + file),
                     {"GODWIT_DELAY_AT=verify.unit_done:300"});
-  const bool found = PollUntil(
-      20s, 20ms,
-      [&] {
-        return PollStateCount(state, "SELECT count(*) FROM verify_diff WHERE key_json IN ('[\"300\"]', '[\"310\"]')") ==
-               2;
-      });
+  const bool found = PollUntil(20s, 20ms, [&] {
+    return PollStateCount(state, "SELECT count(*) FROM verify_diff WHERE key_json IN ('[\"300\"]', '[\"310\"]')") == 2;
+  });
   Sql(src, "DELETE FROM acct WHERE id = 300; UPDATE acct SET name = 'renamed-310' WHERE id = 310;");
   const bool mid_run = Running(p);  // so the corrections are built after the change
   Finished f = Finish(p);
@@ -600,8 +603,9 @@ TEST(VerifyResumeTest, KilledRunResumesWithoutComparingRecordedUnitsAgain) {
   const std::string args = VerifyArgs(src, dst, state, "--concurrency 1");
   Finished f = RunWithEnv(args, {"GODWIT_CRASH_AT=verify.unit_done:3"});
   ASSERT_EQ(f.signal, SIGKILL) << "exit " << f.exit_code << ":\n" << f.output;
-  EXPECT_EQ(StateQuery(state, "SELECT group_concat(idx) FROM (SELECT idx FROM verify_unit WHERE done = 1 ORDER BY idx)"),
-            "0,1,2");
+  EXPECT_EQ(
+      StateQuery(state, "SELECT group_concat(idx) FROM (SELECT idx FROM verify_unit WHERE done = 1 ORDER BY idx)"),
+      "0,1,2");
   EXPECT_EQ(StateQuery(state, "SELECT key_json FROM verify_diff"), "[\"10\"]");
   EXPECT_EQ(StateQuery(state, "SELECT count(*), max(state) FROM verify_run"), "1|running");
   const int64_t run = StateCount(state, "SELECT id FROM verify_run");
@@ -715,8 +719,7 @@ TEST(VerifyBadInputTest, EndpointsThatCannotBeUsed) {
   EXPECT_NE(r.output.find("destination"), std::string::npos) << r.output;
 
   // A wrong password, on either side: named, never shown.
-  const std::string bad_my =
-      "mysql://godwit:not-the-pw-1@127.0.0.1:" + std::to_string(Servers().mysql_port) + "/mysql";
+  const std::string bad_my = "mysql://godwit:not-the-pw-1@127.0.0.1:" + std::to_string(Servers().mysql_port) + "/mysql";
   r = RunGodwit("verify -q --state-dir " + state + " " + bad_my + " " + pg);
   EXPECT_EQ(r.exit_code, 3) << r.output;
   EXPECT_NE(r.output.find("AUTH_FAILED"), std::string::npos) << r.output;
@@ -817,7 +820,8 @@ TEST(VerifyCliTest, ADuplicatedRowWhereTheDestinationLacksTheKey) {
   Db src = SourceDb(Engine::kMysql, "vcli_dup");
   Db dst = DestinationDb(Engine::kPostgres, "vcli_dup_dst");
   Sql(src, "CREATE TABLE dupk (id INT PRIMARY KEY, v VARCHAR(10)); INSERT INTO dupk VALUES (1, 'x'), (2, 'y');");
-  Sql(dst, "CREATE TABLE dupk (id integer NOT NULL, v varchar(10)); INSERT INTO dupk VALUES (1, 'x'), (1, 'x'), (2, 'y');");
+  Sql(dst,
+      "CREATE TABLE dupk (id integer NOT NULL, v varchar(10)); INSERT INTO dupk VALUES (1, 'x'), (1, 'x'), (2, 'y');");
   const std::string state = FreshTempDir("vcli-dup");
   CommandResult r = RunGodwit(VerifyArgs(src, dst, state, ""));
   EXPECT_EQ(r.exit_code, 1) << r.output;
@@ -922,11 +926,9 @@ void ExpectNoBlocking(const Db& src, const Db& dst) {
   Process p = Start("verify -q --json --chunk-rows 20000 --state-dir " + state + " " + src.uri + " " + dst.uri,
                     {"GODWIT_DELAY_AT=verify.unit_compared:200"});
   measuring = true;
-  const bool started = PollUntil(
-      30s, 20ms,
-      [&] {
-        return !Running(p) || PollStateCount(state, "SELECT count(*) FROM verify_unit WHERE done = 1").value_or(0) >= 3;
-      });
+  const bool started = PollUntil(30s, 20ms, [&] {
+    return !Running(p) || PollStateCount(state, "SELECT count(*) FROM verify_unit WHERE done = 1").value_or(0) >= 3;
+  });
   double alter_seconds = -1;
   bool alter_mid_run = false;
   Status alter;

@@ -21,9 +21,7 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-std::string Path(int64_t id, const std::string& tail = "") {
-  return "/api/v1/projects/" + std::to_string(id) + tail;
-}
+std::string Path(int64_t id, const std::string& tail = "") { return "/api/v1/projects/" + std::to_string(id) + tail; }
 
 json Subtask(const json& project, const std::string& kind) {
   for (const auto& s : project["subtasks"]) {
@@ -68,16 +66,12 @@ class Application {
       const int64_t id = std::uniform_int_distribution<int64_t>(1, 2000)(rng);
       std::string sql;
       switch (rng() % 3) {
-        case 0:
-          sql = "INSERT INTO items VALUES (" + std::to_string(next_id++) + ", 1, 'new', 2.50)";
-          break;
+        case 0: sql = "INSERT INTO items VALUES (" + std::to_string(next_id++) + ", 1, 'new', 2.50)"; break;
         case 1:
-          sql = "UPDATE items SET qty = qty + 1, note = 'upd " + std::to_string(rng() % 1000) + "' WHERE id = " +
-                std::to_string(id);
+          sql = "UPDATE items SET qty = qty + 1, note = 'upd " + std::to_string(rng() % 1000) +
+                "' WHERE id = " + std::to_string(id);
           break;
-        case 2:
-          sql = "DELETE FROM items WHERE id = " + std::to_string(id);
-          break;
+        case 2: sql = "DELETE FROM items WHERE id = " + std::to_string(id); break;
       }
       Status st = s->Execute(sql);
       if (!st.ok()) {
@@ -125,8 +119,8 @@ TEST(VerifyService, BesideSynchronizationUnderWritesFindsOnlyThePlantedDifferenc
 
   // The verification runs once synchronization is Monitoring, while the
   // application keeps writing: every table consistent.
-  json p = d.WaitFor(id, [](const json& p) { return VerificationStatus(p) == "completed"; },
-                     std::chrono::seconds(180));
+  json p = d.WaitFor(
+      id, [](const json& p) { return VerificationStatus(p) == "completed"; }, std::chrono::seconds(180));
   ASSERT_EQ(VerificationStatus(p), "completed") << p.dump(2);
   EXPECT_EQ(p["state"], "running");
   EXPECT_EQ(Subtask(p, "incremental_sync")["status"], "monitoring");
@@ -159,9 +153,11 @@ TEST(VerifyService, BesideSynchronizationUnderWritesFindsOnlyThePlantedDifferenc
   ASSERT_TRUE(dest->Execute("UPDATE public.items SET note = 'planted' WHERE id = 2500").ok());
   ASSERT_TRUE(dest->Execute("DELETE FROM public.quiet WHERE code = 'q7'").ok());
   ASSERT_EQ(d.Call("POST", Path(id, "/verification/rerun"), json{{"mode", "all"}}).status, 200);
-  p = d.WaitFor(id, [](const json& p) { return VerificationStatus(p) == "running" || VerificationStatus(p) == "pending"; },
-                std::chrono::seconds(30));
-  p = d.WaitFor(id, [](const json& p) { return VerificationStatus(p) == "completed"; }, std::chrono::seconds(180));
+  p = d.WaitFor(
+      id, [](const json& p) { return VerificationStatus(p) == "running" || VerificationStatus(p) == "pending"; },
+      std::chrono::seconds(30));
+  p = d.WaitFor(
+      id, [](const json& p) { return VerificationStatus(p) == "completed"; }, std::chrono::seconds(180));
   ASSERT_EQ(VerificationStatus(p), "completed") << p.dump(2);
   result = d.Call("GET", Path(id, "/verification")).body["result"];
   const json& items = TableResult(result, "items");
@@ -191,9 +187,11 @@ TEST(VerifyService, BesideSynchronizationUnderWritesFindsOnlyThePlantedDifferenc
   // Verifying the records again finds them equal; skipping is refused now
   // that the stage completed.
   ASSERT_EQ(d.Call("POST", Path(id, "/verification/rerun"), json{{"mode", "records"}}).status, 200);
-  p = d.WaitFor(id, [](const json& p) { return VerificationStatus(p) == "running" || VerificationStatus(p) == "pending"; },
-                std::chrono::seconds(30));
-  p = d.WaitFor(id, [](const json& p) { return VerificationStatus(p) == "completed"; }, std::chrono::seconds(120));
+  p = d.WaitFor(
+      id, [](const json& p) { return VerificationStatus(p) == "running" || VerificationStatus(p) == "pending"; },
+      std::chrono::seconds(30));
+  p = d.WaitFor(
+      id, [](const json& p) { return VerificationStatus(p) == "completed"; }, std::chrono::seconds(120));
   result = d.Call("GET", Path(id, "/verification")).body["result"];
   EXPECT_EQ(result["summary"]["inconsistent"], 0) << result.dump(2);
   EXPECT_EQ(d.Call("POST", Path(id, "/skip_full_verification"), json::object()).status, 409);
@@ -281,7 +279,8 @@ TEST(VerifyService, AfterAFullMigrationAloneAndSkipped) {
                                   {"migration_type", {"schema", "full", "verification"}},
                                   {"chunk_rows", 100}});
   ASSERT_EQ(d.Call("POST", Path(b, "/start"), json::object()).status, 200);
-  p = d.WaitFor(b, [](const json& p) { return VerificationStatus(p) == "running"; }, std::chrono::seconds(120));
+  p = d.WaitFor(
+      b, [](const json& p) { return VerificationStatus(p) == "running"; }, std::chrono::seconds(120));
   ASSERT_EQ(VerificationStatus(p), "running") << p.dump(2);
   Reply skipped = d.Call("POST", Path(b, "/skip_full_verification"), json::object());
   ASSERT_EQ(skipped.status, 200) << skipped.raw;

@@ -136,7 +136,8 @@ TEST_P(VerifyPairTest, IdenticalCopiesVerifyCleanAndEveryPlantedDifferenceIsFoun
   ASSERT_EQ(run.exit_code, 0) << run.output;
 
   // 1. Identical: exit 0, every table consistent, every row compared.
-  CommandResult clean = RunGodwit("verify -q --json --chunk-rows 1000 --state-dir " + state + " " + src_uri + " " + dst_uri);
+  CommandResult clean =
+      RunGodwit("verify -q --json --chunk-rows 1000 --state-dir " + state + " " + src_uri + " " + dst_uri);
   ASSERT_EQ(clean.exit_code, 0) << clean.output;
   EXPECT_EQ(clean.output.find("godwit-pw"), std::string::npos) << "password leaked:\n" << clean.output;
   nlohmann::json result = VerifyJson(clean);
@@ -176,14 +177,14 @@ TEST_P(VerifyPairTest, IdenticalCopiesVerifyCleanAndEveryPlantedDifferenceIsFoun
                     nk = dd.QualifiedName(table("nk").ref);
   Exec(*dest, "DELETE FROM " + vt + " WHERE id IN (10, 1500, 2999)");
   Exec(*dest, "INSERT INTO " + vt + " (id, s) VALUES (5001, 'extra'), (5002, 'extra')");
-  set("vt", "s", "5", std::nullopt);             // '' -> NULL
-  set("vt", "s", "7", "s7 ");                    // a trailing blank in a VARCHAR is data
-  set("vt", "ch", "8", "ab  ");                  // ... in a CHAR it is not
-  set("vt", "d", "11", "11.5000000001");         // the last digit of the scale
+  set("vt", "s", "5", std::nullopt);                   // '' -> NULL
+  set("vt", "s", "7", "s7 ");                          // a trailing blank in a VARCHAR is data
+  set("vt", "ch", "8", "ab  ");                        // ... in a CHAR it is not
+  set("vt", "d", "11", "11.5000000001");               // the last digit of the scale
   set("vt", "t", "12", "2024-01-01 00:00:12.000001");  // one microsecond
   char next_double[64];
   std::snprintf(next_double, sizeof next_double, "%.17g", std::nextafter(13.25, 14.0));
-  set("vt", "f", "13", next_double);             // the next double
+  set("vt", "f", "13", next_double);  // the next double
   Exec(*dest, "DELETE FROM " + tk + " WHERE code = 'a1'");
   Exec(*dest, "INSERT INTO " + tk + " (code, v) VALUES ('A1', 1)");
   Exec(*dest, "UPDATE " + tk + " SET v = -2 WHERE code = 'B2'");
@@ -202,7 +203,8 @@ TEST_P(VerifyPairTest, IdenticalCopiesVerifyCleanAndEveryPlantedDifferenceIsFoun
   }
   EXPECT_GE(planted_columns.size(), wide.columns.size() - 2) << "row 1 and row 2 should differ almost everywhere";
 
-  CommandResult dirty = RunGodwit("verify -q --json --chunk-rows 1000 --state-dir " + state + " " + src_uri + " " + dst_uri);
+  CommandResult dirty =
+      RunGodwit("verify -q --json --chunk-rows 1000 --state-dir " + state + " " + src_uri + " " + dst_uri);
   ASSERT_EQ(dirty.exit_code, 1) << dirty.output;
   result = VerifyJson(dirty);
   const auto& v = TableOf(result, "vt");
@@ -252,17 +254,14 @@ TEST_P(VerifyPairTest, IdenticalCopiesVerifyCleanAndEveryPlantedDifferenceIsFoun
   EXPECT_EQ(reverify.exit_code, 0) << reverify.output;
 }
 
-INSTANTIATE_TEST_SUITE_P(AllPairs, VerifyPairTest,
-                         ::testing::Values(std::pair{Engine::kMysql, Engine::kMysql},
-                                           std::pair{Engine::kMysql, Engine::kPostgres},
-                                           std::pair{Engine::kMysql, Engine::kSqlite},
-                                           std::pair{Engine::kPostgres, Engine::kPostgres},
-                                           std::pair{Engine::kPostgres, Engine::kMysql},
-                                           std::pair{Engine::kPostgres, Engine::kSqlite},
-                                           std::pair{Engine::kSqlite, Engine::kSqlite},
-                                           std::pair{Engine::kSqlite, Engine::kMysql},
-                                           std::pair{Engine::kSqlite, Engine::kPostgres}),
-                         [](const auto& info) { return Tag(info.param.first) + "_to_" + Tag(info.param.second); });
+INSTANTIATE_TEST_SUITE_P(
+    AllPairs, VerifyPairTest,
+    ::testing::Values(std::pair{Engine::kMysql, Engine::kMysql}, std::pair{Engine::kMysql, Engine::kPostgres},
+                      std::pair{Engine::kMysql, Engine::kSqlite}, std::pair{Engine::kPostgres, Engine::kPostgres},
+                      std::pair{Engine::kPostgres, Engine::kMysql}, std::pair{Engine::kPostgres, Engine::kSqlite},
+                      std::pair{Engine::kSqlite, Engine::kSqlite}, std::pair{Engine::kSqlite, Engine::kMysql},
+                      std::pair{Engine::kSqlite, Engine::kPostgres}),
+    [](const auto& info) { return Tag(info.param.first) + "_to_" + Tag(info.param.second); });
 
 }  // namespace
 }  // namespace godwit::testing

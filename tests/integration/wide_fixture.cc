@@ -75,7 +75,8 @@ CREATE TABLE wide (
 INSERT INTO wide VALUES
  (1, 9223372036854775807, 1.5, 'line1' || char(10) || 'line2', x'00ff', '😀 ünï', 1, '2024-02-29',
   '2024-02-29 23:59:59.123456', '1234567.125', '23:59:59.999999',
-  '{"a": [1, 2.5, {"b": null}], "u": "😀"}', x')sql" + blob_hex + R"sql('),
+  '{"a": [1, 2.5, {"b": null}], "u": "😀"}', x')sql" +
+         blob_hex + R"sql('),
  (2, -9223372036854775808, -0.1, '', x'', '', 0, '1000-01-01', '1000-01-01 00:00:00', '-0.0000000001',
   '00:00:00', '[]', x''),
  (3, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL);
@@ -92,7 +93,9 @@ std::string Blob1MiB() {
 
 std::string PrepareWideSource(Engine e, const std::string& tag) {
   return FreshSource(e, "wide_src_" + tag,
-                     e == Engine::kMysql ? kMysqlWide : e == Engine::kPostgres ? kPgWide : SqliteWide());
+                     e == Engine::kMysql      ? kMysqlWide
+                     : e == Engine::kPostgres ? kPgWide
+                                              : SqliteWide());
 }
 
 }  // namespace godwit::testing

@@ -22,27 +22,62 @@ struct SourceCase {
 
 SourceCase MysqlCase() {
   SourceCase c{Engine::kMysql, {}};
-  c.rows.push_back({{"id", "1"}, {"c_tinyint", "127"}, {"c_smallint_u", "65535"}, {"c_mediumint", "8388607"},
-                    {"c_int", "2147483647"}, {"c_bigint", "9223372036854775807"},
-                    {"c_bigint_u", "18446744073709551615"}, {"c_decimal", "12345678901234567890.1234567890"},
-                    {"c_float", "1.5"}, {"c_double", "1.7976931348623157e308"}, {"c_char", "abc"},
-                    {"c_varchar", "😀 ünïcödé"}, {"c_text", "line1\nline2\ttab\\back"}, {"c_blob", Blob1MiB()},
-                    {"c_varbinary", std::string("\x00\xff\x00", 3)}, {"c_date", "2024-02-29"},
-                    {"c_time", "23:59:59.999999"}, {"c_datetime", "2024-02-29 23:59:59.999999"},
-                    {"c_timestamp", "2038-01-19 03:14:07.999999"}, {"c_year", "2155"},
-                    {"c_json", R"({"a": [1, 2.5, {"b": null}], "u": "😀"})"}, {"c_enum", "large"},
-                    {"c_set", "a,c"}, {"c_bit", "1010101010"}, {"c_uuid", "123e4567-e89b-12d3-a456-426614174000"},
-                    {"c_tinyint_u", "255"}, {"c_int_u", "4294967295"},
+  c.rows.push_back({{"id", "1"},
+                    {"c_tinyint", "127"},
+                    {"c_smallint_u", "65535"},
+                    {"c_mediumint", "8388607"},
+                    {"c_int", "2147483647"},
+                    {"c_bigint", "9223372036854775807"},
+                    {"c_bigint_u", "18446744073709551615"},
+                    {"c_decimal", "12345678901234567890.1234567890"},
+                    {"c_float", "1.5"},
+                    {"c_double", "1.7976931348623157e308"},
+                    {"c_char", "abc"},
+                    {"c_varchar", "😀 ünïcödé"},
+                    {"c_text", "line1\nline2\ttab\\back"},
+                    {"c_blob", Blob1MiB()},
+                    {"c_varbinary", std::string("\x00\xff\x00", 3)},
+                    {"c_date", "2024-02-29"},
+                    {"c_time", "23:59:59.999999"},
+                    {"c_datetime", "2024-02-29 23:59:59.999999"},
+                    {"c_timestamp", "2038-01-19 03:14:07.999999"},
+                    {"c_year", "2155"},
+                    {"c_json", R"({"a": [1, 2.5, {"b": null}], "u": "😀"})"},
+                    {"c_enum", "large"},
+                    {"c_set", "a,c"},
+                    {"c_bit", "1010101010"},
+                    {"c_uuid", "123e4567-e89b-12d3-a456-426614174000"},
+                    {"c_tinyint_u", "255"},
+                    {"c_int_u", "4294967295"},
                     {"c_decimal65", "12345678901234567890123456789012345.123456789012345678901234567890"}});
-  c.rows.push_back({{"id", "2"}, {"c_tinyint", "-128"}, {"c_smallint_u", "0"}, {"c_mediumint", "-8388608"},
-                    {"c_int", "-2147483648"}, {"c_bigint", "-9223372036854775808"}, {"c_bigint_u", "0"},
-                    {"c_decimal", "-0.0000000001"}, {"c_float", "-3.25"}, {"c_double", "0.1"}, {"c_char", ""},
-                    {"c_varchar", ""}, {"c_text", ""}, {"c_blob", ""}, {"c_varbinary", ""},
-                    {"c_date", "1000-01-01"}, {"c_time", "00:00:00"}, {"c_datetime", "1000-01-01 00:00:00.000001"},
-                    {"c_timestamp", "1970-01-01 00:00:01"}, {"c_year", "1901"}, {"c_json", "[]"},
-                    {"c_enum", "small"}, {"c_set", ""}, {"c_bit", "0000000000"},
-                    {"c_uuid", "00000000-0000-0000-0000-000000000000"}, {"c_tinyint_u", "0"},
-                    {"c_int_u", "0"}, {"c_decimal65", "-99999999999999999999999999999999999.999999999999999999999999999999"}});
+  c.rows.push_back({{"id", "2"},
+                    {"c_tinyint", "-128"},
+                    {"c_smallint_u", "0"},
+                    {"c_mediumint", "-8388608"},
+                    {"c_int", "-2147483648"},
+                    {"c_bigint", "-9223372036854775808"},
+                    {"c_bigint_u", "0"},
+                    {"c_decimal", "-0.0000000001"},
+                    {"c_float", "-3.25"},
+                    {"c_double", "0.1"},
+                    {"c_char", ""},
+                    {"c_varchar", ""},
+                    {"c_text", ""},
+                    {"c_blob", ""},
+                    {"c_varbinary", ""},
+                    {"c_date", "1000-01-01"},
+                    {"c_time", "00:00:00"},
+                    {"c_datetime", "1000-01-01 00:00:00.000001"},
+                    {"c_timestamp", "1970-01-01 00:00:01"},
+                    {"c_year", "1901"},
+                    {"c_json", "[]"},
+                    {"c_enum", "small"},
+                    {"c_set", ""},
+                    {"c_bit", "0000000000"},
+                    {"c_uuid", "00000000-0000-0000-0000-000000000000"},
+                    {"c_tinyint_u", "0"},
+                    {"c_int_u", "0"},
+                    {"c_decimal65", "-99999999999999999999999999999999999.999999999999999999999999999999"}});
   Row nulls = {{"id", "3"}};
   for (auto& [k, v] : c.rows[0]) {
     if (k != "id") nulls[k] = std::nullopt;
@@ -53,22 +88,50 @@ SourceCase MysqlCase() {
 
 SourceCase PgCase() {
   SourceCase c{Engine::kPostgres, {}};
-  c.rows.push_back({{"id", "1"}, {"c_bool", "1"}, {"c_smallint", "32767"}, {"c_int", "2147483647"},
-                    {"c_bigint", "9223372036854775807"}, {"c_numeric", "12345678901234567890.12345678901234567890"},
-                    {"c_real", "1.25"}, {"c_double", "1.7976931348623157e308"}, {"c_char", "ab"},
-                    {"c_varchar", "😀 ünï"}, {"c_text", "line1\nline2\ttab\\back"}, {"c_bytea", Blob1MiB()},
-                    {"c_date", "2024-02-29"}, {"c_time", "23:59:59.999999"},
-                    {"c_timestamp", "2024-02-29 23:59:59.999999"}, {"c_timestamptz", "2024-06-01 12:00:00.25"},
-                    {"c_json", R"({"a": [1, 2.5, {"b": null}]})"}, {"c_jsonb", R"({"u": "😀", "k": 1})"},
-                    {"c_uuid", "123e4567-e89b-12d3-a456-426614174000"}, {"c_bit", "1010101010"}, {"c_enum", "happy"},
+  c.rows.push_back({{"id", "1"},
+                    {"c_bool", "1"},
+                    {"c_smallint", "32767"},
+                    {"c_int", "2147483647"},
+                    {"c_bigint", "9223372036854775807"},
+                    {"c_numeric", "12345678901234567890.12345678901234567890"},
+                    {"c_real", "1.25"},
+                    {"c_double", "1.7976931348623157e308"},
+                    {"c_char", "ab"},
+                    {"c_varchar", "😀 ünï"},
+                    {"c_text", "line1\nline2\ttab\\back"},
+                    {"c_bytea", Blob1MiB()},
+                    {"c_date", "2024-02-29"},
+                    {"c_time", "23:59:59.999999"},
+                    {"c_timestamp", "2024-02-29 23:59:59.999999"},
+                    {"c_timestamptz", "2024-06-01 12:00:00.25"},
+                    {"c_json", R"({"a": [1, 2.5, {"b": null}]})"},
+                    {"c_jsonb", R"({"u": "😀", "k": 1})"},
+                    {"c_uuid", "123e4567-e89b-12d3-a456-426614174000"},
+                    {"c_bit", "1010101010"},
+                    {"c_enum", "happy"},
                     {"c_numeric65", "12345678901234567890123456789012345.123456789012345678901234567890"}});
-  c.rows.push_back({{"id", "2"}, {"c_bool", "0"}, {"c_smallint", "-32768"}, {"c_int", "-2147483648"},
-                    {"c_bigint", "-9223372036854775808"}, {"c_numeric", "-0.00000000000000000001"},
-                    {"c_real", "-3.25"}, {"c_double", "0.1"}, {"c_char", ""}, {"c_varchar", ""}, {"c_text", ""},
-                    {"c_bytea", ""}, {"c_date", "1000-01-01"}, {"c_time", "00:00:00"},
-                    {"c_timestamp", "1000-01-01 00:00:00.000001"}, {"c_timestamptz", "1970-01-01 00:00:01"},
-                    {"c_json", "[]"}, {"c_jsonb", "{}"}, {"c_uuid", "00000000-0000-0000-0000-000000000000"},
-                    {"c_bit", "0000000000"}, {"c_enum", "sad"}, {"c_numeric65", "-99999999999999999999999999999999999.999999999999999999999999999999"}});
+  c.rows.push_back({{"id", "2"},
+                    {"c_bool", "0"},
+                    {"c_smallint", "-32768"},
+                    {"c_int", "-2147483648"},
+                    {"c_bigint", "-9223372036854775808"},
+                    {"c_numeric", "-0.00000000000000000001"},
+                    {"c_real", "-3.25"},
+                    {"c_double", "0.1"},
+                    {"c_char", ""},
+                    {"c_varchar", ""},
+                    {"c_text", ""},
+                    {"c_bytea", ""},
+                    {"c_date", "1000-01-01"},
+                    {"c_time", "00:00:00"},
+                    {"c_timestamp", "1000-01-01 00:00:00.000001"},
+                    {"c_timestamptz", "1970-01-01 00:00:01"},
+                    {"c_json", "[]"},
+                    {"c_jsonb", "{}"},
+                    {"c_uuid", "00000000-0000-0000-0000-000000000000"},
+                    {"c_bit", "0000000000"},
+                    {"c_enum", "sad"},
+                    {"c_numeric65", "-99999999999999999999999999999999999.999999999999999999999999999999"}});
   Row nulls = {{"id", "3"}};
   for (auto& [k, v] : c.rows[0]) {
     if (k != "id") nulls[k] = std::nullopt;
@@ -79,15 +142,32 @@ SourceCase PgCase() {
 
 SourceCase SqliteCase() {
   SourceCase c{Engine::kSqlite, {}};
-  c.rows.push_back({{"id", "1"}, {"c_bigint", "9223372036854775807"}, {"c_real", "1.5"}, {"c_text", "line1\nline2"},
-                    {"c_blob", std::string("\x00\xff", 2)}, {"c_varchar", "😀 ünï"}, {"c_bool", "1"},
-                    {"c_date", "2024-02-29"}, {"c_datetime", "2024-02-29 23:59:59.123456"},
-                    {"c_decimal", "1234567.125"}, {"c_time", "23:59:59.999999"},
-                    {"c_json", R"({"a": [1, 2.5, {"b": null}], "u": "😀"})"}, {"c_bigblob", Blob1MiB()}});
-  c.rows.push_back({{"id", "2"}, {"c_bigint", "-9223372036854775808"}, {"c_real", "-0.1"}, {"c_text", ""},
-                    {"c_blob", ""}, {"c_varchar", ""}, {"c_bool", "0"}, {"c_date", "1000-01-01"},
-                    {"c_datetime", "1000-01-01 00:00:00"}, {"c_decimal", "-0.0000000001"}, {"c_time", "00:00:00"},
-                    {"c_json", "[]"}, {"c_bigblob", ""}});
+  c.rows.push_back({{"id", "1"},
+                    {"c_bigint", "9223372036854775807"},
+                    {"c_real", "1.5"},
+                    {"c_text", "line1\nline2"},
+                    {"c_blob", std::string("\x00\xff", 2)},
+                    {"c_varchar", "😀 ünï"},
+                    {"c_bool", "1"},
+                    {"c_date", "2024-02-29"},
+                    {"c_datetime", "2024-02-29 23:59:59.123456"},
+                    {"c_decimal", "1234567.125"},
+                    {"c_time", "23:59:59.999999"},
+                    {"c_json", R"({"a": [1, 2.5, {"b": null}], "u": "😀"})"},
+                    {"c_bigblob", Blob1MiB()}});
+  c.rows.push_back({{"id", "2"},
+                    {"c_bigint", "-9223372036854775808"},
+                    {"c_real", "-0.1"},
+                    {"c_text", ""},
+                    {"c_blob", ""},
+                    {"c_varchar", ""},
+                    {"c_bool", "0"},
+                    {"c_date", "1000-01-01"},
+                    {"c_datetime", "1000-01-01 00:00:00"},
+                    {"c_decimal", "-0.0000000001"},
+                    {"c_time", "00:00:00"},
+                    {"c_json", "[]"},
+                    {"c_bigblob", ""}});
   Row nulls = {{"id", "3"}};
   for (auto& [k, v] : c.rows[0]) {
     if (k != "id") nulls[k] = std::nullopt;
@@ -96,16 +176,14 @@ SourceCase SqliteCase() {
   return c;
 }
 
-std::string EngineTag(Engine e) {
-  return e == Engine::kMysql ? "mysql" : e == Engine::kPostgres ? "pg" : "sqlite";
-}
+std::string EngineTag(Engine e) { return e == Engine::kMysql ? "mysql" : e == Engine::kPostgres ? "pg" : "sqlite"; }
 
 class WideTableTest : public ::testing::TestWithParam<std::pair<Engine, Engine>> {};
 
 TEST_P(WideTableTest, EveryValueArrivesIntact) {
   auto [src_engine, dst_engine] = GetParam();
   std::string tag = EngineTag(src_engine) + "_" + EngineTag(dst_engine);
-  SourceCase expected = src_engine == Engine::kMysql ? MysqlCase()
+  SourceCase expected = src_engine == Engine::kMysql      ? MysqlCase()
                         : src_engine == Engine::kPostgres ? PgCase()
                                                           : SqliteCase();
   std::string src_uri = PrepareWideSource(src_engine, tag);
@@ -192,8 +270,8 @@ TEST(NonFiniteFloatTest, CopiedWhereHeldRefusedElsewhere) {
   EXPECT_NE(r.output.find("Incorrect double value: 'NaN'"), std::string::npos) << r.output;
 
   std::string sqlite_dst = "sqlite://" + FreshTempDir("nonfinite-lite-dst") + "/d.db";
-  r = RunGodwit("migrate -q --state-dir " + FreshTempDir("nonfinite-lite") + " " + PgSourceUri("nonfinite_src") +
-                " " + sqlite_dst);
+  r = RunGodwit("migrate -q --state-dir " + FreshTempDir("nonfinite-lite") + " " + PgSourceUri("nonfinite_src") + " " +
+                sqlite_dst);
   EXPECT_EQ(r.exit_code, 1) << r.output;
   EXPECT_NE(r.output.find("nan_only"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("NaN"), std::string::npos) << r.output;
@@ -205,10 +283,9 @@ TEST(NonFiniteFloatTest, CopiedWhereHeldRefusedElsewhere) {
   EXPECT_EQ(inf.rows[1][1], "-Infinity");
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    AllPairs, WideTableTest,
-    ::testing::ValuesIn(AllEnginePairs()),
-    [](const auto& info) { return EngineTag(info.param.first) + "_to_" + EngineTag(info.param.second); });
+INSTANTIATE_TEST_SUITE_P(AllPairs, WideTableTest, ::testing::ValuesIn(AllEnginePairs()), [](const auto& info) {
+  return EngineTag(info.param.first) + "_to_" + EngineTag(info.param.second);
+});
 
 }  // namespace
 }  // namespace godwit::testing

@@ -33,15 +33,18 @@ TestServers Load() {
   s.pg_source_port = std::atoi(kv["GODWIT_TEST_PG_SOURCE_PORT"].c_str());
   s.pg_dest_port = std::atoi(kv["GODWIT_TEST_PG_DEST_PORT"].c_str());
   s.dir = kv["GODWIT_TEST_DIR"];
-  if (s.mysql_port == 0 || s.pg_source_port == 0 || s.pg_dest_port == 0) Die(std::string("incomplete env file ") + path);
+  if (s.mysql_port == 0 || s.pg_source_port == 0 || s.pg_dest_port == 0)
+    Die(std::string("incomplete env file ") + path);
   return s;
 }
 
 std::string ShellQuote(const std::string& s) {
   std::string out = "'";
   for (char c : s) {
-    if (c == '\'') out += "'\\''";
-    else out += c;
+    if (c == '\'')
+      out += "'\\''";
+    else
+      out += c;
   }
   return out + "'";
 }

@@ -38,8 +38,7 @@ class BinlogCapture final : public ChangeCapture {
     if (!master.ok()) master = QueryFirstRow(db, "SHOW MASTER STATUS", 5);
     ASSIGN_OR_RETURN(auto row, std::move(master));
     if (row[0].empty()) {
-      return Status(ErrorCode::kServerConfig,
-                    db_.Redacted() + " has no binary log (SHOW MASTER STATUS is empty)",
+      return Status(ErrorCode::kServerConfig, db_.Redacted() + " has no binary log (SHOW MASTER STATUS is empty)",
                     "Change capture needs log_bin with binlog_format=ROW on the captured server.");
     }
     char* end = nullptr;

@@ -50,8 +50,9 @@ class BinlogChangeStream final : public ChangeStream {
         by_gtid_(by_gtid),
         // By GTID the file is the server's choice (the dump opens with a
         // ROTATE naming it): until then the restart point is the GTID alone.
-        decoder_(by_gtid ? MysqlBinlogPos{"", 0, start.gtid} : start,
-                 [this](const TableRef& ref) { return Lookup(ref); }, std::move(options)),
+        decoder_(
+            by_gtid ? MysqlBinlogPos{"", 0, start.gtid} : start, [this](const TableRef& ref) { return Lookup(ref); },
+            std::move(options)),
         heartbeat_(heartbeat) {}
 
   ~BinlogChangeStream() override {
@@ -145,9 +146,9 @@ class BinlogChangeStream final : public ChangeStream {
     // The binlog's retention is the server's (binlog_expire_logs_seconds):
     // nothing to tell it, but the position must be one of ours.
     if (!std::holds_alternative<MysqlBinlogPos>(position)) {
-      return Status(ErrorCode::kInvalidArgument,
-                    "a MySQL change stream was given a position that is not a binlog position: " +
-                        PositionToString(position));
+      return Status(
+          ErrorCode::kInvalidArgument,
+          "a MySQL change stream was given a position that is not a binlog position: " + PositionToString(position));
     }
     return failure_;
   }
@@ -192,12 +193,10 @@ class BinlogChangeStream final : public ChangeStream {
       }
       case QUERY_EVENT:
       case QUERY_COMPRESSED_EVENT:
-        RETURN_IF_ERROR(decoder_.OnQuery(Str(ev.event.query.database), Str(ev.event.query.statement), ev.timestamp,
-                                         next, out));
+        RETURN_IF_ERROR(
+            decoder_.OnQuery(Str(ev.event.query.database), Str(ev.event.query.statement), ev.timestamp, next, out));
         break;
-      case XID_EVENT:
-        RETURN_IF_ERROR(decoder_.OnXid(ev.event.xid.transaction_nr, ev.timestamp, next, out));
-        break;
+      case XID_EVENT: RETURN_IF_ERROR(decoder_.OnXid(ev.event.xid.transaction_nr, ev.timestamp, next, out)); break;
       case TABLE_MAP_EVENT: {
         const auto& tm = ev.event.table_map;
         BinlogTableMap map;
@@ -257,8 +256,7 @@ class BinlogChangeStream final : public ChangeStream {
                       "SET GLOBAL binlog_row_value_options='' on the source (and in the sessions that set it), then "
                       "re-create the project to copy the tables again.");
       case HEARTBEAT_LOG_EVENT:
-      case FORMAT_DESCRIPTION_EVENT:
-        return Status::Ok();
+      case FORMAT_DESCRIPTION_EVENT: return Status::Ok();
       default:
         if (!(ev.flags & LOG_EVENT_ARTIFICIAL_F)) decoder_.OnOther(next);
         return Status::Ok();
@@ -280,8 +278,8 @@ class BinlogChangeStream final : public ChangeStream {
       // The server words the cases (a GTID it never logged, a hole in strict
       // mode, purged binlogs) in its message; the code is 1236 for all.
       return Status(ErrorCode::kServerConfig,
-                    "capture cannot read the binlog of " + endpoint_.Redacted() + " after GTID position " +
-                        need.gtid + ": the server's binlogs do not hold it (server: " + msg + ")",
+                    "capture cannot read the binlog of " + endpoint_.Redacted() + " after GTID position " + need.gtid +
+                        ": the server's binlogs do not hold it (server: " + msg + ")",
                     "Compare the GTID with SELECT @@gtid_binlog_pos, @@gtid_binlog_state on the source: a GTID of "
                     "another server or domain, or a mistyped one, is not in its binlogs, so start from a binlog file "
                     "and position instead. If the binlogs after it were purged, the changes since are lost to "
@@ -291,8 +289,10 @@ class BinlogChangeStream final : public ChangeStream {
     if (err == kErrBinlogRead) {
       return Status(ErrorCode::kServerConfig,
                     "the binlog change capture needs (" + need.file + " from position " + std::to_string(need.pos) +
-                        ") is no longer on " + endpoint_.Redacted() + ": it was purged (PURGE BINARY LOGS or "
-                        "binlog_expire_logs_seconds), so the changes since are lost to capture (server: " + msg + ")",
+                        ") is no longer on " + endpoint_.Redacted() +
+                        ": it was purged (PURGE BINARY LOGS or "
+                        "binlog_expire_logs_seconds), so the changes since are lost to capture (server: " +
+                        msg + ")",
                     "Re-create the project (or clone it) to copy the tables again; keep binlogs longer on the source "
                     "(binlog_expire_logs_seconds) than capture can fall behind, and do not purge binlogs a project "
                     "still needs.",
@@ -306,10 +306,10 @@ class BinlogChangeStream final : public ChangeStream {
                     std::to_string(err));
     }
     if (err == 4052) {  // ER_SLAVE_SAME_ID
-      return Status(ErrorCode::kConflict,
-                    "another replica or capture stream connected to " + endpoint_.Redacted() +
-                        " with the same server_id: " + msg,
-                    "Give every capture stream and replica of the source its own server_id.", std::to_string(err));
+      return Status(
+          ErrorCode::kConflict,
+          "another replica or capture stream connected to " + endpoint_.Redacted() + " with the same server_id: " + msg,
+          "Give every capture stream and replica of the source its own server_id.", std::to_string(err));
     }
     if (err == ER_ACCESS_DENIED_ERROR || err == ER_SPECIFIC_ACCESS_DENIED_ERROR || err == 1227) {
       return Status(ErrorCode::kPermissionDenied, what + " on " + endpoint_.Redacted() + ": " + msg,
@@ -364,9 +364,11 @@ Status ReadServerCharsets(Session& catalog, BinlogDecoderOptions& dopts) {
     // MariaDB 10.10+ lists its UCA 14.0.0 collations once for every
     // charset they apply to here, not in COLLATIONS.
     Rows more;
-    if (catalog.Query("SELECT ID, CHARACTER_SET_NAME FROM information_schema.COLLATION_CHARACTER_SET_APPLICABILITY "
-                      "WHERE ID IS NOT NULL",
-                      id_text, more, {}).ok()) {
+    if (catalog
+            .Query("SELECT ID, CHARACTER_SET_NAME FROM information_schema.COLLATION_CHARACTER_SET_APPLICABILITY "
+                   "WHERE ID IS NOT NULL",
+                   id_text, more, {})
+            .ok()) {
       for (auto& r : more.rows) ids.rows.push_back(std::move(r));
     }
   }
@@ -424,7 +426,8 @@ Result<std::unique_ptr<ChangeStream>> OpenBinlogChangeStream(const Endpoint& end
   if (start == nullptr || (start->file.empty() && start->gtid.empty())) {
     return Status(ErrorCode::kInvalidArgument,
                   "MySQL change capture needs a binlog file and position, or a MariaDB GTID position, to start "
-                  "from, not " + PositionToString(options.start));
+                  "from, not " +
+                      PositionToString(options.start));
   }
   if (options.prefer_gtid && start->gtid.empty()) {
     return Status(ErrorCode::kInvalidArgument,
@@ -441,8 +444,7 @@ Result<std::unique_ptr<ChangeStream>> OpenBinlogChangeStream(const Endpoint& end
                     "Start from a binlog file and position (SHOW MASTER STATUS on the source, or the position the "
                     "project recorded).");
     }
-    return Status(ErrorCode::kInvalidArgument,
-                  "'" + start->gtid + "' is not a MariaDB GTID position",
+    return Status(ErrorCode::kInvalidArgument, "'" + start->gtid + "' is not a MariaDB GTID position",
                   "A GTID position is domain-server-sequence, one per replication domain separated by commas, as "
                   "SELECT @@gtid_binlog_pos prints it (for example 0-1-42,1-2-7).");
   }
@@ -460,8 +462,8 @@ Result<std::unique_ptr<ChangeStream>> OpenBinlogChangeStream(const Endpoint& end
   ASSIGN_OR_RETURN(auto catalog, ConnectMysql(endpoint));
   RETURN_IF_ERROR(CheckReplicaIdFree(*catalog, endpoint, options.server_id, options.report_host));
   RETURN_IF_ERROR(ReadServerCharsets(*catalog, dopts));
-  auto stream = std::make_unique<BinlogChangeStream>(endpoint, std::move(catalog), *start, by_gtid,
-                                                     std::move(dopts), options.heartbeat);
+  auto stream = std::make_unique<BinlogChangeStream>(endpoint, std::move(catalog), *start, by_gtid, std::move(dopts),
+                                                     options.heartbeat);
   RETURN_IF_ERROR(stream->Open(options.server_id, options.report_host));
   return std::unique_ptr<ChangeStream>(std::move(stream));
 }

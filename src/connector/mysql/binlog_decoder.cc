@@ -125,13 +125,14 @@ Status ToUtf8(const ColumnType& col, std::string_view bytes, std::string& out) {
     }
     return Status::Ok();
   }
-  return Status(ErrorCode::kUnsupported, "change capture cannot convert character set " + cs + " (column type " +
-                                             col.native + ") to UTF-8",
+  return Status(ErrorCode::kUnsupported,
+                "change capture cannot convert character set " + cs + " (column type " + col.native + ") to UTF-8",
                 "Convert the column to utf8mb4 on the source, or migrate without change capture.");
 }
 
 Status ZeroDate(std::string_view text) {
-  return Status(ErrorCode::kDataError, "zero date '" + std::string(text) + "' in a captured row: no other engine can hold it",
+  return Status(ErrorCode::kDataError,
+                "zero date '" + std::string(text) + "' in a captured row: no other engine can hold it",
                 "Fix the row on the source, or map zero dates to NULL explicitly (--zero-date null, or zero_date: null "
                 "in the project file).");
 }
@@ -186,8 +187,8 @@ std::string FirstWords(std::string_view s, int words) {
 Result<size_t> DecodeBinaryDecimal(uint32_t precision, uint32_t scale, std::string_view data, std::string& out) {
   static constexpr size_t kDigBytes[] = {0, 1, 1, 2, 2, 3, 3, 4, 4, 4};
   if (precision == 0 || scale > precision) {
-    return Status(ErrorCode::kReadFailed, "binlog DECIMAL with precision " + std::to_string(precision) +
-                                              " and scale " + std::to_string(scale));
+    return Status(ErrorCode::kReadFailed,
+                  "binlog DECIMAL with precision " + std::to_string(precision) + " and scale " + std::to_string(scale));
   }
   const uint32_t intg = precision - scale;
   const uint32_t intg0 = intg / 9, intg0x = intg % 9, frac0 = scale / 9, frac0x = scale % 9;
@@ -254,11 +255,11 @@ Result<std::vector<uint16_t>> ParseColumnMeta(std::string_view types, std::strin
       case bt::kEnum:
       case bt::kSet:
         if (!need(2)) return Truncated("TABLE_MAP metadata");
-        meta[i] = static_cast<uint16_t>(static_cast<uint8_t>(metadata[at]) << 8 | static_cast<uint8_t>(metadata[at + 1]));
+        meta[i] =
+            static_cast<uint16_t>(static_cast<uint8_t>(metadata[at]) << 8 | static_cast<uint8_t>(metadata[at + 1]));
         at += 2;
         break;
-      default:
-        break;
+      default: break;
     }
   }
   return meta;
@@ -273,8 +274,10 @@ Result<size_t> DecodeBinlogValue(uint8_t type, uint16_t meta, const ColumnType& 
     if (col.kind != kind && !(kind == TypeKind::kInt8 && col.kind == TypeKind::kBool)) return TypeMismatch(type, col);
     if (!need(n)) return Truncated("an integer");
     uint64_t v = LittleEndian(data, n);
-    if (col.is_unsigned) AppendNumber(out, v);
-    else AppendNumber(out, SignExtend(v, n));
+    if (col.is_unsigned)
+      AppendNumber(out, v);
+    else
+      AppendNumber(out, SignExtend(v, n));
     return n;
   };
   auto zero_date = [&](size_t consumed) -> Result<size_t> {
@@ -371,9 +374,7 @@ Result<size_t> DecodeBinlogValue(uint8_t type, uint16_t meta, const ColumnType& 
       if (meta > 6 || !need(n)) return Truncated("a TIME");
       int64_t packed;
       switch (FracBytes(meta)) {
-        case 0:
-          packed = (static_cast<int64_t>(BigEndian(data, 3)) - 0x800000) << 24;
-          break;
+        case 0: packed = (static_cast<int64_t>(BigEndian(data, 3)) - 0x800000) << 24; break;
         case 1: {
           int64_t intpart = static_cast<int64_t>(BigEndian(data, 3)) - 0x800000;
           int64_t frac = static_cast<uint8_t>(data[3]);  // unsigned: negative times store 0x100 - frac
@@ -394,9 +395,7 @@ Result<size_t> DecodeBinlogValue(uint8_t type, uint16_t meta, const ColumnType& 
           packed = intpart * (int64_t{1} << 24) + frac * 100;
           break;
         }
-        default:
-          packed = static_cast<int64_t>(BigEndian(data, 6)) - 0x800000000000LL;
-          break;
+        default: packed = static_cast<int64_t>(BigEndian(data, 6)) - 0x800000000000LL; break;
       }
       if (packed < 0) {
         out.push_back('-');
@@ -543,8 +542,8 @@ Result<size_t> DecodeBinlogValue(uint8_t type, uint16_t meta, const ColumnType& 
       return meta + len;
     }
     default:
-      return Status(ErrorCode::kUnsupported, "change capture cannot decode binlog column type " +
-                                                 std::to_string(type) + " (" + col.native + ")",
+      return Status(ErrorCode::kUnsupported,
+                    "change capture cannot decode binlog column type " + std::to_string(type) + " (" + col.native + ")",
                     "Exclude the table from the migration, or migrate without change capture.");
   }
 }
@@ -853,8 +852,8 @@ Status BinlogDecoder::OnRows(const BinlogRowsEvent& rows, uint32_t timestamp, st
   (void)timestamp;
   auto it = maps_.find(rows.table_id);
   if (it == maps_.end()) {
-    return Status(ErrorCode::kReadFailed, "binlog row event for table id " + std::to_string(rows.table_id) +
-                                              " without a TABLE_MAP before it",
+    return Status(ErrorCode::kReadFailed,
+                  "binlog row event for table id " + std::to_string(rows.table_id) + " without a TABLE_MAP before it",
                   "Restart capture from the last stored position (the start of a transaction).");
   }
   if (!in_txn_) {

@@ -51,10 +51,10 @@ namespace godwit::mysql {
 
 // Binlog column types (enum_field_types) the decoder knows.
 namespace binlog_type {
-constexpr uint8_t kTiny = 1, kShort = 2, kLong = 3, kFloat = 4, kDouble = 5, kNull = 6, kTimestamp = 7,
-                  kLongLong = 8, kInt24 = 9, kDate = 10, kTime = 11, kDateTime = 12, kYear = 13, kVarchar = 15,
-                  kBit = 16, kTimestamp2 = 17, kDateTime2 = 18, kTime2 = 19, kJson = 245, kNewDecimal = 246,
-                  kEnum = 247, kSet = 248, kBlob = 252, kVarString = 253, kString = 254, kGeometry = 255;
+constexpr uint8_t kTiny = 1, kShort = 2, kLong = 3, kFloat = 4, kDouble = 5, kNull = 6, kTimestamp = 7, kLongLong = 8,
+                  kInt24 = 9, kDate = 10, kTime = 11, kDateTime = 12, kYear = 13, kVarchar = 15, kBit = 16,
+                  kTimestamp2 = 17, kDateTime2 = 18, kTime2 = 19, kJson = 245, kNewDecimal = 246, kEnum = 247,
+                  kSet = 248, kBlob = 252, kVarString = 253, kString = 254, kGeometry = 255;
 }  // namespace binlog_type
 
 // The per-column metadata of a TABLE_MAP event, one value per column:

@@ -162,8 +162,8 @@ TEST(BinlogValue, Strings) {
   // MariaDB's UUID: BINARY(16) in text order, trailing zero bytes dropped (all of them for the nil UUID).
   auto uuid = Type("uuid", "uuid");
   EXPECT_EQ(Decode(bt::kString, 254 << 8 | 16, uuid,
-                   Bytes({16, 0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x16, 0x77, 0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd,
-                          0xee, 0xff}),
+                   Bytes({16, 0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x16, 0x77, 0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd, 0xee,
+                          0xff}),
                    false, &used),
             "00112233-4455-1677-8899-aabbccddeeff");
   EXPECT_EQ(used, 17u);
@@ -205,8 +205,8 @@ TEST(BinlogValue, EnumSetBit) {
 }
 
 TEST(BinlogMeta, ParseColumnMeta) {
-  std::string types = Bytes({bt::kLong, bt::kVarchar, bt::kNewDecimal, bt::kBlob, bt::kString, bt::kDateTime2,
-                             bt::kBit, bt::kDouble});
+  std::string types =
+      Bytes({bt::kLong, bt::kVarchar, bt::kNewDecimal, bt::kBlob, bt::kString, bt::kDateTime2, bt::kBit, bt::kDouble});
   std::string meta = Le(400, 2) + Bytes({10, 2, 4, 254, 20, 3, 2, 1, 8});
   auto m = ParseColumnMeta(types, meta);
   ASSERT_TRUE(m.ok()) << m.status().ToString();
@@ -267,7 +267,8 @@ TEST_F(DecoderTest, TransactionWithRows) {
   ASSERT_TRUE(dec_.OnRows({BinlogRowsEvent::Kind::kWrite, 42, 3, all, {}, rows}, 1700000000, out_).ok());
   std::string upd = Row(1, "ab", true) + Row(7, "cd", false);
   ASSERT_TRUE(dec_.OnRows({BinlogRowsEvent::Kind::kUpdate, 42, 3, all, all, upd}, 1700000000, out_).ok());
-  ASSERT_TRUE(dec_.OnRows({BinlogRowsEvent::Kind::kDelete, 42, 3, all, {}, Row(7, "cd", false)}, 1700000000, out_).ok());
+  ASSERT_TRUE(
+      dec_.OnRows({BinlogRowsEvent::Kind::kDelete, 42, 3, all, {}, Row(7, "cd", false)}, 1700000000, out_).ok());
   ASSERT_TRUE(dec_.OnXid(99, 1700000001, 900, out_).ok());
   ASSERT_EQ(out_.size(), 6u);
   EXPECT_EQ(out_[0].kind, ChangeKind::kBegin);
@@ -306,7 +307,7 @@ TEST_F(DecoderTest, GtidStartAndMultiDomainPositions) {
   ASSERT_TRUE(dec.OnGtid("0-1-10", true, 9, 2000, out_).ok());
   ASSERT_TRUE(dec.OnQuery("test", "CREATE TABLE u (id int)", 9, 2150, out_).ok());
   ASSERT_EQ(out_.size(), 3u);
-  EXPECT_EQ(Pos(out_[0]), (MysqlBinlogPos{"bin.000007", 2000, "0-1-9,1-5-3"}));  // before the transaction
+  EXPECT_EQ(Pos(out_[0]), (MysqlBinlogPos{"bin.000007", 2000, "0-1-9,1-5-3"}));   // before the transaction
   EXPECT_EQ(Pos(out_[2]), (MysqlBinlogPos{"bin.000007", 2150, "0-1-10,1-5-3"}));  // after it
   // Another domain's transaction moves only its own entry; a new domain is added.
   ASSERT_TRUE(dec.OnGtid("1-5-4", true, 9, 2150, out_).ok());
@@ -433,10 +434,13 @@ TEST_F(DecoderTest, FullRowMetadataDecodesWithTheShapeAtWriteTime) {
   BinlogDecoderOptions opts;
   opts.mariadb = true;
   opts.charset_of = [](uint32_t id) { return id == 8 ? std::string("latin1") : std::string(); };
-  BinlogDecoder dec(MysqlBinlogPos{"bin.000001", 4, ""}, [](const TableRef& ref) -> Result<TableSchema> {
-    if (ref == TableRef{"test", "t"}) return Schema();
-    return Status(ErrorCode::kNotFound, "no such table");
-  }, opts);
+  BinlogDecoder dec(
+      MysqlBinlogPos{"bin.000001", 4, ""},
+      [](const TableRef& ref) -> Result<TableSchema> {
+        if (ref == TableRef{"test", "t"}) return Schema();
+        return Status(ErrorCode::kNotFound, "no such table");
+      },
+      opts);
   // Then: (id int unsigned, label varchar(20) latin1, amount decimal(10,2), e enum('\xe9t\xe9','hiver') latin1).
   BinlogTableMap m = Map();
   m.column_types += Bytes({bt::kString});

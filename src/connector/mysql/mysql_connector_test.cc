@@ -41,8 +41,8 @@ std::unique_ptr<Session> Open(const std::string& db, const std::string& query = 
 }
 
 TEST(MysqlConnectorTest, ConnectErrorsAreClassified) {
-  auto bad_pw = ParseEndpointUri("mysql://godwit:wrong-secret@127.0.0.1:" +
-                                 std::to_string(testing::Servers().mysql_port) + "/mysql");
+  auto bad_pw = ParseEndpointUri(
+      "mysql://godwit:wrong-secret@127.0.0.1:" + std::to_string(testing::Servers().mysql_port) + "/mysql");
   auto st = ConnectMysql(*bad_pw).status();
   EXPECT_EQ(st.code(), ErrorCode::kAuthFailed);
   EXPECT_EQ(st.native_code(), "1045");
@@ -66,7 +66,8 @@ TEST(MysqlConnectorTest, CatalogReadsEverythingButTemporaryTables) {
       CONSTRAINT positive_a CHECK (a > 0)
     );
     CREATE VIEW v_parent AS SELECT id, code FROM parent;
-  )sql", "mc_catalog");
+  )sql",
+             "mc_catalog");
   auto s = Open("mc_catalog");
   ASSERT_TRUE(s->Execute("CREATE TEMPORARY TABLE scratch (x INT)").ok());
   auto cat = s->ReadCatalog([](const TableRef&) { return true; });
@@ -127,9 +128,10 @@ TEST(MysqlConnectorTest, CatalogReadsEverythingButTemporaryTables) {
 
 TEST(MysqlConnectorTest, BulkLoadAndQueryRoundTripEdgeValues) {
   RecreateMysqlDatabase("mc_values");
-  MysqlAdmin("CREATE TABLE v (id INT PRIMARY KEY, u BIGINT UNSIGNED, d DECIMAL(40,20), f FLOAT, g DOUBLE, "
-             "s VARCHAR(50), b LONGBLOB, ts TIMESTAMP(6) NULL, bits BIT(10), e ENUM('x','y'), j JSON)",
-             "mc_values");
+  MysqlAdmin(
+      "CREATE TABLE v (id INT PRIMARY KEY, u BIGINT UNSIGNED, d DECIMAL(40,20), f FLOAT, g DOUBLE, "
+      "s VARCHAR(50), b LONGBLOB, ts TIMESTAMP(6) NULL, bits BIT(10), e ENUM('x','y'), j JSON)",
+      "mc_values");
   auto s = Open("mc_values");
   auto cat = s->ReadCatalog([](const TableRef&) { return true; });
   ASSERT_TRUE(cat.ok());
@@ -167,7 +169,8 @@ TEST(MysqlConnectorTest, BulkLoadAndQueryRoundTripEdgeValues) {
   EXPECT_EQ(out.rows[0][10], rows[0][10]);
 
   // A failing source leaves nothing, and pre_sql ran in the same transaction.
-  RowsSource broken(t.columns.size(), {{"9", "1", "1", "1", "1", "a", "b", std::nullopt, "0000000001", "x", "1"}}, true);
+  RowsSource broken(t.columns.size(), {{"9", "1", "1", "1", "1", "a", "b", std::nullopt, "0000000001", "x", "1"}},
+                    true);
   EXPECT_EQ(s->BulkLoad(t, std::vector<std::string>{"DELETE FROM v"}, broken).code(), ErrorCode::kReadFailed);
   Collect count;
   ColumnType i;
@@ -175,15 +178,16 @@ TEST(MysqlConnectorTest, BulkLoadAndQueryRoundTripEdgeValues) {
   ASSERT_TRUE(s->Query("SELECT COUNT(*) FROM v", std::span<const ColumnType>(&i, 1), count, BatchLimits{}).ok());
   EXPECT_EQ(count.rows[0][0], "3");
   // A value MySQL would alter fails the load instead of being altered.
-  RowsSource too_long(t.columns.size(), {{"10", "1", "1", "1", "1", std::string(60, 'x'), "", std::nullopt,
-                                          "0000000001", "x", "1"}});
+  RowsSource too_long(t.columns.size(),
+                      {{"10", "1", "1", "1", "1", std::string(60, 'x'), "", std::nullopt, "0000000001", "x", "1"}});
   EXPECT_FALSE(s->BulkLoad(t, {}, too_long).ok());
 }
 
 TEST(MysqlConnectorTest, ZeroDatesFailUnlessMappedToNull) {
   RecreateMysqlDatabase("mc_zero");
-  MysqlAdmin("SET SESSION sql_mode=''; CREATE TABLE z (id INT PRIMARY KEY, d DATE); INSERT INTO z VALUES (7, '0000-00-00');",
-             "mc_zero");
+  MysqlAdmin(
+      "SET SESSION sql_mode=''; CREATE TABLE z (id INT PRIMARY KEY, d DATE); INSERT INTO z VALUES (7, '0000-00-00');",
+      "mc_zero");
   ColumnType it, dt;
   it.kind = TypeKind::kInt32;
   dt.kind = TypeKind::kDate;

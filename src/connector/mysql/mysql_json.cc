@@ -175,8 +175,8 @@ Status AppendOpaque(std::string& out, uint8_t field_type, std::string_view data)
       // Precision and scale bytes, then the binary DECIMAL of the binlog.
       if (data.size() < 2) return Malformed("a DECIMAL without precision and scale");
       std::string text;
-      auto used = DecodeBinaryDecimal(static_cast<uint8_t>(data[0]), static_cast<uint8_t>(data[1]), data.substr(2),
-                                      text);
+      auto used =
+          DecodeBinaryDecimal(static_cast<uint8_t>(data[0]), static_cast<uint8_t>(data[1]), data.substr(2), text);
       if (!used.ok()) return Malformed("a DECIMAL: " + used.status().message());
       out += text;
       return Status::Ok();
@@ -187,8 +187,7 @@ Status AppendOpaque(std::string& out, uint8_t field_type, std::string_view data)
     case kFieldTimestamp:
     case kFieldTime2:
     case kFieldDateTime2:
-    case kFieldTimestamp2:
-      return AppendTemporal(out, field_type, data);
+    case kFieldTimestamp2: return AppendTemporal(out, field_type, data);
     default:
       out += "\"base64:type" + std::to_string(field_type) + ":";
       AppendBase64(out, data);
@@ -212,8 +211,7 @@ class Printer {
         if (depth >= kMaxDepth) return Malformed("nested deeper than " + std::to_string(kMaxDepth) + " levels");
         return Container(type == kSmallObject || type == kLargeObject, type == kLargeObject || type == kLargeArray,
                          d.substr(at), depth + 1);
-      default:
-        return Scalar(type, d, at);
+      default: return Scalar(type, d, at);
     }
   }
 
@@ -260,8 +258,7 @@ class Printer {
         RETURN_IF_ERROR(need(len, "an opaque value"));
         return AppendOpaque(out_, field_type, d.substr(at, len));
       }
-      default:
-        return Malformed("unknown type byte " + std::to_string(type));
+      default: return Malformed("unknown type byte " + std::to_string(type));
     }
   }
 
@@ -292,8 +289,7 @@ class Printer {
     const size_t key_entry = word + 2, value_entry = 1 + word;
     const uint64_t header = 2 * word + count * ((object ? key_entry : 0) + value_entry);
     if (count > bytes || header > bytes) {
-      return Malformed(kind + " of " + std::to_string(count) + " members in " + std::to_string(bytes) +
-                       " bytes");
+      return Malformed(kind + " of " + std::to_string(count) + " members in " + std::to_string(bytes) + " bytes");
     }
     const size_t values_at = 2 * word + (object ? count * key_entry : 0);
     out_.push_back(object ? '{' : '[');
@@ -310,8 +306,8 @@ class Printer {
       const uint8_t type = static_cast<uint8_t>(d[entry]);
       // Literals and 16-bit integers sit in the entry itself, and 32-bit
       // ones too in the large format.
-      const bool inlined = type == kLiteral || type == kInt16 || type == kUint16 ||
-                           (large && (type == kInt32 || type == kUint32));
+      const bool inlined =
+          type == kLiteral || type == kInt16 || type == kUint16 || (large && (type == kInt32 || type == kUint32));
       if (inlined) {
         RETURN_IF_ERROR(Scalar(type, d.substr(0, entry + value_entry), entry + 1));
         continue;

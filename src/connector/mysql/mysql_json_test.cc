@@ -59,11 +59,11 @@ TEST(MysqlJson, Literals) {
 }
 
 TEST(MysqlJson, Numbers) {
-  EXPECT_EQ(Text(Bytes({0x05, 0xff, 0xff})), "-1");                      // int16
+  EXPECT_EQ(Text(Bytes({0x05, 0xff, 0xff})), "-1");  // int16
   EXPECT_EQ(Text(Bytes({0x05, 0x00, 0x80})), "-32768");
-  EXPECT_EQ(Text(Bytes({0x06, 0xff, 0xff})), "65535");                   // uint16
-  EXPECT_EQ(Text(Bytes({0x07}) + Le(0x80000000u, 4)), "-2147483648");    // int32
-  EXPECT_EQ(Text(Bytes({0x08}) + Le(0xffffffffu, 4)), "4294967295");     // uint32
+  EXPECT_EQ(Text(Bytes({0x06, 0xff, 0xff})), "65535");                                    // uint16
+  EXPECT_EQ(Text(Bytes({0x07}) + Le(0x80000000u, 4)), "-2147483648");                     // int32
+  EXPECT_EQ(Text(Bytes({0x08}) + Le(0xffffffffu, 4)), "4294967295");                      // uint32
   EXPECT_EQ(Text(Bytes({0x09}) + Le(0x8000000000000000ull, 8)), "-9223372036854775808");  // int64
   EXPECT_EQ(Text(Bytes({0x09}) + Le(5000000000ull, 8)), "5000000000");
   EXPECT_EQ(Text(Bytes({0x0a}) + Le(~0ull, 8)), "18446744073709551615");  // uint64
@@ -97,12 +97,12 @@ TEST(MysqlJson, Strings) {
 TEST(MysqlJson, SmallArray) {
   // [1, "a", true, null]: 4 value entries of 3 bytes after count and size
   // (header 16 bytes); the string is stored at offset 16, the rest inlined.
-  const std::string doc = Bytes({0x02, 4, 0, 18, 0,   // small array, count 4, size 18
-                                 0x05, 1, 0,          // int16 1, inlined
-                                 0x0c, 16, 0,         // string at 16
-                                 0x04, 1, 0,          // true, inlined
-                                 0x04, 0, 0,          // null, inlined
-                                 1, 'a'});            // offset 16: "a"
+  const std::string doc = Bytes({0x02, 4, 0, 18, 0,  // small array, count 4, size 18
+                                 0x05, 1, 0,         // int16 1, inlined
+                                 0x0c, 16, 0,        // string at 16
+                                 0x04, 1, 0,         // true, inlined
+                                 0x04, 0, 0,         // null, inlined
+                                 1, 'a'});           // offset 16: "a"
   EXPECT_EQ(Text(doc), "[1, \"a\", true, null]");
   EXPECT_EQ(Text(Bytes({0x02, 0, 0, 4, 0})), "[]");
 }
@@ -113,12 +113,12 @@ TEST(MysqlJson, NestedSmallObject) {
   std::string array = Bytes({1, 0, 15, 0,  // count 1, size 15
                              0x0b, 7, 0})  // double at 7
                       + DoubleBits(2.5);
-  const std::string doc = Bytes({0x00, 2, 0, 36, 0,  // small object, 2 members, 36 bytes
-                                 18, 0, 1, 0,        // key "a" at 18
-                                 19, 0, 2, 0,        // key "bb" at 19
-                                 0x05, 1, 0,         // 1, inlined
-                                 0x02, 21, 0,        // small array at 21
-                                 'a', 'b', 'b'}) +
+  const std::string doc = Bytes({0x00, 2,   0,  36, 0,  // small object, 2 members, 36 bytes
+                                 18,   0,   1,  0,      // key "a" at 18
+                                 19,   0,   2,  0,      // key "bb" at 19
+                                 0x05, 1,   0,          // 1, inlined
+                                 0x02, 21,  0,          // small array at 21
+                                 'a',  'b', 'b'}) +
                           array;
   EXPECT_EQ(Text(doc), "{\"a\": 1, \"bb\": [2.5]}");
   EXPECT_EQ(Text(Bytes({0x00, 0, 0, 4, 0})), "{}");
@@ -136,9 +136,9 @@ TEST(MysqlJson, LargeFormat) {
   EXPECT_EQ(Text(object), "{\"k\": 70000, \"s\": \"x\"}");
   // Large array [5000000000, 4000000000, -7]: the int64 stored at 23, the
   // uint32 and int16 inlined.
-  const std::string array = Bytes({0x03}) + Le(3, 4) + Le(31, 4) +  //
-                            Bytes({0x09}) + Le(23, 4) +             // int64 at 23
-                            Bytes({0x08}) + Le(4000000000u, 4) +    // uint32, inlined
+  const std::string array = Bytes({0x03}) + Le(3, 4) + Le(31, 4) +      //
+                            Bytes({0x09}) + Le(23, 4) +                 // int64 at 23
+                            Bytes({0x08}) + Le(4000000000u, 4) +        // uint32, inlined
                             Bytes({0x05}) + Le(0xfff9, 2) + Le(0, 2) +  // int16 -7, inlined
                             Le(5000000000ull, 8);
   EXPECT_EQ(Text(array), "[5000000000, 4000000000, -7]");
@@ -155,8 +155,7 @@ TEST(MysqlJson, OpaqueTypes) {
   EXPECT_EQ(Text(Opaque(246, Bytes({10, 2, 0x7f, 0xff, 0xfb, 0x2d, 0xc7}))), "-1234.56");
   // DATE, DATETIME, TIMESTAMP, TIME: packed 8-byte integers.
   EXPECT_EQ(Text(Opaque(10, Le(PackedDateTime(2024, 2, 29, 0, 0, 0, 0), 8))), "\"2024-02-29\"");
-  EXPECT_EQ(Text(Opaque(12, Le(PackedDateTime(2024, 1, 2, 3, 4, 5, 123456), 8))),
-            "\"2024-01-02 03:04:05.123456\"");
+  EXPECT_EQ(Text(Opaque(12, Le(PackedDateTime(2024, 1, 2, 3, 4, 5, 123456), 8))), "\"2024-01-02 03:04:05.123456\"");
   EXPECT_EQ(Text(Opaque(7, Le(PackedDateTime(1999, 12, 31, 23, 59, 59, 0), 8))), "\"1999-12-31 23:59:59.000000\"");
   const int64_t time = -static_cast<int64_t>((((12ull << 12) | (34 << 6) | 56) << 24) | 789000);
   EXPECT_EQ(Text(Opaque(11, Le(static_cast<uint64_t>(time), 8))), "\"-12:34:56.789000\"");
@@ -187,26 +186,26 @@ TEST(MysqlJson, Depth) {
 }
 
 TEST(MysqlJson, MalformedIsAnErrorNotACrash) {
-  EXPECT_EQ(Text(Bytes({0x0d})), "ERR:11");                    // unknown type
-  EXPECT_EQ(Text(Bytes({0x04})), "ERR:11");                    // literal without its byte
-  EXPECT_EQ(Text(Bytes({0x04, 0x03})), "ERR:11");              // unknown literal
-  EXPECT_EQ(Text(Bytes({0x05, 0x01})), "ERR:11");              // short int16
-  EXPECT_EQ(Text(Bytes({0x09, 1, 2, 3})), "ERR:11");           // short int64
-  EXPECT_EQ(Text(Bytes({0x0b, 0, 0})), "ERR:11");              // short double
-  EXPECT_EQ(Text(Bytes({0x0c, 0x05}) + "ab"), "ERR:11");       // string past the end
-  EXPECT_EQ(Text(Bytes({0x0c, 0x80})), "ERR:11");              // length continues past the end
+  EXPECT_EQ(Text(Bytes({0x0d})), "ERR:11");                                      // unknown type
+  EXPECT_EQ(Text(Bytes({0x04})), "ERR:11");                                      // literal without its byte
+  EXPECT_EQ(Text(Bytes({0x04, 0x03})), "ERR:11");                                // unknown literal
+  EXPECT_EQ(Text(Bytes({0x05, 0x01})), "ERR:11");                                // short int16
+  EXPECT_EQ(Text(Bytes({0x09, 1, 2, 3})), "ERR:11");                             // short int64
+  EXPECT_EQ(Text(Bytes({0x0b, 0, 0})), "ERR:11");                                // short double
+  EXPECT_EQ(Text(Bytes({0x0c, 0x05}) + "ab"), "ERR:11");                         // string past the end
+  EXPECT_EQ(Text(Bytes({0x0c, 0x80})), "ERR:11");                                // length continues past the end
   EXPECT_EQ(Text(Bytes({0x0c, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01})), "ERR:11");  // 6-byte length
   EXPECT_EQ(Text(Bytes({0x0c, 0xff, 0xff, 0xff, 0xff, 0x7f})), "ERR:11");        // > 4 GiB
-  EXPECT_EQ(Text(Bytes({0x0f})), "ERR:11");                    // opaque without a type
-  EXPECT_EQ(Text(Opaque(246, Bytes({10}))), "ERR:11");         // decimal without scale
-  EXPECT_EQ(Text(Opaque(246, Bytes({10, 2, 0x80}))), "ERR:11");  // truncated decimal
-  EXPECT_EQ(Text(Opaque(12, Bytes({1, 2, 3}))), "ERR:11");     // short datetime
-  EXPECT_EQ(Text(Bytes({0x02, 1, 0})), "ERR:11");              // array header cut
-  EXPECT_EQ(Text(Bytes({0x02, 1, 0, 99, 0, 0x04, 0, 0})), "ERR:11");    // size past the end
-  EXPECT_EQ(Text(Bytes({0x02, 9, 0, 7, 0, 0x04, 0, 0})), "ERR:11");     // more entries than bytes
-  EXPECT_EQ(Text(Bytes({0x02, 1, 0, 9, 0, 0x0c, 40, 0, 1, 'a'})), "ERR:11");  // value past the size
-  EXPECT_EQ(Text(Bytes({0x02, 1, 0, 9, 0, 0x0c, 2, 0, 1, 'a'})), "ERR:11");   // value inside the header
-  EXPECT_EQ(Text(Bytes({0x02, 1, 0, 7, 0, 0x11, 0, 0})), "ERR:11");     // unknown element type
+  EXPECT_EQ(Text(Bytes({0x0f})), "ERR:11");                                      // opaque without a type
+  EXPECT_EQ(Text(Opaque(246, Bytes({10}))), "ERR:11");                           // decimal without scale
+  EXPECT_EQ(Text(Opaque(246, Bytes({10, 2, 0x80}))), "ERR:11");                  // truncated decimal
+  EXPECT_EQ(Text(Opaque(12, Bytes({1, 2, 3}))), "ERR:11");                       // short datetime
+  EXPECT_EQ(Text(Bytes({0x02, 1, 0})), "ERR:11");                                // array header cut
+  EXPECT_EQ(Text(Bytes({0x02, 1, 0, 99, 0, 0x04, 0, 0})), "ERR:11");             // size past the end
+  EXPECT_EQ(Text(Bytes({0x02, 9, 0, 7, 0, 0x04, 0, 0})), "ERR:11");              // more entries than bytes
+  EXPECT_EQ(Text(Bytes({0x02, 1, 0, 9, 0, 0x0c, 40, 0, 1, 'a'})), "ERR:11");     // value past the size
+  EXPECT_EQ(Text(Bytes({0x02, 1, 0, 9, 0, 0x0c, 2, 0, 1, 'a'})), "ERR:11");      // value inside the header
+  EXPECT_EQ(Text(Bytes({0x02, 1, 0, 7, 0, 0x11, 0, 0})), "ERR:11");              // unknown element type
   // An object whose key points past the end, or into its header.
   EXPECT_EQ(Text(Bytes({0x00, 1, 0, 12, 0, 50, 0, 1, 0, 0x04, 1, 0, 'k'})), "ERR:11");
   EXPECT_EQ(Text(Bytes({0x00, 1, 0, 12, 0, 2, 0, 1, 0, 0x04, 1, 0, 'k'})), "ERR:11");
@@ -228,8 +227,8 @@ TEST(MysqlJson, EveryTruncationAndByteFlipIsHandled) {
   const size_t at_s = header, at_d = at_s + s.size(), at_dec = at_d + 8, at_date = at_dec + dec.size() - 1;
   const size_t size = at_date + date.size() - 1;
   std::string doc = Bytes({0x02, 4, 0, static_cast<int>(size), 0,  //
-                           0x0c, static_cast<int>(at_s), 0, 0x0b, static_cast<int>(at_d), 0,
-                           0x0f, static_cast<int>(at_dec), 0, 0x0f, static_cast<int>(at_date), 0}) +
+                           0x0c, static_cast<int>(at_s), 0, 0x0b, static_cast<int>(at_d), 0, 0x0f,
+                           static_cast<int>(at_dec), 0, 0x0f, static_cast<int>(at_date), 0}) +
                     s + DoubleBits(1.5) + dec.substr(1) + date.substr(1);
   ASSERT_EQ(Text(doc), "[\"\xc3\xa9\", 1.5, 1234.56, \"2024-01-02 03:04:05.000006\"]");
   for (size_t n = 0; n < doc.size(); ++n) {

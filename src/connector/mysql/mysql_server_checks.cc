@@ -122,16 +122,16 @@ class MysqlServerChecks : public ServerChecks {
                                               const std::set<std::string>&) const override {
     std::string account;
     auto grants = ReadGrants(db, ep, account);
-    if (!grants.ok()) return Status(grants.status().code(), "cannot read the grants: " + grants.status().message(),
-                                       grants.status().hint());
+    if (!grants.ok())
+      return Status(grants.status().code(), "cannot read the grants: " + grants.status().message(),
+                    grants.status().hint());
     auto shared = std::make_shared<MysqlGrants>(std::move(*grants));
-    return TablePrivileges{
-        [shared](const std::string& privilege, const TableRef& t) {
-          return shared->HasOnTable(privilege, t.schema, t.name);
-        },
-        [account](const std::string& schema) {
-          return "GRANT INSERT, UPDATE, DELETE ON " + Quote(schema) + ".* TO " + account + ";";
-        }};
+    return TablePrivileges{[shared](const std::string& privilege, const TableRef& t) {
+                             return shared->HasOnTable(privilege, t.schema, t.name);
+                           },
+                           [account](const std::string& schema) {
+                             return "GRANT INSERT, UPDATE, DELETE ON " + Quote(schema) + ".* TO " + account + ";";
+                           }};
   }
 
   std::string GrantSelect(Session& db, const Endpoint& ep, const std::string& schema) const override {

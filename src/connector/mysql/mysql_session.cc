@@ -30,31 +30,29 @@ using mysql::AppendLoadDataEscaped;
 
 ErrorCode Classify(unsigned err, ErrorCode otherwise) {
   switch (err) {
-    case CR_CONNECTION_ERROR:       // 2002
-    case CR_CONN_HOST_ERROR:        // 2003
-    case CR_UNKNOWN_HOST:           // 2005
+    case CR_CONNECTION_ERROR:  // 2002
+    case CR_CONN_HOST_ERROR:   // 2003
+    case CR_UNKNOWN_HOST:      // 2005
       return ErrorCode::kHostUnreachable;
-    case ER_ACCESS_DENIED_ERROR:    // 1045
+    case ER_ACCESS_DENIED_ERROR:  // 1045
       return ErrorCode::kAuthFailed;
-    case ER_BAD_DB_ERROR:           // 1049
+    case ER_BAD_DB_ERROR:  // 1049
       return ErrorCode::kUnknownDatabase;
     case ER_DBACCESS_DENIED_ERROR:  // 1044
     case ER_TABLEACCESS_DENIED_ERROR:
     case ER_COLUMNACCESS_DENIED_ERROR:
     case ER_SPECIFIC_ACCESS_DENIED_ERROR:
-    case ER_PROCACCESS_DENIED_ERROR:
-      return ErrorCode::kPermissionDenied;
-    case CR_SERVER_GONE_ERROR:      // 2006
-    case CR_SERVER_LOST:            // 2013
-    case 2055:                      // CR_SERVER_LOST_EXTENDED
-    case ER_SERVER_SHUTDOWN:        // 1053
-    case ER_CONNECTION_KILLED:      // 1927
-    case ER_LOCK_DEADLOCK:          // 1213: the transaction was rolled back; retrying is the cure
+    case ER_PROCACCESS_DENIED_ERROR: return ErrorCode::kPermissionDenied;
+    case CR_SERVER_GONE_ERROR:  // 2006
+    case CR_SERVER_LOST:        // 2013
+    case 2055:                  // CR_SERVER_LOST_EXTENDED
+    case ER_SERVER_SHUTDOWN:    // 1053
+    case ER_CONNECTION_KILLED:  // 1927
+    case ER_LOCK_DEADLOCK:      // 1213: the transaction was rolled back; retrying is the cure
       return ErrorCode::kConnectionLost;
-    case ER_NO_SUCH_TABLE:          // 1146
+    case ER_NO_SUCH_TABLE:  // 1146
       return ErrorCode::kNotFound;
-    default:
-      return otherwise;
+    default: return otherwise;
   }
 }
 
@@ -64,8 +62,7 @@ std::string ErrorHint(ErrorCode code) {
       return "Check the user and password; MySQL also matches the client host ('user'@'host').";
     case ErrorCode::kPermissionDenied:
       return "Grant the migration user the privilege the message names (SELECT, RELOAD, REPLICATION CLIENT, ...).";
-    default:
-      return {};
+    default: return {};
   }
 }
 
@@ -111,16 +108,18 @@ Result<std::unique_ptr<MysqlConn>> OpenConnection(const Endpoint& ep, mysql::Loc
   mysql_optionsv(m, MYSQL_SET_CHARSET_NAME, "utf8mb4");
   if (!mysql_real_connect(m, ep.host.c_str(), ep.user.c_str(), ep.password.c_str(),
                           ep.database.empty() ? nullptr : ep.database.c_str(), ep.port, nullptr, 0)) {
-    Status st = MysqlError(m, ErrorCode::kHostUnreachable, "cannot connect to MySQL at " + ep.host + ":" + std::to_string(ep.port));
+    Status st = MysqlError(m, ErrorCode::kHostUnreachable,
+                           "cannot connect to MySQL at " + ep.host + ":" + std::to_string(ep.port));
     return st;
   }
   mysql::RefuseFileRequests(m);
-  for (const char* sql :
-       {"SET NAMES utf8mb4", "SET time_zone = '+00:00'",
-        "SET SESSION sql_mode = 'STRICT_ALL_TABLES,NO_AUTO_VALUE_ON_ZERO,NO_ENGINE_SUBSTITUTION,ERROR_FOR_DIVISION_BY_ZERO'",
-        "SET SESSION foreign_key_checks = 0", "SET SESSION net_read_timeout = 3600",
-        "SET SESSION net_write_timeout = 3600"}) {
-    if (mysql_query(m, sql) != 0) return MysqlError(m, ErrorCode::kServerConfig, std::string("setting up the session (") + sql + ")");
+  for (const char* sql : {"SET NAMES utf8mb4", "SET time_zone = '+00:00'",
+                          "SET SESSION sql_mode = "
+                          "'STRICT_ALL_TABLES,NO_AUTO_VALUE_ON_ZERO,NO_ENGINE_SUBSTITUTION,ERROR_FOR_DIVISION_BY_ZERO'",
+                          "SET SESSION foreign_key_checks = 0", "SET SESSION net_read_timeout = 3600",
+                          "SET SESSION net_write_timeout = 3600"}) {
+    if (mysql_query(m, sql) != 0)
+      return MysqlError(m, ErrorCode::kServerConfig, std::string("setting up the session (") + sql + ")");
   }
   return conn;
 }
@@ -128,7 +127,8 @@ Result<std::unique_ptr<MysqlConn>> OpenConnection(const Endpoint& ep, mysql::Loc
 // Runs a catalog query and returns all rows as optional strings.
 using Rows = std::vector<std::vector<std::optional<std::string>>>;
 Result<Rows> Fetch(MYSQL* m, const std::string& sql) {
-  if (mysql_real_query(m, sql.data(), sql.size()) != 0) return MysqlError(m, ErrorCode::kReadFailed, "reading the catalog");
+  if (mysql_real_query(m, sql.data(), sql.size()) != 0)
+    return MysqlError(m, ErrorCode::kReadFailed, "reading the catalog");
   ResultPtr res(mysql_store_result(m));
   if (!res) {
     if (mysql_errno(m)) return MysqlError(m, ErrorCode::kReadFailed, "reading the catalog");
@@ -139,7 +139,8 @@ Result<Rows> Fetch(MYSQL* m, const std::string& sql) {
   while (MYSQL_ROW row = mysql_fetch_row(res.get())) {
     unsigned long* len = mysql_fetch_lengths(res.get());
     std::vector<std::optional<std::string>> r;
-    for (unsigned i = 0; i < n; ++i) r.push_back(row[i] ? std::optional<std::string>(std::string(row[i], len[i])) : std::nullopt);
+    for (unsigned i = 0; i < n; ++i)
+      r.push_back(row[i] ? std::optional<std::string>(std::string(row[i], len[i])) : std::nullopt);
     out.push_back(std::move(r));
   }
   return out;
@@ -245,7 +246,8 @@ class MysqlSession : public Session {
   std::string default_schema() const override { return ep_.database; }
 
   Status Execute(std::string_view sql) override {
-    if (mysql_real_query(m(), sql.data(), sql.size()) != 0) return MysqlError(m(), ErrorCode::kDdlFailed, "MySQL refused the statement");
+    if (mysql_real_query(m(), sql.data(), sql.size()) != 0)
+      return MysqlError(m(), ErrorCode::kDdlFailed, "MySQL refused the statement");
     // A statement that returns rows (rare here) must have them consumed.
     ResultPtr res(mysql_store_result(m()));
     return Status();
@@ -290,10 +292,11 @@ class MysqlSession : public Session {
     // MariaDB has no server UUID and InnoDB's table id changes with a
     // rebuild too: the creation time is the one mark of a re-created table.
     const std::string& schema = table.schema.empty() ? ep_.database : table.schema;
-    ASSIGN_OR_RETURN(Rows rows, Fetch(m(), "SELECT COALESCE(CAST(CREATE_TIME AS CHAR), '') FROM "
-                                           "information_schema.TABLES WHERE TABLE_SCHEMA = '" +
-                                               Escape(m(), schema) + "' AND TABLE_NAME = '" +
-                                               Escape(m(), table.name) + "' AND TABLE_TYPE = 'BASE TABLE'"));
+    ASSIGN_OR_RETURN(Rows rows, Fetch(m(),
+                                      "SELECT COALESCE(CAST(CREATE_TIME AS CHAR), '') FROM "
+                                      "information_schema.TABLES WHERE TABLE_SCHEMA = '" +
+                                          Escape(m(), schema) + "' AND TABLE_NAME = '" + Escape(m(), table.name) +
+                                          "' AND TABLE_TYPE = 'BASE TABLE'"));
     if (rows.empty()) return std::string();
     return "mysql created " + rows[0][0].value_or("");
   }
@@ -317,12 +320,14 @@ class MysqlSession : public Session {
 
 Status MysqlSession::Query(std::string_view sql, std::span<const ColumnType> types, BatchConsumer& consumer,
                            const BatchLimits& limits) {
-  if (mysql_real_query(m(), sql.data(), sql.size()) != 0) return MysqlError(m(), ErrorCode::kReadFailed, "reading rows");
+  if (mysql_real_query(m(), sql.data(), sql.size()) != 0)
+    return MysqlError(m(), ErrorCode::kReadFailed, "reading rows");
   ResultPtr res(mysql_use_result(m()));
   if (!res) return MysqlError(m(), ErrorCode::kReadFailed, "reading rows");
   const unsigned n = mysql_num_fields(res.get());
   if (n != types.size()) {
-    return Status(ErrorCode::kInternal, "query returns " + std::to_string(n) + " columns, expected " + std::to_string(types.size()));
+    return Status(ErrorCode::kInternal,
+                  "query returns " + std::to_string(n) + " columns, expected " + std::to_string(types.size()));
   }
   enum class Conv : uint8_t { kPass, kBit, kDate };
   std::vector<Conv> plan;
@@ -343,9 +348,7 @@ Status MysqlSession::Query(std::string_view sql, std::span<const ColumnType> typ
       }
       std::string_view v(row[i], len[i]);
       switch (plan[i]) {
-        case Conv::kPass:
-          batch.Add(v);
-          break;
+        case Conv::kPass: batch.Add(v); break;
         case Conv::kBit:
           mysql::BitsToText(v, types[i].length, scratch);
           batch.Add(scratch);
@@ -432,8 +435,10 @@ Status MysqlSession::LoadData(const TableSchema& table, BatchSource& source, boo
   if (rc != 0) {
     if (!refused_name.empty()) {
       return Status(ErrorCode::kWriteFailed,
-                    "the MySQL server at " + ep_.host + ":" + std::to_string(ep_.port) + " answered Godwit's LOAD DATA "
-                        "for " + table.ref.ToString() + " by asking for the local file '" + refused_name +
+                    "the MySQL server at " + ep_.host + ":" + std::to_string(ep_.port) +
+                        " answered Godwit's LOAD DATA "
+                        "for " +
+                        table.ref.ToString() + " by asking for the local file '" + refused_name +
                         "' instead of the rows: refused, nothing was sent",
                     "A MySQL server never does this: check that the destination endpoint names the server you mean "
                     "and that nothing on the network path between Godwit and it rewrites its traffic.");
@@ -537,14 +542,15 @@ Status MysqlSession::BulkLoad(const TableSchema& table, std::span<const std::str
 }
 
 Result<Catalog> MysqlSession::ReadCatalog(const ObjectFilter& filter) {
-  std::string scope = ep_.database.empty()
-                          ? "NOT IN ('mysql','information_schema','performance_schema','sys')"
-                          : "= '" + Escape(m(), ep_.database) + "'";
+  std::string scope = ep_.database.empty() ? "NOT IN ('mysql','information_schema','performance_schema','sys')"
+                                           : "= '" + Escape(m(), ep_.database) + "'";
   Catalog cat;
   std::map<std::pair<std::string, std::string>, size_t> index_of;
-  ASSIGN_OR_RETURN(Rows tables, Fetch(m(), "SELECT TABLE_SCHEMA, TABLE_NAME, TABLE_TYPE, TABLE_ROWS, DATA_LENGTH, "
-                                           "TABLE_COMMENT FROM information_schema.TABLES WHERE TABLE_SCHEMA " + scope +
-                                           " AND TABLE_TYPE IN ('BASE TABLE', 'VIEW') ORDER BY TABLE_SCHEMA, TABLE_NAME"));
+  ASSIGN_OR_RETURN(Rows tables,
+                   Fetch(m(),
+                         "SELECT TABLE_SCHEMA, TABLE_NAME, TABLE_TYPE, TABLE_ROWS, DATA_LENGTH, "
+                         "TABLE_COMMENT FROM information_schema.TABLES WHERE TABLE_SCHEMA " +
+                             scope + " AND TABLE_TYPE IN ('BASE TABLE', 'VIEW') ORDER BY TABLE_SCHEMA, TABLE_NAME"));
   for (auto& r : tables) {
     TableRef ref{r[0].value_or(""), r[1].value_or("")};
     if (!filter(ref)) continue;
@@ -565,10 +571,11 @@ Result<Catalog> MysqlSession::ReadCatalog(const ObjectFilter& filter) {
     return it == index_of.end() ? nullptr : &cat.tables[it->second];
   };
 
-  ASSIGN_OR_RETURN(Rows cols, Fetch(m(), "SELECT TABLE_SCHEMA, TABLE_NAME, COLUMN_NAME, DATA_TYPE, COLUMN_TYPE, "
-                                         "IS_NULLABLE, COLUMN_DEFAULT, EXTRA, COLUMN_COMMENT, CHARACTER_SET_NAME, "
-                                         "COLLATION_NAME FROM information_schema.COLUMNS WHERE TABLE_SCHEMA " + scope +
-                                         " ORDER BY TABLE_SCHEMA, TABLE_NAME, ORDINAL_POSITION"));
+  ASSIGN_OR_RETURN(Rows cols, Fetch(m(),
+                                    "SELECT TABLE_SCHEMA, TABLE_NAME, COLUMN_NAME, DATA_TYPE, COLUMN_TYPE, "
+                                    "IS_NULLABLE, COLUMN_DEFAULT, EXTRA, COLUMN_COMMENT, CHARACTER_SET_NAME, "
+                                    "COLLATION_NAME FROM information_schema.COLUMNS WHERE TABLE_SCHEMA " +
+                                        scope + " ORDER BY TABLE_SCHEMA, TABLE_NAME, ORDINAL_POSITION"));
   for (auto& r : cols) {
     TableSchema* t = table_of(r[0], r[1]);
     if (!t) continue;
@@ -588,9 +595,10 @@ Result<Catalog> MysqlSession::ReadCatalog(const ObjectFilter& filter) {
     t->columns.push_back(std::move(c));
   }
 
-  ASSIGN_OR_RETURN(Rows idx, Fetch(m(), "SELECT TABLE_SCHEMA, TABLE_NAME, INDEX_NAME, NON_UNIQUE, COLUMN_NAME, SUB_PART, "
-                                        "INDEX_TYPE, COLLATION FROM information_schema.STATISTICS WHERE TABLE_SCHEMA " +
-                                        scope + " ORDER BY TABLE_SCHEMA, TABLE_NAME, INDEX_NAME, SEQ_IN_INDEX"));
+  ASSIGN_OR_RETURN(Rows idx, Fetch(m(),
+                                   "SELECT TABLE_SCHEMA, TABLE_NAME, INDEX_NAME, NON_UNIQUE, COLUMN_NAME, SUB_PART, "
+                                   "INDEX_TYPE, COLLATION FROM information_schema.STATISTICS WHERE TABLE_SCHEMA " +
+                                       scope + " ORDER BY TABLE_SCHEMA, TABLE_NAME, INDEX_NAME, SEQ_IN_INDEX"));
   for (auto& r : idx) {
     TableSchema* t = table_of(r[0], r[1]);
     if (!t) continue;
@@ -617,14 +625,16 @@ Result<Catalog> MysqlSession::ReadCatalog(const ObjectFilter& filter) {
     d->columns.push_back(ic);
   }
 
-  ASSIGN_OR_RETURN(Rows fks, Fetch(m(), "SELECT k.TABLE_SCHEMA, k.TABLE_NAME, k.CONSTRAINT_NAME, k.COLUMN_NAME, "
-                                        "k.REFERENCED_TABLE_SCHEMA, k.REFERENCED_TABLE_NAME, k.REFERENCED_COLUMN_NAME, "
-                                        "r.UPDATE_RULE, r.DELETE_RULE FROM information_schema.KEY_COLUMN_USAGE k JOIN "
-                                        "information_schema.REFERENTIAL_CONSTRAINTS r ON r.CONSTRAINT_SCHEMA = "
-                                        "k.CONSTRAINT_SCHEMA AND r.CONSTRAINT_NAME = k.CONSTRAINT_NAME AND r.TABLE_NAME = "
-                                        "k.TABLE_NAME WHERE k.REFERENCED_TABLE_NAME IS NOT NULL AND k.TABLE_SCHEMA " +
-                                        scope + " ORDER BY k.TABLE_SCHEMA, k.TABLE_NAME, k.CONSTRAINT_NAME, "
-                                        "k.ORDINAL_POSITION"));
+  ASSIGN_OR_RETURN(Rows fks, Fetch(m(),
+                                   "SELECT k.TABLE_SCHEMA, k.TABLE_NAME, k.CONSTRAINT_NAME, k.COLUMN_NAME, "
+                                   "k.REFERENCED_TABLE_SCHEMA, k.REFERENCED_TABLE_NAME, k.REFERENCED_COLUMN_NAME, "
+                                   "r.UPDATE_RULE, r.DELETE_RULE FROM information_schema.KEY_COLUMN_USAGE k JOIN "
+                                   "information_schema.REFERENTIAL_CONSTRAINTS r ON r.CONSTRAINT_SCHEMA = "
+                                   "k.CONSTRAINT_SCHEMA AND r.CONSTRAINT_NAME = k.CONSTRAINT_NAME AND r.TABLE_NAME = "
+                                   "k.TABLE_NAME WHERE k.REFERENCED_TABLE_NAME IS NOT NULL AND k.TABLE_SCHEMA " +
+                                       scope +
+                                       " ORDER BY k.TABLE_SCHEMA, k.TABLE_NAME, k.CONSTRAINT_NAME, "
+                                       "k.ORDINAL_POSITION"));
   for (auto& r : fks) {
     TableSchema* t = table_of(r[0], r[1]);
     if (!t) continue;
@@ -645,9 +655,10 @@ Result<Catalog> MysqlSession::ReadCatalog(const ObjectFilter& filter) {
     f->ref_columns.push_back(r[6].value_or(""));
   }
 
-  ASSIGN_OR_RETURN(Rows checks, Fetch(m(), "SELECT CONSTRAINT_SCHEMA, TABLE_NAME, CONSTRAINT_NAME, CHECK_CLAUSE, LEVEL "
-                                           "FROM information_schema.CHECK_CONSTRAINTS WHERE CONSTRAINT_SCHEMA " + scope +
-                                           " ORDER BY CONSTRAINT_SCHEMA, TABLE_NAME, CONSTRAINT_NAME"));
+  ASSIGN_OR_RETURN(Rows checks, Fetch(m(),
+                                      "SELECT CONSTRAINT_SCHEMA, TABLE_NAME, CONSTRAINT_NAME, CHECK_CLAUSE, LEVEL "
+                                      "FROM information_schema.CHECK_CONSTRAINTS WHERE CONSTRAINT_SCHEMA " +
+                                          scope + " ORDER BY CONSTRAINT_SCHEMA, TABLE_NAME, CONSTRAINT_NAME"));
   for (auto& r : checks) {
     TableSchema* t = table_of(r[0], r[1]);
     if (!t) continue;
@@ -668,8 +679,10 @@ Result<Catalog> MysqlSession::ReadCatalog(const ObjectFilter& filter) {
   }
 
   if (!cat.views.empty()) {
-    ASSIGN_OR_RETURN(Rows views, Fetch(m(), "SELECT TABLE_SCHEMA, TABLE_NAME, VIEW_DEFINITION FROM "
-                                            "information_schema.VIEWS WHERE TABLE_SCHEMA " + scope));
+    ASSIGN_OR_RETURN(Rows views, Fetch(m(),
+                                       "SELECT TABLE_SCHEMA, TABLE_NAME, VIEW_DEFINITION FROM "
+                                       "information_schema.VIEWS WHERE TABLE_SCHEMA " +
+                                           scope));
     for (auto& v : cat.views) {
       for (auto& r : views) {
         if (r[0] == v.ref.schema && r[1] == v.ref.name) v.definition = r[2].value_or("");

@@ -45,37 +45,68 @@ ColumnType ParseColumnType(std::string_view data_type, std::string_view column_t
   t.is_unsigned = column_type.find("unsigned") != std::string_view::npos;
   uint32_t a = 0, b = 0;
   Args(column_type, a, b);
-  if (dt == "tinyint") t.kind = TypeKind::kInt8;
-  else if (dt == "smallint") t.kind = TypeKind::kInt16;
-  else if (dt == "mediumint") t.kind = TypeKind::kInt24;
-  else if (dt == "int" || dt == "integer") t.kind = TypeKind::kInt32;
-  else if (dt == "bigint") t.kind = TypeKind::kInt64;
-  else if (dt == "decimal" || dt == "numeric") t.kind = TypeKind::kDecimal, t.precision = a, t.scale = b;
-  else if (dt == "float") t.kind = TypeKind::kFloat;
-  else if (dt == "double" || dt == "real") t.kind = TypeKind::kDouble;
-  else if (dt == "char") t.kind = TypeKind::kChar, t.length = a;
-  else if (dt == "varchar") t.kind = TypeKind::kVarchar, t.length = a;
-  else if (dt == "tinytext") t.kind = TypeKind::kText, t.length = 255;
-  else if (dt == "text") t.kind = TypeKind::kText, t.length = 65535;
-  else if (dt == "mediumtext") t.kind = TypeKind::kText, t.length = 16777215;
-  else if (dt == "longtext") t.kind = TypeKind::kText, t.length = 4294967295u;
-  else if (dt == "binary") t.kind = TypeKind::kBinary, t.length = a;
-  else if (dt == "varbinary") t.kind = TypeKind::kVarbinary, t.length = a;
-  else if (dt == "tinyblob") t.kind = TypeKind::kBlob, t.length = 255;
-  else if (dt == "blob") t.kind = TypeKind::kBlob, t.length = 65535;
-  else if (dt == "mediumblob") t.kind = TypeKind::kBlob, t.length = 16777215;
-  else if (dt == "longblob") t.kind = TypeKind::kBlob, t.length = 4294967295u;
-  else if (dt == "date") t.kind = TypeKind::kDate;
-  else if (dt == "time") t.kind = TypeKind::kTime, t.fsp = a;
-  else if (dt == "datetime") t.kind = TypeKind::kDateTime, t.fsp = a;
-  else if (dt == "timestamp") t.kind = TypeKind::kTimestampTz, t.fsp = a;
-  else if (dt == "year") t.kind = TypeKind::kYear;
-  else if (dt == "json") t.kind = TypeKind::kJson;
-  else if (dt == "enum") t.kind = TypeKind::kEnum, t.labels = ParseLabels(column_type);
-  else if (dt == "set") t.kind = TypeKind::kSet, t.labels = ParseLabels(column_type);
-  else if (dt == "bit") t.kind = TypeKind::kBit, t.length = a ? a : 1;
-  else if (dt == "uuid") t.kind = TypeKind::kUuid;
-  else t.kind = TypeKind::kNative;
+  if (dt == "tinyint")
+    t.kind = TypeKind::kInt8;
+  else if (dt == "smallint")
+    t.kind = TypeKind::kInt16;
+  else if (dt == "mediumint")
+    t.kind = TypeKind::kInt24;
+  else if (dt == "int" || dt == "integer")
+    t.kind = TypeKind::kInt32;
+  else if (dt == "bigint")
+    t.kind = TypeKind::kInt64;
+  else if (dt == "decimal" || dt == "numeric")
+    t.kind = TypeKind::kDecimal, t.precision = a, t.scale = b;
+  else if (dt == "float")
+    t.kind = TypeKind::kFloat;
+  else if (dt == "double" || dt == "real")
+    t.kind = TypeKind::kDouble;
+  else if (dt == "char")
+    t.kind = TypeKind::kChar, t.length = a;
+  else if (dt == "varchar")
+    t.kind = TypeKind::kVarchar, t.length = a;
+  else if (dt == "tinytext")
+    t.kind = TypeKind::kText, t.length = 255;
+  else if (dt == "text")
+    t.kind = TypeKind::kText, t.length = 65535;
+  else if (dt == "mediumtext")
+    t.kind = TypeKind::kText, t.length = 16777215;
+  else if (dt == "longtext")
+    t.kind = TypeKind::kText, t.length = 4294967295u;
+  else if (dt == "binary")
+    t.kind = TypeKind::kBinary, t.length = a;
+  else if (dt == "varbinary")
+    t.kind = TypeKind::kVarbinary, t.length = a;
+  else if (dt == "tinyblob")
+    t.kind = TypeKind::kBlob, t.length = 255;
+  else if (dt == "blob")
+    t.kind = TypeKind::kBlob, t.length = 65535;
+  else if (dt == "mediumblob")
+    t.kind = TypeKind::kBlob, t.length = 16777215;
+  else if (dt == "longblob")
+    t.kind = TypeKind::kBlob, t.length = 4294967295u;
+  else if (dt == "date")
+    t.kind = TypeKind::kDate;
+  else if (dt == "time")
+    t.kind = TypeKind::kTime, t.fsp = a;
+  else if (dt == "datetime")
+    t.kind = TypeKind::kDateTime, t.fsp = a;
+  else if (dt == "timestamp")
+    t.kind = TypeKind::kTimestampTz, t.fsp = a;
+  else if (dt == "year")
+    t.kind = TypeKind::kYear;
+  else if (dt == "json")
+    t.kind = TypeKind::kJson;
+  else if (dt == "enum")
+    t.kind = TypeKind::kEnum, t.labels = ParseLabels(column_type);
+  else if (dt == "set")
+    t.kind = TypeKind::kSet, t.labels = ParseLabels(column_type);
+  else if (dt == "bit")
+    t.kind = TypeKind::kBit, t.length = a ? a : 1;
+  else if (dt == "uuid")
+    t.kind = TypeKind::kUuid;
+  else
+    t.kind = TypeKind::kNative;
   if (!t.IsInteger() && t.kind != TypeKind::kDecimal && t.kind != TypeKind::kFloat && t.kind != TypeKind::kDouble) {
     t.is_unsigned = false;
   }

@@ -47,10 +47,14 @@ class Reader {
       data_.remove_prefix(1);
       return true;
     }
-    if (first == 252) n = 2;
-    else if (first == 253) n = 3;
-    else if (first == 254) n = 8;
-    else return false;  // 251 is SQL NULL, 255 is not a length
+    if (first == 252)
+      n = 2;
+    else if (first == 253)
+      n = 3;
+    else if (first == 254)
+      n = 8;
+    else
+      return false;  // 251 is SQL NULL, 255 is not a length
     if (data_.size() < 1 + n) return false;
     v = 0;
     for (size_t i = 0; i < n; ++i) v |= static_cast<uint64_t>(static_cast<uint8_t>(data_[1 + i])) << (8 * i);
@@ -100,10 +104,8 @@ bool IsNumeric(uint8_t real) {
     case bt::kLongLong:
     case bt::kNewDecimal:
     case bt::kFloat:
-    case bt::kDouble:
-      return true;
-    default:
-      return false;
+    case bt::kDouble: return true;
+    default: return false;
   }
 }
 
@@ -114,12 +116,9 @@ bool IsCharacter(uint8_t real, bool mariadb) {
     case bt::kString:
     case bt::kVarchar:
     case bt::kVarString:
-    case bt::kBlob:
-      return true;
-    case bt::kGeometry:
-      return mariadb;
-    default:
-      return false;
+    case bt::kBlob: return true;
+    case bt::kGeometry: return mariadb;
+    default: return false;
   }
 }
 
@@ -220,9 +219,7 @@ Result<TableMapMetadata> ParseTableMapMetadata(std::string_view types, std::span
       case kDefaultCharset:
         RETURN_IF_ERROR(ApplyDefaultCharset(value, character, md.collation, "DEFAULT_CHARSET"));
         break;
-      case kColumnCharset:
-        RETURN_IF_ERROR(ApplyColumnCharset(value, character, md.collation, "COLUMN_CHARSET"));
-        break;
+      case kColumnCharset: RETURN_IF_ERROR(ApplyColumnCharset(value, character, md.collation, "COLUMN_CHARSET")); break;
       case kEnumAndSetDefaultCharset:
         RETURN_IF_ERROR(ApplyDefaultCharset(value, enum_set, md.collation, "ENUM_AND_SET_DEFAULT_CHARSET"));
         break;

@@ -31,10 +31,10 @@ std::string Str(const std::string& s) { return std::string(1, static_cast<char>(
 //  kind enum('a','b') latin1, tags set('x','y','z'), code binary(16),
 //  note text latin1, raw blob, at datetime(3), g geometry, y year, s smallint)
 struct Table {
-  std::string types = Bytes({bt::kLong, bt::kVarchar, bt::kNewDecimal, bt::kString, bt::kString, bt::kString,
-                             bt::kBlob, bt::kBlob, bt::kDateTime2, bt::kGeometry, bt::kYear, bt::kShort});
-  std::vector<uint16_t> meta = {0, 80, 10 << 8 | 2, bt::kEnum << 8 | 1, bt::kSet << 8 | 1, bt::kString << 8 | 16,
-                                2, 2, 3, 4, 0, 0};
+  std::string types = Bytes({bt::kLong, bt::kVarchar, bt::kNewDecimal, bt::kString, bt::kString, bt::kString, bt::kBlob,
+                             bt::kBlob, bt::kDateTime2, bt::kGeometry, bt::kYear, bt::kShort});
+  std::vector<uint16_t> meta = {
+      0, 80, 10 << 8 | 2, bt::kEnum << 8 | 1, bt::kSet << 8 | 1, bt::kString << 8 | 16, 2, 2, 3, 4, 0, 0};
 };
 
 std::string FullBlock(bool mariadb) {
@@ -49,7 +49,7 @@ std::string FullBlock(bool mariadb) {
   b += Field(6, Bytes({2}) + Str("a") + Str("\xe9"));
   b += Field(7, Bytes({0}));
   b += Field(8, Bytes({0}));
-  b += Field(10, Bytes({8, 1, 224}));  // enum latin1, the set utf8mb4
+  b += Field(10, Bytes({8, 1, 224}));   // enum latin1, the set utf8mb4
   b += Field(12, Bytes({0xff, 0xf0}));  // MySQL's COLUMN_VISIBILITY: skipped
   return b;
 }
@@ -72,10 +72,9 @@ TEST(TableMapMetadata, FullMetadata) {
     EXPECT_EQ(md->names[1], "name");
     EXPECT_EQ(md->names[11], "s");
     EXPECT_TRUE(md->has_signedness);
-    EXPECT_EQ(md->is_unsigned, (std::vector<bool>{true, false, false, false, false, false, false, false, false, false,
-                                                  false, false}));
-    EXPECT_EQ(md->collation,
-              (std::vector<uint32_t>{0, 224, 0, 8, 224, 63, 8, 63, 0, mariadb ? 63u : 0u, 0, 0}));
+    EXPECT_EQ(md->is_unsigned,
+              (std::vector<bool>{true, false, false, false, false, false, false, false, false, false, false, false}));
+    EXPECT_EQ(md->collation, (std::vector<uint32_t>{0, 224, 0, 8, 224, 63, 8, 63, 0, mariadb ? 63u : 0u, 0, 0}));
     EXPECT_EQ(md->labels[3], (std::vector<std::string>{"a", "\xe9"}));
     EXPECT_EQ(md->labels[4], (std::vector<std::string>{"x", "y", "z"}));
     EXPECT_EQ(md->primary_key, (std::vector<uint32_t>{0}));
@@ -114,8 +113,8 @@ TEST(TableMapMetadata, MinimalAndAbsent) {
   EXPECT_FALSE(none->full());
   EXPECT_FALSE(none->has_signedness);
   // MINIMAL: signedness and charsets, no names.
-  auto minimal = ParseTableMapMetadata(t.types, t.meta, Field(1, Bytes({0x20})) + Field(3, Bytes({224, 63, 8, 63, 63})),
-                                       true);
+  auto minimal =
+      ParseTableMapMetadata(t.types, t.meta, Field(1, Bytes({0x20})) + Field(3, Bytes({224, 63, 8, 63, 63})), true);
   ASSERT_TRUE(minimal.ok()) << minimal.status().ToString();
   EXPECT_FALSE(minimal->full());
   EXPECT_TRUE(minimal->is_unsigned[11]);
@@ -153,21 +152,21 @@ TEST(TableMapMetadata, MalformedInputIsAnError) {
     auto md = ParseTableMapMetadata(t.types, t.meta, block, false);
     return !md.ok() && md.status().code() == ErrorCode::kReadFailed;
   };
-  EXPECT_TRUE(bad(Bytes({4, 10}) + "abc"));                         // length past the end
-  EXPECT_TRUE(bad(Bytes({4, 255})));                                // not a packed length
-  EXPECT_TRUE(bad(Bytes({4, 254, 1, 2})));                          // 8-byte length cut short
-  EXPECT_TRUE(bad(Field(4, Str("id") + Str("name"))));              // 2 names for 12 columns
-  EXPECT_TRUE(bad(Field(4, Bytes({50}) + "short")));                // a name past its field
-  EXPECT_TRUE(bad(Field(1, "")));                                   // no bits for 3 numeric columns
-  EXPECT_TRUE(bad(Field(2, "")));                                   // no default collation
-  EXPECT_TRUE(bad(Field(2, Bytes({224, 9, 8}))));                   // character column 9 of 4
-  EXPECT_TRUE(bad(Field(2, Bytes({224, 1}))));                      // a pair cut short
-  EXPECT_TRUE(bad(Field(3, Bytes({224, 224}))));                    // 2 collations for 4 columns
-  EXPECT_TRUE(bad(Field(6, Bytes({2}) + Str("a"))));                // a member missing
-  EXPECT_TRUE(bad(Field(6, Bytes({254}) + Le(~0ull, 8))));          // 2^64-1 members in a few bytes
+  EXPECT_TRUE(bad(Bytes({4, 10}) + "abc"));                                   // length past the end
+  EXPECT_TRUE(bad(Bytes({4, 255})));                                          // not a packed length
+  EXPECT_TRUE(bad(Bytes({4, 254, 1, 2})));                                    // 8-byte length cut short
+  EXPECT_TRUE(bad(Field(4, Str("id") + Str("name"))));                        // 2 names for 12 columns
+  EXPECT_TRUE(bad(Field(4, Bytes({50}) + "short")));                          // a name past its field
+  EXPECT_TRUE(bad(Field(1, "")));                                             // no bits for 3 numeric columns
+  EXPECT_TRUE(bad(Field(2, "")));                                             // no default collation
+  EXPECT_TRUE(bad(Field(2, Bytes({224, 9, 8}))));                             // character column 9 of 4
+  EXPECT_TRUE(bad(Field(2, Bytes({224, 1}))));                                // a pair cut short
+  EXPECT_TRUE(bad(Field(3, Bytes({224, 224}))));                              // 2 collations for 4 columns
+  EXPECT_TRUE(bad(Field(6, Bytes({2}) + Str("a"))));                          // a member missing
+  EXPECT_TRUE(bad(Field(6, Bytes({254}) + Le(~0ull, 8))));                    // 2^64-1 members in a few bytes
   EXPECT_TRUE(bad(Field(6, Bytes({1}) + Str("a") + Bytes({1}) + Str("b"))));  // 2 ENUM columns listed, 1 exists
-  EXPECT_TRUE(bad(Field(8, Bytes({12}))));                          // primary key column 12 of 12
-  EXPECT_TRUE(bad(Field(9, Bytes({0}))));                           // prefix missing
+  EXPECT_TRUE(bad(Field(8, Bytes({12}))));                                    // primary key column 12 of 12
+  EXPECT_TRUE(bad(Field(9, Bytes({0}))));                                     // prefix missing
   // A FULL block whose ENUM/SET members are missing cannot type those columns.
   std::string no_members = Field(4, Str("id") + Str("name") + Str("price") + Str("kind") + Str("tags") + Str("code") +
                                         Str("note") + Str("raw") + Str("at") + Str("g") + Str("y") + Str("s"));

@@ -42,9 +42,9 @@ class PgCapture final : public ChangeCapture {
     const Dialect& d = PostgresDialect();
     ASSIGN_OR_RETURN(auto in_pub, QueryFirstRow(db,
                                                 "SELECT count(*) FROM pg_publication_tables WHERE pubname = " +
-                                                    d.Literal(ColumnType{}, names_.stream) + " AND schemaname = " +
-                                                    d.Literal(ColumnType{}, table.schema) + " AND tablename = " +
-                                                    d.Literal(ColumnType{}, table.name),
+                                                    d.Literal(ColumnType{}, names_.stream) +
+                                                    " AND schemaname = " + d.Literal(ColumnType{}, table.schema) +
+                                                    " AND tablename = " + d.Literal(ColumnType{}, table.name),
                                                 1));
     if (in_pub[0] != "0") return Status::Ok();
     return db.Execute("ALTER PUBLICATION " + d.QuoteIdent(names_.stream) + " ADD TABLE " + d.QualifiedName(table));
@@ -88,8 +88,9 @@ class PgCapture final : public ChangeCapture {
 Result<std::unique_ptr<ChangeCapture>> OpenPgCapture(const Endpoint& db, const CaptureNames& names) {
   if (!pg::IsValidSlotName(names.stream)) {
     return Status(ErrorCode::kInvalidArgument,
-                  "\"" + names.stream + "\" cannot name a PostgreSQL replication slot (lower-case letters, digits and "
-                  "underscores, at most 63)",
+                  "\"" + names.stream +
+                      "\" cannot name a PostgreSQL replication slot (lower-case letters, digits and "
+                      "underscores, at most 63)",
                   "Choose another slot name.");
   }
   return std::unique_ptr<ChangeCapture>(std::make_unique<PgCapture>(db, names));

@@ -41,8 +41,9 @@ std::string SqlString(std::string_view s) {
 
 Status SlotDropped(const std::string& slot, std::string native_code = {}) {
   return Status(ErrorCode::kServerConfig,
-                "replication slot \"" + slot + "\" does not exist on the source: it was dropped, so the changes "
-                "made since it was last read are lost to change capture",
+                "replication slot \"" + slot +
+                    "\" does not exist on the source: it was dropped, so the changes "
+                    "made since it was last read are lost to change capture",
                 "Re-create the project (or clone it) to copy the tables again and capture from a new slot; do not "
                 "drop Godwit's replication slots while a project uses them.",
                 std::move(native_code));
@@ -86,8 +87,8 @@ class PgChangeStream final : public ChangeStream {
       // Nothing complete buffered: wait for the socket.
       auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
       if (left.count() <= 0) return std::optional<ChangeEvent>();
-      auto until_status = std::chrono::duration_cast<std::chrono::milliseconds>(kStatusInterval -
-                                                                               (Clock::now() - last_status_));
+      auto until_status =
+          std::chrono::duration_cast<std::chrono::milliseconds>(kStatusInterval - (Clock::now() - last_status_));
       pollfd p{PQsocket(conn_.get()), POLLIN, 0};
       int rc = poll(&p, 1, static_cast<int>(std::max<int64_t>(0, std::min(left, until_status).count())));
       if (rc < 0 && errno != EINTR) return Fail(Lost());
@@ -102,8 +103,9 @@ class PgChangeStream final : public ChangeStream {
     if (!failure_.ok()) return failure_;
     const auto* pos = std::get_if<PgLsnPos>(&position);
     if (pos == nullptr) {
-      return Status(ErrorCode::kInvalidArgument, "a PostgreSQL change stream was given a position that is not an LSN: " +
-                                                     PositionToString(position));
+      return Status(
+          ErrorCode::kInvalidArgument,
+          "a PostgreSQL change stream was given a position that is not an LSN: " + PositionToString(position));
     }
     ASSIGN_OR_RETURN(uint64_t lsn, ParseLsn(pos->lsn));
     if (lsn > confirmed_) confirmed_ = lsn;  // never backwards: the server ignores it anyway
@@ -228,11 +230,11 @@ Result<std::vector<TableRef>> TablesWithoutReplicaIdentity(Session& session, std
   std::vector<ColumnType> types(2);
   for (auto& t : types) t.kind = TypeKind::kText;
   RowCollector rows;
-  RETURN_IF_ERROR(session.Query(
-      "SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-      "WHERE c.relkind IN ('r', 'p') AND (c.relreplident = 'n' OR (c.relreplident = 'd' AND NOT EXISTS "
-      "(SELECT 1 FROM pg_index i WHERE i.indrelid = c.oid AND i.indisprimary)))",
-      types, rows, BatchLimits{}));
+  RETURN_IF_ERROR(
+      session.Query("SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                    "WHERE c.relkind IN ('r', 'p') AND (c.relreplident = 'n' OR (c.relreplident = 'd' AND NOT EXISTS "
+                    "(SELECT 1 FROM pg_index i WHERE i.indrelid = c.oid AND i.indisprimary)))",
+                    types, rows, BatchLimits{}));
   std::set<TableRef> unidentified;
   for (const auto& r : rows.rows) unidentified.insert(TableRef{r[0].value_or(""), r[1].value_or("")});
   std::vector<TableRef> out;
@@ -296,11 +298,11 @@ Result<std::unique_ptr<ChangeStream>> OpenPgChangeStream(const Endpoint& endpoin
   ASSIGN_OR_RETURN(ConnPtr conn, OpenConnection(ep, true));
 
   // A replication connection in database mode runs plain SQL too.
-  ASSIGN_OR_RETURN(ResultPtr found,
-                   Exec(conn.get(),
-                        "SELECT plugin, confirmed_flush_lsn FROM pg_replication_slots WHERE slot_name = " +
-                            SqlString(options.slot),
-                        ErrorCode::kReadFailed, "looking up replication slot"));
+  ASSIGN_OR_RETURN(
+      ResultPtr found,
+      Exec(conn.get(),
+           "SELECT plugin, confirmed_flush_lsn FROM pg_replication_slots WHERE slot_name = " + SqlString(options.slot),
+           ErrorCode::kReadFailed, "looking up replication slot"));
   if (PQntuples(found.get()) == 0) return SlotDropped(options.slot);
   uint64_t start = 0;
   if (const auto* pos = std::get_if<PgLsnPos>(&options.start); pos != nullptr && !pos->lsn.empty()) {

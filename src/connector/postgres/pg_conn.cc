@@ -108,7 +108,8 @@ Status ConnectFailure(const Endpoint& ep, PGconn* conn, bool timed_out) {
   std::string message = "cannot connect to " + Where(ep) + ": " + detail;
 
   if (conn != nullptr && PQconnectionNeedsPassword(conn)) {
-    return Status(ErrorCode::kAuthFailed, "cannot connect to " + Where(ep) + ": the server requires a password and none was given",
+    return Status(ErrorCode::kAuthFailed,
+                  "cannot connect to " + Where(ep) + ": the server requires a password and none was given",
                   "Put the password in the endpoint URI, or use password_env= / password_file=.", "28P01");
   }
   if (!sqlstate.empty()) {
@@ -116,8 +117,9 @@ Status ConnectFailure(const Endpoint& ep, PGconn* conn, bool timed_out) {
     std::string hint;
     switch (code) {
       case ErrorCode::kAuthFailed:
-        hint = "Check the user name and password of the endpoint, and that pg_hba.conf on the server lets this user "
-               "connect from this host with a password.";
+        hint =
+            "Check the user name and password of the endpoint, and that pg_hba.conf on the server lets this user "
+            "connect from this host with a password.";
         break;
       case ErrorCode::kUnknownDatabase:
         hint = "Create database \"" + ep.database + "\" on the server or correct the database name in the endpoint.";
@@ -125,8 +127,7 @@ Status ConnectFailure(const Endpoint& ep, PGconn* conn, bool timed_out) {
       case ErrorCode::kPermissionDenied:
         hint = "Grant the user CONNECT on the database (and REPLICATION for change capture).";
         break;
-      default:
-        break;
+      default: break;
     }
     return Status(code, message, hint, std::string(sqlstate));
   }
@@ -240,7 +241,8 @@ Result<ConnPtr> OpenConnection(const Endpoint& ep, bool replication) {
   PQsetErrorVerbosity(conn.get(), PQERRORS_DEFAULT);
   // libpq prints NOTICEs ("table does not exist, skipping") to stderr by
   // default; a daemon must not. Nothing Godwit runs needs them.
-  PQsetNoticeProcessor(conn.get(), [](void*, const char*) {}, nullptr);
+  PQsetNoticeProcessor(
+      conn.get(), [](void*, const char*) {}, nullptr);
   if (!replication) {
     ResultPtr res(PQexec(conn.get(), kSessionSettings));
     if (PQresultStatus(res.get()) != PGRES_COMMAND_OK) {
@@ -288,8 +290,8 @@ Result<ResultPtr> ExecParams(PGconn* conn, const std::string& sql, std::span<con
   std::vector<const char*> values;
   values.reserve(params.size());
   for (const auto& p : params) values.push_back(p.c_str());
-  ResultPtr res(PQexecParams(conn, sql.c_str(), static_cast<int>(values.size()), nullptr, values.data(), nullptr,
-                             nullptr, 0));
+  ResultPtr res(
+      PQexecParams(conn, sql.c_str(), static_cast<int>(values.size()), nullptr, values.data(), nullptr, nullptr, 0));
   ExecStatusType st = PQresultStatus(res.get());
   if (res == nullptr || (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)) {
     return ResultError(conn, res.get(), fallback, what);

@@ -55,5 +55,4 @@ Result<ResultPtr> ExecParams(PGconn* conn, const std::string& sql, std::span<con
 // command.
 void DrainResults(PGconn* conn);
 
-
 }  // namespace godwit::pg

@@ -160,71 +160,94 @@ std::string FunctionSql(const TableRef& fn, const TableRef& log, const std::stri
   const std::string excluded = objects.exclude.empty() ? "false" : MatchesAny(objects.exclude);
   const std::string log_table = Pg().QualifiedName(log);
   const std::string system_schema =
-      "r.schema_name IS NULL OR r.schema_name IN ('pg_catalog', 'information_schema') OR left(r.schema_name, 3) = 'pg_'";
+      "r.schema_name IS NULL OR r.schema_name IN ('pg_catalog', 'information_schema') OR left(r.schema_name, 3) = "
+      "'pg_'";
   // The body runs as the function's owner (SECURITY DEFINER): whoever runs
   // the DDL needs no rights on the log table or the publication. The
   // handler at the end turns any failure into a WARNING: the user's DDL
   // must never fail because Godwit could not record it. The statement
   // recorded is the query string, redacted (kRedactQuery).
   const std::string body =
-         "DECLARE\n"
-         "  r record; rel oid; rel_schema text; rel_name text; rel_kind text; idx_name text; cols text;\n"
-         "  q_text text; q_chars text[]; q_hide boolean[]; q_n int; q_i int; q_j int; q_k int; q_d int;\n"
-         "  q_esc boolean; q_tag text;\n"
-         "BEGIN\n" +
-         std::string(kRedactQuery) +
-         "  IF TG_EVENT = 'sql_drop' THEN\n"
-         "    FOR r IN SELECT * FROM pg_event_trigger_dropped_objects()\n"
-         "             WHERE original AND object_type IN ('table', 'index') LOOP\n"
-         "      CONTINUE WHEN " + system_schema + ";\n"
-         "      INSERT INTO " + log_table +
-         " (stream_id, command_tag, object_type, schema_name, object_identity, table_name, index_name,\n"
-         "                          relation_oid, statement)\n"
-         "      VALUES (" + BodyLit(stream_id) + ", TG_TAG, r.object_type, r.schema_name, r.object_identity,\n"
-         "              CASE WHEN r.object_type = 'table' THEN r.object_name END,\n"
-         "              CASE WHEN r.object_type = 'index' THEN r.object_name END, r.objid, q_text);\n"
-         "    END LOOP;\n"
-         "    RETURN;\n"
-         "  END IF;\n"
-         "  FOR r IN SELECT * FROM pg_event_trigger_ddl_commands()\n"
-         "           WHERE object_type IN ('table', 'index', 'table column') LOOP\n"
-         "    CONTINUE WHEN " + system_schema + ";\n"
-         "    rel := r.objid; idx_name := NULL; rel_kind := NULL;\n"
-         "    IF r.object_type = 'index' THEN\n"
-         "      SELECT i.indrelid, c.relname INTO rel, idx_name FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid\n"
-         "       WHERE i.indexrelid = r.objid;\n"
-         "    END IF;\n"
-         "    SELECT n.nspname, c.relname, c.relkind::text INTO rel_schema, rel_name, rel_kind\n"
-         "      FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = rel;\n"
-         "    CONTINUE WHEN rel_kind IS NULL OR rel_kind NOT IN ('r', 'p')\n"
-         "               OR rel_name IN ('" + std::string(kHeartbeatTableName) + "', '" + kCheckpointTableName +
-         "', '" + kDdlLogTableName + "');\n"
-         "    SELECT coalesce(json_agg(attname ORDER BY attnum), '[]')::text INTO cols FROM pg_attribute\n"
-         "     WHERE attrelid = rel AND attnum > 0 AND NOT attisdropped;\n"
-         "    INSERT INTO " + log_table +
-         " (stream_id, command_tag, object_type, schema_name, object_identity, table_name, index_name,\n"
-         "                        relation_oid, column_names, statement)\n"
-         "    VALUES (" + BodyLit(stream_id) +
-         ", r.command_tag, r.object_type, rel_schema, r.object_identity, rel_name, idx_name, rel, cols,\n"
-         "            q_text);\n"
-         // Publishing only identifiable tables: see the header.
-         "    IF r.command_tag IN ('CREATE TABLE', 'CREATE TABLE AS', 'SELECT INTO', 'ALTER TABLE') AND rel_kind = 'r'\n"
-         "       AND " + in_scope + " AND NOT " + excluded + "\n"
-         "       AND EXISTS (SELECT 1 FROM pg_publication WHERE pubname = " + BodyLit(publication) + ")\n"
-         "       AND NOT EXISTS (SELECT 1 FROM pg_publication_rel pr JOIN pg_publication p ON p.oid = pr.prpubid\n"
-         "                        WHERE p.pubname = " + BodyLit(publication) + " AND pr.prrelid = rel)\n"
-         "       AND EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = rel AND NOT c.relispartition AND (\n"
-         "             c.relreplident = 'f'\n"
-         "          OR (c.relreplident = 'd' AND EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = rel AND i.indisprimary))\n"
-         "          OR (c.relreplident = 'i' AND EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = rel AND i.indisreplident))))\n"
-         "    THEN\n"
-         "      EXECUTE format('ALTER PUBLICATION %I ADD TABLE %I.%I', " + BodyLit(publication) + ", rel_schema, rel_name);\n"
-         "    END IF;\n"
-         "  END LOOP;\n"
-         "EXCEPTION WHEN OTHERS THEN\n"
-         "  RAISE WARNING 'Godwit (synchronization %) could not record this DDL, which is therefore not carried to the "
-         "destination: %', " + BodyLit(stream_id) + ", SQLERRM;\n"
-         "END\n";
+      "DECLARE\n"
+      "  r record; rel oid; rel_schema text; rel_name text; rel_kind text; idx_name text; cols text;\n"
+      "  q_text text; q_chars text[]; q_hide boolean[]; q_n int; q_i int; q_j int; q_k int; q_d int;\n"
+      "  q_esc boolean; q_tag text;\n"
+      "BEGIN\n" +
+      std::string(kRedactQuery) +
+      "  IF TG_EVENT = 'sql_drop' THEN\n"
+      "    FOR r IN SELECT * FROM pg_event_trigger_dropped_objects()\n"
+      "             WHERE original AND object_type IN ('table', 'index') LOOP\n"
+      "      CONTINUE WHEN " +
+      system_schema +
+      ";\n"
+      "      INSERT INTO " +
+      log_table +
+      " (stream_id, command_tag, object_type, schema_name, object_identity, table_name, index_name,\n"
+      "                          relation_oid, statement)\n"
+      "      VALUES (" +
+      BodyLit(stream_id) +
+      ", TG_TAG, r.object_type, r.schema_name, r.object_identity,\n"
+      "              CASE WHEN r.object_type = 'table' THEN r.object_name END,\n"
+      "              CASE WHEN r.object_type = 'index' THEN r.object_name END, r.objid, q_text);\n"
+      "    END LOOP;\n"
+      "    RETURN;\n"
+      "  END IF;\n"
+      "  FOR r IN SELECT * FROM pg_event_trigger_ddl_commands()\n"
+      "           WHERE object_type IN ('table', 'index', 'table column') LOOP\n"
+      "    CONTINUE WHEN " +
+      system_schema +
+      ";\n"
+      "    rel := r.objid; idx_name := NULL; rel_kind := NULL;\n"
+      "    IF r.object_type = 'index' THEN\n"
+      "      SELECT i.indrelid, c.relname INTO rel, idx_name FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid\n"
+      "       WHERE i.indexrelid = r.objid;\n"
+      "    END IF;\n"
+      "    SELECT n.nspname, c.relname, c.relkind::text INTO rel_schema, rel_name, rel_kind\n"
+      "      FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = rel;\n"
+      "    CONTINUE WHEN rel_kind IS NULL OR rel_kind NOT IN ('r', 'p')\n"
+      "               OR rel_name IN ('" +
+      std::string(kHeartbeatTableName) + "', '" + kCheckpointTableName + "', '" + kDdlLogTableName +
+      "');\n"
+      "    SELECT coalesce(json_agg(attname ORDER BY attnum), '[]')::text INTO cols FROM pg_attribute\n"
+      "     WHERE attrelid = rel AND attnum > 0 AND NOT attisdropped;\n"
+      "    INSERT INTO " +
+      log_table +
+      " (stream_id, command_tag, object_type, schema_name, object_identity, table_name, index_name,\n"
+      "                        relation_oid, column_names, statement)\n"
+      "    VALUES (" +
+      BodyLit(stream_id) +
+      ", r.command_tag, r.object_type, rel_schema, r.object_identity, rel_name, idx_name, rel, cols,\n"
+      "            q_text);\n"
+      // Publishing only identifiable tables: see the header.
+      "    IF r.command_tag IN ('CREATE TABLE', 'CREATE TABLE AS', 'SELECT INTO', 'ALTER TABLE') AND rel_kind = 'r'\n"
+      "       AND " +
+      in_scope + " AND NOT " + excluded +
+      "\n"
+      "       AND EXISTS (SELECT 1 FROM pg_publication WHERE pubname = " +
+      BodyLit(publication) +
+      ")\n"
+      "       AND NOT EXISTS (SELECT 1 FROM pg_publication_rel pr JOIN pg_publication p ON p.oid = pr.prpubid\n"
+      "                        WHERE p.pubname = " +
+      BodyLit(publication) +
+      " AND pr.prrelid = rel)\n"
+      "       AND EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = rel AND NOT c.relispartition AND (\n"
+      "             c.relreplident = 'f'\n"
+      "          OR (c.relreplident = 'd' AND EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = rel AND "
+      "i.indisprimary))\n"
+      "          OR (c.relreplident = 'i' AND EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = rel AND "
+      "i.indisreplident))))\n"
+      "    THEN\n"
+      "      EXECUTE format('ALTER PUBLICATION %I ADD TABLE %I.%I', " +
+      BodyLit(publication) +
+      ", rel_schema, rel_name);\n"
+      "    END IF;\n"
+      "  END LOOP;\n"
+      "EXCEPTION WHEN OTHERS THEN\n"
+      "  RAISE WARNING 'Godwit (synchronization %) could not record this DDL, which is therefore not carried to the "
+      "destination: %', " +
+      BodyLit(stream_id) +
+      ", SQLERRM;\n"
+      "END\n";
   const std::string tag = DollarTagFor(body);
   return "CREATE OR REPLACE FUNCTION " + Pg().QualifiedName(fn) +
          "() RETURNS event_trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS " + tag +
@@ -300,9 +323,9 @@ Status EnsurePgDdlCapture(Session& source, const std::string& publication, const
   const std::vector<std::string> statements = {
       "BEGIN",
       "CREATE TABLE IF NOT EXISTS " + Pg().QualifiedName(log) +
-      " (id bigserial PRIMARY KEY, stream_id text NOT NULL, command_tag text NOT NULL, object_type text, "
-      "schema_name text, object_identity text, table_name text, index_name text, relation_oid bigint, "
-      "column_names text, statement text, at timestamptz NOT NULL DEFAULT now())",
+          " (id bigserial PRIMARY KEY, stream_id text NOT NULL, command_tag text NOT NULL, object_type text, "
+          "schema_name text, object_identity text, table_name text, index_name text, relation_oid bigint, "
+          "column_names text, statement text, at timestamptz NOT NULL DEFAULT now())",
       FunctionSql(fn, log, publication, stream_id, objects),
       "DROP EVENT TRIGGER IF EXISTS " + Pg().QuoteIdent(TriggerName(publication)),
       "CREATE EVENT TRIGGER " + Pg().QuoteIdent(TriggerName(publication)) + " ON ddl_command_end WHEN TAG IN (" +
@@ -330,12 +353,12 @@ Status EnsurePgDdlCapture(Session& source, const std::string& publication, const
   }
   // An existing publication (a project's own, or an older one) must carry
   // the log table; a new one is created with it by the caller.
-  auto published = QueryFirstRow(source,
-                                 "SELECT (SELECT count(*) FROM pg_publication WHERE pubname = " + Lit(publication) +
-                                     "), (SELECT count(*) FROM pg_publication_tables WHERE pubname = " +
-                                     Lit(publication) + " AND schemaname = " + Lit(log.schema) +
-                                     " AND tablename = " + Lit(log.name) + ")",
-                                 2);
+  auto published =
+      QueryFirstRow(source,
+                    "SELECT (SELECT count(*) FROM pg_publication WHERE pubname = " + Lit(publication) +
+                        "), (SELECT count(*) FROM pg_publication_tables WHERE pubname = " + Lit(publication) +
+                        " AND schemaname = " + Lit(log.schema) + " AND tablename = " + Lit(log.name) + ")",
+                    2);
   if (!published.ok()) return published.status();
   if ((*published)[0] != "0" && (*published)[1] == "0") {
     return source.Execute("ALTER PUBLICATION " + Pg().QuoteIdent(publication) + " ADD TABLE " +
@@ -347,10 +370,10 @@ Status EnsurePgDdlCapture(Session& source, const std::string& publication, const
 Result<bool> DropPgDdlCapture(Session& source, const std::string& publication, const std::string& stream_id) {
   const TableRef log = DdlLogTable(source);
   const TableRef fn{source.default_schema(), TriggerName(publication)};
-  ASSIGN_OR_RETURN(auto had, QueryFirstRow(source,
-                                           "SELECT count(*) FROM pg_event_trigger WHERE evtname = " +
-                                               Lit(TriggerName(publication)),
-                                           1));
+  ASSIGN_OR_RETURN(
+      auto had,
+      QueryFirstRow(source, "SELECT count(*) FROM pg_event_trigger WHERE evtname = " + Lit(TriggerName(publication)),
+                    1));
   // One statement per Execute (sessions run exactly one).
   RETURN_IF_ERROR(source.Execute("DROP EVENT TRIGGER IF EXISTS " + Pg().QuoteIdent(TriggerName(publication))));
   RETURN_IF_ERROR(source.Execute("DROP EVENT TRIGGER IF EXISTS " + Pg().QuoteIdent(DropTriggerName(publication))));

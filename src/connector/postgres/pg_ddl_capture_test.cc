@@ -18,8 +18,8 @@ ChangeEvent LogInsert(const std::string& stream, const std::string& columns) {
   ChangeEvent e;
   e.kind = ChangeKind::kInsert;
   e.table = TableRef{"public", "godwit_ddl"};
-  e.columns = {"id", "stream_id", "command_tag", "object_type", "schema_name", "object_identity", "table_name",
-               "index_name", "relation_oid", "column_names", "statement", "at"};
+  e.columns = {"id",         "stream_id",  "command_tag",  "object_type",  "schema_name", "object_identity",
+               "table_name", "index_name", "relation_oid", "column_names", "statement",   "at"};
   e.after = {FieldValue::Of("7"),
              FieldValue::Of(stream),
              FieldValue::Of("CREATE INDEX"),

@@ -125,8 +125,7 @@ Status PgOutputDecoder::Decode(std::string_view message, std::vector<ChangeEvent
       out.push_back(std::move(ev));
       return Status::Ok();
     }
-    case 'R':
-      return DecodeRelation(r);
+    case 'R': return DecodeRelation(r);
     case 'Y':  // Type: oid, namespace, name. User types are read as text (see kFirstNormalObjectId).
     case 'O':  // Origin: the changes come from another node; nothing to do.
     case 'M':  // Logical decoding message (only sent with the messages option).
@@ -161,8 +160,7 @@ Status PgOutputDecoder::Decode(std::string_view message, std::vector<ChangeEvent
       for (auto& ev : events) out.push_back(std::move(ev));
       return Status::Ok();
     }
-    default:
-      return Malformed(std::string("unknown message type '") + tag + "'");
+    default: return Malformed(std::string("unknown message type '") + tag + "'");
   }
 }
 
@@ -208,24 +206,16 @@ Status PgOutputDecoder::DecodeTuple(PgoutputReader& r, const PgRelation& rel, Ro
   for (uint16_t i = 0; i < n; ++i) {
     char kind = static_cast<char>(r.U8());
     switch (kind) {
-      case 'n':
-        image.push_back(FieldValue::Null());
-        break;
-      case 'u':
-        image.push_back(FieldValue::Unchanged());
-        break;
+      case 'n': image.push_back(FieldValue::Null()); break;
+      case 'u': image.push_back(FieldValue::Unchanged()); break;
       case 't': {
         uint32_t len = r.U32();
         std::string_view text = r.Bytes(len);
         if (!r.ok()) return Malformed("short tuple value");
         std::string v;
         switch (rel.columns[i].conv) {
-          case CopyOutConv::kText:
-            v.assign(text);
-            break;
-          case CopyOutConv::kBool:
-            v = text == "t" ? "1" : text == "f" ? "0" : std::string(text);
-            break;
+          case CopyOutConv::kText: v.assign(text); break;
+          case CopyOutConv::kBool: v = text == "t" ? "1" : text == "f" ? "0" : std::string(text); break;
           case CopyOutConv::kBytea:
             if (text.size() >= 2 && text[0] == '\\' && text[1] == 'x') {
               if (!DecodeHex(text.substr(2), v)) return Malformed("a bytea value is not valid hex");

@@ -11,13 +11,28 @@ namespace {
 class Msg {
  public:
   explicit Msg(char tag) { buf_.push_back(tag); }
-  Msg& U8(uint8_t v) { buf_.push_back(static_cast<char>(v)); return *this; }
-  Msg& Ch(char c) { buf_.push_back(c); return *this; }
+  Msg& U8(uint8_t v) {
+    buf_.push_back(static_cast<char>(v));
+    return *this;
+  }
+  Msg& Ch(char c) {
+    buf_.push_back(c);
+    return *this;
+  }
   Msg& U16(uint16_t v) { return Int(v, 2); }
   Msg& U32(uint32_t v) { return Int(v, 4); }
   Msg& U64(uint64_t v) { return Int(v, 8); }
-  Msg& Str(std::string_view s) { buf_.append(s); buf_.push_back('\0'); return *this; }
-  Msg& Text(std::string_view s) { Ch('t'); U32(static_cast<uint32_t>(s.size())); buf_.append(s); return *this; }
+  Msg& Str(std::string_view s) {
+    buf_.append(s);
+    buf_.push_back('\0');
+    return *this;
+  }
+  Msg& Text(std::string_view s) {
+    Ch('t');
+    U32(static_cast<uint32_t>(s.size()));
+    buf_.append(s);
+    return *this;
+  }
   Msg& Null() { return Ch('n'); }
   Msg& Toast() { return Ch('u'); }
   const std::string& str() const { return buf_; }
@@ -91,9 +106,12 @@ TEST(PgOutputDecoder, TransactionWithInsertConvertsToCanonicalText) {
   EXPECT_EQ(e.table, (TableRef{"public", "t"}));
   EXPECT_EQ(e.columns, (std::vector<std::string>{"id", "flag", "data", "at", "note", "amount"}));
   EXPECT_TRUE(e.before.empty());
-  EXPECT_EQ(e.after, (RowImage{FieldValue::Of("1"), FieldValue::Of("1"), FieldValue::Of(std::string("\x00\xff" "A", 3)),
-                               FieldValue::Of("2024-01-02 03:04:05.5"), FieldValue::Of("tab\there"),
-                               FieldValue::Of("1.50")}));
+  EXPECT_EQ(e.after,
+            (RowImage{FieldValue::Of("1"), FieldValue::Of("1"),
+                      FieldValue::Of(std::string("\x00\xff"
+                                                 "A",
+                                                 3)),
+                      FieldValue::Of("2024-01-02 03:04:05.5"), FieldValue::Of("tab\there"), FieldValue::Of("1.50")}));
   EXPECT_EQ(Lsn(e), "0/100");  // the restart point before the transaction
   EXPECT_EQ(e.transaction_id, "777");
 

@@ -131,8 +131,8 @@ Result<Catalog> PostgresSession::ReadCatalog(const ObjectFilter& filter) {
       std::string def(Get(r, i, 7));
       while (!def.empty() && (def.back() == ';' || def.back() == '\n' || def.back() == ' ')) def.pop_back();
       size_t start = def.find_first_not_of(" \n");
-      catalog.views.push_back(ViewDef{std::move(ref), start == std::string::npos ? "" : def.substr(start),
-                                      std::move(comment)});
+      catalog.views.push_back(
+          ViewDef{std::move(ref), start == std::string::npos ? "" : def.substr(start), std::move(comment)});
       continue;
     }
     TableSchema t;
@@ -217,9 +217,12 @@ Result<Catalog> PostgresSession::ReadCatalog(const ObjectFilter& filter) {
         idx.primary = GetBool(r, i, 3);
         std::string_view method = Get(r, i, 4);
         std::string reason;
-        if (GetBool(r, i, 5)) reason = "expression index";
-        else if (GetBool(r, i, 6)) reason = "partial index";
-        else if (method != "btree") reason = std::string(method) + " index method";
+        if (GetBool(r, i, 5))
+          reason = "expression index";
+        else if (GetBool(r, i, 6))
+          reason = "partial index";
+        else if (method != "btree")
+          reason = std::string(method) + " index method";
         if (!reason.empty()) idx.unsupported_reason = reason + ": " + std::string(Get(r, i, 7));
       }
       IndexColumn ic;

@@ -171,11 +171,12 @@ Status DecodeCopyRow(std::string_view line, std::span<const CopyOutConv> plan, R
         if (n == std::string::npos) return BadRow("a field ends in a lone backslash");
       }
       switch (plan[col]) {
-        case CopyOutConv::kText:
-          break;
+        case CopyOutConv::kText: break;
         case CopyOutConv::kBool:
-          if (n == 1 && p[0] == 't') p[0] = '1';
-          else if (n == 1 && p[0] == 'f') p[0] = '0';
+          if (n == 1 && p[0] == 't')
+            p[0] = '1';
+          else if (n == 1 && p[0] == 'f')
+            p[0] = '0';
           break;
         case CopyOutConv::kBytea:
           if (n >= 2 && p[0] == '\\' && p[1] == 'x') {
@@ -190,9 +191,7 @@ Status DecodeCopyRow(std::string_view line, std::span<const CopyOutConv> plan, R
             n = static_cast<size_t>(w - p);
           }
           break;
-        case CopyOutConv::kTimestampTz:
-          n = StripUtcOffsetInPlace(p, n);
-          break;
+        case CopyOutConv::kTimestampTz: n = StripUtcOffsetInPlace(p, n); break;
       }
       batch.AddStored({p, n});
     }
@@ -216,9 +215,7 @@ void EncodeCopyRow(std::span<const Value> row, std::span<const CopyInConv> plan,
     }
     std::string_view b = v.bytes();
     switch (plan[i]) {
-      case CopyInConv::kText:
-        AppendEscaped(b, out);
-        break;
+      case CopyInConv::kText: AppendEscaped(b, out); break;
       case CopyInConv::kBytea:
         out.append("\\\\x");  // the bytea hex form "\x..", its backslash escaped for COPY
         AppendHexLower(b, out);

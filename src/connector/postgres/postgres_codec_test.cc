@@ -41,7 +41,9 @@ TEST(CopyDecode, SplitsUnescapesAndConverts) {
   EXPECT_EQ(batch.at(0, 0).bytes(), "-42");
   EXPECT_EQ(batch.at(0, 1).bytes(), "a\tb\nc\\d\re");
   EXPECT_EQ(batch.at(0, 2).bytes(), "1");
-  EXPECT_EQ(batch.at(0, 3).bytes(), std::string_view("\x00\xff" "A", 3));
+  EXPECT_EQ(batch.at(0, 3).bytes(), std::string_view("\x00\xff"
+                                                     "A",
+                                                     3));
   EXPECT_EQ(batch.at(0, 4).bytes(), "2024-01-02 03:04:05.123456");
   EXPECT_TRUE(batch.at(0, 5).is_null());
   EXPECT_EQ(batch.at(0, 6).bytes(), "0");
@@ -93,8 +95,8 @@ TEST(CopyDecode, MalformedBytea) {
 }
 
 TEST(CopyEncode, EscapesNullsByteaAndTimestampTz) {
-  auto cols = Columns({TypeKind::kText, TypeKind::kBlob, TypeKind::kTimestampTz, TypeKind::kInt64,
-                       TypeKind::kText, TypeKind::kTimestampTz});
+  auto cols = Columns({TypeKind::kText, TypeKind::kBlob, TypeKind::kTimestampTz, TypeKind::kInt64, TypeKind::kText,
+                       TypeKind::kTimestampTz});
   auto plan = PlanCopyIn(cols);
   RowBatch batch(cols.size());
   batch.Add("a\tb\nc\\d\re");

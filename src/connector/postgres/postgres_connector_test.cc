@@ -61,8 +61,10 @@ class RowsSource final : public BatchSource {
     batch.Clear(rows_[0].size());
     for (size_t n = 0; n < per_batch_ && at_ < rows_.size(); ++n, ++at_) {
       for (const auto& v : rows_[at_]) {
-        if (v) batch.Add(*v);
-        else batch.AddNull();
+        if (v)
+          batch.Add(*v);
+        else
+          batch.AddNull();
       }
     }
     return true;
@@ -375,9 +377,10 @@ TEST_F(PostgresConnectorTest, QueryReturnsCanonicalText) {
   // A 1 MiB blob with every byte value, NULs included.
   std::string blob;
   for (int i = 0; i < (1 << 20); ++i) blob.push_back(static_cast<char>(i * 7 % 256));
-  SrcAdmin("DROP TABLE IF EXISTS blobs; CREATE TABLE blobs (id int, b bytea);"
-           "INSERT INTO blobs SELECT 1, string_agg(set_byte('\\x00'::bytea, 0, (g * 7) % 256), ''::bytea ORDER BY g) "
-           "FROM generate_series(0, 1048575) g;");
+  SrcAdmin(
+      "DROP TABLE IF EXISTS blobs; CREATE TABLE blobs (id int, b bytea);"
+      "INSERT INTO blobs SELECT 1, string_agg(set_byte('\\x00'::bytea, 0, (g * 7) % 256), ''::bytea ORDER BY g) "
+      "FROM generate_series(0, 1048575) g;");
   auto blobs = QueryRows(*s, "SELECT id, b FROM blobs", {Kind(TypeKind::kInt32), Kind(TypeKind::kBlob)});
   ASSERT_EQ(blobs.size(), 1u);
   ASSERT_TRUE(blobs[0][1].has_value());
@@ -436,16 +439,54 @@ TEST_F(PostgresConnectorTest, BulkLoadAllKindsReadsBackEqual) {
   std::string blob;
   for (int i = 0; i < (1 << 20); ++i) blob.push_back(static_cast<char>((i * 13) % 256));
   std::vector<Row> rows = {
-      {"1", "1", "-32768", "-2147483648", "-9223372036854775808", "-123456789012345678901234567890.0123456789",
-       "NaN", "NaN", "Infinity", "abcde", "😀tab\tnl", "line\nret\rback\\slash", std::string("\x00\x01\xff\\", 4),
-       "2024-02-29", "23:59:59.999999", "2024-02-29 23:59:59.999999", "1999-12-31 23:59:59.000001",
-       "{\"a\": [1, \"x\\ty\"]}", "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11", "0101", "101", "green", "P1Y2M3DT4H5M6S"},
-      {"2", "0", "32767", "2147483647", "9223372036854775807", "0.0000000001", "12345678901234567890123456789012345",
-       "-Infinity", "2.2250738585072014e-308", "     ", "", "", "", "0044-03-15 BC", "00:00:00",
-       "infinity", "0044-03-15 12:00:00 BC", "{}", "00000000-0000-0000-0000-000000000000", "1111", "",
-       "red", "PT0S"},
-      {"3", std::nullopt, std::nullopt, std::nullopt, std::nullopt, std::nullopt, std::nullopt, std::nullopt,
-       std::nullopt, std::nullopt, std::nullopt, std::nullopt, blob, std::nullopt, std::nullopt, std::nullopt,
+      {"1",
+       "1",
+       "-32768",
+       "-2147483648",
+       "-9223372036854775808",
+       "-123456789012345678901234567890.0123456789",
+       "NaN",
+       "NaN",
+       "Infinity",
+       "abcde",
+       "😀tab\tnl",
+       "line\nret\rback\\slash",
+       std::string("\x00\x01\xff\\", 4),
+       "2024-02-29",
+       "23:59:59.999999",
+       "2024-02-29 23:59:59.999999",
+       "1999-12-31 23:59:59.000001",
+       "{\"a\": [1, \"x\\ty\"]}",
+       "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11",
+       "0101",
+       "101",
+       "green",
+       "P1Y2M3DT4H5M6S"},
+      {"2",
+       "0",
+       "32767",
+       "2147483647",
+       "9223372036854775807",
+       "0.0000000001",
+       "12345678901234567890123456789012345",
+       "-Infinity",
+       "2.2250738585072014e-308",
+       "     ",
+       "",
+       "",
+       "",
+       "0044-03-15 BC",
+       "00:00:00",
+       "infinity",
+       "0044-03-15 12:00:00 BC",
+       "{}",
+       "00000000-0000-0000-0000-000000000000",
+       "1111",
+       "",
+       "red",
+       "PT0S"},
+      {"3",          std::nullopt, std::nullopt, std::nullopt, std::nullopt, std::nullopt, std::nullopt, std::nullopt,
+       std::nullopt, std::nullopt, std::nullopt, std::nullopt, blob,         std::nullopt, std::nullopt, std::nullopt,
        std::nullopt, std::nullopt, std::nullopt, std::nullopt, std::nullopt, std::nullopt, std::nullopt},
   };
   RowsSource src(rows, 2);
@@ -463,15 +504,16 @@ TEST_F(PostgresConnectorTest, BulkLoadAllKindsReadsBackEqual) {
   ASSERT_EQ(back.size(), rows.size());
   for (size_t r = 0; r < rows.size(); ++r) {
     for (size_t c = 0; c < rows[r].size(); ++c) {
-      EXPECT_TRUE(back[r][c] == rows[r][c]) << "row " << r << " column " << t.columns[c].name << ": got "
-                                            << back[r][c].value_or("NULL").substr(0, 80);
+      EXPECT_TRUE(back[r][c] == rows[r][c])
+          << "row " << r << " column " << t.columns[c].name << ": got " << back[r][c].value_or("NULL").substr(0, 80);
     }
   }
 }
 
 TEST_F(PostgresConnectorTest, BulkLoadIsAtomicWithPreSql) {
-  DstAdmin("DROP TABLE IF EXISTS atomic; CREATE TABLE atomic (id int PRIMARY KEY, v text);"
-           "INSERT INTO atomic VALUES (1, 'one'), (2, 'two'), (3, 'three');");
+  DstAdmin(
+      "DROP TABLE IF EXISTS atomic; CREATE TABLE atomic (id int PRIMARY KEY, v text);"
+      "INSERT INTO atomic VALUES (1, 'one'), (2, 'two'), (3, 'three');");
   auto s = Open(DstUri());
   ASSERT_TRUE(s);
   TableSchema t = AllKindsTable(*s, "atomic");
@@ -674,8 +716,8 @@ TEST_F(PostgresConnectorTest, DialectDdlRunsOnTheServer) {
   ASSERT_TRUE(full.ok());
   ASSERT_EQ(full->tables.size(), 1u);
   const TableSchema& back = full->tables[0];
-  std::vector<Row> vals = {{"5", "it's \"quoted\"", "a", "2024-01-01 00:00:00", std::nullopt, "0", std::nullopt,
-                            "1.25", "1010", std::string("\x00", 1), "t"},
+  std::vector<Row> vals = {{"5", "it's \"quoted\"", "a", "2024-01-01 00:00:00", std::nullopt, "0", std::nullopt, "1.25",
+                            "1010", std::string("\x00", 1), "t"},
                            {"41", std::nullopt, "b'c", std::nullopt, "7", "1", std::nullopt, "2.00", "0000", "", ""}};
   RowsSource src(vals, 10);
   Status load_st = s->BulkLoad(back, {}, src);
@@ -684,13 +726,12 @@ TEST_F(PostgresConnectorTest, DialectDdlRunsOnTheServer) {
   ASSERT_TRUE(s->Execute("INSERT INTO " + d.QualifiedName(t.ref) + " DEFAULT VALUES").ok());
   auto ids = QueryRows(*s, "SELECT max(id) FROM " + d.QualifiedName(t.ref), {Kind(TypeKind::kInt64)});
   EXPECT_EQ(ids[0][0], "42");
-  auto defaults = QueryRows(*s,
-                            "SELECT \"Mixed Case\", \"select\", \"from\" IS NOT NULL, " +
-                                d.QuoteIdent(std::string(70, 'L') + "2") +
-                                ", qty, bits, raw, expr FROM " + d.QualifiedName(t.ref) + " WHERE id = 42",
-                            {Kind(TypeKind::kText), Kind(TypeKind::kEnum), Kind(TypeKind::kBool),
-                             Kind(TypeKind::kBool), Kind(TypeKind::kDecimal), Kind(TypeKind::kBit),
-                             Kind(TypeKind::kBlob), Kind(TypeKind::kText)});
+  auto defaults =
+      QueryRows(*s,
+                "SELECT \"Mixed Case\", \"select\", \"from\" IS NOT NULL, " + d.QuoteIdent(std::string(70, 'L') + "2") +
+                    ", qty, bits, raw, expr FROM " + d.QualifiedName(t.ref) + " WHERE id = 42",
+                {Kind(TypeKind::kText), Kind(TypeKind::kEnum), Kind(TypeKind::kBool), Kind(TypeKind::kBool),
+                 Kind(TypeKind::kDecimal), Kind(TypeKind::kBit), Kind(TypeKind::kBlob), Kind(TypeKind::kText)});
   ASSERT_EQ(defaults.size(), 1u);
   EXPECT_EQ(defaults[0], (Row{"it's \"quoted\"", "b'c", "1", "1", "-1.50", "0110", std::string("\x00\x7f", 2),
                               "9dd4e461268c8034f5c8564e155c67a6"}));
@@ -745,13 +786,16 @@ TEST_F(PostgresConnectorTest, LostConnectionIsRetryable) {
 // assertions check the data moved, the numbers are for the report.
 TEST_F(PostgresConnectorTest, Throughput) {
   constexpr int kRows = 200000;
-  SrcAdmin("DROP TABLE IF EXISTS perf; CREATE TABLE perf (id bigint PRIMARY KEY, k int, name varchar(40), "
-           "price numeric(12,2), created timestamp, updated timestamptz, active boolean, note text);"
-           "INSERT INTO perf SELECT g, g % 1000, 'name ' || g, g * 1.25, '2024-01-01'::timestamp + g * interval '1 s', "
-           "'2024-01-01'::timestamptz + g * interval '1 s', g % 2 = 0, repeat('x', 40) || E'\\t' || g "
-           "FROM generate_series(1, " + std::to_string(kRows) + ") g; ANALYZE perf;");
-  DstAdmin("DROP TABLE IF EXISTS perf; CREATE TABLE perf (id bigint PRIMARY KEY, k int, name varchar(40), "
-           "price numeric(12,2), created timestamp, updated timestamptz, active boolean, note text);");
+  SrcAdmin(
+      "DROP TABLE IF EXISTS perf; CREATE TABLE perf (id bigint PRIMARY KEY, k int, name varchar(40), "
+      "price numeric(12,2), created timestamp, updated timestamptz, active boolean, note text);"
+      "INSERT INTO perf SELECT g, g % 1000, 'name ' || g, g * 1.25, '2024-01-01'::timestamp + g * interval '1 s', "
+      "'2024-01-01'::timestamptz + g * interval '1 s', g % 2 = 0, repeat('x', 40) || E'\\t' || g "
+      "FROM generate_series(1, " +
+      std::to_string(kRows) + ") g; ANALYZE perf;");
+  DstAdmin(
+      "DROP TABLE IF EXISTS perf; CREATE TABLE perf (id bigint PRIMARY KEY, k int, name varchar(40), "
+      "price numeric(12,2), created timestamp, updated timestamptz, active boolean, note text);");
   auto src = Open(SrcUri());
   auto dst = Open(DstUri());
   ASSERT_TRUE(src && dst);
@@ -813,8 +857,9 @@ TEST_F(PostgresConnectorTest, Throughput) {
   auto t2 = std::chrono::steady_clock::now();
   std::clock_t c2 = std::clock();
   EXPECT_EQ(Count(*dst, "perf"), std::to_string(kRows));
-  auto same = QueryRows(*dst, "SELECT count(*) FROM perf WHERE note = repeat('x', 40) || E'\\t' || id "
-                              "AND updated = '2024-01-01'::timestamptz + id * interval '1 s' AND active = (id % 2 = 0)",
+  auto same = QueryRows(*dst,
+                        "SELECT count(*) FROM perf WHERE note = repeat('x', 40) || E'\\t' || id "
+                        "AND updated = '2024-01-01'::timestamptz + id * interval '1 s' AND active = (id % 2 = 0)",
                         {Kind(TypeKind::kInt64)});
   EXPECT_EQ(same[0][0], std::to_string(kRows));
 

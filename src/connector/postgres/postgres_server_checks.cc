@@ -274,8 +274,7 @@ Verdict PostgresServerChecks::CheckCapturedTables(Session& db, std::span<const T
   for (const TableRef& t : *unidentified) names.push_back(t.ToString());
   return {false,
           std::to_string(names.size()) + " table(s) have no primary key and REPLICA IDENTITY DEFAULT or NOTHING: " +
-              NameList(names) +
-              ". In the publication, PostgreSQL would refuse UPDATE and DELETE on them on the source",
+              NameList(names) + ". In the publication, PostgreSQL would refuse UPDATE and DELETE on them on the source",
           "For each: add a primary key, or ALTER TABLE ... REPLICA IDENTITY FULL (or USING INDEX on a unique index "
           "over NOT NULL columns); or exclude the tables from the migration."};
 }

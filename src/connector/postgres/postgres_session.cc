@@ -137,9 +137,7 @@ Status PostgresSession::Execute(std::string_view sql) {
   return r.ok() ? Status::Ok() : r.status();
 }
 
-void PostgresSession::Rollback() {
-  ResultPtr r(PQexec(conn_.get(), "ROLLBACK"));
-}
+void PostgresSession::Rollback() { ResultPtr r(PQexec(conn_.get(), "ROLLBACK")); }
 
 void PostgresSession::AbandonCopyOut(bool in_transaction) {
   if (!in_transaction) {
@@ -355,7 +353,8 @@ Result<std::unique_ptr<SnapshotLease>> PostgresSession::ExportSnapshot(const Sna
       if (s.native_code() == "42710") {  // duplicate_object
         return Status(ErrorCode::kConflict, s.message(),
                       "A replication slot of that name exists, perhaps left by an earlier run: drop it with "
-                      "SELECT pg_drop_replication_slot('" + slot + "') or choose another slot name.",
+                      "SELECT pg_drop_replication_slot('" +
+                          slot + "') or choose another slot name.",
                       s.native_code());
       }
       if (s.code() == ErrorCode::kServerConfig) {
@@ -395,8 +394,8 @@ Status PostgresSession::JoinSnapshot(const SnapshotLease& lease) {
   if (PQtransactionStatus(conn_.get()) != PQTRANS_IDLE) {
     return Status(ErrorCode::kInternal, "JoinSnapshot called while the session is already inside a transaction");
   }
-  std::string sql = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET TRANSACTION SNAPSHOT " +
-                    SqlStringLiteral(lease.token());
+  std::string sql =
+      "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET TRANSACTION SNAPSHOT " + SqlStringLiteral(lease.token());
   auto r = Exec(conn_.get(), sql, ErrorCode::kReadFailed, "joining snapshot " + lease.token());
   if (!r.ok()) {
     Rollback();

@@ -114,8 +114,7 @@ bool IsCurrentTimestamp(std::string_view e) {
       if (ok) return true;
     }
   }
-  return e == "now()" || e == "transaction_timestamp()" || e == "statement_timestamp()" ||
-         e == "clock_timestamp()";
+  return e == "now()" || e == "transaction_timestamp()" || e == "statement_timestamp()" || e == "clock_timestamp()";
 }
 
 }  // namespace
@@ -233,8 +232,10 @@ NormalisedDefault NormaliseDefault(std::string_view expr, const ColumnType& type
     case TypeKind::kBool:
       // assign(count, char) rather than = "1": GCC 12 warns falsely
       // (-Wrestrict, bug 105329) on assigning a short literal here.
-      if (value == "true" || value == "t") value.assign(1, '1');
-      else if (value == "false" || value == "f") value.assign(1, '0');
+      if (value == "true" || value == "t")
+        value.assign(1, '1');
+      else if (value == "false" || value == "f")
+        value.assign(1, '0');
       break;
     case TypeKind::kBlob:
     case TypeKind::kBinary:
@@ -249,11 +250,8 @@ NormalisedDefault NormaliseDefault(std::string_view expr, const ColumnType& type
         value = std::move(raw);
       }
       break;
-    case TypeKind::kTimestampTz:
-      value.resize(StripUtcOffsetInPlace(value.data(), value.size()));
-      break;
-    default:
-      break;
+    case TypeKind::kTimestampTz: value.resize(StripUtcOffsetInPlace(value.data(), value.size())); break;
+    default: break;
   }
   d.value = std::move(value);
   return d;

@@ -18,10 +18,9 @@ namespace godwit::pg {
 
 // Built-in type oids (pg_type.dat); stable across PostgreSQL versions.
 namespace oid {
-constexpr uint32_t kBool = 16, kBytea = 17, kInt8 = 20, kInt2 = 21, kInt4 = 23, kText = 25, kJson = 114,
-                   kFloat4 = 700, kFloat8 = 701, kBpchar = 1042, kVarchar = 1043, kDate = 1082, kTime = 1083,
-                   kTimestamp = 1114, kTimestampTz = 1184, kBit = 1560, kVarbit = 1562, kNumeric = 1700,
-                   kUuid = 2950, kJsonb = 3802;
+constexpr uint32_t kBool = 16, kBytea = 17, kInt8 = 20, kInt2 = 21, kInt4 = 23, kText = 25, kJson = 114, kFloat4 = 700,
+                   kFloat8 = 701, kBpchar = 1042, kVarchar = 1043, kDate = 1082, kTime = 1083, kTimestamp = 1114,
+                   kTimestampTz = 1184, kBit = 1560, kVarbit = 1562, kNumeric = 1700, kUuid = 2950, kJsonb = 3802;
 }  // namespace oid
 
 // Maps a column's type. `type_oid`, `typmod` and `typtype` come from

@@ -100,8 +100,8 @@ TEST(NormaliseDefault, LiteralsInCanonicalForm) {
 
 TEST(NormaliseDefault, CurrentTimeSerialNullAndExpressions) {
   using K = Column::DefaultKind;
-  for (const char* e : {"now()", "CURRENT_TIMESTAMP", "CURRENT_TIMESTAMP(3)", "transaction_timestamp()",
-                        "LOCALTIMESTAMP"}) {
+  for (const char* e :
+       {"now()", "CURRENT_TIMESTAMP", "CURRENT_TIMESTAMP(3)", "transaction_timestamp()", "LOCALTIMESTAMP"}) {
     EXPECT_EQ(NormaliseDefault(e, Kind(TypeKind::kTimestampTz)).kind, K::kCurrentTimestamp) << e;
   }
   auto serial = NormaliseDefault("nextval('t_id_seq'::regclass)", Kind(TypeKind::kInt32));
@@ -144,8 +144,7 @@ TEST(SqlStateFromVerboseMessage, FindsTheCode) {
                                        "password authentication failed for user \"x\"\nLOCATION:  auth.c:326\n"),
             "28P01");
   EXPECT_EQ(SqlStateFromVerboseMessage("FATAL:  3D000: database \"nope\" does not exist"), "3D000");
-  EXPECT_EQ(SqlStateFromVerboseMessage("connection to server at \"127.0.0.1\", port 1 failed: Connection refused"),
-            "");
+  EXPECT_EQ(SqlStateFromVerboseMessage("connection to server at \"127.0.0.1\", port 1 failed: Connection refused"), "");
 }
 
 }  // namespace

@@ -108,10 +108,14 @@ TEST(SqliteConnectorTest, BulkLoadAndQueryKeepEveryValue) {
     if (k == TypeKind::kBit) c.type.length = 4;
     return c;
   };
-  t.columns = {col("id", TypeKind::kInt64),         col("dec", TypeKind::kDecimal, 40, 20),
-               col("u64", TypeKind::kInt64, 0, 0, true), col("d", TypeKind::kDouble),
-               col("b", TypeKind::kBlob),           col("s", TypeKind::kText),
-               col("bits", TypeKind::kBit),         col("flag", TypeKind::kBool),
+  t.columns = {col("id", TypeKind::kInt64),
+               col("dec", TypeKind::kDecimal, 40, 20),
+               col("u64", TypeKind::kInt64, 0, 0, true),
+               col("d", TypeKind::kDouble),
+               col("b", TypeKind::kBlob),
+               col("s", TypeKind::kText),
+               col("bits", TypeKind::kBit),
+               col("flag", TypeKind::kBool),
                col("j", TypeKind::kJson)};
   t.columns[0].nullable = false;
   t.primary_key = IndexDef{"PRIMARY", {{"id"}}, true, true, ""};
@@ -189,16 +193,15 @@ TEST(SqliteConnectorTest, ExecuteRunsExactlyOneStatement) {
 TEST(SqliteConnectorTest, CatalogReadsKeysIndexesForeignKeysChecksAndViews) {
   auto s = Open("catalog.db");
   // Execute runs one statement per call.
-  for (const char* sql : {R"sql(CREATE TABLE parent (id INTEGER PRIMARY KEY, code TEXT NOT NULL UNIQUE))sql",
-                          R"sql(CREATE TABLE child (
+  for (const char* sql :
+       {R"sql(CREATE TABLE parent (id INTEGER PRIMARY KEY, code TEXT NOT NULL UNIQUE))sql",
+        R"sql(CREATE TABLE child (
       a INT NOT NULL, b VARCHAR(20) NOT NULL DEFAULT 'x''y', price DECIMAL(10,2) CHECK (price >= 0),
       created DATETIME DEFAULT CURRENT_TIMESTAMP, parent_id INT REFERENCES parent ON DELETE CASCADE,
       PRIMARY KEY (a, b), CONSTRAINT "named check" CHECK (a <> 0 AND b <> ')')
     ))sql",
-                          "CREATE INDEX child_price ON child (price DESC)",
-                          "CREATE INDEX child_partial ON child (a) WHERE a > 5",
-                          "CREATE VIEW cheap AS SELECT a, b FROM child WHERE price < 10",
-                          "CREATE TEMP TABLE scratch (x INT)"}) {
+        "CREATE INDEX child_price ON child (price DESC)", "CREATE INDEX child_partial ON child (a) WHERE a > 5",
+        "CREATE VIEW cheap AS SELECT a, b FROM child WHERE price < 10", "CREATE TEMP TABLE scratch (x INT)"}) {
     ASSERT_TRUE(s->Execute(sql).ok()) << sql;
   }
   auto cat = s->ReadCatalog([](const TableRef&) { return true; });

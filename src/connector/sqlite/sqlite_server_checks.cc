@@ -29,9 +29,7 @@ class SqliteServerChecks : public ServerChecks {
   }
 
  private:
-  static Status NoChangeLog() {
-    return Status(ErrorCode::kUnsupported, "SQLite keeps no change log Godwit can read");
-  }
+  static Status NoChangeLog() { return Status(ErrorCode::kUnsupported, "SQLite keeps no change log Godwit can read"); }
 };
 
 }  // namespace

@@ -24,18 +24,13 @@ ErrorCode Classify(int rc, ErrorCode otherwise) {
   switch (rc & 0xff) {
     case SQLITE_PERM:
     case SQLITE_READONLY:
-    case SQLITE_AUTH:
-      return ErrorCode::kPermissionDenied;
+    case SQLITE_AUTH: return ErrorCode::kPermissionDenied;
     case SQLITE_BUSY:
-    case SQLITE_LOCKED:
-      return ErrorCode::kConnectionLost;  // retryable: another writer holds the file
-    case SQLITE_CANTOPEN:
-      return ErrorCode::kNotFound;
+    case SQLITE_LOCKED: return ErrorCode::kConnectionLost;  // retryable: another writer holds the file
+    case SQLITE_CANTOPEN: return ErrorCode::kNotFound;
     case SQLITE_FULL:
-    case SQLITE_IOERR:
-      return ErrorCode::kWriteFailed;
-    default:
-      return otherwise;
+    case SQLITE_IOERR: return ErrorCode::kWriteFailed;
+    default: return otherwise;
   }
 }
 
@@ -85,15 +80,12 @@ bool ValidAs(const ColumnType& t, std::string_view v) {
   switch (t.kind) {
     case TypeKind::kDecimal:
     case TypeKind::kFloat:
-    case TypeKind::kDouble:
-      return IsNumberText(v) || IsNonFiniteText(v);
+    case TypeKind::kDouble: return IsNumberText(v) || IsNonFiniteText(v);
     case TypeKind::kBool:
       return IsIntegerText(v) || strcasecmp(std::string(v).c_str(), "true") == 0 ||
              strcasecmp(std::string(v).c_str(), "false") == 0;
-    case TypeKind::kBit:
-      return IsBitText(v);
-    default:
-      return true;
+    case TypeKind::kBit: return IsBitText(v);
+    default: return true;
   }
 }
 
@@ -151,11 +143,13 @@ class SqliteSession : public Session {
     if (tail != nullptr && tail < sql.data() + sql.size()) {
       // Whitespace, comments and semicolons prepare to no statement.
       Stmt more;
-      int more_rc = sqlite3_prepare_v2(db_, tail, static_cast<int>(sql.data() + sql.size() - tail), more.out(), nullptr);
+      int more_rc =
+          sqlite3_prepare_v2(db_, tail, static_cast<int>(sql.data() + sql.size() - tail), more.out(), nullptr);
       if (more_rc != SQLITE_OK || more.get() != nullptr) {
         return Status(ErrorCode::kDdlFailed,
                       "SQLite refused the statement: the text holds more than one statement (the second begins at "
-                      "byte " + std::to_string(tail - sql.data()) + "), and only one runs per call");
+                      "byte " +
+                          std::to_string(tail - sql.data()) + "), and only one runs per call");
       }
     }
     if (st.get() == nullptr) return Status();  // only whitespace or comments
@@ -172,8 +166,8 @@ class SqliteSession : public Session {
     if (rc != SQLITE_OK) return SqliteStatus(db_, rc, ErrorCode::kReadFailed, "preparing a read");
     const int ncols = sqlite3_column_count(st.get());
     if (static_cast<size_t>(ncols) != types.size()) {
-      return Status(ErrorCode::kInternal, "query returns " + std::to_string(ncols) + " columns, expected " +
-                                              std::to_string(types.size()));
+      return Status(ErrorCode::kInternal,
+                    "query returns " + std::to_string(ncols) + " columns, expected " + std::to_string(types.size()));
     }
     RowBatch batch(types.size());
     char num[64];
@@ -181,9 +175,7 @@ class SqliteSession : public Session {
       for (int i = 0; i < ncols; ++i) {
         const ColumnType& t = types[i];
         switch (sqlite3_column_type(st.get(), i)) {
-          case SQLITE_NULL:
-            batch.AddNull();
-            break;
+          case SQLITE_NULL: batch.AddNull(); break;
           case SQLITE_INTEGER: {
             int64_t v = sqlite3_column_int64(st.get(), i);
             if (t.kind == TypeKind::kBool) {
@@ -253,13 +245,17 @@ class SqliteSession : public Session {
     RETURN_IF_ERROR(Execute("BEGIN IMMEDIATE").WithContext("starting the load of " + table.ref.name));
     Status st = LoadInTransaction(table, sql, plan, pre_sql, source);
     if (!st.ok()) {
-      Execute("ROLLBACK").IgnoreBecause(
-          "the load's error is the one reported; a transaction left open makes the next BEGIN fail, with its error");
+      Execute("ROLLBACK")
+          .IgnoreBecause(
+              "the load's error is the one reported; a transaction left open makes the next BEGIN fail, with its "
+              "error");
       return st;
     }
     if (Status c = Execute("COMMIT"); !c.ok()) {
-      Execute("ROLLBACK").IgnoreBecause(
-          "the COMMIT's error is the one reported; a transaction left open makes the next BEGIN fail, with its error");
+      Execute("ROLLBACK")
+          .IgnoreBecause(
+              "the COMMIT's error is the one reported; a transaction left open makes the next BEGIN fail, with its "
+              "error");
       return Status(ErrorCode::kWriteFailed, c.message(), {}, c.native_code());
     }
     return Status();
@@ -292,8 +288,8 @@ class SqliteSession : public Session {
   // and created again has none of them).
   Result<std::string> TableIdentity(const TableRef& table) override {
     Stmt s;
-    int rc = sqlite3_prepare_v2(db_, "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?", -1, s.out(),
-                                nullptr);
+    int rc =
+        sqlite3_prepare_v2(db_, "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?", -1, s.out(), nullptr);
     if (rc != SQLITE_OK) return SqliteStatus(db_, rc, ErrorCode::kReadFailed, "looking up table " + table.name);
     sqlite3_bind_text(s.get(), 1, table.name.data(), static_cast<int>(table.name.size()), SQLITE_TRANSIENT);
     rc = sqlite3_step(s.get());
@@ -309,7 +305,8 @@ class SqliteSession : public Session {
     Stmt ins;
     int rc = sqlite3_prepare_v3(db_, sql.c_str(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, ins.out(),
                                 nullptr);
-    if (rc != SQLITE_OK) return SqliteStatus(db_, rc, ErrorCode::kWriteFailed, "preparing the insert into " + table.ref.name);
+    if (rc != SQLITE_OK)
+      return SqliteStatus(db_, rc, ErrorCode::kWriteFailed, "preparing the insert into " + table.ref.name);
     RowBatch batch;
     for (;;) {
       ASSIGN_OR_RETURN(bool more, source.Next(batch));
@@ -364,7 +361,8 @@ class SqliteSession : public Session {
         }
         rc = sqlite3_step(ins.get());
         sqlite3_reset(ins.get());
-        if (rc != SQLITE_DONE) return SqliteStatus(db_, rc, ErrorCode::kWriteFailed, "inserting into " + table.ref.name);
+        if (rc != SQLITE_DONE)
+          return SqliteStatus(db_, rc, ErrorCode::kWriteFailed, "inserting into " + table.ref.name);
       }
     }
   }
@@ -411,8 +409,9 @@ Column::DefaultKind ParseDefault(const std::string& raw, std::string& value) {
 Result<Catalog> SqliteSession::ReadCatalog(const ObjectFilter& filter) {
   Catalog cat;
   Stmt list;
-  const char* q = "SELECT type, name, sql FROM sqlite_schema WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite_%' "
-                  "ORDER BY name";
+  const char* q =
+      "SELECT type, name, sql FROM sqlite_schema WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite_%' "
+      "ORDER BY name";
   int rc = sqlite3_prepare_v2(db_, q, -1, list.out(), nullptr);
   if (rc != SQLITE_OK) return SqliteStatus(db_, rc, ErrorCode::kReadFailed, "reading the catalog");
   std::vector<std::tuple<std::string, std::string, std::string>> objects;
@@ -448,8 +447,8 @@ Result<Catalog> SqliteSession::ReadCatalog(const ObjectFilter& filter) {
         // The declared collating sequence (BINARY unless the column says
         // COLLATE NOCASE or RTRIM).
         const char* coll = nullptr;
-        if (sqlite3_table_column_metadata(db_, nullptr, name.c_str(), c.name.c_str(), nullptr, &coll, nullptr,
-                                          nullptr, nullptr) == SQLITE_OK &&
+        if (sqlite3_table_column_metadata(db_, nullptr, name.c_str(), c.name.c_str(), nullptr, &coll, nullptr, nullptr,
+                                          nullptr) == SQLITE_OK &&
             coll != nullptr) {
           c.type.collation = coll;
         }
@@ -538,7 +537,8 @@ Result<Catalog> SqliteSession::ReadCatalog(const ObjectFilter& filter) {
           sqlite3_prepare_v2(db_, p3.c_str(), -1, refcols.out(), nullptr);
           std::vector<std::pair<int, std::string>> rpk;
           while (sqlite3_step(refcols.get()) == SQLITE_ROW) {
-            if (int pos = sqlite3_column_int(refcols.get(), 5); pos > 0) rpk.emplace_back(pos, ColumnText(refcols.get(), 1));
+            if (int pos = sqlite3_column_int(refcols.get(), 5); pos > 0)
+              rpk.emplace_back(pos, ColumnText(refcols.get(), 1));
           }
           std::sort(rpk.begin(), rpk.end());
           for (auto& [pos, col] : rpk) f.ref_columns.push_back(col);
@@ -778,8 +778,8 @@ Result<std::unique_ptr<Session>> ConnectSqlite(const Endpoint& endpoint) {
   sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, 1, static_cast<int*>(nullptr));
   sqlite3_limit(db, SQLITE_LIMIT_ATTACHED, 0);
   auto session = std::make_unique<SqliteSession>(db);
-  for (const char* pragma : {"PRAGMA trusted_schema = OFF", "PRAGMA busy_timeout = 60000", "PRAGMA journal_mode = WAL", "PRAGMA synchronous = NORMAL",
-                             "PRAGMA foreign_keys = OFF"}) {
+  for (const char* pragma : {"PRAGMA trusted_schema = OFF", "PRAGMA busy_timeout = 60000", "PRAGMA journal_mode = WAL",
+                             "PRAGMA synchronous = NORMAL", "PRAGMA foreign_keys = OFF"}) {
     RETURN_IF_ERROR(session->Execute(pragma));
   }
   return std::unique_ptr<Session>(std::move(session));
