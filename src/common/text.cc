@@ -19,16 +19,6 @@ void AppendHex(std::string_view bytes, const char (&digits)[17], std::string& ou
   }
 }
 
-constexpr std::array<int8_t, 256> MakeHexValues() {
-  std::array<int8_t, 256> t{};
-  for (auto& v : t) v = -1;
-  for (int c = '0'; c <= '9'; ++c) t[c] = static_cast<int8_t>(c - '0');
-  for (int c = 'a'; c <= 'f'; ++c) t[c] = static_cast<int8_t>(c - 'a' + 10);
-  for (int c = 'A'; c <= 'F'; ++c) t[c] = static_cast<int8_t>(c - 'A' + 10);
-  return t;
-}
-constexpr std::array<int8_t, 256> kHexValues = MakeHexValues();
-
 constexpr char kUpperDigits[] = "0123456789ABCDEF";
 constexpr char kLowerDigits[] = "0123456789abcdef";
 
@@ -41,8 +31,6 @@ bool IsUnreserved(unsigned char c) {
 
 void AppendHexUpper(std::string_view bytes, std::string& out) { AppendHex(bytes, kUpperDigits, out); }
 void AppendHexLower(std::string_view bytes, std::string& out) { AppendHex(bytes, kLowerDigits, out); }
-
-int HexDigitValue(char c) { return kHexValues[static_cast<unsigned char>(c)]; }
 
 bool DecodeHex(std::string_view hex, std::string& out) {
   if (hex.size() % 2 != 0) return false;

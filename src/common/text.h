@@ -5,6 +5,8 @@
 // Thread-safety: pure functions.
 #pragma once
 
+#include <array>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -29,7 +31,19 @@ inline std::string HexLower(std::string_view bytes) {
 }
 
 // The value of one hexadecimal digit of either case, or -1.
-int HexDigitValue(char c);
+// (Inline over a table: the COPY decoder calls it per digit.)
+namespace text_internal {
+constexpr std::array<int8_t, 256> MakeHexValues() {
+  std::array<int8_t, 256> t{};
+  for (auto& v : t) v = -1;
+  for (int c = '0'; c <= '9'; ++c) t[c] = static_cast<int8_t>(c - '0');
+  for (int c = 'a'; c <= 'f'; ++c) t[c] = static_cast<int8_t>(c - 'a' + 10);
+  for (int c = 'A'; c <= 'F'; ++c) t[c] = static_cast<int8_t>(c - 'A' + 10);
+  return t;
+}
+inline constexpr std::array<int8_t, 256> kHexValues = MakeHexValues();
+}  // namespace text_internal
+inline int HexDigitValue(char c) { return text_internal::kHexValues[static_cast<unsigned char>(c)]; }
 
 // Appends the bytes `hex` spells, two digits (either case) a byte. False,
 // with `out` partly written, when `hex` has an odd length or a non-digit.

@@ -6,19 +6,6 @@
 namespace godwit::pg {
 namespace {
 
-constexpr char kHexDigits[] = "0123456789abcdef";
-
-// -1 for a non-hex character.
-constexpr std::array<int8_t, 256> MakeHexTable() {
-  std::array<int8_t, 256> t{};
-  for (auto& v : t) v = -1;
-  for (int c = '0'; c <= '9'; ++c) t[c] = static_cast<int8_t>(c - '0');
-  for (int c = 'a'; c <= 'f'; ++c) t[c] = static_cast<int8_t>(c - 'a' + 10);
-  for (int c = 'A'; c <= 'F'; ++c) t[c] = static_cast<int8_t>(c - 'A' + 10);
-  return t;
-}
-constexpr std::array<int8_t, 256> kHexValue = MakeHexTable();
-
 // The bytes COPY text format requires to be escaped on input. (\b, \f and
 // \v need not be: COPY FROM takes them literally.)
 constexpr std::array<char, 256> MakeEscapeTable() {
@@ -62,8 +49,8 @@ size_t UnescapeInPlace(char* p, size_t n) {
       case 'v': *w++ = '\v'; break;
       case 'x': {
         int v = 0, digits = 0;
-        while (digits < 2 && r < e && kHexValue[static_cast<unsigned char>(*r)] >= 0) {
-          v = v * 16 + kHexValue[static_cast<unsigned char>(*r++)];
+        while (digits < 2 && r < e && HexDigitValue(*r) >= 0) {
+          v = v * 16 + HexDigitValue(*r++);
           ++digits;
         }
         *w++ = digits == 0 ? 'x' : static_cast<char>(v);
@@ -183,8 +170,8 @@ Status DecodeCopyRow(std::string_view line, std::span<const CopyOutConv> plan, R
             if (n % 2 != 0) return BadRow("a bytea value has an odd number of hex digits");
             char* w = p;
             for (size_t i = 2; i < n; i += 2) {
-              int hi = kHexValue[static_cast<unsigned char>(p[i])];
-              int lo = kHexValue[static_cast<unsigned char>(p[i + 1])];
+              int hi = HexDigitValue(p[i]);
+              int lo = HexDigitValue(p[i + 1]);
               if (hi < 0 || lo < 0) return BadRow("a bytea value has a non-hex digit");
               *w++ = static_cast<char>(hi * 16 + lo);
             }
