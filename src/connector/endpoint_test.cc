@@ -126,9 +126,9 @@ TEST(EndpointPolicyTest, RemotePasswordFileOnlyInsideTheSecretsDirectory) {
   EXPECT_EQ(ReadPasswordFile(d.secrets + "/pw", d.policy).value(), "inside");
 
   std::string first;
-  for (const std::string& path :
-       {d.outside + "/pw", d.outside + "/missing", d.secrets + "/link", d.secrets + "/../outside/pw",
-        d.secrets + "/nowhere/../../outside/pw", d.data + "/token", std::string("relative/pw")}) {
+  for (const std::string& path : std::vector<std::string>{
+           d.outside + "/pw", d.outside + "/missing", d.secrets + "/link", d.secrets + "/../outside/pw",
+           d.secrets + "/nowhere/../../outside/pw", d.data + "/token", std::string("relative/pw")}) {
     auto r = ParseEndpointUri("mysql://u@h/db?password_file=" + path, d.policy);
     ASSERT_FALSE(r.ok()) << path;
     EXPECT_EQ(r.status().code(), ErrorCode::kInvalidArgument);
@@ -179,8 +179,9 @@ TEST(EndpointPolicyTest, RemoteSqliteOnlyUnderTheSqliteDirectoryOutsideTheDataDi
   auto ok = ParseEndpointUri("sqlite://" + d.sqlite + "/new.db", d.policy);
   ASSERT_TRUE(ok.ok()) << ok.status().ToString();
   EXPECT_EQ(ok->path, d.sqlite + "/new.db");
-  for (const std::string& path : {d.data + "/godwit.db", d.sqlite + "/meta.db", d.sqlite + "/out/x.db",
-                                  d.sqlite + "/../outside/x.db", d.outside + "/x.db", std::string("/etc/passwd")}) {
+  for (const std::string& path :
+       std::vector<std::string>{d.data + "/godwit.db", d.sqlite + "/meta.db", d.sqlite + "/out/x.db",
+                                d.sqlite + "/../outside/x.db", d.outside + "/x.db", std::string("/etc/passwd")}) {
     auto r = ParseEndpointUri("sqlite://" + path, d.policy);
     ASSERT_FALSE(r.ok()) << path;
     EXPECT_NE(r.status().hint().find("--sqlite-dir"), std::string::npos);
@@ -250,7 +251,7 @@ TEST(EndpointPolicyTest, RemoteHostsOnlyOverTcp) {
     EXPECT_TRUE(r.ok()) << uri << ": " << r.status().ToString();
   }
   // No other way to a socket or past the check: host/hostaddr as options.
-  for (const std::string& option : {"host=/tmp", "host=%2Ftmp", "hostaddr=127.0.0.1"}) {
+  for (const std::string& option : std::vector<std::string>{"host=/tmp", "host=%2Ftmp", "hostaddr=127.0.0.1"}) {
     EXPECT_FALSE(ParseEndpointUri("postgresql://u@127.0.0.1/db?" + option, d.policy).ok()) << option;
   }
 }
@@ -258,7 +259,8 @@ TEST(EndpointPolicyTest, RemoteHostsOnlyOverTcp) {
 TEST(EndpointPolicyTest, RemotePostgresUsesNoneOfTheDaemonsCredentials) {
   RemoteDirs d = MakeRemote("ep-forced");
   // GSS would log in with (and gssdelegation forward) the daemon's ticket.
-  for (const std::string& option : {"gssdelegation=1", "krbsrvname=postgres", "gsslib=gssapi"}) {
+  for (const std::string& option :
+       std::vector<std::string>{"gssdelegation=1", "krbsrvname=postgres", "gsslib=gssapi"}) {
     auto r = ParseEndpointUri("postgresql://u@h/db?" + option, d.policy);
     EXPECT_FALSE(r.ok()) << option;
   }

@@ -43,7 +43,7 @@
 #include "connector/session.h"
 #include "migration_harness.h"
 #include "model/row_collector.h"
-#include "poll.h"
+#include "polling.h"
 #include "process.h"
 #include "test_env.h"
 

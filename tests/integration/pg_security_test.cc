@@ -33,7 +33,7 @@
 #include "migration_harness.h"
 #include "service_harness.h"
 #include "connector/postgres/pg_ddl_capture.h"
-#include "poll.h"
+#include "polling.h"
 #include "process.h"
 #include "test_env.h"
 

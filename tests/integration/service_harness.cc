@@ -1,6 +1,6 @@
 #include "service_harness.h"
 
-#include "poll.h"
+#include "polling.h"
 #include "process.h"
 #include "test_env.h"
 

@@ -18,6 +18,7 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <vector>
 
 #include "migration_harness.h"
 #include "service_harness.h"
@@ -111,8 +112,9 @@ TEST_F(ServiceSecurityTest, PasswordFileOnlyInsideTheSecretsDirectoryAndNeverSay
   {
     Daemon d(FreshTempDir("sec-nodir"));
     std::string first;
-    for (const std::string& file : {outside + "/mysql", outside + "/missing", d.data_dir() + "/token",
-                                    secrets + "/mysql", std::string("/etc/passwd")}) {
+    for (const std::string& file :
+         std::vector<std::string>{outside + "/mysql", outside + "/missing", d.data_dir() + "/token", secrets + "/mysql",
+                                  std::string("/etc/passwd")}) {
       for (const json& source : {json{{"uri", MysqlNoPassword("sec_src")}, {"password_file", file}},
                                  json(MysqlNoPassword("sec_src") + "?password_file=" + file)}) {
         Reply r = d.Call("POST", "/api/v1/projects", Doc(source));
@@ -129,9 +131,9 @@ TEST_F(ServiceSecurityTest, PasswordFileOnlyInsideTheSecretsDirectoryAndNeverSay
 
   Daemon d(FreshTempDir("sec-dir"), "", {"--secrets-dir=" + secrets});
   std::string first;
-  for (const std::string& file :
-       {outside + "/mysql", outside + "/missing", secrets + "/link",
-        secrets + "/../" + fs::path(outside).filename().string() + "/mysql", d.data_dir() + "/token"}) {
+  for (const std::string& file : std::vector<std::string>{
+           outside + "/mysql", outside + "/missing", secrets + "/link",
+           secrets + "/../" + fs::path(outside).filename().string() + "/mysql", d.data_dir() + "/token"}) {
     Reply r =
         d.Call("POST", "/api/v1/projects", Doc(json{{"uri", MysqlNoPassword("sec_src")}, {"password_file", file}}));
     EXPECT_EQ(r.status, 400) << file << ": " << r.raw;
@@ -152,7 +154,8 @@ TEST_F(ServiceSecurityTest, PasswordEnvOnlyFromTheOperatorsList) {
   unsetenv("GODWIT_SEC_UNSET");
   Daemon d(FreshTempDir("sec-env"), "", {"--secrets-env=GODWIT_SEC_ALLOWED,GODWIT_SECP_*"});
   std::string first;
-  for (const std::string& name : {"GODWIT_SEC_NOT_ALLOWED", "GODWIT_SEC_UNSET", "HOME", "GODWIT_SECP"}) {
+  for (const std::string& name :
+       std::vector<std::string>{"GODWIT_SEC_NOT_ALLOWED", "GODWIT_SEC_UNSET", "HOME", "GODWIT_SECP"}) {
     for (const json& source : {json{{"uri", MysqlNoPassword("sec_src")}, {"password_env", name}},
                                json(MysqlNoPassword("sec_src") + "?password_env=" + name)}) {
       Reply r = d.Call("POST", "/api/v1/projects", Doc(source));
@@ -204,10 +207,10 @@ TEST_F(ServiceSecurityTest, SqliteFilesOnlyUnderTheSqliteDirectoryAndNeverTheDat
 
   // The attack: the daemon's own metadata store (every stored password) as
   // a source, copied to a destination the client reads.
-  for (const std::string& path :
-       {data + "/godwit.db", allowed + "/meta.db",
-        allowed + "/../" + fs::path(allowed).filename().string() + "/daemon/godwit.db", outside + "/x.db",
-        allowed + "/out/x.db", outside + "/missing.db", std::string("/etc/passwd")}) {
+  for (const std::string& path : std::vector<std::string>{
+           data + "/godwit.db", allowed + "/meta.db",
+           allowed + "/../" + fs::path(allowed).filename().string() + "/daemon/godwit.db", outside + "/x.db",
+           allowed + "/out/x.db", outside + "/missing.db", std::string("/etc/passwd")}) {
     json doc = Doc("sqlite://" + path, PgDestUri("postgres"));
     doc.erase("objects");
     Reply r = d.Call("POST", "/api/v1/projects", doc);
@@ -235,11 +238,11 @@ TEST_F(ServiceSecurityTest, OnlyAllowedLibpqKeywordsPassThrough) {
   const std::string secrets = FreshTempDir("sec-libpq-secrets");
   Daemon d(FreshTempDir("sec-libpq"), "", {"--secrets-dir=" + secrets});
   const std::string base = PgDestUri("sec_libpq");
-  for (const std::string& option :
-       {"passfile=/etc/passwd", "service=godwit", "servicefile=/etc/passwd", "sslkey=/etc/ssl/private/x.key",
-        "sslcert=/etc/passwd", "sslrootcert=/etc/passwd", "sslcrl=/etc/passwd",
-        "options=-csession_replication_role%3Dreplica", "sslpassword=zz-key-secret", "hostaddr=127.0.0.2",
-        "host=/var/run/postgresql", "no_such_keyword=1"}) {
+  for (const std::string& option : std::vector<std::string>{
+           "passfile=/etc/passwd", "service=godwit", "servicefile=/etc/passwd", "sslkey=/etc/ssl/private/x.key",
+           "sslcert=/etc/passwd", "sslrootcert=/etc/passwd", "sslcrl=/etc/passwd",
+           "options=-csession_replication_role%3Dreplica", "sslpassword=zz-key-secret", "hostaddr=127.0.0.2",
+           "host=/var/run/postgresql", "no_such_keyword=1"}) {
     Reply r = d.Call("POST", "/api/v1/projects", Doc(MysqlUri("sec_src"), base + "?" + option));
     EXPECT_EQ(r.status, 400) << option << ": " << r.raw;
     const std::string key = option.substr(0, option.find('='));
@@ -272,9 +275,9 @@ TEST_F(ServiceSecurityTest, QueryPasswordIsKeptApartAndNeverShown) {
   Reply clone = d.Call("POST", Path(id, "/clone"));
   ASSERT_EQ(clone.status, 201) << clone.raw;
   EXPECT_EQ(clone.raw.find(kPassword), std::string::npos);
-  for (const std::string& path :
-       {Path(id), Path(id, "/export"), Path(id, "/export?format=yaml"), Path(id, "/events"), Path(id, "/subtasks"),
-        std::string("/api/v1/projects"), Path(clone.body["id"].get<int64_t>())}) {
+  for (const std::string& path : std::vector<std::string>{
+           Path(id), Path(id, "/export"), Path(id, "/export?format=yaml"), Path(id, "/events"), Path(id, "/subtasks"),
+           std::string("/api/v1/projects"), Path(clone.body["id"].get<int64_t>())}) {
     Reply r = d.Call("GET", path);
     EXPECT_EQ(r.status, 200) << path;
     EXPECT_EQ(r.raw.find(kPassword), std::string::npos) << path << " shows the password: " << r.raw;
@@ -387,17 +390,19 @@ TEST_F(ServiceSecurityTest, UnixSocketHostsAreRefusedForApiClients) {
   // unix_socket): the client would borrow the daemon's identity.
   Daemon d(FreshTempDir("sec-socket"));
   const std::string port = std::to_string(Servers().pg_dest_port);
-  for (const std::string& uri : {"postgresql://postgres@%2Fvar%2Frun%2Fpostgresql:" + port + "/postgres",
-                                 "postgresql://postgres@%40pg:" + port + "/postgres",
-                                 "postgresql://postgres@127.0.0.1%2C%2Fvar%2Frun%2Fpostgresql:" + port + "/postgres",
-                                 "postgresql://postgres@127.0.0.1%2C:" + port + "/postgres"}) {
+  for (const std::string& uri :
+       std::vector<std::string>{"postgresql://postgres@%2Fvar%2Frun%2Fpostgresql:" + port + "/postgres",
+                                "postgresql://postgres@%40pg:" + port + "/postgres",
+                                "postgresql://postgres@127.0.0.1%2C%2Fvar%2Frun%2Fpostgresql:" + port + "/postgres",
+                                "postgresql://postgres@127.0.0.1%2C:" + port + "/postgres"}) {
     Reply r = d.Call("POST", "/api/v1/projects", Doc(MysqlUri("sec_src"), uri));
     EXPECT_EQ(r.status, 400) << uri << ": " << r.raw;
     EXPECT_NE(Message(r).find("Unix socket"), std::string::npos) << r.raw;
     EXPECT_NE(Hint(r).find("127.0.0.1"), std::string::npos) << r.raw;
   }
-  for (const std::string& uri : {std::string("mysql://root@localhost/"),
-                                 "mysql://root@LOCALHOST:" + std::to_string(Servers().mysql_port) + "/sec_src"}) {
+  for (const std::string& uri :
+       std::vector<std::string>{std::string("mysql://root@localhost/"),
+                                "mysql://root@LOCALHOST:" + std::to_string(Servers().mysql_port) + "/sec_src"}) {
     Reply r = d.Call("POST", "/api/v1/projects", Doc(uri));
     EXPECT_EQ(r.status, 400) << uri << ": " << r.raw;
     EXPECT_NE(Message(r).find("Unix socket"), std::string::npos) << r.raw;
@@ -409,7 +414,8 @@ TEST_F(ServiceSecurityTest, PostgresGssAndClientCertificateAreOffForApiClients) 
   RecreatePgDatabase(Servers().pg_dest_port, "sec_forced");
   Daemon d(FreshTempDir("sec-forced"));
   // gssdelegation would forward the daemon's Kerberos ticket.
-  for (const std::string& option : {"gssdelegation=1", "krbsrvname=postgres", "gsslib=gssapi"}) {
+  for (const std::string& option :
+       std::vector<std::string>{"gssdelegation=1", "krbsrvname=postgres", "gsslib=gssapi"}) {
     Reply r = d.Call("POST", "/api/v1/projects", Doc(MysqlUri("sec_src"), PgDestUri("sec_forced") + "?" + option));
     EXPECT_EQ(r.status, 400) << option << ": " << r.raw;
   }
@@ -471,7 +477,7 @@ TEST_F(ServiceSecurityTest, LinksPlantedForTheDaemonsOwnFilesAreRefused) {
   const std::string known_token(64, 'a');
   std::ofstream(outside + "/token") << known_token << "\n";
   std::ofstream(outside + "/log") << "";
-  for (const std::string& file : {"godwit.log", "token", "godwit.db", "lock"}) {
+  for (const std::string& file : std::vector<std::string>{"godwit.log", "token", "godwit.db", "lock"}) {
     const std::string data = FreshTempDir("sec-links") + "/data";
     fs::create_directories(data);
     fs::permissions(data, fs::perms::owner_all);

@@ -19,7 +19,7 @@
 #include "model/row_collector.h"
 #include "migration_harness.h"
 #include "service_harness.h"
-#include "poll.h"
+#include "polling.h"
 #include "test_env.h"
 
 namespace godwit::testing {

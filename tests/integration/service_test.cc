@@ -179,7 +179,9 @@ class StateTableTest : public ServiceTest {
       int64_t id = d.Create(Doc("small"));
       EXPECT_EQ(d.Call("POST", Path(id, "/start")).status, 200);
       d.WaitForState(id, "completed");
-      if (state == "released") EXPECT_EQ(d.Call("POST", Path(id, "/release")).status, 200);
+      if (state == "released") {
+        EXPECT_EQ(d.Call("POST", Path(id, "/release")).status, 200);
+      }
       return id;
     }
     // running / paused: the big table at 200 ms per 100-row chunk keeps it

@@ -39,7 +39,7 @@
 #include <thread>
 
 #include "migration_harness.h"
-#include "poll.h"
+#include "polling.h"
 #include "process.h"
 #include "test_env.h"
 
