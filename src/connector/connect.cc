@@ -1,6 +1,7 @@
 #include "connector/engines.h"
 
 #include <xxhash.h>
+#include "common/failpoint.h"
 #include "model/row_collector.h"
 
 namespace godwit {
@@ -30,6 +31,21 @@ Result<std::unique_ptr<ChangeCapture>> OpenChangeCapture(const Endpoint& db, con
                     "godwit migrate without --incremental).");
   }
   return Status(ErrorCode::kInternal, "unknown engine");
+}
+
+Status ExecuteDdl(Session& session, bool transactional, std::span<const std::string> statements, size_t* failed) {
+  // One statement is a transaction of its own everywhere.
+  const bool atomic = transactional && statements.size() > 1;
+  if (atomic) RETURN_IF_ERROR(session.Execute("BEGIN"));
+  for (size_t i = 0; i < statements.size(); ++i) {
+    if (Status st = session.Execute(statements[i]); !st.ok()) {
+      if (atomic) session.Execute("ROLLBACK").IgnoreBecause("the statement's error is the one to report");
+      if (failed) *failed = i;
+      return st;
+    }
+    GODWIT_FAILPOINT("schema_statement");
+  }
+  return atomic ? session.Execute("COMMIT") : Status();
 }
 
 Result<std::vector<std::string>> QueryFirstRow(Session& session, std::string_view sql, size_t columns) {

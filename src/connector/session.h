@@ -122,4 +122,13 @@ Result<std::unique_ptr<Session>> Connect(const Endpoint& endpoint);
 // text ("" for NULL, and for every column when there is no row).
 Result<std::vector<std::string>> QueryFirstRow(Session& session, std::string_view sql, size_t columns);
 
+// Runs DDL `statements` in order, as one transaction where the engine's DDL
+// is transactional (`transactional`: Dialect::TransactionalDdl()), so that
+// a failure or a kill between them leaves none behind; one by one where it
+// is not (MySQL commits each). A failure rolls back what it can and returns
+// the statement's error, with `*failed` (when given) set to its index. The
+// failpoint "schema_statement" fires after each statement.
+Status ExecuteDdl(Session& session, bool transactional, std::span<const std::string> statements,
+                  size_t* failed = nullptr);
+
 }  // namespace godwit

@@ -493,23 +493,10 @@ Status FullMigration::Impl::CreateTables(Session& dst) {
       // between them leaves nothing behind that would make the next run
       // fail ("type already exists"). MySQL commits each statement; it has
       // one CREATE TABLE per table, and a table found empty is reused.
-      bool atomic = dst_dialect.TransactionalDdl() && stmts->size() > 1;
-      Status st = atomic ? dst.Execute("BEGIN") : Status();
-      for (size_t i = 0; st.ok() && i < stmts->size(); ++i) {
-        const std::string& sql = (*stmts)[i];
-        st = dst.Execute(sql);
-        if (!st.ok()) {
-          st = Status(st.code(), st.message() + " (statement: " + sql + ")", st.hint(), st.native_code());
-          break;
-        }
-        GODWIT_FAILPOINT("schema_statement");
-      }
-      if (atomic) {
-        if (st.ok()) {
-          st = dst.Execute("COMMIT");
-        } else {
-          dst.Execute("ROLLBACK").IgnoreBecause("the statement's error is the one to report");
-        }
+      size_t failed = stmts->size();
+      Status st = ExecuteDdl(dst, dst_dialect.TransactionalDdl(), *stmts, &failed);
+      if (!st.ok() && failed < stmts->size()) {
+        st = Status(st.code(), st.message() + " (statement: " + (*stmts)[failed] + ")", st.hint(), st.native_code());
       }
       if (!st.ok()) {
         FailTable(*job, st.WithContext("creating " + job->record.destination));

@@ -256,19 +256,13 @@ Status DdlSync::SyncTable(const TableRef& source, const TableChangeOptions& opti
 Status DdlSync::RunStatements(const std::vector<std::string>& statements, Session& dst) {
   if (statements.empty()) return Status();
   const Dialect& d = DialectFor(s_.opt.destination.engine);
-  const bool atomic = d.TransactionalDdl();
-  if (atomic) RETURN_IF_ERROR(dst.Execute(d.BeginTransaction()));
-  for (const std::string& sql : statements) {
-    if (Status st = dst.Execute(sql); !st.ok()) {
-      if (atomic) dst.Execute("ROLLBACK").IgnoreBecause("undoing a table change that failed; its error is reported");
-      // The statement carries the source's defaults and comments: shown
-      // with its literals blanked, like the captured one.
-      return Status(st.code(), "running " + RedactStatement(sql, d.engine()) + ": " + st.message(), st.hint(),
-                    st.native_code());
-    }
-  }
-  if (atomic) RETURN_IF_ERROR(dst.Execute("COMMIT"));
-  return Status();
+  size_t failed = statements.size();
+  Status st = ExecuteDdl(dst, d.TransactionalDdl(), statements, &failed);
+  if (st.ok() || failed >= statements.size()) return st;
+  // The statement carries the source's defaults and comments: shown with
+  // its literals blanked, like the captured one.
+  return Status(st.code(), "running " + RedactStatement(statements[failed], d.engine()) + ": " + st.message(),
+                st.hint(), st.native_code());
 }
 
 void DdlSync::AppliedDdl(const std::string& sql) {
