@@ -14,6 +14,8 @@ packages=(
   pgloader mydumper procps time bc sysbench
   # pt-table-checksum, the baseline of bench/verify.sh only (Godwit does not use it).
   percona-toolkit
+  # clang's -Wthread-safety checks the lock annotations (scripts/test.sh --thread-safety).
+  clang
 )
 
 missing=()

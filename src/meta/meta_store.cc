@@ -70,10 +70,8 @@ Result<std::unique_ptr<MetaStore>> MetaStore::Open(const std::string& path) {
 
 MetaStore::~MetaStore() { sqlite3_close(db_); }
 
-Status MetaStore::Exec(const std::string& sql) { return ExecSql(db_, sql, "state store"); }
-
 Result<std::optional<MigrationRecord>> MetaStore::LoadMigration() {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   Stmt s(db_, "SELECT source, destination, position_json, state, created_at, updated_at FROM migration WHERE id = 1");
   RETURN_IF_ERROR(s.status("reading the migration"));
   int rc = s.Step();
@@ -84,7 +82,7 @@ Result<std::optional<MigrationRecord>> MetaStore::LoadMigration() {
 }
 
 Status MetaStore::SaveMigration(const MigrationRecord& r) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   Stmt s(db_,
          "INSERT INTO migration (id, source, destination, position_json, state, created_at, updated_at) "
          "VALUES (1, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET source = excluded.source, "
@@ -100,7 +98,7 @@ Status MetaStore::SaveMigration(const MigrationRecord& r) {
 }
 
 Result<std::vector<TableRecord>> MetaStore::LoadTables() {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   Stmt s(db_,
          "SELECT table_key, destination, phase, status, estimated_rows, migrated_rows, error, destination_identity "
          "FROM table_progress ORDER BY table_key");
@@ -116,7 +114,7 @@ Result<std::vector<TableRecord>> MetaStore::LoadTables() {
 }
 
 Status MetaStore::SaveTable(const TableRecord& r) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   Stmt s(db_,
          "INSERT INTO table_progress (table_key, destination, phase, status, estimated_rows, migrated_rows, error, "
          "destination_identity) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(table_key) DO UPDATE SET "
@@ -135,16 +133,16 @@ Status MetaStore::SaveTable(const TableRecord& r) {
 }
 
 Status MetaStore::SaveChunkPlan(const std::string& table_key, const std::vector<ChunkRecord>& chunks) {
-  std::lock_guard lock(mu_);
-  return InTransaction(db_, "state store", [&] {
-    Stmt del(db_, "DELETE FROM chunk WHERE table_key = ?");
+  MutexLock lock(mu_);
+  return InTransaction(db_, "state store", [&, db = db_] {
+    Stmt del(db, "DELETE FROM chunk WHERE table_key = ?");
     del.Bind(1, table_key);
-    RETURN_IF_ERROR(RunOnce(db_, del, "saving the chunk plan"));
-    Stmt ins(db_, "INSERT INTO chunk (table_key, idx, lower_json, upper_json, state) VALUES (?, ?, ?, ?, 0)");
+    RETURN_IF_ERROR(RunOnce(db, del, "saving the chunk plan"));
+    Stmt ins(db, "INSERT INTO chunk (table_key, idx, lower_json, upper_json, state) VALUES (?, ?, ?, ?, 0)");
     RETURN_IF_ERROR(ins.status("saving the chunk plan"));
     for (const auto& c : chunks) {
       ins.Bind(1, table_key).Bind(2, c.index).Bind(3, c.lower_json).Bind(4, c.upper_json);
-      if (ins.Step() != SQLITE_DONE) return SqliteError(db_, "saving the chunk plan");
+      if (ins.Step() != SQLITE_DONE) return SqliteError(db, "saving the chunk plan");
       ins.Reset();
     }
     return Status();
@@ -152,7 +150,7 @@ Status MetaStore::SaveChunkPlan(const std::string& table_key, const std::vector<
 }
 
 Result<std::vector<ChunkRecord>> MetaStore::LoadChunks(const std::string& table_key) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   Stmt s(
       db_,
       "SELECT idx, lower_json, upper_json, state, rows, bytes, attempts FROM chunk WHERE table_key = ? ORDER BY idx");
@@ -169,39 +167,39 @@ Result<std::vector<ChunkRecord>> MetaStore::LoadChunks(const std::string& table_
 }
 
 Status MetaStore::MarkChunkStarted(const std::string& table_key, int64_t index) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   Stmt s(db_, "UPDATE chunk SET state = 1, attempts = attempts + 1 WHERE table_key = ? AND idx = ? AND state <> 2");
   s.Bind(1, table_key).Bind(2, index);
   return RunOnce(db_, s, "recording a chunk start");
 }
 
 Status MetaStore::MarkChunkDone(const std::string& table_key, int64_t index, int64_t rows, int64_t bytes) {
-  std::lock_guard lock(mu_);
-  return InTransaction(db_, "state store", [&] {
-    Stmt s(db_, "UPDATE chunk SET state = 2, rows = ?, bytes = ? WHERE table_key = ? AND idx = ? AND state <> 2");
+  MutexLock lock(mu_);
+  return InTransaction(db_, "state store", [&, db = db_] {
+    Stmt s(db, "UPDATE chunk SET state = 2, rows = ?, bytes = ? WHERE table_key = ? AND idx = ? AND state <> 2");
     s.Bind(1, rows).Bind(2, bytes).Bind(3, table_key).Bind(4, index);
-    RETURN_IF_ERROR(RunOnce(db_, s, "recording a chunk checkpoint"));
-    if (sqlite3_changes(db_) != 1) return Status();  // already done: counted once
-    Stmt t(db_, "UPDATE table_progress SET migrated_rows = migrated_rows + ? WHERE table_key = ?");
+    RETURN_IF_ERROR(RunOnce(db, s, "recording a chunk checkpoint"));
+    if (sqlite3_changes(db) != 1) return Status();  // already done: counted once
+    Stmt t(db, "UPDATE table_progress SET migrated_rows = migrated_rows + ? WHERE table_key = ?");
     t.Bind(1, rows).Bind(2, table_key);
-    return RunOnce(db_, t, "recording a chunk checkpoint");
+    return RunOnce(db, t, "recording a chunk checkpoint");
   });
 }
 
 Status MetaStore::ForgetTableWork(const std::string& table_key) {
-  std::lock_guard lock(mu_);
-  return InTransaction(db_, "state store", [&] {
+  MutexLock lock(mu_);
+  return InTransaction(db_, "state store", [&, db = db_] {
     for (const char* sql : {"DELETE FROM chunk WHERE table_key = ?", "DELETE FROM index_build WHERE table_key = ?"}) {
-      Stmt del(db_, sql);
+      Stmt del(db, sql);
       del.Bind(1, table_key);
-      RETURN_IF_ERROR(RunOnce(db_, del, "forgetting a table's progress"));
+      RETURN_IF_ERROR(RunOnce(db, del, "forgetting a table's progress"));
     }
     return Status();
   });
 }
 
 Status MetaStore::SaveIndex(const IndexRecord& r) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   Stmt s(db_,
          "INSERT INTO index_build (table_key, name, ddl, status, started_at_ms, ended_at_ms, error) "
          "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(table_key, name) DO UPDATE SET ddl = excluded.ddl, "
@@ -218,7 +216,7 @@ Status MetaStore::SaveIndex(const IndexRecord& r) {
 }
 
 Result<std::vector<IndexRecord>> MetaStore::LoadIndexes(const std::string& table_key) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   Stmt s(db_,
          "SELECT table_key, name, ddl, status, started_at_ms, ended_at_ms, error FROM index_build WHERE table_key = ? "
          "ORDER BY name");
@@ -234,9 +232,10 @@ Result<std::vector<IndexRecord>> MetaStore::LoadIndexes(const std::string& table
 }
 
 Status MetaStore::Reset() {
-  std::lock_guard lock(mu_);
-  return InTransaction(db_, "state store", [&] {
-    return Exec("DELETE FROM migration; DELETE FROM table_progress; DELETE FROM chunk; DELETE FROM index_build;");
+  MutexLock lock(mu_);
+  return InTransaction(db_, "state store", [&, db = db_] {
+    return ExecSql(db, "DELETE FROM migration; DELETE FROM table_progress; DELETE FROM chunk; DELETE FROM index_build;",
+                   "state store");
   });
 }
 

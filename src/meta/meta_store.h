@@ -15,11 +15,11 @@
 
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "common/mutex.h"
 #include "common/status.h"
 
 struct sqlite3;
@@ -117,10 +117,9 @@ class MetaStore {
 
  private:
   explicit MetaStore(sqlite3* db) : db_(db) {}
-  Status Exec(const std::string& sql);
 
-  std::mutex mu_;
-  sqlite3* db_;  // guarded by mu_
+  Mutex mu_;
+  sqlite3* db_ GODWIT_GUARDED_BY(mu_);
 };
 
 }  // namespace godwit

@@ -139,10 +139,10 @@ ProjectStore::~ProjectStore() { sqlite3_close(db_); }
 
 Result<int64_t> ProjectStore::Create(const ProjectRow& r, const ProjectSecrets& secrets,
                                      const std::vector<SubtaskRow>& subtasks) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   int64_t id = 0;
-  RETURN_IF_ERROR(InTransaction(db_, "project store", [&] {
-    Stmt s(db_,
+  RETURN_IF_ERROR(InTransaction(db_, "project store", [&, db = db_] {
+    Stmt s(db,
            "INSERT INTO project (name, tags_json, migration_type, spec_json, state, stage, step, error_json, "
            "created_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     s.Bind(1, r.name).Bind(2, r.tags_json).Bind(3, r.migration_type).Bind(4, r.spec_json).Bind(5, r.state);
@@ -152,17 +152,17 @@ Result<int64_t> ProjectStore::Create(const ProjectRow& r, const ProjectSecrets& 
         .Bind(9, r.created_by)
         .Bind(10, r.created_at)
         .Bind(11, r.updated_at);
-    RETURN_IF_ERROR(RunOnce(db_, s, "creating a project"));
-    id = sqlite3_last_insert_rowid(db_);
-    Stmt named(db_, "UPDATE project SET resource_name = ? WHERE id = ?");
+    RETURN_IF_ERROR(RunOnce(db, s, "creating a project"));
+    id = sqlite3_last_insert_rowid(db);
+    Stmt named(db, "UPDATE project SET resource_name = ? WHERE id = ?");
     named.Bind(1, "godwit_" + instance_id_ + "_" + std::to_string(id)).Bind(2, id);
-    RETURN_IF_ERROR(RunOnce(db_, named, "naming a project's resources"));
-    Stmt sec(db_, "INSERT INTO project_secret (project_id, source_password, destination_password) VALUES (?, ?, ?)");
+    RETURN_IF_ERROR(RunOnce(db, named, "naming a project's resources"));
+    Stmt sec(db, "INSERT INTO project_secret (project_id, source_password, destination_password) VALUES (?, ?, ?)");
     sec.Bind(1, id).Bind(2, secrets.source_password).Bind(3, secrets.destination_password);
-    RETURN_IF_ERROR(RunOnce(db_, sec, "storing a project's passwords"));
+    RETURN_IF_ERROR(RunOnce(db, sec, "storing a project's passwords"));
     for (SubtaskRow st : subtasks) {
       st.project_id = id;
-      RETURN_IF_ERROR(InsertSubtask(db_, st));
+      RETURN_IF_ERROR(InsertSubtask(db, st));
     }
     return Status();
   }));
@@ -180,12 +180,12 @@ Result<std::optional<ProjectRow>> ProjectStore::GetLocked(int64_t id) {
 }
 
 Result<std::optional<ProjectRow>> ProjectStore::Get(int64_t id) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return GetLocked(id);
 }
 
 Result<std::pair<std::vector<ProjectRow>, int64_t>> ProjectStore::List(const ProjectFilter& f) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   // Every condition is written once and switched off by an empty parameter,
   // so the statement is the same whatever the filter.
   const std::string where =
@@ -213,7 +213,7 @@ Result<std::pair<std::vector<ProjectRow>, int64_t>> ProjectStore::List(const Pro
 }
 
 Result<std::vector<int64_t>> ProjectStore::IdsInState(const std::string& state) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   Stmt s(db_, "SELECT id FROM project WHERE state = ? ORDER BY id");
   RETURN_IF_ERROR(s.status("listing projects by state"));
   s.Bind(1, state);
@@ -225,7 +225,7 @@ Result<std::vector<int64_t>> ProjectStore::IdsInState(const std::string& state) 
 }
 
 Result<bool> ProjectStore::UpdateSpec(const ProjectRow& r, const std::string& expected_state) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   Stmt s(db_,
          "UPDATE project SET name = ?, tags_json = ?, migration_type = ?, spec_json = ?, created_by = ? "
          "WHERE id = ? AND state = ?");
@@ -237,7 +237,7 @@ Result<bool> ProjectStore::UpdateSpec(const ProjectRow& r, const std::string& ex
 
 Result<bool> ProjectStore::TransitionState(int64_t id, const std::vector<std::string>& from, const std::string& to,
                                            int64_t now) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   std::string in;
   for (size_t i = 0; i < from.size(); ++i) in += (i ? ", ?" : "?");
   Stmt s(db_, "UPDATE project SET state = ?, updated_at = ? WHERE id = ? AND state IN (" + in + ")");
@@ -249,28 +249,28 @@ Result<bool> ProjectStore::TransitionState(int64_t id, const std::vector<std::st
 }
 
 Status ProjectStore::SetStage(int64_t id, const std::string& stage, const std::string& step) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   Stmt s(db_, "UPDATE project SET stage = ?, step = ? WHERE id = ?");
   s.Bind(1, stage).Bind(2, step).Bind(3, id);
   return RunOnce(db_, s, "saving a project's stage");
 }
 
 Status ProjectStore::SetError(int64_t id, const std::string& error_json) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   Stmt s(db_, "UPDATE project SET error_json = ? WHERE id = ?");
   s.Bind(1, error_json).Bind(2, id);
   return RunOnce(db_, s, "saving a project's error");
 }
 
 Status ProjectStore::Delete(int64_t id) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   Stmt s(db_, "DELETE FROM project WHERE id = ?");
   s.Bind(1, id);
   return RunOnce(db_, s, "deleting a project");
 }
 
 Result<ProjectSecrets> ProjectStore::LoadSecrets(int64_t id) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   Stmt s(db_, "SELECT source_password, destination_password FROM project_secret WHERE project_id = ?");
   RETURN_IF_ERROR(s.status("reading a project's passwords"));
   s.Bind(1, id);
@@ -279,7 +279,7 @@ Result<ProjectSecrets> ProjectStore::LoadSecrets(int64_t id) {
 }
 
 Result<std::vector<SubtaskRow>> ProjectStore::LoadSubtasks(int64_t id) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   Stmt s(db_,
          "SELECT project_id, seq, kind, status, progress, started_at, ended_at, error, detail_json, resume_state "
          "FROM subtask WHERE project_id = ? ORDER BY seq");
@@ -296,33 +296,33 @@ Result<std::vector<SubtaskRow>> ProjectStore::LoadSubtasks(int64_t id) {
 }
 
 Status ProjectStore::SaveSubtask(const SubtaskRow& row) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return InsertSubtask(db_, row);
 }
 
 Status ProjectStore::ReplaceSubtasks(int64_t id, const std::vector<SubtaskRow>& rows) {
-  std::lock_guard lock(mu_);
-  return InTransaction(db_, "project store", [&] {
-    Stmt del(db_, "DELETE FROM subtask WHERE project_id = ?");
+  MutexLock lock(mu_);
+  return InTransaction(db_, "project store", [&, db = db_] {
+    Stmt del(db, "DELETE FROM subtask WHERE project_id = ?");
     del.Bind(1, id);
-    RETURN_IF_ERROR(RunOnce(db_, del, "resetting subtasks"));
+    RETURN_IF_ERROR(RunOnce(db, del, "resetting subtasks"));
     for (SubtaskRow r : rows) {
       r.project_id = id;
-      RETURN_IF_ERROR(InsertSubtask(db_, r));
+      RETURN_IF_ERROR(InsertSubtask(db, r));
     }
     return Status();
   });
 }
 
 Status ProjectStore::AddEvent(int64_t project_id, int64_t at, const std::string& kind, const std::string& message) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   Stmt s(db_, "INSERT INTO event (project_id, at, kind, message) VALUES (?, ?, ?, ?)");
   s.Bind(1, project_id).Bind(2, at).Bind(3, kind).Bind(4, message);
   return RunOnce(db_, s, "recording an event");
 }
 
 Result<std::vector<EventRow>> ProjectStore::LoadEvents(int64_t project_id, int64_t limit) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   Stmt s(db_,
          "SELECT id, project_id, at, kind, message FROM (SELECT * FROM event WHERE project_id = ? ORDER BY id DESC "
          "LIMIT ?) ORDER BY id");

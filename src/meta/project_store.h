@@ -19,12 +19,12 @@
 
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "common/mutex.h"
 #include "common/status.h"
 
 struct sqlite3;
@@ -130,10 +130,10 @@ class ProjectStore {
 
  private:
   explicit ProjectStore(sqlite3* db) : db_(db) {}
-  Result<std::optional<ProjectRow>> GetLocked(int64_t id);
+  Result<std::optional<ProjectRow>> GetLocked(int64_t id) GODWIT_REQUIRES(mu_);
 
-  std::mutex mu_;
-  sqlite3* db_;  // guarded by mu_
+  Mutex mu_;
+  sqlite3* db_ GODWIT_GUARDED_BY(mu_);
   std::string instance_id_;
 };
 

@@ -124,7 +124,7 @@ VerifyStore::~VerifyStore() { sqlite3_close(db_); }
 std::string VerifyStore::What(const std::string& what) const { return "verify store " + path_ + ": " + what; }
 
 Result<int64_t> VerifyStore::BeginRun(const std::string& mode) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   Stmt s(db_, "INSERT INTO verify_run (mode, state, started_at) VALUES (?, 'running', ?)");
   s.Bind(1, mode).Bind(2, NowSeconds());
   RETURN_IF_ERROR(RunOnce(db_, s, What("recording a new run")));
@@ -132,7 +132,7 @@ Result<int64_t> VerifyStore::BeginRun(const std::string& mode) {
 }
 
 Status VerifyStore::EndRun(int64_t run_id, const std::string& state) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   Stmt s(db_, "UPDATE verify_run SET state = ?, ended_at = ? WHERE id = ?");
   s.Bind(1, state).Bind(2, NowSeconds()).Bind(3, run_id);
   RETURN_IF_ERROR(RunOnce(db_, s, What("ending run " + std::to_string(run_id))));
@@ -143,7 +143,7 @@ Status VerifyStore::EndRun(int64_t run_id, const std::string& state) {
 }
 
 Result<std::optional<VerifyRunRecord>> VerifyStore::LatestRun() {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   const std::string what = What("reading the latest run");
   Stmt s(db_, "SELECT " + std::string(kRunColumns) + " FROM verify_run ORDER BY id DESC LIMIT 1");
   RETURN_IF_ERROR(s.status(what));
@@ -161,11 +161,11 @@ Result<std::optional<VerifyRunRecord>> VerifyStore::UnfinishedRun() {
 
 Status VerifyStore::StartTable(int64_t run_id, const std::string& source, const std::string& destination,
                                const std::vector<VerifyUnitRecord>& units, const std::string& destination_identity) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   const std::string what = What("starting the verification of " + source);
-  return InTransaction(db_, what, [&] {
+  return InTransaction(db_, what, [&, db = db_] {
     {
-      Stmt run(db_, "SELECT 1 FROM verify_run WHERE id = ?");
+      Stmt run(db, "SELECT 1 FROM verify_run WHERE id = ?");
       RETURN_IF_ERROR(run.status(what));
       run.Bind(1, run_id);
       int rc = run.Step();
@@ -173,15 +173,15 @@ Status VerifyStore::StartTable(int64_t run_id, const std::string& source, const 
         return Status(ErrorCode::kInternal,
                       What("cannot start " + source + " in run " + std::to_string(run_id) + ": no such run"));
       }
-      if (rc != SQLITE_ROW) return SqliteError(db_, what);
+      if (rc != SQLITE_ROW) return SqliteError(db, what);
     }
     for (const char* sql : {"DELETE FROM verify_unit WHERE source = ?", "DELETE FROM verify_diff WHERE source = ?"}) {
-      Stmt del(db_, sql);
+      Stmt del(db, sql);
       del.Bind(1, source);
-      RETURN_IF_ERROR(RunOnce(db_, del, what));
+      RETURN_IF_ERROR(RunOnce(db, del, what));
     }
     {
-      Stmt ins(db_,
+      Stmt ins(db,
                "INSERT INTO verify_unit (source, idx, lower_json, upper_json, bucket, buckets) "
                "VALUES (?, ?, ?, ?, ?, ?)");
       RETURN_IF_ERROR(ins.status(what));
@@ -189,18 +189,18 @@ Status VerifyStore::StartTable(int64_t run_id, const std::string& source, const 
         const VerifyUnitRecord& u = units[i];
         ins.Bind(1, source).Bind(2, static_cast<int64_t>(i)).Bind(3, u.lower_json).Bind(4, u.upper_json);
         ins.Bind(5, u.bucket).Bind(6, u.buckets);
-        if (ins.Step() != SQLITE_DONE) return SqliteError(db_, what);
+        if (ins.Step() != SQLITE_DONE) return SqliteError(db, what);
         ins.Reset();
       }
     }
     {
-      Stmt table(db_,
+      Stmt table(db,
                  "INSERT INTO verify_table (source, destination, run_id, status, detail_json, destination_identity) "
                  "VALUES (?, ?, ?, 'running', '{}', ?) ON CONFLICT (source) DO UPDATE SET "
                  "destination = excluded.destination, run_id = excluded.run_id, status = excluded.status, "
                  "detail_json = excluded.detail_json, destination_identity = excluded.destination_identity");
       table.Bind(1, source).Bind(2, destination).Bind(3, run_id).Bind(4, destination_identity);
-      RETURN_IF_ERROR(RunOnce(db_, table, what));
+      RETURN_IF_ERROR(RunOnce(db, table, what));
     }
     return Status();
   });
@@ -208,7 +208,7 @@ Status VerifyStore::StartTable(int64_t run_id, const std::string& source, const 
 
 Status VerifyStore::SaveTableResult(const std::string& source, const std::string& status,
                                     const std::string& detail_json) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   Stmt s(db_, "UPDATE verify_table SET status = ?, detail_json = ? WHERE source = ?");
   s.Bind(1, status).Bind(2, detail_json).Bind(3, source);
   RETURN_IF_ERROR(RunOnce(db_, s, What("saving the result of " + source)));
@@ -219,7 +219,7 @@ Status VerifyStore::SaveTableResult(const std::string& source, const std::string
 }
 
 Result<std::optional<VerifyTableRecord>> VerifyStore::Table(const std::string& source) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   const std::string what = What("reading the result of " + source);
   Stmt s(db_, "SELECT " + std::string(kTableColumns) + " FROM verify_table WHERE source = ?");
   RETURN_IF_ERROR(s.status(what));
@@ -231,7 +231,7 @@ Result<std::optional<VerifyTableRecord>> VerifyStore::Table(const std::string& s
 }
 
 Result<std::vector<VerifyTableRecord>> VerifyStore::Tables() {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   const std::string what = What("listing the verified tables");
   Stmt s(db_, "SELECT " + std::string(kTableColumns) + " FROM verify_table ORDER BY source");
   RETURN_IF_ERROR(s.status(what));
@@ -243,7 +243,7 @@ Result<std::vector<VerifyTableRecord>> VerifyStore::Tables() {
 }
 
 Result<std::vector<VerifyUnitRecord>> VerifyStore::Units(const std::string& source) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   const std::string what = What("reading the units of " + source);
   Stmt s(db_,
          "SELECT idx, lower_json, upper_json, bucket, buckets, done, rows_source, rows_destination, matched "
@@ -262,27 +262,27 @@ Result<std::vector<VerifyUnitRecord>> VerifyStore::Units(const std::string& sour
 
 Status VerifyStore::FinishUnit(const std::string& source, int64_t index, int64_t rows_source, int64_t rows_destination,
                                bool matched, const std::vector<StoredDiff>& diffs) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   const std::string what = What("recording unit " + std::to_string(index) + " of " + source);
-  return InTransaction(db_, what, [&] {
+  return InTransaction(db_, what, [&, db = db_] {
     {
-      Stmt s(db_,
+      Stmt s(db,
              "UPDATE verify_unit SET done = 1, rows_source = ?, rows_destination = ?, matched = ? "
              "WHERE source = ? AND idx = ?");
       s.Bind(1, rows_source).Bind(2, rows_destination).Bind(3, static_cast<int64_t>(matched ? 1 : 0));
       s.Bind(4, source).Bind(5, index);
-      RETURN_IF_ERROR(RunOnce(db_, s, what));
-      if (sqlite3_changes(db_) == 0) {
+      RETURN_IF_ERROR(RunOnce(db, s, what));
+      if (sqlite3_changes(db) == 0) {
         return Status(ErrorCode::kInternal,
                       What("cannot finish unit " + std::to_string(index) + " of " + source + ": no such unit"));
       }
     }
-    return InsertDiffs(db_, source, diffs, what);
+    return InsertDiffs(db, source, diffs, what);
   });
 }
 
 Result<std::vector<StoredDiff>> VerifyStore::Diffs(const std::string& source, size_t limit) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   const std::string what = What("reading the differences of " + source);
   Stmt s(db_, "SELECT key_json, kind, columns_json FROM verify_diff WHERE source = ? ORDER BY key_json LIMIT ?");
   RETURN_IF_ERROR(s.status(what));
@@ -326,7 +326,7 @@ Result<std::vector<StoredDiff>> VerifyStore::Diffs(const std::string& source, si
 }
 
 Result<int64_t> VerifyStore::CountDiffs(const std::string& source) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   const std::string what = What("counting the differences of " + source);
   Stmt s(db_, "SELECT count(*) FROM verify_diff WHERE source = ?");
   RETURN_IF_ERROR(s.status(what));
@@ -337,14 +337,14 @@ Result<int64_t> VerifyStore::CountDiffs(const std::string& source) {
 
 Status VerifyStore::RemoveDiffs(const std::string& source, const std::vector<std::string>& key_jsons) {
   if (key_jsons.empty()) return Status();
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   const std::string what = What("removing differences of " + source);
-  return InTransaction(db_, what, [&] {
-    Stmt del(db_, "DELETE FROM verify_diff WHERE source = ? AND key_json = ?");
+  return InTransaction(db_, what, [&, db = db_] {
+    Stmt del(db, "DELETE FROM verify_diff WHERE source = ? AND key_json = ?");
     RETURN_IF_ERROR(del.status(what));
     for (const std::string& key : key_jsons) {
       del.Bind(1, source).Bind(2, key);
-      if (del.Step() != SQLITE_DONE) return SqliteError(db_, what);
+      if (del.Step() != SQLITE_DONE) return SqliteError(db, what);
       del.Reset();
     }
     return Status();
@@ -352,15 +352,15 @@ Status VerifyStore::RemoveDiffs(const std::string& source, const std::vector<std
 }
 
 Status VerifyStore::ReplaceDiffs(const std::string& source, const std::vector<StoredDiff>& diffs) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   const std::string what = What("replacing the differences of " + source);
-  return InTransaction(db_, what, [&] {
+  return InTransaction(db_, what, [&, db = db_] {
     {
-      Stmt del(db_, "DELETE FROM verify_diff WHERE source = ?");
+      Stmt del(db, "DELETE FROM verify_diff WHERE source = ?");
       del.Bind(1, source);
-      RETURN_IF_ERROR(RunOnce(db_, del, what));
+      RETURN_IF_ERROR(RunOnce(db, del, what));
     }
-    return InsertDiffs(db_, source, diffs, what);
+    return InsertDiffs(db, source, diffs, what);
   });
 }
 

@@ -23,13 +23,13 @@
 
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
+#include "common/mutex.h"
 #include "common/status.h"
 
 struct sqlite3;
@@ -147,8 +147,8 @@ class VerifyStore {
   // "verify store PATH: " + what, for error messages.
   std::string What(const std::string& what) const;
 
-  std::mutex mu_;
-  sqlite3* db_;  // guarded by mu_
+  Mutex mu_;
+  sqlite3* db_ GODWIT_GUARDED_BY(mu_);
   const std::string path_;
 };
 

@@ -198,7 +198,7 @@ Status Orchestrator::Start() {
 
 void Orchestrator::Shutdown() {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     if (stopping_ && workers_.empty()) return;
     stopping_ = true;
     for (auto& [id, a] : active_) {
@@ -206,8 +206,8 @@ void Orchestrator::Shutdown() {
       if (a.engine) a.engine->Cancel();
     }
   }
-  cv_.notify_all();
-  retention_cv_.notify_all();
+  cv_.NotifyAll();
+  retention_cv_.NotifyAll();
   for (auto& t : workers_) t.join();
   workers_.clear();
   if (retention_thread_.joinable()) retention_thread_.join();
@@ -347,7 +347,7 @@ std::pair<std::string, std::string> Orchestrator::StageAfterStop(int64_t id, con
 
 void Orchestrator::Enqueue(int64_t id) {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     if (stopping_) return;
     if (auto it = active_.find(id); it != active_.end()) {
       it->second.rerun = true;
@@ -356,43 +356,45 @@ void Orchestrator::Enqueue(int64_t id) {
     if (std::find(queue_.begin(), queue_.end(), id) != queue_.end()) return;
     queue_.push_back(id);
   }
-  cv_.notify_one();
+  cv_.NotifyOne();
 }
 
 void Orchestrator::WorkerLoop() {
-  std::unique_lock lock(mu_);
   while (true) {
-    cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
-    if (stopping_) return;
-    int64_t id = queue_.front();
-    queue_.pop_front();
-    if (auto it = active_.find(id); it != active_.end()) {
-      it->second.rerun = true;
-      continue;
+    int64_t id = 0;
+    {
+      MutexLock lock(mu_);
+      while (!stopping_ && queue_.empty()) cv_.Wait(mu_);
+      if (stopping_) return;
+      id = queue_.front();
+      queue_.pop_front();
+      if (auto it = active_.find(id); it != active_.end()) {
+        it->second.rerun = true;
+        continue;
+      }
+      active_.emplace(id, Active{});
     }
-    active_.emplace(id, Active{});
-    lock.unlock();
     RunProject(id);
-    lock.lock();
+    MutexLock lock(mu_);
     bool rerun = active_[id].rerun;
     active_.erase(id);
-    idle_cv_.notify_all();
+    idle_cv_.NotifyAll();
     if (rerun && !stopping_) {
       queue_.push_back(id);
-      cv_.notify_one();
+      cv_.NotifyOne();
     }
   }
 }
 
 void Orchestrator::WaitIdle(int64_t id) {
-  std::unique_lock lock(mu_);
-  idle_cv_.wait(lock, [&] { return active_.count(id) == 0; });
+  MutexLock lock(mu_);
+  while (active_.count(id) != 0) idle_cv_.Wait(mu_);
 }
 
 void Orchestrator::RunProject(int64_t id) {
   std::shared_ptr<std::atomic<bool>> cancel;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     cancel = active_[id].cancel;
   }
   while (!cancel->load()) {
@@ -445,7 +447,7 @@ void Orchestrator::RunProject(int64_t id) {
     run.project_dir = ProjectDir(id);
     run.cancel = cancel.get();
     run.attach = [this, id](RunningEngine* engine) {
-      std::lock_guard lock(mu_);
+      MutexLock lock(mu_);
       active_[id].engine = engine;
     };
     run.set_status = [this, p, st, cancel](SubtaskStatus status) {
@@ -464,7 +466,7 @@ void Orchestrator::RunProject(int64_t id) {
     }
     std::shared_ptr<std::atomic<bool>> skip;
     {
-      std::lock_guard lock(mu_);
+      MutexLock lock(mu_);
       skip = active_[id].skip_verification;
     }
     if (*kind == SubtaskKind::kIncremental && p.spec.type.verification) {
@@ -493,7 +495,7 @@ void Orchestrator::RunProject(int64_t id) {
     }
     bool stopping;
     {
-      std::lock_guard lock(mu_);
+      MutexLock lock(mu_);
       stopping = stopping_;
     }
     if (cancel->load() || outcome.status.code() == ErrorCode::kCancelled) {
@@ -520,8 +522,10 @@ void Orchestrator::RunProject(int64_t id) {
 void Orchestrator::RetentionLoop() {
   while (true) {
     {
-      std::unique_lock lock(mu_);
-      retention_cv_.wait_for(lock, std::chrono::seconds(options_.retention_check_seconds), [&] { return stopping_; });
+      MutexLock lock(mu_);
+      auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(options_.retention_check_seconds);
+      while (!stopping_ && retention_cv_.WaitUntil(mu_, deadline)) {
+      }
       if (stopping_) return;
     }
     CheckStoppedRetention();
@@ -539,7 +543,7 @@ void Orchestrator::CheckStoppedRetention() {
     if (!p.ok() || !p->spec.type.incremental) continue;
     if (!CheckStoredEndpoints(*p, options_.endpoints).ok()) continue;  // not connected to any more
     {
-      std::lock_guard lock(mu_);
+      MutexLock lock(mu_);
       if (stopping_) return;
       if (active_.count(id)) continue;  // still winding down: its own watch covers it
     }
@@ -641,7 +645,7 @@ Result<json> Orchestrator::Operate(Operation op, Project& p, const OperationArgs
       break;
     case Operation::kPause: {
       RETURN_IF_ERROR(Transition(p, ProjectState::kPaused, "paused by the user"));
-      std::lock_guard lock(mu_);
+      MutexLock lock(mu_);
       if (auto it = active_.find(p.id); it != active_.end()) {
         *it->second.cancel = true;
         it->second.rerun = false;
@@ -722,7 +726,7 @@ Result<json> Orchestrator::Operate(Operation op, Project& p, const OperationArgs
       row->ended_at = Now();
       RETURN_IF_ERROR(Record(*row, SubtaskStatus::kSkipped));
       {
-        std::lock_guard lock(mu_);
+        MutexLock lock(mu_);
         if (auto it = active_.find(p.id); it != active_.end()) it->second.skip_verification->store(true);
       }
       Event(p.id, "operation", "full verification skipped (irreversible: clone the project to verify again)");
@@ -791,7 +795,7 @@ Result<json> Orchestrator::Subtasks(int64_t id) {
     if (!row) return NoSuchProject(id);
   }
   json out = json::array();
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   auto it = active_.find(id);
   for (auto& r : rows) {
     if ((Is(r, SubtaskStatus::kRunning) || Is(r, SubtaskStatus::kMonitoring)) && it != active_.end()) {
@@ -809,7 +813,7 @@ Result<json> Orchestrator::Subtasks(int64_t id) {
 
 Result<json> Orchestrator::TableProgress(int64_t id) {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     if (auto it = active_.find(id); it != active_.end() && it->second.engine) {
       json live = it->second.engine->Detail();
       if (live.contains("phase"))
@@ -842,7 +846,7 @@ void Orchestrator::RunVerificationBeside(int64_t id, std::shared_ptr<CatchUpWait
   SubtaskRow st = *found;
   std::shared_ptr<std::atomic<bool>> cancel, skip;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     auto it = active_.find(id);
     if (it == active_.end()) return;
     cancel = it->second.cancel;
@@ -879,7 +883,7 @@ void Orchestrator::RunVerificationBeside(int64_t id, std::shared_ptr<CatchUpWait
   run.sync_ended = sync_ended;
   run.waiter = std::move(waiter);
   run.attach = [this, id](RunningEngine* engine) {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     if (auto it = active_.find(id); it != active_.end()) it->second.verification = engine;
   };
   if (Status s = LoadResumeState(st, SubtaskKind::kVerification, run); !s.ok()) {
@@ -935,7 +939,7 @@ Result<json> Orchestrator::Verification(int64_t id) {
   ASSIGN_OR_RETURN(SubtaskRow row, VerificationRow(store_, id));
   json detail = row.detail_json.empty() ? json(nullptr) : json::parse(row.detail_json, nullptr, false);
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     if (auto it = active_.find(id); it != active_.end()) {
       RunningEngine* e = it->second.verification;
       if (!e && p.stage == row.kind && Is(row, SubtaskStatus::kRunning)) e = it->second.engine;
@@ -946,12 +950,17 @@ Result<json> Orchestrator::Verification(int64_t id) {
 }
 
 Result<json> Orchestrator::Reverify(int64_t id, VerifyMode verify_mode) {
-  const std::string mode(VerifyModeName(verify_mode));
-  std::unique_lock correcting(correction_mu_, std::try_to_lock);
-  if (!correcting.owns_lock()) {
+  if (!correction_mu_.TryLock()) {
     return Status(ErrorCode::kInvalidState, "a correction is being applied or prepared",
                   "Re-verify once it has finished.");
   }
+  Result<json> result = ReverifyUncorrected(id, verify_mode);
+  correction_mu_.Unlock();
+  return result;
+}
+
+Result<json> Orchestrator::ReverifyUncorrected(int64_t id, VerifyMode verify_mode) {
+  const std::string mode(VerifyModeName(verify_mode));
   ASSIGN_OR_RETURN(Project p, Load(id));
   ASSIGN_OR_RETURN(SubtaskRow row, VerificationRow(store_, id));
   RETURN_IF_ERROR(CheckVerificationSettled(row, id));
@@ -975,7 +984,7 @@ Result<json> Orchestrator::Reverify(int64_t id, VerifyMode verify_mode) {
     // once it is monitoring, so start that run again (it resumes from its
     // checkpoint within seconds).
     {
-      std::lock_guard lock(mu_);
+      MutexLock lock(mu_);
       if (auto it = active_.find(id); it != active_.end()) it->second.cancel->store(true);
     }
     Enqueue(id);
@@ -1005,7 +1014,7 @@ Result<std::unique_ptr<Verifier>> RecheckForCorrection(const Project& p, const s
 Result<std::string> Orchestrator::CorrectionSql(int64_t id, bool delete_destination_only) {
   // One correction at a time: each re-reads and rewrites the project's
   // verification store.
-  std::lock_guard correcting(correction_mu_);
+  MutexLock correcting(correction_mu_);
   ASSIGN_OR_RETURN(Project p, Load(id));
   RETURN_IF_ERROR(CheckStoredEndpoints(p, options_.endpoints));
   ASSIGN_OR_RETURN(SubtaskRow row, VerificationRow(store_, id));
@@ -1019,7 +1028,7 @@ Result<std::string> Orchestrator::CorrectionSql(int64_t id, bool delete_destinat
 }
 
 Result<json> Orchestrator::Correct(int64_t id, bool delete_destination_only) {
-  std::lock_guard correcting(correction_mu_);
+  MutexLock correcting(correction_mu_);
   ASSIGN_OR_RETURN(Project p, Load(id));
   RETURN_IF_ERROR(CheckStoredEndpoints(p, options_.endpoints));
   ASSIGN_OR_RETURN(SubtaskRow row, VerificationRow(store_, id));
@@ -1029,7 +1038,7 @@ Result<json> Orchestrator::Correct(int64_t id, bool delete_destination_only) {
   std::shared_ptr<CatchUpWaiter> waiter;
   if (p.state == ProjectState::kRunning && p.spec.type.incremental) {
     waiter = std::make_shared<SyncCatchUp>([this, id] {
-      std::lock_guard lock(mu_);
+      MutexLock lock(mu_);
       auto it = active_.find(id);
       if (it == active_.end() || !it->second.engine) return SyncStatus{};
       return it->second.engine->Sync().value_or(SyncStatus{});

@@ -25,12 +25,10 @@
 #pragma once
 
 #include <atomic>
-#include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
@@ -38,6 +36,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/mutex.h"
 #include "common/status.h"
 #include "meta/project_store.h"
 #include "orchestrator/operation_args.h"
@@ -138,14 +137,16 @@ class Orchestrator {
  private:
   struct Active {
     std::shared_ptr<std::atomic<bool>> cancel = std::make_shared<std::atomic<bool>>(false);
-    RunningEngine* engine = nullptr;  // guarded by mu_
+    RunningEngine* engine = nullptr;  // guarded by Orchestrator::mu_
     // Full verification running beside incremental synchronization.
-    RunningEngine* verification = nullptr;  // guarded by mu_
+    RunningEngine* verification = nullptr;  // guarded by Orchestrator::mu_
     std::shared_ptr<std::atomic<bool>> skip_verification = std::make_shared<std::atomic<bool>>(false);
     bool rerun = false;  // resumed while winding down
   };
 
   Result<Project> Load(int64_t id);
+  // Reverify once no correction can start.
+  Result<nlohmann::json> ReverifyUncorrected(int64_t id, VerifyMode mode) GODWIT_REQUIRES(correction_mu_);
   void Enqueue(int64_t id);
   void WorkerLoop();
   // Checks the stopped projects' retention every retention_check_seconds.
@@ -179,17 +180,17 @@ class Orchestrator {
   ProjectStore& store_;
   // Held while corrections are prepared or applied (they rewrite the
   // project's verification store; so would a re-verify starting then).
-  std::mutex correction_mu_;
+  Mutex correction_mu_;
   const OrchestratorOptions options_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::condition_variable idle_cv_;
-  std::deque<int64_t> queue_;         // guarded by mu_
-  std::map<int64_t, Active> active_;  // guarded by mu_
-  bool stopping_ = false;             // guarded by mu_
+  Mutex mu_;
+  CondVar cv_;
+  CondVar idle_cv_;
+  std::deque<int64_t> queue_ GODWIT_GUARDED_BY(mu_);
+  std::map<int64_t, Active> active_ GODWIT_GUARDED_BY(mu_);
+  bool stopping_ GODWIT_GUARDED_BY(mu_) = false;
   std::vector<std::thread> workers_;
   std::thread retention_thread_;
-  std::condition_variable retention_cv_;             // wakes the retention thread at shutdown
+  CondVar retention_cv_;                             // wakes the retention thread at shutdown
   std::map<int64_t, std::string> retention_alerts_;  // retention thread only: the last alert per project
 };
 

@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "common/mutex.h"
 #include "common/failpoint.h"
 #include "connector/session.h"
 #include "model/row_collector.h"
@@ -325,13 +326,13 @@ SubtaskOutcome RunMigrationSubtask(SubtaskKind kind, const SubtaskRun& run) {
   }
   FullMigration migration(opt);
   std::optional<CaptureDuringCopy> capture;
-  std::mutex capture_mu;
+  Mutex capture_mu;
   std::string capture_error;
   if (kind == SubtaskKind::kFull && p.spec.type.incremental) {
     capture.emplace([&migration] { return migration.SnapshotTaken(); },
                     [&p, &run] { return ProjectSyncOptions(p, run.project_dir); },
                     [&](const Status& st) {
-                      std::lock_guard lock(capture_mu);
+                      MutexLock lock(capture_mu);
                       capture_error =
                           "change capture during the copy stopped (synchronization retries it after the "
                           "copy): " +

@@ -1,10 +1,10 @@
 #include "pipeline/chunk_copier.h"
 
 #include <chrono>
-#include <condition_variable>
 #include <deque>
-#include <mutex>
 #include <thread>
+
+#include "common/mutex.h"
 
 namespace godwit {
 namespace {
@@ -26,42 +26,42 @@ class BatchQueue : public BatchConsumer, public BatchSource {
     if (on_read_ && *on_read_) {
       (*on_read_)(static_cast<int64_t>(batch.rows()), static_cast<int64_t>(batch.payload_bytes()));
     }
-    std::unique_lock lock(mu_);
-    not_full_.wait(lock, [&] { return queue_.size() < capacity_ || writer_gone_; });
+    MutexLock lock(mu_);
+    while (queue_.size() >= capacity_ && !writer_gone_) not_full_.Wait(mu_);
     if (writer_gone_) return Status(ErrorCode::kCancelled, "the destination stopped taking rows");
     rows_ += static_cast<int64_t>(batch.rows());
     bytes_ += static_cast<int64_t>(batch.payload_bytes());
     queue_.push_back(std::move(batch));
     batch.Clear(queue_.back().columns());
-    not_empty_.notify_one();
+    not_empty_.NotifyOne();
     return Status();
   }
   void FinishReading(Status status) {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     reader_done_ = true;
     reader_status_ = std::move(status);
-    not_empty_.notify_one();
+    not_empty_.NotifyOne();
   }
 
   // Writer side.
   Result<bool> Next(RowBatch& batch) override {
-    std::unique_lock lock(mu_);
-    not_empty_.wait(lock, [&] { return !queue_.empty() || reader_done_; });
+    MutexLock lock(mu_);
+    while (queue_.empty() && !reader_done_) not_empty_.Wait(mu_);
     if (cancel_ && cancel_->load()) return Status(ErrorCode::kCancelled, "stopped by the user");
     if (!queue_.empty()) {
       batch = std::move(queue_.front());
       queue_.pop_front();
-      not_full_.notify_one();
+      not_full_.NotifyOne();
       return true;
     }
     if (!reader_status_.ok()) return reader_status_;
     return false;
   }
   void WriterGone() {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     writer_gone_ = true;
     queue_.clear();
-    not_full_.notify_one();
+    not_full_.NotifyOne();
   }
 
   int64_t rows() const { return rows_; }
@@ -71,12 +71,12 @@ class BatchQueue : public BatchConsumer, public BatchSource {
   const size_t capacity_;
   const std::atomic<bool>* cancel_;
   const std::function<void(int64_t, int64_t)>* on_read_;
-  std::mutex mu_;
-  std::condition_variable not_full_, not_empty_;
-  std::deque<RowBatch> queue_;    // guarded by mu_
-  bool reader_done_ = false;      // guarded by mu_
-  bool writer_gone_ = false;      // guarded by mu_
-  Status reader_status_;          // guarded by mu_
+  Mutex mu_;
+  CondVar not_full_, not_empty_;
+  std::deque<RowBatch> queue_ GODWIT_GUARDED_BY(mu_);
+  bool reader_done_ GODWIT_GUARDED_BY(mu_) = false;
+  bool writer_gone_ GODWIT_GUARDED_BY(mu_) = false;
+  Status reader_status_ GODWIT_GUARDED_BY(mu_);
   int64_t rows_ = 0, bytes_ = 0;  // reader thread only until join
 };
 

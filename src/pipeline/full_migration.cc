@@ -4,11 +4,11 @@
 #include <chrono>
 #include <ctime>
 #include <map>
-#include <mutex>
 #include <optional>
 #include <set>
 #include <thread>
 
+#include "common/mutex.h"
 #include "common/failpoint.h"
 #include "common/retry.h"
 #include "meta/meta_store.h"
@@ -61,9 +61,17 @@ struct TableJob {
   std::optional<IndexDef> chunk_key;
   std::string select_sql;  // without WHERE
   std::vector<ColumnType> source_types;
-  int64_t chunks_left = 0;  // guarded by mu
-  bool failed = false;      // guarded by mu
-  std::mutex mu;
+  // The copy's workers share a table's job: what they change is under mu
+  // (`record` too while the copy runs; the phases around it take one job at
+  // a time on one thread).
+  Mutex mu;
+  int64_t chunks_left GODWIT_GUARDED_BY(mu) = 0;
+  bool failed GODWIT_GUARDED_BY(mu) = false;
+
+  bool Failed() {
+    MutexLock lock(mu);
+    return failed;
+  }
 };
 
 // A pair of sessions one worker copies with.
@@ -104,7 +112,7 @@ struct FullMigration::Impl {
   // Records a table's failure in the store and the progress; the others go on.
   void FailTable(TableJob& job, const Status& st) {
     {
-      std::lock_guard lock(job.mu);
+      MutexLock lock(job.mu);
       job.failed = true;
       job.record.status = "failed";
       job.record.error = ErrorText(st);
@@ -115,7 +123,7 @@ struct FullMigration::Impl {
   }
 
   Status SaveTable(TableJob& job, TablePhase phase, const std::string& status) {
-    std::lock_guard lock(job.mu);
+    MutexLock lock(job.mu);
     job.record.phase = phase;
     job.record.status = status;
     if (status != "failed") job.record.error.clear();
@@ -195,14 +203,14 @@ Status FullMigration::Impl::Run() {
   if (opt.scope == FullMigrationScope::kSchemaOnly) {
     // No rows to copy: every created table goes straight to its indexes.
     for (auto& job : jobs) {
-      if (!job->failed && job->record.phase == TablePhase::kSchemaCreated) {
+      if (!job->Failed() && job->record.phase == TablePhase::kSchemaCreated) {
         RETURN_IF_ERROR(SaveTable(*job, TablePhase::kCopied, "pending"));
       }
     }
   }
 
   bool need_rows = std::any_of(jobs.begin(), jobs.end(),
-                               [](const auto& j) { return !j->failed && j->record.phase < TablePhase::kCopied; });
+                               [](const auto& j) { return !j->Failed() && j->record.phase < TablePhase::kCopied; });
   if (need_rows) {
     progress().SetPhase("snapshot");
     // A source restarting or a connection dropping while the snapshot is
@@ -259,7 +267,7 @@ Status FullMigration::Impl::Run() {
 // of failed objects.
 Status FullMigration::Impl::Finish() {
   for (auto& job : jobs) {
-    if (job->failed) {
+    if (job->Failed()) {
       ++failed_objects;
       failed_names.push_back(job->key);
     }
@@ -393,7 +401,7 @@ Status FullMigration::Impl::CheckDestination(Session& dst) {
   std::vector<TableJob*> lost;
   std::string list;
   for (auto& job : jobs) {
-    if (job->failed || job->record.phase < TablePhase::kSchemaCreated) continue;
+    if (job->Failed() || job->record.phase < TablePhase::kSchemaCreated) continue;
     auto why = WhyNotCreatedHere(dst, *job);
     if (!why.ok()) return why.status().WithContext("checking the destination against the saved state");
     if (why->empty()) continue;
@@ -446,7 +454,7 @@ Result<std::string> FullMigration::Impl::WhyNotCreatedHere(Session& dst, const T
 Status FullMigration::Impl::CreateTables(Session& dst) {
   std::set<TableRef> wanted;
   for (auto& job : jobs) {
-    if (!job->failed && job->record.phase < TablePhase::kSchemaCreated) wanted.insert(job->destination.ref);
+    if (!job->Failed() && job->record.phase < TablePhase::kSchemaCreated) wanted.insert(job->destination.ref);
   }
   if (wanted.empty()) return Status();
   std::set<std::string> schemas;
@@ -464,7 +472,7 @@ Status FullMigration::Impl::CreateTables(Session& dst) {
   for (const auto& t : existing->tables) present.insert(t.ref);
 
   for (auto& job : jobs) {
-    if (job->failed || job->record.phase >= TablePhase::kSchemaCreated) continue;
+    if (job->Failed() || job->record.phase >= TablePhase::kSchemaCreated) continue;
     progress().UpdateTable(job->key, "schema");
     if (present.count(job->destination.ref)) {
       // Loading into a table the DBA created beforehand is supported; into
@@ -553,7 +561,7 @@ Status FullMigration::Impl::OpenWorkers(Session& src) {
 Status FullMigration::Impl::PlanTables() {
   Session& reader = *workers[0].source;
   for (auto& job : jobs) {
-    if (job->failed || job->record.phase != TablePhase::kSchemaCreated) continue;
+    if (job->Failed() || job->record.phase != TablePhase::kSchemaCreated) continue;
     auto t0 = std::chrono::steady_clock::now();
     auto plan = PlanChunks(reader, job->source, opt.chunk_rows);
     progress().ChunkingTime(
@@ -582,20 +590,25 @@ Status FullMigration::Impl::CopyRows() {
   };
   std::vector<Task> tasks;
   for (auto& job : jobs) {
-    if (job->failed || job->record.phase != TablePhase::kPlanned) continue;
+    if (job->Failed() || job->record.phase != TablePhase::kPlanned) continue;
     ASSIGN_OR_RETURN(auto chunks, meta->LoadChunks(job->key));
     int64_t done_rows = 0;
+    int64_t chunks_left = 0;
     for (auto& c : chunks) {
       if (c.state == ChunkState::kDone) {
         done_rows += c.rows;
         continue;
       }
       tasks.push_back({job.get(), c});
-      ++job->chunks_left;
+      ++chunks_left;
+    }
+    {
+      MutexLock lock(job->mu);
+      job->chunks_left = chunks_left;
     }
     job->record.migrated_rows = done_rows;
     progress().SetTable({job->key, job->record.destination, job->record.estimated_rows, done_rows, "copying", ""});
-    if (job->chunks_left == 0) RETURN_IF_ERROR(SaveTable(*job, TablePhase::kCopied, "copied"));
+    if (chunks_left == 0) RETURN_IF_ERROR(SaveTable(*job, TablePhase::kCopied, "copied"));
   }
   // Chunk-major order spreads the workers over tables, so that one slow
   // table does not hold every worker.
@@ -604,7 +617,7 @@ Status FullMigration::Impl::CopyRows() {
   progress().AddChunksTotal(static_cast<int64_t>(tasks.size()));
 
   std::atomic<size_t> next{0};
-  std::mutex fatal_mu;
+  Mutex fatal_mu;
   Status fatal;  // a metadata failure stops everything: checkpoints could not be trusted
   auto work = [&](Worker& w) {
     for (;;) {
@@ -612,10 +625,7 @@ Status FullMigration::Impl::CopyRows() {
       if (i >= tasks.size() || self.cancel_) return;
       Task& task = tasks[i];
       TableJob& job = *task.job;
-      {
-        std::lock_guard lock(job.mu);
-        if (job.failed) continue;
-      }
+      if (job.Failed()) continue;
       auto lower = KeyBoundFromJson(task.chunk.lower_json);
       auto upper = KeyBoundFromJson(task.chunk.upper_json);
       if (!lower.ok() || !upper.ok()) {
@@ -629,7 +639,7 @@ Status FullMigration::Impl::CopyRows() {
       // that removes exactly the chunk's rows).
       bool clear_first = task.chunk.state == ChunkState::kStarted;
       if (Status st = meta->MarkChunkStarted(job.key, task.chunk.index); !st.ok()) {
-        std::lock_guard lock(fatal_mu);
+        MutexLock lock(fatal_mu);
         fatal = st;
         self.cancel_ = true;
         return;
@@ -681,7 +691,7 @@ Status FullMigration::Impl::CopyRows() {
       GODWIT_FAILPOINT("chunk_committed");
       GODWIT_FAILPOINT("chunk_committed/" + job.key);  // one table's chunks only
       if (Status st = meta->MarkChunkDone(job.key, task.chunk.index, stats->rows, stats->bytes); !st.ok()) {
-        std::lock_guard lock(fatal_mu);
+        MutexLock lock(fatal_mu);
         fatal = st;
         self.cancel_ = true;
         return;
@@ -690,7 +700,7 @@ Status FullMigration::Impl::CopyRows() {
       progress().AddTableRows(job.key, stats->rows);
       bool table_done = false;
       {
-        std::lock_guard lock(job.mu);
+        MutexLock lock(job.mu);
         job.record.migrated_rows += stats->rows;
         table_done = --job.chunks_left == 0 && !job.failed;
       }
@@ -720,7 +730,7 @@ void FullMigration::Impl::RunDeferredDdl(TablePhase from, TablePhase to, const s
   std::map<TableJob*, int> pending;
   std::vector<TableJob*> tables;
   for (auto& job : jobs) {
-    if (job->failed || job->record.phase != from) continue;
+    if (job->Failed() || job->record.phase != from) continue;
     auto done = meta->LoadIndexes(job->key);
     std::set<std::string> completed;
     if (done.ok()) {
@@ -789,12 +799,12 @@ void FullMigration::Impl::RunDeferredDdl(TablePhase from, TablePhase to, const s
   for (auto& t : threads) t.join();
   if (self.cancel_) return;
   for (TableJob* job : tables) {
-    if (job->failed) continue;
+    if (job->Failed()) continue;
     // MySQL's identity changes when the DDL rebuilt the table: record the
     // table as it is now (on error the older one stays; the resume check
     // does not rely on it alone).
     if (auto identity = workers[0].destination->TableIdentity(job->destination.ref); identity.ok()) {
-      std::lock_guard lock(job->mu);
+      MutexLock lock(job->mu);
       job->record.destination_identity = *identity;
     }
     // Its indexes and constraints are in; without the record a resume

@@ -3,7 +3,7 @@
 namespace godwit {
 
 void Progress::SetPhase(const std::string& phase) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   auto now = std::chrono::steady_clock::now();
   if (!phase_.empty()) {
     phase_seconds_.emplace_back(phase_, std::chrono::duration<double>(now - phase_start_).count());
@@ -13,32 +13,32 @@ void Progress::SetPhase(const std::string& phase) {
 }
 
 void Progress::SetTable(const TableProgress& table) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   if (!tables_.count(table.source)) order_.push_back(table.source);
   tables_[table.source] = table;
 }
 
 void Progress::UpdateTable(const std::string& source, const std::string& status, const std::string& error) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   auto& t = tables_[source];
   t.status = status;
   if (!error.empty() || status != "failed") t.error = error;
 }
 
 void Progress::AddTableRows(const std::string& source, int64_t rows) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   tables_[source].migrated_rows += rows;
 }
 
 void Progress::AddWarning(const std::string& warning) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   warnings_.push_back(warning);
 }
 
 ProgressSnapshot Progress::Snapshot() const {
   ProgressSnapshot s;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     s.phase = phase_;
     for (const auto& key : order_) s.tables.push_back(tables_.at(key));
     s.warnings = warnings_;

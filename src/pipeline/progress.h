@@ -8,9 +8,10 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
-#include <mutex>
 #include <string>
 #include <vector>
+
+#include "common/mutex.h"
 
 namespace godwit {
 
@@ -72,13 +73,13 @@ class Progress {
 
  private:
   const std::chrono::steady_clock::time_point start_;
-  mutable std::mutex mu_;
-  std::string phase_;                                          // guarded by mu_
-  std::chrono::steady_clock::time_point phase_start_;          // guarded by mu_
-  std::vector<std::pair<std::string, double>> phase_seconds_;  // guarded by mu_
-  std::map<std::string, TableProgress> tables_;                // guarded by mu_
-  std::vector<std::string> order_;                             // guarded by mu_
-  std::vector<std::string> warnings_;                          // guarded by mu_
+  mutable Mutex mu_;
+  std::string phase_ GODWIT_GUARDED_BY(mu_);
+  std::chrono::steady_clock::time_point phase_start_ GODWIT_GUARDED_BY(mu_);
+  std::vector<std::pair<std::string, double>> phase_seconds_ GODWIT_GUARDED_BY(mu_);
+  std::map<std::string, TableProgress> tables_ GODWIT_GUARDED_BY(mu_);
+  std::vector<std::string> order_ GODWIT_GUARDED_BY(mu_);
+  std::vector<std::string> warnings_ GODWIT_GUARDED_BY(mu_);
   std::atomic<int64_t> rows_read_{0}, bytes_read_{0}, rows_written_{0}, bytes_written_{0};
   std::atomic<int64_t> chunks_done_{0}, chunks_total_{0};
   std::atomic<int64_t> read_ns_{0}, write_ns_{0}, chunking_ns_{0}, planned_chunks_{0};

@@ -3,12 +3,11 @@
 #include <xxhash.h>
 
 #include <chrono>
-#include <condition_variable>
 #include <deque>
-#include <mutex>
 #include <set>
 #include <thread>
 
+#include "common/mutex.h"
 #include "common/failpoint.h"
 
 namespace godwit {
@@ -251,42 +250,49 @@ struct PartitionedApplier::Worker {
   std::unique_ptr<ChangeApplier> applier;
   uint64_t skip_upto = 0;  // its checkpoint at Open: changes at or below were applied
 
-  std::mutex mu;
-  std::condition_variable cv;
-  std::deque<Task> queue;   // guarded by mu
-  size_t unfinished = 0;    // queued + running; guarded by mu
-  Status error;             // the first failure since the last abort; guarded by mu
-  uint64_t checkpoint = 0;  // committed sequence; guarded by mu
-  double apply_ms = 0;      // guarded by mu
+  Mutex mu;
+  CondVar cv;
+  std::deque<Task> queue GODWIT_GUARDED_BY(mu);
+  size_t unfinished GODWIT_GUARDED_BY(mu) = 0;    // queued + running
+  Status error GODWIT_GUARDED_BY(mu);             // the first failure since the last abort
+  uint64_t checkpoint GODWIT_GUARDED_BY(mu) = 0;  // committed sequence
+  double apply_ms GODWIT_GUARDED_BY(mu) = 0;
   std::thread thread;
+
+  // Before Start: the sequence the partition's checkpoint row holds.
+  void StartAt(uint64_t seq) {
+    MutexLock lock(mu);
+    skip_upto = seq;
+    checkpoint = seq;
+  }
 
   void Start() {
     thread = std::thread([this] { Loop(); });
   }
 
   void Enqueue(Task task) {
-    std::unique_lock lock(mu);
+    MutexLock lock(mu);
     if (task.kind == Task::Kind::kApply) {
-      cv.wait(lock, [&] { return queue.size() < kMaxQueuedPieces; });
+      while (queue.size() >= kMaxQueuedPieces) cv.Wait(mu);
     }
     queue.push_back(std::move(task));
     ++unfinished;
-    cv.notify_all();
+    cv.NotifyAll();
   }
 
   Status Wait() {
-    std::unique_lock lock(mu);
-    cv.wait(lock, [&] { return unfinished == 0; });
+    MutexLock lock(mu);
+    while (unfinished != 0) cv.Wait(mu);
     return error;
   }
 
   uint64_t Committed() {
-    std::lock_guard lock(mu);
+    MutexLock lock(mu);
     return checkpoint;
   }
 
   Status CurrentError() {
-    std::lock_guard lock(mu);
+    MutexLock lock(mu);
     return error;
   }
 
@@ -294,21 +300,21 @@ struct PartitionedApplier::Worker {
     while (true) {
       Task task;
       {
-        std::unique_lock lock(mu);
-        cv.wait(lock, [&] { return !queue.empty(); });
+        MutexLock lock(mu);
+        while (queue.empty()) cv.Wait(mu);
         task = std::move(queue.front());
         queue.pop_front();
-        cv.notify_all();  // room in the queue
+        cv.NotifyAll();  // room in the queue
       }
       if (task.kind == Task::Kind::kStop) {
-        std::lock_guard lock(mu);
+        MutexLock lock(mu);
         --unfinished;
-        cv.notify_all();
+        cv.NotifyAll();
         return;
       }
       bool failed;
       {
-        std::lock_guard lock(mu);
+        MutexLock lock(mu);
         failed = !error.ok();
       }
       Status st;
@@ -320,13 +326,13 @@ struct PartitionedApplier::Worker {
         st = Run(task);
         ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
       }
-      std::lock_guard lock(mu);
+      MutexLock lock(mu);
       if (task.kind == Task::Kind::kAbort) error = Status();
       if (!st.ok() && error.ok()) error = st;
       if (task.kind == Task::Kind::kApply) apply_ms += ms;
       if (st.ok() && task.kind == Task::Kind::kCommit && !failed) checkpoint = std::max(checkpoint, task.sequence);
       --unfinished;
-      cv.notify_all();
+      cv.NotifyAll();
     }
   }
 
@@ -350,7 +356,7 @@ struct PartitionedApplier::Worker {
         if (!applier->in_transaction()) return Status();
         if (task.sequence > Committed()) {
           RETURN_IF_ERROR(applier->Commit(task.position, task.sequence, 0));
-          std::lock_guard lock(mu);
+          MutexLock lock(mu);
           checkpoint = task.sequence;
           return Status();
         }
@@ -393,7 +399,7 @@ Result<std::unique_ptr<PartitionedApplier>> PartitionedApplier::Open(const Conne
     PartitionedApplier* raw = self.get();
     per.on_warning = [raw, warn = options.on_warning](const std::string& w) {
       {
-        std::lock_guard lock(raw->warn_mu_);
+        MutexLock lock(raw->warn_mu_);
         if (!raw->warned_.insert(w).second) return;
       }
       warn(w);
@@ -437,8 +443,7 @@ Result<std::unique_ptr<PartitionedApplier>> PartitionedApplier::Open(const Conne
     for (int k = 0; k < partitions; ++k) {
       auto it = rows.find(PartitionStreamId(options.stream_id, k));
       const uint64_t seq = it != rows.end() ? it->second.first : 0;
-      self->workers_[k]->skip_upto = seq;
-      self->workers_[k]->checkpoint = seq;
+      self->workers_[k]->StartAt(seq);
     }
   } else {
     // Fresh, or a single-session checkpoint (every partition starts where
@@ -465,8 +470,7 @@ Result<std::unique_ptr<PartitionedApplier>> PartitionedApplier::Open(const Conne
     RETURN_IF_ERROR(first.applier->Begin());
     RETURN_IF_ERROR(first.applier->Commit(pos, seq, 0, others));
     for (auto& w : self->workers_) {
-      w->skip_upto = seq;
-      w->checkpoint = seq;
+      w->StartAt(seq);
       // Its applied() must show the row just written.
       per.stream_id = PartitionStreamId(options.stream_id, w->index);
       ASSIGN_OR_RETURN(w->applier, ChangeApplier::Open(*w->session, dialect, tables, per));
@@ -594,7 +598,7 @@ Status PartitionedApplier::Commit(const Position& position, uint64_t sequence, u
     // serial); partition 0's commit moves their checkpoints too.
     std::vector<std::string> also;
     for (size_t k = 1; k < workers_.size(); ++k) {
-      std::lock_guard lock(workers_[k]->mu);
+      MutexLock lock(workers_[k]->mu);
       if (workers_[k]->checkpoint < sequence)
         also.push_back(PartitionStreamId(options_.stream_id, static_cast<int>(k)));
     }
@@ -606,7 +610,7 @@ Status PartitionedApplier::Commit(const Position& position, uint64_t sequence, u
     RETURN_IF_ERROR(WaitAll());
     serial_ = false;
     for (auto& w : workers_) {
-      std::lock_guard lock(w->mu);
+      MutexLock lock(w->mu);
       w->checkpoint = std::max(w->checkpoint, sequence);
     }
     return Status();
@@ -661,7 +665,7 @@ uint64_t PartitionedApplier::statements() const {
 double PartitionedApplier::apply_ms() const {
   double ms = 0;
   for (const auto& w : workers_) {
-    std::lock_guard lock(w->mu);
+    MutexLock lock(w->mu);
     ms += w->apply_ms;
   }
   return ms;

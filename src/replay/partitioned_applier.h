@@ -45,13 +45,13 @@
 #include <functional>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <set>
 #include <optional>
 #include <span>
 #include <string>
 #include <vector>
 
+#include "common/mutex.h"
 #include "common/status.h"
 #include "connector/session.h"
 #include "model/change_event.h"
@@ -185,8 +185,8 @@ class PartitionedApplier {
   bool serial_ = false;
   Position last_ended_position_;  // of the last ended source transaction
   uint64_t last_ended_seq_ = 0;
-  std::mutex warn_mu_;
-  std::set<std::string> warned_;
+  Mutex warn_mu_;
+  std::set<std::string> warned_ GODWIT_GUARDED_BY(warn_mu_);
   uint64_t filtered_ = 0;
 };
 

@@ -16,13 +16,13 @@ bool IsNone(const Position& p) { return std::holds_alternative<NoPosition>(p); }
 
 Capture::Capture(ChangeLog& log, StreamOpener open, Position initial, CaptureOptions options)
     : log_(log), open_(std::move(open)), initial_(std::move(initial)), options_(options) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   stats_.durable_seq = log_.durable_seq();
   stats_.durable_position = log_.last_position();
 }
 
 CaptureStats Capture::stats() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return stats_;
 }
 
@@ -56,7 +56,7 @@ Status Capture::Flush(ChangeStream& stream) {
     }
   }
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     stats_.events += pending_.size();
     stats_.transactions += commits;
     stats_.durable_seq = appended.last_seq;
@@ -120,7 +120,7 @@ Status Capture::Run(const std::atomic<bool>& cancel) {
     // What was read but not appended is read again from the log's end.
     pending_.clear();
     {
-      std::lock_guard lock(mu_);
+      MutexLock lock(mu_);
       ++stats_.reconnects;
     }
     SleepUnlessCancelled(Backoff{.max = options_.max_backoff}.Delay(failures), cancel);

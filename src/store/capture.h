@@ -24,8 +24,8 @@
 #include <chrono>
 #include <functional>
 #include <memory>
-#include <mutex>
 
+#include "common/mutex.h"
 #include "common/status.h"
 #include "connector/change_stream.h"
 #include "store/change_log.h"
@@ -82,8 +82,8 @@ class Capture {
   // Events of the current transaction already durable (counted to drop
   // their repeat after a reconnect).
   uint64_t durable_in_transaction_ = 0;
-  mutable std::mutex mu_;
-  CaptureStats stats_;  // guarded by mu_
+  mutable Mutex mu_;
+  CaptureStats stats_ GODWIT_GUARDED_BY(mu_);
 };
 
 }  // namespace godwit::store

@@ -16,10 +16,10 @@ namespace godwit::store {
 
 struct LogShared {
   std::string dir;
-  std::mutex mu;
+  Mutex mu;
   // First sequence number of each segment on disk, ascending; the last one
-  // is being appended to. Guarded by mu.
-  std::vector<uint64_t> segments;
+  // is being appended to.
+  std::vector<uint64_t> segments GODWIT_GUARDED_BY(mu);
   // Last durable sequence number. Stored (release) only after the records
   // up to it are written and synced, so a reader that loads it (acquire)
   // may read every record up to it.
@@ -67,7 +67,7 @@ Status ChangeLogReader::ReadRecord() {
       // The record we want is durable, so it starts the next segment.
       bool exists;
       {
-        std::lock_guard<std::mutex> lock(shared_->mu);
+        MutexLock lock(shared_->mu);
         exists = std::binary_search(shared_->segments.begin(), shared_->segments.end(), next_record_seq_);
       }
       if (!exists) {
@@ -169,7 +169,7 @@ Status ChangeLog::Recover() {
   } else {
     RETURN_IF_ERROR(RecoverLastSegment(&firsts));
     for (size_t i = 0; i + 1 < firsts.size(); ++i) RETURN_IF_ERROR(CheckEarlierSegment(firsts[i], firsts[i + 1]));
-    std::lock_guard<std::mutex> lock(shared_->mu);
+    MutexLock lock(shared_->mu);
     shared_->segments = firsts;
   }
   recovery_.last_seq = next_seq_ - 1;
@@ -320,7 +320,7 @@ Status ChangeLog::CreateSegment(uint64_t first_seq, const Position& start_positi
   RETURN_IF_ERROR(SyncDir(dir_));
   GODWIT_FAILPOINT("store_segment_created");
   {
-    std::lock_guard<std::mutex> lock(shared_->mu);
+    MutexLock lock(shared_->mu);
     shared_->segments.push_back(first_seq);
   }
   active_ = std::move(file);
@@ -343,7 +343,7 @@ Status ChangeLog::WriteRecord(uint64_t first_seq, uint32_t count, const std::str
 }
 
 Result<AppendResult> ChangeLog::Append(const std::vector<ChangeEvent>& events) {
-  std::lock_guard<std::mutex> lock(append_mu_);
+  MutexLock lock(append_mu_);
   if (!failed_.ok()) {
     return Status(failed_.code(),
                   "change log " + dir_ + " refuses appends after an earlier failure: " + failed_.message(),
@@ -395,7 +395,7 @@ Result<AppendResult> ChangeLog::Append(const std::vector<ChangeEvent>& events) {
 uint64_t ChangeLog::durable_seq() const { return shared_->durable_seq.load(std::memory_order_acquire); }
 
 uint64_t ChangeLog::first_seq() const {
-  std::lock_guard<std::mutex> lock(shared_->mu);
+  MutexLock lock(shared_->mu);
   return shared_->segments.front();
 }
 
@@ -403,15 +403,14 @@ Result<std::unique_ptr<ChangeLogReader>> ChangeLog::OpenReader(uint64_t from_seq
   uint64_t durable = durable_seq();
   uint64_t segment;
   {
-    std::lock_guard<std::mutex> lock(shared_->mu);
-    const std::vector<uint64_t>& segs = shared_->segments;
-    if (from_seq < segs.front()) {
+    MutexLock lock(shared_->mu);
+    if (from_seq < shared_->segments.front()) {
       return Status(ErrorCode::kNotFound,
                     "change log " + dir_ + " no longer holds sequence " + std::to_string(from_seq) + " (it starts at " +
-                        std::to_string(segs.front()) + ")",
+                        std::to_string(shared_->segments.front()) + ")",
                     "the segment was released as applied; the Writer must resume from its own checkpoint");
     }
-    segment = *(std::upper_bound(segs.begin(), segs.end(), from_seq) - 1);
+    segment = *(std::upper_bound(shared_->segments.begin(), shared_->segments.end(), from_seq) - 1);
   }
   if (from_seq > durable + 1) {
     return Status(ErrorCode::kInvalidArgument, "change log " + dir_ + " holds sequences up to " +
@@ -428,7 +427,7 @@ Result<size_t> ChangeLog::Release(uint64_t up_to_seq) {
   up_to_seq = std::min(up_to_seq, durable_seq());
   std::vector<uint64_t> doomed;
   {
-    std::lock_guard<std::mutex> lock(shared_->mu);
+    MutexLock lock(shared_->mu);
     std::vector<uint64_t>& segs = shared_->segments;
     size_t n = 0;
     while (n + 1 < segs.size() && segs[n + 1] - 1 <= up_to_seq) ++n;

@@ -34,11 +34,11 @@
 
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "common/mutex.h"
 #include "common/status.h"
 #include "model/change_event.h"
 #include "store/segment.h"
@@ -178,7 +178,7 @@ class ChangeLog {
 
   // Appending thread only (Append holds append_mu_ so that a misuse from
   // two threads serialises instead of corrupting the file).
-  std::mutex append_mu_;
+  Mutex append_mu_;
   RecordCodec codec_;
   File active_;  // the last segment, open for append
   uint64_t active_header_size_ = 0;

@@ -40,7 +40,7 @@ Status DdlSync::FollowColumns(const ChangeEvent& e, uint64_t seq, Session& dst, 
   if (st.ok()) st = SyncTable(e.table, {.detect_renames = true}, dst, applier, false, &e.columns);
   if (st.ok()) return st;
   if (!st.retryable()) {
-    std::lock_guard lock(s_.mu);
+    MutexLock lock(s_.mu);
     s_.status.failed_ddl = FailedDdl{seq, "(columns of " + e.table.ToString() + " changed)", st.message()};
   }
   return st.WithContext("changing " + e.table.ToString() + " on the destination to the source's columns");
@@ -129,7 +129,7 @@ Status DdlSync::RunDdlStep(uint64_t seq, const std::string& captured, const std:
   if (st.ok()) return st;
   if (st.retryable()) return st;  // the destination went away: reconnect and apply it again
   {
-    std::lock_guard lock(s_.mu);
+    MutexLock lock(s_.mu);
     s_.status.failed_ddl = FailedDdl{seq, statement, st.message()};
   }
   return Status(st.code(),
@@ -237,7 +237,7 @@ Status DdlSync::SyncTable(const TableRef& source, const TableChangeOptions& opti
   for (const auto& w : change.warnings) s_.Warn(w);
   RETURN_IF_ERROR(RunStatements(change.statements, dst));
   {
-    std::lock_guard lock(s_.mu);
+    MutexLock lock(s_.mu);
     // Shown in the API: the source's defaults and comments blanked.
     for (const auto& sql : change.statements) s_.status.applied_ddl.push_back(RedactStatement(sql, d.engine()));
     if (wanted && !s_.by_table.count(source))
@@ -266,7 +266,7 @@ Status DdlSync::RunStatements(const std::vector<std::string>& statements, Sessio
 }
 
 void DdlSync::AppliedDdl(const std::string& sql) {
-  std::lock_guard lock(s_.mu);
+  MutexLock lock(s_.mu);
   s_.status.applied_ddl.push_back(sql);
 }
 

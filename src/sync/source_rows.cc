@@ -2,9 +2,9 @@
 
 #include <map>
 #include <memory>
-#include <mutex>
 #include <utility>
 
+#include "common/mutex.h"
 #include "connector/session.h"
 #include "model/row_collector.h"
 #include "schema/dialect.h"
@@ -17,7 +17,7 @@ class SourceRows {
   explicit SourceRows(Endpoint source) : source_(std::move(source)), dialect_(DialectFor(source_.engine)) {}
 
   Result<std::optional<RowImage>> Read(const SourceRowRequest& request) {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     if (request.key_columns.empty() || request.key_columns.size() != request.key_values.size()) {
       return Status(ErrorCode::kInternal, "a source row lookup of " + request.table.ToString() + " without its key");
     }
@@ -67,7 +67,7 @@ class SourceRows {
  private:
   // The source table with every column of `needed`, from the cache or, when
   // it lacks one (DDL since it was read), from the catalog again.
-  Result<const TableSchema*> Schema(const TableRef& ref, const std::vector<std::string>& needed) {
+  Result<const TableSchema*> Schema(const TableRef& ref, const std::vector<std::string>& needed) GODWIT_REQUIRES(mu_) {
     auto has_all = [&](const TableSchema& t) {
       for (const std::string& name : needed) {
         if (t.FindColumn(name) == nullptr) return false;
@@ -100,11 +100,10 @@ class SourceRows {
 
   const Endpoint source_;
   const Dialect& dialect_;
-  // Partitioned apply may share one lookup between its sessions' threads;
-  // the members below are guarded by mu_.
-  std::mutex mu_;
-  std::unique_ptr<Session> session_;
-  std::map<TableRef, TableSchema> schemas_;
+  // Partitioned apply may share one lookup between its sessions' threads.
+  Mutex mu_;
+  std::unique_ptr<Session> session_ GODWIT_GUARDED_BY(mu_);
+  std::map<TableRef, TableSchema> schemas_ GODWIT_GUARDED_BY(mu_);
 };
 
 }  // namespace

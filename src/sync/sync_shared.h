@@ -16,11 +16,11 @@
 #include <deque>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <tuple>
 
+#include "common/mutex.h"
 #include "model/object_mapping.h"
 #include "store/change_log.h"
 #include "sync/synchronizer.h"
@@ -44,7 +44,7 @@ struct SyncShared {
 
   // Adds `w` to the status's warnings, once.
   void Warn(const std::string& w) {
-    std::lock_guard lock(mu);
+    MutexLock lock(mu);
     if (std::find(status.warnings.begin(), status.warnings.end(), w) == status.warnings.end()) {
       status.warnings.push_back(w);
     }
@@ -62,13 +62,15 @@ struct SyncShared {
   std::atomic<bool> stop_requested{false};  // RequestStopWhenCaughtUp was called
   std::atomic<int64_t> target_beat{0};      // the beat that marks "caught up"; 0 = not written yet
 
-  mutable std::mutex mu;
-  SyncStatus status;                                                      // guarded by mu
-  std::map<TableRef, SyncTableStats> by_table;                            // guarded by mu
-  std::deque<std::tuple<Clock::time_point, uint64_t, uint64_t>> samples;  // guarded by mu
-  Clock::time_point applied_at;                                           // guarded by mu
-  double statement_ms = 0, commit_ms = 0;                                 // guarded by mu
-  uint64_t statements = 0, commits = 0;                                   // guarded by mu
+  mutable Mutex mu;
+  SyncStatus status GODWIT_GUARDED_BY(mu);
+  std::map<TableRef, SyncTableStats> by_table GODWIT_GUARDED_BY(mu);
+  std::deque<std::tuple<Clock::time_point, uint64_t, uint64_t>> samples GODWIT_GUARDED_BY(mu);
+  Clock::time_point applied_at GODWIT_GUARDED_BY(mu);
+  double statement_ms GODWIT_GUARDED_BY(mu) = 0;
+  double commit_ms GODWIT_GUARDED_BY(mu) = 0;
+  uint64_t statements GODWIT_GUARDED_BY(mu) = 0;
+  uint64_t commits GODWIT_GUARDED_BY(mu) = 0;
 };
 
 }  // namespace godwit

@@ -128,7 +128,7 @@ Synchronizer::~Synchronizer() = default;
 void Synchronizer::RequestStopWhenCaughtUp() { impl_->stop_requested = true; }
 
 SyncStatus Synchronizer::status() const {
-  std::lock_guard lock(impl_->mu);
+  MutexLock lock(impl_->mu);
   SyncStatus s = impl_->status;
   if (s.latency_seconds) {
     s.latency_updated_seconds_ago = std::chrono::duration<double>(Clock::now() - impl_->applied_at).count();
@@ -174,7 +174,7 @@ Status Synchronizer::Impl::Prepare() {
       Warn("changes to " + t.ref.ToString() + " are not applied: " + converted.status().message());
       continue;
     }
-    std::lock_guard lock(mu);
+    MutexLock lock(mu);
     SyncTableStats stats{t.ref.ToString(), converted->table.ref.ToString()};
     for (const auto& carried : opt.carried_tables) {
       if (carried.source == stats.source) {
@@ -207,7 +207,7 @@ Status Synchronizer::Impl::Prepare() {
       Warn("no heartbeat: " + st.ToString() + " — lag is measured from the application's own writes only");
     }
   }
-  std::lock_guard lock(mu);
+  MutexLock lock(mu);
   status.heartbeat = heartbeat;
   return Status();
 }
@@ -249,7 +249,7 @@ Status Synchronizer::Impl::OpenLog() {
     Warn("the change log's last record was incomplete (" + (*opened)->recovery().reason +
          "); it was cut and is read from the source again");
   }
-  std::lock_guard lock(mu);
+  MutexLock lock(mu);
   log = std::move(*opened);
   capture = std::make_unique<store::Capture>(
       *log, [this](const Position& from) { return OpenStream(from); }, opt.start);
@@ -258,7 +258,7 @@ Status Synchronizer::Impl::OpenLog() {
 }
 
 void Synchronizer::Impl::CloseLog() {
-  std::lock_guard lock(mu);
+  MutexLock lock(mu);
   status.running = false;
   if (capture) {
     // Keep what the Store reported for status() after it stopped.
@@ -339,7 +339,7 @@ void Synchronizer::Impl::CheckRetention(Session& src) {
   Position needed;
   int64_t needed_time_us = 0;
   {
-    std::lock_guard lock(mu);
+    MutexLock lock(mu);
     if (!capture) return;
   }
   auto cs = capture->stats();
@@ -347,7 +347,7 @@ void Synchronizer::Impl::CheckRetention(Session& src) {
   needed_time_us = cs.last_commit_time_us;
   auto alert = retention.Check(src, *source_capture, opt.capture.stream, needed, needed_time_us);
   if (!alert.ok()) return;  // the next check tries again
-  std::lock_guard lock(mu);
+  MutexLock lock(mu);
   status.retention_alert = *alert;
 }
 

@@ -132,7 +132,7 @@ class WriterPass {
   void Report(Clock::time_point now, double commit_ms);
   void ReleaseApplied(Clock::time_point now);
   bool CaughtUp() const {
-    std::lock_guard lock(s_.mu);
+    MutexLock lock(s_.mu);
     return s_.status.caught_up;
   }
 
@@ -187,7 +187,7 @@ Status WriterPass::Open() {
   }
   reader_ = std::move(*reader);
   if (resume) {
-    std::lock_guard lock(s_.mu);
+    MutexLock lock(s_.mu);
     s_.status.applied_position = resume->position;
     s_.status.applied_seq = resume->sequence;
   }
@@ -318,7 +318,7 @@ Status WriterPass::Commit() {
 void WriterPass::Report(Clock::time_point now, double commit_ms) {
   const Batch& b = *batch_;
   const int64_t source_time = std::max(b.commit_time, last_beat_written_);
-  std::lock_guard lock(s_.mu);
+  MutexLock lock(s_.mu);
   SyncStatus& status = s_.status;
   status.applied_position = b.position;
   status.applied_seq = b.seq;
@@ -394,7 +394,7 @@ Status Writer::Run(const std::atomic<bool>& cancel) {
                     st.native_code());
     }
     {
-      std::lock_guard lock(s_.mu);
+      MutexLock lock(s_.mu);
       ++s_.status.writer_reconnects;
     }
     s_.Warn("Writer: " + st.ToString() + "; reconnecting");

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <thread>
 
+#include "common/mutex.h"
 #include "common/failpoint.h"
 #include "common/retry.h"
 #include "connector/session.h"
@@ -251,15 +252,36 @@ struct Verifier::Impl {
   VerifyOptions& opt;
   std::atomic<bool>& cancel;
   std::unique_ptr<VerifyStore> store;
+  // Set once by Prepare, under mu for Snapshot on API threads; read
+  // without it by the run's own threads, which start after.
   int64_t run_id = 0;
+  void SetRunId(int64_t id) {
+    MutexLock lock(mu);
+    run_id = id;
+  }
   Clock::time_point started = Clock::now();
 
-  mutable std::mutex mu;
-  std::vector<std::unique_ptr<TableJob>> jobs;     // every table in scope, in order
+  mutable Mutex mu;
+  // Every table in scope, in order. Snapshot reads it from API threads
+  // while Prepare still adds to it.
+  std::vector<std::unique_ptr<TableJob>> jobs GODWIT_GUARDED_BY(mu);
   std::vector<std::pair<TableJob*, size_t>> work;  // (table, index into todo)
   std::atomic<size_t> next_work{0};
-  std::string state = "running";
-  int64_t estimated_rows = 0;
+  std::string state GODWIT_GUARDED_BY(mu) = "running";
+  int64_t estimated_rows GODWIT_GUARDED_BY(mu) = 0;
+
+  void AddJob(std::unique_ptr<TableJob> job) {
+    MutexLock lock(mu);
+    jobs.push_back(std::move(job));
+  }
+  // The tables, once Prepare has planned them all (the list no longer
+  // changes; what each job holds has its own rules, see TableJob).
+  std::vector<TableJob*> JobList() const {
+    MutexLock lock(mu);
+    std::vector<TableJob*> out;
+    for (const auto& job : jobs) out.push_back(job.get());
+    return out;
+  }
   std::atomic<int64_t> rows_compared{0}, bytes_source{0}, bytes_destination{0};
 
   std::shared_ptr<CatchUpWaiter> waiter;
@@ -305,10 +327,11 @@ Status Verifier::Impl::Prepare() {
   }
   if (unfinished) {
     // An interrupted run resumes as what it was.
-    run_id = unfinished->id;
+    SetRunId(unfinished->id);
     if (auto m = ParseVerifyMode(unfinished->mode)) opt.mode = *m;
   } else {
-    ASSIGN_OR_RETURN(run_id, store->BeginRun(std::string(VerifyModeName(opt.mode))));
+    ASSIGN_OR_RETURN(int64_t begun, store->BeginRun(std::string(VerifyModeName(opt.mode))));
+    SetRunId(begun);
   }
 
   // Two servers of one engine checksum equal rows equally only if they
@@ -347,11 +370,14 @@ Status Verifier::Impl::Prepare() {
     for (const auto& d : destination_catalog.tables) {
       if (d.ref == to) found = &d;
     }
-    estimated_rows += std::max<int64_t>(t.estimated_rows, 0);
+    {
+      MutexLock lock(mu);
+      estimated_rows += std::max<int64_t>(t.estimated_rows, 0);
+    }
     RETURN_IF_ERROR(PlanTable(src, dst, t, found, probe_mismatch));
   }
-  for (auto& job : jobs) {
-    for (size_t i = 0; i < job->todo.size(); ++i) work.emplace_back(job.get(), i);
+  for (TableJob* job : JobList()) {
+    for (size_t i = 0; i < job->todo.size(); ++i) work.emplace_back(job, i);
   }
   return Status();
 }
@@ -391,7 +417,7 @@ Status Verifier::Impl::PlanTable(Session& src, Session& dst, const TableSchema& 
         job->pair = std::move(*pair);
       }
     }
-    jobs.push_back(std::move(job));
+    AddJob(std::move(job));
     return Status();
   }
 
@@ -407,7 +433,7 @@ Status Verifier::Impl::PlanTable(Session& src, Session& dst, const TableSchema& 
     rows_compared += r.rows_source;
     RETURN_IF_ERROR(store->StartTable(run_id, job->source_key, "", {}, identity));
     RETURN_IF_ERROR(store->SaveTableResult(job->source_key, r.status, ToJson(r).dump()));
-    jobs.push_back(std::move(job));
+    AddJob(std::move(job));
     return Status();
   }
 
@@ -419,7 +445,7 @@ Status Verifier::Impl::PlanTable(Session& src, Session& dst, const TableSchema& 
     r.error = pair.status().ToString() + (pair.status().hint().empty() ? "" : " — " + pair.status().hint());
     RETURN_IF_ERROR(store->StartTable(run_id, job->source_key, r.destination, {}, identity));
     RETURN_IF_ERROR(store->SaveTableResult(job->source_key, r.status, ToJson(r).dump()));
-    jobs.push_back(std::move(job));
+    AddJob(std::move(job));
     return Status();
   }
   job->pair = std::move(*pair);
@@ -439,7 +465,7 @@ Status Verifier::Impl::PlanTable(Session& src, Session& dst, const TableSchema& 
       job->records_only = true;
       job->result = last;
       job->result.status = "running";
-      jobs.push_back(std::move(job));
+      AddJob(std::move(job));
       return Status();
     }
   }
@@ -470,7 +496,7 @@ Status Verifier::Impl::PlanTable(Session& src, Session& dst, const TableSchema& 
           FailTable(*job, ranges.status().WithContext("planning the units of " + job->source_key));
           RETURN_IF_ERROR(store->StartTable(run_id, job->source_key, r.destination, {}, identity));
           RETURN_IF_ERROR(store->SaveTableResult(job->source_key, r.status, ToJson(r).dump()));
-          jobs.push_back(std::move(job));
+          AddJob(std::move(job));
           return Status();
         }
         for (const auto& range : *ranges) {
@@ -505,10 +531,10 @@ Status Verifier::Impl::PlanTable(Session& src, Session& dst, const TableSchema& 
   }
   job->units_left = static_cast<int64_t>(job->todo.size());
   if (job->units_left == 0) {
-    std::lock_guard<std::mutex> lock(mu);
+    MutexLock lock(mu);
     FinalizeLocked(*job);
   }
-  jobs.push_back(std::move(job));
+  AddJob(std::move(job));
   return Status();
 }
 
@@ -583,7 +609,7 @@ Result<bool> Verifier::Impl::CompareUnit(Session& src, Session& dst, TableJob& j
   if (d.differences.empty()) return false;
   ASSIGN_OR_RETURN(RecheckResult checked, Recheck(src, dst, pair, d.differences, *waiter, opt.sync_wait, opt.batch));
   diffs = std::move(checked.confirmed);
-  std::lock_guard<std::mutex> lock(mu);
+  MutexLock lock(mu);
   job.result.rechecked_in_flight += checked.in_flight;
   job.result.unsettled += checked.unsettled;
   return false;
@@ -597,7 +623,7 @@ void Verifier::Impl::Worker() {
     TableJob& job = *work[i].first;
     const VerifyUnitRecord& unit = job.todo[work[i].second];
     {
-      std::lock_guard<std::mutex> lock(mu);
+      MutexLock lock(mu);
       if (job.failed) continue;
       if (!job.began) {
         job.began = true;
@@ -651,7 +677,7 @@ void Verifier::Impl::FinishUnit(TableJob& job, const VerifyUnitRecord& unit, boo
   {
     // Reserved now: two units of the table finishing together must not
     // both take the same room.
-    std::lock_guard<std::mutex> lock(mu);
+    MutexLock lock(mu);
     room = std::min<int64_t>(std::max<int64_t>(opt.max_stored_diffs - job.stored_diffs, 0),
                              static_cast<int64_t>(diffs.size()));
     job.stored_diffs += room;
@@ -680,7 +706,7 @@ void Verifier::Impl::FinishUnit(TableJob& job, const VerifyUnitRecord& unit, boo
     return;
   }
   rows_compared += rows_src;
-  std::lock_guard<std::mutex> lock(mu);
+  MutexLock lock(mu);
   TableVerifyResult& r = job.result;
   job.stored_diffs -= room - static_cast<int64_t>(stored.size());  // what was reserved and not used
   if (stored.size() < diffs.size()) r.truncated = true;
@@ -700,7 +726,7 @@ void Verifier::Impl::FinishUnit(TableJob& job, const VerifyUnitRecord& unit, boo
 }
 
 void Verifier::Impl::FailTable(TableJob& job, const Status& st) {
-  std::lock_guard<std::mutex> lock(mu);
+  MutexLock lock(mu);
   if (job.failed) return;
   job.failed = true;
   TableVerifyResult& r = job.result;
@@ -739,11 +765,11 @@ Status Verifier::Run() {
     if (im.store && im.run_id != 0) {
       im.store->EndRun(im.run_id, "failed").IgnoreBecause("the preparation's error is the one to report");
     }
-    std::lock_guard<std::mutex> lock(im.mu);
+    MutexLock lock(im.mu);
     im.state = "failed";
     return st;
   }
-  for (auto& job : im.jobs) {
+  for (TableJob* job : im.JobList()) {
     if (!job->records_only || cancel_) continue;
     auto src = OpenVerifySession(options_.source);
     auto dst = OpenVerifySession(options_.destination);
@@ -756,8 +782,9 @@ Status Verifier::Run() {
   for (auto& t : workers) t.join();
 
   std::vector<std::string> failed;
+  std::string final_state;
   {
-    std::lock_guard<std::mutex> lock(im.mu);
+    MutexLock lock(im.mu);
     for (auto& job : im.jobs) {
       if (job->result.status == "failed") failed.push_back(job->source_key);
       // Interim result of an interrupted table, for the resume's elapsed time.
@@ -768,9 +795,10 @@ Status Verifier::Run() {
       }
     }
     im.state = cancel_ ? "cancelled" : failed.empty() ? "completed" : "failed";
+    final_state = im.state;
   }
   if (cancel_) return Status(ErrorCode::kCancelled, "verification stopped; run it again to resume");
-  RETURN_IF_ERROR(im.store->EndRun(im.run_id, im.state));
+  RETURN_IF_ERROR(im.store->EndRun(im.run_id, final_state));
   if (!failed.empty()) {
     std::string list;
     for (const auto& f : failed) list += (list.empty() ? "" : ", ") + f;
@@ -792,7 +820,7 @@ Status Verifier::Impl::RecheckRecorded(TableJob& job, Session& src, Session& dst
   std::vector<StoredDiff> left;
   for (const auto& d : checked.confirmed) left.push_back({EncodeKeyJson(key_types, d.key), d.kind, d.columns});
   RETURN_IF_ERROR(store->ReplaceDiffs(job.source_key, left));
-  std::lock_guard<std::mutex> lock(mu);
+  MutexLock lock(mu);
   TableVerifyResult& r = job.result;
   CountDifferences(r, left);
   job.stored_diffs = static_cast<int64_t>(left.size());
@@ -805,7 +833,7 @@ Result<std::vector<TableCorrections>> Verifier::Corrections(const CorrectionOpti
   Impl& im = *impl_;
   ASSIGN_OR_RETURN(auto src, OpenVerifySession(options_.source));
   std::vector<TableCorrections> out;
-  for (auto& job : im.jobs) {
+  for (TableJob* job : im.JobList()) {
     if (job->result.status != "inconsistent") continue;
     if (job->result.destination.empty()) {
       TableCorrections t;
@@ -835,7 +863,7 @@ Status Verifier::Correct(const CorrectionOptions& options) {
   for (const TableCorrections& t : corrections) {
     if (t.statements.empty()) continue;
     RETURN_IF_ERROR(ApplyCorrections(*dst, t));
-    for (auto& job : im.jobs) {
+    for (TableJob* job : im.JobList()) {
       if (job->source_key == t.source) RETURN_IF_ERROR(im.RecheckRecorded(*job, *src, *check));
     }
   }
@@ -843,7 +871,7 @@ Status Verifier::Correct(const CorrectionOptions& options) {
 }
 
 bool Verifier::Identical() const {
-  std::lock_guard<std::mutex> lock(impl_->mu);
+  MutexLock lock(impl_->mu);
   if (impl_->jobs.empty()) return false;
   return std::all_of(impl_->jobs.begin(), impl_->jobs.end(),
                      [](const auto& j) { return j->result.status == "consistent"; });
@@ -852,7 +880,7 @@ bool Verifier::Identical() const {
 VerifySnapshot Verifier::Snapshot() const {
   const Impl& im = *impl_;
   VerifySnapshot s;
-  std::lock_guard<std::mutex> lock(im.mu);
+  MutexLock lock(im.mu);
   s.run_id = im.run_id;
   s.state = im.state;
   for (const auto& job : im.jobs) {
