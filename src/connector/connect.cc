@@ -48,14 +48,18 @@ Status ExecuteDdl(Session& session, bool transactional, std::span<const std::str
   return atomic ? session.Execute("COMMIT") : Status();
 }
 
-Result<std::vector<std::string>> QueryFirstRow(Session& session, std::string_view sql, size_t columns) {
-  std::vector<ColumnType> types(columns);
-  for (auto& t : types) t.kind = TypeKind::kText;
+Result<std::vector<TextRow>> QueryTextRows(Session& session, std::string_view sql, size_t columns) {
+  std::vector<ColumnType> types(columns, TypeOf(TypeKind::kText));
   RowCollector rows;
   RETURN_IF_ERROR(session.Query(sql, types, rows, BatchLimits{}));
+  return std::move(rows.rows);
+}
+
+Result<std::vector<std::string>> QueryFirstRow(Session& session, std::string_view sql, size_t columns) {
+  ASSIGN_OR_RETURN(std::vector<TextRow> rows, QueryTextRows(session, sql, columns));
   std::vector<std::string> out(columns);
-  if (rows.rows.empty()) return out;
-  for (size_t i = 0; i < columns && i < rows.rows[0].size(); ++i) out[i] = rows.rows[0][i].value_or("");
+  if (rows.empty()) return out;
+  for (size_t i = 0; i < columns && i < rows[0].size(); ++i) out[i] = rows[0][i].value_or("");
   return out;
 }
 

@@ -11,11 +11,4 @@ std::string NameList(const std::vector<std::string>& names, size_t limit, const 
   return out;
 }
 
-Result<std::vector<TextRow>> QueryTextRows(Session& session, std::string_view sql, size_t columns) {
-  std::vector<ColumnType> types(columns);  // default ColumnType is unbounded text
-  RowCollector rows;
-  RETURN_IF_ERROR(session.Query(sql, types, rows, BatchLimits{}));
-  return std::move(rows.rows);
-}
-
 }  // namespace godwit

@@ -126,8 +126,4 @@ const ServerChecks& ServerChecksFor(Engine engine);
 // the precheck's items) list tables.
 std::string NameList(const std::vector<std::string>& names, size_t limit = 20, const std::string& separator = ", ");
 
-// Runs a query whose `columns` columns are read as plain text (PostgreSQL
-// booleans come back as "t"/"f"). For small results only.
-Result<std::vector<TextRow>> QueryTextRows(Session& session, std::string_view sql, size_t columns);
-
 }  // namespace godwit

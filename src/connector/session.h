@@ -22,6 +22,7 @@
 #include "common/status.h"
 #include "connector/endpoint.h"
 #include "model/position.h"
+#include "model/row_collector.h"
 #include "model/table_schema.h"
 #include "model/value.h"
 
@@ -117,6 +118,11 @@ class Session {
 
 // Opens a session to `endpoint`, dispatching on its engine.
 Result<std::unique_ptr<Session>> Connect(const Endpoint& endpoint);
+
+// Runs a query whose `columns` columns are read as plain text (PostgreSQL
+// booleans come back as "t"/"f"). For small results only: catalog and
+// bookkeeping queries.
+Result<std::vector<TextRow>> QueryTextRows(Session& session, std::string_view sql, size_t columns);
 
 // The first row of a small query, each of its `columns` columns read as
 // text ("" for NULL, and for every column when there is no row).

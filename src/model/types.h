@@ -67,6 +67,15 @@ struct ColumnType {
   bool IsBinary() const;  // binary/varbinary/blob
 };
 
+// A type of `kind` and `length` (for the kinds that have one), nothing
+// else set: what Godwit's own tables and text queries declare.
+inline ColumnType TypeOf(TypeKind kind, uint32_t length = 0) {
+  ColumnType t;
+  t.kind = kind;
+  t.length = length;
+  return t;
+}
+
 // Canonical value text, the form in which every value travels between
 // engines (see model/value.h):
 //   integers, year     decimal digits, optional leading '-'

@@ -68,8 +68,8 @@ void CheckReplicaIdentity(const PrecheckContext& context, std::vector<PrecheckIt
 // "source.connect" and "destination.connect".
 void CheckConnectivity(PrecheckContext& context, std::vector<PrecheckItem>& items);
 
-// ---- helpers shared by the checks (and NameList, QueryTextRows from
-// connector/server_checks.h) ----
+// ---- helpers shared by the checks (and NameList from
+// connector/server_checks.h, QueryTextRows from connector/session.h) ----
 
 PrecheckItem Passed(std::string id, std::string title, std::string message);
 PrecheckItem Warning(std::string id, std::string title, std::string message, std::string hint);

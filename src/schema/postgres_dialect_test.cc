@@ -6,13 +6,6 @@
 namespace godwit {
 namespace {
 
-ColumnType Kind(TypeKind k, uint32_t length = 0) {
-  ColumnType t;
-  t.kind = k;
-  t.length = length;
-  return t;
-}
-
 Column Col(std::string name, ColumnType type, bool nullable = true) {
   Column c;
   c.name = std::move(name);
@@ -49,59 +42,59 @@ TEST(PostgresDialect, LongIdentifiersStayDistinctAndShort) {
 
 TEST(PostgresDialect, Literals) {
   const Dialect& d = PostgresDialect();
-  EXPECT_EQ(d.Literal(Kind(TypeKind::kInt64), "-9223372036854775808"), "-9223372036854775808");
-  EXPECT_EQ(d.Literal(Kind(TypeKind::kDouble), "NaN"), "'NaN'");
-  EXPECT_EQ(d.Literal(Kind(TypeKind::kDouble), "-Infinity"), "'-Infinity'");
-  EXPECT_EQ(d.Literal(Kind(TypeKind::kDecimal), "1.5e-7"), "1.5e-7");
-  EXPECT_EQ(d.Literal(Kind(TypeKind::kInt32), "1; DROP TABLE x"), "'1; DROP TABLE x'");
-  EXPECT_EQ(d.Literal(Kind(TypeKind::kText), "it's"), "'it''s'");
+  EXPECT_EQ(d.Literal(TypeOf(TypeKind::kInt64), "-9223372036854775808"), "-9223372036854775808");
+  EXPECT_EQ(d.Literal(TypeOf(TypeKind::kDouble), "NaN"), "'NaN'");
+  EXPECT_EQ(d.Literal(TypeOf(TypeKind::kDouble), "-Infinity"), "'-Infinity'");
+  EXPECT_EQ(d.Literal(TypeOf(TypeKind::kDecimal), "1.5e-7"), "1.5e-7");
+  EXPECT_EQ(d.Literal(TypeOf(TypeKind::kInt32), "1; DROP TABLE x"), "'1; DROP TABLE x'");
+  EXPECT_EQ(d.Literal(TypeOf(TypeKind::kText), "it's"), "'it''s'");
   // A backslash: E'..' with it doubled, the same whatever
   // standard_conforming_strings says.
-  EXPECT_EQ(d.Literal(Kind(TypeKind::kText), "a\\b"), "E'a\\\\b'");
-  EXPECT_EQ(d.Literal(Kind(TypeKind::kText), "x\\'); DROP"), "E'x\\\\''); DROP'");
-  EXPECT_EQ(d.Literal(Kind(TypeKind::kBlob), std::string_view("\x00\xff", 2)), "E'\\\\x00ff'::bytea");
+  EXPECT_EQ(d.Literal(TypeOf(TypeKind::kText), "a\\b"), "E'a\\\\b'");
+  EXPECT_EQ(d.Literal(TypeOf(TypeKind::kText), "x\\'); DROP"), "E'x\\\\''); DROP'");
+  EXPECT_EQ(d.Literal(TypeOf(TypeKind::kBlob), std::string_view("\x00\xff", 2)), "E'\\\\x00ff'::bytea");
   // Bare only in a number's strict shape: `1--` would comment out the line.
-  EXPECT_EQ(d.Literal(Kind(TypeKind::kInt32), "1--"), "'1--'");
-  EXPECT_EQ(d.Literal(Kind(TypeKind::kDouble), "1e--5"), "'1e--5'");
-  EXPECT_EQ(d.Literal(Kind(TypeKind::kDouble), "-.5E+3"), "-.5E+3");
-  EXPECT_EQ(d.Literal(Kind(TypeKind::kDecimal), "+-1"), "'+-1'");
-  EXPECT_EQ(d.Literal(Kind(TypeKind::kBit, 4), "01'||'1"), "'01''||''1'");
-  EXPECT_EQ(d.Literal(Kind(TypeKind::kBool), "1"), "true");
-  EXPECT_EQ(d.Literal(Kind(TypeKind::kBool), "0"), "false");
-  EXPECT_EQ(d.Literal(Kind(TypeKind::kBit, 4), "0101"), "B'0101'");
-  EXPECT_EQ(d.Literal(Kind(TypeKind::kTimestampTz), "2024-01-02 03:04:05.5"), "'2024-01-02 03:04:05.5+00'");
-  EXPECT_EQ(d.Literal(Kind(TypeKind::kDate), "2024-01-02"), "'2024-01-02'");
-  EXPECT_EQ(d.Literal(Kind(TypeKind::kText), std::string_view()), "NULL");
+  EXPECT_EQ(d.Literal(TypeOf(TypeKind::kInt32), "1--"), "'1--'");
+  EXPECT_EQ(d.Literal(TypeOf(TypeKind::kDouble), "1e--5"), "'1e--5'");
+  EXPECT_EQ(d.Literal(TypeOf(TypeKind::kDouble), "-.5E+3"), "-.5E+3");
+  EXPECT_EQ(d.Literal(TypeOf(TypeKind::kDecimal), "+-1"), "'+-1'");
+  EXPECT_EQ(d.Literal(TypeOf(TypeKind::kBit, 4), "01'||'1"), "'01''||''1'");
+  EXPECT_EQ(d.Literal(TypeOf(TypeKind::kBool), "1"), "true");
+  EXPECT_EQ(d.Literal(TypeOf(TypeKind::kBool), "0"), "false");
+  EXPECT_EQ(d.Literal(TypeOf(TypeKind::kBit, 4), "0101"), "B'0101'");
+  EXPECT_EQ(d.Literal(TypeOf(TypeKind::kTimestampTz), "2024-01-02 03:04:05.5"), "'2024-01-02 03:04:05.5+00'");
+  EXPECT_EQ(d.Literal(TypeOf(TypeKind::kDate), "2024-01-02"), "'2024-01-02'");
+  EXPECT_EQ(d.Literal(TypeOf(TypeKind::kText), std::string_view()), "NULL");
 }
 
 TEST(PostgresDialect, ColumnTypes) {
   const Dialect& d = PostgresDialect();
   auto sql = [&](ColumnType t) { return d.ColumnTypeSql(t).value(); };
-  ColumnType t = Kind(TypeKind::kInt16);
+  ColumnType t = TypeOf(TypeKind::kInt16);
   t.is_unsigned = true;
   EXPECT_EQ(sql(t), "integer");
   t.kind = TypeKind::kInt32;
   EXPECT_EQ(sql(t), "bigint");
   t.kind = TypeKind::kInt64;
   EXPECT_EQ(sql(t), "numeric(20,0)");
-  EXPECT_EQ(sql(Kind(TypeKind::kInt8)), "smallint");
-  EXPECT_EQ(sql(Kind(TypeKind::kInt24)), "integer");
-  EXPECT_EQ(sql(Kind(TypeKind::kInt64)), "bigint");
-  ColumnType dec = Kind(TypeKind::kDecimal);
+  EXPECT_EQ(sql(TypeOf(TypeKind::kInt8)), "smallint");
+  EXPECT_EQ(sql(TypeOf(TypeKind::kInt24)), "integer");
+  EXPECT_EQ(sql(TypeOf(TypeKind::kInt64)), "bigint");
+  ColumnType dec = TypeOf(TypeKind::kDecimal);
   EXPECT_EQ(sql(dec), "numeric");
   dec.precision = 38;
   dec.scale = 10;
   EXPECT_EQ(sql(dec), "numeric(38,10)");
   dec.precision = 2000;
   EXPECT_EQ(d.ColumnTypeSql(dec).status().code(), ErrorCode::kUnsupported);
-  EXPECT_EQ(sql(Kind(TypeKind::kFloat)), "real");
-  EXPECT_EQ(sql(Kind(TypeKind::kDouble)), "double precision");
-  EXPECT_EQ(sql(Kind(TypeKind::kChar, 3)), "character(3)");
-  EXPECT_EQ(sql(Kind(TypeKind::kVarchar, 0)), "character varying");
-  EXPECT_EQ(sql(Kind(TypeKind::kVarchar, 255)), "character varying(255)");
-  EXPECT_EQ(sql(Kind(TypeKind::kText, 65535)), "text");
-  EXPECT_EQ(sql(Kind(TypeKind::kVarbinary, 16)), "bytea");
-  ColumnType tm = Kind(TypeKind::kTime);
+  EXPECT_EQ(sql(TypeOf(TypeKind::kFloat)), "real");
+  EXPECT_EQ(sql(TypeOf(TypeKind::kDouble)), "double precision");
+  EXPECT_EQ(sql(TypeOf(TypeKind::kChar, 3)), "character(3)");
+  EXPECT_EQ(sql(TypeOf(TypeKind::kVarchar, 0)), "character varying");
+  EXPECT_EQ(sql(TypeOf(TypeKind::kVarchar, 255)), "character varying(255)");
+  EXPECT_EQ(sql(TypeOf(TypeKind::kText, 65535)), "text");
+  EXPECT_EQ(sql(TypeOf(TypeKind::kVarbinary, 16)), "bytea");
+  ColumnType tm = TypeOf(TypeKind::kTime);
   tm.fsp = 3;
   EXPECT_EQ(sql(tm), "time(3)");
   tm.kind = TypeKind::kDateTime;
@@ -109,37 +102,37 @@ TEST(PostgresDialect, ColumnTypes) {
   tm.kind = TypeKind::kTimestampTz;
   tm.fsp = 6;
   EXPECT_EQ(sql(tm), "timestamptz(6)");
-  EXPECT_EQ(sql(Kind(TypeKind::kYear)), "smallint");
-  EXPECT_EQ(sql(Kind(TypeKind::kJson)), "jsonb");
-  ColumnType js = Kind(TypeKind::kJson);
+  EXPECT_EQ(sql(TypeOf(TypeKind::kYear)), "smallint");
+  EXPECT_EQ(sql(TypeOf(TypeKind::kJson)), "jsonb");
+  ColumnType js = TypeOf(TypeKind::kJson);
   js.native = "json";
   EXPECT_EQ(sql(js), "json");
-  EXPECT_EQ(sql(Kind(TypeKind::kSet)), "text");
-  EXPECT_EQ(sql(Kind(TypeKind::kUuid)), "uuid");
-  EXPECT_EQ(sql(Kind(TypeKind::kBit, 8)), "bit(8)");
-  ColumnType vb = Kind(TypeKind::kBit, 8);
+  EXPECT_EQ(sql(TypeOf(TypeKind::kSet)), "text");
+  EXPECT_EQ(sql(TypeOf(TypeKind::kUuid)), "uuid");
+  EXPECT_EQ(sql(TypeOf(TypeKind::kBit, 8)), "bit(8)");
+  ColumnType vb = TypeOf(TypeKind::kBit, 8);
   vb.native = "bit varying(8)";
   EXPECT_EQ(sql(vb), "bit varying(8)");
-  ColumnType native = Kind(TypeKind::kNative);
+  ColumnType native = TypeOf(TypeKind::kNative);
   native.native = "interval";
   EXPECT_EQ(sql(native), "interval");
-  EXPECT_EQ(d.ColumnTypeSql(Kind(TypeKind::kEnum)).status().code(), ErrorCode::kUnsupported);
+  EXPECT_EQ(d.ColumnTypeSql(TypeOf(TypeKind::kEnum)).status().code(), ErrorCode::kUnsupported);
 }
 
 TEST(PostgresDialect, CreateTableWithEnumIdentityDefaultsAndComments) {
   TableSchema t;
   t.ref = {"app", "Order Items"};
-  Column id = Col("id", Kind(TypeKind::kInt64), false);
+  Column id = Col("id", TypeOf(TypeKind::kInt64), false);
   id.type.is_unsigned = true;
   id.auto_increment = true;
-  Column status = Col("status", Kind(TypeKind::kEnum), false);
+  Column status = Col("status", TypeOf(TypeKind::kEnum), false);
   status.type.labels = {"new", "it's done"};
   status.default_kind = Column::DefaultKind::kLiteral;
   status.default_value = "new";
-  Column created = Col("created", Kind(TypeKind::kTimestampTz));
+  Column created = Col("created", TypeOf(TypeKind::kTimestampTz));
   created.default_kind = Column::DefaultKind::kCurrentTimestamp;
   created.comment = "when";
-  Column flag = Col("select", Kind(TypeKind::kBool), false);
+  Column flag = Col("select", TypeOf(TypeKind::kBool), false);
   flag.default_kind = Column::DefaultKind::kLiteral;
   flag.default_value = "1";
   t.columns = {id, status, created, flag};

@@ -15,16 +15,14 @@
 namespace godwit {
 
 Status DdlSync::LoadPgCatalog(Session& src, const std::vector<TableSchema>& migrated) {
-  std::vector<ColumnType> text(3);
-  for (auto& t : text) t.kind = TypeKind::kText;
-  RowCollector rels;
-  RETURN_IF_ERROR(
-      src.Query("SELECT c.oid::text, n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON "
-                "n.oid = c.relnamespace WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN "
-                "('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%'",
-                text, rels, BatchLimits{}));
+  ASSIGN_OR_RETURN(auto rels,
+                   QueryTextRows(src,
+                                 "SELECT c.oid::text, n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON "
+                                 "n.oid = c.relnamespace WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN "
+                                 "('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%'",
+                                 3));
   pg_relations_.clear();
-  for (const auto& r : rels.rows) {
+  for (const auto& r : rels) {
     pg_relations_[std::stoll(r[0].value_or("0"))] = TableRef{r[1].value_or(""), r[2].value_or("")};
   }
   pg_index_tables_.clear();

@@ -9,13 +9,6 @@
 namespace godwit {
 namespace {
 
-ColumnType TypeOf(TypeKind kind, int length = 0) {
-  ColumnType t;
-  t.kind = kind;
-  t.length = length;
-  return t;
-}
-
 std::string Row(const Dialect& d, const std::string& stream_id, int64_t seq) {
   return "(" + d.Literal(ColumnType{}, stream_id) + ", " + d.Literal(TypeOf(TypeKind::kInt64), std::to_string(seq)) +
          ", " + d.Literal(TypeOf(TypeKind::kInt64), std::to_string(NowMicros())) + ")";
@@ -72,17 +65,16 @@ Result<bool> DropHeartbeat(Session& source, const std::string& stream_id) {
   if (!catalog.ok()) return catalog.status();
   if (catalog->tables.empty()) return false;
   const std::string where = " WHERE " + d.QuoteIdent("stream_id") + " = " + d.Literal(ColumnType{}, stream_id);
-  RowCollector own;
-  ColumnType text = TypeOf(TypeKind::kText);
-  RETURN_IF_ERROR(source.Query("SELECT " + d.QuoteIdent("stream_id") + " FROM " + d.QualifiedName(table) + where,
-                               std::span<const ColumnType>(&text, 1), own, BatchLimits{}));
+  ASSIGN_OR_RETURN(
+      auto own,
+      QueryTextRows(source, "SELECT " + d.QuoteIdent("stream_id") + " FROM " + d.QualifiedName(table) + where, 1));
   RETURN_IF_ERROR(source.Execute("DELETE FROM " + d.QualifiedName(table) + where));
-  RowCollector rows;
-  RETURN_IF_ERROR(source.Query("SELECT " + d.QuoteIdent("stream_id") + " FROM " + d.QualifiedName(table) + " LIMIT 1",
-                               std::span<const ColumnType>(&text, 1), rows, BatchLimits{}));
+  ASSIGN_OR_RETURN(
+      auto others,
+      QueryTextRows(source, "SELECT " + d.QuoteIdent("stream_id") + " FROM " + d.QualifiedName(table) + " LIMIT 1", 1));
   // Another stream still beats here: the table stays.
-  if (rows.rows.empty()) RETURN_IF_ERROR(source.Execute("DROP TABLE IF EXISTS " + d.QualifiedName(table)));
-  return !own.rows.empty();
+  if (others.empty()) RETURN_IF_ERROR(source.Execute("DROP TABLE IF EXISTS " + d.QualifiedName(table)));
+  return !own.empty();
 }
 
 std::optional<Beat> ParseBeat(const ChangeEvent& e, const TableRef& table, const std::string& stream_id) {

@@ -180,7 +180,7 @@ class MysqlLease : public SnapshotLease {
 // Feeds LOAD DATA LOCAL INFILE from a BatchSource, one batch at a time.
 class InfileFeeder : public mysql::InfileStream {
  public:
-  InfileFeeder(BatchSource& source, const TableSchema& table) : source_(source), table_(table) {}
+  explicit InfileFeeder(BatchSource& source) : source_(source) {}
 
   bool started() const { return started_; }
   const Status& status() const { return status_; }
@@ -226,7 +226,6 @@ class InfileFeeder : public mysql::InfileStream {
   }
 
   BatchSource& source_;
-  const TableSchema& table_;
   RowBatch batch_;
   std::string text_;
   size_t pos_ = 0;
@@ -422,7 +421,7 @@ Status MysqlSession::LoadData(const TableSchema& table, BatchSource& source, boo
     }
   }
   sql += ")" + sets;
-  InfileFeeder feeder(source, table);
+  InfileFeeder feeder(source);
   int rc;
   std::string refused_name;
   {

@@ -7,18 +7,12 @@
 namespace godwit::pg {
 namespace {
 
-ColumnType Kind(TypeKind k) {
-  ColumnType t;
-  t.kind = k;
-  return t;
-}
-
 std::vector<Column> Columns(std::initializer_list<TypeKind> kinds) {
   std::vector<Column> cols;
   for (TypeKind k : kinds) {
     Column c;
     c.name = "c" + std::to_string(cols.size());
-    c.type = Kind(k);
+    c.type = TypeOf(k);
     cols.push_back(c);
   }
   return cols;

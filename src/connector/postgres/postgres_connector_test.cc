@@ -78,12 +78,6 @@ class RowsSource final : public BatchSource {
   size_t at_ = 0;
 };
 
-ColumnType Kind(TypeKind k) {
-  ColumnType t;
-  t.kind = k;
-  return t;
-}
-
 std::vector<Row> QueryRows(Session& s, const std::string& sql, std::vector<ColumnType> types) {
   Collect c;
   Status st = s.Query(sql, types, c, BatchLimits{});
@@ -92,7 +86,7 @@ std::vector<Row> QueryRows(Session& s, const std::string& sql, std::vector<Colum
 }
 
 std::string Count(Session& s, const std::string& table) {
-  auto rows = QueryRows(s, "SELECT count(*) FROM " + table, {Kind(TypeKind::kInt64)});
+  auto rows = QueryRows(s, "SELECT count(*) FROM " + table, {TypeOf(TypeKind::kInt64)});
   return rows.empty() ? "?" : *rows[0][0];
 }
 
@@ -328,7 +322,7 @@ TEST_F(PostgresConnectorTest, QueryReturnsCanonicalText) {
   std::vector<std::string> exprs;
   std::vector<std::optional<std::string>> expect;
   auto add = [&](TypeKind k, std::string expr, std::optional<std::string> want) {
-    types.push_back(Kind(k));
+    types.push_back(TypeOf(k));
     exprs.push_back(std::move(expr));
     expect.push_back(std::move(want));
   };
@@ -381,7 +375,7 @@ TEST_F(PostgresConnectorTest, QueryReturnsCanonicalText) {
       "DROP TABLE IF EXISTS blobs; CREATE TABLE blobs (id int, b bytea);"
       "INSERT INTO blobs SELECT 1, string_agg(set_byte('\\x00'::bytea, 0, (g * 7) % 256), ''::bytea ORDER BY g) "
       "FROM generate_series(0, 1048575) g;");
-  auto blobs = QueryRows(*s, "SELECT id, b FROM blobs", {Kind(TypeKind::kInt32), Kind(TypeKind::kBlob)});
+  auto blobs = QueryRows(*s, "SELECT id, b FROM blobs", {TypeOf(TypeKind::kInt32), TypeOf(TypeKind::kBlob)});
   ASSERT_EQ(blobs.size(), 1u);
   ASSERT_TRUE(blobs[0][1].has_value());
   EXPECT_EQ(blobs[0][1]->size(), blob.size());
@@ -389,17 +383,17 @@ TEST_F(PostgresConnectorTest, QueryReturnsCanonicalText) {
 
   // Batches respect the limits; a failing query reports the server's error.
   Collect c;
-  ASSERT_TRUE(s->Query("SELECT g FROM generate_series(1, 1000) g", std::vector<ColumnType>{Kind(TypeKind::kInt32)}, c,
+  ASSERT_TRUE(s->Query("SELECT g FROM generate_series(1, 1000) g", std::vector<ColumnType>{TypeOf(TypeKind::kInt32)}, c,
                        BatchLimits{100, 1 << 20})
                   .ok());
   EXPECT_EQ(c.rows.size(), 1000u);
   EXPECT_EQ(c.batches, 10);
   Collect bad;
   Status st = s->Query("SELECT 1 / (g - 500) FROM generate_series(1, 1000) g",
-                       std::vector<ColumnType>{Kind(TypeKind::kInt32)}, bad, BatchLimits{100, 1 << 20});
+                       std::vector<ColumnType>{TypeOf(TypeKind::kInt32)}, bad, BatchLimits{100, 1 << 20});
   EXPECT_EQ(st.code(), ErrorCode::kReadFailed);
   EXPECT_EQ(st.native_code(), "22012");
-  Status missing = s->Query("SELECT * FROM no_such_table", std::vector<ColumnType>{Kind(TypeKind::kInt32)}, bad, {});
+  Status missing = s->Query("SELECT * FROM no_such_table", std::vector<ColumnType>{TypeOf(TypeKind::kInt32)}, bad, {});
   EXPECT_EQ(missing.code(), ErrorCode::kNotFound);
   EXPECT_EQ(missing.native_code(), "42P01");
 
@@ -409,7 +403,7 @@ TEST_F(PostgresConnectorTest, QueryReturnsCanonicalText) {
     Status Consume(RowBatch&) override { return Status(ErrorCode::kCancelled, "enough"); }
   } stop;
   Status stopped = s->Query("SELECT g FROM generate_series(1, 2000000) g",
-                            std::vector<ColumnType>{Kind(TypeKind::kInt32)}, stop, BatchLimits{10, 1 << 20});
+                            std::vector<ColumnType>{TypeOf(TypeKind::kInt32)}, stop, BatchLimits{10, 1 << 20});
   EXPECT_EQ(stopped.code(), ErrorCode::kCancelled);
   EXPECT_EQ(stopped.message(), "enough");
   EXPECT_EQ(Count(*s, "blobs"), "1");
@@ -537,7 +531,7 @@ TEST_F(PostgresConnectorTest, BulkLoadIsAtomicWithPreSql) {
   // Success: pre_sql and rows in one transaction.
   RowsSource good({{"10", "ten"}, {"11", std::nullopt}}, 1);
   ASSERT_TRUE(s->BulkLoad(t, std::vector<std::string>{"DELETE FROM atomic WHERE id = 1"}, good).ok());
-  auto ids = QueryRows(*s, "SELECT string_agg(id::text, ',' ORDER BY id) FROM atomic", {Kind(TypeKind::kText)});
+  auto ids = QueryRows(*s, "SELECT string_agg(id::text, ',' ORDER BY id) FROM atomic", {TypeOf(TypeKind::kText)});
   EXPECT_EQ(ids[0][0], "2,3,10,11");
 
   // A violation the server finds while rows are still streaming in.
@@ -599,7 +593,7 @@ TEST_F(PostgresConnectorTest, SnapshotsAreSharedAndConsistent) {
      public:
       Status Consume(RowBatch&) override { return Status(ErrorCode::kCancelled, "stop"); }
     } stop;
-    EXPECT_EQ(a->Query("SELECT g FROM generate_series(1, 100000) g", std::vector<ColumnType>{Kind(TypeKind::kInt32)},
+    EXPECT_EQ(a->Query("SELECT g FROM generate_series(1, 100000) g", std::vector<ColumnType>{TypeOf(TypeKind::kInt32)},
                        stop, BatchLimits{10, 1 << 20})
                   .code(),
               ErrorCode::kCancelled);
@@ -724,14 +718,14 @@ TEST_F(PostgresConnectorTest, DialectDdlRunsOnTheServer) {
   ASSERT_TRUE(load_st.ok()) << load_st.ToString();
   for (const auto& sql : d.AfterLoad(t)) ASSERT_TRUE(s->Execute(sql).ok()) << sql;
   ASSERT_TRUE(s->Execute("INSERT INTO " + d.QualifiedName(t.ref) + " DEFAULT VALUES").ok());
-  auto ids = QueryRows(*s, "SELECT max(id) FROM " + d.QualifiedName(t.ref), {Kind(TypeKind::kInt64)});
+  auto ids = QueryRows(*s, "SELECT max(id) FROM " + d.QualifiedName(t.ref), {TypeOf(TypeKind::kInt64)});
   EXPECT_EQ(ids[0][0], "42");
   auto defaults =
       QueryRows(*s,
                 "SELECT \"Mixed Case\", \"select\", \"from\" IS NOT NULL, " + d.QuoteIdent(std::string(70, 'L') + "2") +
                     ", qty, bits, raw, expr FROM " + d.QualifiedName(t.ref) + " WHERE id = 42",
-                {Kind(TypeKind::kText), Kind(TypeKind::kEnum), Kind(TypeKind::kBool), Kind(TypeKind::kBool),
-                 Kind(TypeKind::kDecimal), Kind(TypeKind::kBit), Kind(TypeKind::kBlob), Kind(TypeKind::kText)});
+                {TypeOf(TypeKind::kText), TypeOf(TypeKind::kEnum), TypeOf(TypeKind::kBool), TypeOf(TypeKind::kBool),
+                 TypeOf(TypeKind::kDecimal), TypeOf(TypeKind::kBit), TypeOf(TypeKind::kBlob), TypeOf(TypeKind::kText)});
   ASSERT_EQ(defaults.size(), 1u);
   EXPECT_EQ(defaults[0], (Row{"it's \"quoted\"", "b'c", "1", "1", "-1.50", "0110", std::string("\x00\x7f", 2),
                               "9dd4e461268c8034f5c8564e155c67a6"}));
@@ -771,14 +765,14 @@ TEST_F(PostgresConnectorTest, DialectDdlRunsOnTheServer) {
 TEST_F(PostgresConnectorTest, LostConnectionIsRetryable) {
   auto s = Open(SrcUri());
   ASSERT_TRUE(s);
-  auto pid = QueryRows(*s, "SELECT pg_backend_pid()", {Kind(TypeKind::kInt32)});
+  auto pid = QueryRows(*s, "SELECT pg_backend_pid()", {TypeOf(TypeKind::kInt32)});
   ASSERT_EQ(pid.size(), 1u);
   SrcAdmin("SELECT pg_terminate_backend(" + *pid[0][0] + ", 10000);");  // waits until it is gone
   Status st = s->Execute("SELECT 1");
   EXPECT_EQ(st.code(), ErrorCode::kConnectionLost) << st.ToString();
   EXPECT_TRUE(st.retryable());
   Collect c;
-  Status q = s->Query("SELECT 1", std::vector<ColumnType>{Kind(TypeKind::kInt32)}, c, {});
+  Status q = s->Query("SELECT 1", std::vector<ColumnType>{TypeOf(TypeKind::kInt32)}, c, {});
   EXPECT_EQ(q.code(), ErrorCode::kConnectionLost) << q.ToString();
 }
 
@@ -860,7 +854,7 @@ TEST_F(PostgresConnectorTest, Throughput) {
   auto same = QueryRows(*dst,
                         "SELECT count(*) FROM perf WHERE note = repeat('x', 40) || E'\\t' || id "
                         "AND updated = '2024-01-01'::timestamptz + id * interval '1 s' AND active = (id % 2 = 0)",
-                        {Kind(TypeKind::kInt64)});
+                        {TypeOf(TypeKind::kInt64)});
   EXPECT_EQ(same[0][0], std::to_string(kRows));
 
   double q = std::chrono::duration<double>(t1 - t0).count();

@@ -5,12 +5,6 @@
 namespace godwit::pg {
 namespace {
 
-ColumnType Kind(TypeKind k) {
-  ColumnType t;
-  t.kind = k;
-  return t;
-}
-
 TEST(MapType, BuiltinsAndTypmods) {
   auto num = MapType(oid::kNumeric, ((12 << 16) | 4) + 4, 'b', "numeric(12,4)", {});
   EXPECT_EQ(num.kind, TypeKind::kDecimal);
@@ -68,32 +62,32 @@ TEST(MapType, BuiltinsAndTypmods) {
 
 TEST(NormaliseDefault, LiteralsInCanonicalForm) {
   using K = Column::DefaultKind;
-  auto d = NormaliseDefault("'it''s'::character varying", Kind(TypeKind::kVarchar));
+  auto d = NormaliseDefault("'it''s'::character varying", TypeOf(TypeKind::kVarchar));
   EXPECT_EQ(d.kind, K::kLiteral);
   EXPECT_EQ(d.value, "it's");
-  d = NormaliseDefault("42", Kind(TypeKind::kInt32));
+  d = NormaliseDefault("42", TypeOf(TypeKind::kInt32));
   EXPECT_EQ(d.kind, K::kLiteral);
   EXPECT_EQ(d.value, "42");
-  d = NormaliseDefault("'-1'::integer", Kind(TypeKind::kInt32));
+  d = NormaliseDefault("'-1'::integer", TypeOf(TypeKind::kInt32));
   EXPECT_EQ(d.value, "-1");
-  d = NormaliseDefault("3.14", Kind(TypeKind::kDecimal));
+  d = NormaliseDefault("3.14", TypeOf(TypeKind::kDecimal));
   EXPECT_EQ(d.value, "3.14");
-  d = NormaliseDefault("true", Kind(TypeKind::kBool));
+  d = NormaliseDefault("true", TypeOf(TypeKind::kBool));
   EXPECT_EQ(d.kind, K::kLiteral);
   EXPECT_EQ(d.value, "1");
-  d = NormaliseDefault("'\\x0102'::bytea", Kind(TypeKind::kBlob));
+  d = NormaliseDefault("'\\x0102'::bytea", TypeOf(TypeKind::kBlob));
   EXPECT_EQ(d.value, std::string("\x01\x02"));
-  d = NormaliseDefault("'2024-01-01 08:00:00+00'::timestamp with time zone", Kind(TypeKind::kTimestampTz));
+  d = NormaliseDefault("'2024-01-01 08:00:00+00'::timestamp with time zone", TypeOf(TypeKind::kTimestampTz));
   EXPECT_EQ(d.value, "2024-01-01 08:00:00");
-  d = NormaliseDefault("'0101'::\"bit\"", Kind(TypeKind::kBit));
+  d = NormaliseDefault("'0101'::\"bit\"", TypeOf(TypeKind::kBit));
   EXPECT_EQ(d.value, "0101");
-  d = NormaliseDefault("'ok'::mood", Kind(TypeKind::kEnum));
+  d = NormaliseDefault("'ok'::mood", TypeOf(TypeKind::kEnum));
   EXPECT_EQ(d.value, "ok");
-  d = NormaliseDefault("'{}'::jsonb", Kind(TypeKind::kJson));
+  d = NormaliseDefault("'{}'::jsonb", TypeOf(TypeKind::kJson));
   EXPECT_EQ(d.value, "{}");
-  d = NormaliseDefault("'a\\b'::text", Kind(TypeKind::kText));
+  d = NormaliseDefault("'a\\b'::text", TypeOf(TypeKind::kText));
   EXPECT_EQ(d.value, "a\\b");
-  d = NormaliseDefault("'2024-01-01 00:00:00'::timestamp(3) without time zone", Kind(TypeKind::kDateTime));
+  d = NormaliseDefault("'2024-01-01 00:00:00'::timestamp(3) without time zone", TypeOf(TypeKind::kDateTime));
   EXPECT_EQ(d.kind, K::kLiteral);
   EXPECT_EQ(d.value, "2024-01-01 00:00:00");
 }
@@ -102,19 +96,19 @@ TEST(NormaliseDefault, CurrentTimeSerialNullAndExpressions) {
   using K = Column::DefaultKind;
   for (const char* e :
        {"now()", "CURRENT_TIMESTAMP", "CURRENT_TIMESTAMP(3)", "transaction_timestamp()", "LOCALTIMESTAMP"}) {
-    EXPECT_EQ(NormaliseDefault(e, Kind(TypeKind::kTimestampTz)).kind, K::kCurrentTimestamp) << e;
+    EXPECT_EQ(NormaliseDefault(e, TypeOf(TypeKind::kTimestampTz)).kind, K::kCurrentTimestamp) << e;
   }
-  auto serial = NormaliseDefault("nextval('t_id_seq'::regclass)", Kind(TypeKind::kInt32));
+  auto serial = NormaliseDefault("nextval('t_id_seq'::regclass)", TypeOf(TypeKind::kInt32));
   EXPECT_TRUE(serial.auto_increment);
   EXPECT_EQ(serial.kind, K::kNone);
-  EXPECT_EQ(NormaliseDefault("NULL::character varying", Kind(TypeKind::kVarchar)).kind, K::kNull);
-  auto expr = NormaliseDefault("('x'::text || 'y'::text)", Kind(TypeKind::kText));
+  EXPECT_EQ(NormaliseDefault("NULL::character varying", TypeOf(TypeKind::kVarchar)).kind, K::kNull);
+  auto expr = NormaliseDefault("('x'::text || 'y'::text)", TypeOf(TypeKind::kText));
   EXPECT_EQ(expr.kind, K::kExpression);
   EXPECT_EQ(expr.value, "('x'::text || 'y'::text)");
-  EXPECT_EQ(NormaliseDefault("CURRENT_DATE", Kind(TypeKind::kDate)).kind, K::kExpression);
-  EXPECT_EQ(NormaliseDefault("'a'::text || 'b'::text", Kind(TypeKind::kText)).kind, K::kExpression);
-  EXPECT_EQ(NormaliseDefault("gen_random_uuid()", Kind(TypeKind::kUuid)).kind, K::kExpression);
-  EXPECT_EQ(NormaliseDefault("", Kind(TypeKind::kText)).kind, K::kNone);
+  EXPECT_EQ(NormaliseDefault("CURRENT_DATE", TypeOf(TypeKind::kDate)).kind, K::kExpression);
+  EXPECT_EQ(NormaliseDefault("'a'::text || 'b'::text", TypeOf(TypeKind::kText)).kind, K::kExpression);
+  EXPECT_EQ(NormaliseDefault("gen_random_uuid()", TypeOf(TypeKind::kUuid)).kind, K::kExpression);
+  EXPECT_EQ(NormaliseDefault("", TypeOf(TypeKind::kText)).kind, K::kNone);
 }
 
 TEST(CheckExpression, StripsKeywordAndParentheses) {
