@@ -126,7 +126,7 @@ TEST_P(HostileSchemaTextTest, LiteralsStayLiteralsAndNothingElseRuns) {
 
   // Nothing else ran: the canary is there, and the only objects are the
   // canary, the table and the view.
-  auto catalog = dst->ReadCatalog([&](const TableRef& r) { return r.schema == schema; });
+  auto catalog = dst->ReadCatalog([schema = schema](const TableRef& r) { return r.schema == schema; });
   ASSERT_TRUE(catalog.ok()) << catalog.status().ToString();
   std::vector<std::string> tables, views;
   for (const auto& t : catalog->tables) tables.push_back(t.ref.name);

@@ -120,7 +120,7 @@ TEST_P(IdentifierQuotingTest, AwkwardNamesSurvive) {
   ASSERT_TRUE(ep.ok());
   auto session = Connect(*ep);
   ASSERT_TRUE(session.ok()) << session.status().ToString();
-  auto catalog = (*session)->ReadCatalog([&](const TableRef& r) { return r.schema == schema; });
+  auto catalog = (*session)->ReadCatalog([schema = schema](const TableRef& r) { return r.schema == schema; });
   ASSERT_TRUE(catalog.ok()) << catalog.status().ToString();
   const TableSchema* p = nullptr;
   const TableSchema* o = nullptr;

@@ -157,7 +157,7 @@ TEST_P(VerifyPairTest, IdenticalCopiesVerifyCleanAndEveryPlantedDifferenceIsFoun
   // 2. Plant differences on the destination.
   auto dest = OpenSession(dst_uri);
   const Dialect& dd = DialectFor(dst_engine);
-  auto dst_catalog = dest->ReadCatalog([&](const TableRef& r) { return r.schema == dst_schema; });
+  auto dst_catalog = dest->ReadCatalog([schema = dst_schema](const TableRef& r) { return r.schema == schema; });
   ASSERT_TRUE(dst_catalog.ok());
   auto table = [&](const std::string& name) -> const TableSchema& {
     for (const auto& t : dst_catalog->tables) {
