@@ -48,6 +48,11 @@ Status ExecuteDdl(Session& session, bool transactional, std::span<const std::str
   return atomic ? session.Execute("COMMIT") : Status();
 }
 
+TableRef InDefaultSchema(const Session& session, TableRef table) {
+  if (table.schema.empty()) table.schema = session.default_schema();
+  return table;
+}
+
 Result<std::vector<std::string>> QueryFirstRow(Session& session, std::string_view sql, size_t columns) {
   std::vector<ColumnType> types(columns);
   for (auto& t : types) t.kind = TypeKind::kText;

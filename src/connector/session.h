@@ -118,6 +118,11 @@ class Session {
 // Opens a session to `endpoint`, dispatching on its engine.
 Result<std::unique_ptr<Session>> Connect(const Endpoint& endpoint);
 
+// `table` in `session`'s default schema when it names no schema: how
+// Godwit's own tables (checkpoints, heartbeat) are named on every engine.
+// SQLite's default schema is empty, so its tables stay unqualified.
+TableRef InDefaultSchema(const Session& session, TableRef table);
+
 // The first row of a small query, each of its `columns` columns read as
 // text ("" for NULL, and for every column when there is no row).
 Result<std::vector<std::string>> QueryFirstRow(Session& session, std::string_view sql, size_t columns);

@@ -45,10 +45,10 @@ class CheckpointRows : public BatchConsumer {
   std::map<std::string, std::pair<uint64_t, std::string>> rows;
 };
 
+// `table` is qualified as the session names it (InDefaultSchema).
 Result<std::map<std::string, std::pair<uint64_t, std::string>>> ReadCheckpointRows(Session& session,
                                                                                    const Dialect& dialect,
-                                                                                   TableRef table) {
-  if (table.schema.empty() && dialect.engine() != Engine::kSqlite) table.schema = session.default_schema();
+                                                                                   const TableRef& table) {
   ColumnType text;
   text.kind = TypeKind::kText;
   ColumnType seq;
@@ -420,10 +420,7 @@ Result<std::unique_ptr<PartitionedApplier>> PartitionedApplier::Open(const Conne
   }
   // Bring the checkpoint rows to this layout before anything applies.
   Worker& first = *self->workers_[0];
-  TableRef checkpoint_table = options.checkpoint_table;
-  if (checkpoint_table.schema.empty() && dialect.engine() != Engine::kSqlite) {
-    checkpoint_table.schema = first.session->default_schema();
-  }
+  const TableRef checkpoint_table = InDefaultSchema(*first.session, options.checkpoint_table);
   ASSIGN_OR_RETURN(auto rows, ReadCheckpointRows(*first.session, dialect, checkpoint_table));
   std::set<std::string> ours, stray;
   std::vector<std::string> others;
@@ -668,12 +665,9 @@ double PartitionedApplier::apply_ms() const {
 }
 
 Result<bool> DropPartitionedCheckpoint(Session& session, const Dialect& dialect, const std::string& stream_id) {
-  TableRef table{"", "godwit_checkpoint"};
-  ASSIGN_OR_RETURN(Catalog catalog, session.ReadCatalog([&](const TableRef& ref) {
-    return ref.name == table.name && (dialect.engine() == Engine::kSqlite || ref.schema == session.default_schema());
-  }));
+  const TableRef table = InDefaultSchema(session, {"", "godwit_checkpoint"});
+  ASSIGN_OR_RETURN(Catalog catalog, session.ReadCatalog([&](const TableRef& ref) { return ref == table; }));
   if (catalog.tables.empty()) return false;
-  if (dialect.engine() != Engine::kSqlite) table.schema = session.default_schema();
   ASSIGN_OR_RETURN(auto rows, ReadCheckpointRows(session, dialect, table));
   std::vector<std::string> partitions;
   bool had = false;

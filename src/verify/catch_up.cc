@@ -14,8 +14,7 @@ namespace {
 // The stream's checkpoint rows: "ID" and its partitions' "ID.p1", "ID.p2"...
 std::string CheckpointRowsSql(Session& destination, const std::string& stream_id, const std::string& what) {
   const Dialect& d = DialectFor(destination.engine());
-  const TableRef table{destination.engine() == Engine::kSqlite ? "" : destination.default_schema(),
-                       kCheckpointTableName};
+  const TableRef table = InDefaultSchema(destination, {"", kCheckpointTableName});
   return "SELECT " + what + " FROM " + d.QualifiedName(table) + " WHERE " + d.QuoteIdent("stream_id") + " = " +
          d.Literal(ColumnType{}, stream_id) + " OR " + d.QuoteIdent("stream_id") + " LIKE " +
          d.Literal(ColumnType{}, stream_id + ".p%");
