@@ -113,6 +113,12 @@ class Session {
   // the table exists. Compare it alongside what else is known (rows the
   // run committed), never alone.
   virtual Result<std::string> TableIdentity(const TableRef& table) = 0;
+
+  // Readies this session to write beside other sessions of its own that
+  // write disjoint rows of the same tables (replay's partitions,
+  // replay/partitioned_applier.h), so that they do not wait on each other
+  // for locks no row they share needs. Default: nothing to do.
+  virtual Status PrepareConcurrentWrites() { return Status(); }
 };
 
 // Opens a session to `endpoint`, dispatching on its engine.

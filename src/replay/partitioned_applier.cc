@@ -383,7 +383,7 @@ PartitionedApplier::~PartitionedApplier() {
 Result<std::unique_ptr<PartitionedApplier>> PartitionedApplier::Open(const ConnectFn& connect, const Dialect& dialect,
                                                                      const std::map<TableRef, TableSchema>& tables,
                                                                      ApplierOptions options, int partitions) {
-  if (dialect.engine() == Engine::kSqlite) partitions = 1;  // one writer at a time
+  if (!dialect.ConcurrentWriters()) partitions = 1;
   partitions = std::max(1, partitions);
   std::unique_ptr<PartitionedApplier> self(new PartitionedApplier(dialect, tables, options, partitions));
   ApplierOptions per = options;
@@ -404,16 +404,8 @@ Result<std::unique_ptr<PartitionedApplier>> PartitionedApplier::Open(const Conne
     auto w = std::make_unique<Worker>();
     w->index = k;
     ASSIGN_OR_RETURN(w->session, connect());
-    if (dialect.engine() == Engine::kMysql) {
-      // Partitions touch disjoint rows; READ COMMITTED keeps InnoDB's gap
-      // locks (taken by deletes of absent keys) from making them wait on
-      // each other. Statement-based binary logging refuses it, so it stays
-      // as configured there.
-      ASSIGN_OR_RETURN(auto format, QueryFirstRow(*w->session, "SELECT @@binlog_format", 1));
-      if (format[0] != "STATEMENT") {
-        RETURN_IF_ERROR(w->session->Execute("SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED"));
-      }
-    }
+    // Partitions touch disjoint rows (the router's promise).
+    RETURN_IF_ERROR(w->session->PrepareConcurrentWrites());
     per.stream_id = PartitionStreamId(options.stream_id, k);
     ASSIGN_OR_RETURN(w->applier, ChangeApplier::Open(*w->session, dialect, tables, per));
     self->workers_.push_back(std::move(w));

@@ -54,6 +54,11 @@ class Dialect {
   // the first write, which could fail with SQLITE_BUSY midway).
   virtual std::string BeginTransaction() const { return "BEGIN"; }
 
+  // Whether several sessions may write to one database at once, each in a
+  // transaction of its own. SQLite has one writer at a time: a second
+  // waits on the file's lock for as long as the first holds it.
+  virtual bool ConcurrentWriters() const { return true; }
+
   // `lhs` equals `rhs`, NULL equal to NULL: PostgreSQL IS NOT DISTINCT
   // FROM, MySQL <=>, SQLite IS. Matches rows of keyless tables by image.
   virtual std::string NullSafeEqual(std::string_view lhs, std::string_view rhs) const;
