@@ -94,6 +94,21 @@ class ChangeCapture {
   virtual std::string Describe() const = 0;
 };
 
+// What capture from an engine asks of whoever sets it up, known without
+// a connection: the front ends check their options against it.
+struct CaptureTraits {
+  // The engine keeps a change log Godwit reads (SQLite keeps none).
+  bool supported = false;
+  // The stream reads a replication slot named after it, which the copy's
+  // snapshot creates (SnapshotOptions::replication_slot): PostgreSQL.
+  bool named_slot = false;
+  // The stream registers with the server as a replica with a server_id
+  // of its own (CaptureNames::replica_server_id): MySQL/MariaDB.
+  bool replica_server_id = false;
+};
+
+CaptureTraits CaptureTraitsFor(Engine engine);
+
 // The capture of `db` (the captured database's endpoint) for `names`.
 // kUnsupported for SQLite, saying what to do.
 Result<std::unique_ptr<ChangeCapture>> OpenChangeCapture(const Endpoint& db, const CaptureNames& names);

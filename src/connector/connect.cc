@@ -20,6 +20,15 @@ uint32_t ReplicaServerIdFor(const std::string& stream) {
   return static_cast<uint32_t>(0x40000000u | (hash & 0x3fffffffu));
 }
 
+CaptureTraits CaptureTraitsFor(Engine engine) {
+  switch (engine) {
+    case Engine::kMysql: return {.supported = true, .replica_server_id = true};
+    case Engine::kPostgres: return {.supported = true, .named_slot = true};
+    case Engine::kSqlite: return {};
+  }
+  return {};  // not reached: every engine is listed above
+}
+
 Result<std::unique_ptr<ChangeCapture>> OpenChangeCapture(const Endpoint& db, const CaptureNames& names) {
   switch (db.engine) {
     case Engine::kMysql: return OpenBinlogCapture(db, names);

@@ -424,6 +424,12 @@ std::string Endpoint::Redacted() const {
   return out;
 }
 
+bool HasZeroDates(Engine engine) { return engine == Engine::kMysql; }
+
+void AllowCreation(Endpoint& endpoint) {
+  if (endpoint.engine == Engine::kSqlite) endpoint.options["create"] = "1";
+}
+
 std::string Endpoint::UriWithoutPassword() const {
   Endpoint copy = *this;
   copy.password.clear();

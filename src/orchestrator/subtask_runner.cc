@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "common/failpoint.h"
+#include "connector/change_capture.h"
 #include "connector/session.h"
 #include "model/row_collector.h"
 #include "precheck/precheck.h"
@@ -30,7 +31,7 @@ using nlohmann::json;
 
 Endpoint SourceEndpoint(const Project& p) {
   Endpoint ep = p.spec.source.endpoint;
-  if (ep.engine == Engine::kMysql) ep.options["zero_date"] = p.spec.params.zero_date;
+  if (HasZeroDates(ep.engine)) ep.options["zero_date"] = p.spec.params.zero_date;
   return ep;
 }
 
@@ -316,7 +317,7 @@ SubtaskOutcome RunMigrationSubtask(SubtaskKind kind, const SubtaskRun& run) {
     // Before the copy's snapshot: the publication must exist before the
     // slot the copy creates (pgoutput looks it up as of each change), and
     // the heartbeat table before capture starts.
-    if (opt.source.engine == Engine::kPostgres) opt.replication_slot = ProjectSlotName(p);
+    if (CaptureTraitsFor(opt.source.engine).named_slot) opt.replication_slot = ProjectSlotName(p);
     out.status = CaptureResources(ProjectCaptureSetup(p, run.project_dir)).Prepare(capture_warnings);
     if (!out.status.ok()) {
       out.status = out.status.WithContext("preparing change capture");
