@@ -1,6 +1,7 @@
 // What change capture needs and holds on the captured database, per
 // engine: the setup before a copy's snapshot, the stream of committed
-// changes, the log's current end, and the release of what capture kept.
+// changes, the log's current end, the warning before the server discards
+// what the stream still needs, and the release of what capture kept.
 // One implementation per engine in connector/<engine>/ (PostgreSQL: a
 // logical slot and a publication; MySQL/MariaDB: a binlog position and a
 // replica server_id, nothing kept on the server); SQLite keeps no change
@@ -13,7 +14,8 @@
 //
 // Thread-safety: Open and LogEnd keep no state between calls and may run
 // on different threads (the Store opens, the retention watch reads the
-// log end); the rest one thread at a time. Streams are independent.
+// log end); so may RetentionAlert, whose state is its own, beside them;
+// the rest one thread at a time. Streams are independent.
 #pragma once
 
 #include <cstdint>
@@ -81,6 +83,19 @@ class ChangeCapture {
   // The position at the end of the log now: what a change committed from
   // here on comes after.
   virtual Result<Position> LogEnd(Session& db) = 0;
+
+  // Empty while the captured database keeps what this stream still needs
+  // with room to spare; otherwise what is at risk and how long is left, in
+  // a DBA's words (PostgreSQL: the WAL the slot retains against
+  // max_slot_wal_keep_size; MySQL/MariaDB: the age of the binlog not yet
+  // stored against its expiry). `needed` is the position the Store
+  // continues from and `needed_time_us` the commit time of the last change
+  // it stored (0 when unknown: no alert on MySQL). Checked every 30 s
+  // while a synchronization runs and, by the service, for paused and
+  // failed projects, when nothing reads the log and the risk grows.
+  // Remembers what it read last (to estimate the log's rate): one thread
+  // calls it.
+  virtual Result<std::string> RetentionAlert(Session& db, const Position& needed, int64_t needed_time_us) = 0;
 
   // Drops what Prepare and the copy's snapshot left on the database and
   // appends to `freed` what there was ("replication slot godwit_7").

@@ -17,7 +17,6 @@
 #include "replay/partitioned_applier.h"
 #include "schema/dialect.h"
 #include "sync/capture_resources.h"
-#include "sync/retention.h"
 #include "sync/synchronizer.h"
 #include "orchestrator/sync_catch_up.h"
 #include "verify/catch_up.h"
@@ -371,8 +370,7 @@ SubtaskOutcome RunMigrationSubtask(SubtaskKind kind, const SubtaskRun& run) {
 Result<std::string> CheckProjectRetention(const Project& p, const Position& needed, int64_t needed_time_us) {
   ASSIGN_OR_RETURN(auto src, Connect(SourceEndpoint(p)));
   ASSIGN_OR_RETURN(auto capture, OpenChangeCapture(SourceEndpoint(p), ProjectCaptureSetup(p, "").names));
-  RetentionWatch watch;
-  return watch.Check(*src, *capture, ProjectSlotName(p), needed, needed_time_us);
+  return capture->RetentionAlert(*src, needed, needed_time_us);
 }
 
 std::string ProjectSlotName(const Project& p) {

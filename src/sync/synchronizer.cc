@@ -20,7 +20,6 @@
 #include "sync/ddl_sync.h"
 #include "sync/heartbeat.h"
 #include "connector/postgres/pg_ddl_capture.h"
-#include "sync/retention.h"
 #include "sync/schema_sync.h"
 #include "sync/sync_shared.h"
 #include "sync/writer.h"
@@ -118,8 +117,6 @@ struct Synchronizer::Impl : SyncShared {
   DdlSync ddl{*this};
   Writer writer{*this, ddl};
   std::unique_ptr<store::Capture> capture;
-
-  RetentionWatch retention;  // monitor thread only
 };
 
 Synchronizer::Synchronizer(SyncOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
@@ -345,7 +342,7 @@ void Synchronizer::Impl::CheckRetention(Session& src) {
   auto cs = capture->stats();
   needed = cs.durable_position;
   needed_time_us = cs.last_commit_time_us;
-  auto alert = retention.Check(src, *source_capture, opt.capture.stream, needed, needed_time_us);
+  auto alert = source_capture->RetentionAlert(src, needed, needed_time_us);
   if (!alert.ok()) return;  // the next check tries again
   std::lock_guard lock(mu);
   status.retention_alert = *alert;

@@ -1,10 +1,12 @@
 // MySQL/MariaDB's ChangeCapture (connector/change_capture.h): the binlog,
 // read as a replica with a server_id of the stream's own. Nothing is kept
 // on the server between runs but the position, which Godwit stores.
+#include <chrono>
 #include <cstdlib>
 
 #include "connector/change_capture.h"
 #include "connector/mysql/binlog_change_stream.h"
+#include "connector/mysql/binlog_retention.h"
 
 namespace godwit {
 namespace {
@@ -48,6 +50,21 @@ class BinlogCapture final : public ChangeCapture {
                                                 "', which is not a number (SHOW MASTER STATUS)");
     }
     return Position(MysqlBinlogPos{row[0], pos, ""});
+  }
+
+  Result<std::string> RetentionAlert(Session& db, const Position& needed, int64_t needed_time_us) override {
+    BinlogRetention in;
+    in.expire_seconds = BinlogExpireSeconds(db);
+    if (in.expire_seconds <= 0 || needed_time_us == 0) return std::string();
+    auto log_end = LogEnd(db);
+    const auto* pos = std::get_if<MysqlBinlogPos>(&needed);
+    const auto* end = log_end.ok() ? std::get_if<MysqlBinlogPos>(&*log_end) : nullptr;
+    in.reading_current_file = pos && end && pos->file == end->file;
+    const int64_t now_us =
+        std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
+            .count();
+    in.needed_age_seconds = static_cast<double>(now_us - needed_time_us) / 1e6;
+    return BinlogRetentionAlert(in);
   }
 
   Status Release(std::vector<std::string>&) override { return Status::Ok(); }

@@ -6,6 +6,7 @@
 #include "connector/engines.h"
 #include "connector/postgres/pg_change_stream.h"
 #include "connector/postgres/pg_ddl_capture.h"
+#include "connector/postgres/pg_retention.h"
 #include "connector/postgres/postgres_connector.h"
 #include "schema/dialects.h"
 
@@ -64,6 +65,12 @@ class PgCapture final : public ChangeCapture {
     return Position(PgLsnPos{row[0], ""});
   }
 
+  // The slot holds WAL from where the stream last confirmed: what the
+  // Store needs is there as long as the slot is.
+  Result<std::string> RetentionAlert(Session& db, const Position&, int64_t) override {
+    return retention_.Check(db, names_.stream);
+  }
+
   Status Release(std::vector<std::string>& freed) override {
     // The slot first: a publication is harmless, a slot holds WAL.
     ASSIGN_OR_RETURN(bool slot, pg::DropLogicalSlot(db_, names_.stream));
@@ -81,6 +88,7 @@ class PgCapture final : public ChangeCapture {
  private:
   const Endpoint db_;
   const CaptureNames names_;
+  SlotRetentionWatch retention_;  // RetentionAlert's thread only
 };
 
 }  // namespace
