@@ -1,7 +1,8 @@
 // What change capture needs and holds on the captured database, per
 // engine: the setup before a copy's snapshot, the stream of committed
-// changes, the log's current end, the warning before the server discards
-// what the stream still needs, and the release of what capture kept.
+// changes, the warning before the server discards what the stream still
+// needs, and the release of what capture kept; and, for any session, where
+// the log ends now.
 // One implementation per engine in connector/<engine>/ (PostgreSQL: a
 // logical slot and a publication; MySQL/MariaDB: a binlog position and a
 // replica server_id, nothing kept on the server); SQLite keeps no change
@@ -12,10 +13,10 @@
 // stage. sync/capture_resources.h adds what every engine shares (the
 // heartbeat row, the checkpoint rows, the local change log) on top.
 //
-// Thread-safety: Open and LogEnd keep no state between calls and may run
-// on different threads (the Store opens, the retention watch reads the
-// log end); so may RetentionAlert, whose state is its own, beside them;
-// the rest one thread at a time. Streams are independent.
+// Thread-safety: Open keeps no state between calls and may run on a thread
+// of its own (the Store opens) beside RetentionAlert, whose state is its
+// own (the monitor calls it); the rest one thread at a time. Streams are
+// independent. CaptureLogEnd keeps no state.
 #pragma once
 
 #include <cstdint>
@@ -80,10 +81,6 @@ class ChangeCapture {
   virtual Result<std::unique_ptr<ChangeStream>> Open(const Position& from,
                                                      std::function<bool(const TableRef&)> tables) = 0;
 
-  // The position at the end of the log now: what a change committed from
-  // here on comes after.
-  virtual Result<Position> LogEnd(Session& db) = 0;
-
   // Empty while the captured database keeps what this stream still needs
   // with room to spare; otherwise what is at risk and how long is left, in
   // a DBA's words (PostgreSQL: the WAL the slot retains against
@@ -123,6 +120,12 @@ struct CaptureTraits {
 };
 
 CaptureTraits CaptureTraitsFor(Engine engine);
+
+// The position at the end of the change log of `session` (a session on
+// `db`, which errors name) now: what a change committed from here on comes
+// after. The log is the server's, so no stream names are needed.
+// kUnsupported for SQLite, saying what to do.
+Result<Position> CaptureLogEnd(const Endpoint& db, Session& session);
 
 // The capture of `db` (the captured database's endpoint) for `names`.
 // kUnsupported for SQLite, saying what to do.

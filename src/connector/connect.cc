@@ -29,15 +29,31 @@ CaptureTraits CaptureTraitsFor(Engine engine) {
   return {};  // not reached: every engine is listed above
 }
 
+namespace {
+
+Status NoChangeLog() {
+  return Status(ErrorCode::kUnsupported,
+                "change capture needs a MySQL/MariaDB or PostgreSQL database: SQLite keeps no change log to read",
+                "Migrate from SQLite without incremental synchronization (migration_type [schema, full], or "
+                "godwit migrate without --incremental).");
+}
+
+}  // namespace
+
 Result<std::unique_ptr<ChangeCapture>> OpenChangeCapture(const Endpoint& db, const CaptureNames& names) {
   switch (db.engine) {
     case Engine::kMysql: return OpenBinlogCapture(db, names);
     case Engine::kPostgres: return OpenPgCapture(db, names);
-    case Engine::kSqlite:
-      return Status(ErrorCode::kUnsupported,
-                    "change capture needs a MySQL/MariaDB or PostgreSQL database: SQLite keeps no change log to read",
-                    "Migrate from SQLite without incremental synchronization (migration_type [schema, full], or "
-                    "godwit migrate without --incremental).");
+    case Engine::kSqlite: return NoChangeLog();
+  }
+  return Status(ErrorCode::kInternal, "unknown engine");
+}
+
+Result<Position> CaptureLogEnd(const Endpoint& db, Session& session) {
+  switch (db.engine) {
+    case Engine::kMysql: return BinlogLogEnd(db, session);
+    case Engine::kPostgres: return PgLogEnd(session);
+    case Engine::kSqlite: return NoChangeLog();
   }
   return Status(ErrorCode::kInternal, "unknown engine");
 }

@@ -51,9 +51,7 @@ Status CheckpointCatchUp::WaitPast(std::chrono::system_clock::time_point before,
   using namespace std::chrono;
   (void)before;  // the position read now is after it: see the header
   ASSIGN_OR_RETURN(auto src, Connect(source_));
-  // Only the log's position is read: the names are not used.
-  ASSIGN_OR_RETURN(auto capture, OpenChangeCapture(source_, CaptureNames{"godwit_catch_up", 1}));
-  ASSIGN_OR_RETURN(Position end, capture->LogEnd(*src));
+  ASSIGN_OR_RETURN(Position end, CaptureLogEnd(source_, *src));
   ASSIGN_OR_RETURN(auto dst, Connect(destination_));
   const std::string sql = CheckpointRowsSql(*dst, stream_id_, DialectFor(dst->engine()).QuoteIdent("position_json"));
   const auto deadline = steady_clock::now() + timeout;

@@ -60,11 +60,6 @@ class PgCapture final : public ChangeCapture {
     return pg::OpenPgChangeStream(db_, o);
   }
 
-  Result<Position> LogEnd(Session& db) override {
-    ASSIGN_OR_RETURN(auto row, QueryFirstRow(db, "SELECT pg_current_wal_lsn()::text", 1));
-    return Position(PgLsnPos{row[0], ""});
-  }
-
   // The slot holds WAL from where the stream last confirmed: what the
   // Store needs is there as long as the slot is.
   Result<std::string> RetentionAlert(Session& db, const Position&, int64_t) override {
@@ -92,6 +87,11 @@ class PgCapture final : public ChangeCapture {
 };
 
 }  // namespace
+
+Result<Position> PgLogEnd(Session& session) {
+  ASSIGN_OR_RETURN(auto row, QueryFirstRow(session, "SELECT pg_current_wal_lsn()::text", 1));
+  return Position(PgLsnPos{row[0], ""});
+}
 
 Result<std::unique_ptr<ChangeCapture>> OpenPgCapture(const Endpoint& db, const CaptureNames& names) {
   if (!pg::IsValidSlotName(names.stream)) {
