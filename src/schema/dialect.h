@@ -47,6 +47,13 @@ class Dialect {
   // with it). MySQL commits implicitly around each one.
   virtual bool TransactionalDdl() const { return true; }
 
+  // The session settings a script of this dialect's statements (a
+  // corrections file) sets at its top, as statements without the `;`:
+  // those Godwit's own sessions run with and its literals and statements
+  // are written for, set rather than assumed from whichever session the
+  // DBA runs it in. Default: none.
+  virtual std::vector<std::string> ScriptSettings() const { return {}; }
+
   // --- Change replay (replay/change_applier.h) ---
 
   // The statement that opens a read-write transaction (SQLite: BEGIN
