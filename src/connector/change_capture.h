@@ -22,6 +22,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -73,6 +74,17 @@ class ChangeCapture {
   // Adds `table` to what Prepare made capturable (an older setup may lack
   // one Godwit added since, such as its heartbeat table). Idempotent.
   virtual Status EnsureCaptured(Session& db, const TableRef& table) = 0;
+
+  // Where the stream carries no DDL (PostgreSQL's pgoutput), Godwit records
+  // it on the captured database as rows of a log table in the stream
+  // (connector/postgres/pg_ddl_capture.h), which the Writer turns into DDL
+  // steps. At each synchronization's start this brings that recording up
+  // to date (a setup from before DDL capture lacks it; the object rules may
+  // have changed) and returns the log table; what cannot be set up is a
+  // warning appended to `warnings`. nullopt where the stream carries DDL
+  // itself (MySQL's binlog). `db` is a session on the captured database.
+  virtual std::optional<TableRef> RefreshDdlLog(Session& db, const ObjectRules& objects,
+                                                std::vector<std::string>& warnings) = 0;
 
   // The committed changes after `from` (a position this engine recorded).
   // `tables` says which tables' rows are kept where the engine cannot ask

@@ -426,6 +426,10 @@ std::string Endpoint::Redacted() const {
 
 bool HasZeroDates(Engine engine) { return engine == Engine::kMysql; }
 
+bool EndpointReadsSchema(const Endpoint& endpoint, std::string_view schema) {
+  return endpoint.engine != Engine::kMysql || endpoint.database.empty() || schema == endpoint.database;
+}
+
 void AllowCreation(Endpoint& endpoint) {
   if (endpoint.engine == Engine::kSqlite) endpoint.options["create"] = "1";
 }

@@ -346,5 +346,13 @@ TEST(EndpointTest, OnlySqliteDatabasesAreCreatedAndOnlyMysqlHasZeroDates) {
   EXPECT_FALSE(HasZeroDates(Engine::kSqlite));
 }
 
+TEST(EndpointTest, AMysqlUriWithADatabaseReadsThatDatabaseOnly) {
+  Endpoint shop{.engine = Engine::kMysql, .database = "shop"};
+  EXPECT_TRUE(EndpointReadsSchema(shop, "shop"));
+  EXPECT_FALSE(EndpointReadsSchema(shop, "crm"));
+  EXPECT_TRUE(EndpointReadsSchema(Endpoint{.engine = Engine::kMysql}, "crm"));
+  EXPECT_TRUE(EndpointReadsSchema(Endpoint{.engine = Engine::kPostgres, .database = "shop"}, "sales"));
+}
+
 }  // namespace
 }  // namespace godwit

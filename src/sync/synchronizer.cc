@@ -19,7 +19,6 @@
 #include "store/change_log.h"
 #include "sync/ddl_sync.h"
 #include "sync/heartbeat.h"
-#include "connector/postgres/pg_ddl_capture.h"
 #include "sync/schema_sync.h"
 #include "sync/sync_shared.h"
 #include "sync/writer.h"
@@ -185,13 +184,13 @@ Status Synchronizer::Impl::Prepare() {
   }
   heartbeat_ref = HeartbeatTable(*src);
   heartbeat = false;
-  if (opt.source.engine == Engine::kPostgres) {
-    ddl_log_ref = DdlLogTable(*src);
-    // Projects from before DDL capture get it here; for the others this
-    // refreshes the trigger (the object rules may have changed).
-    if (Status st = EnsurePgDdlCapture(*src, opt.capture.stream, opt.stream_id, opt.objects); !st.ok()) {
-      Warn(st.ToString() + " — " + st.hint());
-    }
+  // Projects from before DDL capture get it here; for the others this
+  // refreshes it (the object rules may have changed).
+  std::vector<std::string> warnings;
+  const std::optional<TableRef> ddl_log = source_capture->RefreshDdlLog(*src, opt.objects, warnings);
+  for (const std::string& w : warnings) Warn(w);
+  if (ddl_log) {
+    ddl_log_ref = *ddl_log;
     RETURN_IF_ERROR(ddl.LoadPgCatalog(*src, catalog->tables));
   }
   if (opt.heartbeat) {

@@ -24,6 +24,10 @@ class BinlogCapture final : public ChangeCapture {
     return Status::Ok();
   }
   Status EnsureCaptured(Session&, const TableRef&) override { return Status::Ok(); }
+  // The binlog carries DDL as statements of its own.
+  std::optional<TableRef> RefreshDdlLog(Session&, const ObjectRules&, std::vector<std::string>&) override {
+    return std::nullopt;
+  }
 
   Result<std::unique_ptr<ChangeStream>> Open(const Position& from,
                                              std::function<bool(const TableRef&)> tables) override {

@@ -51,6 +51,14 @@ class PgCapture final : public ChangeCapture {
     return db.Execute("ALTER PUBLICATION " + d.QuoteIdent(names_.stream) + " ADD TABLE " + d.QualifiedName(table));
   }
 
+  std::optional<TableRef> RefreshDdlLog(Session& db, const ObjectRules& objects,
+                                        std::vector<std::string>& warnings) override {
+    if (Status st = EnsurePgDdlCapture(db, names_.stream, names_.row_id, objects); !st.ok()) {
+      warnings.push_back(st.ToString() + " — " + st.hint());
+    }
+    return DdlLogTable(db);
+  }
+
   Result<std::unique_ptr<ChangeStream>> Open(const Position& from, std::function<bool(const TableRef&)>) override {
     // The publication decides which tables' rows the server sends.
     pg::PgStreamOptions o;
