@@ -14,6 +14,7 @@
 #include "cli/command_target.h"
 #include "cli/progress_display.h"
 #include "cli/project_file.h"
+#include "connector/change_capture.h"
 #include "connector/session.h"
 #include "sync/capture_resources.h"
 #include "sync/synchronizer.h"
@@ -55,17 +56,17 @@ Result<MigratePlan> BuildPlan(const MigrateArgs& a) {
   if (a.chunk_rows > 0) opt.chunk_rows = a.chunk_rows;
   if (!a.replication_slot.empty()) opt.replication_slot = a.replication_slot;
   opt.restart = a.restart;
-  if (opt.replication_slot.size() > 0 && opt.source.engine != Engine::kPostgres) {
+  const CaptureTraits capture = CaptureTraitsFor(opt.source.engine);
+  if (!opt.replication_slot.empty() && !capture.named_slot) {
     return Status(ErrorCode::kInvalidArgument, "--replication-slot applies to a PostgreSQL source only");
   }
-  if (a.server_id != 0 && opt.source.engine != Engine::kMysql) {
+  if (a.server_id != 0 && !capture.replica_server_id) {
     return Status(ErrorCode::kInvalidArgument, "--server-id applies to a MySQL/MariaDB source only");
   }
   if (a.until_caught_up && !plan.incremental) {
     return Status(ErrorCode::kInvalidArgument, "--until-caught-up needs --incremental");
   }
-  if ((plan.incremental || a.release) && opt.source.engine != Engine::kPostgres &&
-      opt.source.engine != Engine::kMysql) {
+  if ((plan.incremental || a.release) && !capture.supported) {
     return Status(ErrorCode::kUnsupported,
                   "--incremental needs a MySQL/MariaDB or PostgreSQL source: SQLite keeps no change log to read",
                   "Run the migration without --incremental.");
@@ -77,7 +78,7 @@ Result<MigratePlan> BuildPlan(const MigrateArgs& a) {
   opt.state_path = (dir / ("migrate-" + plan.id_hex + ".db")).string();
   plan.log_dir = (dir / ("migrate-" + plan.id_hex + ".changelog")).string();
   plan.stream_id = "migrate-" + plan.id_hex;
-  if ((plan.incremental || a.release) && opt.source.engine == Engine::kPostgres && opt.replication_slot.empty()) {
+  if ((plan.incremental || a.release) && capture.named_slot && opt.replication_slot.empty()) {
     opt.replication_slot = "godwit_" + plan.id_hex;
   }
   plan.capture.captured = opt.source;

@@ -2,6 +2,7 @@
 
 #include <array>
 #include <cstdint>
+#include <exception>
 
 namespace godwit {
 
@@ -87,6 +88,14 @@ std::string SqlStringLiteral(std::string_view text) {
   }
   out.push_back('\'');
   return out;
+}
+
+double NumberOrZero(const std::string& text) {
+  try {
+    return text.empty() ? 0 : std::stod(text);
+  } catch (const std::exception&) {
+    return 0;
+  }
 }
 
 }  // namespace godwit

@@ -64,4 +64,8 @@ Result<std::string> PercentDecode(std::string_view text);
 // (PostgreSQL with standard_conforming_strings, SQLite).
 std::string SqlStringLiteral(std::string_view text);
 
+// A figure a server printed (a setting, a byte count), as a number; 0 when
+// it is empty or not a number: the server did not say.
+double NumberOrZero(const std::string& text);
+
 }  // namespace godwit

@@ -20,15 +20,40 @@ uint32_t ReplicaServerIdFor(const std::string& stream) {
   return static_cast<uint32_t>(0x40000000u | (hash & 0x3fffffffu));
 }
 
+CaptureTraits CaptureTraitsFor(Engine engine) {
+  switch (engine) {
+    case Engine::kMysql: return {.supported = true, .replica_server_id = true};
+    case Engine::kPostgres: return {.supported = true, .named_slot = true};
+    case Engine::kSqlite: return {};
+  }
+  return {};  // not reached: every engine is listed above
+}
+
+namespace {
+
+Status NoChangeLog() {
+  return Status(ErrorCode::kUnsupported,
+                "change capture needs a MySQL/MariaDB or PostgreSQL database: SQLite keeps no change log to read",
+                "Migrate from SQLite without incremental synchronization (migration_type [schema, full], or "
+                "godwit migrate without --incremental).");
+}
+
+}  // namespace
+
 Result<std::unique_ptr<ChangeCapture>> OpenChangeCapture(const Endpoint& db, const CaptureNames& names) {
   switch (db.engine) {
     case Engine::kMysql: return OpenBinlogCapture(db, names);
     case Engine::kPostgres: return OpenPgCapture(db, names);
-    case Engine::kSqlite:
-      return Status(ErrorCode::kUnsupported,
-                    "change capture needs a MySQL/MariaDB or PostgreSQL database: SQLite keeps no change log to read",
-                    "Migrate from SQLite without incremental synchronization (migration_type [schema, full], or "
-                    "godwit migrate without --incremental).");
+    case Engine::kSqlite: return NoChangeLog();
+  }
+  return Status(ErrorCode::kInternal, "unknown engine");
+}
+
+Result<Position> CaptureLogEnd(const Endpoint& db, Session& session) {
+  switch (db.engine) {
+    case Engine::kMysql: return BinlogLogEnd(db, session);
+    case Engine::kPostgres: return PgLogEnd(session);
+    case Engine::kSqlite: return NoChangeLog();
   }
   return Status(ErrorCode::kInternal, "unknown engine");
 }
@@ -46,6 +71,11 @@ Status ExecuteDdl(Session& session, bool transactional, std::span<const std::str
     GODWIT_FAILPOINT("schema_statement");
   }
   return atomic ? session.Execute("COMMIT") : Status();
+}
+
+TableRef InDefaultSchema(const Session& session, TableRef table) {
+  if (table.schema.empty()) table.schema = session.default_schema();
+  return table;
 }
 
 Result<std::vector<TextRow>> QueryTextRows(Session& session, std::string_view sql, size_t columns) {

@@ -424,6 +424,16 @@ std::string Endpoint::Redacted() const {
   return out;
 }
 
+bool HasZeroDates(Engine engine) { return engine == Engine::kMysql; }
+
+bool EndpointReadsSchema(const Endpoint& endpoint, std::string_view schema) {
+  return endpoint.engine != Engine::kMysql || endpoint.database.empty() || schema == endpoint.database;
+}
+
+void AllowCreation(Endpoint& endpoint) {
+  if (endpoint.engine == Engine::kSqlite) endpoint.options["create"] = "1";
+}
+
 std::string Endpoint::UriWithoutPassword() const {
   Endpoint copy = *this;
   copy.password.clear();

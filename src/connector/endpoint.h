@@ -104,6 +104,21 @@ Status CheckEndpoint(const Endpoint& endpoint, const EndpointPolicy& policy);
 // postgresql.crt/.key). Kept in the options, so stored projects keep them.
 void ForceRemotePgOptions(Endpoint& endpoint);
 
+// Whether `engine` stores zero dates (0000-00-00, MySQL/MariaDB), which its
+// endpoints' zero_date option (error | null) says how to read.
+bool HasZeroDates(Engine engine);
+
+// Whether tables of `schema` are among those a session to `endpoint` reads:
+// a MySQL/MariaDB URI that names a database reaches that database only
+// (though its binlog carries every database's changes); a PostgreSQL
+// database reaches all its schemas, and SQLite has but one.
+bool EndpointReadsSchema(const Endpoint& endpoint, std::string_view schema);
+
+// Lets a session to `endpoint` create its database when it does not exist,
+// where the engine can (a SQLite file: option create=1). A server's
+// database must exist already; its endpoint is left as it is.
+void AllowCreation(Endpoint& endpoint);
+
 // Whether a query key's name says it holds a secret (password, sslpassword,
 // passphrase, secret, token...): never stored in clear, shown or exported.
 bool IsSecretOptionName(std::string_view key);

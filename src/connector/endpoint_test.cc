@@ -331,5 +331,28 @@ TEST(EndpointTest, QueryPasswordIsThePasswordAndSecretKeysAreNeverShown) {
   }
 }
 
+TEST(EndpointTest, OnlySqliteDatabasesAreCreatedAndOnlyMysqlHasZeroDates) {
+  Endpoint file{.engine = Engine::kSqlite, .path = "/tmp/x.db"};
+  AllowCreation(file);
+  EXPECT_EQ(file.options["create"], "1");
+  // A server's options go to its driver: nothing is added.
+  for (Engine engine : {Engine::kMysql, Engine::kPostgres}) {
+    Endpoint server{.engine = engine};
+    AllowCreation(server);
+    EXPECT_TRUE(server.options.empty()) << EngineName(engine);
+  }
+  EXPECT_TRUE(HasZeroDates(Engine::kMysql));
+  EXPECT_FALSE(HasZeroDates(Engine::kPostgres));
+  EXPECT_FALSE(HasZeroDates(Engine::kSqlite));
+}
+
+TEST(EndpointTest, AMysqlUriWithADatabaseReadsThatDatabaseOnly) {
+  Endpoint shop{.engine = Engine::kMysql, .database = "shop"};
+  EXPECT_TRUE(EndpointReadsSchema(shop, "shop"));
+  EXPECT_FALSE(EndpointReadsSchema(shop, "crm"));
+  EXPECT_TRUE(EndpointReadsSchema(Endpoint{.engine = Engine::kMysql}, "crm"));
+  EXPECT_TRUE(EndpointReadsSchema(Endpoint{.engine = Engine::kPostgres, .database = "shop"}, "sales"));
+}
+
 }  // namespace
 }  // namespace godwit

@@ -1,5 +1,5 @@
 // Entry points of the engine connectors, used by Connect(),
-// OpenChangeCapture() and ServerChecksFor() only.
+// OpenChangeCapture(), CaptureLogEnd() and ServerChecksFor() only.
 #pragma once
 
 #include <memory>
@@ -16,6 +16,8 @@ Result<std::unique_ptr<Session>> ConnectSqlite(const Endpoint& endpoint);
 
 Result<std::unique_ptr<ChangeCapture>> OpenBinlogCapture(const Endpoint& db, const CaptureNames& names);
 Result<std::unique_ptr<ChangeCapture>> OpenPgCapture(const Endpoint& db, const CaptureNames& names);
+Result<Position> BinlogLogEnd(const Endpoint& db, Session& session);
+Result<Position> PgLogEnd(Session& session);
 
 const ServerChecks& MysqlServerChecksInstance();
 const ServerChecks& PostgresServerChecksInstance();

@@ -114,10 +114,21 @@ class Session {
   // the table exists. Compare it alongside what else is known (rows the
   // run committed), never alone.
   virtual Result<std::string> TableIdentity(const TableRef& table) = 0;
+
+  // Readies this session to write beside other sessions of its own that
+  // write disjoint rows of the same tables (replay's partitions,
+  // replay/partitioned_applier.h), so that they do not wait on each other
+  // for locks no row they share needs. Default: nothing to do.
+  virtual Status PrepareConcurrentWrites() { return Status(); }
 };
 
 // Opens a session to `endpoint`, dispatching on its engine.
 Result<std::unique_ptr<Session>> Connect(const Endpoint& endpoint);
+
+// `table` in `session`'s default schema when it names no schema: how
+// Godwit's own tables (checkpoints, heartbeat) are named on every engine.
+// SQLite's default schema is empty, so its tables stay unqualified.
+TableRef InDefaultSchema(const Session& session, TableRef table);
 
 // Runs a query whose `columns` columns are read as plain text (PostgreSQL
 // booleans come back as "t"/"f"). For small results only: catalog and

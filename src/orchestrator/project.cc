@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <set>
 
+#include "connector/change_capture.h"
 #include "model/object_mapping.h"
 
 namespace godwit {
@@ -474,17 +475,17 @@ Result<ProjectSpec> ParseProjectSpec(const json& doc, const EndpointPolicy& poli
   if (doc.contains("created_by")) {
     ASSIGN_OR_RETURN(spec.created_by, GetString(doc, "created_by", "created_by"));
   }
-  if (spec.type.incremental && spec.source.endpoint.engine != Engine::kMysql &&
-      spec.source.endpoint.engine != Engine::kPostgres) {
+  const CaptureTraits capture = CaptureTraitsFor(spec.source.endpoint.engine);
+  if (spec.type.incremental && !capture.supported) {
     return Status(ErrorCode::kUnsupported,
                   "incremental synchronization needs a MySQL/MariaDB or PostgreSQL source: SQLite keeps no change log "
                   "to read",
                   "Create the project with migration_type [schema, full].");
   }
-  if (spec.params.zero_date == "null" && spec.source.endpoint.engine != Engine::kMysql) {
+  if (spec.params.zero_date == "null" && !HasZeroDates(spec.source.endpoint.engine)) {
     return Invalid("zero_date", "applies to a MySQL/MariaDB source only");
   }
-  if (spec.params.replica_server_id != 0 && spec.source.endpoint.engine != Engine::kMysql) {
+  if (spec.params.replica_server_id != 0 && !capture.replica_server_id) {
     return Invalid("replica_server_id", "applies to a MySQL/MariaDB source only");
   }
   return spec;

@@ -109,6 +109,21 @@ TEST(ProjectSpec, IncrementalNeedsFullAndAChangeLogSource) {
   EXPECT_FALSE(ParseProjectSpec(doc, EndpointPolicy::Local()).ok());
 }
 
+TEST(ProjectSpec, ZeroDatesAndAReplicaServerIdAreMysqlSourcesOnly) {
+  json doc = Minimal();
+  doc["zero_date"] = nullptr;
+  doc["replica_server_id"] = 4242;
+  ASSERT_TRUE(ParseProjectSpec(doc, EndpointPolicy::Local()).ok());
+  doc["source"] = "postgresql://app@127.0.0.1:5432/shop";
+  auto pg = ParseProjectSpec(doc, EndpointPolicy::Local());
+  ASSERT_FALSE(pg.ok());
+  EXPECT_NE(pg.status().message().find("zero_date"), std::string::npos) << pg.status().message();
+  doc.erase("zero_date");
+  pg = ParseProjectSpec(doc, EndpointPolicy::Local());
+  ASSERT_FALSE(pg.ok());
+  EXPECT_NE(pg.status().message().find("replica_server_id"), std::string::npos) << pg.status().message();
+}
+
 TEST(ProjectSpec, StagesNotInThisVersionAreRefusedClearly) {
   json doc = Minimal();
   doc["migration_type"] = {"schema", "full", "reverse"};

@@ -10,6 +10,7 @@
 
 #include "common/mutex.h"
 #include "common/failpoint.h"
+#include "connector/change_capture.h"
 #include "connector/session.h"
 #include "model/row_collector.h"
 #include "precheck/precheck.h"
@@ -17,7 +18,6 @@
 #include "replay/partitioned_applier.h"
 #include "schema/dialect.h"
 #include "sync/capture_resources.h"
-#include "sync/retention.h"
 #include "sync/synchronizer.h"
 #include "orchestrator/sync_catch_up.h"
 #include "verify/catch_up.h"
@@ -31,7 +31,7 @@ using nlohmann::json;
 
 Endpoint SourceEndpoint(const Project& p) {
   Endpoint ep = p.spec.source.endpoint;
-  if (ep.engine == Engine::kMysql) ep.options["zero_date"] = p.spec.params.zero_date;
+  if (HasZeroDates(ep.engine)) ep.options["zero_date"] = p.spec.params.zero_date;
   return ep;
 }
 
@@ -317,7 +317,7 @@ SubtaskOutcome RunMigrationSubtask(SubtaskKind kind, const SubtaskRun& run) {
     // Before the copy's snapshot: the publication must exist before the
     // slot the copy creates (pgoutput looks it up as of each change), and
     // the heartbeat table before capture starts.
-    if (opt.source.engine == Engine::kPostgres) opt.replication_slot = ProjectSlotName(p);
+    if (CaptureTraitsFor(opt.source.engine).named_slot) opt.replication_slot = ProjectSlotName(p);
     out.status = CaptureResources(ProjectCaptureSetup(p, run.project_dir)).Prepare(capture_warnings);
     if (!out.status.ok()) {
       out.status = out.status.WithContext("preparing change capture");
@@ -371,8 +371,7 @@ SubtaskOutcome RunMigrationSubtask(SubtaskKind kind, const SubtaskRun& run) {
 Result<std::string> CheckProjectRetention(const Project& p, const Position& needed, int64_t needed_time_us) {
   ASSIGN_OR_RETURN(auto src, Connect(SourceEndpoint(p)));
   ASSIGN_OR_RETURN(auto capture, OpenChangeCapture(SourceEndpoint(p), ProjectCaptureSetup(p, "").names));
-  RetentionWatch watch;
-  return watch.Check(*src, *capture, ProjectSlotName(p), needed, needed_time_us);
+  return capture->RetentionAlert(*src, needed, needed_time_us);
 }
 
 std::string ProjectSlotName(const Project& p) {

@@ -144,9 +144,10 @@ struct FullMigration::Impl {
   void RunDeferredDdl(TablePhase from, TablePhase to, const std::string& status_during, bool indexes);
   void CreateViews(Session& dst, const std::vector<ViewDef>& views, const ObjectMapping& mapping);
   Status Reconnect(Worker& w);
+  // The copy makes what it copies into: a missing database file too.
   Endpoint DestinationEndpoint() const {
     Endpoint ep = opt.destination;
-    if (ep.engine == Engine::kSqlite) ep.options["create"] = "1";
+    AllowCreation(ep);
     return ep;
   }
   std::vector<ViewDef> views;

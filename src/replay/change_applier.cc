@@ -83,10 +83,7 @@ Result<std::unique_ptr<ChangeApplier>> ChangeApplier::Open(Session& session, con
   }
   if (options.max_rows_per_statement == 0) options.max_rows_per_statement = 1;
   std::unique_ptr<ChangeApplier> applier(new ChangeApplier(session, dialect, std::move(tables), std::move(options)));
-  applier->checkpoint_ref_ = applier->options_.checkpoint_table;
-  if (applier->checkpoint_ref_.schema.empty() && dialect.engine() != Engine::kSqlite) {
-    applier->checkpoint_ref_.schema = session.default_schema();
-  }
+  applier->checkpoint_ref_ = InDefaultSchema(session, applier->options_.checkpoint_table);
   RETURN_IF_ERROR(applier->EnsureCheckpointTable());
   ASSIGN_OR_RETURN(applier->applied_, applier->LoadCheckpoint());
   return applier;
@@ -94,9 +91,7 @@ Result<std::unique_ptr<ChangeApplier>> ChangeApplier::Open(Session& session, con
 
 Status DropCheckpoint(Session& session, const Dialect& dialect, const std::string& stream_id,
                       TableRef checkpoint_table) {
-  if (checkpoint_table.schema.empty() && dialect.engine() != Engine::kSqlite) {
-    checkpoint_table.schema = session.default_schema();
-  }
+  checkpoint_table = InDefaultSchema(session, checkpoint_table);
   ASSIGN_OR_RETURN(Catalog catalog, session.ReadCatalog([&](const TableRef& ref) { return ref == checkpoint_table; }));
   if (catalog.tables.empty()) return Status();
   const std::string table = dialect.QualifiedName(checkpoint_table);

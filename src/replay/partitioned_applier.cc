@@ -44,10 +44,10 @@ class CheckpointRows : public BatchConsumer {
   std::map<std::string, std::pair<uint64_t, std::string>> rows;
 };
 
+// `table` is qualified as the session names it (InDefaultSchema).
 Result<std::map<std::string, std::pair<uint64_t, std::string>>> ReadCheckpointRows(Session& session,
                                                                                    const Dialect& dialect,
-                                                                                   TableRef table) {
-  if (table.schema.empty() && dialect.engine() != Engine::kSqlite) table.schema = session.default_schema();
+                                                                                   const TableRef& table) {
   ColumnType text;
   text.kind = TypeKind::kText;
   ColumnType seq;
@@ -389,7 +389,7 @@ PartitionedApplier::~PartitionedApplier() {
 Result<std::unique_ptr<PartitionedApplier>> PartitionedApplier::Open(const ConnectFn& connect, const Dialect& dialect,
                                                                      const std::map<TableRef, TableSchema>& tables,
                                                                      ApplierOptions options, int partitions) {
-  if (dialect.engine() == Engine::kSqlite) partitions = 1;  // one writer at a time
+  if (!dialect.ConcurrentWriters()) partitions = 1;
   partitions = std::max(1, partitions);
   std::unique_ptr<PartitionedApplier> self(new PartitionedApplier(dialect, tables, options, partitions));
   ApplierOptions per = options;
@@ -410,26 +410,15 @@ Result<std::unique_ptr<PartitionedApplier>> PartitionedApplier::Open(const Conne
     auto w = std::make_unique<Worker>();
     w->index = k;
     ASSIGN_OR_RETURN(w->session, connect());
-    if (dialect.engine() == Engine::kMysql) {
-      // Partitions touch disjoint rows; READ COMMITTED keeps InnoDB's gap
-      // locks (taken by deletes of absent keys) from making them wait on
-      // each other. Statement-based binary logging refuses it, so it stays
-      // as configured there.
-      ASSIGN_OR_RETURN(auto format, QueryFirstRow(*w->session, "SELECT @@binlog_format", 1));
-      if (format[0] != "STATEMENT") {
-        RETURN_IF_ERROR(w->session->Execute("SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED"));
-      }
-    }
+    // Partitions touch disjoint rows (the router's promise).
+    RETURN_IF_ERROR(w->session->PrepareConcurrentWrites());
     per.stream_id = PartitionStreamId(options.stream_id, k);
     ASSIGN_OR_RETURN(w->applier, ChangeApplier::Open(*w->session, dialect, tables, per));
     self->workers_.push_back(std::move(w));
   }
   // Bring the checkpoint rows to this layout before anything applies.
   Worker& first = *self->workers_[0];
-  TableRef checkpoint_table = options.checkpoint_table;
-  if (checkpoint_table.schema.empty() && dialect.engine() != Engine::kSqlite) {
-    checkpoint_table.schema = first.session->default_schema();
-  }
+  const TableRef checkpoint_table = InDefaultSchema(*first.session, options.checkpoint_table);
   ASSIGN_OR_RETURN(auto rows, ReadCheckpointRows(*first.session, dialect, checkpoint_table));
   std::set<std::string> ours, stray;
   std::vector<std::string> others;
@@ -672,12 +661,9 @@ double PartitionedApplier::apply_ms() const {
 }
 
 Result<bool> DropPartitionedCheckpoint(Session& session, const Dialect& dialect, const std::string& stream_id) {
-  TableRef table{"", "godwit_checkpoint"};
-  ASSIGN_OR_RETURN(Catalog catalog, session.ReadCatalog([&](const TableRef& ref) {
-    return ref.name == table.name && (dialect.engine() == Engine::kSqlite || ref.schema == session.default_schema());
-  }));
+  const TableRef table = InDefaultSchema(session, {"", "godwit_checkpoint"});
+  ASSIGN_OR_RETURN(Catalog catalog, session.ReadCatalog([&](const TableRef& ref) { return ref == table; }));
   if (catalog.tables.empty()) return false;
-  if (dialect.engine() != Engine::kSqlite) table.schema = session.default_schema();
   ASSIGN_OR_RETURN(auto rows, ReadCheckpointRows(session, dialect, table));
   std::vector<std::string> partitions;
   bool had = false;

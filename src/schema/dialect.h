@@ -47,12 +47,24 @@ class Dialect {
   // with it). MySQL commits implicitly around each one.
   virtual bool TransactionalDdl() const { return true; }
 
+  // The session settings a script of this dialect's statements (a
+  // corrections file) sets at its top, as statements without the `;`:
+  // those Godwit's own sessions run with and its literals and statements
+  // are written for, set rather than assumed from whichever session the
+  // DBA runs it in. Default: none.
+  virtual std::vector<std::string> ScriptSettings() const { return {}; }
+
   // --- Change replay (replay/change_applier.h) ---
 
   // The statement that opens a read-write transaction (SQLite: BEGIN
   // IMMEDIATE, so that the write lock is taken up front rather than on
   // the first write, which could fail with SQLITE_BUSY midway).
   virtual std::string BeginTransaction() const { return "BEGIN"; }
+
+  // Whether several sessions may write to one database at once, each in a
+  // transaction of its own. SQLite has one writer at a time: a second
+  // waits on the file's lock for as long as the first holds it.
+  virtual bool ConcurrentWriters() const { return true; }
 
   // `lhs` equals `rhs`, NULL equal to NULL: PostgreSQL IS NOT DISTINCT
   // FROM, MySQL <=>, SQLite IS. Matches rows of keyless tables by image.

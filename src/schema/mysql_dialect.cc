@@ -109,6 +109,20 @@ class MysqlDialectImpl : public Dialect {
 
   bool TransactionalDdl() const override { return false; }
 
+  // The character set and sql_mode every Godwit connection sets
+  // (connector/mysql/mysql_session.cc).
+  std::vector<std::string> ScriptSettings() const override {
+    return {"SET NAMES utf8mb4",
+            "SET SESSION sql_mode = "
+            "'STRICT_ALL_TABLES,NO_AUTO_VALUE_ON_ZERO,NO_ENGINE_SUBSTITUTION,ERROR_FOR_DIVISION_BY_ZERO'"};
+  }
+
+  // MySQL's own statement: BEGIN is an alias the server accepts outside
+  // stored programs only (inside, it opens a BEGIN ... END block). The
+  // same transaction for Godwit's sessions, and the form a DBA's script
+  // (a corrections file) is expected to read.
+  std::string BeginTransaction() const override { return "START TRANSACTION"; }
+
   std::string NullSafeEqual(std::string_view lhs, std::string_view rhs) const override {
     return std::string(lhs) + " <=> " + std::string(rhs);
   }

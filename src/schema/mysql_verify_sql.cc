@@ -29,6 +29,12 @@ class MysqlVerifySqlImpl : public VerifySql {
            "CAST('12.50' AS DECIMAL(10,3)), _utf8mb4'\xC3\xA9'))";
   }
 
+  std::string RecordHashProbe() const override { return ""; }
+
+  std::vector<std::string> SessionSetup() const override {
+    return {"SET SESSION lock_wait_timeout = 10", "SET SESSION TRANSACTION READ ONLY"};
+  }
+
   // The catalog names each column's collation as resolved, not as "the
   // database's".
   bool CollationIsDatabaseDefault(const ColumnType&) const override { return false; }

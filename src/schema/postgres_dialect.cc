@@ -157,6 +157,12 @@ class PostgresDialectImpl final : public Dialect {
     return "TRUNCATE TABLE " + QualifiedName(table);
   }
 
+  // What every Godwit connection sets (connector/postgres/pg_conn.cc) and
+  // the literals are written for.
+  std::vector<std::string> ScriptSettings() const override {
+    return {"SET standard_conforming_strings = on", "SET client_encoding = 'UTF8'"};
+  }
+
   Result<std::vector<std::string>> ModifyColumn(const TableSchema& table, const Column& c) const override {
     if (c.type.kind == TypeKind::kEnum) {
       return Status(ErrorCode::kUnsupported, "changing column " + c.name + " of " + table.ref.ToString() +

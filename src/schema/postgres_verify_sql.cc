@@ -25,6 +25,17 @@ class PostgresVerifySqlImpl : public VerifySql {
            "0)";
   }
 
+  std::string RecordHashProbe() const override {
+    return "SELECT hash_record_extended(ROW(1::int, 'x'::text, 0.1::float8, 12.50::numeric, "
+           "timestamptz '2024-01-02 03:04:05.5+00', '\\x00ff'::bytea, 'a '::char(3)), 0)";
+  }
+
+  std::vector<std::string> SessionSetup() const override {
+    // A unit's checksum query is costly enough for PostgreSQL to JIT-compile
+    // it, which takes longer than the query itself, once per unit and side.
+    return {"SET lock_timeout = '10s'", "SET jit = off", "SET default_transaction_read_only = on"};
+  }
+
   // "default" (or none named) is each database's own collation.
   bool CollationIsDatabaseDefault(const ColumnType& type) const override {
     return type.collation.empty() || type.collation == "default";

@@ -58,6 +58,7 @@ class SqliteDialectImpl : public Dialect {
   }
 
   std::string BeginTransaction() const override { return "BEGIN IMMEDIATE"; }
+  bool ConcurrentWriters() const override { return false; }
 
   std::string NullSafeEqual(std::string_view lhs, std::string_view rhs) const override {
     return std::string(lhs) + " IS " + std::string(rhs);

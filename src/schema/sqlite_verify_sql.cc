@@ -13,6 +13,9 @@ class SqliteVerifySqlImpl : public VerifySql {
     return "";
   }
   std::string ChecksumProbe() const override { return ""; }
+  std::string RecordHashProbe() const override { return ""; }
+  // A file has no lock timeout to set, and Godwit's verification only reads.
+  std::vector<std::string> SessionSetup() const override { return {}; }
   // A column's collation (BINARY unless declared) is the same in every
   // database.
   bool CollationIsDatabaseDefault(const ColumnType&) const override { return false; }

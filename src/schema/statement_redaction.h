@@ -16,7 +16,7 @@
 // No code path runs a captured statement on the destination: Godwit reads
 // the table back from the source's catalog and plans the destination's DDL
 // itself (sync/schema_sync.h); the text only decides which table changed
-// and how (sync/ddl_statement.h), for which its words suffice.
+// and how (schema/ddl_statement.h), for which its words suffice.
 //
 // Where a literal ends depends on settings the text does not show
 // (standard_conforming_strings, MySQL's NO_BACKSLASH_ESCAPES), so both

@@ -32,6 +32,15 @@ class VerifySql {
   // A query whose one text result must be equal on two servers for their
   // checksums of equal rows to be equal.
   virtual std::string ChecksumProbe() const = 0;
+  // The same for the checksum's per-field record hash where ChunkChecksum
+  // has a `record_text` form to fall back on (PostgreSQL 14+'s
+  // hash_record_extended); empty where it has none (and ignores the flag).
+  virtual std::string RecordHashProbe() const = 0;
+
+  // The statements a verification session runs first: it never writes,
+  // and its lock waits give up soon (the unit is retried) rather than
+  // queue a writer's DDL behind it.
+  virtual std::vector<std::string> SessionSetup() const = 0;
 
   // True when `type`'s collation is the database's own default, which two
   // databases may set differently: not known to order alike on both.

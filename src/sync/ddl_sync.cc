@@ -6,7 +6,6 @@
 #include <fmt/format.h>
 
 #include "connector/session.h"
-#include "model/row_collector.h"
 #include "schema/dialect.h"
 #include "schema/table_conversion.h"
 #include "sync/heartbeat.h"
@@ -15,16 +14,7 @@
 namespace godwit {
 
 Status DdlSync::LoadPgCatalog(Session& src, const std::vector<TableSchema>& migrated) {
-  ASSIGN_OR_RETURN(auto rels,
-                   QueryTextRows(src,
-                                 "SELECT c.oid::text, n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON "
-                                 "n.oid = c.relnamespace WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN "
-                                 "('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%'",
-                                 3));
-  pg_relations_.clear();
-  for (const auto& r : rels) {
-    pg_relations_[std::stoll(r[0].value_or("0"))] = TableRef{r[1].value_or(""), r[2].value_or("")};
-  }
+  ASSIGN_OR_RETURN(pg_relations_, PgTablesByOid(src));
   pg_index_tables_.clear();
   for (const TableSchema& t : migrated) {
     for (const IndexDef& i : t.indexes) pg_index_tables_[TableRef{t.ref.schema, i.name}] = t.ref;
@@ -46,7 +36,8 @@ Status DdlSync::FollowColumns(const ChangeEvent& e, uint64_t seq, Session& dst, 
 
 Status DdlSync::HandleDdl(const ChangeEvent& e, uint64_t seq, Session& dst, PartitionedApplier& applier,
                           const std::function<Status()>& settle) {
-  DdlStatement ddl = ClassifyDdl(e.ddl, e.ddl_schema.empty() ? s_.source_default_schema : e.ddl_schema);
+  DdlStatement ddl =
+      ClassifyDdl(e.ddl, e.ddl_schema.empty() ? s_.source_default_schema : e.ddl_schema, s_.opt.source.engine);
   if (ddl.kind == DdlKind::kOther || IsGodwitTable(ddl.table)) return Status();
   const bool relevant = s_.InScope(ddl.table) || (ddl.kind == DdlKind::kRenameTable && s_.InScope(ddl.new_table));
   if (!relevant) return Status();
@@ -82,7 +73,7 @@ Status DdlSync::HandlePgDdl(const PgDdl& r, uint64_t seq, Session& dst, Partitio
       // string), so its classification is a hint, widened by the words
       // any type, nullability or default change has.
       ddl.changes_column_definitions =
-          ClassifyDdl(r.statement, r.table.schema, Engine::kPostgres).changes_column_definitions ||
+          ClassifyDdl(r.statement, r.table.schema, s_.opt.source.engine).changes_column_definitions ||
           upper.find(" TYPE ") != std::string::npos || upper.find("ALTER COLUMN") != std::string::npos;
     } else {
       ddl.kind = tag == "CREATE INDEX" ? DdlKind::kCreateIndex : DdlKind::kCreateTable;
@@ -143,10 +134,7 @@ TableChangeOptions DdlSync::ColumnChangeOptions(const DdlStatement& ddl, const s
   auto upper = statement;
   for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   TableChangeOptions o;
-  // MySQL: RENAME COLUMN or CHANGE; PostgreSQL: RENAME [COLUMN] (its table
-  // renames are told apart by oid before this).
-  o.detect_renames = upper.find("RENAME COLUMN") != std::string::npos || upper.find("CHANGE") != std::string::npos ||
-                     (s_.opt.source.engine == Engine::kPostgres && upper.find("RENAME") != std::string::npos);
+  o.detect_renames = MayRenameColumns(statement, s_.opt.source.engine);
   if (ddl.changes_column_definitions) {
     o.redefines = [upper](const std::string& column) {
       std::string c = column;

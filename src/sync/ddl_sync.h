@@ -24,7 +24,7 @@
 #include "connector/session.h"
 #include "model/table_schema.h"
 #include "replay/partitioned_applier.h"
-#include "sync/ddl_statement.h"
+#include "schema/ddl_statement.h"
 #include "connector/postgres/pg_ddl_capture.h"
 #include "sync/schema_sync.h"
 #include "sync/sync_shared.h"

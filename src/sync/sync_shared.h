@@ -21,6 +21,7 @@
 #include <tuple>
 
 #include "common/mutex.h"
+#include "connector/endpoint.h"
 #include "model/object_mapping.h"
 #include "store/change_log.h"
 #include "sync/synchronizer.h"
@@ -32,14 +33,11 @@ struct SyncShared {
 
   explicit SyncShared(SyncOptions o) : opt(std::move(o)) {}
 
-  // A table this synchronization covers: taken by the object rules and,
-  // on a MySQL source whose URI names a database, in that database (the
-  // binlog carries every database's changes; the catalog reads one).
+  // A table this synchronization covers: taken by the object rules and in
+  // a schema the source's sessions read (a MySQL binlog carries every
+  // database's changes, though the URI may name one).
   bool InScope(const TableRef& ref) const {
-    if (opt.source.engine == Engine::kMysql && !opt.source.database.empty() && ref.schema != opt.source.database) {
-      return false;
-    }
-    return mapping->Includes(ref);
+    return EndpointReadsSchema(opt.source, ref.schema) && mapping->Includes(ref);
   }
 
   // Adds `w` to the status's warnings, once.

@@ -19,8 +19,6 @@
 #include "store/change_log.h"
 #include "sync/ddl_sync.h"
 #include "sync/heartbeat.h"
-#include "connector/postgres/pg_ddl_capture.h"
-#include "sync/retention.h"
 #include "sync/schema_sync.h"
 #include "sync/sync_shared.h"
 #include "sync/writer.h"
@@ -118,8 +116,6 @@ struct Synchronizer::Impl : SyncShared {
   DdlSync ddl{*this};
   Writer writer{*this, ddl};
   std::unique_ptr<store::Capture> capture;
-
-  RetentionWatch retention;  // monitor thread only
 };
 
 Synchronizer::Synchronizer(SyncOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
@@ -188,13 +184,13 @@ Status Synchronizer::Impl::Prepare() {
   }
   heartbeat_ref = HeartbeatTable(*src);
   heartbeat = false;
-  if (opt.source.engine == Engine::kPostgres) {
-    ddl_log_ref = DdlLogTable(*src);
-    // Projects from before DDL capture get it here; for the others this
-    // refreshes the trigger (the object rules may have changed).
-    if (Status st = EnsurePgDdlCapture(*src, opt.capture.stream, opt.stream_id, opt.objects); !st.ok()) {
-      Warn(st.ToString() + " — " + st.hint());
-    }
+  // Projects from before DDL capture get it here; for the others this
+  // refreshes it (the object rules may have changed).
+  std::vector<std::string> warnings;
+  const std::optional<TableRef> ddl_log = source_capture->RefreshDdlLog(*src, opt.objects, warnings);
+  for (const std::string& w : warnings) Warn(w);
+  if (ddl_log) {
+    ddl_log_ref = *ddl_log;
     RETURN_IF_ERROR(ddl.LoadPgCatalog(*src, catalog->tables));
   }
   if (opt.heartbeat) {
@@ -345,7 +341,7 @@ void Synchronizer::Impl::CheckRetention(Session& src) {
   auto cs = capture->stats();
   needed = cs.durable_position;
   needed_time_us = cs.last_commit_time_us;
-  auto alert = retention.Check(src, *source_capture, opt.capture.stream, needed, needed_time_us);
+  auto alert = source_capture->RetentionAlert(src, needed, needed_time_us);
   if (!alert.ok()) return;  // the next check tries again
   MutexLock lock(mu);
   status.retention_alert = *alert;

@@ -65,8 +65,10 @@ struct SyncOptions {
   Endpoint source;
   Endpoint destination;
   ObjectRules objects;
-  std::string log_dir;    // this project's and direction's change log
-  std::string stream_id;  // names the destination checkpoint row and the heartbeat row
+  std::string log_dir;  // this project's and direction's change log
+  // Names the destination checkpoint row, the heartbeat row and the DDL
+  // log's rows: capture.row_id, which names the same rows.
+  std::string stream_id;
   // Where capture starts while the log is empty: the position the full
   // migration recorded (a PgLsnPos with its slot, or a MysqlBinlogPos).
   Position start;

@@ -14,8 +14,7 @@ namespace {
 // The stream's checkpoint rows: "ID" and its partitions' "ID.p1", "ID.p2"...
 std::string CheckpointRowsSql(Session& destination, const std::string& stream_id, const std::string& what) {
   const Dialect& d = DialectFor(destination.engine());
-  const TableRef table{destination.engine() == Engine::kSqlite ? "" : destination.default_schema(),
-                       kCheckpointTableName};
+  const TableRef table = InDefaultSchema(destination, {"", kCheckpointTableName});
   return "SELECT " + what + " FROM " + d.QualifiedName(table) + " WHERE " + d.QuoteIdent("stream_id") + " = " +
          d.Literal(ColumnType{}, stream_id) + " OR " + d.QuoteIdent("stream_id") + " LIKE " +
          d.Literal(ColumnType{}, stream_id + ".p%");
@@ -52,9 +51,7 @@ Status CheckpointCatchUp::WaitPast(std::chrono::system_clock::time_point before,
   using namespace std::chrono;
   (void)before;  // the position read now is after it: see the header
   ASSIGN_OR_RETURN(auto src, Connect(source_));
-  // Only the log's position is read: the names are not used.
-  ASSIGN_OR_RETURN(auto capture, OpenChangeCapture(source_, CaptureNames{"godwit_catch_up", 1}));
-  ASSIGN_OR_RETURN(Position end, capture->LogEnd(*src));
+  ASSIGN_OR_RETURN(Position end, CaptureLogEnd(source_, *src));
   ASSIGN_OR_RETURN(auto dst, Connect(destination_));
   const std::string sql = CheckpointRowsSql(*dst, stream_id_, DialectFor(dst->engine()).QuoteIdent("position_json"));
   const auto deadline = steady_clock::now() + timeout;

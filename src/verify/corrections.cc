@@ -181,13 +181,7 @@ std::string CorrectionsSql(const std::string& source_uri, const std::string& des
   // do not depend on them either (PostgreSQL writes a value holding a
   // backslash as E'..', MySQL one holding a quote or backslash as hex), so
   // a file cut short of these lines still means the same.
-  if (destination == Engine::kPostgres) {
-    sql += "SET standard_conforming_strings = on;\nSET client_encoding = 'UTF8';\n";
-  } else if (destination == Engine::kMysql) {
-    sql +=
-        "SET NAMES utf8mb4;\nSET SESSION sql_mode = "
-        "'STRICT_ALL_TABLES,NO_AUTO_VALUE_ON_ZERO,NO_ENGINE_SUBSTITUTION,ERROR_FOR_DIVISION_BY_ZERO';\n";
-  }
+  for (const std::string& setting : d.ScriptSettings()) sql += setting + ";\n";
   for (const auto& t : tables) {
     if (t.statements.empty() && t.comments.empty()) continue;
     sql += "\n-- " + CommentText(t.source) + " -> " + CommentText(t.destination) + ": " + std::to_string(t.upserts) +
@@ -195,7 +189,7 @@ std::string CorrectionsSql(const std::string& source_uri, const std::string& des
            " only in the destination kept\n";
     for (const auto& c : t.comments) sql += "-- " + CommentText(c) + "\n";
     if (t.statements.empty()) continue;
-    sql += (destination == Engine::kMysql ? std::string("START TRANSACTION") : d.BeginTransaction()) + ";\n";
+    sql += d.BeginTransaction() + ";\n";
     for (const auto& s : t.statements) sql += s + ";\n";
     sql += "COMMIT;\n";
   }

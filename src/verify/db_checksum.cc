@@ -15,9 +15,8 @@ std::string ChunkChecksumSql(const Dialect& d, const TableSchema& table, const s
 
 std::string ChecksumProbeSql(Engine engine) { return VerifySqlFor(engine).ChecksumProbe(); }
 
-std::string RecordHashProbeSql() {
-  return "SELECT hash_record_extended(ROW(1::int, 'x'::text, 0.1::float8, 12.50::numeric, "
-         "timestamptz '2024-01-02 03:04:05.5+00', '\\x00ff'::bytea, 'a '::char(3)), 0)";
-}
+std::string RecordHashProbeSql(Engine engine) { return VerifySqlFor(engine).RecordHashProbe(); }
+
+bool HasRecordTextChecksum(Engine engine) { return !RecordHashProbeSql(engine).empty(); }
 
 }  // namespace godwit

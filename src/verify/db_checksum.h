@@ -49,7 +49,12 @@ std::string ChunkChecksumSql(const Dialect& dialect, const TableSchema& table, c
 // checksums of equal rows to be equal: it exercises float, temporal,
 // decimal and non-ASCII printing, which server versions have changed.
 std::string ChecksumProbeSql(Engine engine);
-// PostgreSQL: the same for the per-field record hash (PostgreSQL 14+).
-std::string RecordHashProbeSql();
+// The same for the per-field record hash, where `engine`'s checksum has a
+// `record_text` form to fall back on (PostgreSQL 14+); empty where not.
+std::string RecordHashProbeSql(Engine engine);
+// Whether ChunkChecksumSql has a `record_text` form for `engine`
+// (PostgreSQL), tried when the server refuses the per-field hash (a column
+// type without a hash function).
+bool HasRecordTextChecksum(Engine engine);
 
 }  // namespace godwit

@@ -52,5 +52,12 @@ TEST(DatabaseChecksum, SqliteHasNone) {
   EXPECT_FALSE(HasDatabaseChecksum(Engine::kSqlite));
 }
 
+TEST(DatabaseChecksum, OnlyPostgresFallsBackOnTheRecordText) {
+  EXPECT_TRUE(HasRecordTextChecksum(Engine::kPostgres));
+  EXPECT_NE(RecordHashProbeSql(Engine::kPostgres).find("hash_record_extended"), std::string::npos);
+  EXPECT_FALSE(HasRecordTextChecksum(Engine::kMysql));
+  EXPECT_FALSE(HasRecordTextChecksum(Engine::kSqlite));
+}
+
 }  // namespace
 }  // namespace godwit

@@ -13,6 +13,7 @@
 #include "pipeline/chunker.h"
 #include "model/object_mapping.h"
 #include "schema/dialect.h"
+#include "schema/verify_sql.h"
 #include "verify/db_checksum.h"
 #include "verify/unit_pass.h"
 
@@ -49,16 +50,7 @@ bool Retryable(const Status& st) {
 // than queue a writer's DDL behind it.
 Result<std::unique_ptr<Session>> OpenVerifySession(const Endpoint& endpoint) {
   ASSIGN_OR_RETURN(auto session, Connect(endpoint));
-  if (endpoint.engine == Engine::kMysql) {
-    RETURN_IF_ERROR(session->Execute("SET SESSION lock_wait_timeout = 10"));
-    RETURN_IF_ERROR(session->Execute("SET SESSION TRANSACTION READ ONLY"));
-  } else if (endpoint.engine == Engine::kPostgres) {
-    RETURN_IF_ERROR(session->Execute("SET lock_timeout = '10s'"));
-    // A unit's checksum query is costly enough for PostgreSQL to JIT-compile
-    // it, which takes longer than the query itself, once per unit and side.
-    RETURN_IF_ERROR(session->Execute("SET jit = off"));
-    RETURN_IF_ERROR(session->Execute("SET default_transaction_read_only = on"));
-  }
+  for (const std::string& sql : VerifySqlFor(endpoint.engine).SessionSetup()) RETURN_IF_ERROR(session->Execute(sql));
   return session;
 }
 
@@ -285,7 +277,7 @@ struct Verifier::Impl {
   std::atomic<int64_t> rows_compared{0}, bytes_source{0}, bytes_destination{0};
 
   std::shared_ptr<CatchUpWaiter> waiter;
-  bool pg_record_text = false;  // PostgreSQL pair whose record hashes differ or are missing
+  bool pg_record_text = false;  // a pair whose per-field record hashes differ or are missing (PostgreSQL)
 
   Impl(VerifyOptions& o, std::atomic<bool>& c)
       : opt(o), cancel(c), waiter(o.waiter ? o.waiter : std::make_shared<NoCatchUp>()) {}
@@ -343,9 +335,9 @@ Status Verifier::Impl::Prepare() {
     ASSIGN_OR_RETURN(auto a, QueryFirstRow(src, sql, 1));
     ASSIGN_OR_RETURN(auto b, QueryFirstRow(dst, sql, 1));
     if (a[0] != b[0]) probe_mismatch = "the two servers print values differently (checksum probe differs)";
-    if (opt.source.engine == Engine::kPostgres) {
-      auto ra = QueryFirstRow(src, RecordHashProbeSql(), 1);
-      auto rb = QueryFirstRow(dst, RecordHashProbeSql(), 1);
+    if (const std::string record_probe = RecordHashProbeSql(opt.source.engine); !record_probe.empty()) {
+      auto ra = QueryFirstRow(src, record_probe, 1);
+      auto rb = QueryFirstRow(dst, record_probe, 1);
       pg_record_text = !ra.ok() || !rb.ok() || (*ra)[0] != (*rb)[0];
     }
   }
@@ -565,7 +557,7 @@ Result<bool> Verifier::Impl::CompareUnit(Session& src, Session& dst, TableJob& j
     if (!a.ok() || !b.ok()) {
       const Status& st = a.ok() ? b.status() : a.status();
       if (Retryable(st) || st.code() == ErrorCode::kCancelled) return st;
-      if (pair.source_engine == Engine::kPostgres && !record_text) {
+      if (HasRecordTextChecksum(pair.source_engine) && !record_text) {
         // A column type without a hash function: the record's text.
         job.record_text = true;
       } else {

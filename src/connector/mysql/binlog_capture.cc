@@ -1,10 +1,13 @@
 // MySQL/MariaDB's ChangeCapture (connector/change_capture.h): the binlog,
 // read as a replica with a server_id of the stream's own. Nothing is kept
 // on the server between runs but the position, which Godwit stores.
+#include <chrono>
 #include <cstdlib>
 
 #include "connector/change_capture.h"
+#include "connector/engines.h"
 #include "connector/mysql/binlog_change_stream.h"
+#include "connector/mysql/binlog_retention.h"
 
 namespace godwit {
 namespace {
@@ -21,6 +24,10 @@ class BinlogCapture final : public ChangeCapture {
     return Status::Ok();
   }
   Status EnsureCaptured(Session&, const TableRef&) override { return Status::Ok(); }
+  // The binlog carries DDL as statements of its own.
+  std::optional<TableRef> RefreshDdlLog(Session&, const ObjectRules&, std::vector<std::string>&) override {
+    return std::nullopt;
+  }
 
   Result<std::unique_ptr<ChangeStream>> Open(const Position& from,
                                              std::function<bool(const TableRef&)> tables) override {
@@ -32,22 +39,19 @@ class BinlogCapture final : public ChangeCapture {
     return mysql::OpenBinlogChangeStream(db_, o);
   }
 
-  Result<Position> LogEnd(Session& db) override {
-    // MariaDB answers with four columns, MySQL 5.6+ with five (Executed_Gtid_Set).
-    auto master = QueryFirstRow(db, "SHOW MASTER STATUS", 4);
-    if (!master.ok()) master = QueryFirstRow(db, "SHOW MASTER STATUS", 5);
-    ASSIGN_OR_RETURN(auto row, std::move(master));
-    if (row[0].empty()) {
-      return Status(ErrorCode::kServerConfig, db_.Redacted() + " has no binary log (SHOW MASTER STATUS is empty)",
-                    "Change capture needs log_bin with binlog_format=ROW on the captured server.");
-    }
-    char* end = nullptr;
-    const unsigned long long pos = std::strtoull(row[1].c_str(), &end, 10);
-    if (row[1].empty() || *end != '\0') {
-      return Status(ErrorCode::kReadFailed, db_.Redacted() + " reported binlog position '" + row[1] +
-                                                "', which is not a number (SHOW MASTER STATUS)");
-    }
-    return Position(MysqlBinlogPos{row[0], pos, ""});
+  Result<std::string> RetentionAlert(Session& db, const Position& needed, int64_t needed_time_us) override {
+    BinlogRetention in;
+    in.expire_seconds = BinlogExpireSeconds(db);
+    if (in.expire_seconds <= 0 || needed_time_us == 0) return std::string();
+    auto log_end = BinlogLogEnd(db_, db);
+    const auto* pos = std::get_if<MysqlBinlogPos>(&needed);
+    const auto* end = log_end.ok() ? std::get_if<MysqlBinlogPos>(&*log_end) : nullptr;
+    in.reading_current_file = pos && end && pos->file == end->file;
+    const int64_t now_us =
+        std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
+            .count();
+    in.needed_age_seconds = static_cast<double>(now_us - needed_time_us) / 1e6;
+    return BinlogRetentionAlert(in);
   }
 
   Status Release(std::vector<std::string>&) override { return Status::Ok(); }
@@ -62,6 +66,24 @@ class BinlogCapture final : public ChangeCapture {
 };
 
 }  // namespace
+
+Result<Position> BinlogLogEnd(const Endpoint& db, Session& session) {
+  // MariaDB answers with four columns, MySQL 5.6+ with five (Executed_Gtid_Set).
+  auto master = QueryFirstRow(session, "SHOW MASTER STATUS", 4);
+  if (!master.ok()) master = QueryFirstRow(session, "SHOW MASTER STATUS", 5);
+  ASSIGN_OR_RETURN(auto row, std::move(master));
+  if (row[0].empty()) {
+    return Status(ErrorCode::kServerConfig, db.Redacted() + " has no binary log (SHOW MASTER STATUS is empty)",
+                  "Change capture needs log_bin with binlog_format=ROW on the captured server.");
+  }
+  char* end = nullptr;
+  const unsigned long long pos = std::strtoull(row[1].c_str(), &end, 10);
+  if (row[1].empty() || *end != '\0') {
+    return Status(ErrorCode::kReadFailed, db.Redacted() + " reported binlog position '" + row[1] +
+                                              "', which is not a number (SHOW MASTER STATUS)");
+  }
+  return Position(MysqlBinlogPos{row[0], pos, ""});
+}
 
 Result<std::unique_ptr<ChangeCapture>> OpenBinlogCapture(const Endpoint& db, const CaptureNames& names) {
   return std::unique_ptr<ChangeCapture>(std::make_unique<BinlogCapture>(db, names));

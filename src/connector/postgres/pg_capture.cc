@@ -6,6 +6,7 @@
 #include "connector/engines.h"
 #include "connector/postgres/pg_change_stream.h"
 #include "connector/postgres/pg_ddl_capture.h"
+#include "connector/postgres/pg_retention.h"
 #include "connector/postgres/postgres_connector.h"
 #include "schema/dialects.h"
 
@@ -50,6 +51,14 @@ class PgCapture final : public ChangeCapture {
     return db.Execute("ALTER PUBLICATION " + d.QuoteIdent(names_.stream) + " ADD TABLE " + d.QualifiedName(table));
   }
 
+  std::optional<TableRef> RefreshDdlLog(Session& db, const ObjectRules& objects,
+                                        std::vector<std::string>& warnings) override {
+    if (Status st = EnsurePgDdlCapture(db, names_.stream, names_.row_id, objects); !st.ok()) {
+      warnings.push_back(st.ToString() + " — " + st.hint());
+    }
+    return DdlLogTable(db);
+  }
+
   Result<std::unique_ptr<ChangeStream>> Open(const Position& from, std::function<bool(const TableRef&)>) override {
     // The publication decides which tables' rows the server sends.
     pg::PgStreamOptions o;
@@ -59,9 +68,10 @@ class PgCapture final : public ChangeCapture {
     return pg::OpenPgChangeStream(db_, o);
   }
 
-  Result<Position> LogEnd(Session& db) override {
-    ASSIGN_OR_RETURN(auto row, QueryFirstRow(db, "SELECT pg_current_wal_lsn()::text", 1));
-    return Position(PgLsnPos{row[0], ""});
+  // The slot holds WAL from where the stream last confirmed: what the
+  // Store needs is there as long as the slot is.
+  Result<std::string> RetentionAlert(Session& db, const Position&, int64_t) override {
+    return retention_.Check(db, names_.stream);
   }
 
   Status Release(std::vector<std::string>& freed) override {
@@ -81,9 +91,15 @@ class PgCapture final : public ChangeCapture {
  private:
   const Endpoint db_;
   const CaptureNames names_;
+  SlotRetentionWatch retention_;  // RetentionAlert's thread only
 };
 
 }  // namespace
+
+Result<Position> PgLogEnd(Session& session) {
+  ASSIGN_OR_RETURN(auto row, QueryFirstRow(session, "SELECT pg_current_wal_lsn()::text", 1));
+  return Position(PgLsnPos{row[0], ""});
+}
 
 Result<std::unique_ptr<ChangeCapture>> OpenPgCapture(const Endpoint& db, const CaptureNames& names) {
   if (!pg::IsValidSlotName(names.stream)) {

@@ -7,6 +7,7 @@
 
 #include "common/text.h"
 #include "model/object_mapping.h"
+#include "model/row_collector.h"
 #include "schema/dialect.h"
 #include "schema/statement_redaction.h"
 
@@ -269,6 +270,18 @@ std::string Text(const ChangeEvent& e, const std::string& name) {
 }  // namespace
 
 TableRef DdlLogTable(Session& source) { return TableRef{source.default_schema(), kDdlLogTableName}; }
+
+Result<std::map<int64_t, TableRef>> PgTablesByOid(Session& source) {
+  ASSIGN_OR_RETURN(auto rels,
+                   QueryTextRows(source,
+                                 "SELECT c.oid::text, n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON "
+                                 "n.oid = c.relnamespace WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN "
+                                 "('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%'",
+                                 3));
+  std::map<int64_t, TableRef> out;
+  for (const auto& r : rels) out[std::stoll(r[0].value_or("0"))] = TableRef{r[1].value_or(""), r[2].value_or("")};
+  return out;
+}
 
 std::string GlobToPgRegex(const std::string& glob) {
   std::string out;

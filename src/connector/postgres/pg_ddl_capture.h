@@ -36,6 +36,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -83,6 +84,11 @@ struct PgDdl {
 // When `event` is an insert into `log_table` by `stream_id`'s trigger, the
 // command it records.
 std::optional<PgDdl> ParsePgDdl(const ChangeEvent& event, const TableRef& log_table, const std::string& stream_id);
+
+// Every table of `source` (ordinary and partitioned, outside the system
+// schemas) by oid: what tells a recorded command's rename apart (the same
+// oid under a new name).
+Result<std::map<int64_t, TableRef>> PgTablesByOid(Session& source);
 
 // A shell glob (model/object_mapping.h GlobMatch) as a PostgreSQL
 // regular expression matching the same whole strings.

@@ -1,4 +1,4 @@
-#include "sync/ddl_statement.h"
+#include "schema/ddl_statement.h"
 
 #include <cctype>
 #include <vector>
@@ -158,6 +158,12 @@ DdlStatement ClassifyDdl(std::string_view statement, const std::string& default_
   }
   if (out.kind != DdlKind::kOther && out.table.name.empty()) out.kind = DdlKind::kOther;
   return out;
+}
+
+bool MayRenameColumns(std::string_view statement, Engine dialect) {
+  const std::string upper = Upper(std::string(statement));
+  return upper.find("RENAME COLUMN") != std::string::npos || upper.find("CHANGE") != std::string::npos ||
+         (dialect == Engine::kPostgres && upper.find("RENAME") != std::string::npos);
 }
 
 }  // namespace godwit

@@ -43,9 +43,16 @@ struct DdlStatement {
   bool changes_column_definitions = false;
 };
 
-// `statement` is read with the lexer of `dialect` (MySQL binlog statements,
-// PostgreSQL's captured query text): literals and comments are never words.
-DdlStatement ClassifyDdl(std::string_view statement, const std::string& default_schema,
-                         Engine dialect = Engine::kMysql);
+// `statement` is read with the lexer of `dialect`, the engine that wrote it
+// (MySQL binlog statements, PostgreSQL's captured query text): literals and
+// comments are never words.
+DdlStatement ClassifyDdl(std::string_view statement, const std::string& default_schema, Engine dialect);
+
+// Whether `statement`, written in `dialect`, may rename a column: MySQL's
+// RENAME COLUMN or CHANGE; PostgreSQL's RENAME [COLUMN] (where a table
+// rename is told apart by its oid before this is asked). Read from the
+// whole text, literals included: a hint that errs towards looking for
+// renames, which the catalogs then confirm or not.
+bool MayRenameColumns(std::string_view statement, Engine dialect);
 
 }  // namespace godwit
