@@ -236,14 +236,18 @@ Result<bool> ProjectStore::UpdateSpec(const ProjectRow& r, const std::string& ex
 }
 
 Result<bool> ProjectStore::TransitionState(int64_t id, const std::vector<std::string>& from, const std::string& to,
-                                           int64_t now) {
+                                           int64_t now, const std::optional<std::string>& error_json) {
   MutexLock lock(mu_);
   std::string in;
   for (size_t i = 0; i < from.size(); ++i) in += (i ? ", ?" : "?");
-  Stmt s(db_, "UPDATE project SET state = ?, updated_at = ? WHERE id = ? AND state IN (" + in + ")");
+  Stmt s(db_, std::string("UPDATE project SET state = ?, updated_at = ?") + (error_json ? ", error_json = ?" : "") +
+                  " WHERE id = ? AND state IN (" + in + ")");
   RETURN_IF_ERROR(s.status("changing a project's state"));
-  s.Bind(1, to).Bind(2, now).Bind(3, id);
-  for (size_t i = 0; i < from.size(); ++i) s.Bind(static_cast<int>(i + 4), from[i]);
+  s.Bind(1, to).Bind(2, now);
+  int next = 3;
+  if (error_json) s.Bind(next++, *error_json);
+  s.Bind(next++, id);
+  for (const std::string& state : from) s.Bind(next++, state);
   RETURN_IF_ERROR(RunOnce(db_, s, "changing a project's state"));
   return sqlite3_changes(db_) > 0;
 }
@@ -253,13 +257,6 @@ Status ProjectStore::SetStage(int64_t id, const std::string& stage, const std::s
   Stmt s(db_, "UPDATE project SET stage = ?, step = ? WHERE id = ?");
   s.Bind(1, stage).Bind(2, step).Bind(3, id);
   return RunOnce(db_, s, "saving a project's stage");
-}
-
-Status ProjectStore::SetError(int64_t id, const std::string& error_json) {
-  MutexLock lock(mu_);
-  Stmt s(db_, "UPDATE project SET error_json = ? WHERE id = ?");
-  s.Bind(1, error_json).Bind(2, id);
-  return RunOnce(db_, s, "saving a project's error");
 }
 
 Status ProjectStore::Delete(int64_t id) {

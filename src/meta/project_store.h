@@ -106,10 +106,13 @@ class ProjectStore {
   // a project that is still in `expected_state`; false when it is not.
   Result<bool> UpdateSpec(const ProjectRow& row, const std::string& expected_state);
   // Moves a project from one of `from` to `to`, setting updated_at; false
-  // when the project was in none of `from` (nothing changed).
-  Result<bool> TransitionState(int64_t id, const std::vector<std::string>& from, const std::string& to, int64_t now);
+  // when the project was in none of `from` (nothing changed). With
+  // `error_json`, the project's error becomes it in the same write, so that
+  // no reader sees a Failed project without its error (or a resumed one
+  // with the error it resumed from).
+  Result<bool> TransitionState(int64_t id, const std::vector<std::string>& from, const std::string& to, int64_t now,
+                               const std::optional<std::string>& error_json = std::nullopt);
   Status SetStage(int64_t id, const std::string& stage, const std::string& step);
-  Status SetError(int64_t id, const std::string& error_json);
   // Removes the project and everything it owns here.
   Status Delete(int64_t id);
 

@@ -271,9 +271,10 @@ void Orchestrator::Event(int64_t id, const std::string& kind, const std::string&
   }
 }
 
-Status Orchestrator::Transition(const Project& p, ProjectState to, const std::string& why) {
-  ASSIGN_OR_RETURN(bool moved,
-                   store_.TransitionState(p.id, {std::string(StateName(p.state))}, std::string(StateName(to)), Now()));
+Status Orchestrator::Transition(const Project& p, ProjectState to, const std::string& why,
+                                const std::optional<std::string>& error_json) {
+  ASSIGN_OR_RETURN(bool moved, store_.TransitionState(p.id, {std::string(StateName(p.state))},
+                                                      std::string(StateName(to)), Now(), error_json));
   if (!moved) {
     auto now = Load(p.id);
     std::string current = now.ok() ? std::string(StateLabel(now->state)) : "unknown";
@@ -290,15 +291,14 @@ void Orchestrator::Fail(const Project& p, const std::string& subtask, const Stat
   ProjectError e{std::string(LookupError(st.code()).name), st.message(), st.hint(), subtask, object, Now()};
   std::vector<std::string> from_names;
   for (ProjectState s : from) from_names.emplace_back(StateName(s));
-  auto moved = store_.TransitionState(p.id, from_names, std::string(StateName(ProjectState::kFailed)), Now());
+  auto moved = store_.TransitionState(p.id, from_names, std::string(StateName(ProjectState::kFailed)), Now(),
+                                      ErrorToJson(e).dump());
   if (!moved.ok()) {
     // The store refuses writes: nothing more can be recorded; the log keeps both.
     spdlog::error("project {}: cannot record its failure ({}): {}", p.id, moved.status().ToString(), st.ToString());
     return;
   }
   if (*moved) {
-    store_.SetError(p.id, ErrorToJson(e).dump())
-        .IgnoreBecause("the project is Failed already; its error is in the event below and the log");
     Event(p.id, "error", subtask + (object.empty() ? "" : " (" + object + ")") + ": " + st.ToString());
   }
 }
@@ -588,10 +588,8 @@ Result<json> Orchestrator::Release(const Project& p, bool force) {
                    "",
                    Now()};
     auto moved = store_.TransitionState(p.id, {std::string(StateName(ProjectState::kReleasing))},
-                                        std::string(StateName(ProjectState::kFailed)), Now());
+                                        std::string(StateName(ProjectState::kFailed)), Now(), ErrorToJson(e).dump());
     if (moved.ok() && *moved) {
-      store_.SetError(p.id, ErrorToJson(e).dump())
-          .IgnoreBecause("the project is Failed already; the error is returned, in the event below and the log");
       Event(p.id, "error", e.message);
     }
     return Status(st.code(), "project " + std::to_string(p.id) + ": " + e.message, e.hint, st.native_code());
@@ -638,9 +636,9 @@ Result<json> Orchestrator::Operate(Operation op, Project& p, const OperationArgs
       Enqueue(p.id);
       break;
     case Operation::kResume:
-      // The error first: a Running project never shows the error it resumed from.
-      RETURN_IF_ERROR(store_.SetError(p.id, ""));
-      RETURN_IF_ERROR(Transition(p, ProjectState::kRunning, "resumed"));
+      // Its error goes with the move: a Running project never shows the
+      // error it resumed from.
+      RETURN_IF_ERROR(Transition(p, ProjectState::kRunning, "resumed", ""));
       Enqueue(p.id);
       break;
     case Operation::kPause: {
@@ -704,8 +702,7 @@ Result<json> Orchestrator::Operate(Operation op, Project& p, const OperationArgs
       SetSyncResume(*row, *resume);
       RETURN_IF_ERROR(store_.SaveSubtask(*row));
       Event(p.id, "operation", "DDL at change " + std::to_string(skipped.sequence) + " skipped: " + skipped.statement);
-      RETURN_IF_ERROR(store_.SetError(p.id, ""));
-      RETURN_IF_ERROR(Transition(p, ProjectState::kRunning, "resumed after skipping a DDL statement"));
+      RETURN_IF_ERROR(Transition(p, ProjectState::kRunning, "resumed after skipping a DDL statement", ""));
       Enqueue(p.id);
       break;
     }

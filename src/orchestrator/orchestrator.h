@@ -156,7 +156,10 @@ class Orchestrator {
   // The full-verification subtask beside a project's running incremental
   // synchronization (SubtaskRun::start_verification).
   void RunVerificationBeside(int64_t id, std::shared_ptr<CatchUpWaiter> waiter, const std::atomic<bool>* sync_ended);
-  Status Transition(const Project& p, ProjectState to, const std::string& why);
+  // Moves the project from its state to `to`; with `error_json`, its
+  // error becomes that in the same write.
+  Status Transition(const Project& p, ProjectState to, const std::string& why,
+                    const std::optional<std::string>& error_json = std::nullopt);
   void Event(int64_t id, const std::string& kind, const std::string& message);
   // Moves the project from one of `from` to Failed with the error.
   void Fail(const Project& p, const std::string& subtask, const Status& st, const std::string& object,

@@ -76,6 +76,35 @@ SyncResumeState Stopped() {
   return s;
 }
 
+// A Failed project always shows its error: the state and the error are
+// one write, never two a reader could fall between (the ThreadSanitizer
+// run's timing once showed an API client "failed" with a null error).
+TEST_F(ResumeStateStore, StateAndErrorMoveInOneWrite) {
+  Orchestrator o(*store_, OrchestratorOptions{dir_.string()});
+  const int64_t id = FailedSyncProject(o, Stopped(), json::object());
+  auto moved = store_->TransitionState(id, {"failed"}, "running", 2, "");
+  ASSERT_TRUE(moved.ok() && *moved);
+  moved = store_->TransitionState(id, {"running"}, "failed", 3, R"({"message":"boom"})");
+  ASSERT_TRUE(moved.ok() && *moved);
+  auto row = store_->Get(id);
+  ASSERT_TRUE(row.ok() && row->has_value());
+  EXPECT_EQ((*row)->state, "failed");
+  EXPECT_EQ((*row)->error_json, R"({"message":"boom"})");
+  // Not in `from`: neither the state nor the error changes.
+  moved = store_->TransitionState(id, {"running"}, "paused", 4, "");
+  ASSERT_TRUE(moved.ok());
+  EXPECT_FALSE(*moved);
+  row = store_->Get(id);
+  EXPECT_EQ((*row)->state, "failed");
+  EXPECT_EQ((*row)->error_json, R"({"message":"boom"})");
+  // Resuming clears the error with the move.
+  auto resumed = o.Apply(Operation::kResume, id);
+  ASSERT_TRUE(resumed.ok()) << resumed.status().ToString();
+  row = store_->Get(id);
+  EXPECT_EQ((*row)->state, "running");
+  EXPECT_EQ((*row)->error_json, "");
+}
+
 TEST_F(ResumeStateStore, SkipDdlReadsTheTypedStateWhateverTheDisplaySays) {
   Orchestrator o(*store_, OrchestratorOptions{dir_.string()});
   // The API's fields renamed: nothing here says which DDL failed.
