@@ -396,15 +396,16 @@ Status CheckReplicaIdFree(Session& catalog, const Endpoint& endpoint, uint32_t s
                           const std::string& report_host) {
   // MariaDB lists four columns (Server_id, Host, Port, Master_id), MySQL 8
   // five (and Replica_UUID).
-  RowCollector rows;
+  std::vector<TextRow> rows;
   for (size_t columns : {4, 5}) {
-    std::vector<ColumnType> types(columns);
-    for (auto& t : types) t.kind = TypeKind::kText;
-    rows.rows.clear();
-    if (catalog.Query("SHOW SLAVE HOSTS", types, rows, BatchLimits{}).ok()) break;
+    auto listed = QueryTextRows(catalog, "SHOW SLAVE HOSTS", columns);
+    if (listed.ok()) {
+      rows = std::move(*listed);
+      break;
+    }
     if (columns == 5) return Status::Ok();
   }
-  for (const auto& r : rows.rows) {
+  for (const auto& r : rows) {
     if (r[0].value_or("") != std::to_string(server_id)) continue;
     const std::string host = r[1].value_or("");
     if (!report_host.empty() && host == report_host) continue;  // this stream's own earlier connection

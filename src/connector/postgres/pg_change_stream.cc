@@ -227,16 +227,15 @@ Result<bool> DropPublication(const Endpoint& endpoint, const std::string& name) 
 }
 
 Result<std::vector<TableRef>> TablesWithoutReplicaIdentity(Session& session, std::span<const TableRef> tables) {
-  std::vector<ColumnType> types(2);
-  for (auto& t : types) t.kind = TypeKind::kText;
-  RowCollector rows;
-  RETURN_IF_ERROR(
-      session.Query("SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+  ASSIGN_OR_RETURN(
+      auto rows,
+      QueryTextRows(session,
+                    "SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
                     "WHERE c.relkind IN ('r', 'p') AND (c.relreplident = 'n' OR (c.relreplident = 'd' AND NOT EXISTS "
                     "(SELECT 1 FROM pg_index i WHERE i.indrelid = c.oid AND i.indisprimary)))",
-                    types, rows, BatchLimits{}));
+                    2));
   std::set<TableRef> unidentified;
-  for (const auto& r : rows.rows) unidentified.insert(TableRef{r[0].value_or(""), r[1].value_or("")});
+  for (const auto& r : rows) unidentified.insert(TableRef{r[0].value_or(""), r[1].value_or("")});
   std::vector<TableRef> out;
   for (const TableRef& t : tables) {
     if (unidentified.count(t)) out.push_back(t);
