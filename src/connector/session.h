@@ -76,6 +76,15 @@ class Session {
   // gets TypeKind::kNative with `native` set; converting it then fails for
   // that table alone.
   virtual Result<Catalog> ReadCatalog(const ObjectFilter& filter) = 0;
+  // The objects of `schemas` other than tables and views (SchemaObject):
+  // types, sequences, functions, triggers..., in an order they can be
+  // created in (creation order on the source where the engine keeps it).
+  // Objects that belong to an extension come as the extension. Default:
+  // none (SQLite keeps its triggers and nothing else of the kind).
+  virtual Result<std::vector<SchemaObject>> ReadObjects(const std::vector<std::string>& schemas) {
+    (void)schemas;
+    return std::vector<SchemaObject>{};
+  }
 
   // Runs a statement that returns no rows; reports the server's error code.
   virtual Status Execute(std::string_view sql) = 0;

@@ -52,15 +52,15 @@ bool IsGodwitTable(const TableRef& ref) {
   return ref.name == kHeartbeatTableName || ref.name == kCheckpointTableName || ref.name == kDdlLogTableName;
 }
 
+std::string ObjectMapping::SchemaOf(const std::string& source_schema) const {
+  if (auto it = rules_.schema_renames.find(source_schema); it != rules_.schema_renames.end()) return it->second;
+  if (source_schema == source_default_ || source_schema.empty()) return destination_default_;
+  return source_schema;
+}
+
 TableRef ObjectMapping::DestinationOf(const TableRef& source) const {
   TableRef dst;
-  if (auto it = rules_.schema_renames.find(source.schema); it != rules_.schema_renames.end()) {
-    dst.schema = it->second;
-  } else if (source.schema == source_default_ || source.schema.empty()) {
-    dst.schema = destination_default_;
-  } else {
-    dst.schema = source.schema;
-  }
+  dst.schema = SchemaOf(source.schema);
   dst.name = source.name;
   auto it = rules_.table_renames.find(source.ToString());
   if (it == rules_.table_renames.end()) it = rules_.table_renames.find(source.name);

@@ -31,6 +31,9 @@ class ObjectMapping {
 
   bool Includes(const TableRef& source) const;
   TableRef DestinationOf(const TableRef& source) const;
+  // The destination schema of the objects of `source_schema` (types,
+  // functions...: only tables are renamed one by one).
+  std::string SchemaOf(const std::string& source_schema) const;
 
  private:
   ObjectRules rules_;

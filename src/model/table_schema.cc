@@ -31,3 +31,23 @@ std::optional<IndexDef> TableSchema::ChunkKey() const {
 }
 
 }  // namespace godwit
+
+namespace godwit {
+
+std::string_view ObjectKindName(ObjectKind kind) {
+  switch (kind) {
+    case ObjectKind::kExtension: return "extension";
+    case ObjectKind::kType: return "type";
+    case ObjectKind::kDomain: return "domain";
+    case ObjectKind::kSequence: return "sequence";
+    case ObjectKind::kFunction: return "function";
+    case ObjectKind::kProcedure: return "procedure";
+    case ObjectKind::kAggregate: return "aggregate";
+    case ObjectKind::kTrigger: return "trigger";
+    case ObjectKind::kMaterializedView: return "materialized view";
+    case ObjectKind::kEvent: return "event";
+  }
+  return "object";
+}
+
+}  // namespace godwit

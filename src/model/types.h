@@ -45,6 +45,17 @@ enum class TypeKind : uint8_t {
 
 std::string_view TypeKindName(TypeKind k);
 
+// A PostgreSQL user-defined type a column is declared with: a domain, an
+// enum, a composite or a range type of the source database.
+struct UserType {
+  std::string schema;
+  std::string name;
+  uint32_t array_dims = 0;       // 1 for "year[]", ...
+  bool domain_not_null = false;  // a domain declared NOT NULL
+  bool IsSet() const { return !name.empty(); }
+  bool operator==(const UserType&) const = default;
+};
+
 struct ColumnType {
   TypeKind kind = TypeKind::kText;
   bool is_unsigned = false;  // integers, decimal, float (MySQL)
@@ -61,6 +72,17 @@ struct ColumnType {
   // destination needs (docs/type-mapping.md, "Collation").
   std::string charset;
   std::string collation;
+  // Set when the column is declared with a user-defined type (PostgreSQL).
+  // `kind` is then what other engines get: a domain's base type (its
+  // CHECKs are among the table's, CheckConstraint::from_domain), kEnum for
+  // an enum, kNative for the rest. The same engine creates the type first
+  // (SchemaObject) and declares the column with it.
+  UserType user_type;
+  // Set by ConvertTable for the same engine: the type as the source
+  // declares it (PostgreSQL's format_type, a user type's qualified name),
+  // written verbatim in the destination's DDL so that timestamp stays
+  // timestamp and text[] stays text[]. The values still travel by `kind`.
+  std::string declared;
 
   bool IsInteger() const;
   bool IsString() const;  // char/varchar/text/enum/set/json/uuid

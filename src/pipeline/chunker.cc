@@ -168,7 +168,7 @@ Result<std::vector<std::string>> ChunkClearStatements(Session& source, const Tab
   std::string pred = ChunkPredicate(sd, src_table, *key, range);
   KeyCollector collect;
   RETURN_IF_ERROR(source.Query(
-      "SELECT " + cols + " FROM " + sd.QualifiedName(src_table.ref) + (pred.empty() ? "" : " WHERE " + pred), types,
+      "SELECT " + cols + " FROM " + sd.FromTable(src_table) + (pred.empty() ? "" : " WHERE " + pred), types,
       collect, BatchLimits{}));
   std::vector<std::string> statements;
   for (auto& cond : KeySetPredicates(dst, dst_table, *key, collect.keys)) statements.push_back(del + " WHERE " + cond);
@@ -197,7 +197,7 @@ Result<std::vector<ChunkRange>> PlanChunks(Session& session, const TableSchema& 
     chunks.push_back({});
     return chunks;
   }
-  std::string from = d.QualifiedName(table.ref);
+  std::string from = d.FromTable(table);
   std::vector<ColumnType> types = KeyTypes(table, *key);
   std::vector<KeyValues> bounds;
 

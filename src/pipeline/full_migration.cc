@@ -14,6 +14,7 @@
 #include "meta/meta_store.h"
 #include "pipeline/chunk_copier.h"
 #include "pipeline/chunker.h"
+#include "pipeline/schema_objects.h"
 #include "schema/dialect.h"
 #include "schema/table_conversion.h"
 
@@ -151,6 +152,8 @@ struct FullMigration::Impl {
     return ep;
   }
   std::vector<ViewDef> views;
+  std::optional<ObjectMapping> mapping;
+  std::optional<SchemaObjects> objects;  // the catalog's other objects (PrepareJobs)
 };
 
 int DefaultConcurrency() { return std::max(2, static_cast<int>(std::thread::hardware_concurrency())); }
@@ -199,7 +202,10 @@ Status FullMigration::Impl::Run() {
   RETURN_IF_ERROR(meta->SaveMigration(migration));
 
   progress().SetPhase("schema");
+  objects->RecordManualItems();
+  objects->BeforeTables(**dst);
   RETURN_IF_ERROR(CreateTables(**dst));
+  objects->AfterTables(**dst);
   if (opt.scope == FullMigrationScope::kTablesOnly) return Finish();
   if (opt.scope == FullMigrationScope::kSchemaOnly) {
     // No rows to copy: every created table goes straight to its indexes.
@@ -257,8 +263,12 @@ Status FullMigration::Impl::Run() {
   }
   if (!self.cancel_) {
     progress().SetPhase("views");
-    ObjectMapping mapping(opt.objects, (*src)->default_schema(), (*dst)->default_schema());
-    CreateViews(**dst, views, mapping);
+    CreateViews(**dst, views, *mapping);
+    objects->AfterViews(**dst);
+  }
+  if (!self.cancel_) {
+    progress().SetPhase("triggers");
+    objects->AfterData(**src, **dst);
   }
 
   return Finish();
@@ -271,6 +281,12 @@ Status FullMigration::Impl::Finish() {
     if (job->Failed()) {
       ++failed_objects;
       failed_names.push_back(job->key);
+    }
+  }
+  if (objects) {
+    for (const std::string& key : objects->failed()) {
+      ++failed_objects;
+      failed_names.push_back(key);
     }
   }
   migration.updated_at = static_cast<int64_t>(std::time(nullptr));
@@ -297,8 +313,8 @@ Status FullMigration::Impl::Finish() {
 
 Status FullMigration::Impl::PrepareJobs(Session& src, Session& dst) {
   progress().SetPhase("catalog");
-  ObjectMapping mapping(opt.objects, src.default_schema(), dst.default_schema());
-  auto catalog = src.ReadCatalog([&](const TableRef& ref) { return mapping.Includes(ref); });
+  mapping.emplace(opt.objects, src.default_schema(), dst.default_schema());
+  auto catalog = src.ReadCatalog([&](const TableRef& ref) { return mapping->Includes(ref); });
   if (!catalog.ok()) return catalog.status().WithContext("reading the source catalog");
   if (catalog->tables.empty()) {
     return Status(ErrorCode::kNotFound,
@@ -307,6 +323,21 @@ Status FullMigration::Impl::PrepareJobs(Session& src, Session& dst) {
                   "'schema.table' and 'table').");
   }
   views = catalog->views;
+  {
+    // The other objects of the schemas the chosen tables and views are in.
+    std::set<std::string> schema_set;
+    std::set<TableRef> table_refs;
+    for (const TableSchema& t : catalog->tables) {
+      schema_set.insert(t.ref.schema);
+      table_refs.insert(t.ref);
+    }
+    for (const ViewDef& v : catalog->views) schema_set.insert(v.ref.schema);
+    auto read = src.ReadObjects(std::vector<std::string>(schema_set.begin(), schema_set.end()));
+    if (!read.ok()) return read.status().WithContext("reading the source's functions, types and triggers");
+    objects.emplace(SchemaObjectsContext{src.engine(), dst_dialect, *mapping, *meta, progress(), opt.incremental},
+                    std::move(*read), std::move(table_refs));
+  }
+  const auto serial_defaults = objects->SerialDefaults();
   ASSIGN_OR_RETURN(auto records, meta->LoadTables());
   std::map<std::string, TableRecord> by_key;
   for (auto& r : records) by_key[r.key] = r;
@@ -321,7 +352,7 @@ Status FullMigration::Impl::PrepareJobs(Session& src, Session& dst) {
     auto job = std::make_unique<TableJob>();
     job->key = t.ref.ToString();
     job->source = t;
-    TableRef dst_ref = mapping.DestinationOf(t.ref);
+    TableRef dst_ref = mapping->DestinationOf(t.ref);
     if (!dst_refs.insert(dst_ref).second) {
       return Status(ErrorCode::kInvalidArgument,
                     "two source tables would become " + dst_ref.ToString() + " on the destination",
@@ -340,17 +371,25 @@ Status FullMigration::Impl::PrepareJobs(Session& src, Session& dst) {
     progress().SetTable({job->key, job->record.destination, job->record.estimated_rows, job->record.migrated_rows,
                          job->record.phase == TablePhase::kCompleted ? "completed" : "pending", ""});
 
-    auto converted = ConvertTable(t, dst_ref, src.engine(), dst_dialect);
+    auto converted = ConvertTable(t, dst_ref, src.engine(), dst_dialect, &*mapping);
     if (!converted.ok()) {
       jobs.push_back(std::move(job));
       FailTable(*jobs.back(), converted.status());
       continue;
     }
     job->destination = std::move(converted->table);
+    // A serial column keeps its sequence, which is carried (SchemaObjects).
+    for (Column& c : job->destination.columns) {
+      auto serial = serial_defaults.find({t.ref, c.name});
+      if (serial == serial_defaults.end()) continue;
+      c.auto_increment = false;
+      c.default_kind = Column::DefaultKind::kExpression;
+      c.default_value = serial->second;
+    }
     for (size_t i = 0; i < job->destination.foreign_keys.size(); ++i) {
       TableRef ref = t.foreign_keys[i].ref_table;
       if (ref.schema.empty()) ref.schema = t.ref.schema;
-      job->destination.foreign_keys[i].ref_table = mapping.DestinationOf(ref);
+      job->destination.foreign_keys[i].ref_table = mapping->DestinationOf(ref);
     }
     for (auto& w : converted->warnings) progress().AddWarning(w);
     job->chunk_key = t.ChunkKey();
@@ -365,7 +404,7 @@ Status FullMigration::Impl::PrepareJobs(Session& src, Session& dst) {
       cols += src_dialect.SelectExpr(c);
       job->source_types.push_back(c.type);
     }
-    job->select_sql = "SELECT " + cols + " FROM " + src_dialect.QualifiedName(t.ref);
+    job->select_sql = "SELECT " + cols + " FROM " + src_dialect.FromTable(t);
     jobs.push_back(std::move(job));
   }
   return Status();

@@ -29,7 +29,7 @@ void CheckSupportedTypes(const PrecheckContext& context, std::vector<PrecheckIte
   std::vector<std::string> changes;
   size_t failed = 0;
   for (const TableSchema& t : *context.tables) {
-    auto converted = ConvertTable(t, context.DestinationOf(t.ref), r.source.engine, destination);
+    auto converted = ConvertTable(t, context.DestinationOf(t.ref), r.source.engine, destination, &*context.mapping);
     if (!converted.ok()) {
       ++failed;
       PrecheckItem item = Failed(kTypesId, kTypesTitle, converted.status().message(),

@@ -26,6 +26,9 @@ class Dialect {
   virtual std::string QuoteIdent(std::string_view name) const = 0;
   // schema.table, quoted; SQLite ignores the schema.
   virtual std::string QualifiedName(const TableRef& ref) const;
+  // What follows FROM to read `table`'s own rows: its qualified name, and
+  // on PostgreSQL ONLY in front for a table others inherit from.
+  virtual std::string FromTable(const TableSchema& table) const { return QualifiedName(table.ref); }
 
   // A SQL literal of canonical value text `canonical` for a column of
   // `type` (used in chunk predicates and defaults).

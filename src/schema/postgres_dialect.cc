@@ -11,6 +11,7 @@
 
 #include "schema/dialects.h"
 #include "schema/literal_text.h"
+#include "schema/sql_lexer.h"
 
 namespace godwit {
 namespace pg {
@@ -27,6 +28,23 @@ uint32_t Fnv1a(std::string_view s) {
     h *= 16777619u;
   }
   return h;
+}
+
+// Fails unless `text` (PostgreSQL) is one clause: no `,` or `;` outside
+// parentheses and literals.
+Status CheckOneClause(std::string_view text, const std::string& what) {
+  ASSIGN_OR_RETURN(std::vector<sql::Token> tokens, sql::Tokenize(text, Engine::kPostgres));
+  int depth = 0;
+  for (const sql::Token& t : tokens) {
+    if (t.kind != sql::TokenKind::kPunct) continue;
+    if (t.text == "(") ++depth;
+    if (t.text == ")") --depth;
+    if (t.text == ";" || (depth == 0 && t.text == ",") || depth < 0) {
+      return Status(ErrorCode::kUnsupported, "the definition of " + what + " as the source prints it is not one clause",
+                    "Create it on the destination by hand.");
+    }
+  }
+  return Status();
 }
 
 std::string Quote(std::string_view name) {
@@ -94,6 +112,9 @@ class PostgresDialectImpl final : public Dialect {
   Engine engine() const override { return Engine::kPostgres; }
 
   std::string QuoteIdent(std::string_view name) const override { return Quote(name); }
+  std::string FromTable(const TableSchema& table) const override {
+    return table.inheritance_parent ? "ONLY " + QualifiedName(table.ref) : QualifiedName(table.ref);
+  }
 
   // A NULL Value's bytes() is a view with a null data pointer; such a
   // `canonical` gives NULL.
@@ -191,6 +212,7 @@ class PostgresDialectImpl final : public Dialect {
   }
 
   Result<std::string> ColumnTypeSql(const ColumnType& t) const override {
+    if (!t.declared.empty()) return t.declared;
     switch (t.kind) {
       case TypeKind::kBool: return std::string("boolean");
       case TypeKind::kInt8: return std::string("smallint");
@@ -249,7 +271,9 @@ class PostgresDialectImpl final : public Dialect {
     for (size_t i = 0; i < table.columns.size(); ++i) {
       const Column& c = table.columns[i];
       std::string type;
-      if (c.type.kind == TypeKind::kEnum) {
+      if (!c.type.declared.empty()) {
+        type = c.type.declared;
+      } else if (c.type.kind == TypeKind::kEnum) {
         std::string enum_name = EnumTypeName(table.ref, c.name);
         std::string create = "CREATE TYPE " + enum_name + " AS ENUM (";
         for (size_t l = 0; l < c.type.labels.size(); ++l) {
@@ -310,6 +334,18 @@ class PostgresDialectImpl final : public Dialect {
   }
 
   Result<std::string> CreateIndex(const TableSchema& table, const IndexDef& index) const override {
+    if (!index.native_definition.empty()) {
+      // Source text after our own head: one clause, or an ALTER TABLE
+      // could be made to do more than add this constraint.
+      RETURN_IF_ERROR(CheckOneClause(index.native_definition, "index " + index.name + " of " + table.ref.ToString()));
+      if (index.constraint) {
+        return "ALTER TABLE " + QualifiedName(table.ref) + " ADD CONSTRAINT " + Quote(index.name) + " " +
+               index.native_definition;
+      }
+      // Same engine: the source's name, already unique in its schema.
+      return std::string(index.unique ? "CREATE UNIQUE INDEX " : "CREATE INDEX ") + Quote(index.name) + " ON " +
+             QualifiedName(table.ref) + " " + index.native_definition;
+    }
     if (!index.unsupported_reason.empty()) {
       return Status(ErrorCode::kUnsupported, "index " + index.name + " of " + table.ref.ToString() +
                                                  " is not carried: " + index.unsupported_reason);
@@ -351,8 +387,10 @@ class PostgresDialectImpl final : public Dialect {
     if (!fk.name.empty()) sql += "CONSTRAINT " + Quote(fk.name) + " ";
     sql += "FOREIGN KEY (" + ColumnList(fk.columns) + ") REFERENCES " + QualifiedName(ref) + " (" +
            ColumnList(fk.ref_columns) + ")";
+    if (fk.match_full) sql += " MATCH FULL";
     if (!on_delete.empty()) sql += " ON DELETE " + on_delete;
     if (!on_update.empty()) sql += " ON UPDATE " + on_update;
+    if (fk.deferrable) sql += fk.initially_deferred ? " DEFERRABLE INITIALLY DEFERRED" : " DEFERRABLE";
     return sql;
   }
 

@@ -16,7 +16,7 @@ class PostgresVerifySqlImpl : public VerifySql {
     for (int i : columns) values += (values.empty() ? "" : ", ") + d.QuoteIdent(table.columns[i].name);
     const std::string hash =
         record_text ? "hashtextextended(ROW(" + values + ")::text, 0)" : "hash_record_extended(ROW(" + values + "), 0)";
-    return "SELECT count(*), coalesce(sum(" + hash + "), 0) FROM " + d.QualifiedName(table.ref);
+    return "SELECT count(*), coalesce(sum(" + hash + "), 0) FROM " + d.FromTable(table);
   }
 
   std::string ChecksumProbe() const override {

@@ -162,7 +162,7 @@ Result<std::string> TranslateExpression(const std::string& expr, Engine from, En
 }
 
 Result<ConvertedTable> ConvertTable(const TableSchema& source, const TableRef& destination_ref, Engine source_engine,
-                                    const Dialect& destination) {
+                                    const Dialect& destination, const ObjectMapping* mapping) {
   ConvertedTable out;
   TableSchema& t = out.table;
   t = source;
@@ -170,7 +170,29 @@ Result<ConvertedTable> ConvertTable(const TableSchema& source, const TableRef& d
   const Engine dst_engine = destination.engine();
   const bool same_engine = source_engine == dst_engine;
 
+  // A domain's CHECKs stand in for the domain where it does not exist.
+  if (same_engine) std::erase_if(t.checks, [](const CheckConstraint& ck) { return ck.from_domain; });
   for (Column& c : t.columns) {
+    if (same_engine && dst_engine == Engine::kPostgres && !c.type.native.empty()) c.type.declared = c.type.native;
+    if (c.type.user_type.IsSet()) {
+      const UserType& ut = c.type.user_type;
+      if (same_engine) {
+        std::string schema = mapping != nullptr                ? mapping->SchemaOf(ut.schema)
+                             : ut.schema == source.ref.schema ? destination_ref.schema
+                                                              : ut.schema;
+        c.type.declared = destination.QuoteIdent(schema) + "." + destination.QuoteIdent(ut.name);
+        for (uint32_t d = 0; d < ut.array_dims; ++d) c.type.declared += "[]";
+      } else if (ut.domain_not_null) {
+        c.nullable = false;
+      }
+    }
+    // The same engine declares the default as the source prints it (a
+    // serial's nextval is the pipeline's to set: SchemaObjects).
+    if (same_engine && !c.default_text.empty()) {
+      c.default_kind = Column::DefaultKind::kExpression;
+      c.default_value = c.default_text;
+      c.auto_increment = false;  // a serial's nextval: its sequence is carried
+    }
     ConvertCollation(c, source_engine, dst_engine);
     if (c.type.kind == TypeKind::kNative && !same_engine) {
       return Status(ErrorCode::kUnsupported,
@@ -195,6 +217,19 @@ Result<ConvertedTable> ConvertTable(const TableSchema& source, const TableRef& d
   if (source_engine == Engine::kMysql && dst_engine != Engine::kMysql) {
     for (IndexDef& idx : t.indexes) {
       if (idx.name.rfind(t.ref.name + "_", 0) != 0) idx.name = t.ref.name + "_" + idx.name;
+    }
+  }
+  for (IndexDef& idx : t.indexes) {
+    if (same_engine && !idx.native_definition.empty()) {
+      idx.unsupported_reason.clear();  // the source's own definition carries it
+    } else {
+      idx.native_definition.clear();
+      idx.constraint = false;
+    }
+  }
+  if (!same_engine) {
+    for (ForeignKey& fk : t.foreign_keys) {
+      fk.match_full = fk.deferrable = fk.initially_deferred = false;
     }
   }
   std::vector<IndexDef> kept;

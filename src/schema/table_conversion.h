@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "model/object_mapping.h"
 #include "model/table_schema.h"
 #include "schema/dialect.h"
 
@@ -26,8 +27,13 @@ struct ConvertedTable {
 // `destination_ref` is the mapped name; foreign keys keep their source
 // references (the caller maps them). Fails with kUnsupported when a
 // column's type cannot exist on the destination.
+//
+// A column of a user-defined type (ColumnType::user_type) is declared with
+// that type on the same engine, in the schema `mapping` gives its schema
+// (the table's own destination schema without a mapping), and with what
+// its `kind` says elsewhere, a domain's CHECKs then added to the table.
 Result<ConvertedTable> ConvertTable(const TableSchema& source, const TableRef& destination_ref, Engine source_engine,
-                                    const Dialect& destination);
+                                    const Dialect& destination, const ObjectMapping* mapping = nullptr);
 
 // Translation of a CHECK/view expression between dialects, read with the
 // source's lexer (schema/sql_lexer.h): string literals re-written from

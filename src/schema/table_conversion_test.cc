@@ -132,5 +132,86 @@ TEST(ConvertTableTest, DropsChecksOnAutoIncrementForMysql) {
   EXPECT_EQ(ConvertTable(t, {"public", "t"}, Engine::kSqlite, DialectFor(Engine::kPostgres))->table.checks.size(), 2u);
 }
 
+// A pagila-like table: a domain column (year over integer, with a CHECK),
+// an enum column and a user-defined composite column.
+TableSchema WithUserTypes() {
+  TableSchema t;
+  t.ref = {"public", "film"};
+  Column id{"film_id", TypeOf(TypeKind::kInt32), false};
+  Column year{"release_year", TypeOf(TypeKind::kInt32), true};
+  year.type.user_type = {"public", "year", 0, true};
+  Column rating{"rating", TypeOf(TypeKind::kEnum), true};
+  rating.type.labels = {"G", "PG"};
+  rating.type.user_type = {"public", "mpaa_rating"};
+  rating.default_text = "'G'::mpaa_rating";
+  rating.default_kind = Column::DefaultKind::kLiteral;
+  rating.default_value = "G";
+  Column price{"price", TypeOf(TypeKind::kNative), true};
+  price.type.native = "price[]";
+  price.type.user_type = {"public", "price", 1};
+  t.columns = {id, year, rating, price};
+  t.checks = {{"release_year_year_check", "\"release_year\" >= 1901", true}, {"own", "film_id > 0"}};
+  return t;
+}
+
+TEST(ConvertTableTest, SameEngineKeepsUserTypesAndDefaultsAsTheSourcePrintsThem) {
+  ObjectRules rules;
+  rules.schema_renames = {{"public", "app"}};
+  ObjectMapping mapping(rules, "public", "public");
+  auto r = ConvertTable(WithUserTypes(), {"app", "film"}, Engine::kPostgres, DialectFor(Engine::kPostgres), &mapping);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  const TableSchema& t = r->table;
+  EXPECT_EQ(t.columns[1].type.kind, TypeKind::kInt32);  // values travel as the base type's
+  EXPECT_EQ(t.columns[1].type.declared, "\"app\".\"year\"");
+  EXPECT_TRUE(t.columns[1].nullable);  // the domain says NOT NULL, not the column
+  EXPECT_EQ(t.columns[2].type.declared, "\"app\".\"mpaa_rating\"");
+  EXPECT_EQ(t.columns[2].default_kind, Column::DefaultKind::kExpression);
+  EXPECT_EQ(t.columns[2].default_value, "'G'::mpaa_rating");
+  EXPECT_EQ(t.columns[3].type.declared, "\"app\".\"price\"[]");
+  // The domain's CHECK is the domain's: not repeated on the table.
+  ASSERT_EQ(t.checks.size(), 1u);
+  EXPECT_EQ(t.checks[0].name, "own");
+}
+
+TEST(ConvertTableTest, OtherEnginesGetTheDomainsBaseTypeWithItsCheckAndNotNull) {
+  TableSchema source = WithUserTypes();
+  source.columns.pop_back();  // the composite has no equivalent
+  auto r = ConvertTable(source, {"d", "film"}, Engine::kPostgres, DialectFor(Engine::kMysql));
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  const TableSchema& t = r->table;
+  EXPECT_EQ(t.columns[1].type.kind, TypeKind::kInt32);
+  EXPECT_FALSE(t.columns[1].nullable);
+  EXPECT_EQ(t.columns[2].type.kind, TypeKind::kEnum);
+  EXPECT_EQ(t.columns[2].default_kind, Column::DefaultKind::kLiteral);
+  ASSERT_EQ(t.checks.size(), 2u);
+  EXPECT_EQ(t.checks[0].expression, "`release_year` >= 1901");
+  // A composite column is refused elsewhere, naming its type.
+  auto refused = ConvertTable(WithUserTypes(), {"d", "film"}, Engine::kPostgres, DialectFor(Engine::kMysql));
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.status().message().find("price[]"), std::string::npos);
+}
+
+TEST(ConvertTableTest, SameEngineIndexesComeFromTheSourcesDefinition) {
+  TableSchema t;
+  t.ref = {"public", "film"};
+  t.columns = {Column{"fulltext", TypeOf(TypeKind::kNative), true}};
+  t.columns[0].type.native = "tsvector";
+  IndexDef gist;
+  gist.name = "film_fulltext_idx";
+  gist.unsupported_reason = "gist index method";
+  gist.native_definition = "USING gist (fulltext)";
+  t.indexes = {gist};
+  auto same = ConvertTable(t, {"public", "film"}, Engine::kPostgres, DialectFor(Engine::kPostgres));
+  ASSERT_TRUE(same.ok()) << same.status().ToString();
+  ASSERT_EQ(same->table.indexes.size(), 1u);
+  EXPECT_EQ(*DialectFor(Engine::kPostgres).CreateIndex(same->table, same->table.indexes[0]),
+            "CREATE INDEX \"film_fulltext_idx\" ON \"public\".\"film\" USING gist (fulltext)");
+  // A definition that is more than one clause is refused, not run.
+  IndexDef hostile = gist;
+  hostile.constraint = true;
+  hostile.native_definition = "UNIQUE (a), DROP COLUMN b";
+  EXPECT_FALSE(DialectFor(Engine::kPostgres).CreateIndex(same->table, hostile).ok());
+}
+
 }  // namespace
 }  // namespace godwit

@@ -204,7 +204,7 @@ Status DdlSync::SyncTable(const TableRef& source, const TableChangeOptions& opti
   const TableRef dest_ref = s_.mapping->DestinationOf(source);
   std::optional<TableSchema> wanted;
   if (!source_catalog.tables.empty()) {
-    ASSIGN_OR_RETURN(auto converted, ConvertTable(source_catalog.tables[0], dest_ref, src->engine(), d));
+    ASSIGN_OR_RETURN(auto converted, ConvertTable(source_catalog.tables[0], dest_ref, src->engine(), d, &*s_.mapping));
     for (const auto& w : converted.warnings) s_.Warn(w);
     wanted = std::move(converted.table);
   } else if (!allow_drop) {

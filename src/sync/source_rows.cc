@@ -50,7 +50,7 @@ class SourceRows {
           (where.empty() ? "" : " AND ") +
           (v.state == FieldValue::State::kNull ? lhs + " IS NULL" : lhs + " = " + dialect_.Literal(c.type, v.bytes));
     }
-    const std::string sql = "SELECT " + select + " FROM " + dialect_.QualifiedName(table->ref) + " WHERE " + where;
+    const std::string sql = "SELECT " + select + " FROM " + dialect_.FromTable(*table) + " WHERE " + where;
     RowCollector rows;
     if (Status st = session_->Query(sql, types, rows, BatchLimits{}); !st.ok()) {
       if (st.retryable()) session_.reset();

@@ -165,7 +165,7 @@ Status Synchronizer::Impl::Prepare() {
   if (!catalog.ok()) return catalog.status().WithContext("reading the source catalog");
   const Dialect& dst_dialect = DialectFor(opt.destination.engine);
   for (const TableSchema& t : catalog->tables) {
-    auto converted = ConvertTable(t, mapping->DestinationOf(t.ref), src->engine(), dst_dialect);
+    auto converted = ConvertTable(t, mapping->DestinationOf(t.ref), src->engine(), dst_dialect, &*mapping);
     if (!converted.ok()) {
       Warn("changes to " + t.ref.ToString() + " are not applied: " + converted.status().message());
       continue;

@@ -213,7 +213,7 @@ std::string SideSelectSql(const TablePair& pair, Side side, std::string_view pre
     first = false;
     sql += d.SelectExpr(t.columns[i]);
   }
-  sql += " FROM " + d.QualifiedName(t.ref);
+  sql += " FROM " + d.FromTable(t);
   if (!predicate.empty()) sql += " WHERE " + std::string(predicate);
   return sql;
 }

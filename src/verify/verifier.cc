@@ -417,7 +417,7 @@ Status Verifier::Impl::PlanTable(Session& src, Session& dst, const TableSchema& 
     // Missing on the destination: every source row is a difference.
     ASSIGN_OR_RETURN(
         auto count,
-        QueryFirstRow(src, "SELECT COUNT(*) FROM " + DialectFor(opt.source.engine).QualifiedName(source.ref), 1));
+        QueryFirstRow(src, "SELECT COUNT(*) FROM " + DialectFor(opt.source.engine).FromTable(source), 1));
     r.status = "inconsistent";
     r.rows_source = std::strtoll(count[0].c_str(), nullptr, 10);
     r.only_in_source = r.rows_source;

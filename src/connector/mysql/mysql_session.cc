@@ -22,6 +22,8 @@
 #include "connector/mysql/mysql_types.h"
 #include "schema/dialects.h"
 #include "schema/literal_text.h"
+#include "schema/source_statement.h"
+#include "schema/sql_lexer.h"
 
 namespace godwit {
 namespace {
@@ -256,6 +258,7 @@ class MysqlSession : public Session {
                const BatchLimits& limits) override;
   Status BulkLoad(const TableSchema& table, std::span<const std::string> pre_sql, BatchSource& source) override;
   Result<Catalog> ReadCatalog(const ObjectFilter& filter) override;
+  Result<std::vector<SchemaObject>> ReadObjects(const std::vector<std::string>& schemas) override;
 
   Result<std::unique_ptr<SnapshotLease>> ExportSnapshot(const SnapshotOptions& options) override {
     if (!options.replication_slot.empty()) {
@@ -701,6 +704,73 @@ Result<Catalog> MysqlSession::ReadCatalog(const ObjectFilter& filter) {
   // Tables of a storage engine without columns visible to us are skipped.
   std::erase_if(cat.tables, [](const TableSchema& t) { return t.columns.empty(); });
   return cat;
+}
+
+// Routines, triggers and events as mysqldump --routines --triggers
+// --events reads them: SHOW CREATE, without the DEFINER clause
+// (WithoutDefiner says why), preceded by the sql_mode they were created
+// under, which decides how their bodies read (SchemaObjects restores the
+// session's own afterwards). A definition the server does not show the
+// migration user (SHOW CREATE PROCEDURE needs the routine's owner or
+// SELECT on mysql.proc) is an object Godwit cannot create, named so.
+Result<std::vector<SchemaObject>> MysqlSession::ReadObjects(const std::vector<std::string>& schemas) {
+  std::vector<SchemaObject> out;
+  if (schemas.empty()) return out;
+  std::string in;
+  for (const std::string& s : schemas) in += (in.empty() ? "'" : ",'") + Escape(m(), s) + "'";
+  auto add = [&](ObjectKind kind, const std::string& schema, const std::string& name, const std::string& show,
+                 size_t sql_mode_column, size_t create_column) -> Result<SchemaObject*> {
+    SchemaObject o;
+    o.kind = kind;
+    o.ref = TableRef{schema, name};
+    o.identity = name;
+    ASSIGN_OR_RETURN(Rows rows, Fetch(m(), "SHOW CREATE " + show + " " + Quote(schema) + "." + Quote(name)));
+    if (rows.empty() || rows[0].size() <= create_column || !rows[0][create_column]) {
+      o.unsupported_reason = "not shown to the migration user (grant it SELECT on mysql.proc, or migrate as the "
+                             "object's owner)";
+    } else {
+      auto create = WithoutDefiner(*rows[0][create_column]);
+      if (!create.ok()) {
+        o.unsupported_reason = create.status().message();
+      } else {
+        auto mode = sql::QuoteString(rows[0][sql_mode_column].value_or(""), Engine::kMysql);
+        if (mode.ok()) o.statements.push_back("SET SESSION sql_mode = " + *mode);
+        o.statements.push_back(std::move(*create));
+      }
+    }
+    out.push_back(std::move(o));
+    return &out.back();
+  };
+  ASSIGN_OR_RETURN(Rows routines, Fetch(m(),
+                                        "SELECT ROUTINE_SCHEMA, ROUTINE_NAME, ROUTINE_TYPE, ROUTINE_COMMENT "
+                                        "FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA IN (" +
+                                            in + ") ORDER BY CREATED, ROUTINE_SCHEMA, ROUTINE_NAME"));
+  for (const auto& r : routines) {
+    const bool procedure = r[2] == "PROCEDURE";
+    ASSIGN_OR_RETURN(SchemaObject * o, add(procedure ? ObjectKind::kProcedure : ObjectKind::kFunction,
+                                           r[0].value_or(""), r[1].value_or(""),
+                                           procedure ? "PROCEDURE" : "FUNCTION", 1, 2));
+    o->comment = r[3].value_or("");
+  }
+  ASSIGN_OR_RETURN(Rows triggers, Fetch(m(),
+                                        "SELECT TRIGGER_SCHEMA, TRIGGER_NAME, EVENT_OBJECT_TABLE FROM "
+                                        "information_schema.TRIGGERS WHERE TRIGGER_SCHEMA IN (" +
+                                            in + ") ORDER BY EVENT_OBJECT_TABLE, ACTION_ORDER, TRIGGER_NAME"));
+  for (const auto& r : triggers) {
+    ASSIGN_OR_RETURN(SchemaObject * o,
+                     add(ObjectKind::kTrigger, r[0].value_or(""), r[1].value_or(""), "TRIGGER", 1, 2));
+    o->table = TableRef{r[0].value_or(""), r[2].value_or("")};
+    o->identity = o->ref.name + " on " + o->table.ToString();
+  }
+  ASSIGN_OR_RETURN(Rows events, Fetch(m(),
+                                      "SELECT EVENT_SCHEMA, EVENT_NAME, STATUS FROM information_schema.EVENTS "
+                                      "WHERE EVENT_SCHEMA IN (" +
+                                          in + ") ORDER BY CREATED, EVENT_NAME"));
+  for (const auto& r : events) {
+    ASSIGN_OR_RETURN(SchemaObject * o, add(ObjectKind::kEvent, r[0].value_or(""), r[1].value_or(""), "EVENT", 1, 3));
+    o->enabled = r[2] == "ENABLED";
+  }
+  return out;
 }
 
 }  // namespace

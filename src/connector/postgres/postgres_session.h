@@ -26,6 +26,7 @@ class PostgresSession final : public Session {
   std::string default_schema() const override { return default_schema_; }
 
   Result<Catalog> ReadCatalog(const ObjectFilter& filter) override;
+  Result<std::vector<SchemaObject>> ReadObjects(const std::vector<std::string>& schemas) override;
   Status Execute(std::string_view sql) override;
   Status Query(std::string_view sql, std::span<const ColumnType> types, BatchConsumer& consumer,
                const BatchLimits& limits) override;
