@@ -14,20 +14,6 @@
 namespace godwit::testing {
 namespace {
 
-using Rows = std::vector<std::vector<std::optional<std::string>>>;
-
-Rows Sorted(Rows rows) {
-  std::sort(rows.begin(), rows.end());
-  return rows;
-}
-
-const Column& ColumnNamed(const TableContents& t, const std::string& name) {
-  for (const auto& c : t.columns) {
-    if (c.name == name) return c;
-  }
-  throw std::runtime_error("no column " + name);
-}
-
 std::string One(Session& s, const std::string& sql) {
   auto row = QueryFirstRow(s, sql, 1);
   if (!row.ok()) throw std::runtime_error(sql + ": " + row.status().ToString());
