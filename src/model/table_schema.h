@@ -29,9 +29,11 @@ struct Column {
   // The column default. Catalog readers normalise it: a literal value is
   // stored as canonical value text (kLiteral), the current-time default of
   // any spelling (now(), CURRENT_TIMESTAMP, current_timestamp(6)) as
-  // kCurrentTimestamp, anything else as the source's own expression text
-  // (kExpression), which only the same engine can carry.
-  enum class DefaultKind { kNone, kNull, kLiteral, kCurrentTimestamp, kExpression };
+  // kCurrentTimestamp, the current date as kCurrentDate, a random UUID
+  // (gen_random_uuid(), uuid()) as kUuid (schema/default_expression.h),
+  // anything else as the source's own expression text (kExpression), which
+  // only the same engine can carry.
+  enum class DefaultKind { kNone, kNull, kLiteral, kCurrentTimestamp, kExpression, kCurrentDate, kUuid };
   DefaultKind default_kind = DefaultKind::kNone;
   std::string default_value;
   bool auto_increment = false;  // MySQL AUTO_INCREMENT / PostgreSQL identity or serial

@@ -1,6 +1,7 @@
 #include "pipeline/full_migration.h"
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <ctime>
 #include <map>
@@ -16,6 +17,7 @@
 #include "pipeline/chunker.h"
 #include "pipeline/schema_objects.h"
 #include "schema/dialect.h"
+#include "schema/mysql_key_fit.h"
 #include "schema/table_conversion.h"
 
 namespace godwit {
@@ -138,6 +140,7 @@ struct FullMigration::Impl {
   Status RecordSynchronized(const TableSchema& source, const TableRef& destination);
   Status CheckDestination(Session& dst);
   Result<std::string> WhyNotCreatedHere(Session& dst, const TableJob& job);
+  void FitToMysql(Session& src);
   Status CreateTables(Session& dst);
   Status OpenWorkers(Session& src);
   Status PlanTables();
@@ -204,6 +207,7 @@ Status FullMigration::Impl::Run() {
   progress().SetPhase("schema");
   objects->RecordManualItems();
   objects->BeforeTables(**dst);
+  FitToMysql(**src);
   RETURN_IF_ERROR(CreateTables(**dst));
   objects->AfterTables(**dst);
   if (opt.scope == FullMigrationScope::kTablesOnly) return Finish();
@@ -491,6 +495,50 @@ Result<std::string> FullMigration::Impl::WhyNotCreatedHere(Session& dst, const T
                    : "is empty, though " + std::to_string(r.migrated_rows) + " rows were copied into it";
 }
 
+// To MySQL from another engine: keys on text sized from the source's
+// longest values, and foreign keys made acceptable to InnoDB
+// (schema/mysql_key_fit.h). Read before the snapshot: later rows are what
+// the sizing's headroom is for. A table whose key cannot fit fails alone.
+void FullMigration::Impl::FitToMysql(Session& src) {
+  if (dst_dialect.engine() != Engine::kMysql || src.engine() == Engine::kMysql) return;
+  for (auto& job : jobs) {
+    // Tables past their index builds have no key DDL left to write.
+    if (job->Failed() || job->record.phase >= TablePhase::kIndexed) continue;
+    std::map<std::string, uint64_t> longest;
+    Status read;
+    for (const std::string& name : KeyColumnsToMeasure(job->destination)) {
+      const Column* c = job->source.FindColumn(name);
+      if (c == nullptr) continue;
+      auto row = QueryFirstRow(src, LongestValueQuery(src_dialect, job->source.ref, *c), 1);
+      if (!row.ok()) {
+        read = row.status().WithContext("reading the longest value of " + job->key + "." + name);
+        break;
+      }
+      uint64_t n = 0;
+      std::from_chars((*row)[0].data(), (*row)[0].data() + (*row)[0].size(), n);
+      longest[name] = n;
+    }
+    if (!read.ok()) {
+      FailTable(*job, read);
+      continue;
+    }
+    auto warnings = FitKeysToMysql(job->destination, longest, job->key);
+    if (!warnings.ok()) {
+      FailTable(*job, warnings.status());
+      continue;
+    }
+    for (auto& w : *warnings) progress().AddWarning(w);
+  }
+  std::map<TableRef, const TableSchema*> parents;
+  for (auto& job : jobs) {
+    if (!job->Failed()) parents[job->destination.ref] = &job->destination;
+  }
+  for (auto& job : jobs) {
+    if (job->Failed() || job->record.phase >= TablePhase::kCompleted) continue;
+    for (auto& w : FitForeignKeysToMysql(job->destination, parents, job->key)) progress().AddWarning(w);
+  }
+}
+
 Status FullMigration::Impl::CreateTables(Session& dst) {
   std::set<TableRef> wanted;
   for (auto& job : jobs) {
@@ -530,6 +578,15 @@ Status FullMigration::Impl::CreateTables(Session& dst) {
       }
       progress().AddWarning("destination table " + job->record.destination +
                             " already existed and was empty: rows are loaded into it as it is");
+      // A TIME column the DBA created as another type (interval, for MySQL
+      // TIME values PostgreSQL time cannot hold) is written as that type.
+      for (const TableSchema& e : existing->tables) {
+        if (e.ref != job->destination.ref) continue;
+        for (Column& c : job->destination.columns) {
+          const Column* made = e.FindColumn(c.name);
+          if (c.type.kind == TypeKind::kTime && made && made->type.kind != TypeKind::kTime) c.type = made->type;
+        }
+      }
     } else {
       auto stmts = dst_dialect.CreateTable(job->destination);
       if (!stmts.ok()) {
@@ -824,7 +881,13 @@ void FullMigration::Impl::RunDeferredDdl(TablePhase from, TablePhase to, const s
       rec.status = st.ok() ? "completed" : "failed";
       rec.error = st.ok() ? "" : ErrorText(st);
       meta->SaveIndex(rec).IgnoreBecause("index records are for display; the table's phase decides a resume");
-      if (!st.ok()) {
+      if (!st.ok() && it.name.starts_with("fk:")) {
+        // The rows do not depend on a foreign key: the destination's
+        // refusal is reported for the key alone and the table completes.
+        progress().AddWarning("foreign key " + it.name.substr(3) + " of " + it.job->key +
+                              " was not created: " + ErrorText(st) + " (statement: " + it.ddl +
+                              "); create it on the destination by hand if it is needed");
+      } else if (!st.ok()) {
         FailTable(*it.job, Status(st.code(),
                                   it.name + " of " + it.job->key + ": " + st.message() + " (statement: " + it.ddl + ")",
                                   st.hint(), st.native_code()));

@@ -62,6 +62,7 @@ void CheckServerSettings(const PrecheckContext& context, std::vector<PrecheckIte
 void CheckPrimaryKeys(const PrecheckContext& context, std::vector<PrecheckItem>& items);
 void CheckSupportedTypes(const PrecheckContext& context, std::vector<PrecheckItem>& items);
 void CheckReplicaIdentity(const PrecheckContext& context, std::vector<PrecheckItem>& items);
+void CheckTimeRange(const PrecheckContext& context, std::vector<PrecheckItem>& items);
 
 // Connectivity comes first and hands its sessions to the others: fills
 // context.source/destination (or the *_unavailable reasons) and appends

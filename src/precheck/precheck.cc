@@ -127,7 +127,7 @@ std::vector<PrecheckItem> RunPrecheck(const PrecheckRequest& request) {
   CheckConnectivity(context, items);
   ChooseTables(context, items);
   static constexpr Check kChecks[] = {CheckPrivileges, CheckServerSettings, CheckPrimaryKeys, CheckReplicaIdentity,
-                                      CheckSupportedTypes};
+                                      CheckSupportedTypes, CheckTimeRange};
   for (Check check : kChecks) check(context, items);
   ScrubPassword(request.source.password, items);
   ScrubPassword(request.destination.password, items);

@@ -275,6 +275,9 @@ class MysqlDialectImpl : public Dialect {
           }
           break;
         case Column::DefaultKind::kExpression: sql += " DEFAULT (" + c.default_value + ")"; break;
+        case Column::DefaultKind::kCurrentDate: sql += " DEFAULT (CURRENT_DATE)"; break;
+        // MariaDB 10.11 accepts an expression default of uuid() on UUID and text columns.
+        case Column::DefaultKind::kUuid: sql += " DEFAULT (UUID())"; break;
       }
       if (c.auto_increment && c.type.IsInteger()) sql += " AUTO_INCREMENT";
       if (!c.comment.empty()) sql += " COMMENT " + SchemaString(c.comment);

@@ -19,6 +19,12 @@ namespace {
 
 constexpr size_t kMaxIdentifierBytes = 63;
 constexpr uint32_t kMaxCharLength = 10485760;  // character(n) / varchar(n) limit
+
+// A random UUID default (PostgreSQL 13+ has gen_random_uuid() built in);
+// a text column takes its text form.
+std::string RandomUuid(const ColumnType& t) {
+  return t.kind == TypeKind::kUuid ? "gen_random_uuid()" : "(gen_random_uuid())::text";
+}
 constexpr uint32_t kMaxNumericPrecision = 1000;
 
 uint32_t Fnv1a(std::string_view s) {
@@ -201,6 +207,8 @@ class PostgresDialectImpl final : public Dialect {
         out.push_back(alter + " SET DEFAULT " + Literal(c.type, c.default_value));
         break;
       case Column::DefaultKind::kCurrentTimestamp: out.push_back(alter + " SET DEFAULT CURRENT_TIMESTAMP"); break;
+      case Column::DefaultKind::kCurrentDate: out.push_back(alter + " SET DEFAULT CURRENT_DATE"); break;
+      case Column::DefaultKind::kUuid: out.push_back(alter + " SET DEFAULT " + RandomUuid(c.type)); break;
       case Column::DefaultKind::kExpression: out.push_back(alter + " SET DEFAULT " + c.default_value); break;
     }
     return out;
@@ -307,6 +315,8 @@ class PostgresDialectImpl final : public Dialect {
           case Column::DefaultKind::kNull: sql += " DEFAULT NULL"; break;
           case Column::DefaultKind::kLiteral: sql += " DEFAULT " + Literal(c.type, c.default_value); break;
           case Column::DefaultKind::kCurrentTimestamp: sql += " DEFAULT CURRENT_TIMESTAMP"; break;
+          case Column::DefaultKind::kCurrentDate: sql += " DEFAULT CURRENT_DATE"; break;
+          case Column::DefaultKind::kUuid: sql += " DEFAULT " + RandomUuid(c.type); break;
           case Column::DefaultKind::kExpression: sql += " DEFAULT " + c.default_value; break;
         }
       }

@@ -153,6 +153,8 @@ class SqliteDialectImpl : public Dialect {
         case Column::DefaultKind::kLiteral: sql += " DEFAULT " + Literal(c.type, c.default_value); break;
         case Column::DefaultKind::kCurrentTimestamp: sql += " DEFAULT CURRENT_TIMESTAMP"; break;
         case Column::DefaultKind::kExpression: sql += " DEFAULT (" + c.default_value + ")"; break;
+        case Column::DefaultKind::kCurrentDate: sql += " DEFAULT CURRENT_DATE"; break;
+        case Column::DefaultKind::kUuid: break;  // none in SQLite; ConvertTable warns
       }
     }
     if (t.primary_key && !inline_pk) {

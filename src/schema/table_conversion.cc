@@ -201,6 +201,11 @@ Result<ConvertedTable> ConvertTable(const TableSchema& source, const TableRef& d
                     "Exclude the table, change the column's type on the source, or create the table on the "
                     "destination by hand with a type of your choice (Godwit loads into an existing empty table).");
     }
+    if (c.default_kind == Column::DefaultKind::kUuid && dst_engine == Engine::kSqlite) {
+      out.warnings.push_back("default (random UUID) of " + source.ref.ToString() + "." + c.name +
+                             " was not carried over: SQLite has no UUID function; the application must set it");
+      c.default_kind = Column::DefaultKind::kNone;
+    }
     if (c.default_kind == Column::DefaultKind::kExpression && !same_engine) {
       out.warnings.push_back("default (" + c.default_value + ") of " + source.ref.ToString() + "." + c.name +
                              " is an expression of " + std::string(EngineName(source_engine)) +

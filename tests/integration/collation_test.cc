@@ -12,24 +12,10 @@
 namespace godwit::testing {
 namespace {
 
-using Rows = std::vector<std::vector<std::optional<std::string>>>;
-
-Rows Sorted(Rows rows) {
-  std::sort(rows.begin(), rows.end());
-  return rows;
-}
-
 std::vector<std::optional<std::string>> R(std::initializer_list<const char*> values) {
   std::vector<std::optional<std::string>> out;
   for (const char* v : values) out.push_back(v ? std::optional<std::string>(v) : std::nullopt);
   return out;
-}
-
-const Column& ColumnNamed(const TableContents& t, const std::string& name) {
-  for (const auto& c : t.columns) {
-    if (c.name == name) return c;
-  }
-  throw std::runtime_error("no column " + name);
 }
 
 TEST(CollationTest, MysqlToMysqlKeepsBinaryCollation) {

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <stdexcept>
@@ -97,6 +98,18 @@ TableContents ReadTable(const std::string& uri, const TableRef& table) {
   if (!st.ok()) throw std::runtime_error(st.ToString());
   out.rows = std::move(collect.rows);
   return out;
+}
+
+Rows Sorted(Rows rows) {
+  std::sort(rows.begin(), rows.end());
+  return rows;
+}
+
+const Column& ColumnNamed(const TableContents& t, const std::string& name) {
+  for (const auto& c : t.columns) {
+    if (c.name == name) return c;
+  }
+  throw std::runtime_error("no column " + name);
 }
 
 bool CanonicalEqual(TypeKind kind, const std::string& expected, const std::string& actual) {

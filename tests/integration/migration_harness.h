@@ -50,6 +50,12 @@ struct TableContents {
 };
 TableContents ReadTable(const std::string& uri, const TableRef& table);
 
+// Rows in sorted order, for comparing tables whose order differs.
+using Rows = std::vector<std::vector<std::optional<std::string>>>;
+Rows Sorted(Rows rows);
+// The column `name` of `t`; throws when it has none.
+const Column& ColumnNamed(const TableContents& t, const std::string& name);
+
 // A session to `uri`; throws with the connector's message when it fails.
 std::unique_ptr<Session> OpenSession(const std::string& uri);
 

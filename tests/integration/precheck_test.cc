@@ -67,6 +67,38 @@ TEST(PrecheckTest, GoodMysqlToPostgresSetupPassesEverything) {
   EXPECT_TRUE(Contains(Find(items, "source.tables")->message, "2 table(s)")) << Dump(items);
 }
 
+TEST(PrecheckTest, MysqlTimeOutsideADayFailsForPostgresWithTheRangeFound) {
+  RecreateMysqlDatabase("pc_time");
+  MysqlAdmin(
+      "CREATE TABLE shifts (id INT PRIMARY KEY, dur TIME, starts TIME);"
+      "INSERT INTO shifts VALUES (1, '-01:00:00', '08:00:00'), (2, '100:00:00', '23:00:00'), (3, NULL, NULL);"
+      "CREATE TABLE made (id INT PRIMARY KEY, dur TIME); INSERT INTO made VALUES (1, '-05:00:00');",
+      "pc_time");
+  RecreatePgDatabase(Servers().pg_dest_port, "pc_time_dst");
+  // A table the DBA created with an interval column takes the values.
+  PgAdmin(Servers().pg_dest_port, "CREATE TABLE made (id int PRIMARY KEY, dur interval);", "pc_time_dst");
+  PrecheckRequest request;
+  request.source = Parse(MysqlUri("pc_time"));
+  request.destination = Parse(PgDestUri("pc_time_dst"));
+  auto items = RunPrecheck(request);
+  std::vector<const PrecheckItem*> found;
+  for (const auto& i : items) {
+    if (i.id == "source.time_range") found.push_back(&i);
+  }
+  ASSERT_EQ(found.size(), 1u) << Dump(items);
+  EXPECT_EQ(found[0]->status, PrecheckStatus::kFailed);
+  EXPECT_EQ(found[0]->object, "pc_time.shifts.dur");
+  EXPECT_TRUE(Contains(found[0]->message, "-01:00:00 to 100:00:00")) << Dump(items);
+  EXPECT_TRUE(Contains(found[0]->hint, "interval")) << Dump(items);
+  EXPECT_FALSE(PrecheckPassed(items));
+
+  // MySQL to MySQL holds every TIME: no such item.
+  RecreateMysqlDatabase("pc_time_my");
+  request.destination = Parse(MysqlUri("pc_time_my"));
+  items = RunPrecheck(request);
+  EXPECT_EQ(Find(items, "source.time_range"), nullptr) << Dump(items);
+}
+
 TEST(PrecheckTest, GoodPostgresSourceWithReverseToMysqlPassesEverything) {
   int port = Servers().pg_source_port;
   RecreatePgDatabase(port, "pc_pg_good");

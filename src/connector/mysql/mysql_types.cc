@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "schema/default_expression.h"
 #include "schema/sql_lexer.h"
 
 namespace godwit::mysql {
@@ -124,9 +125,8 @@ void ParseDefault(const char* raw, Column& c) {
     c.default_kind = Column::DefaultKind::kNull;
     return;
   }
-  if (low.rfind("current_timestamp", 0) == 0 || low.rfind("now(", 0) == 0 || low == "localtimestamp" ||
-      low.rfind("localtimestamp(", 0) == 0) {
-    c.default_kind = Column::DefaultKind::kCurrentTimestamp;
+  if (auto known = KnownDefaultFunction(v, Engine::kMysql)) {
+    c.default_kind = *known;
     return;
   }
   // MariaDB writes a string default as a quoted literal ('it''s', with

@@ -121,6 +121,8 @@ std::vector<CopyInConv> PlanCopyIn(std::span<const Column> columns) {
       plan.push_back(CopyInConv::kBytea);
     } else if (c.type.kind == TypeKind::kTimestampTz) {
       plan.push_back(CopyInConv::kTimestampTz);
+    } else if (c.type.kind == TypeKind::kTime) {
+      plan.push_back(CopyInConv::kTime);
     } else {
       plan.push_back(CopyInConv::kText);
     }
@@ -192,6 +194,34 @@ Status DecodeCopyRow(std::string_view line, std::span<const CopyOutConv> plan, R
   return Status::Ok();
 }
 
+bool FitsPostgresTime(std::string_view v) {
+  if (v.empty() || v[0] == '-') return false;
+  size_t colon = v.find(':');
+  if (colon == std::string_view::npos || colon == 0) return true;  // not MySQL's shape: the server judges
+  uint64_t hours = 0;
+  for (size_t i = 0; i < colon; ++i) {
+    if (!std::isdigit(static_cast<unsigned char>(v[i]))) return true;
+    hours = hours * 10 + static_cast<uint64_t>(v[i] - '0');
+    if (hours > 1000) break;
+  }
+  if (hours < 24) return true;
+  if (hours > 24) return false;
+  // 24:00:00 itself, with any fraction of zeros, is PostgreSQL's end of day.
+  for (char ch : v.substr(colon)) {
+    if (ch != ':' && ch != '0' && ch != '.') return false;
+  }
+  return true;
+}
+
+int FirstUnstorableValue(std::span<const Value> row, std::span<const CopyInConv> plan) {
+  for (size_t i = 0; i < row.size() && i < plan.size(); ++i) {
+    if (plan[i] == CopyInConv::kTime && !row[i].is_null() && !FitsPostgresTime(row[i].bytes())) {
+      return static_cast<int>(i);
+    }
+  }
+  return -1;
+}
+
 void EncodeCopyRow(std::span<const Value> row, std::span<const CopyInConv> plan, std::string& out) {
   for (size_t i = 0; i < row.size(); ++i) {
     if (i != 0) out.push_back('\t');
@@ -202,7 +232,8 @@ void EncodeCopyRow(std::span<const Value> row, std::span<const CopyInConv> plan,
     }
     std::string_view b = v.bytes();
     switch (plan[i]) {
-      case CopyInConv::kText: AppendEscaped(b, out); break;
+      case CopyInConv::kText:
+      case CopyInConv::kTime: AppendEscaped(b, out); break;
       case CopyInConv::kBytea:
         out.append("\\\\x");  // the bytea hex form "\x..", its backslash escaped for COPY
         AppendHexLower(b, out);

@@ -41,6 +41,7 @@ enum class CopyInConv : uint8_t {
   kText,         // canonical text is valid PostgreSQL input (bool "1"/"0" included): escape only
   kBytea,        // raw bytes -> "\\x4142"
   kTimestampTz,  // UTC text -> text + "+00"
+  kTime,         // as kText; FirstUnstorableValue checks its range first
 };
 
 std::vector<CopyOutConv> PlanCopyOut(std::span<const ColumnType> types);
@@ -57,5 +58,15 @@ Status DecodeCopyRow(std::string_view line, std::span<const CopyOutConv> plan, R
 // Appends `row` in COPY text format, with the trailing '\n', to `out`.
 // `row.size()` must equal `plan.size()`.
 void EncodeCopyRow(std::span<const Value> row, std::span<const CopyInConv> plan, std::string& out);
+
+// Whether canonical time text `v` ("[-]H+:MM:SS[.f]", MySQL TIME's
+// -838:59:59..838:59:59) is within PostgreSQL time's 00:00:00..24:00:00.
+bool FitsPostgresTime(std::string_view v);
+
+// The index of the first column of `row` whose value PostgreSQL cannot
+// store as its planned type (a kTime outside FitsPostgresTime), or -1:
+// checked before the row is sent, so that the error names the value
+// rather than the server's "time zone displacement out of range".
+int FirstUnstorableValue(std::span<const Value> row, std::span<const CopyInConv> plan);
 
 }  // namespace godwit::pg

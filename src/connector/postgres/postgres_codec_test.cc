@@ -138,5 +138,24 @@ TEST(Hex, DecodeAndAppend) {
   EXPECT_EQ(hex, "00ffa1");
 }
 
+TEST(PostgresCodec, TimeOutsideADayIsFoundBeforeItIsSent) {
+  for (const char* v : {"00:00:00", "23:59:59.999999", "24:00:00", "24:00:00.000000", "7:05:00"}) {
+    EXPECT_TRUE(FitsPostgresTime(v)) << v;
+  }
+  for (const char* v : {"-01:00:00", "-00:00:01", "24:00:01", "24:00:00.5", "100:00:00", "838:59:59"}) {
+    EXPECT_FALSE(FitsPostgresTime(v)) << v;
+  }
+  std::vector<Column> cols(2);
+  cols[0].type.kind = TypeKind::kInt32;
+  cols[1].type.kind = TypeKind::kTime;
+  auto plan = PlanCopyIn(cols);
+  std::vector<Value> ok_row = {Value::Of("1"), Value::Of("10:00:00")};
+  std::vector<Value> bad_row = {Value::Of("2"), Value::Of("-01:00:00")};
+  std::vector<Value> null_row = {Value::Of("3"), Value::Null()};
+  EXPECT_EQ(FirstUnstorableValue(ok_row, plan), -1);
+  EXPECT_EQ(FirstUnstorableValue(bad_row, plan), 1);
+  EXPECT_EQ(FirstUnstorableValue(null_row, plan), -1);
+}
+
 }  // namespace
 }  // namespace godwit::pg

@@ -1,5 +1,6 @@
 #include "connector/postgres/postgres_session.h"
 
+#include <algorithm>
 #include <chrono>
 #include <thread>
 
@@ -234,6 +235,29 @@ Status PostgresSession::QueryOnce(std::string_view sql, std::span<const ColumnTy
   return Status::Ok();
 }
 
+// A MySQL TIME value outside PostgreSQL time's range, named with the row's
+// key (docs/type-mapping.md, "TIME outside 00:00-24:00").
+static Status UnstorableTime(const TableSchema& table, std::span<const Value> row, size_t column) {
+  std::string key_names, key_values;
+  if (auto key = table.ChunkKey()) {
+    for (const IndexColumn& ic : key->columns) {
+      int i = table.ColumnIndex(ic.name);
+      if (i < 0) continue;
+      key_names += (key_names.empty() ? "" : ", ") + ic.name;
+      key_values += (key_values.empty() ? "" : ", ") +
+                    (row[i].is_null() ? std::string("NULL") : "'" + std::string(row[i].bytes().substr(0, 64)) + "'");
+    }
+  }
+  const std::string row_name = key_names.empty() ? "a row" : "the row with key (" + key_names + ") = (" + key_values + ")";
+  return Status(ErrorCode::kDataError,
+                "table " + table.ref.ToString() + ": " + row_name + " holds TIME value '" +
+                    std::string(row[column].bytes().substr(0, 32)) + "' in column " + table.columns[column].name +
+                    ", outside PostgreSQL time's range 00:00:00 to 24:00:00",
+                "Create the table on the destination by hand with an interval column in place of " +
+                    table.columns[column].name +
+                    " (Godwit loads into an existing empty table), or change the value on the source.");
+}
+
 Status PostgresSession::BulkLoad(const TableSchema& table, std::span<const std::string> pre_sql, BatchSource& source) {
   PGconn* c = conn_.get();
   if (PQtransactionStatus(c) != PQTRANS_IDLE) {
@@ -242,6 +266,7 @@ Status PostgresSession::BulkLoad(const TableSchema& table, std::span<const std::
   }
   const Dialect& dialect = PostgresDialect();
   const std::vector<CopyInConv> plan = PlanCopyIn(table.columns);
+  const bool has_time = std::find(plan.begin(), plan.end(), CopyInConv::kTime) != plan.end();
   const size_t ncols = table.columns.size();
   std::string copy = "COPY " + dialect.QualifiedName(table.ref) + " (";
   for (size_t i = 0; i < ncols; ++i) {
@@ -277,7 +302,7 @@ Status PostgresSession::BulkLoad(const TableSchema& table, std::span<const std::
   RowBatch batch(ncols);
   Status source_error;
   bool put_failed = false;
-  while (!put_failed) {
+  while (!put_failed && source_error.ok()) {
     batch.Clear(ncols);
     Result<bool> more = source.Next(batch);
     if (!more.ok()) {
@@ -291,6 +316,10 @@ Status PostgresSession::BulkLoad(const TableSchema& table, std::span<const std::
       break;
     }
     for (size_t r = 0, rows = batch.rows(); r < rows; ++r) {
+      if (int bad = has_time ? FirstUnstorableValue(batch.row(r), plan) : -1; bad >= 0) {
+        source_error = UnstorableTime(table, batch.row(r), static_cast<size_t>(bad));
+        break;
+      }
       EncodeCopyRow(batch.row(r), plan, buf);
       if (buf.size() >= kCopyChunk) {
         // -1 means the server already rejected the COPY (its error is read

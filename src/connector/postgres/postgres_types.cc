@@ -3,6 +3,7 @@
 #include <cctype>
 
 #include "connector/postgres/postgres_codec.h"
+#include "schema/default_expression.h"
 
 namespace godwit::pg {
 namespace {
@@ -102,21 +103,6 @@ bool ParseQuotedLiteral(std::string_view s, std::string& out) {
   return true;
 }
 
-bool IsCurrentTimestamp(std::string_view e) {
-  // pg_get_expr spells SQL's current-time keywords in upper case and the
-  // functions in lower case; any precision in parentheses.
-  for (std::string_view kw : {"CURRENT_TIMESTAMP", "LOCALTIMESTAMP"}) {
-    if (e == kw) return true;
-    if (StartsWith(e, kw) && e.size() > kw.size() + 2 && e[kw.size()] == '(' && e.back() == ')') {
-      std::string_view digits = e.substr(kw.size() + 1, e.size() - kw.size() - 2);
-      bool ok = !digits.empty();
-      for (char c : digits) ok = ok && std::isdigit(static_cast<unsigned char>(c));
-      if (ok) return true;
-    }
-  }
-  return e == "now()" || e == "transaction_timestamp()" || e == "statement_timestamp()" || e == "clock_timestamp()";
-}
-
 }  // namespace
 
 ColumnType MapType(uint32_t type_oid, int32_t typmod, char typtype, std::string_view format_type,
@@ -201,8 +187,8 @@ NormalisedDefault NormaliseDefault(std::string_view expr, const ColumnType& type
     d.kind = Column::DefaultKind::kNull;
     return d;
   }
-  if (IsCurrentTimestamp(e)) {
-    d.kind = Column::DefaultKind::kCurrentTimestamp;
+  if (auto known = KnownDefaultFunction(e, Engine::kPostgres)) {
+    d.kind = *known;
     return d;
   }
   std::string value;

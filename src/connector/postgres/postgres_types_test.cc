@@ -105,9 +105,11 @@ TEST(NormaliseDefault, CurrentTimeSerialNullAndExpressions) {
   auto expr = NormaliseDefault("('x'::text || 'y'::text)", TypeOf(TypeKind::kText));
   EXPECT_EQ(expr.kind, K::kExpression);
   EXPECT_EQ(expr.value, "('x'::text || 'y'::text)");
-  EXPECT_EQ(NormaliseDefault("CURRENT_DATE", TypeOf(TypeKind::kDate)).kind, K::kExpression);
+  EXPECT_EQ(NormaliseDefault("CURRENT_DATE", TypeOf(TypeKind::kDate)).kind, K::kCurrentDate);
+  EXPECT_EQ(NormaliseDefault("('now'::text)::date", TypeOf(TypeKind::kDate)).kind, K::kCurrentDate);
   EXPECT_EQ(NormaliseDefault("'a'::text || 'b'::text", TypeOf(TypeKind::kText)).kind, K::kExpression);
-  EXPECT_EQ(NormaliseDefault("gen_random_uuid()", TypeOf(TypeKind::kUuid)).kind, K::kExpression);
+  EXPECT_EQ(NormaliseDefault("gen_random_uuid()", TypeOf(TypeKind::kUuid)).kind, K::kUuid);
+  EXPECT_EQ(NormaliseDefault("(now() + '1 day'::interval)", TypeOf(TypeKind::kDateTime)).kind, K::kExpression);
   EXPECT_EQ(NormaliseDefault("", TypeOf(TypeKind::kText)).kind, K::kNone);
 }
 

@@ -15,6 +15,7 @@
 #include "schema/dialects.h"
 #include "schema/literal_text.h"
 #include "schema/sql_lexer.h"
+#include "schema/default_expression.h"
 #include "schema/sqlite_dialect.h"
 
 namespace godwit {
@@ -384,7 +385,11 @@ Column::DefaultKind ParseDefault(const std::string& raw, std::string& value) {
     if (!sql::IsBlank(t)) solid.push_back(&t);
   }
   if (solid.size() == 1 && sql::IsWord(*solid[0], "NULL")) return Column::DefaultKind::kNull;
-  if (solid.size() == 1 && sql::IsWord(*solid[0], "CURRENT_TIMESTAMP")) return Column::DefaultKind::kCurrentTimestamp;
+  // SQLite's own current time and date (a uuid() would be an extension's).
+  if (auto known = KnownDefaultFunction(raw, Engine::kSqlite);
+      known == Column::DefaultKind::kCurrentTimestamp || known == Column::DefaultKind::kCurrentDate) {
+    return *known;
+  }
   if (solid.size() == 1 && solid[0]->kind == sql::TokenKind::kString && solid[0]->prefix.empty()) {
     value = solid[0]->value;
     return Column::DefaultKind::kLiteral;
