@@ -42,6 +42,10 @@ struct Column {
   // same engine declares it as it is (ConvertTable), so that now() stays
   // now() and 'G'::mpaa_rating stays an enum literal.
   std::string default_text;
+  // MySQL's ON UPDATE CURRENT_TIMESTAMP: the server sets the column on
+  // every update of the row. Other engines have no such clause (a trigger
+  // does it there): ConvertTable warns.
+  bool on_update_current_timestamp = false;
 };
 
 struct IndexColumn {

@@ -15,6 +15,9 @@
 //                       did their work on the rows that synchronization
 //                       replays — switchover enables them) and sequences'
 //                       current values, read from the source then.
+// MySQL: routines before the tables; triggers after the data, deferred to
+// the switchover when the project synchronizes (MySQL cannot disable a
+// trigger); events after the data, disabled.
 // Every statement is the source's definition checked to be the one
 // statement it is meant to be (schema/source_statement.h). An object that
 // fails is recorded failed with the database's error and its definition,

@@ -279,6 +279,10 @@ class MysqlDialectImpl : public Dialect {
         // MariaDB 10.11 accepts an expression default of uuid() on UUID and text columns.
         case Column::DefaultKind::kUuid: sql += " DEFAULT (UUID())"; break;
       }
+      if (c.on_update_current_timestamp &&
+          (c.type.kind == TypeKind::kDateTime || c.type.kind == TypeKind::kTimestampTz)) {
+        sql += " ON UPDATE CURRENT_TIMESTAMP" + (c.type.fsp ? "(" + std::to_string(c.type.fsp) + ")" : std::string());
+      }
       if (c.auto_increment && c.type.IsInteger()) sql += " AUTO_INCREMENT";
       if (!c.comment.empty()) sql += " COMMENT " + SchemaString(c.comment);
     }

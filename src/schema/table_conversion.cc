@@ -206,6 +206,13 @@ Result<ConvertedTable> ConvertTable(const TableSchema& source, const TableRef& d
                              " was not carried over: SQLite has no UUID function; the application must set it");
       c.default_kind = Column::DefaultKind::kNone;
     }
+    if (c.on_update_current_timestamp && dst_engine != Engine::kMysql) {
+      out.warnings.push_back("column " + source.ref.ToString() + "." + c.name +
+                             " is set to the current time on every update by MySQL's ON UPDATE CURRENT_TIMESTAMP, "
+                             "which " + std::string(EngineName(dst_engine)) +
+                             " has no clause for: the column is carried without it (a trigger can do it there)");
+      c.on_update_current_timestamp = false;
+    }
     if (c.default_kind == Column::DefaultKind::kExpression && !same_engine) {
       out.warnings.push_back("default (" + c.default_value + ") of " + source.ref.ToString() + "." + c.name +
                              " is an expression of " + std::string(EngineName(source_engine)) +

@@ -215,6 +215,81 @@ INSERT INTO film (title, release_year, rating) VALUES ('A', 2006, 'PG'), ('B', N
   EXPECT_TRUE(dst->Execute("INSERT INTO " + film + " (title, release_year) VALUES ('C', 1999)").ok());
 }
 
+const char* const kSakilaLike = R"sql(
+CREATE TABLE film (
+  film_id SMALLINT UNSIGNED NOT NULL AUTO_INCREMENT,
+  title VARCHAR(128) NOT NULL,
+  release_year YEAR DEFAULT NULL,
+  rating ENUM('G','PG','PG-13','R','NC-17') DEFAULT 'G',
+  special_features SET('Trailers','Commentaries','Deleted Scenes','Behind the Scenes') DEFAULT NULL,
+  last_update TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP,
+  PRIMARY KEY (film_id),
+  KEY idx_title (title)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_general_ci;
+CREATE TABLE film_text (
+  film_id SMALLINT UNSIGNED NOT NULL,
+  title VARCHAR(255) NOT NULL,
+  PRIMARY KEY (film_id)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_general_ci;
+DELIMITER ;;
+CREATE TRIGGER ins_film AFTER INSERT ON film FOR EACH ROW BEGIN
+    INSERT INTO film_text (film_id, title) VALUES (new.film_id, CONCAT(new.title, ' (it''s new; really)'));
+END;;
+CREATE PROCEDURE film_count(IN p_rating VARCHAR(10), OUT p_count INT)
+READS SQL DATA
+BEGIN
+    SELECT COUNT(*) INTO p_count FROM film WHERE rating = p_rating;
+END;;
+CREATE FUNCTION title_of(p_id INT) RETURNS VARCHAR(128) CHARSET utf8mb4
+READS SQL DATA
+BEGIN
+    DECLARE t VARCHAR(128);
+    SELECT title INTO t FROM film WHERE film_id = p_id;
+    RETURN t;
+END;;
+CREATE EVENT purge_texts ON SCHEDULE EVERY 1 DAY STARTS '2030-01-01 00:00:00' DO DELETE FROM film_text WHERE film_id = 0;;
+DELIMITER ;
+INSERT INTO film (title, release_year, rating, special_features)
+VALUES ('ACADEMY DINOSAUR', 2006, 'PG', 'Deleted Scenes,Behind the Scenes'), ('ACE GOLDFINGER', 2006, 'G', 'Trailers');
+)sql";
+
+// The schema as mysqldump --no-data --routines --triggers --events prints
+// it, less what Godwit changes on purpose: the definer (the migration user
+// owns the objects on the destination), the AUTO_INCREMENT counter and an
+// event's ENABLE/DISABLE (created disabled), and what differs between any
+// two dumps (comments, the dump's own SET lines).
+std::string MysqlSchemaDump(const std::string& database) {
+  std::string dump = Capture("mariadb-dump --no-defaults -h127.0.0.1 -P" + std::to_string(Servers().mysql_port) +
+                             " -uroot --no-data --routines --triggers --events --skip-comments --skip-dump-date '" +
+                             database + "' 2>&1");
+  dump = std::regex_replace(dump, std::regex(" DEFINER=`[^`]*`@`[^`]*`"), "");
+  dump = std::regex_replace(dump, std::regex(" AUTO_INCREMENT=[0-9]+"), "");
+  dump = std::regex_replace(dump, std::regex("\n(ON COMPLETION [A-Z ]*PRESERVE )?(ENABLE|DISABLE)( ON SLAVE)?\n"),
+                            "\n$1<status>\n");
+  return dump;
+}
+
+TEST(SchemaFidelity, MysqlToMysqlCarriesWhatMysqldumpCarries) {
+  const std::string src_uri = FreshSource(Engine::kMysql, "fidelity_my_src", kSakilaLike);
+  auto [dst_uri, schema] = FreshDestination(Engine::kMysql, "fidelity_my_dst");
+  CommandResult run =
+      RunGodwit("migrate -q --state-dir " + FreshTempDir("fidelity-state-mm") + " " + src_uri + " " + dst_uri);
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  const std::string source_dump = MysqlSchemaDump("fidelity_my_src");
+  ASSERT_NE(source_dump.find("CREATE PROCEDURE `film_count`"), std::string::npos) << source_dump;
+  EXPECT_EQ(MysqlSchemaDump("fidelity_my_dst"), source_dump);
+
+  auto dst = OpenSession(dst_uri);
+  // The event waits, disabled; the function and the trigger work.
+  EXPECT_EQ(Rows(*dst, "SELECT STATUS FROM information_schema.EVENTS WHERE EVENT_SCHEMA = '" + schema + "'", 1),
+            (std::vector<std::vector<std::optional<std::string>>>{{"DISABLED"}}));
+  EXPECT_EQ(Rows(*dst, "SELECT `" + schema + "`.title_of(2)", 1),
+            (std::vector<std::vector<std::optional<std::string>>>{{"ACE GOLDFINGER"}}));
+  ASSERT_TRUE(dst->Execute("INSERT INTO `" + schema + "`.film (title) VALUES ('ADAPTATION HOLES')").ok());
+  EXPECT_EQ(Rows(*dst, "SELECT title FROM `" + schema + "`.film_text WHERE film_id = 3", 1),
+            (std::vector<std::vector<std::optional<std::string>>>{{"ADAPTATION HOLES (it's new; really)"}}));
+}
+
 // Tables partitioned by inheritance (the older pagila's payment): a plain
 // SELECT of the parent returns its children's rows too. Each table's own
 // rows are copied once, to every engine.

@@ -599,6 +599,8 @@ Result<Catalog> MysqlSession::ReadCatalog(const ObjectFilter& filter) {
     c.nullable = r[5] == "YES";
     mysql::ParseDefault(r[6] ? r[6]->c_str() : nullptr, c);
     c.auto_increment = extra.find("auto_increment") != std::string::npos;
+    // "on update current_timestamp" (MariaDB: "...current_timestamp(6)").
+    c.on_update_current_timestamp = extra.find("on update") != std::string::npos;
     c.comment = r[8].value_or("");
     // Always recorded: a utf8mb4_bin column created with the server's
     // default collation would equate 'a' and 'A' and fail its unique keys.
