@@ -44,6 +44,11 @@ struct IndexColumn {
   bool descending = false;
 };
 
+// What an index is built for. Full-text and spatial indexes are MySQL's
+// FULLTEXT and SPATIAL; a full-text index becomes a GIN index over
+// to_tsvector on PostgreSQL (docs/type-mapping.md, "Indexes").
+enum class IndexKind { kBtree, kFulltext, kSpatial };
+
 struct IndexDef {
   std::string name;
   std::vector<IndexColumn> columns;
@@ -52,6 +57,7 @@ struct IndexDef {
   // Set when the index uses something Godwit does not carry across dialects
   // (expression, partial predicate, method); it is reported and skipped.
   std::string unsupported_reason;
+  IndexKind kind = IndexKind::kBtree;
 };
 
 struct ForeignKey {

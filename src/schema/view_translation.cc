@@ -26,8 +26,7 @@ std::string Name(Engine e) { return std::string(EngineName(e)); }
 Status Untranslatable(const std::string& construct, Engine from, Engine to, const std::string& why = {}) {
   return Status(ErrorCode::kUnsupported,
                 "the view uses " + construct + ", which has no translation from " + Name(from) + " to " + Name(to) +
-                    (why.empty() ? "" : " (" + why + ")"),
-                "Write the view for the destination by hand from its original text, or exclude it.");
+                    (why.empty() ? "" : " (" + why + ")"));
 }
 
 // name(args...), the group tight against the name as MySQL requires of its
@@ -633,8 +632,10 @@ class Translator {
   Result<Seq> TranslateCall(Node& name_node, Node& group) {
     const std::string f = view::NameOf(name_node);
     const std::string shown = name_node.tok.kind == sql::TokenKind::kWord ? name_node.tok.text : f;
+    bool rewritten = false;  // the arguments are rewritten once, by keep() or below
     auto keep = [&]() -> Result<Seq> {
-      RETURN_IF_ERROR(Rewrite(group.kids));
+      if (!rewritten) RETURN_IF_ERROR(Rewrite(group.kids));
+      rewritten = true;
       Node n = name_node;
       if (n.tok.kind == sql::TokenKind::kQuotedIdent) n = Word(f);  // PostgreSQL's "left"(...) and the like
       n.space = false;
@@ -681,6 +682,7 @@ class Translator {
     }
 
     ASSIGN_OR_RETURN(std::vector<Seq> args, Args(group));
+    rewritten = true;
     const bool mysql_src = from_ == Engine::kMysql, pg_src = from_ == Engine::kPostgres;
     if (SameEverywhere(f)) {
       if ((f == "min" || f == "max") && args.size() > 1 && from_ == Engine::kSqlite) {
@@ -814,7 +816,27 @@ class Translator {
       return Call(to_ == Engine::kMysql ? "char_length" : "length", args);
     }
     if ((f == "char_length" || f == "character_length") && to_ == Engine::kSqlite) return Call("length", args);
-    if (f == "octet_length" && pg_src) {
+    if (f == "to_days" && mysql_src && args.size() == 1) {
+      // MySQL's day number (MariaDB stores DATEDIFF(a, b) as
+      // to_days(a) - to_days(b)): days since year 0, 366 on 0001-01-01.
+      Seq days;
+      if (to_ == Engine::kPostgres) {
+        days = Concat({CastAs(args[0], {Word("date")}), {Punct('-', true), Word("DATE"), String("0001-01-01")}});
+      } else {
+        Seq diff = Concat({Call("julianday", {Call("date", {args[0]})}), {Punct('-', true)},
+                           Call("julianday", {{String("0001-01-01", false)}})});
+        diff[diff.size() - 2].space = true;
+        days = CastAs(diff, {Word("INTEGER")});
+      }
+      days.insert(days.end(), {Punct('+', true), Word("366")});
+      for (size_t i = 1; i < days.size(); ++i) {
+        if (IsPunct(days[i], '-') || IsPunct(days[i], '+')) days[i].space = true;
+      }
+      days[0].space = false;
+      return Paren(days);
+    }
+    if (f == "octet_length" && (pg_src || mysql_src)) {
+      if (to_ == Engine::kPostgres) return keep();
       if (to_ == Engine::kMysql) return Call("length", args);
       return Call("length", {CastAs(args[0], {Word("BLOB")})});
     }

@@ -83,6 +83,8 @@ TEST(ViewTranslationTest, ConcatKeepsMysqlNullSemantics) {
   EXPECT_EQ(T("SELECT x || y || z AS s, 1 FROM t", kPg, kMy), "SELECT concat(x, y, z) AS s, 1 FROM t");
   EXPECT_EQ(T("SELECT concat(a, b) FROM t", kPg, kMy), "SELECT concat_ws('', a, b) FROM t");
   EXPECT_EQ(T("SELECT a || b FROM t", kPg, kLite), "SELECT a || b FROM t");
+  // Arguments are translated once: || inside upper() stays CONCAT.
+  EXPECT_EQ(T("SELECT upper(a || b) FROM t", kPg, kMy), "SELECT upper(concat(a, b)) FROM t");
   EXPECT_EQ(T("SELECT a || b FROM t WHERE a || 'x' = 'yx'", kLite, kMy),
             "SELECT concat(a, b) FROM t WHERE concat(a, 'x') = 'yx'");
 }
@@ -124,6 +126,14 @@ TEST(ViewTranslationTest, StringFunctions) {
   EXPECT_EQ(T("SELECT length(a), \"substring\"(a, 1, 2), \"left\"(a, 2) FROM t", kPg, kMy),
             "SELECT char_length(a), substring(a, 1, 2), left(a, 2) FROM t");
   EXPECT_EQ(T("select locate('x', `a`) from `t`", kMy, kPg), "select strpos(\"a\", 'x') from \"t\"");
+  // MariaDB stores LENGTH as octet_length and DATEDIFF(a, b) as
+  // to_days(a) - to_days(b).
+  EXPECT_EQ(T("select octet_length(`a`), to_days(`a`) - to_days(`b`) from `t`", kMy, kPg),
+            "select octet_length(\"a\"), (CAST(\"a\" AS date) - DATE '0001-01-01' + 366) - (CAST(\"b\" AS date) - "
+            "DATE '0001-01-01' + 366) from \"t\"");
+  EXPECT_EQ(T("select octet_length(`a`), to_days(`a`) from `t`", kMy, kLite),
+            "select length(CAST(\"a\" AS BLOB)), (CAST(julianday(date(\"a\")) - julianday('0001-01-01') AS INTEGER) + 366) "
+            "from \"t\"");
 }
 
 TEST(ViewTranslationTest, CastsBetweenTypeNames) {
