@@ -54,6 +54,11 @@ struct IndexColumn {
   bool descending = false;
 };
 
+// What an index is built for. Full-text and spatial indexes are MySQL's
+// FULLTEXT and SPATIAL; a full-text index becomes a GIN index over
+// to_tsvector on PostgreSQL (docs/type-mapping.md, "Indexes").
+enum class IndexKind { kBtree, kFulltext, kSpatial };
+
 struct IndexDef {
   std::string name;
   std::vector<IndexColumn> columns;
@@ -69,6 +74,7 @@ struct IndexDef {
   // engine creates it from this, whatever it uses; other engines ignore it.
   std::string native_definition;
   bool constraint = false;
+  IndexKind kind = IndexKind::kBtree;
 };
 
 struct ForeignKey {

@@ -19,6 +19,7 @@
 #include "schema/dialect.h"
 #include "schema/mysql_key_fit.h"
 #include "schema/table_conversion.h"
+#include "schema/view_translation.h"
 
 namespace godwit {
 namespace {
@@ -931,24 +932,33 @@ Status FullMigration::Impl::Reconnect(Worker& w) {
 
 void FullMigration::Impl::CreateViews(Session& dst, const std::vector<ViewDef>& source_views,
                                       const ObjectMapping& mapping) {
+  // The source tables' keys make MySQL's loose GROUP BY strict for
+  // PostgreSQL (schema/view_translation.h).
+  std::vector<TableSchema> source_tables;
+  for (const auto& job : jobs) source_tables.push_back(job->source);
   for (const ViewDef& v : source_views) {
     ViewDef out = v;
     out.ref = mapping.DestinationOf(v.ref);
     // MySQL stores view bodies with every table qualified by its database
     // (`shop`.`orders`); the database is not a schema elsewhere. The body
-    // is source text: TranslateExpression re-writes its literals for the
-    // destination and refuses what would read differently there.
+    // is source text: TranslateView re-writes its functions and literals
+    // for the destination and refuses what it cannot translate.
     const bool unqualify = opt.source.engine != opt.destination.engine && !v.ref.schema.empty();
-    auto definition = TranslateExpression(v.definition, opt.source.engine, opt.destination.engine,
-                                          unqualify ? std::string_view(v.ref.schema) : std::string_view());
+    ViewTranslationOptions options;
+    options.drop_qualifier = unqualify ? std::string_view(v.ref.schema) : std::string_view();
+    options.source_tables = &source_tables;
+    auto definition = TranslateView(v.definition, opt.source.engine, opt.destination.engine, options);
     std::string key = "view " + v.ref.ToString();
     Status st = definition.status();
     if (definition.ok()) {
-      out.definition = std::move(*definition);
+      for (const std::string& w : definition->warnings) progress().AddWarning(key + ": " + w);
+      out.definition = std::move(definition->definition);
       auto sql = dst_dialect.CreateView(out);
       st = sql.status();
       for (size_t i = 0; sql.ok() && st.ok() && i < sql->size(); ++i) st = dst.Execute((*sql)[i]);
     }
+    // The source's text goes with the error, for the DBA to edit.
+    if (!st.ok()) st = Status(st.code(), st.message() + "; the source's definition: " + v.definition, st.hint());
     if (!st.ok()) {
       ++failed_objects;
       failed_names.push_back(key);

@@ -306,8 +306,12 @@ class MysqlDialectImpl : public Dialect {
   }
 
   Result<std::string> CreateIndex(const TableSchema& t, const IndexDef& idx) const override {
-    return std::string("CREATE ") + (idx.unique ? "UNIQUE " : "") + "INDEX " + QuoteIdent(idx.name) + " ON " +
-           QualifiedName(t.ref) + " (" + KeyColumns(t, idx) + ")";
+    const char* kind = idx.kind == IndexKind::kFulltext ? "FULLTEXT "
+                       : idx.kind == IndexKind::kSpatial ? "SPATIAL "
+                       : idx.unique                      ? "UNIQUE "
+                                                         : "";
+    return std::string("CREATE ") + kind + "INDEX " + QuoteIdent(idx.name) + " ON " + QualifiedName(t.ref) + " (" +
+           KeyColumns(t, idx) + ")";
   }
 
   Result<std::string> AddForeignKey(const TableSchema& t, const ForeignKey& fk) const override {
@@ -353,7 +357,9 @@ class MysqlDialectImpl : public Dialect {
       out += (i ? ", " : "") + QuoteIdent(ic.name);
       uint32_t prefix = ic.prefix_length;
       const Column* c = t.FindColumn(ic.name);
-      if (prefix == 0 && c && !idx.primary && UnboundedForKeys(c->type) && !idx.unique) {
+      // FULLTEXT and SPATIAL indexes take whole columns, never a prefix.
+      if (idx.kind != IndexKind::kBtree) prefix = 0;
+      if (prefix == 0 && c && !idx.primary && UnboundedForKeys(c->type) && !idx.unique && idx.kind == IndexKind::kBtree) {
         prefix = c->type.IsBinary() ? 3072 : 768;
       }
       if (prefix) out += "(" + std::to_string(prefix) + ")";

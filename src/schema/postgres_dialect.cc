@@ -363,8 +363,23 @@ class PostgresDialectImpl final : public Dialect {
     if (index.columns.empty()) {
       return Status(ErrorCode::kUnsupported, "index " + index.name + " of " + table.ref.ToString() + " has no columns");
     }
+    if (index.kind == IndexKind::kSpatial) {
+      return Status(ErrorCode::kUnsupported, "index " + index.name + " of " + table.ref.ToString() +
+                                                 " is a SPATIAL index, which Godwit does not create on PostgreSQL");
+    }
     std::string sql = index.unique ? "CREATE UNIQUE INDEX " : "CREATE INDEX ";
-    sql += Quote(ScopedIndexName(table, index.name, "idx")) + " ON " + QualifiedName(table.ref) + " (";
+    sql += Quote(ScopedIndexName(table, index.name, "idx")) + " ON " + QualifiedName(table.ref);
+    if (index.kind == IndexKind::kFulltext) {
+      // MySQL's FULLTEXT (a, b) as one tsvector of the columns' text; a
+      // query uses the index only with this same expression
+      // (docs/type-mapping.md, "Indexes").
+      std::string doc;
+      for (size_t i = 0; i < index.columns.size(); ++i) {
+        doc += (i ? " || ' ' || " : "") + std::string("coalesce(") + Quote(index.columns[i].name) + ", '')";
+      }
+      return sql + " USING gin (to_tsvector('simple', " + doc + "))";
+    }
+    sql += " (";
     for (size_t i = 0; i < index.columns.size(); ++i) {
       const IndexColumn& ic = index.columns[i];
       if (i != 0) sql += ", ";

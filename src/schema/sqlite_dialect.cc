@@ -178,6 +178,10 @@ class SqliteDialectImpl : public Dialect {
   std::string CreateSchemaIfNotExists(std::string_view) const override { return ""; }
 
   Result<std::string> CreateIndex(const TableSchema& t, const IndexDef& idx) const override {
+    if (idx.kind != IndexKind::kBtree) {
+      return Status(ErrorCode::kUnsupported, "index " + idx.name + " of " + t.ref.ToString() +
+                                                 " is a FULLTEXT or SPATIAL index, which SQLite has no equivalent of");
+    }
     std::string sql = std::string("CREATE ") + (idx.unique ? "UNIQUE " : "") + "INDEX IF NOT EXISTS " +
                       QuoteIdent(idx.name) + " ON " + QuoteIdent(t.ref.name) + " (";
     for (size_t i = 0; i < idx.columns.size(); ++i) {

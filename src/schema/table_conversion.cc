@@ -151,6 +151,19 @@ void ConvertCollation(Column& c, Engine from, Engine to) {
   }
 }
 
+// Why an index of `kind` is not created on `to`, or empty. MySQL's
+// FULLTEXT becomes a GIN index on PostgreSQL (PostgresDialect::CreateIndex).
+std::string IndexKindNotCarried(IndexKind kind, Engine to) {
+  if (kind == IndexKind::kFulltext && to == Engine::kSqlite) {
+    return "a FULLTEXT index has no SQLite equivalent (SQLite's full-text search is a separate FTS5 virtual table); "
+           "create one by hand if the application searches the text";
+  }
+  if (kind == IndexKind::kSpatial && to != Engine::kMysql) {
+    return "a SPATIAL index has no " + std::string(EngineName(to)) + " equivalent Godwit creates; create one by hand";
+  }
+  return {};
+}
+
 }  // namespace
 
 Result<std::string> TranslateExpression(const std::string& expr, Engine from, Engine to,
@@ -249,6 +262,10 @@ Result<ConvertedTable> ConvertTable(const TableSchema& source, const TableRef& d
     if (!idx.unsupported_reason.empty()) {
       out.warnings.push_back("index " + idx.name + " of " + source.ref.ToString() +
                              " was skipped: " + idx.unsupported_reason + "; create it on the destination by hand");
+      continue;
+    }
+    if (std::string why = IndexKindNotCarried(idx.kind, dst_engine); !why.empty()) {
+      out.warnings.push_back("index " + idx.name + " of " + source.ref.ToString() + " was skipped: " + why);
       continue;
     }
     if (dst_engine != Engine::kMysql) {

@@ -629,7 +629,8 @@ Result<Catalog> MysqlSession::ReadCatalog(const ObjectFilter& filter) {
         t->indexes.push_back(IndexDef{name, {}, r[3] == "0", false, ""});
         d = &t->indexes.back();
         std::string type = r[6].value_or("");
-        if (type == "FULLTEXT" || type == "SPATIAL") d->unsupported_reason = type + " index";
+        if (type == "FULLTEXT") d->kind = IndexKind::kFulltext;
+        if (type == "SPATIAL") d->kind = IndexKind::kSpatial;
       }
     }
     IndexColumn ic;
