@@ -112,6 +112,9 @@ struct TableSchema {
   // it would return their rows too; its own rows are read with ONLY
   // (Dialect::FromTable), each child being a table of its own.
   bool inheritance_parent = false;
+  // MySQL: the table's default collation (its charset is the collation's
+  // first word), which columns without their own follow. Same engine only.
+  std::string default_collation;
 
   const Column* FindColumn(std::string_view name) const;
   int ColumnIndex(std::string_view name) const;  // -1 when absent

@@ -36,7 +36,7 @@ std::vector<std::string_view> Heads(ObjectKind kind, Engine engine) {
       case ObjectKind::kProcedure:
         return {"SET SESSION sql_mode", "CREATE FUNCTION", "CREATE PROCEDURE", "CREATE AGGREGATE FUNCTION"};
       case ObjectKind::kTrigger: return {"SET SESSION sql_mode", "CREATE TRIGGER"};
-      case ObjectKind::kEvent: return {"SET SESSION sql_mode", "CREATE EVENT"};
+      case ObjectKind::kEvent: return {"SET SESSION sql_mode", "SET SESSION time_zone", "CREATE EVENT"};
       default: return {};
     }
   }
@@ -202,9 +202,11 @@ void SchemaObjects::RecordManualItems() {
 Status SchemaObjects::Run(Session& dst, const std::vector<std::string>& statements, size_t* failed_at) {
   Status st = ExecuteDdl(dst, ctx_.destination.TransactionalDdl(), statements, failed_at);
   if (ctx_.destination.engine() == Engine::kMysql) {
-    // A MySQL object's statements set the sql_mode it was created under:
-    // the session goes back to its own.
-    for (const std::string& sql : ctx_.destination.ScriptSettings()) {
+    // A MySQL object's statements set the sql_mode (and an event's time
+    // zone) it was created under: the session goes back to its own.
+    std::vector<std::string> own = ctx_.destination.ScriptSettings();
+    own.push_back("SET time_zone = '+00:00'");  // as every Godwit MySQL session (connector/mysql)
+    for (const std::string& sql : own) {
       if (Status restored = dst.Execute(sql); !restored.ok() && st.ok()) st = restored;
     }
   }

@@ -1,5 +1,6 @@
 // MySQL/MariaDB dialect: backtick quoting, canonical -> native types, DDL.
 // Target: MariaDB 10.7+ (UUID type) and MySQL-compatible DDL otherwise.
+#include <algorithm>
 #include <cctype>
 #include <set>
 
@@ -296,7 +297,15 @@ class MysqlDialectImpl : public Dialect {
         sql += ", KEY " + QuoteIdent(c.name + "_autoinc") + " (" + QuoteIdent(c.name) + ")";
       }
     }
-    sql += ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci";
+    // The source's default collation, MySQL to MySQL (ConvertTable clears
+    // it otherwise); only names of letters, digits and _ are written.
+    const std::string& dc = t.default_collation;
+    const bool own_default = !dc.empty() && dc.find('_') != std::string::npos &&
+                             std::all_of(dc.begin(), dc.end(), [](char ch) {
+                               return std::isalnum(static_cast<unsigned char>(ch)) || ch == '_';
+                             });
+    sql += own_default ? ") ENGINE=InnoDB DEFAULT CHARSET=" + dc.substr(0, dc.find('_')) + " COLLATE=" + dc
+                       : std::string(") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci");
     if (!t.comment.empty()) sql += " COMMENT=" + SchemaString(t.comment);
     return std::vector<std::string>{sql};
   }

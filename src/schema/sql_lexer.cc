@@ -485,7 +485,16 @@ Result<std::string> Render(const std::vector<Token>& tokens, Engine from, Engine
       out += ' ';
     }
   };
+  // MySQL to MySQL, literals and comments stay as written: the server
+  // reads them by the same rules the lexer did (the caller sets no
+  // sql_mode that changes them), and a routine's body keeps its text.
+  const bool as_written = from == Engine::kMysql && to == Engine::kMysql;
   for (const Token& t : tokens) {
+    if (as_written && (t.kind == TokenKind::kString || t.kind == TokenKind::kComment)) {
+      if (t.kind == TokenKind::kString) separate();
+      out += t.text;
+      continue;
+    }
     switch (t.kind) {
       case TokenKind::kSpace: out += t.text; break;
       case TokenKind::kComment: out += ' '; break;

@@ -183,6 +183,7 @@ Result<ConvertedTable> ConvertTable(const TableSchema& source, const TableRef& d
   const Engine dst_engine = destination.engine();
   const bool same_engine = source_engine == dst_engine;
 
+  if (!same_engine) t.default_collation.clear();
   // A domain's CHECKs stand in for the domain where it does not exist.
   if (same_engine) std::erase_if(t.checks, [](const CheckConstraint& ck) { return ck.from_domain; });
   for (Column& c : t.columns) {

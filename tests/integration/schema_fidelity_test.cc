@@ -264,8 +264,7 @@ std::string MysqlSchemaDump(const std::string& database) {
                              database + "' 2>&1");
   dump = std::regex_replace(dump, std::regex(" DEFINER=`[^`]*`@`[^`]*`"), "");
   dump = std::regex_replace(dump, std::regex(" AUTO_INCREMENT=[0-9]+"), "");
-  dump = std::regex_replace(dump, std::regex("\n(ON COMPLETION [A-Z ]*PRESERVE )?(ENABLE|DISABLE)( ON SLAVE)?\n"),
-                            "\n$1<status>\n");
+  dump = std::regex_replace(dump, std::regex(" PRESERVE (ENABLE|DISABLE)( ON SLAVE)? DO "), " PRESERVE <status> DO ");
   return dump;
 }
 

@@ -561,7 +561,7 @@ Result<Catalog> MysqlSession::ReadCatalog(const ObjectFilter& filter) {
   ASSIGN_OR_RETURN(Rows tables,
                    Fetch(m(),
                          "SELECT TABLE_SCHEMA, TABLE_NAME, TABLE_TYPE, TABLE_ROWS, DATA_LENGTH, "
-                         "TABLE_COMMENT FROM information_schema.TABLES WHERE TABLE_SCHEMA " +
+                         "TABLE_COMMENT, TABLE_COLLATION FROM information_schema.TABLES WHERE TABLE_SCHEMA " +
                              scope + " AND TABLE_TYPE IN ('BASE TABLE', 'VIEW') ORDER BY TABLE_SCHEMA, TABLE_NAME"));
   for (auto& r : tables) {
     TableRef ref{r[0].value_or(""), r[1].value_or("")};
@@ -575,6 +575,7 @@ Result<Catalog> MysqlSession::ReadCatalog(const ObjectFilter& filter) {
     t.estimated_rows = r[3] ? std::strtoll(r[3]->c_str(), nullptr, 10) : 0;
     t.estimated_bytes = r[4] ? std::strtoll(r[4]->c_str(), nullptr, 10) : 0;
     t.comment = r[5].value_or("");
+    t.default_collation = r[6].value_or("");
     index_of[{ref.schema, ref.name}] = cat.tables.size();
     cat.tables.push_back(std::move(t));
   }
@@ -732,12 +733,24 @@ Result<std::vector<SchemaObject>> MysqlSession::ReadObjects(const std::vector<st
       o.unsupported_reason = "not shown to the migration user (grant it SELECT on mysql.proc, or migrate as the "
                              "object's owner)";
     } else {
+      const std::string sql_mode = rows[0][sql_mode_column].value_or("");
       auto create = WithoutDefiner(*rows[0][create_column]);
-      if (!create.ok()) {
+      if (sql_mode.find("ANSI_QUOTES") != std::string::npos ||
+          sql_mode.find("NO_BACKSLASH_ESCAPES") != std::string::npos) {
+        // Its text reads differently under that mode than Godwit's lexer
+        // reads it: not run.
+        o.unsupported_reason = "written under sql_mode " + sql_mode +
+                               ", whose quoting Godwit does not read (ANSI_QUOTES, NO_BACKSLASH_ESCAPES)";
+      } else if (!create.ok()) {
         o.unsupported_reason = create.status().message();
       } else {
-        auto mode = sql::QuoteString(rows[0][sql_mode_column].value_or(""), Engine::kMysql);
+        auto mode = sql::QuoteString(sql_mode, Engine::kMysql);
         if (mode.ok()) o.statements.push_back("SET SESSION sql_mode = " + *mode);
+        if (kind == ObjectKind::kEvent) {
+          // An event's schedule is read in the time zone it was created in.
+          auto zone = sql::QuoteString(rows[0][2].value_or("SYSTEM"), Engine::kMysql);
+          if (zone.ok()) o.statements.push_back("SET SESSION time_zone = " + *zone);
+        }
         o.statements.push_back(std::move(*create));
       }
     }

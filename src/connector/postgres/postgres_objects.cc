@@ -27,6 +27,16 @@ std::string NotExtensionMember(std::string_view catalog, std::string_view oid) {
          "'::pg_catalog.regclass AND d.objid = " + std::string(oid) + " AND d.deptype = 'e')";
 }
 
+// The qualified name of collation `collation` when it is set and is not
+// `usual` (the type's own), else NULL: what a COLLATE clause must say.
+std::string CollationUnlessUsual(std::string_view collation, std::string_view usual) {
+  const std::string c(collation);
+  return "CASE WHEN " + c + " <> 0 AND " + c + " <> " + std::string(usual) +
+         " THEN (SELECT pg_catalog.quote_ident(cn.nspname) || '.' || pg_catalog.quote_ident(co.collname)"
+         " FROM pg_catalog.pg_collation co JOIN pg_catalog.pg_namespace cn ON cn.oid = co.collnamespace"
+         " WHERE co.oid = " + c + ") END";
+}
+
 const std::string kExtensionsSql = R"sql(
 SELECT e.extname, n.nspname FROM pg_catalog.pg_extension e
 JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace
@@ -39,10 +49,7 @@ const std::string kTypesSql = R"sql(
 SELECT t.oid, n.nspname, t.typname, t.typtype,
   pg_catalog.format_type(t.typbasetype, t.typtypmod), t.typnotnull, t.typdefault,
   pg_catalog.obj_description(t.oid, 'pg_type'),
-  CASE WHEN t.typcollation <> 0 AND t.typcollation <> bt.typcollation
-       THEN (SELECT pg_catalog.quote_ident(cn.nspname) || '.' || pg_catalog.quote_ident(co.collname)
-             FROM pg_catalog.pg_collation co JOIN pg_catalog.pg_namespace cn ON cn.oid = co.collnamespace
-             WHERE co.oid = t.typcollation) END
+  )sql" + CollationUnlessUsual("t.typcollation", "bt.typcollation") + R"sql(
 FROM pg_catalog.pg_type t
 JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
 LEFT JOIN pg_catalog.pg_type bt ON bt.oid = t.typbasetype
@@ -62,10 +69,7 @@ WHERE c.contypid = ANY($1::oid[]) AND c.contype = 'c' ORDER BY c.contypid, c.con
 
 const std::string kCompositeAttributesSql = R"sql(
 SELECT t.oid, a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod),
-  CASE WHEN a.attcollation <> 0 AND a.attcollation <> at.typcollation
-       THEN (SELECT pg_catalog.quote_ident(cn.nspname) || '.' || pg_catalog.quote_ident(co.collname)
-             FROM pg_catalog.pg_collation co JOIN pg_catalog.pg_namespace cn ON cn.oid = co.collnamespace
-             WHERE co.oid = a.attcollation) END
+  )sql" + CollationUnlessUsual("a.attcollation", "at.typcollation") + R"sql(
 FROM pg_catalog.pg_type t
 JOIN pg_catalog.pg_attribute a ON a.attrelid = t.typrelid
 JOIN pg_catalog.pg_type at ON at.oid = a.atttypid
@@ -78,10 +82,7 @@ const std::string kRangesSql = R"sql(
 SELECT r.rngtypid, pg_catalog.format_type(r.rngsubtype, NULL),
   CASE WHEN NOT opc.opcdefault
        THEN pg_catalog.quote_ident(opn.nspname) || '.' || pg_catalog.quote_ident(opc.opcname) END,
-  CASE WHEN r.rngcollation <> 0 AND r.rngcollation <> st.typcollation
-       THEN (SELECT pg_catalog.quote_ident(cn.nspname) || '.' || pg_catalog.quote_ident(co.collname)
-             FROM pg_catalog.pg_collation co JOIN pg_catalog.pg_namespace cn ON cn.oid = co.collnamespace
-             WHERE co.oid = r.rngcollation) END,
+  )sql" + CollationUnlessUsual("r.rngcollation", "st.typcollation") + R"sql(,
   NULLIF(r.rngcanonical, 0)::pg_catalog.regproc::text, NULLIF(r.rngsubdiff, 0)::pg_catalog.regproc::text,
   (SELECT pg_catalog.quote_ident(mn.nspname) || '.' || pg_catalog.quote_ident(mt.typname)
    FROM pg_catalog.pg_type mt JOIN pg_catalog.pg_namespace mn ON mn.oid = mt.typnamespace
