@@ -36,7 +36,10 @@ TEST(MysqlTypesTest, NormalisesDefaults) {
   EXPECT_EQ(c.default_kind, Column::DefaultKind::kLiteral);
   EXPECT_EQ(c.default_value, "-12.5");
   ParseDefault("uuid()", c);
+  EXPECT_EQ(c.default_kind, Column::DefaultKind::kUuid);  // schema/default_expression.h
+  ParseDefault("rand()", c);
   EXPECT_EQ(c.default_kind, Column::DefaultKind::kExpression);
+  EXPECT_EQ(c.default_value, "rand()");
   ParseDefault(nullptr, c);
   EXPECT_EQ(c.default_kind, Column::DefaultKind::kNone);
   // Read by the SQL lexer: \' and \\ are one character each, and text
