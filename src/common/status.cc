@@ -30,6 +30,11 @@ std::string Status::ToString() const {
   return out;
 }
 
+std::string Status::ToStringWithHint() const {
+  std::string h = hint();
+  return h.empty() ? ToString() : ToString() + " — " + h;
+}
+
 Status Status::WithContext(const std::string& context) const {
   if (!rep_) return *this;
   return Status(rep_->code, context + ": " + rep_->message, rep_->hint, rep_->native_code);

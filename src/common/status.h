@@ -67,6 +67,9 @@ class [[nodiscard]] Status {
   // "CODE_NAME: message [native 1045]"; the hint is separate so a CLI can
   // print it on its own line.
   std::string ToString() const;
+  // ToString() then " — " and the hint, when there is one: one line for a
+  // record or a warning that has nowhere else to put the hint.
+  std::string ToStringWithHint() const;
 
   // Returns a copy with `context + ": "` prefixed to the message.
   Status WithContext(const std::string& context) const;

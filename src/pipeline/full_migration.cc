@@ -29,11 +29,6 @@ int64_t NowMs() {
       .count();
 }
 
-std::string ErrorText(const Status& st) {
-  std::string hint = st.hint();
-  return hint.empty() ? st.ToString() : st.ToString() + " — " + hint;
-}
-
 // Reconnection attempts for a chunk whose connection dropped, with backoff
 // 1, 2, 4, 8, 10, 10... seconds: about two minutes for a server to restart.
 constexpr int kMaxChunkRetries = 14;
@@ -119,7 +114,7 @@ struct FullMigration::Impl {
       MutexLock lock(job.mu);
       job.failed = true;
       job.record.status = "failed";
-      job.record.error = ErrorText(st);
+      job.record.error = st.ToStringWithHint();
     }
     meta->SaveTable(job.record)
         .IgnoreBecause("the table's failure is reported in progress and fails the run either way");
@@ -859,7 +854,7 @@ void FullMigration::Impl::RunDeferredDdl(TablePhase from, TablePhase to, const s
     for (auto& [name, sql] : ddl) {
       if (completed.count(name)) continue;
       if (!sql.ok()) {
-        meta->SaveIndex({job->key, name, "", "failed", 0, 0, ErrorText(sql.status())})
+        meta->SaveIndex({job->key, name, "", "failed", 0, 0, sql.status().ToStringWithHint()})
             .IgnoreBecause("the index's failure fails its table, which is what a resume acts on");
         FailTable(*job, sql.status().WithContext(name + " of " + job->key));
         continue;
@@ -880,13 +875,13 @@ void FullMigration::Impl::RunDeferredDdl(TablePhase from, TablePhase to, const s
       Status st = dst.Execute(it.ddl);
       rec.ended_at_ms = NowMs();
       rec.status = st.ok() ? "completed" : "failed";
-      rec.error = st.ok() ? "" : ErrorText(st);
+      rec.error = st.ok() ? "" : st.ToStringWithHint();
       meta->SaveIndex(rec).IgnoreBecause("index records are for display; the table's phase decides a resume");
       if (!st.ok() && it.name.starts_with("fk:")) {
         // The rows do not depend on a foreign key: the destination's
         // refusal is reported for the key alone and the table completes.
         progress().AddWarning("foreign key " + it.name.substr(3) + " of " + it.job->key +
-                              " was not created: " + ErrorText(st) + " (statement: " + it.ddl +
+                              " was not created: " + st.ToStringWithHint() + " (statement: " + it.ddl +
                               "); create it on the destination by hand if it is needed");
       } else if (!st.ok()) {
         FailTable(*it.job, Status(st.code(),
@@ -962,7 +957,7 @@ void FullMigration::Impl::CreateViews(Session& dst, const std::vector<ViewDef>& 
     if (!st.ok()) {
       ++failed_objects;
       failed_names.push_back(key);
-      std::string err = ErrorText(st) + " — create the view on the destination by hand, or exclude it";
+      std::string err = st.ToStringWithHint() + " — create the view on the destination by hand, or exclude it";
       progress().SetTable({key, out.ref.ToString(), 0, 0, "failed", err});
       meta->SaveTable({key, out.ref.ToString(), TablePhase::kPending, "failed", 0, 0, err})
           .IgnoreBecause("the view's failure is counted and reported by this run");

@@ -8,11 +8,6 @@
 namespace godwit {
 namespace {
 
-std::string ErrorText(const Status& st) {
-  std::string hint = st.hint();
-  return hint.empty() ? st.ToString() : st.ToString() + " — " + hint;
-}
-
 // SQLSTATEs of a statement naming an object that does not exist (yet):
 // undefined table, object (type), function, schema.
 bool MissingDependency(const Status& st) {
@@ -63,6 +58,13 @@ std::string Capitalised(std::string_view s) {
   return out;
 }
 
+// An object's statements as one text, for a record the DBA reads.
+std::string Definition(const SchemaObject& o) {
+  std::string out;
+  for (const std::string& s : o.statements) out += (out.empty() ? "" : ";\n") + s;
+  return out;
+}
+
 bool IsInteger(std::string_view s) {
   if (!s.empty() && s.front() == '-') s.remove_prefix(1);
   return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
@@ -98,6 +100,10 @@ SchemaObjects::SchemaObjects(SchemaObjectsContext context, std::vector<SchemaObj
     std::string to = ctx_.mapping.SchemaOf(s);
     if (to != s) schema_renames_[s] = to;
   }
+  for (const TableRef& t : tables_) {
+    TableRef to = ctx_.mapping.DestinationOf(t);
+    if (to.name != t.name) table_renames_[t] = to;
+  }
 }
 
 std::map<std::pair<TableRef, std::string>, std::string> SchemaObjects::SerialDefaults() const {
@@ -131,17 +137,12 @@ Result<std::vector<std::string>> SchemaObjects::Statements(const Item& item) con
                                                ", which Godwit does not carry",
                   "Create it on the destination by hand.");
   }
-  std::map<TableRef, TableRef> table_renames;
-  for (const TableRef& t : tables_) {
-    TableRef to = ctx_.mapping.DestinationOf(t);
-    if (to.name != t.name) table_renames[t] = to;
-  }
   const std::vector<std::string_view> heads = Heads(o.kind, ctx_.source_engine);
   SourceStatementRules rules;
   rules.heads = heads;
   rules.compound_body = ctx_.source_engine == Engine::kMysql;
   rules.schema_renames = &schema_renames_;
-  rules.table_renames = &table_renames;
+  rules.table_renames = &table_renames_;
   std::vector<std::string> out;
   for (const std::string& text : o.statements) {
     ASSIGN_OR_RETURN(std::string sql, SourceStatement(text, ctx_.source_engine, rules));
@@ -163,9 +164,8 @@ void SchemaObjects::Completed(Item& item, const std::string& note) {
 
 void SchemaObjects::Failed(Item& item, const Status& st) {
   item.done = true;  // for this run; a resume tries it again
-  std::string definition;
-  for (const std::string& s : item.object.statements) definition += (definition.empty() ? "" : ";\n") + s;
-  std::string err = ErrorText(st) + " — create it on the destination by hand, or exclude what needs it";
+  const std::string definition = Definition(item.object);
+  std::string err = st.ToStringWithHint() + " — create it on the destination by hand, or exclude what needs it";
   if (!definition.empty()) err += ". Its definition on the source: " + definition;
   ctx_.progress.SetTable({item.key, "", 0, 0, "failed", err});
   ctx_.meta.SaveTable({item.key, "", TablePhase::kPending, "failed", 0, 0, err})
@@ -184,8 +184,7 @@ void SchemaObjects::RecordManualItems() {
     // with whatever uses them; a serial's sequence is the auto-increment.
     if (o.kind == ObjectKind::kType || o.kind == ObjectKind::kDomain || o.kind == ObjectKind::kExtension) continue;
     if (o.kind == ObjectKind::kSequence && !o.owned_by_column.empty() && tables_.count(o.table)) continue;
-    std::string definition;
-    for (const std::string& s : o.statements) definition += (definition.empty() ? "" : ";\n") + s;
+    const std::string definition = Definition(o);
     std::string note = "a " + from + " " + std::string(ObjectKindName(o.kind)) + " is not carried to " + to +
                        ": recreate it by hand if the application needs it (it is a manual item of the "
                        "switchover). Its definition on the source: " +

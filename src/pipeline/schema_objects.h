@@ -104,7 +104,8 @@ class SchemaObjects {
   SchemaObjectsContext ctx_;
   std::vector<Item> items_;
   std::set<TableRef> tables_;
-  std::map<std::string, std::string> schema_renames_;
+  std::map<std::string, std::string> schema_renames_;  // the schemas whose name changes
+  std::map<TableRef, TableRef> table_renames_;         // the tables renamed one by one
   std::vector<std::string> failed_;
 };
 

@@ -11,6 +11,7 @@
 
 #include "schema/dialects.h"
 #include "schema/literal_text.h"
+#include "schema/source_statement.h"
 #include "schema/sql_lexer.h"
 
 namespace godwit {
@@ -34,23 +35,6 @@ uint32_t Fnv1a(std::string_view s) {
     h *= 16777619u;
   }
   return h;
-}
-
-// Fails unless `text` (PostgreSQL) is one clause: no `,` or `;` outside
-// parentheses and literals.
-Status CheckOneClause(std::string_view text, const std::string& what) {
-  ASSIGN_OR_RETURN(std::vector<sql::Token> tokens, sql::Tokenize(text, Engine::kPostgres));
-  int depth = 0;
-  for (const sql::Token& t : tokens) {
-    if (t.kind != sql::TokenKind::kPunct) continue;
-    if (t.text == "(") ++depth;
-    if (t.text == ")") --depth;
-    if (t.text == ";" || (depth == 0 && t.text == ",") || depth < 0) {
-      return Status(ErrorCode::kUnsupported, "the definition of " + what + " as the source prints it is not one clause",
-                    "Create it on the destination by hand.");
-    }
-  }
-  return Status();
 }
 
 std::string Quote(std::string_view name) {
@@ -347,7 +331,8 @@ class PostgresDialectImpl final : public Dialect {
     if (!index.native_definition.empty()) {
       // Source text after our own head: one clause, or an ALTER TABLE
       // could be made to do more than add this constraint.
-      RETURN_IF_ERROR(CheckOneClause(index.native_definition, "index " + index.name + " of " + table.ref.ToString()));
+      RETURN_IF_ERROR(CheckOneClause(index.native_definition, Engine::kPostgres,
+                                      "index " + index.name + " of " + table.ref.ToString()));
       if (index.constraint) {
         return "ALTER TABLE " + QualifiedName(table.ref) + " ADD CONSTRAINT " + Quote(index.name) + " " +
                index.native_definition;

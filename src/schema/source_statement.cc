@@ -115,6 +115,22 @@ Result<std::string> SourceStatement(std::string_view text, Engine engine, const 
   return sql::Render(tokens, engine, engine);
 }
 
+Status CheckOneClause(std::string_view text, Engine engine, const std::string& what) {
+  ASSIGN_OR_RETURN(std::vector<sql::Token> tokens, sql::Tokenize(text, engine));
+  int depth = 0;
+  bool one = true;
+  for (const sql::Token& t : tokens) {
+    if (t.kind != sql::TokenKind::kPunct) continue;
+    if (t.text == "(" || t.text == "[") ++depth;  // ARRAY['a', 'b'] is one clause too
+    if (t.text == ")" || t.text == "]") --depth;
+    one = one && t.text != ";" && depth >= 0 && !(depth == 0 && t.text == ",");
+  }
+  if (one && depth == 0) return Status();
+  return Status(ErrorCode::kUnsupported,
+                "the source's text for " + what + " is not one clause: " + std::string(text.substr(0, 80)),
+                "Create it on the destination by hand.");
+}
+
 Result<std::string> WithoutDefiner(std::string_view statement) {
   ASSIGN_OR_RETURN(std::vector<sql::Token> tokens, sql::Tokenize(statement, Engine::kMysql));
   auto solid = [&](size_t i) {

@@ -44,6 +44,14 @@ struct SourceStatementRules {
 // one statement with one of the expected heads; a trailing `;` is dropped.
 Result<std::string> SourceStatement(std::string_view text, Engine engine, const SourceStatementRules& rules);
 
+// Fails (kUnsupported, naming `what`) unless `text`, source text that
+// Godwit writes into a statement of its own (a column's declared type or
+// default, an index's definition after its table's name), is one clause:
+// balanced parentheses and brackets, and no `,` or `;` outside them and
+// literals. A text that is more could make a CREATE TABLE add a column, or an ALTER
+// TABLE do more than add a constraint.
+Status CheckOneClause(std::string_view text, Engine engine, const std::string& what);
+
 // A MySQL CREATE statement (SHOW CREATE PROCEDURE/FUNCTION/TRIGGER/EVENT)
 // without its DEFINER clause, so that the object is created with the
 // migrating user as its definer: creating one for another user takes

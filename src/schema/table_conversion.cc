@@ -2,6 +2,7 @@
 
 #include <cctype>
 
+#include "schema/source_statement.h"
 #include "schema/sql_lexer.h"
 
 namespace godwit {
@@ -200,9 +201,17 @@ Result<ConvertedTable> ConvertTable(const TableSchema& source, const TableRef& d
         c.nullable = false;
       }
     }
+    // Source text written into the CREATE TABLE: one clause each, or a
+    // hostile server's "int, extra text" would add a column.
+    if (same_engine && !c.type.declared.empty()) {
+      RETURN_IF_ERROR(CheckOneClause(c.type.declared, source_engine,
+                                     "the type of column " + c.name + " of " + source.ref.ToString()));
+    }
     // The same engine declares the default as the source prints it (a
     // serial's nextval is the pipeline's to set: SchemaObjects).
     if (same_engine && !c.default_text.empty()) {
+      RETURN_IF_ERROR(CheckOneClause(c.default_text, source_engine,
+                                     "the default of column " + c.name + " of " + source.ref.ToString()));
       c.default_kind = Column::DefaultKind::kExpression;
       c.default_value = c.default_text;
       c.auto_increment = false;  // a serial's nextval: its sequence is carried

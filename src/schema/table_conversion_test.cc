@@ -213,5 +213,20 @@ TEST(ConvertTableTest, SameEngineIndexesComeFromTheSourcesDefinition) {
   EXPECT_FALSE(DialectFor(Engine::kPostgres).CreateIndex(same->table, hostile).ok());
 }
 
+TEST(ConvertTableTest, SameEngineSourceTextMustBeOneClause) {
+  TableSchema t = WithUserTypes();
+  t.columns[0].default_text = "ARRAY[1, 2]::integer[]";  // commas inside brackets: one clause
+  EXPECT_TRUE(ConvertTable(t, {"public", "film"}, Engine::kPostgres, DialectFor(Engine::kPostgres)).ok());
+  // A hostile server's default or type that would add a column.
+  t.columns[0].default_text = "0, pwned text";
+  auto r = ConvertTable(t, {"public", "film"}, Engine::kPostgres, DialectFor(Engine::kPostgres));
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("not one clause"), std::string::npos) << r.status().message();
+  t = WithUserTypes();
+  t.columns[2].type.native = "integer) , pwned text, x (int";
+  t.columns[2].type.user_type = {};
+  EXPECT_FALSE(ConvertTable(t, {"public", "film"}, Engine::kPostgres, DialectFor(Engine::kPostgres)).ok());
+}
+
 }  // namespace
 }  // namespace godwit

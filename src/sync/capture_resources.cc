@@ -26,7 +26,7 @@ Status CaptureResources::Prepare(std::vector<std::string>& warnings) {
     if (Status st = EnsureHeartbeat(*db, setup_.names.row_id); st.ok()) {
       tables.push_back(HeartbeatTable(*db));
     } else {
-      warnings.push_back(st.ToString() + " — " + st.hint());
+      warnings.push_back(st.ToStringWithHint());
     }
   }
   return capture->Prepare(*db, tables, setup_.objects, warnings);

@@ -21,6 +21,7 @@
 
 #include "migration_harness.h"
 #include "model/row_collector.h"
+#include "process.h"
 #include "test_env.h"
 
 namespace godwit::testing {
@@ -104,24 +105,12 @@ SELECT nextval('invoice_no') FROM generate_series(1, 7);
 REFRESH MATERIALIZED VIEW rating_counts;
 )sql";
 
-// Runs `cmd` and returns its standard output.
-std::string Capture(const std::string& cmd) {
-  std::string out;
-  FILE* p = popen(cmd.c_str(), "r");
-  if (p == nullptr) return out;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof(buf), p)) > 0) out.append(buf, n);
-  pclose(p);
-  return out;
-}
-
 // The schema as pg_dump prints it, without what differs between any two
 // databases: comments, SET lines, blank lines, and the \restrict keys
 // newer pg_dump versions write.
 std::string SchemaDump(int port, const std::string& database) {
-  std::string dump = Capture("pg_dump --schema-only --no-owner --no-privileges -h 127.0.0.1 -p " +
-                             std::to_string(port) + " -U postgres -d '" + database + "' 2>&1");
+  std::string dump = RunShell("pg_dump --schema-only --no-owner --no-privileges -h 127.0.0.1 -p " +
+                             std::to_string(port) + " -U postgres -d '" + database + "' 2>&1").output;
   std::istringstream in(dump);
   std::string line, out;
   while (std::getline(in, line)) {
@@ -259,9 +248,9 @@ VALUES ('ACADEMY DINOSAUR', 2006, 'PG', 'Deleted Scenes,Behind the Scenes'), ('A
 // event's ENABLE/DISABLE (created disabled), and what differs between any
 // two dumps (comments, the dump's own SET lines).
 std::string MysqlSchemaDump(const std::string& database) {
-  std::string dump = Capture("mariadb-dump --no-defaults -h127.0.0.1 -P" + std::to_string(Servers().mysql_port) +
+  std::string dump = RunShell("mariadb-dump --no-defaults -h127.0.0.1 -P" + std::to_string(Servers().mysql_port) +
                              " -uroot --no-data --routines --triggers --events --skip-comments --skip-dump-date '" +
-                             database + "' 2>&1");
+                             database + "' 2>&1").output;
   dump = std::regex_replace(dump, std::regex(" DEFINER=`[^`]*`@`[^`]*`"), "");
   dump = std::regex_replace(dump, std::regex(" AUTO_INCREMENT=[0-9]+"), "");
   dump = std::regex_replace(dump, std::regex(" PRESERVE (ENABLE|DISABLE)( ON SLAVE)? DO "), " PRESERVE <status> DO ");

@@ -34,7 +34,7 @@ class PgCapture final : public ChangeCapture {
     // pgoutput carries no DDL: Godwit's trigger records it in a table of
     // the publication, from the copy's snapshot on (the slot comes later).
     if (Status st = EnsurePgDdlCapture(db, names_.stream, names_.row_id, objects); !st.ok()) {
-      warnings.push_back(st.ToString() + " — " + st.hint());
+      warnings.push_back(st.ToStringWithHint());
     }
     return Status::Ok();
   }
@@ -54,7 +54,7 @@ class PgCapture final : public ChangeCapture {
   std::optional<TableRef> RefreshDdlLog(Session& db, const ObjectRules& objects,
                                         std::vector<std::string>& warnings) override {
     if (Status st = EnsurePgDdlCapture(db, names_.stream, names_.row_id, objects); !st.ok()) {
-      warnings.push_back(st.ToString() + " — " + st.hint());
+      warnings.push_back(st.ToStringWithHint());
     }
     return DdlLogTable(db);
   }

@@ -5,6 +5,7 @@
 // Thread-safety: a PGconn is used by one thread at a time.
 #pragma once
 
+#include <cstdlib>
 #include <libpq-fe.h>
 
 #include <memory>
@@ -50,6 +51,17 @@ Result<ResultPtr> Exec(PGconn* conn, std::string_view sql, ErrorCode fallback, s
 // Runs one statement with text parameters ($1, $2...).
 Result<ResultPtr> ExecParams(PGconn* conn, const std::string& sql, std::span<const std::string> params,
                              ErrorCode fallback, std::string_view what);
+
+// A text-format result's cells: the value (empty for NULL), whether it is
+// NULL, a boolean ("t"), an integer.
+inline std::string_view Get(const PGresult* r, int row, int col) {
+  return {PQgetvalue(r, row, col), static_cast<size_t>(PQgetlength(r, row, col))};
+}
+inline bool IsNull(const PGresult* r, int row, int col) { return PQgetisnull(r, row, col) != 0; }
+inline bool GetBool(const PGresult* r, int row, int col) { return Get(r, row, col) == "t"; }
+inline int64_t GetInt(const PGresult* r, int row, int col) {
+  return std::strtoll(PQgetvalue(r, row, col), nullptr, 10);
+}
 
 // Reads every pending result so the connection is ready for the next
 // command.

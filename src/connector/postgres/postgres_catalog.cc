@@ -106,13 +106,6 @@ FROM pg_constraint c
 WHERE c.contype = 'c' AND c.conrelid = ANY($1::oid[])
 ORDER BY c.conrelid, c.conname)sql";
 
-std::string_view Get(const PGresult* r, int row, int col) {
-  return {PQgetvalue(r, row, col), static_cast<size_t>(PQgetlength(r, row, col))};
-}
-bool IsNull(const PGresult* r, int row, int col) { return PQgetisnull(r, row, col) != 0; }
-bool GetBool(const PGresult* r, int row, int col) { return Get(r, row, col) == "t"; }
-int64_t GetInt(const PGresult* r, int row, int col) { return std::strtoll(PQgetvalue(r, row, col), nullptr, 10); }
-
 std::string FkAction(char code) {
   switch (code) {
     case 'c': return "CASCADE";

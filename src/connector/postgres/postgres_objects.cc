@@ -151,12 +151,6 @@ JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 WHERE NOT t.tgisinternal AND NOT c.relispartition AND n.nspname = ANY($1::text[])
 ORDER BY t.oid)sql";
 
-std::string_view Get(const PGresult* r, int row, int col) {
-  return {PQgetvalue(r, row, col), static_cast<size_t>(PQgetlength(r, row, col))};
-}
-bool IsNull(const PGresult* r, int row, int col) { return PQgetisnull(r, row, col) != 0; }
-bool GetBool(const PGresult* r, int row, int col) { return Get(r, row, col) == "t"; }
-
 std::string Ident(std::string_view name) { return DialectFor(Engine::kPostgres).QuoteIdent(name); }
 std::string Qualified(std::string_view schema, std::string_view name) { return Ident(schema) + "." + Ident(name); }
 // A string literal; PostgreSQL text holds no NUL, so quoting cannot fail.
