@@ -642,11 +642,6 @@ class Translator {
       group.space = false;
       return Seq{n, group};
     };
-    auto rename = [&](const char* to_name) -> Result<Seq> {
-      ASSIGN_OR_RETURN(Seq s, keep());
-      s[0] = Word(to_name, false);
-      return s;
-    };
 
     if (f == "cast") {
       int as = -1;
